@@ -1,0 +1,161 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pixelpals/internal/cli"
+	"pixelpals/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// syncBuffer collects a command's output while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// instance is one `pixelpals serve` running in this process.
+type instance struct {
+	cancel context.CancelFunc
+	done   chan int
+	logs   *syncBuffer
+}
+
+func serve(t *testing.T, env map[string]string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{cancel: cancel, done: make(chan int, 1), logs: &syncBuffer{}}
+	go func() {
+		in.done <- cli.Main(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, cli.Env{
+			Stdin: strings.NewReader(""), Stdout: in.logs, Stderr: in.logs,
+			Getenv: func(k string) string { return env[k] },
+		})
+	}()
+	t.Cleanup(func() { in.stop(t) })
+	return in
+}
+
+// addr waits for the instance's "listening" log line.
+func (in *instance) addr(t *testing.T) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(in.logs.String(), "\n") {
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "pixelpals listening" {
+				return rec.Addr
+			}
+		}
+		select {
+		case code := <-in.done:
+			in.done <- code
+			t.Fatalf("serve exited with %d:\n%s", code, in.logs)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not come up:\n%s", in.logs)
+	return ""
+}
+
+func (in *instance) stop(t *testing.T) {
+	t.Helper()
+	in.cancel()
+	if code := <-in.done; code != 0 {
+		t.Errorf("serve exited with %d:\n%s", code, in.logs)
+	}
+	in.done <- 0
+}
+
+func ready(t *testing.T, addr string) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("readyz: %d", resp.StatusCode)
+	}
+}
+
+// TestTwoInstancesStartTogether starts two servers against one empty
+// database at once: both come up and the schema is applied once.
+func TestTwoInstancesStartTogether(t *testing.T) {
+	url := pgtest.EmptyURL(t)
+	env := map[string]string{"DATABASE_URL": url}
+	a, b := serve(t, env), serve(t, env)
+	ready(t, a.addr(t))
+	ready(t, b.addr(t))
+
+	db := pgtest.Open(t, url)
+	var applied, distinct int
+	if err := db.Pool.QueryRow(context.Background(),
+		`SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied == 0 || applied != distinct {
+		t.Fatalf("%d migrations recorded, %d distinct", applied, distinct)
+	}
+}
+
+// TestEmbeddedDefault runs serve with no DATABASE_URL: it creates a cluster
+// in the data directory, stops it on exit, and the next start reuses it.
+func TestEmbeddedDefault(t *testing.T) {
+	dir, err := os.MkdirTemp("", "cli-embedded-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	env := map[string]string{"PIXELPALS_DATA_DIR": dir}
+
+	first := serve(t, env)
+	ready(t, first.addr(t))
+	first.stop(t)
+	if !strings.Contains(first.logs.String(), `"new":true`) {
+		t.Fatalf("first start did not create a cluster:\n%s", first.logs)
+	}
+	if _, err := os.Stat(dir + "/postgres/postmaster.pid"); !os.IsNotExist(err) {
+		t.Fatalf("cluster still running after serve exited (postmaster.pid: %v)", err)
+	}
+
+	second := serve(t, env)
+	ready(t, second.addr(t))
+	if !strings.Contains(second.logs.String(), `"new":false`) {
+		t.Fatalf("second start did not reuse the cluster:\n%s", second.logs)
+	}
+	if !strings.Contains(second.logs.String(), `"msg":"migrations applied","count":0`) {
+		t.Fatalf("second start applied migrations again:\n%s", second.logs)
+	}
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	env := cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	if code := cli.Main(context.Background(), []string{"version"}, env); code != 0 || !strings.HasPrefix(out.String(), "pixelpals ") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+	if code := cli.Main(context.Background(), []string{"frobnicate"}, env); code != 2 {
+		t.Fatalf("unknown command exit %d", code)
+	}
+}

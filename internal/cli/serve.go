@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"pixelpals/internal/server"
+)
+
+// runServe starts the service and blocks until ctx is cancelled (SIGINT or
+// SIGTERM), then shuts down gracefully and stops an embedded cluster.
+func runServe(ctx context.Context, env Env, args []string) error {
+	cfg, _, err := loadConfig(env, "serve", args, nil)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(env.Stderr, cfg.LogLevel)
+	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := migrateUp(ctx, db, logger); err != nil {
+		return err
+	}
+	srv := server.New(cfg, logger, db)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded())
+	return srv.Serve(ctx, ln)
+}

@@ -1,0 +1,114 @@
+// Package config is the one place Pixel Pals reads its settings: from the
+// environment, with command-line flags mirroring each variable.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of the service.
+type Config struct {
+	// DatabaseURL selects an existing PostgreSQL server; empty means the
+	// embedded default cluster under DataDir.
+	DatabaseURL string
+	// Addr is the HTTP listen address.
+	Addr string
+	// DataDir holds the embedded cluster, generated keys and media.
+	DataDir string
+	// VaultKeys is the game-login keeper's key ring ("1:base64,2:base64").
+	VaultKeys string
+	// VaultKeysFile names a file holding the key ring instead.
+	VaultKeysFile string
+	// TrustedProxies are the peers whose X-Forwarded-For we believe.
+	TrustedProxies []netip.Prefix
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// RequestTimeout bounds the work of one ordinary HTTP request.
+	RequestTimeout time.Duration
+	// ShutdownTimeout bounds how long in-flight requests may finish on exit.
+	ShutdownTimeout time.Duration
+
+	rawProxies string
+}
+
+// Default data directory, relative to the working directory.
+const DefaultDataDir = "pixelpals-data"
+
+// Load reads the configuration from getenv, then lets flags in fs override
+// it. Register with Bind before fs.Parse, then call Finish.
+func Load(getenv func(string) string) Config {
+	c := Config{
+		DatabaseURL:     getenv("DATABASE_URL"),
+		Addr:            or(getenv("PIXELPALS_ADDR"), "127.0.0.1:8080"),
+		DataDir:         or(getenv("PIXELPALS_DATA_DIR"), DefaultDataDir),
+		VaultKeys:       getenv("PIXELPALS_VAULT_KEYS"),
+		VaultKeysFile:   getenv("PIXELPALS_VAULT_KEYS_FILE"),
+		LogLevel:        or(getenv("PIXELPALS_LOG_LEVEL"), "info"),
+		RequestTimeout:  30 * time.Second,
+		ShutdownTimeout: 20 * time.Second,
+	}
+	c.rawProxies = getenv("PIXELPALS_TRUSTED_PROXIES")
+	return c
+}
+
+// Bind registers flags that mirror the environment variables.
+func (c *Config) Bind(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (env DATABASE_URL); empty runs the embedded cluster")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PIXELPALS_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env PIXELPALS_DATA_DIR)")
+	fs.StringVar(&c.VaultKeysFile, "vault-keys-file", c.VaultKeysFile, "key ring file (env PIXELPALS_VAULT_KEYS_FILE)")
+	fs.StringVar(&c.rawProxies, "trusted-proxies", c.rawProxies, "comma-separated CIDRs or IPs of trusted reverse proxies (env PIXELPALS_TRUSTED_PROXIES)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PIXELPALS_LOG_LEVEL)")
+}
+
+// Finish validates the configuration after flags are parsed.
+func (c *Config) Finish() error {
+	proxies, err := ParseProxies(c.rawProxies)
+	if err != nil {
+		return err
+	}
+	c.TrustedProxies = proxies
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.DataDir == "" {
+		return errors.New("data directory must not be empty")
+	}
+	c.DataDir = filepath.Clean(c.DataDir)
+	return nil
+}
+
+// Embedded reports whether the service runs on the embedded default cluster.
+func (c *Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// ParseProxies reads a comma-separated list of CIDRs or single addresses.
+func ParseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: not an IP address or CIDR", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

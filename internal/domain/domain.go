@@ -1,0 +1,56 @@
+// Package domain holds the types and error codes that every layer of Pixel
+// Pals shares: the API maps these errors to HTTP statuses in one place, and
+// the store returns them without knowing about HTTP.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one HTTP status in the API.
+const (
+	CodeInvalid      = "invalid"      // 400: the request is malformed or a field is wrong
+	CodeUnauthorized = "unauthorized" // 401: who are you?
+	CodeForbidden    = "forbidden"    // 403: you may not
+	CodeNotFound     = "not_found"    // 404: no such thing (or not yours to know about)
+	CodeConflict     = "conflict"     // 409: it clashes with the current state
+	CodeTooLarge     = "too_large"    // 413
+	CodeRateLimited  = "rate_limited" // 429
+	CodeUnavailable  = "unavailable"  // 503
+	CodeInternal     = "internal"     // 500: never carries internal detail to clients
+)
+
+// Error is an error safe to show to a client: Code says what kind, Message
+// says it for a human, Field names the offending request field, if any.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (field %s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf builds an Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports a bad value for a named request field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalid, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// ErrorCode returns the code of err, or CodeInternal when err is not an Error.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}

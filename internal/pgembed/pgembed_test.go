@@ -1,0 +1,132 @@
+package pgembed_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/pgembed"
+)
+
+func newCluster(t *testing.T) *pgembed.Cluster {
+	t.Helper()
+	// Not t.TempDir: its parent is private to root, and the postgres user
+	// must be able to reach the cluster.
+	parent, err := os.MkdirTemp("", "pgembed-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(parent) })
+	if err := pgembed.PrepareParent(parent); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgembed.New(filepath.Join(parent, "pg"), pgembed.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered after RemoveAll, so it runs before it.
+	t.Cleanup(func() { c.Stop(context.Background()) })
+	return c
+}
+
+func exec(t *testing.T, c *pgembed.Cluster, sql string, args ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), c.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func count(t *testing.T, c *pgembed.Cluster) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), c.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM kept").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestCreateStopRestartKeepsData is the embedded default's life cycle: the
+// first start creates the cluster, a stop shuts it down, and the next start
+// reuses it with the data intact.
+func TestCreateStopRestartKeepsData(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t)
+	if c.Initialized() {
+		t.Fatal("new directory already initialized")
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, c, "CREATE TABLE kept (v int)")
+	exec(t, c, "INSERT INTO kept VALUES (1), (2)")
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.Running(ctx) {
+		t.Fatal("still running after Stop")
+	}
+	if _, err := pgx.Connect(ctx, c.ConnString("postgres")); err == nil {
+		t.Fatal("connected to a stopped cluster")
+	}
+
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, c); n != 2 {
+		t.Fatalf("after restart: %d rows, want 2", n)
+	}
+	// Starting an already running cluster adopts it.
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNoTCPPort checks the cluster listens only on its unix socket.
+func TestNoTCPPort(t *testing.T) {
+	c := newCluster(t)
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), c.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var addrs string
+	if err := conn.QueryRow(context.Background(), "SHOW listen_addresses").Scan(&addrs); err != nil {
+		t.Fatal(err)
+	}
+	if addrs != "" {
+		t.Fatalf("listen_addresses = %q, want none", addrs)
+	}
+	if _, err := os.Stat(filepath.Join(c.Dir(), ".s.PGSQL.5432")); err != nil {
+		t.Fatalf("socket not in the cluster directory: %v", err)
+	}
+}
+
+func TestMissingBinariesSayWhatToInstall(t *testing.T) {
+	_, err := pgembed.New(t.TempDir(), pgembed.Options{BinDir: t.TempDir()})
+	if !errors.Is(err, pgembed.ErrNoBinaries) {
+		t.Fatalf("err = %v, want ErrNoBinaries", err)
+	}
+	for _, hint := range []string{"apt-get install postgresql", "DATABASE_URL"} {
+		if !strings.Contains(err.Error(), hint) {
+			t.Errorf("error %q does not mention %q", err, hint)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pixelpals/internal/config"
+	"pixelpals/internal/pgembed"
+	"pixelpals/internal/server"
+	"pixelpals/internal/store"
+)
+
+func testConfig() config.Config {
+	cfg := config.Load(func(string) string { return "" })
+	if err := cfg.Finish(); err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func get(t *testing.T, h http.Handler, path string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	return rec.Code, rec.Body.String()
+}
+
+// TestReadyzFollowsTheDatabase stops the database under a running server:
+// readyz turns 503 while healthz stays 200, and readyz is 200 again once
+// the database is back.
+func TestReadyzFollowsTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	parent, err := os.MkdirTemp("", "server-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(parent) })
+	if err := pgembed.PrepareParent(parent); err != nil {
+		t.Fatal(err)
+	}
+	cluster, err := pgembed.New(filepath.Join(parent, "pg"), pgembed.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop(ctx) })
+	db, err := store.Open(ctx, cluster.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h := server.New(testConfig(), slog.New(slog.DiscardHandler), db).Handler()
+
+	if code, body := get(t, h, "/readyz"); code != 200 {
+		t.Fatalf("readyz with the database up: %d %s", code, body)
+	}
+	if err := cluster.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, h, "/readyz"); code != 503 {
+		t.Fatalf("readyz with the database down: %d %s", code, body)
+	}
+	if code, _ := get(t, h, "/healthz"); code != 200 {
+		t.Fatalf("healthz with the database down: %d", code)
+	}
+	if err := cluster.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The pool may still hold connections to the old server; the first
+	// ping discards them, so allow a few tries.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, _ := get(t, h, "/readyz")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz still %d after the database came back", code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestRequestLogAndMetrics checks one log line per request, without the
+// query string, and the per-route counters.
+func TestRequestLogAndMetrics(t *testing.T) {
+	logs := &syncBuffer{}
+	h := server.New(testConfig(), slog.New(slog.NewJSONHandler(logs, nil)), nil, func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /things/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	}).Handler()
+
+	if code, _ := get(t, h, "/things/7?token=secret-value"); code != 204 {
+		t.Fatalf("status %d", code)
+	}
+	if strings.Contains(logs.String(), "secret-value") {
+		t.Fatalf("query string reached the log: %s", logs)
+	}
+	if !strings.Contains(logs.String(), `"route":"GET /things/{id}"`) {
+		t.Fatalf("request log has no route pattern: %s", logs)
+	}
+	_, metrics := get(t, h, "/metrics")
+	want := `pixelpals_http_requests_total{method="GET",route="GET /things/{id}",status="204"} 1`
+	if !strings.Contains(metrics, want) {
+		t.Fatalf("metrics lack %s", want)
+	}
+}
+
+func TestPanicIsA500WithoutDetail(t *testing.T) {
+	logs := &syncBuffer{}
+	h := server.New(testConfig(), slog.New(slog.NewJSONHandler(logs, nil)), nil, func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("internal detail") })
+	}).Handler()
+	code, body := get(t, h, "/boom")
+	if code != 500 || strings.Contains(body, "internal detail") || !strings.Contains(body, `"code":"internal"`) {
+		t.Fatalf("got %d %s", code, body)
+	}
+	if !strings.Contains(logs.String(), "internal detail") {
+		t.Fatal("the panic was not logged")
+	}
+}
+
+// TestGracefulShutdownFinishesInFlight cancels the server while a request
+// is being served: the request still completes, then Serve returns.
+func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	started := make(chan struct{})
+	srv := server.New(testConfig(), slog.New(slog.DiscardHandler), nil, func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			time.Sleep(300 * time.Millisecond)
+			io.WriteString(w, "done")
+		})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{string(b), err}
+	}()
+	<-started
+	cancel()
+	r := <-got
+	if r.err != nil || r.body != "done" {
+		t.Fatalf("in-flight request: %q, %v", r.body, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Fatal("server still accepts connections after shutdown")
+	}
+}

@@ -1,0 +1,96 @@
+// Package store is Pixel Pals' PostgreSQL data layer: the connection pool,
+// the one transaction helper, and the SQL for every read and write, with
+// authorization checked next to the data it guards.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is the application's handle on PostgreSQL.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects a pool to the database at url. Sessions run in UTC because
+// the seed's columns are TIMESTAMP WITHOUT TIME ZONE: CURRENT_TIMESTAMP then
+// stores UTC wall time, and the API reports it as RFC 3339 UTC.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", redactConfigError(err))
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "pixelpals"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// redactConfigError drops the connection string (which may hold a password)
+// from pgx's parse errors.
+func redactConfigError(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("invalid connection string")
+	}
+	return err
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT 1"); err != nil {
+		// A dead connection must not go back to the pool.
+		conn.Conn().Close(ctx)
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Transact runs fn in one transaction: committed when fn returns nil, rolled
+// back when it returns an error or panics (the panic then continues).
+func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.Pool, fn)
+}
+
+// SQLSTATE codes we act on.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+	codeCheckViolation      = "23514"
+	codeRaiseException      = "P0001"
+)
+
+// pgCode returns the SQLSTATE of err, or "" when it is not a server error.
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// pgConstraint returns the constraint a server error names, if any.
+func pgConstraint(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.ConstraintName
+	}
+	return ""
+}
