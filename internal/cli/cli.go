@@ -36,6 +36,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the service", runServe},
 		{"migrate", "apply or roll back database migrations: migrate up|down|status", runMigrate},
+		{"admin", "bootstrap an admin: admin create --email E (password on stdin or prompt)", runAdmin},
 		{"version", "print the version", runVersion},
 	}
 }

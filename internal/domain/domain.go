@@ -6,6 +6,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in the API.
@@ -19,6 +20,15 @@ const (
 	CodeRateLimited  = "rate_limited" // 429
 	CodeUnavailable  = "unavailable"  // 503
 	CodeInternal     = "internal"     // 500: never carries internal detail to clients
+
+	// More specific codes, each with the status of its kind.
+	CodeInvalidCredentials = "invalid_credentials"    // 401: unknown login or wrong password, never which
+	CodeAwaitingApproval   = "awaiting_approval"      // 403: a parent an admin has not approved yet
+	CodeAccountSuspended   = "account_suspended"      // 403
+	CodeAccountUnavailable = "account_unavailable"    // 403: a child whose parent cannot use the service now
+	CodeCSRF               = "csrf_failed"            // 403: a cookie-authenticated write without the CSRF token
+	CodeUnsupportedMedia   = "unsupported_media_type" // 415
+	CodeFrozen             = "conversation_frozen"    // 409: the contact rule no longer holds
 )
 
 // Error is an error safe to show to a client: Code says what kind, Message
@@ -27,6 +37,8 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter tells a rate-limited client when to try again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -44,6 +56,11 @@ func Errorf(code, format string, args ...any) *Error {
 // Invalid reports a bad value for a named request field.
 func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: CodeInvalid, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// RateLimited reports that the client must wait before trying again.
+func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Code: CodeRateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
 // ErrorCode returns the code of err, or CodeInternal when err is not an Error.

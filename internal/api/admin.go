@@ -1,0 +1,154 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {
+	pg, err := parsePage(r, 1)
+	if err != nil {
+		return err
+	}
+	f := store.UserFilter{Limit: pg.Limit + 1}
+	if f.AfterID, err = pg.afterID(); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if v := q.Get("role"); v != "" {
+		if f.Role = domain.Role(v); !f.Role.Valid() {
+			return domain.Invalid("role", "must be ADMIN, PARENT or CHILD")
+		}
+	}
+	if v := q.Get("approved"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return domain.Invalid("approved", "must be true or false")
+		}
+		f.Approved = &b
+	}
+	if f.Query, err = cleanText("q", q.Get("q"), 0, 100, false); err != nil {
+		return err
+	}
+	users, err := a.db.ListUsers(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(users, pg.Limit, func(u store.UserSummary) []string { return idKey(u.ID) }))
+	return nil
+}
+
+type userResponse struct {
+	User domain.User `json:"user"`
+}
+
+// adminUserAction adapts a store action on user {id} to a handler that
+// answers with the changed user.
+func (a *API) adminUserAction(w http.ResponseWriter, r *http.Request, actor *domain.Actor,
+	act func(*domain.Actor, int64) (domain.User, error)) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := act(actor, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userResponse{u})
+	return nil
+}
+
+func (a *API) approveUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return a.adminUserAction(w, r, actor, func(ac *domain.Actor, id int64) (domain.User, error) {
+		return a.db.ApproveParent(r.Context(), ac, id)
+	})
+}
+
+func (a *API) suspendUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return a.adminUserAction(w, r, actor, func(ac *domain.Actor, id int64) (domain.User, error) {
+		return a.db.SuspendUser(r.Context(), ac, id)
+	})
+}
+
+func (a *API) reinstateUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return a.adminUserAction(w, r, actor, func(ac *domain.Actor, id int64) (domain.User, error) {
+		return a.db.ReinstateUser(r.Context(), ac, id)
+	})
+}
+
+func (a *API) rejectUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.db.RejectParent(r.Context(), actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.db.DeleteUser(r.Context(), actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {
+	pg, err := parsePage(r, 1)
+	if err != nil {
+		return err
+	}
+	f := store.AuditFilter{Limit: pg.Limit + 1}
+	if f.AfterID, err = pg.afterID(); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if f.ActorID, err = queryID(r, "actor_id"); err != nil {
+		return err
+	}
+	if f.EntityID, err = queryID(r, "entity_id"); err != nil {
+		return err
+	}
+	if f.Action, err = cleanText("action", q.Get("action"), 0, 100, false); err != nil {
+		return err
+	}
+	if f.EntityType, err = cleanText("entity_type", q.Get("entity_type"), 0, 50, false); err != nil {
+		return err
+	}
+	if f.Since, err = queryTime(r, "since"); err != nil {
+		return err
+	}
+	if f.Until, err = queryTime(r, "until"); err != nil {
+		return err
+	}
+	logs, err := a.db.ListAudit(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(logs, pg.Limit, func(l store.AuditRecord) []string { return idKey(l.ID) }))
+	return nil
+}
+
+// queryTime reads an optional RFC 3339 time from the query string.
+func queryTime(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, domain.Invalid(name, "must be an RFC 3339 time like 2026-01-02T15:04:05Z")
+	}
+	return t.UTC(), nil
+}

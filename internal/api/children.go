@@ -1,0 +1,140 @@
+package api
+
+import (
+	"net/http"
+
+	"pixelpals/internal/auth"
+	"pixelpals/internal/domain"
+)
+
+type createChildRequest struct {
+	Login       string `json:"login"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+}
+
+func (a *API) createChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	var req createChildRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	login, err := checkChildLogin(req.Login)
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckPassword("password", req.Password, auth.MinChildPassword); err != nil {
+		return err
+	}
+	name, err := displayName("display_name", req.DisplayName)
+	if err != nil {
+		return err
+	}
+	hash, err := a.auth.HashPassword(r.Context(), req.Password)
+	if err != nil {
+		return err
+	}
+	c, err := a.db.CreateChild(r.Context(), actor, login, hash, name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (a *API) listChildren(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	children, err := a.db.ListChildren(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	// A family is small: one page holds every child.
+	writeJSON(w, http.StatusOK, pageOf(children, len(children), nil))
+	return nil
+}
+
+type renameChildRequest struct {
+	DisplayName string `json:"display_name"`
+}
+
+func (a *API) renameChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req renameChildRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	name, err := displayName("display_name", req.DisplayName)
+	if err != nil {
+		return err
+	}
+	c, err := a.db.RenameChild(r.Context(), actor, id, name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+type passwordRequest struct {
+	Password string `json:"password"`
+}
+
+func (a *API) resetChildPassword(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req passwordRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := auth.CheckPassword("password", req.Password, auth.MinChildPassword); err != nil {
+		return err
+	}
+	hash, err := a.auth.HashPassword(r.Context(), req.Password)
+	if err != nil {
+		return err
+	}
+	if err := a.db.ResetChildPassword(r.Context(), actor, id, hash); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// childCommand adapts a store action on child {id} that returns nothing.
+func (a *API) childCommand(w http.ResponseWriter, r *http.Request, actor *domain.Actor,
+	act func(*domain.Actor, int64) error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := act(actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) logoutChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return a.childCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.LogoutChild(r.Context(), ac, id) })
+}
+
+func (a *API) deleteChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return a.childCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.DeleteChild(r.Context(), ac, id) })
+}
+
+func (a *API) exportChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	export, err := a.db.ExportChild(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="pixelpals-child-export.json"`)
+	writeJSON(w, http.StatusOK, export)
+	return nil
+}

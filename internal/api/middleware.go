@@ -1,0 +1,95 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"pixelpals/internal/auth"
+	"pixelpals/internal/clientip"
+	"pixelpals/internal/domain"
+)
+
+// Cookie names of the web session.
+const (
+	sessionCookie = "pixelpals_session"
+	csrfCookie    = "pixelpals_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// access says who may call a route. Handlers and the store check further
+// (whose child, which conversation); this is the first gate.
+type access int
+
+const (
+	public     access = iota // no session needed
+	loggedIn                 // any session, even a parent awaiting approval
+	active                   // an admin, an approved parent or a child
+	adminOnly                // an admin
+	parentOnly               // an approved parent
+	childOnly                // a child
+)
+
+// authorize finds the request's actor and checks it against the route's
+// access: 401 when nobody is logged in, 403 when the role does not fit.
+func (a *API) authorize(r *http.Request, need access) (*domain.Actor, error) {
+	if need == public {
+		return nil, nil
+	}
+	token, fromCookie := sessionToken(r)
+	actor, err := a.auth.Authenticate(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	if fromCookie && !safeMethod(r.Method) && !auth.CheckCSRF(token, r.Header.Get(csrfHeader)) {
+		return nil, domain.Errorf(domain.CodeCSRF, "missing or wrong %s header", csrfHeader)
+	}
+	actor.IP = clientip.From(r.Context())
+	if need == loggedIn {
+		return actor, nil
+	}
+	if !actor.Active {
+		return nil, domain.Errorf(domain.CodeAwaitingApproval, "your account is awaiting approval by an admin")
+	}
+	switch {
+	case need == adminOnly && !actor.IsAdmin():
+		return nil, domain.Errorf(domain.CodeForbidden, "admins only")
+	case need == parentOnly && !actor.IsParent():
+		return nil, domain.Errorf(domain.CodeForbidden, "parents only")
+	case need == childOnly && !actor.IsChild():
+		return nil, domain.Errorf(domain.CodeForbidden, "children only")
+	}
+	return actor, nil
+}
+
+// sessionToken takes the token from "Authorization: Bearer" (API clients)
+// or else from the session cookie (the web UI), and says which.
+func sessionToken(r *http.Request) (token string, fromCookie bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(tok), false
+		}
+		return "", false
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// setSessionCookies gives a browser its session (HttpOnly: scripts never
+// see it) and the CSRF token its scripts must echo in X-CSRF-Token.
+func setSessionCookies(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
+	secure := r.TLS != nil
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	csrf := ""
+	if token != "" {
+		csrf = auth.CSRFToken(token)
+	}
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: csrf, Path: "/", MaxAge: maxAge,
+		Secure: secure, SameSite: http.SameSiteLaxMode})
+}

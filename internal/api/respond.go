@@ -1,0 +1,155 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"pixelpals/internal/domain"
+)
+
+// statusOf maps each error code to its HTTP status: the one place that does.
+var statusOf = map[string]int{
+	domain.CodeInvalid:            http.StatusBadRequest,
+	domain.CodeUnauthorized:       http.StatusUnauthorized,
+	domain.CodeInvalidCredentials: http.StatusUnauthorized,
+	domain.CodeForbidden:          http.StatusForbidden,
+	domain.CodeAwaitingApproval:   http.StatusForbidden,
+	domain.CodeAccountSuspended:   http.StatusForbidden,
+	domain.CodeAccountUnavailable: http.StatusForbidden,
+	domain.CodeCSRF:               http.StatusForbidden,
+	domain.CodeNotFound:           http.StatusNotFound,
+	domain.CodeConflict:           http.StatusConflict,
+	domain.CodeFrozen:             http.StatusConflict,
+	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
+	domain.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
+	domain.CodeRateLimited:        http.StatusTooManyRequests,
+	domain.CodeUnavailable:        http.StatusServiceUnavailable,
+	domain.CodeInternal:           http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// writeError answers with err as a JSON error. Errors that are not
+// domain errors are internal: logged here, once, and shown to the client
+// only as "internal error".
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		if r.Context().Err() != nil {
+			// The client went away or the deadline passed: not our bug.
+			de = &domain.Error{Code: domain.CodeUnavailable, Message: "request cancelled or timed out"}
+		} else {
+			a.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+			de = &domain.Error{Code: domain.CodeInternal, Message: "internal error"}
+		}
+	}
+	status, ok := statusOf[de.Code]
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	if de.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
+	}
+	writeJSON(w, status, errorBody{errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON request body into dst: one object, no unknown fields,
+// within the body limit. Its errors name the offending field.
+func decode(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return domain.Errorf(domain.CodeUnsupportedMedia, "send the body as application/json")
+		}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return domain.Errorf(domain.CodeInvalid, "the body must hold a single JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return domain.Errorf(domain.CodeInvalid, "a JSON body is required")
+	case errors.As(err, &tooBig):
+		return domain.Errorf(domain.CodeTooLarge, "the body is larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return domain.Errorf(domain.CodeInvalid, "malformed JSON")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return domain.Errorf(domain.CodeInvalid, "the body must be a JSON object")
+		}
+		return domain.Invalid(typ.Field, "must be of type %s", jsonType(typ.Type.Kind().String()))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return domain.Invalid(name, "unknown field")
+	}
+	return domain.Errorf(domain.CodeInvalid, "malformed JSON")
+}
+
+func jsonType(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
+		return "number"
+	case kind == "slice", kind == "array":
+		return "array"
+	case kind == "struct", kind == "map", kind == "ptr":
+		return "object"
+	case kind == "bool":
+		return "boolean"
+	}
+	return kind
+}
+
+// pathID reads a positive 32-bit id (the seed's SERIAL) from the path;
+// anything else names no row.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 32)
+	if err != nil || id <= 0 {
+		return 0, domain.Errorf(domain.CodeNotFound, "no such %s", strings.TrimSuffix(name, "_id"))
+	}
+	return id, nil
+}
+
+// queryID reads an optional positive id from the query string.
+func queryID(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || id <= 0 {
+		return 0, domain.Invalid(name, "must be a positive integer")
+	}
+	return id, nil
+}

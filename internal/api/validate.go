@@ -1,0 +1,83 @@
+package api
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"pixelpals/internal/domain"
+)
+
+// cleanText trims s and strips control characters (keeping newlines and
+// tabs when multiline), rejecting NUL bytes and invalid UTF-8 outright, then
+// checks its length in characters.
+func cleanText(field, s string, min, max int, multiline bool) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", domain.Invalid(field, "must be valid UTF-8")
+	}
+	if strings.ContainsRune(s, 0) {
+		return "", domain.Invalid(field, "must not contain NUL bytes")
+	}
+	s = strings.Map(func(r rune) rune {
+		if multiline && (r == '\n' || r == '\t') {
+			return r
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < min && min == 1:
+		return "", domain.Invalid(field, "must not be empty")
+	case n < min:
+		return "", domain.Invalid(field, "must be at least %d characters", min)
+	case n > max:
+		return "", domain.Invalid(field, "must be at most %d characters", max)
+	}
+	return s, nil
+}
+
+// displayName validates a display name (profiles.display_name VARCHAR(100)).
+func displayName(field, s string) (string, error) { return cleanText(field, s, 1, 100, false) }
+
+// maxBio bounds profiles.bio (TEXT in the seed).
+const maxBio = 500
+
+// checkEmail validates and normalizes an adult's email.
+func checkEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", domain.Invalid("email", "must not be empty")
+	}
+	if len(s) > 254 {
+		return "", domain.Invalid("email", "must be at most 254 characters")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", domain.Invalid("email", "must be an email address like name@example.com")
+	}
+	for _, r := range s {
+		if r < 0x21 || r > 0x7e {
+			return "", domain.Invalid("email", "must be an email address like name@example.com")
+		}
+	}
+	return s, nil
+}
+
+// childLogin is a child's login name: lower-case letters, digits and . _ -,
+// 3 to 32 long. It never contains "@", so it can never equal an adult's email
+// in the shared users.email column.
+var childLogin = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
+
+func checkChildLogin(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if !childLogin.MatchString(s) {
+		return "", domain.Invalid("login", "must be 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit")
+	}
+	return s, nil
+}

@@ -1,0 +1,251 @@
+// Package apitest runs the real HTTP stack (server middleware and API) on a
+// fresh PostgreSQL database for tests, and gives them clients for each
+// role: admins, approved/pending/suspended parents and their children.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"pixelpals/internal/api"
+	"pixelpals/internal/auth"
+	"pixelpals/internal/config"
+	"pixelpals/internal/password"
+	"pixelpals/internal/pgtest"
+	"pixelpals/internal/server"
+	"pixelpals/internal/store"
+)
+
+// FastParams make test logins cheap; the real parameters are measured by
+// the password package's benchmarks.
+var FastParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Env is one running service on its own database.
+type Env struct {
+	t      testing.TB
+	DB     *store.DB
+	Server *httptest.Server
+	Logs   *Buffer
+	seq    atomic.Int64
+}
+
+// Options adjust an Env.
+type Options struct {
+	Limits *auth.Limits // login throttling; default: effectively off
+}
+
+// New starts the service for t. The package's TestMain must call
+// pgtest.Main.
+func New(t testing.TB, opts ...Options) *Env {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	limits := auth.Limits{AccountFailures: 1000, IPFailures: 100000, Window: auth.DefaultLimits.Window, Lockout: auth.DefaultLimits.Lockout}
+	if o.Limits != nil {
+		limits = *o.Limits
+	}
+	e := &Env{t: t, DB: pgtest.DB(t), Logs: &Buffer{}}
+	logger := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg := config.Load(func(string) string { return "" })
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	authn := auth.New(e.DB, FastParams, limits)
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger})
+	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
+	t.Cleanup(e.Server.Close)
+	return e
+}
+
+// Buffer is a concurrency-safe log sink.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Client calls the API as one user (or anonymously when Token is empty).
+type Client struct {
+	env      *Env
+	Token    string
+	UserID   int64
+	Login    string
+	Password string
+}
+
+// Anonymous is a client without a session.
+func (e *Env) Anonymous() *Client { return &Client{env: e} }
+
+// Response is an API answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends a request to path under /api/v1 (e.g. "/me") with body as JSON
+// (a string or []byte is sent as is; nil sends none).
+func (c *Client) Do(method, path string, body any) *Response {
+	c.env.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			c.env.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.env.Server.URL+"/api/v1"+path, rd)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.env.Server.Client().Do(req)
+	if err != nil {
+		c.env.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Must sends a request and fails the test unless the status is want; it
+// decodes the body into out when out is not nil.
+func (c *Client) Must(want int, method, path string, body, out any) *Response {
+	c.env.t.Helper()
+	r := c.Do(method, path, body)
+	if r.Status != want {
+		c.env.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Body, out); err != nil {
+			c.env.t.Fatalf("%s %s: decode %s: %v", method, path, r.Body, err)
+		}
+	}
+	return r
+}
+
+// ErrorCode is the "code" of a JSON error body, or "".
+func (r *Response) ErrorCode() string {
+	var e struct {
+		Error struct{ Code, Field string }
+	}
+	json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+// ErrorField is the "field" of a JSON error body, or "".
+func (r *Response) ErrorField() string {
+	var e struct {
+		Error struct{ Code, Field string }
+	}
+	json.Unmarshal(r.Body, &e)
+	return e.Error.Field
+}
+
+func (e *Env) next(prefix string) string {
+	return fmt.Sprintf("%s%d", prefix, e.seq.Add(1))
+}
+
+// login opens a session for c with its login and password.
+func (c *Client) login() *Client {
+	c.env.t.Helper()
+	var out struct {
+		Token string
+		User  struct{ ID int64 }
+	}
+	c.env.Anonymous().Must(200, "POST", "/auth/login", map[string]string{"login": c.Login, "password": c.Password}, &out)
+	c.Token, c.UserID = out.Token, out.User.ID
+	return c
+}
+
+// Admin creates an admin account (as the CLI does) and logs it in.
+func (e *Env) Admin() *Client {
+	e.t.Helper()
+	c := &Client{env: e, Login: e.next("admin") + "@example.com", Password: "admin-password"}
+	hash, err := password.NewHasher(FastParams, 1).Hash(context.Background(), c.Password)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.DB.CreateAdmin(context.Background(), nil, c.Login, hash, "Admin"); err != nil {
+		e.t.Fatal(err)
+	}
+	return c.login()
+}
+
+// PendingParent signs a parent up and logs them in, unapproved.
+func (e *Env) PendingParent() *Client {
+	e.t.Helper()
+	c := &Client{env: e, Login: e.next("parent") + "@example.com", Password: "parent-password"}
+	e.Anonymous().Must(201, "POST", "/auth/signup", map[string]string{
+		"email": c.Login, "password": c.Password, "display_name": "Parent " + c.Login}, nil)
+	return c.login()
+}
+
+// Family is an approved parent with their children.
+type Family struct {
+	Parent   *Client
+	Children []*Client
+}
+
+// Child is the family's first child.
+func (f *Family) Child() *Client { return f.Children[0] }
+
+// Family signs up a parent, has admin approve them, and creates n children
+// (logged in).
+func (e *Env) Family(admin *Client, n int) *Family {
+	e.t.Helper()
+	f := &Family{Parent: e.PendingParent()}
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/approve", f.Parent.UserID), nil, nil)
+	for range n {
+		f.Children = append(f.Children, f.AddChild())
+	}
+	return f
+}
+
+// AddChild creates one more child in the family and logs them in.
+func (f *Family) AddChild() *Client {
+	e := f.Parent.env
+	e.t.Helper()
+	c := &Client{env: e, Login: e.next("kid"), Password: "kidpass"}
+	f.Parent.Must(201, "POST", "/children", map[string]string{
+		"login": c.Login, "password": c.Password, "display_name": "Kid " + c.Login}, nil)
+	return c.login()
+}

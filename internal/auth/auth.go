@@ -1,0 +1,197 @@
+// Package auth logs people in and out: password policy and hashing, login
+// throttling, and opaque session tokens that the database stores only as
+// hashes.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/password"
+	"pixelpals/internal/store"
+	"pixelpals/internal/throttle"
+)
+
+// Limits of the login throttle: per account name and per client address.
+type Limits struct {
+	AccountFailures int
+	IPFailures      int
+	Window          time.Duration
+	Lockout         time.Duration
+}
+
+// DefaultLimits lock an account name out for 15 minutes after 5 failures
+// in 15 minutes, and a client address after 30.
+var DefaultLimits = Limits{AccountFailures: 5, IPFailures: 30, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+
+// Service authenticates users.
+type Service struct {
+	db       *store.DB
+	hasher   *password.Hasher
+	accounts *throttle.Limiter
+	ips      *throttle.Limiter
+}
+
+// New builds the service. At most GOMAXPROCS hashes run at once, so
+// concurrent logins use at most that many times Argon2id's memory
+// (19 MiB each with the default parameters).
+func New(db *store.DB, params password.Params, limits Limits) *Service {
+	return &Service{
+		db:       db,
+		hasher:   password.NewHasher(params, runtime.GOMAXPROCS(0)),
+		accounts: throttle.New(limits.AccountFailures, limits.Window, limits.Lockout),
+		ips:      throttle.New(limits.IPFailures, limits.Window, limits.Lockout),
+	}
+}
+
+// Password lengths (bytes) per SPEC §3: parents choose children's.
+const (
+	MinAdultPassword = 8
+	MinChildPassword = 6
+	MaxPassword      = 256
+)
+
+// CheckPassword applies the length policy and rejects NUL bytes.
+func CheckPassword(field, pw string, min int) error {
+	switch {
+	case len(pw) < min:
+		return domain.Invalid(field, "must be at least %d characters", min)
+	case len(pw) > MaxPassword:
+		return domain.Invalid(field, "must be at most %d characters", MaxPassword)
+	}
+	for i := 0; i < len(pw); i++ {
+		if pw[i] == 0 {
+			return domain.Invalid(field, "must not contain NUL bytes")
+		}
+	}
+	return nil
+}
+
+// HashPassword hashes pw with the service's Argon2id parameters.
+func (s *Service) HashPassword(ctx context.Context, pw string) (string, error) {
+	h, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
+var errBadLogin = &domain.Error{Code: domain.CodeInvalidCredentials, Message: "wrong login or password"}
+
+// Session is a new login.
+type Session struct {
+	Token  string
+	UserID int64
+}
+
+// Login checks a login name (email or child login) and password and opens
+// a session. An unknown login and a wrong password give the same error
+// after the same work: a dummy hash is verified for unknown logins.
+func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, error) {
+	now := time.Now()
+	login = store.NormalizeLogin(login)
+	acctKey, ipKey := "acct:"+login, "ip:"+ip
+	if ok, wait := s.ips.Allow(ipKey, now); !ok {
+		return Session{}, domain.RateLimited(wait, "too many failed logins from this address; try again later")
+	}
+	if ok, wait := s.accounts.Allow(acctKey, now); !ok {
+		return Session{}, domain.RateLimited(wait, "too many failed logins for this account; try again later")
+	}
+
+	creds, err := s.db.CredentialsByLogin(ctx, login)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		s.hasher.DummyVerify(ctx, pw)
+		s.fail(acctKey, ipKey, now)
+		return Session{}, errBadLogin
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, pw, creds.PasswordHash)
+	if err != nil && !errors.Is(err, password.ErrMalformedHash) {
+		return Session{}, fmt.Errorf("verify password: %w", err)
+	}
+	if !ok {
+		s.fail(acctKey, ipKey, now)
+		return Session{}, errBadLogin
+	}
+	s.accounts.Reset(acctKey)
+
+	// The password was right, so saying why the account cannot log in
+	// tells nothing to someone who does not already own it.
+	switch {
+	case creds.Suspended:
+		return Session{}, domain.Errorf(domain.CodeAccountSuspended, "this account is suspended")
+	case !creds.ParentUsable:
+		return Session{}, domain.Errorf(domain.CodeAccountUnavailable, "this account cannot be used until your parent's account is approved and active")
+	}
+	if rehash {
+		if h, err := s.HashPassword(ctx, pw); err == nil {
+			if err := s.db.SetPasswordHash(ctx, creds.UserID, h); err != nil {
+				return Session{}, err
+			}
+		}
+	}
+	token, hash, err := NewToken()
+	if err != nil {
+		return Session{}, err
+	}
+	if _, err := s.db.CreateSession(ctx, creds.UserID, hash); err != nil {
+		return Session{}, err
+	}
+	return Session{Token: token, UserID: creds.UserID}, nil
+}
+
+func (s *Service) fail(acctKey, ipKey string, now time.Time) {
+	s.accounts.Fail(acctKey, now)
+	s.ips.Fail(ipKey, now)
+}
+
+// Authenticate resolves a session token to its actor.
+func (s *Service) Authenticate(ctx context.Context, token string) (*domain.Actor, error) {
+	if token == "" || len(token) > 200 {
+		return nil, domain.Errorf(domain.CodeUnauthorized, "not logged in")
+	}
+	return s.db.SessionActor(ctx, HashToken(token))
+}
+
+// NewToken returns a random session token and the hash to store.
+func NewToken() (token string, hash []byte, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("session token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token), nil
+}
+
+// HashToken is how a token is stored and looked up. A plain SHA-256 is
+// enough: the token has 256 bits of entropy, so it cannot be guessed from
+// its hash the way a password could.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// CSRFToken derives the anti-CSRF token of a session from its token, so
+// the server can check it without storing it; without the session cookie
+// (which scripts on other sites cannot read) it cannot be computed.
+func CSRFToken(sessionToken string) string {
+	h := sha256.Sum256([]byte("pixelpals-csrf\x00" + sessionToken))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// CheckCSRF compares a presented CSRF token with the session's, in
+// constant time.
+func CheckCSRF(sessionToken, presented string) bool {
+	want := CSRFToken(sessionToken)
+	return subtle.ConstantTimeCompare([]byte(want), []byte(presented)) == 1
+}

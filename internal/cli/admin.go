@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"pixelpals/internal/auth"
+	"pixelpals/internal/password"
+	"pixelpals/internal/store"
+)
+
+// runAdmin: admin create --email E [--name N]. The password comes from a
+// no-echo prompt on a terminal, else from the first line of standard input;
+// never from the command line, where other users could read it.
+func runAdmin(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("%w: pixelpals admin create --email E [--name NAME]", errUsage)
+	}
+	var email, name string
+	cfg, _, err := loadConfig(env, "admin create", args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the admin's email (required)")
+		fs.StringVar(&name, "name", "Admin", "the admin's display name")
+	})
+	if err != nil {
+		return err
+	}
+	email = store.NormalizeLogin(email)
+	if !strings.Contains(email, "@") {
+		return fmt.Errorf("%w: --email must be an email address", errUsage)
+	}
+	pw, err := readPassword(env)
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckPassword("password", pw, auth.MinAdultPassword); err != nil {
+		return err
+	}
+	logger := newLogger(env.Stderr, cfg.LogLevel)
+	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := migrateUp(ctx, db, logger); err != nil {
+		return err
+	}
+	hash, err := password.NewHasher(password.DefaultParams, 1).Hash(ctx, pw)
+	if err != nil {
+		return err
+	}
+	u, err := db.CreateAdmin(ctx, nil, email, hash, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created admin %s (id %d)\n", u.Email, u.ID)
+	return nil
+}
+
+func readPassword(env Env) (string, error) {
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(env.Stderr, "Password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// lockUser loads a live user for update.
+func lockUser(ctx context.Context, tx pgx.Tx, id int64) (domain.User, error) {
+	u, err := scanUser(tx.QueryRow(ctx, `
+		SELECT `+userColumns+` FROM users u
+		WHERE u.id = $1 AND u.deleted_at IS NULL FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, domain.Errorf(domain.CodeNotFound, "no such user")
+	}
+	if err != nil {
+		return u, fmt.Errorf("lock user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// removeAccount deletes a user's personal data (SPEC §9): their profile
+// (and with it their game logins), memberships, sessions and the content of
+// every message they sent. The users row itself is deleted when nothing
+// points at it any more; otherwise (the append-only audit log names the
+// user as an actor, or their scrubbed messages remain for the other
+// members' history) it stays as a tombstone without email, password or name.
+//
+// Features that store more personal data register their clean-up in
+// accountCleanups, so that this stays the one place accounts are removed.
+func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
+	steps := append([]string{
+		`UPDATE messages SET content = NULL, media_url = NULL, deleted_at = coalesce(deleted_at, CURRENT_TIMESTAMP)
+		 WHERE sender_id = $1`,
+		`DELETE FROM conversation_members WHERE user_id = $1`,
+		`DELETE FROM sessions WHERE user_id = $1`,
+		`DELETE FROM profiles WHERE user_id = $1`,
+	}, accountCleanups...)
+	for _, sql := range steps {
+		if _, err := tx.Exec(ctx, sql, userID); err != nil {
+			return fmt.Errorf("remove personal data of user %d: %w", userID, err)
+		}
+	}
+
+	sp, err := tx.Begin(ctx) // a savepoint: a failed DELETE must not abort tx
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	_, err = sp.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
+	if err == nil {
+		return sp.Commit(ctx)
+	}
+	if pgCode(err) != codeForeignKeyViolation {
+		sp.Rollback(ctx)
+		return fmt.Errorf("delete user %d: %w", userID, err)
+	}
+	if err := sp.Rollback(ctx); err != nil {
+		return fmt.Errorf("roll back to savepoint: %w", err)
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', password_hash = '!',
+		       approved_by_admin = false, suspended_at = NULL,
+		       deleted_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP
+		WHERE id = $1`, userID)
+	if err != nil {
+		return fmt.Errorf("tombstone user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// accountCleanups are extra statements removeAccount runs, each taking the
+// user id as $1. Later features append theirs in an init function.
+var accountCleanups []string
+
+// removeFamily removes a parent's children, then the parent.
+func removeFamily(ctx context.Context, tx pgx.Tx, parentID int64) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE parent_id = $1 AND deleted_at IS NULL`, parentID)
+	if err != nil {
+		return fmt.Errorf("list children of %d: %w", parentID, err)
+	}
+	children, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("list children of %d: %w", parentID, err)
+	}
+	for _, c := range children {
+		if err := removeAccount(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return removeAccount(ctx, tx, parentID)
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// UserSummary is one row of the admins' user list.
+type UserSummary struct {
+	domain.User
+	DisplayName string `json:"display_name"`
+}
+
+// UserFilter narrows the admins' user list; zero fields do not filter.
+type UserFilter struct {
+	Role     domain.Role
+	Approved *bool
+	Query    string // substring of email or display name
+	AfterID  int64  // page: users with a smaller id
+	Limit    int
+}
+
+// ListUsers returns live users matching f, newest first.
+func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT `+userColumns+`, p.display_name
+		FROM users u JOIN profiles p ON p.user_id = u.id
+		WHERE u.deleted_at IS NULL
+		  AND ($1 = '' OR u.role = $1)
+		  AND ($2::boolean IS NULL OR coalesce(u.approved_by_admin, false) = $2)
+		  AND ($3 = '' OR strpos(lower(u.email), lower($3)) > 0 OR strpos(lower(p.display_name), lower($3)) > 0)
+		  AND ($4 = 0 OR u.id < $4)
+		ORDER BY u.id DESC
+		LIMIT $5`, string(f.Role), f.Approved, f.Query, f.AfterID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserSummary, error) {
+		var s UserSummary
+		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName)
+		return s, err
+	})
+}
+
+// adminAction loads the target user for update, lets check refuse, applies
+// change and writes the audit entry, all in one transaction.
+func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, action string,
+	check func(domain.User) error, change func(tx pgx.Tx, u domain.User) error) (domain.User, error) {
+	if !actor.IsAdmin() {
+		return domain.User{}, domain.Errorf(domain.CodeForbidden, "admins only")
+	}
+	var after domain.User
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		before, err := lockUser(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := check(before); err != nil {
+			return err
+		}
+		if err := change(tx, before); err != nil {
+			return err
+		}
+		// A removed account reloads as nothing (gone, or a tombstone).
+		after, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL`, id))
+		var afterJSON any = map[string]bool{"deleted": true}
+		switch {
+		case err == nil:
+			afterJSON = auditOf(after)
+		case errors.Is(err, pgx.ErrNoRows):
+			after = domain.User{}
+		default:
+			return fmt.Errorf("reload user %d: %w", id, err)
+		}
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: action, EntityType: "user", EntityID: id,
+			Before: auditOf(before), After: afterJSON})
+	})
+	return after, err
+}
+
+func pendingParent(u domain.User) error {
+	if u.Role != domain.RoleParent {
+		return domain.Errorf(domain.CodeConflict, "only parent accounts await approval")
+	}
+	if u.ApprovedByAdmin {
+		return domain.Errorf(domain.CodeConflict, "this parent is already approved")
+	}
+	return nil
+}
+
+func notAdmin(u domain.User) error {
+	if u.Role == domain.RoleAdmin {
+		return domain.Errorf(domain.CodeForbidden, "admin accounts cannot be changed this way")
+	}
+	return nil
+}
+
+// ApproveParent lets a pending parent use the service.
+func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
+	return db.adminAction(ctx, actor, id, "user.approve", pendingParent, func(tx pgx.Tx, u domain.User) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET approved_by_admin = true, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id)
+		return err
+	})
+}
+
+// RejectParent removes a pending parent's account.
+func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) error {
+	_, err := db.adminAction(ctx, actor, id, "user.reject", pendingParent, func(tx pgx.Tx, u domain.User) error {
+		return removeFamily(ctx, tx, id)
+	})
+	return err
+}
+
+// SuspendUser locks a non-admin account out and ends its sessions (and a
+// parent's children's sessions: they cannot log in while it lasts).
+func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
+	return db.adminAction(ctx, actor, id, "user.suspend", notAdmin, func(tx pgx.Tx, u domain.User) error {
+		if u.Suspended {
+			return domain.Errorf(domain.CodeConflict, "this account is already suspended")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET suspended_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return revokeSessions(ctx, tx, id)
+	})
+}
+
+// ReinstateUser lifts a suspension.
+func (db *DB) ReinstateUser(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
+	return db.adminAction(ctx, actor, id, "user.reinstate", notAdmin, func(tx pgx.Tx, u domain.User) error {
+		if !u.Suspended {
+			return domain.Errorf(domain.CodeConflict, "this account is not suspended")
+		}
+		_, err := tx.Exec(ctx, `UPDATE users SET suspended_at = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id)
+		return err
+	})
+}
+
+// DeleteUser removes a non-admin account; a parent's children go with it.
+func (db *DB) DeleteUser(ctx context.Context, actor *domain.Actor, id int64) error {
+	_, err := db.adminAction(ctx, actor, id, "user.delete", notAdmin, func(tx pgx.Tx, u domain.User) error {
+		if u.Role == domain.RoleParent {
+			return removeFamily(ctx, tx, id)
+		}
+		return removeAccount(ctx, tx, id)
+	})
+	return err
+}

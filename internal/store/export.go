@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// ChildExport is everything held about a child (SPEC §9), for their parent.
+type ChildExport struct {
+	ExportedAt      time.Time            `json:"exported_at"`
+	User            domain.User          `json:"user"`
+	Profile         domain.Profile       `json:"profile"`
+	Contacts        []any                `json:"contacts"`
+	Conversations   []ExportConversation `json:"conversations"`
+	GameCredentials []ExportCredential   `json:"game_credentials"`
+	AuditLogs       []AuditRecord        `json:"audit_logs"`
+}
+
+// ExportConversation is a conversation the child is in, with the messages
+// the child can see (deleted ones as tombstones).
+type ExportConversation struct {
+	ID        int64           `json:"id"`
+	IsGroup   bool            `json:"is_group"`
+	Title     *string         `json:"title"`
+	CreatedAt time.Time       `json:"created_at"`
+	MemberIDs []int64         `json:"member_ids"`
+	Messages  []ExportMessage `json:"messages"`
+}
+
+// ExportMessage is one message as the child sees it.
+type ExportMessage struct {
+	ID        int64      `json:"id"`
+	SenderID  int64      `json:"sender_id"`
+	Type      string     `json:"type"`
+	Content   *string    `json:"content"`
+	MediaURL  *string    `json:"media_url"`
+	CreatedAt time.Time  `json:"created_at"`
+	DeletedAt *time.Time `json:"deleted_at"`
+}
+
+// ExportCredential is a game login without its password.
+type ExportCredential struct {
+	ID        int64     `json:"id"`
+	GameName  string    `json:"game_name"`
+	Username  string    `json:"username"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ExportChild gathers everything held about the acting parent's child, in
+// one repeatable-read snapshot so the parts agree with each other.
+func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int64) (ChildExport, error) {
+	if err := requireParent(actor); err != nil {
+		return ChildExport{}, err
+	}
+	var out ChildExport
+	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		if out.User, out.Profile, err = db.userAndProfile(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.User.Role != domain.RoleChild || out.User.ParentID == nil || *out.User.ParentID != actor.UserID {
+			return domain.Errorf(domain.CodeNotFound, "no such child")
+		}
+		if out.Conversations, err = exportConversations(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.GameCredentials, err = exportCredentials(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.Contacts, err = exportContacts(ctx, tx, childID); err != nil {
+			return err
+		}
+		out.AuditLogs, err = exportAudit(ctx, tx, childID)
+		return err
+	})
+	out.ExportedAt = time.Now().UTC()
+	return out, err
+}
+
+// exportContacts is replaced by the contacts feature.
+var exportContacts = func(ctx context.Context, tx pgx.Tx, childID int64) ([]any, error) { return []any{}, nil }
+
+func exportConversations(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportConversation, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT c.id, coalesce(c.is_group, false), c.title, coalesce(c.created_at, CURRENT_TIMESTAMP),
+		       array(SELECT user_id FROM conversation_members WHERE conversation_id = c.id ORDER BY user_id)
+		FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
+		WHERE m.user_id = $1
+		ORDER BY c.id`, childID)
+	if err != nil {
+		return nil, fmt.Errorf("export conversations: %w", err)
+	}
+	convs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportConversation, error) {
+		var c ExportConversation
+		err := r.Scan(&c.ID, &c.IsGroup, &c.Title, &c.CreatedAt, &c.MemberIDs)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export conversations: %w", err)
+	}
+	for i := range convs {
+		rows, err := tx.Query(ctx, `
+			SELECT id, sender_id, type,
+			       CASE WHEN deleted_at IS NULL THEN content END,
+			       CASE WHEN deleted_at IS NULL THEN media_url END,
+			       coalesce(created_at, CURRENT_TIMESTAMP), deleted_at
+			FROM messages WHERE conversation_id = $1
+			ORDER BY created_at, id`, convs[i].ID)
+		if err != nil {
+			return nil, fmt.Errorf("export messages: %w", err)
+		}
+		convs[i].Messages, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportMessage, error) {
+			var m ExportMessage
+			err := r.Scan(&m.ID, &m.SenderID, &m.Type, &m.Content, &m.MediaURL, &m.CreatedAt, &m.DeletedAt)
+			return m, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("export messages: %w", err)
+		}
+	}
+	return convs, nil
+}
+
+func exportCredentials(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportCredential, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT g.id, g.game_name, g.username, coalesce(g.created_at, CURRENT_TIMESTAMP), coalesce(g.updated_at, CURRENT_TIMESTAMP)
+		FROM game_credentials g JOIN profiles p ON p.id = g.profile_id
+		WHERE p.user_id = $1 ORDER BY g.id`, childID)
+	if err != nil {
+		return nil, fmt.Errorf("export game credentials: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportCredential, error) {
+		var c ExportCredential
+		err := r.Scan(&c.ID, &c.GameName, &c.Username, &c.CreatedAt, &c.UpdatedAt)
+		return c, err
+	})
+}
+
+// exportAudit returns the audit entries about the child: done by them, done
+// to their account, or naming them as child_id (keeper, contacts, reports).
+func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]AuditRecord, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT `+auditColumns+`
+		FROM audit_logs
+		WHERE actor_id = $1
+		   OR (entity_type = 'user' AND entity_id = $1)
+		   OR (after_json->>'child_id')::int = $1
+		   OR (before_json->>'child_id')::int = $1
+		ORDER BY id`, childID)
+	if err != nil {
+		return nil, fmt.Errorf("export audit logs: %w", err)
+	}
+	return pgx.CollectRows(rows, scanAudit)
+}

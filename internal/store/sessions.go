@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// Session lifetimes: a session ends after IdleTimeout without use, and in
+// any case AbsoluteTimeout after login.
+const (
+	IdleTimeout     = 7 * 24 * time.Hour
+	AbsoluteTimeout = 30 * 24 * time.Hour
+	// touchEvery bounds how often a busy session's last_seen_at is written.
+	touchEvery = 5 * time.Minute
+)
+
+// CreateSession stores a new session for userID under the token's hash.
+func (db *DB) CreateSession(ctx context.Context, userID int64, tokenHash []byte) (int64, error) {
+	var id int64
+	err := db.Pool.QueryRow(ctx, `
+		INSERT INTO sessions (user_id, token_hash, expires_at)
+		VALUES ($1, $2, CURRENT_TIMESTAMP + $3::interval)
+		RETURNING id`, userID, tokenHash, AbsoluteTimeout).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("create session for user %d: %w", userID, err)
+	}
+	return id, nil
+}
+
+// SessionActor resolves a session token's hash to its actor. It answers
+// unauthorized when the session is unknown, expired or idle too long, or
+// when the account may not be used any more: deleted, suspended, or a child
+// whose parent is not approved or is suspended.
+func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
+	a := &domain.Actor{}
+	var parentID *int64
+	var approved, usable, stale bool
+	err := db.Pool.QueryRow(ctx, `
+		SELECT s.id, u.id, u.role, u.parent_id, coalesce(u.approved_by_admin, false),
+		       u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
+		           (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL)),
+		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval
+		FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+		LEFT JOIN users p ON p.id = u.parent_id
+		WHERE s.token_hash = $1
+		  AND s.expires_at > CURRENT_TIMESTAMP
+		  AND s.last_seen_at > CURRENT_TIMESTAMP - $3::interval`,
+		tokenHash, touchEvery, IdleTimeout).
+		Scan(&a.SessionID, &a.UserID, &a.Role, &parentID, &approved, &usable, &stale)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !usable) {
+		return nil, domain.Errorf(domain.CodeUnauthorized, "not logged in or session expired")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve session: %w", err)
+	}
+	if parentID != nil {
+		a.ParentID = *parentID
+	}
+	a.Active = a.Role != domain.RoleParent || approved
+	if stale {
+		if _, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP WHERE id = $1`, a.SessionID); err != nil {
+			return nil, fmt.Errorf("touch session: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// DeleteSession ends one session.
+func (db *DB) DeleteSession(ctx context.Context, sessionID int64) error {
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, sessionID); err != nil {
+		return fmt.Errorf("delete session %d: %w", sessionID, err)
+	}
+	return nil
+}
+
+// revokeSessions ends every session of userID and, for a parent, of their
+// children too.
+func revokeSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
+	_, err := tx.Exec(ctx, `
+		DELETE FROM sessions
+		WHERE user_id = $1 OR user_id IN (SELECT id FROM users WHERE parent_id = $1)`, userID)
+	if err != nil {
+		return fmt.Errorf("revoke sessions of user %d: %w", userID, err)
+	}
+	return nil
+}
