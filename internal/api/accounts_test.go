@@ -21,7 +21,9 @@ func TestSignupApproveChildLifecycle(t *testing.T) {
 			Role            string
 			ApprovedByAdmin bool `json:"approved_by_admin"`
 		}
-		Profile struct{ DisplayName string `json:"display_name"` }
+		Profile struct {
+			DisplayName string `json:"display_name"`
+		}
 	}
 	parent.Must(200, "GET", "/me", nil, &me)
 	if me.User.Role != "PARENT" || me.User.ApprovedByAdmin {

@@ -165,7 +165,9 @@ var _ = addMatrix(
 		},
 		want: statuses(201, nil)},
 	matrixCase{method: "POST", route: "/auth/login", path: path("/auth/login"),
-		body: func(w *world) any { return map[string]string{"login": w.a.Parent.Login, "password": w.a.Parent.Password} },
+		body: func(w *world) any {
+			return map[string]string{"login": w.a.Parent.Login, "password": w.a.Parent.Password}
+		},
 		want: statuses(200, nil)},
 	matrixCase{method: "POST", route: "/auth/logout", path: path("/auth/logout"),
 		want: statuses(204, map[role]int{anonymous: 401, suspendedParent: 401})},
