@@ -1,17 +1,73 @@
 package api
 
 import (
-	_ "embed"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 )
 
-// openapiJSON is the OpenAPI 3.1 description of the API. It is written by
-// hand; TestOpenAPIMatchesRoutes keeps it equal to the route table.
+// The OpenAPI 3.1 description is written by hand, one fragment per feature
+// under openapi/: base.json holds the document's frame and shared
+// components, each other file a "paths" object. TestOpenAPIMatchesRoutes
+// keeps the paths equal to the route table.
 //
-//go:embed openapi.json
-var openapiJSON []byte
+//go:embed openapi/*.json
+var openapiFiles embed.FS
+
+var openapiDoc = mustBuildOpenAPI()
+
+func mustBuildOpenAPI() []byte {
+	doc, err := buildOpenAPI()
+	if err != nil {
+		panic(err) // a broken embedded fragment is a build defect
+	}
+	return doc
+}
+
+func buildOpenAPI() ([]byte, error) {
+	var doc map[string]any
+	base, err := openapiFiles.ReadFile("openapi/base.json")
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(base, &doc); err != nil {
+		return nil, fmt.Errorf("openapi/base.json: %w", err)
+	}
+	paths := map[string]any{}
+	names, _ := fs.Glob(openapiFiles, "openapi/*.json")
+	for _, name := range names {
+		if path.Base(name) == "base.json" {
+			continue
+		}
+		b, _ := openapiFiles.ReadFile(name)
+		var frag struct {
+			Paths map[string]map[string]any `json:"paths"`
+		}
+		if err := json.Unmarshal(b, &frag); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for p, ops := range frag.Paths {
+			merged, _ := paths[p].(map[string]any)
+			if merged == nil {
+				merged = map[string]any{}
+			}
+			for method, op := range ops {
+				if _, dup := merged[method]; dup {
+					return nil, fmt.Errorf("%s: %s %s described twice", name, method, p)
+				}
+				merged[method] = op
+			}
+			paths[p] = merged
+		}
+	}
+	doc["paths"] = paths
+	return json.MarshalIndent(doc, "", "  ")
+}
 
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(openapiJSON)
+	w.Write(openapiDoc)
 }
