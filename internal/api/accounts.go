@@ -20,28 +20,28 @@ type signupRequest struct {
 	DisplayName string `json:"display_name"`
 }
 
-// signup creates a parent account awaiting admin approval.
-func (a *API) signup(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {
-	var req signupRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	email, err := checkEmail(req.Email)
-	if err != nil {
+func (req *signupRequest) validate() (err error) {
+	if req.Email, err = checkEmail(req.Email); err != nil {
 		return err
 	}
 	if err := auth.CheckPassword("password", req.Password, auth.MinAdultPassword); err != nil {
 		return err
 	}
-	name, err := displayName("display_name", req.DisplayName)
-	if err != nil {
+	req.DisplayName, err = displayName("display_name", req.DisplayName)
+	return err
+}
+
+// signup creates a parent account awaiting admin approval.
+func (a *API) signup(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {
+	var req signupRequest
+	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
 	hash, err := a.auth.HashPassword(r.Context(), req.Password)
 	if err != nil {
 		return err
 	}
-	u, p, err := a.db.SignUpParent(r.Context(), email, hash, name)
+	u, p, err := a.db.SignUpParent(r.Context(), req.Email, hash, req.DisplayName)
 	if err != nil {
 		return err
 	}
@@ -60,18 +60,22 @@ type loginResponse struct {
 	User      domain.User `json:"user"`
 }
 
-// login opens a session: the token in the body for API clients, and the
-// same token as an HttpOnly cookie for the web UI.
-func (a *API) login(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {
-	var req loginRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
+func (req *loginRequest) validate() error {
 	if req.Login == "" || len(req.Login) > 254 {
 		return domain.Invalid("login", "must be your email or login name")
 	}
 	if req.Password == "" || len(req.Password) > auth.MaxPassword {
 		return domain.Invalid("password", "must be your password")
+	}
+	return nil
+}
+
+// login opens a session: the token in the body for API clients, and the
+// same token as an HttpOnly cookie for the web UI.
+func (a *API) login(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {
+	var req loginRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
 	}
 	s, err := a.auth.Login(r.Context(), req.Login, req.Password, clientip.From(r.Context()))
 	if err != nil {
@@ -110,31 +114,30 @@ type profilePatchRequest struct {
 	AvatarMediaID *int64  `json:"avatar_media_id"`
 }
 
-func (a *API) updateMyProfile(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	var req profilePatchRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	var patch store.ProfilePatch
+func (req *profilePatchRequest) validate() (err error) {
 	if req.DisplayName != nil {
-		name, err := displayName("display_name", *req.DisplayName)
-		if err != nil {
+		if *req.DisplayName, err = displayName("display_name", *req.DisplayName); err != nil {
 			return err
 		}
-		patch.DisplayName = &name
 	}
 	if req.Bio != nil {
-		bio, err := cleanText("bio", *req.Bio, 0, maxBio, true)
-		if err != nil {
+		if *req.Bio, err = cleanText("bio", *req.Bio, 0, maxBio, true); err != nil {
 			return err
 		}
-		patch.Bio = &bio
 	}
 	if req.AvatarMediaID != nil {
 		// Uploads arrive with the media feature; until then no id names one.
 		return domain.Invalid("avatar_media_id", "no such upload")
 	}
-	p, err := a.db.UpdateMyProfile(r.Context(), actor, patch)
+	return nil
+}
+
+func (a *API) updateMyProfile(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	var req profilePatchRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	p, err := a.db.UpdateMyProfile(r.Context(), actor, store.ProfilePatch{DisplayName: req.DisplayName, Bio: req.Bio})
 	if err != nil {
 		return err
 	}

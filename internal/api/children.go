@@ -13,27 +13,27 @@ type createChildRequest struct {
 	DisplayName string `json:"display_name"`
 }
 
-func (a *API) createChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	var req createChildRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	login, err := checkChildLogin(req.Login)
-	if err != nil {
+func (req *createChildRequest) validate() (err error) {
+	if req.Login, err = checkChildLogin(req.Login); err != nil {
 		return err
 	}
 	if err := auth.CheckPassword("password", req.Password, auth.MinChildPassword); err != nil {
 		return err
 	}
-	name, err := displayName("display_name", req.DisplayName)
-	if err != nil {
+	req.DisplayName, err = displayName("display_name", req.DisplayName)
+	return err
+}
+
+func (a *API) createChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	var req createChildRequest
+	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
 	hash, err := a.auth.HashPassword(r.Context(), req.Password)
 	if err != nil {
 		return err
 	}
-	c, err := a.db.CreateChild(r.Context(), actor, login, hash, name)
+	c, err := a.db.CreateChild(r.Context(), actor, req.Login, hash, req.DisplayName)
 	if err != nil {
 		return err
 	}
@@ -55,20 +55,21 @@ type renameChildRequest struct {
 	DisplayName string `json:"display_name"`
 }
 
+func (req *renameChildRequest) validate() (err error) {
+	req.DisplayName, err = displayName("display_name", req.DisplayName)
+	return err
+}
+
 func (a *API) renameChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req renameChildRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	name, err := displayName("display_name", req.DisplayName)
-	if err != nil {
-		return err
-	}
-	c, err := a.db.RenameChild(r.Context(), actor, id, name)
+	c, err := a.db.RenameChild(r.Context(), actor, id, req.DisplayName)
 	if err != nil {
 		return err
 	}
@@ -80,16 +81,17 @@ type passwordRequest struct {
 	Password string `json:"password"`
 }
 
+func (req *passwordRequest) validate() error {
+	return auth.CheckPassword("password", req.Password, auth.MinChildPassword)
+}
+
 func (a *API) resetChildPassword(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req passwordRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := auth.CheckPassword("password", req.Password, auth.MinChildPassword); err != nil {
+	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
 	hash, err := a.auth.HashPassword(r.Context(), req.Password)

@@ -94,6 +94,19 @@ func decode(r *http.Request, dst any) error {
 	return nil
 }
 
+// validator is a request body that checks and normalizes itself.
+type validator interface {
+	validate() error
+}
+
+// decodeValid decodes a request body and validates it.
+func decodeValid(r *http.Request, dst validator) error {
+	if err := decode(r, dst); err != nil {
+		return err
+	}
+	return dst.validate()
+}
+
 func decodeError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError

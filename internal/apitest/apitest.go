@@ -42,6 +42,9 @@ type Env struct {
 // Options adjust an Env.
 type Options struct {
 	Limits *auth.Limits // login throttling; default: effectively off
+	// RealHashing uses the production Argon2id parameters instead of
+	// FastParams, for tests about login timing.
+	RealHashing bool
 }
 
 // New starts the service for t. The package's TestMain must call
@@ -62,7 +65,11 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	authn := auth.New(e.DB, FastParams, limits)
+	params := FastParams
+	if o.RealHashing {
+		params = password.DefaultParams
+	}
+	authn := auth.New(e.DB, params, limits)
 	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(e.Server.Close)

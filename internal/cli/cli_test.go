@@ -159,3 +159,38 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 		t.Fatalf("unknown command exit %d", code)
 	}
 }
+
+// TestAdminCreate bootstraps an admin with the password on standard input,
+// never on the command line.
+func TestAdminCreate(t *testing.T) {
+	url := pgtest.URL(t)
+	run := func(stdin string, args ...string) (int, string) {
+		var out bytes.Buffer
+		code := cli.Main(context.Background(), append([]string{"admin", "create"}, args...), cli.Env{
+			Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &out,
+			Getenv: func(k string) string { return map[string]string{"DATABASE_URL": url}[k] },
+		})
+		return code, out.String()
+	}
+	if code, out := run("a-strong-password\n", "--email", "Root@Example.com"); code != 0 || !strings.Contains(out, "created admin root@example.com") {
+		t.Fatalf("admin create: %d %s", code, out)
+	}
+	if strings.Contains(func() string { _, o := run("a-strong-password\n", "--email", "root@example.com"); return o }(), "a-strong-password") {
+		t.Fatal("the password was echoed")
+	}
+	if code, _ := run("short\n", "--email", "other@example.com"); code == 0 {
+		t.Fatal("a short password was accepted")
+	}
+	if code, _ := run("a-strong-password\n", "--email", "not-an-email"); code != 2 {
+		t.Fatalf("bad email: exit %d", code)
+	}
+	db := pgtest.Open(t, url)
+	var role string
+	var approved bool
+	if err := db.Pool.QueryRow(context.Background(), `SELECT role, approved_by_admin FROM users WHERE email = 'root@example.com'`).Scan(&role, &approved); err != nil {
+		t.Fatal(err)
+	}
+	if role != "ADMIN" || !approved {
+		t.Fatalf("created %s approved=%v", role, approved)
+	}
+}

@@ -1,0 +1,113 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"pixelpals/internal/apitest"
+)
+
+// rowCounts fingerprints the database so a test can show that a rejected
+// request changed nothing.
+func rowCounts(t *testing.T, env *apitest.Env) string {
+	t.Helper()
+	var s string
+	err := env.DB.Pool.QueryRow(context.Background(), `
+		SELECT concat_ws(',', (SELECT count(*) FROM users), (SELECT count(*) FROM profiles),
+		       (SELECT count(*) FROM audit_logs), (SELECT count(*) FROM sessions),
+		       (SELECT max(updated_at) FROM profiles), (SELECT max(updated_at) FROM users))`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestBadInputIsA4xxAndChangesNothing sends malformed requests to every
+// account endpoint that takes a body: each gets a 4xx JSON error (naming
+// the field where there is one), and the database is unchanged.
+func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fam := env.Family(admin, 1)
+	kid := fam.Child()
+	long := strings.Repeat("x", 101)
+	huge := `{"display_name":"` + strings.Repeat("a", 1<<20+10) + `"}`
+
+	type call struct {
+		who    *apitest.Client
+		method string
+		path   string
+		body   string
+		status int
+		field  string
+	}
+	childPath := "/children/" + itoa(kid.UserID)
+	calls := []call{
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"a@example.com","password":"long-enough","display_name":"A"`, 400, ""},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"a@example.com","password":"long-enough","display_name":"A","role":"ADMIN"}`, 400, "role"},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"not-an-email","password":"long-enough","display_name":"A"}`, 400, "email"},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"a@example.com","password":"short","display_name":"A"}`, 400, "password"},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"a@example.com","password":"long-enough","display_name":"` + long + `"}`, 400, "display_name"},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"a@example.com","password":"long-enough","display_name":"A\u0000B"}`, 400, "display_name"},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"a@example.com","password":"long\u0000enough","display_name":"A"}`, 400, "password"},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":42,"password":"long-enough","display_name":"A"}`, 400, "email"},
+		{env.Anonymous(), "POST", "/auth/signup", `{"email":"` + fam.Parent.Login + `","password":"long-enough","display_name":"A"}`, 400, "email"},
+		{env.Anonymous(), "POST", "/auth/signup", `[]`, 400, ""},
+		{env.Anonymous(), "POST", "/auth/signup", `{} {}`, 400, ""},
+		{env.Anonymous(), "POST", "/auth/signup", ``, 400, ""},
+		{env.Anonymous(), "POST", "/auth/login", `{"login":"x","password":""}`, 400, "password"},
+		{env.Anonymous(), "POST", "/auth/login", `{"login":["x"],"password":"y"}`, 400, "login"},
+		{fam.Parent, "PATCH", "/me/profile", huge, 413, ""},
+		{fam.Parent, "PATCH", "/me/profile", `{"display_name":""}`, 400, "display_name"},
+		{fam.Parent, "PATCH", "/me/profile", `{"display_name":"   \t  "}`, 400, "display_name"},
+		{fam.Parent, "PATCH", "/me/profile", `{"bio":"` + strings.Repeat("b", 501) + `"}`, 400, "bio"},
+		{fam.Parent, "PATCH", "/me/profile", `{"bio":true}`, 400, "bio"},
+		{fam.Parent, "PATCH", "/me/profile", `{"avatar_media_id":12}`, 400, "avatar_media_id"},
+		{fam.Parent, "POST", "/children", `{"login":"ab","password":"kidpass","display_name":"K"}`, 400, "login"},
+		{fam.Parent, "POST", "/children", `{"login":"has@sign","password":"kidpass","display_name":"K"}`, 400, "login"},
+		{fam.Parent, "POST", "/children", `{"login":"` + kid.Login + `","password":"kidpass","display_name":"K"}`, 400, "login"},
+		{fam.Parent, "POST", "/children", `{"login":"newkid","password":"12345","display_name":"K"}`, 400, "password"},
+		{fam.Parent, "POST", "/children", `{"login":"newkid","password":"kidpass","display_name":"K","parent_id":1}`, 400, "parent_id"},
+		{fam.Parent, "PATCH", childPath, `{"display_name":null}`, 400, "display_name"},
+		{fam.Parent, "PATCH", childPath, `{"display_name":7}`, 400, "display_name"},
+		{fam.Parent, "POST", childPath + "/password", `{"password":"123"}`, 400, "password"},
+		{fam.Parent, "POST", childPath + "/password", `{"password":"` + strings.Repeat("p", 257) + `"}`, 400, "password"},
+		{fam.Parent, "PATCH", "/children/99999999999", `{"display_name":"X"}`, 404, ""},
+		{fam.Parent, "PATCH", "/children/-1", `{"display_name":"X"}`, 404, ""},
+		{admin, "GET", "/admin/users?role=KING", ``, 400, "role"},
+		{admin, "GET", "/admin/users?approved=maybe", ``, 400, "approved"},
+	}
+	before := rowCounts(t, env)
+	for _, c := range calls {
+		r := c.who.Do(c.method, c.path, c.body)
+		if r.Status != c.status || r.ErrorCode() == "" || r.ErrorField() != c.field {
+			body := string(r.Body)
+			if len(body) > 300 {
+				body = body[:300]
+			}
+			t.Errorf("%s %s %.80q: got %d field %q, want %d field %q: %s", c.method, c.path, c.body, r.Status, r.ErrorField(), c.status, c.field, body)
+		}
+	}
+	if after := rowCounts(t, env); after != before {
+		t.Fatalf("rejected requests changed the database: %s → %s", before, after)
+	}
+	// A body that is not JSON by its content type is refused too.
+	resp, err := http.Post(env.Server.URL+"/api/v1/auth/signup", "text/plain",
+		strings.NewReader(`{"email":"b@example.com","password":"long-enough","display_name":"B"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 415 {
+		t.Fatalf("text/plain body: %d", resp.StatusCode)
+	}
+	r := env.Anonymous().Do("GET", "/no/such/endpoint", nil)
+	if r.Status != 404 || r.ErrorCode() != "not_found" {
+		t.Fatalf("unknown endpoint: %d %s", r.Status, r.Body)
+	}
+	if after := rowCounts(t, env); after != before {
+		t.Fatalf("rejected requests changed the database: %s → %s", before, after)
+	}
+}
