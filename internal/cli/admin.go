@@ -43,14 +43,11 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := migrateUp(ctx, db, logger); err != nil {
-		return err
-	}
 	hash, err := password.NewHasher(password.DefaultParams, 1).Hash(ctx, pw)
 	if err != nil {
 		return err

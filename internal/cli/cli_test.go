@@ -7,45 +7,27 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"pixelpals/internal/apitest"
 	"pixelpals/internal/cli"
 	"pixelpals/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// syncBuffer collects a command's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // instance is one `pixelpals serve` running in this process.
 type instance struct {
 	cancel context.CancelFunc
 	done   chan int
-	logs   *syncBuffer
+	logs   *apitest.Buffer
 }
 
 func serve(t *testing.T, env map[string]string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{cancel: cancel, done: make(chan int, 1), logs: &syncBuffer{}}
+	in := &instance{cancel: cancel, done: make(chan int, 1), logs: &apitest.Buffer{}}
 	go func() {
 		in.done <- cli.Main(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, cli.Env{
 			Stdin: strings.NewReader(""), Stdout: in.logs, Stderr: in.logs,
@@ -140,7 +122,18 @@ func TestEmbeddedDefault(t *testing.T) {
 	}
 
 	second := serve(t, env)
-	ready(t, second.addr(t))
+	addr := second.addr(t)
+	ready(t, addr)
+	// The API is wired in: a parent can sign up on the embedded database.
+	resp, err := http.Post("http://"+addr+"/api/v1/auth/signup", "application/json",
+		strings.NewReader(`{"email":"e2e@example.com","password":"long-enough","display_name":"E2E"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("signup on the embedded default: %d", resp.StatusCode)
+	}
 	if !strings.Contains(second.logs.String(), `"new":false`) {
 		t.Fatalf("second start did not reuse the cluster:\n%s", second.logs)
 	}

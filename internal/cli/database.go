@@ -76,6 +76,20 @@ func ensureDatabase(ctx context.Context, cluster *pgembed.Cluster, name string) 
 	return nil
 }
 
+// openMigrated opens the database as openDatabase does and applies any
+// pending migrations, as every command that uses the schema needs.
+func openMigrated(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.DB, func(), error) {
+	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := migrateUp(ctx, db, logger); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return db, closeDB, nil
+}
+
 // migrateUp applies pending migrations under the advisory lock.
 func migrateUp(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 	m, err := migrations.New(db.Pool, logger)

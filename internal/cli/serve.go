@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 
+	"pixelpals/internal/api"
+	"pixelpals/internal/auth"
+	"pixelpals/internal/password"
 	"pixelpals/internal/server"
 )
 
@@ -16,15 +19,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := migrateUp(ctx, db, logger); err != nil {
-		return err
-	}
-	srv := server.New(cfg, logger, db)
+	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger})
+	srv := server.New(cfg, logger, db, a.Register)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

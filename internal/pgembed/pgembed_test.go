@@ -11,28 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/pgembed"
+	"pixelpals/internal/pgtest"
 )
-
-func newCluster(t *testing.T) *pgembed.Cluster {
-	t.Helper()
-	// Not t.TempDir: its parent is private to root, and the postgres user
-	// must be able to reach the cluster.
-	parent, err := os.MkdirTemp("", "pgembed-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(parent) })
-	if err := pgembed.PrepareParent(parent); err != nil {
-		t.Fatal(err)
-	}
-	c, err := pgembed.New(filepath.Join(parent, "pg"), pgembed.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Registered after RemoveAll, so it runs before it.
-	t.Cleanup(func() { c.Stop(context.Background()) })
-	return c
-}
 
 func exec(t *testing.T, c *pgembed.Cluster, sql string, args ...any) {
 	t.Helper()
@@ -65,7 +45,7 @@ func count(t *testing.T, c *pgembed.Cluster) int {
 // reuses it with the data intact.
 func TestCreateStopRestartKeepsData(t *testing.T) {
 	ctx := context.Background()
-	c := newCluster(t)
+	c := pgtest.Cluster(t)
 	if c.Initialized() {
 		t.Fatal("new directory already initialized")
 	}
@@ -98,7 +78,7 @@ func TestCreateStopRestartKeepsData(t *testing.T) {
 
 // TestNoTCPPort checks the cluster listens only on its unix socket.
 func TestNoTCPPort(t *testing.T) {
-	c := newCluster(t)
+	c := pgtest.Cluster(t)
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

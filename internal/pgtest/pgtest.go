@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -173,4 +174,27 @@ func Open(t testing.TB, url string) *store.DB {
 	}
 	t.Cleanup(db.Close)
 	return db
+}
+
+// Cluster creates a private cluster for t alone (not yet started), for
+// tests that stop and restart their server. It is stopped and removed when
+// t ends. Unlike t.TempDir, its parent directory is reachable by the
+// postgres user the cluster runs as when the tests run as root.
+func Cluster(t testing.TB) *pgembed.Cluster {
+	t.Helper()
+	parent, err := os.MkdirTemp("", "pixelpals-cluster-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(parent) })
+	if err := pgembed.PrepareParent(parent); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgembed.New(filepath.Join(parent, "pg"), pgembed.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered after RemoveAll, so it runs before it.
+	t.Cleanup(func() { c.Stop(context.Background()) })
+	return c
 }

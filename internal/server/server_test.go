@@ -1,22 +1,19 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"pixelpals/internal/config"
-	"pixelpals/internal/pgembed"
+	"pixelpals/internal/apitest"
+	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
 )
@@ -27,24 +24,6 @@ func testConfig() config.Config {
 		panic(err)
 	}
 	return cfg
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
@@ -59,22 +38,10 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 // the database is back.
 func TestReadyzFollowsTheDatabase(t *testing.T) {
 	ctx := context.Background()
-	parent, err := os.MkdirTemp("", "server-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(parent) })
-	if err := pgembed.PrepareParent(parent); err != nil {
-		t.Fatal(err)
-	}
-	cluster, err := pgembed.New(filepath.Join(parent, "pg"), pgembed.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cluster := pgtest.Cluster(t)
 	if err := cluster.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cluster.Stop(ctx) })
 	db, err := store.Open(ctx, cluster.ConnString("postgres"))
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +82,7 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 // TestRequestLogAndMetrics checks one log line per request, without the
 // query string, and the per-route counters.
 func TestRequestLogAndMetrics(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &apitest.Buffer{}
 	h := server.New(testConfig(), slog.New(slog.NewJSONHandler(logs, nil)), nil, func(mux *http.ServeMux) {
 		mux.HandleFunc("GET /things/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
 	}).Handler()
@@ -137,7 +104,7 @@ func TestRequestLogAndMetrics(t *testing.T) {
 }
 
 func TestPanicIsA500WithoutDetail(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &apitest.Buffer{}
 	h := server.New(testConfig(), slog.New(slog.NewJSONHandler(logs, nil)), nil, func(mux *http.ServeMux) {
 		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("internal detail") })
 	}).Handler()
