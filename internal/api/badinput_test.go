@@ -111,3 +111,19 @@ func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
 		t.Fatalf("rejected requests changed the database: %s → %s", before, after)
 	}
 }
+
+// TestProfileTextIsCleaned: control and bidi-override characters are
+// stripped from display names and bios (a bio keeps its line breaks).
+func TestProfileTextIsCleaned(t *testing.T) {
+	env := apitest.New(t)
+	fam := env.Family(env.Admin(), 0)
+	var p struct {
+		DisplayName string `json:"display_name"`
+		Bio         string `json:"bio"`
+	}
+	fam.Parent.Must(200, "PATCH", "/me/profile", map[string]string{
+		"display_name": "  Bo\u0007b\u202e \u200f", "bio": "line one\nline\u001b[31m two\u2028"}, &p)
+	if p.DisplayName != "Bob" || p.Bio != "line one\nline[31m two" {
+		t.Fatalf("cleaned profile: %+q", p)
+	}
+}
