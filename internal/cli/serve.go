@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 
+	"pixelpals/internal/api"
+	"pixelpals/internal/auth"
+	"pixelpals/internal/password"
 	"pixelpals/internal/server"
 )
 
@@ -16,6 +19,11 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
+	// Keys first: a missing or bad key stops the start before anything runs.
+	ring, err := loadVault(cfg, logger, true)
+	if err != nil {
+		return err
+	}
 	db, closeDB, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -24,7 +32,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err := migrateUp(ctx, db, logger); err != nil {
 		return err
 	}
-	srv := server.New(cfg, logger, db)
+	a := api.New(api.Deps{DB: db, Auth: auth.New(db, password.DefaultParams, auth.DefaultLimits), Logger: logger, Vault: ring})
+	srv := server.New(cfg, logger, db, a.Register)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
