@@ -12,12 +12,14 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/store"
+	"pixelpals/internal/vault"
 )
 
 // API serves /api/v1.
 type API struct {
 	db     *store.DB
 	auth   *auth.Service
+	keeper *store.Keeper
 	logger *slog.Logger
 }
 
@@ -26,11 +28,13 @@ type Deps struct {
 	DB     *store.DB
 	Auth   *auth.Service
 	Logger *slog.Logger
+	// Vault seals and opens the game-login keeper's passwords.
+	Vault *vault.Ring
 }
 
 // New builds the API over its dependencies.
 func New(d Deps) *API {
-	return &API{db: d.DB, auth: d.Auth, logger: d.Logger}
+	return &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger}
 }
 
 // handler serves one route for an authorized actor (nil on public routes).
@@ -70,6 +74,13 @@ func (a *API) routes() []route {
 		{"POST /children/{id}/password", parentOnly, a.resetChildPassword},
 		{"POST /children/{id}/logout-everywhere", parentOnly, a.logoutChild},
 		{"GET /children/{id}/export", parentOnly, a.exportChild},
+
+		{"GET /children/{id}/game-credentials", parentOnly, a.listChildCredentials},
+		{"POST /children/{id}/game-credentials", parentOnly, a.createCredential},
+		{"GET /me/game-credentials", childOnly, a.listMyCredentials},
+		{"PATCH /game-credentials/{id}", parentOnly, a.updateCredential},
+		{"DELETE /game-credentials/{id}", parentOnly, a.deleteCredential},
+		{"POST /game-credentials/{id}/reveal", childOnly, a.revealCredential},
 	}
 }
 

@@ -18,6 +18,8 @@ var requestBodies = []func() validator{
 	func() validator { return &createChildRequest{} },
 	func() validator { return &renameChildRequest{} },
 	func() validator { return &passwordRequest{} },
+	func() validator { return &credentialRequest{} },
+	func() validator { return &credentialPatchRequest{} },
 }
 
 // FuzzRequestDecoders feeds arbitrary bodies to every request decoder and

@@ -31,6 +31,8 @@ var statusOf = map[string]int{
 	domain.CodeRateLimited:        http.StatusTooManyRequests,
 	domain.CodeUnavailable:        http.StatusServiceUnavailable,
 	domain.CodeInternal:           http.StatusInternalServerError,
+
+	domain.CodeCredentialUnreadable: http.StatusConflict,
 }
 
 type errorBody struct {

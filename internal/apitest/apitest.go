@@ -24,6 +24,7 @@ import (
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
+	"pixelpals/internal/vault"
 )
 
 // FastParams make test logins cheap; the real parameters are measured by
@@ -35,13 +36,17 @@ type Env struct {
 	t      testing.TB
 	DB     *store.DB
 	Server *httptest.Server
-	Logs   *Buffer
-	seq    atomic.Int64
+	// Vault is the service's key ring: one random key, version 1, unless
+	// Options.Vault gives another.
+	Vault *vault.Ring
+	Logs  *Buffer
+	seq   atomic.Int64
 }
 
 // Options adjust an Env.
 type Options struct {
 	Limits *auth.Limits // login throttling; default: effectively off
+	Vault  *vault.Ring  // the game-login keeper's key ring; default: one new key
 	// RealHashing uses the production Argon2id parameters instead of
 	// FastParams, for tests about login timing.
 	RealHashing bool
@@ -65,15 +70,37 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
+	e.Vault = o.Vault
+	if e.Vault == nil {
+		e.Vault = NewRing(t, 1)
+	}
 	params := FastParams
 	if o.RealHashing {
 		params = password.DefaultParams
 	}
 	authn := auth.New(e.DB, params, limits)
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger})
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(e.Server.Close)
 	return e
+}
+
+// NewRing makes a key ring with one fresh random key per version given.
+func NewRing(t testing.TB, versions ...uint32) *vault.Ring {
+	t.Helper()
+	var lines []string
+	for _, v := range versions {
+		line, err := vault.GenerateKeyLine(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, line)
+	}
+	r, err := vault.ParseRing(strings.Join(lines, ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // Buffer is a concurrency-safe log sink.

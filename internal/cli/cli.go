@@ -37,6 +37,7 @@ func commands() []command {
 		{"serve", "run the service", runServe},
 		{"migrate", "apply or roll back database migrations: migrate up|down|status", runMigrate},
 		{"admin", "bootstrap an admin: admin create --email E (password on stdin or prompt)", runAdmin},
+		{"keys", "game-login keeper keys: keys generate [--version N] | keys rotate --actor ADMIN_EMAIL [--batch N]", runKeys},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,12 @@ import (
 	"pixelpals/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if args := os.Getenv(subprocessArgs); args != "" {
+		runAsCommand(args) // a test started this binary as pixelpals
+	}
+	pgtest.Main(m)
+}
 
 // instance is one `pixelpals serve` running in this process.
 type instance struct {
@@ -85,7 +91,7 @@ func ready(t *testing.T, addr string) {
 // database at once: both come up and the schema is applied once.
 func TestTwoInstancesStartTogether(t *testing.T) {
 	url := pgtest.EmptyURL(t)
-	env := map[string]string{"DATABASE_URL": url}
+	env := map[string]string{"DATABASE_URL": url, "PIXELPALS_VAULT_KEYS": keyLine(t, 1)}
 	a, b := serve(t, env), serve(t, env)
 	ready(t, a.addr(t))
 	ready(t, b.addr(t))
@@ -139,6 +145,29 @@ func TestEmbeddedDefault(t *testing.T) {
 	}
 	if !strings.Contains(second.logs.String(), `"msg":"migrations applied","count":0`) {
 		t.Fatalf("second start applied migrations again:\n%s", second.logs)
+	}
+	second.stop(t)
+
+	// The embedded default generated its vault key on the first start,
+	// private to its owner, and the second start reused it.
+	keyFile := filepath.Join(dir, "vault.keys")
+	info, err := os.Stat(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("vault.keys has mode %04o, want 0600", info.Mode().Perm())
+	}
+	for _, in := range []*instance{first, second} {
+		if !strings.Contains(in.logs.String(), `"msg":"vault keys loaded","source":"`+keyFile+`","ring":{"versions":[1],"newest":1}`) {
+			t.Fatalf("key file not loaded:\n%s", in.logs)
+		}
+	}
+	key, _ := os.ReadFile(keyFile)
+	for _, line := range strings.Split(string(key), "\n") {
+		if _, secret, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, "#") && strings.Contains(first.logs.String()+second.logs.String(), secret) {
+			t.Fatal("the key was logged")
+		}
 	}
 }
 

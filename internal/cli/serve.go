@@ -19,13 +19,18 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
+	// Keys first: a missing or bad key stops the start before anything runs.
+	ring, err := loadVault(cfg, logger, true)
+	if err != nil {
+		return err
+	}
 	db, closeDB, err := openMigrated(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring})
 	srv := server.New(cfg, logger, db, a.Register)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

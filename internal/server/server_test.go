@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"pixelpals/internal/config"
 	"pixelpals/internal/apitest"
+	"pixelpals/internal/config"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"

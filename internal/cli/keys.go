@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"pixelpals/internal/config"
+	"pixelpals/internal/store"
+	"pixelpals/internal/vault"
+)
+
+// vaultKeyFile is the generated key ring of the embedded default, inside
+// the data directory.
+const vaultKeyFile = "vault.keys"
+
+// loadVault loads the game-login keeper's key ring: from
+// PIXELPALS_VAULT_KEYS or from PIXELPALS_VAULT_KEYS_FILE (never both). With
+// neither, only the embedded default has a ring: the one generated in its
+// data directory, created on first start when create is set. Errors name
+// entries by position and version, never key text.
+func loadVault(cfg config.Config, logger *slog.Logger, create bool) (*vault.Ring, error) {
+	var ring *vault.Ring
+	var source string
+	var err error
+	switch {
+	case cfg.VaultKeys != "" && cfg.VaultKeysFile != "":
+		return nil, errors.New("vault keys: set either PIXELPALS_VAULT_KEYS or PIXELPALS_VAULT_KEYS_FILE (--vault-keys-file), not both")
+	case cfg.VaultKeys != "":
+		source = "PIXELPALS_VAULT_KEYS"
+		ring, err = vault.ParseRing(cfg.VaultKeys)
+	case cfg.VaultKeysFile != "":
+		source = cfg.VaultKeysFile
+		ring, err = vault.LoadRingFile(cfg.VaultKeysFile)
+	case cfg.Embedded():
+		source = filepath.Join(cfg.DataDir, vaultKeyFile)
+		if create {
+			ring, err = vault.LoadOrCreateRingFile(source)
+		} else {
+			ring, err = vault.LoadRingFile(source)
+		}
+	default:
+		return nil, errors.New("no vault keys: set PIXELPALS_VAULT_KEYS or PIXELPALS_VAULT_KEYS_FILE " +
+			"(make a key with `pixelpals keys generate`); only the embedded default generates its own")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The ring logs its versions only.
+	logger.Info("vault keys loaded", "source", source, "ring", ring)
+	return ring, nil
+}
+
+// runKeys: keys generate [--version N] | keys rotate --actor EMAIL [--batch N].
+func runKeys(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "generate":
+			return runKeysGenerate(env, args[1:])
+		case "rotate":
+			return runKeysRotate(ctx, env, args[1:])
+		}
+	}
+	return fmt.Errorf("%w: pixelpals keys generate [--version N] | keys rotate --actor ADMIN_EMAIL [--batch N]", errUsage)
+}
+
+// runKeysGenerate prints a new random key as a ring entry "N:BASE64KEY".
+// N is --version, default 1 (a new ring); when adding a key to a ring,
+// pick a version above every one in it.
+func runKeysGenerate(env Env, args []string) error {
+	fs := flag.NewFlagSet("keys generate", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	version := fs.Uint("version", 1, "the key's version: above every version already in the ring")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *version == 0 || *version > 1<<32-1 {
+		return fmt.Errorf("%w: --version must be from 1 to %d", errUsage, uint32(1<<32-1))
+	}
+	line, err := vault.GenerateKeyLine(uint32(*version))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, line)
+	return nil
+}
+
+// runKeysRotate re-seals every game login not on the newest key.
+func runKeysRotate(ctx context.Context, env Env, args []string) error {
+	var actorEmail string
+	var batch int
+	cfg, _, err := loadConfig(env, "keys rotate", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&actorEmail, "actor", "", "email of the admin the audit log records as doing this (required)")
+		fs.IntVar(&batch, "batch", 100, "rows per transaction")
+	})
+	if err != nil {
+		return err
+	}
+	if actorEmail == "" {
+		return fmt.Errorf("%w: --actor ADMIN_EMAIL is required", errUsage)
+	}
+	if batch < 1 {
+		return fmt.Errorf("%w: --batch must be at least 1", errUsage)
+	}
+	logger := newLogger(env.Stderr, cfg.LogLevel)
+	ring, err := loadVault(cfg, logger, false)
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := migrateUp(ctx, db, logger); err != nil {
+		return err
+	}
+	actor, err := db.AdminByEmail(ctx, actorEmail)
+	if err != nil {
+		return err
+	}
+	rep, err := store.NewKeeper(db, ring).RotateKeys(ctx, actor, batch, func(r store.RotationReport) {
+		fmt.Fprintf(env.Stdout, "progress: %d rotated, %d failed\n", r.Rotated, len(r.Failed))
+	})
+	printRotation(env, rep)
+	if err != nil {
+		return fmt.Errorf("rotation stopped (run it again to finish): %w", err)
+	}
+	if len(rep.Failed) > 0 {
+		return fmt.Errorf("%d row(s) could not be opened and were left as they are", len(rep.Failed))
+	}
+	return nil
+}
+
+func printRotation(env Env, rep store.RotationReport) {
+	fmt.Fprintf(env.Stdout, "key version %d: %d rotated, %d already current, %d failed, %d remaining\n",
+		rep.NewestVersion, rep.Rotated, rep.AlreadyCurrent, len(rep.Failed), rep.Remaining)
+	for _, f := range rep.Failed {
+		fmt.Fprintf(env.Stdout, "failed: game credential %d: %s\n", f.ID, f.Reason)
+	}
+}

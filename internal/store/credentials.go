@@ -1,0 +1,383 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/vault"
+)
+
+// Keeper is the game-login keeper (SPEC §7): game_credentials rows, whose
+// passwords it seals and opens with the vault ring inside the same
+// transactions that write and read them. Nothing it returns, except
+// Reveal's plaintext, carries a password, ciphertext or nonce.
+type Keeper struct {
+	db   *DB
+	ring *vault.Ring
+}
+
+// NewKeeper builds the keeper over db with the key ring.
+func NewKeeper(db *DB, ring *vault.Ring) *Keeper {
+	return &Keeper{db: db, ring: ring}
+}
+
+// GameCredential is a kept game login as lists show it: never its password.
+type GameCredential struct {
+	ID        int64     `json:"id"`
+	ChildID   int64     `json:"child_id"`
+	GameName  string    `json:"game_name"`
+	Username  string    `json:"username"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NewGameCredential is a game login to keep. The API has validated it.
+type NewGameCredential struct {
+	GameName string
+	Username string
+	Password string
+}
+
+// CredentialPatch changes the fields that are set.
+type CredentialPatch struct {
+	GameName *string
+	Username *string
+	Password *string
+}
+
+// sealedCredential is a row with what opening it needs.
+type sealedCredential struct {
+	GameCredential
+	profileID  int64
+	ciphertext []byte
+	iv         []byte
+}
+
+// ad is the associated data binding the ciphertext to this row.
+func (c sealedCredential) ad() []byte {
+	return vault.AssociatedData(c.profileID, c.GameName, c.Username)
+}
+
+// UnreadableError is returned when a stored password fails to open: its
+// row was altered or copied from another row, or its key is not in the
+// ring. Clients see only the domain error; Cause is for the server log and
+// names key versions and lengths, never key material or plaintext.
+type UnreadableError struct {
+	ID    int64
+	Cause error
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("game credential %d cannot be opened: %v", e.ID, e.Cause)
+}
+
+// Unwrap exposes both the client-safe domain error and the cause.
+func (e *UnreadableError) Unwrap() []error {
+	return []error{
+		domain.Errorf(domain.CodeCredentialUnreadable, "this saved game login cannot be read; a parent can enter its password again"),
+		e.Cause,
+	}
+}
+
+// auditCredential is what the audit log records of a game login: the
+// child it belongs to (the export finds entries by child_id), the game and
+// the username; never the password, ciphertext or nonce.
+type auditCredential struct {
+	ChildID  int64  `json:"child_id"`
+	GameName string `json:"game_name"`
+	Username string `json:"username"`
+}
+
+func auditOfCredential(c GameCredential) auditCredential {
+	return auditCredential{ChildID: c.ChildID, GameName: c.GameName, Username: c.Username}
+}
+
+// credentialFrom joins a credential to its child, whose columns the
+// authorization conditions use (u.parent_id for parents, u.id for children).
+const credentialFrom = `
+	FROM game_credentials g
+	JOIN profiles p ON p.id = g.profile_id
+	JOIN users u ON u.id = p.user_id AND u.role = 'CHILD' AND u.deleted_at IS NULL`
+
+const credentialColumns = `g.id, u.id, g.game_name, g.username,
+	coalesce(g.created_at, CURRENT_TIMESTAMP), coalesce(g.updated_at, CURRENT_TIMESTAMP)`
+
+func scanCredential(r pgx.CollectableRow) (GameCredential, error) {
+	var c GameCredential
+	err := r.Scan(&c.ID, &c.ChildID, &c.GameName, &c.Username, &c.CreatedAt, &c.UpdatedAt)
+	return c, err
+}
+
+// ListForChild returns a page of the acting parent's child's game logins,
+// by id, after afterID. Another family's child is not_found.
+func (k *Keeper) ListForChild(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]GameCredential, error) {
+	if err := requireParent(actor); err != nil {
+		return nil, err
+	}
+	var mine bool
+	err := k.db.Pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM users
+		               WHERE id = $1 AND parent_id = $2 AND role = 'CHILD' AND deleted_at IS NULL)`,
+		childID, actor.UserID).Scan(&mine)
+	if err != nil {
+		return nil, fmt.Errorf("find child %d: %w", childID, err)
+	}
+	if !mine {
+		return nil, domain.Errorf(domain.CodeNotFound, "no such child")
+	}
+	return k.list(ctx, afterID, limit, `u.id = $3 AND u.parent_id = $4`, childID, actor.UserID)
+}
+
+// ListMine returns a page of the acting child's own game logins.
+func (k *Keeper) ListMine(ctx context.Context, actor *domain.Actor, afterID int64, limit int) ([]GameCredential, error) {
+	if !actor.IsChild() {
+		return nil, domain.Errorf(domain.CodeForbidden, "children only")
+	}
+	return k.list(ctx, afterID, limit, `u.id = $3`, actor.UserID)
+}
+
+// list returns a page of game logins, by id, that the authorization
+// condition who (on $3 onwards, given by whoArgs) lets the actor see.
+func (k *Keeper) list(ctx context.Context, afterID int64, limit int, who string, whoArgs ...any) ([]GameCredential, error) {
+	rows, err := k.db.Pool.Query(ctx, `
+		SELECT `+credentialColumns+credentialFrom+`
+		WHERE g.id > $1 AND `+who+`
+		ORDER BY g.id
+		LIMIT $2`, append([]any{afterID, limit}, whoArgs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("list game credentials: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanCredential)
+	if err != nil {
+		return nil, fmt.Errorf("list game credentials: %w", err)
+	}
+	return list, nil
+}
+
+// Create keeps a new game login for the acting parent's child, sealed under
+// the newest key.
+func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64, n NewGameCredential) (GameCredential, error) {
+	if err := requireParent(actor); err != nil {
+		return GameCredential{}, err
+	}
+	c := sealedCredential{GameCredential: GameCredential{ChildID: childID, GameName: n.GameName, Username: n.Username}}
+	err := k.db.Transact(ctx, func(tx pgx.Tx) error {
+		var err error
+		if c.profileID, err = lockChildProfile(ctx, tx, actor, childID); err != nil {
+			return err
+		}
+		if err := checkUniqueLogin(ctx, tx, c, 0); err != nil {
+			return err
+		}
+		if c.ciphertext, c.iv, err = k.ring.Seal([]byte(n.Password), c.ad()); err != nil {
+			return fmt.Errorf("seal game credential: %w", err)
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO game_credentials (profile_id, game_name, username, password_ciphertext, iv)
+			VALUES ($1, $2, $3, $4, $5)
+			RETURNING id, created_at, updated_at`,
+			c.profileID, c.GameName, c.Username, c.ciphertext, c.iv).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("insert game credential for child %d: %w", childID, err)
+		}
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.create", EntityType: "game_credential",
+			EntityID: c.ID, After: auditOfCredential(c.GameCredential)})
+	})
+	if err != nil {
+		return GameCredential{}, err
+	}
+	return c.GameCredential, nil
+}
+
+// lockChildProfile locks the acting parent's child (so that concurrent
+// changes to the child's logins are serialized) and returns its profile id.
+func lockChildProfile(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int64) (int64, error) {
+	var profileID int64
+	err := tx.QueryRow(ctx, `
+		SELECT p.id FROM users u JOIN profiles p ON p.user_id = u.id
+		WHERE u.id = $1 AND u.parent_id = $2 AND u.role = 'CHILD' AND u.deleted_at IS NULL
+		FOR UPDATE OF u`, childID, actor.UserID).Scan(&profileID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, domain.Errorf(domain.CodeNotFound, "no such child")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("lock child %d: %w", childID, err)
+	}
+	return profileID, nil
+}
+
+// checkUniqueLogin refuses a second row with the same game and username for
+// one child. Besides being a mistake, such a pair would share associated
+// data, and a ciphertext copied between them would open. The caller holds
+// the child's lock, so two requests cannot both pass the check.
+func checkUniqueLogin(ctx context.Context, tx pgx.Tx, c sealedCredential, exceptID int64) error {
+	var taken bool
+	err := tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM game_credentials
+		               WHERE profile_id = $1 AND game_name = $2 AND username = $3 AND id <> $4)`,
+		c.profileID, c.GameName, c.Username, exceptID).Scan(&taken)
+	if err != nil {
+		return fmt.Errorf("check game login is unique: %w", err)
+	}
+	if taken {
+		return domain.Errorf(domain.CodeConflict, "this child already has a login with that username for that game")
+	}
+	return nil
+}
+
+// lockCredential locks credential id and its child's row, if the condition
+// who (on $2) lets the actor at it; otherwise it is not_found.
+func lockCredential(ctx context.Context, tx pgx.Tx, id int64, who string, actorID int64) (sealedCredential, error) {
+	var c sealedCredential
+	err := tx.QueryRow(ctx, `
+		SELECT `+credentialColumns+`, g.profile_id, g.password_ciphertext, g.iv`+credentialFrom+`
+		WHERE g.id = $1 AND `+who+`
+		FOR UPDATE OF g, u`, id, actorID).
+		Scan(&c.ID, &c.ChildID, &c.GameName, &c.Username, &c.CreatedAt, &c.UpdatedAt, &c.profileID, &c.ciphertext, &c.iv)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, domain.Errorf(domain.CodeNotFound, "no such game login")
+	}
+	if err != nil {
+		return c, fmt.Errorf("lock game credential %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// ownParent and ownChild are lockCredential's conditions: the credential's
+// child has the actor as parent, or is the actor.
+const (
+	ownParent = `u.parent_id = $2`
+	ownChild  = `u.id = $2`
+)
+
+// open decrypts c's password with its own associated data.
+func (k *Keeper) open(c sealedCredential) ([]byte, error) {
+	pw, err := k.ring.Open(c.ciphertext, c.iv, c.ad())
+	if err != nil {
+		return nil, &UnreadableError{ID: c.ID, Cause: err}
+	}
+	return pw, nil
+}
+
+// Update changes a game login of the acting parent's child. A new game name
+// or username changes the associated data, so the password is opened with
+// the old and sealed with the new; a new password is simply sealed (which
+// also repairs a row that can no longer be opened).
+func (k *Keeper) Update(ctx context.Context, actor *domain.Actor, id int64, patch CredentialPatch) (GameCredential, error) {
+	if err := requireParent(actor); err != nil {
+		return GameCredential{}, err
+	}
+	var out GameCredential
+	err := k.db.Transact(ctx, func(tx pgx.Tx) error {
+		old, err := lockCredential(ctx, tx, id, ownParent, actor.UserID)
+		if err != nil {
+			return err
+		}
+		c := old
+		if patch.GameName != nil {
+			c.GameName = *patch.GameName
+		}
+		if patch.Username != nil {
+			c.Username = *patch.Username
+		}
+		if err := checkUniqueLogin(ctx, tx, c, id); err != nil {
+			return err
+		}
+		if err := k.reseal(&c, old, patch.Password); err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `
+			UPDATE game_credentials
+			SET game_name = $2, username = $3, password_ciphertext = $4, iv = $5, updated_at = CURRENT_TIMESTAMP
+			WHERE id = $1
+			RETURNING updated_at`, id, c.GameName, c.Username, c.ciphertext, c.iv).Scan(&c.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("update game credential %d: %w", id, err)
+		}
+		out = c.GameCredential
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.update", EntityType: "game_credential",
+			EntityID: id, Before: auditOfCredential(old.GameCredential),
+			After: struct {
+				auditCredential
+				PasswordChanged bool `json:"password_changed"`
+			}{auditOfCredential(c.GameCredential), patch.Password != nil}})
+	})
+	return out, err
+}
+
+// reseal gives c a fresh ciphertext when its password or associated data
+// changes; otherwise c keeps old's.
+func (k *Keeper) reseal(c *sealedCredential, old sealedCredential, password *string) error {
+	var plain []byte
+	switch {
+	case password != nil:
+		plain = []byte(*password)
+	case c.GameName != old.GameName || c.Username != old.Username:
+		var err error
+		if plain, err = k.open(old); err != nil {
+			return err
+		}
+	default:
+		return nil
+	}
+	defer clear(plain)
+	var err error
+	if c.ciphertext, c.iv, err = k.ring.Seal(plain, c.ad()); err != nil {
+		return fmt.Errorf("seal game credential %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// Delete removes a game login of the acting parent's child.
+func (k *Keeper) Delete(ctx context.Context, actor *domain.Actor, id int64) error {
+	if err := requireParent(actor); err != nil {
+		return err
+	}
+	return k.db.Transact(ctx, func(tx pgx.Tx) error {
+		c, err := lockCredential(ctx, tx, id, ownParent, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM game_credentials WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete game credential %d: %w", id, err)
+		}
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.delete", EntityType: "game_credential",
+			EntityID: id, Before: auditOfCredential(c.GameCredential)})
+	})
+}
+
+// Reveal opens the password of one of the acting child's own game logins.
+// Only the child reveals: parents manage logins without seeing them, and
+// admins can do neither. Every reveal is audited in its transaction; a
+// password that fails to open is an UnreadableError and is not audited,
+// since nothing was revealed.
+func (k *Keeper) Reveal(ctx context.Context, actor *domain.Actor, id int64) (string, error) {
+	if !actor.IsChild() {
+		return "", domain.Errorf(domain.CodeForbidden, "only the child who owns a game login can reveal it")
+	}
+	var password string
+	err := k.db.Transact(ctx, func(tx pgx.Tx) error {
+		// Locked so that the audited row is exactly the revealed one.
+		c, err := lockCredential(ctx, tx, id, ownChild, actor.UserID)
+		if err != nil {
+			return err
+		}
+		plain, err := k.open(c)
+		if err != nil {
+			return err
+		}
+		password = string(plain)
+		clear(plain)
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.reveal", EntityType: "game_credential",
+			EntityID: id, After: auditOfCredential(c.GameCredential)})
+	})
+	if err != nil {
+		return "", err
+	}
+	return password, nil
+}

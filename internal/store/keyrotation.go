@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// RotationReport counts what a key rotation did. It holds ids and counts
+// only, never key material.
+type RotationReport struct {
+	NewestVersion uint32
+	// Rotated rows were re-sealed under the newest key by this run.
+	Rotated int
+	// AlreadyCurrent rows were on the newest key when the run started.
+	AlreadyCurrent int
+	// Failed rows could not be opened and were left untouched.
+	Failed []RotationFailure
+	// Remaining rows were still not on the newest key when the run ended:
+	// the failed ones, and any a stopped run did not reach.
+	Remaining int
+}
+
+// RotationFailure is a row rotation could not open, and why (the vault's
+// error, which names key versions and lengths only).
+type RotationFailure struct {
+	ID     int64
+	Reason string
+}
+
+// AdminByEmail returns the actor for the live, unsuspended admin with that
+// email, for commands run from the shell on an admin's behalf. Anyone else
+// is forbidden.
+func (db *DB) AdminByEmail(ctx context.Context, email string) (*domain.Actor, error) {
+	a := &domain.Actor{Role: domain.RoleAdmin, Active: true}
+	err := db.Pool.QueryRow(ctx, `
+		SELECT id FROM users
+		WHERE email = $1 AND role = 'ADMIN' AND deleted_at IS NULL AND suspended_at IS NULL`,
+		NormalizeLogin(email)).Scan(&a.UserID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.Errorf(domain.CodeForbidden, "%s is not an active admin", NormalizeLogin(email))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up admin: %w", err)
+	}
+	return a, nil
+}
+
+// RotateKeys re-seals every game_credentials row that is not on the ring's
+// newest key, batchSize rows per transaction in id order. Each row is
+// replaced whole, so a run stopped at any point (cancelled, killed, the
+// database gone) leaves every row on either its old key or the new one,
+// and running it again finishes the rest. Rows that fail to open are
+// reported and left as they are. progress, if not nil, is called after each
+// committed batch with the totals so far.
+//
+// One keys.rotate audit entry records the run under the admin actor, with
+// counts and key versions only. The run spans many transactions by design,
+// so the entry is written at the end, in its own transaction, also when the
+// run stopped early; only a killed process leaves none (its rerun writes one).
+func (k *Keeper) RotateKeys(ctx context.Context, actor *domain.Actor, batchSize int, progress func(RotationReport)) (RotationReport, error) {
+	rep := RotationReport{NewestVersion: k.ring.Newest()}
+	if !actor.IsAdmin() {
+		return rep, domain.Errorf(domain.CodeForbidden, "only admins rotate keys")
+	}
+	if batchSize < 1 {
+		return rep, domain.Invalid("batch", "must be at least 1")
+	}
+	newest := binary.BigEndian.AppendUint32(nil, rep.NewestVersion)
+	err := k.db.Pool.QueryRow(ctx, `
+		SELECT count(*) FROM game_credentials WHERE substring(password_ciphertext FROM 1 FOR 4) = $1`,
+		newest).Scan(&rep.AlreadyCurrent)
+	if err != nil {
+		return rep, fmt.Errorf("count rows on key version %d: %w", rep.NewestVersion, err)
+	}
+
+	runErr := k.rotateAll(ctx, newest, batchSize, &rep, progress)
+
+	// Finish the record even when ctx was cancelled (e.g. Ctrl-C).
+	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := k.finishRotation(endCtx, actor, newest, &rep, runErr != nil); err != nil {
+		return rep, errors.Join(runErr, err)
+	}
+	return rep, runErr
+}
+
+// rotateAll walks the rows in id order, one batch per transaction.
+func (k *Keeper) rotateAll(ctx context.Context, newest []byte, batchSize int, rep *RotationReport, progress func(RotationReport)) error {
+	var afterID int64
+	for {
+		lastID, n, err := k.rotateBatch(ctx, afterID, batchSize, newest, rep)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		afterID = lastID
+		if progress != nil {
+			progress(*rep)
+		}
+	}
+}
+
+// rotateBatch re-seals up to limit rows with id above afterID that are not
+// on the newest key, in one transaction, and returns the last id it saw.
+// Its counts are added to rep only once the transaction has committed.
+func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newest []byte, rep *RotationReport) (lastID int64, n int, err error) {
+	var rotated int
+	var failed []RotationFailure
+	err = k.db.Transact(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT id, profile_id, game_name, username, password_ciphertext, iv
+			FROM game_credentials
+			WHERE id > $1 AND substring(password_ciphertext FROM 1 FOR 4) <> $2
+			ORDER BY id
+			LIMIT $3
+			FOR UPDATE`, afterID, newest, limit)
+		if err != nil {
+			return fmt.Errorf("select rows to rotate: %w", err)
+		}
+		batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (sealedCredential, error) {
+			var c sealedCredential
+			err := r.Scan(&c.ID, &c.profileID, &c.GameName, &c.Username, &c.ciphertext, &c.iv)
+			return c, err
+		})
+		if err != nil {
+			return fmt.Errorf("select rows to rotate: %w", err)
+		}
+		for _, c := range batch {
+			lastID = c.ID
+			openErr, err := k.rotateRow(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			if openErr != nil {
+				failed = append(failed, RotationFailure{ID: c.ID, Reason: openErr.Error()})
+				continue
+			}
+			rotated++
+		}
+		n = len(batch)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("rotate batch after id %d: %w", afterID, err)
+	}
+	rep.Rotated += rotated
+	rep.Failed = append(rep.Failed, failed...)
+	return lastID, n, nil
+}
+
+// rotateRow opens one locked row with its old key and re-seals it under the
+// newest. openErr says why a row cannot be opened (it is then left alone);
+// err is a failure that stops the batch.
+func (k *Keeper) rotateRow(ctx context.Context, tx pgx.Tx, c sealedCredential) (openErr, err error) {
+	plain, openErr := k.ring.Open(c.ciphertext, c.iv, c.ad())
+	if openErr != nil {
+		return openErr, nil
+	}
+	defer clear(plain)
+	ciphertext, iv, err := k.ring.Seal(plain, c.ad())
+	if err != nil {
+		return nil, fmt.Errorf("seal game credential %d: %w", c.ID, err)
+	}
+	// updated_at stays: the login itself did not change.
+	if _, err := tx.Exec(ctx, `UPDATE game_credentials SET password_ciphertext = $2, iv = $3 WHERE id = $1`,
+		c.ID, ciphertext, iv); err != nil {
+		return nil, fmt.Errorf("update game credential %d: %w", c.ID, err)
+	}
+	return nil, nil
+}
+
+// finishRotation counts the rows still not on the newest key and writes
+// the run's audit entry.
+func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest []byte, rep *RotationReport, stopped bool) error {
+	return k.db.Transact(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			SELECT count(*) FROM game_credentials WHERE substring(password_ciphertext FROM 1 FOR 4) <> $1`,
+			newest).Scan(&rep.Remaining)
+		if err != nil {
+			return fmt.Errorf("count rows left to rotate: %w", err)
+		}
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "keys.rotate", EntityType: "vault",
+			After: map[string]any{
+				"newest_version":  rep.NewestVersion,
+				"ring_versions":   k.ring.Versions(),
+				"rotated":         rep.Rotated,
+				"already_current": rep.AlreadyCurrent,
+				"failed":          len(rep.Failed),
+				"remaining":       rep.Remaining,
+				"completed":       !stopped,
+			}})
+	})
+}

@@ -1,0 +1,279 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/pgtest"
+	"pixelpals/internal/store"
+	"pixelpals/internal/vault"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// keyLines are fixed random keys for versions 1..3, made once per run.
+var keyLines = func() map[uint32]string {
+	m := map[uint32]string{}
+	for v := uint32(1); v <= 3; v++ {
+		line, err := vault.GenerateKeyLine(v)
+		if err != nil {
+			panic(err)
+		}
+		m[v] = line
+	}
+	return m
+}()
+
+func ring(t *testing.T, versions ...uint32) *vault.Ring {
+	t.Helper()
+	var lines []string
+	for _, v := range versions {
+		lines = append(lines, keyLines[v])
+	}
+	r, err := vault.ParseRing(strings.Join(lines, ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// family is a parent and one child, made directly in the store.
+type family struct {
+	parent, child *domain.Actor
+}
+
+func newFamily(t *testing.T, db *store.DB, name string) family {
+	t.Helper()
+	ctx := context.Background()
+	u, _, err := db.SignUpParent(ctx, name+"@example.com", "!", "Parent "+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := &domain.Actor{UserID: u.ID, Role: domain.RoleParent, Active: true}
+	c, err := db.CreateChild(ctx, parent, name+"-kid", "!", "Kid "+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return family{parent: parent, child: &domain.Actor{UserID: c.User.ID, Role: domain.RoleChild, ParentID: u.ID, Active: true}}
+}
+
+func newAdmin(t *testing.T, db *store.DB) *domain.Actor {
+	t.Helper()
+	u, err := db.CreateAdmin(context.Background(), nil, "root@example.com", "!", "Root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.AdminByEmail(context.Background(), " Root@Example.com ")
+	if err != nil || a.UserID != u.ID || !a.IsAdmin() {
+		t.Fatalf("AdminByEmail: %+v, %v", a, err)
+	}
+	return a
+}
+
+// keep stores n logins for the family's child under k, returning ids and
+// the passwords by id.
+func keep(t *testing.T, k *store.Keeper, f family, n int) ([]int64, map[int64]string) {
+	t.Helper()
+	var ids []int64
+	pws := map[int64]string{}
+	for i := range n {
+		pw := fmt.Sprintf("password-%d", i)
+		c, err := k.Create(context.Background(), f.parent, f.child.UserID,
+			store.NewGameCredential{GameName: "Game", Username: fmt.Sprintf("user%d", i), Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+		pws[c.ID] = pw
+	}
+	return ids, pws
+}
+
+// versions counts rows by the key version in their ciphertext prefix.
+func versions(t *testing.T, db *store.DB) map[int]int {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `
+		SELECT get_byte(password_ciphertext, 3) + 256 * get_byte(password_ciphertext, 2), count(*)
+		FROM game_credentials GROUP BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int]int{}
+	for rows.Next() {
+		var v, n int
+		if err := rows.Scan(&v, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[v] = n
+	}
+	return out
+}
+
+// allOpen checks every password opens with k and is what was stored.
+func allOpen(t *testing.T, k *store.Keeper, child *domain.Actor, pws map[int64]string) {
+	t.Helper()
+	for id, want := range pws {
+		got, err := k.Reveal(context.Background(), child, id)
+		if err != nil || got != want {
+			t.Fatalf("reveal %d: %q, %v; want %q", id, got, err, want)
+		}
+	}
+}
+
+func TestWrongKeyFails(t *testing.T) {
+	db := pgtest.DB(t)
+	f := newFamily(t, db, "wrongkey")
+	ids, _ := keep(t, store.NewKeeper(db, ring(t, 1)), f, 1)
+
+	// Same version number, different key bytes.
+	other, err := vault.ParseRing(mustLine(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]*store.Keeper{
+		"same version, other key": store.NewKeeper(db, other),
+		"key version missing":     store.NewKeeper(db, ring(t, 2)),
+	} {
+		_, err := k.Reveal(context.Background(), f.child, ids[0])
+		var ue *store.UnreadableError
+		if !errors.As(err, &ue) || ue.ID != ids[0] || domain.ErrorCode(err) != domain.CodeCredentialUnreadable {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func mustLine(t *testing.T, v uint32) string {
+	t.Helper()
+	line, err := vault.GenerateKeyLine(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line
+}
+
+// TestRotationResumes stops a rotation after its first batch (as a cancel
+// or crash would), then reruns it: every row ends on the new key and opens
+// with a ring that no longer holds the old one.
+func TestRotationResumes(t *testing.T) {
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	admin := newAdmin(t, db)
+	f := newFamily(t, db, "rotate")
+	_, pws := keep(t, store.NewKeeper(db, ring(t, 1)), f, 10)
+
+	k12 := store.NewKeeper(db, ring(t, 1, 2))
+	// Two rows sealed under v2 already: new rows after the key was added.
+	newer := newFamily(t, db, "newer")
+	_, newerPWs := keep(t, k12, newer, 2)
+
+	cctx, cancel := context.WithCancel(ctx)
+	rep, err := k12.RotateKeys(cctx, admin, 3, func(store.RotationReport) { cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled rotation: %v", err)
+	}
+	if rep.Rotated != 3 || rep.AlreadyCurrent != 2 || rep.Remaining != 7 || len(rep.Failed) != 0 {
+		t.Fatalf("cancelled rotation report: %+v", rep)
+	}
+	if got := versions(t, db); got[1] != 7 || got[2] != 5 {
+		t.Fatalf("after the first batch: %v", got)
+	}
+
+	rep, err = k12.RotateKeys(ctx, admin, 3, nil)
+	if err != nil || rep.Rotated != 7 || rep.AlreadyCurrent != 5 || rep.Remaining != 0 {
+		t.Fatalf("rerun: %+v, %v", rep, err)
+	}
+	if got := versions(t, db); got[2] != 12 || len(got) != 1 {
+		t.Fatalf("after the rerun: %v", got)
+	}
+
+	// Only the new key is needed now: the old one can be removed.
+	k2 := store.NewKeeper(db, ring(t, 2))
+	allOpen(t, k2, f.child, pws)
+	allOpen(t, k2, newer.child, newerPWs)
+
+	// Each run left one audit entry with counts and versions only.
+	rows, err := db.Pool.Query(ctx, `SELECT actor_id, entity_type, after_json FROM audit_logs WHERE action = 'keys.rotate' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var entries []map[string]any
+	for rows.Next() {
+		var actor int64
+		var entity string
+		var j []byte
+		if err := rows.Scan(&actor, &entity, &j); err != nil {
+			t.Fatal(err)
+		}
+		if actor != admin.UserID || entity != "vault" {
+			t.Fatalf("audit actor %d entity %q", actor, entity)
+		}
+		var m map[string]any
+		json.Unmarshal(j, &m)
+		entries = append(entries, m)
+		for _, line := range keyLines {
+			if _, secret, _ := strings.Cut(line, ":"); strings.Contains(string(j), secret) {
+				t.Fatalf("audit JSON holds a key: %s", j)
+			}
+		}
+	}
+	if len(entries) != 2 || entries[0]["completed"] != false || entries[1]["completed"] != true ||
+		entries[1]["rotated"] != float64(7) || entries[1]["newest_version"] != float64(2) {
+		t.Fatalf("audit entries: %v", entries)
+	}
+}
+
+// TestRotationReportsUnopenableRows: a row that cannot be opened is named,
+// left untouched, and does not stop the others.
+func TestRotationReportsUnopenableRows(t *testing.T) {
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	admin := newAdmin(t, db)
+	f := newFamily(t, db, "broken")
+	ids, pws := keep(t, store.NewKeeper(db, ring(t, 1)), f, 5)
+	bad := ids[2]
+	if _, err := db.Pool.Exec(ctx, `UPDATE game_credentials SET username = 'tampered' WHERE id = $1`, bad); err != nil {
+		t.Fatal(err)
+	}
+	var before []byte
+	db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&before)
+
+	k := store.NewKeeper(db, ring(t, 1, 2))
+	for range 2 { // a rerun reports the same row again
+		rep, err := k.RotateKeys(ctx, admin, 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Failed) != 1 || rep.Failed[0].ID != bad || rep.Remaining != 1 {
+			t.Fatalf("report: %+v", rep)
+		}
+		if !strings.Contains(rep.Failed[0].Reason, "decryption failed") {
+			t.Fatalf("reason: %q", rep.Failed[0].Reason)
+		}
+	}
+	var after []byte
+	db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&after)
+	if string(before) != string(after) {
+		t.Fatal("the unopenable row was changed")
+	}
+	delete(pws, bad)
+	allOpen(t, store.NewKeeper(db, ring(t, 2)), f.child, pws)
+}
+
+func TestRotationNeedsAnAdmin(t *testing.T) {
+	db := pgtest.DB(t)
+	f := newFamily(t, db, "notadmin")
+	k := store.NewKeeper(db, ring(t, 1, 2))
+	if _, err := k.RotateKeys(context.Background(), f.parent, 10, nil); domain.ErrorCode(err) != domain.CodeForbidden {
+		t.Fatalf("parent rotating: %v", err)
+	}
+	if _, err := db.AdminByEmail(context.Background(), "notadmin@example.com"); domain.ErrorCode(err) != domain.CodeForbidden {
+		t.Fatalf("AdminByEmail of a parent: %v", err)
+	}
+}
