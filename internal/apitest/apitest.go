@@ -24,6 +24,7 @@ import (
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
+	"pixelpals/internal/throttle"
 )
 
 // FastParams make test logins cheap; the real parameters are measured by
@@ -41,7 +42,8 @@ type Env struct {
 
 // Options adjust an Env.
 type Options struct {
-	Limits *auth.Limits // login throttling; default: effectively off
+	Limits   *auth.Limits   // login throttling; default: effectively off
+	SendRate *throttle.Rate // message flood control; default: effectively off
 }
 
 // New starts the service for t. The package's TestMain must call
@@ -63,7 +65,11 @@ func New(t testing.TB, opts ...Options) *Env {
 		t.Fatal(err)
 	}
 	authn := auth.New(e.DB, FastParams, limits)
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger})
+	sendRate := o.SendRate
+	if sendRate == nil {
+		sendRate = throttle.NewRate(1e6, 1e6)
+	}
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, SendRate: sendRate})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(e.Server.Close)
 	return e
