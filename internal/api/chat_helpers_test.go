@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -129,3 +130,5 @@ func wantStatus(t *testing.T, r *apitest.Response, status int, code string) {
 		t.Fatalf("status %d %s, want %d %s: %s", r.Status, r.ErrorCode(), status, code, r.Body)
 	}
 }
+
+func jsonInto(r *apitest.Response, v any) error { return json.Unmarshal(r.Body, v) }
