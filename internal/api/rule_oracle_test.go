@@ -28,7 +28,7 @@ type chatState struct {
 }
 
 type contactRowJSON struct {
-	ID, A, B           int64
+	ID, A, B             int64
 	AApproved, BApproved bool
 }
 
@@ -120,7 +120,9 @@ func (s *chatState) ruleHoldsFor(members []int64, isGroup bool) bool {
 	return true
 }
 
-func (s *chatState) ruleHolds(conv int64) bool { return s.ruleHoldsFor(s.members[conv], s.isGroup[conv]) }
+func (s *chatState) ruleHolds(conv int64) bool {
+	return s.ruleHoldsFor(s.members[conv], s.isGroup[conv])
+}
 
 func (s *chatState) isMember(conv, user int64) bool { return slices.Contains(s.members[conv], user) }
 
