@@ -63,7 +63,7 @@ func (db *DB) FriendCode(ctx context.Context, actor *domain.Actor, childID int64
 	if err := db.Pool.QueryRow(ctx, `SELECT `+ownChildSQL, childID, actor.UserID).Scan(&ok); err != nil {
 		return "", fmt.Errorf("check child %d: %w", childID, err)
 	}
-	if !ok || actor.IsAdmin() {
+	if !ok {
 		return "", domain.Errorf(domain.CodeNotFound, "no such child")
 	}
 	for range 3 { // a fresh code can collide with another child's, very rarely
@@ -194,7 +194,7 @@ func contactAudit(c contactRow, actor *domain.Actor, status string) map[string]a
 	return map[string]any{"contact_id": c.id, "child_id": mine, "other_child_id": other, "status": status}
 }
 
-func statusOf(approved bool) string {
+func contactStatus(approved bool) string {
 	if approved {
 		return domain.ContactApproved
 	}
@@ -313,8 +313,8 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow) 
 		return err
 	}
 	if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "contact.approve", EntityType: "contact", EntityID: c.id,
-		Before: contactAudit(c, actor, statusOf(c.approvedByBoth)),
-		After:  contactAudit(after, actor, statusOf(after.approvedByBoth))}); err != nil {
+		Before: contactAudit(c, actor, contactStatus(c.approvedByBoth)),
+		After:  contactAudit(after, actor, contactStatus(after.approvedByBoth))}); err != nil {
 		return err
 	}
 	if after.approvedByBoth {
@@ -378,7 +378,7 @@ func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRo
 		return fmt.Errorf("delete contact %d: %w", c.id, err)
 	}
 	if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: action, EntityType: "contact", EntityID: c.id,
-		Before: contactAudit(c, actor, statusOf(c.approvedByBoth))}); err != nil {
+		Before: contactAudit(c, actor, contactStatus(c.approvedByBoth))}); err != nil {
 		return err
 	}
 	return recheckPair(ctx, tx, actor.UserID, c.a, c.b)
@@ -397,7 +397,7 @@ func scanContact(r pgx.CollectableRow) (domain.Contact, error) {
 	err := r.Scan(&c.ID, &c.RequestedBy, &c.CreatedAt, &a.ParentApprovedAt, &b.ParentApprovedAt,
 		&a.ChildID, &a.DisplayName, &b.ChildID, &b.DisplayName)
 	a.ParentApproved, b.ParentApproved = a.ParentApprovedAt != nil, b.ParentApprovedAt != nil
-	c.Status = statusOf(a.ParentApproved && b.ParentApproved)
+	c.Status = contactStatus(a.ParentApproved && b.ParentApproved)
 	if c.Status == domain.ContactApproved {
 		c.ApprovedAt = a.ParentApprovedAt
 		if b.ParentApprovedAt.After(*a.ParentApprovedAt) {

@@ -252,6 +252,9 @@ func (db *DB) conversations(ctx context.Context, actor *domain.Actor, ids []int6
 	var m domain.Member
 	_, err = pgx.ForEachRow(rows, []any{&convID, &m.UserID, &m.Role, &m.RoleInConvo, &m.DisplayName, &m.JoinedAt}, func() error {
 		c := byID[convID]
+		if c == nil {
+			return nil
+		}
 		c.Members = append(c.Members, m)
 		c.VisibleToParents = c.VisibleToParents || m.Role == domain.RoleChild
 		c.ReadOnly = c.ReadOnly && m.UserID != actor.UserID
