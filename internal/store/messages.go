@@ -125,6 +125,13 @@ func (db *DB) whyNotSent(ctx context.Context, actor *domain.Actor, convID int64,
 	if !acc.member {
 		return domain.Message{}, false, errReadOnly()
 	}
+	var frozen bool
+	if err := db.Pool.QueryRow(ctx, `SELECT frozen_at IS NOT NULL FROM conversations WHERE id = $1`, convID).Scan(&frozen); err != nil {
+		return domain.Message{}, false, fmt.Errorf("conversation %d frozen: %w", convID, err)
+	}
+	if !frozen { // it thawed, or the membership changed, since the send
+		return domain.Message{}, false, domain.Errorf(domain.CodeConflict, "the conversation changed while sending; send again")
+	}
 	return domain.Message{}, false, domain.Errorf(domain.CodeFrozen,
 		"this conversation is frozen: the contact rule no longer holds for its members, so no new messages until it does")
 }
