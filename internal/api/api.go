@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/store"
+	"pixelpals/internal/throttle"
 	"pixelpals/internal/vault"
 )
 
@@ -21,6 +23,10 @@ type API struct {
 	auth   *auth.Service
 	keeper *store.Keeper
 	logger *slog.Logger
+	// sendRate is the flood control of message sends, per user.
+	sendRate *throttle.Rate
+	// codeGuesses locks out a user who tries too many unknown friend codes.
+	codeGuesses *throttle.Limiter
 }
 
 // Deps are what the API is built on.
@@ -30,11 +36,35 @@ type Deps struct {
 	Logger *slog.Logger
 	// Vault seals and opens the game-login keeper's passwords.
 	Vault *vault.Ring
+	// SendRate limits each user's message sends; nil means DefaultSendRate.
+	SendRate *throttle.Rate
+	// FriendCodeGuesses limits each user's unknown friend codes; nil means
+	// DefaultFriendCodeGuesses.
+	FriendCodeGuesses *throttle.Limiter
+}
+
+// DefaultSendRate lets a user send 5 messages a second on average, in
+// bursts of up to 20: more than anyone types, less than a script floods.
+func DefaultSendRate() *throttle.Rate { return throttle.NewRate(5, 20) }
+
+// DefaultFriendCodeGuesses locks a user out of contact requests for 15
+// minutes after 10 unknown friend codes within 15 minutes, so that codes
+// (2^49 of them) cannot be searched for.
+func DefaultFriendCodeGuesses() *throttle.Limiter {
+	return throttle.New(10, 15*time.Minute, 15*time.Minute)
 }
 
 // New builds the API over its dependencies.
 func New(d Deps) *API {
-	return &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger}
+	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
+		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses}
+	if a.sendRate == nil {
+		a.sendRate = DefaultSendRate()
+	}
+	if a.codeGuesses == nil {
+		a.codeGuesses = DefaultFriendCodeGuesses()
+	}
+	return a
 }
 
 // handler serves one route for an authorized actor (nil on public routes).
@@ -81,6 +111,28 @@ func (a *API) routes() []route {
 		{"PATCH /game-credentials/{id}", parentOnly, a.updateCredential},
 		{"DELETE /game-credentials/{id}", parentOnly, a.deleteCredential},
 		{"POST /game-credentials/{id}/reveal", childOnly, a.revealCredential},
+
+		{"GET /me/friend-code", childOnly, a.myFriendCode},
+		{"GET /children/{id}/friend-code", parentOnly, a.childFriendCode},
+		{"POST /children/{id}/friend-code", parentOnly, a.regenerateFriendCode},
+		{"POST /contacts", active, a.requestContact},
+		{"GET /contacts", active, a.listContacts},
+		{"POST /contacts/{id}/approve", parentOnly, a.approveContact},
+		{"POST /contacts/{id}/reject", parentOnly, a.rejectContact},
+		{"DELETE /contacts/{id}", parentOnly, a.revokeContact},
+
+		{"POST /conversations", active, a.createConversation},
+		{"GET /conversations", active, a.listConversations},
+		{"GET /conversations/{id}", active, a.getConversation},
+		{"POST /conversations/{id}/members", active, a.addMember},
+		{"DELETE /conversations/{id}/members/{user_id}", active, a.removeMember},
+		{"GET /conversations/{id}/messages", active, a.history},
+		{"POST /conversations/{id}/messages", active, a.sendMessage},
+		{"DELETE /messages/{id}", active, a.deleteMessage},
+		{"POST /messages/{id}/report", active, a.reportMessage},
+		{"GET /reports", active, a.listMyReports},
+		{"GET /admin/reports", adminOnly, a.listReports},
+		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
 	}
 }
 

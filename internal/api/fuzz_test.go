@@ -20,6 +20,12 @@ var requestBodies = []func() validator{
 	func() validator { return &passwordRequest{} },
 	func() validator { return &credentialRequest{} },
 	func() validator { return &credentialPatchRequest{} },
+	func() validator { return &contactRequest{} },
+	func() validator { return &createConversationRequest{} },
+	func() validator { return &addMemberRequest{} },
+	func() validator { return &sendRequest{} },
+	func() validator { return &reportRequest{} },
+	func() validator { return &resolveRequest{} },
 }
 
 // FuzzRequestDecoders feeds arbitrary bodies to every request decoder and
@@ -30,6 +36,8 @@ func FuzzRequestDecoders(f *testing.F) {
 		`{"email":"a@example.com","password":"long-enough","display_name":"A"}`,
 		`{"login":"kid.one","password":"kidpass","display_name":"K\u0000"}`,
 		`{"display_name":null,"bio":"x\n\ty","avatar_media_id":1}`,
+		`{"member_ids":[2,3],"is_group":true,"title":"club"}`, `{"type":"text","content":"hi","client_id":"c-1"}`,
+		`{"friend_code":"ABCD-EFGH-JK","child_id":4}`, `{"resolution":"dismissed"}`, `{"user_id":2147483648}`,
 		`{"password":12}`, `[]`, `{} {}`, `{"a":`, "\x00", `{"display_name":"\ud800"}`,
 	} {
 		f.Add([]byte(seed))

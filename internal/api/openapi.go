@@ -11,7 +11,8 @@ import (
 
 // The OpenAPI 3.1 description is written by hand, one fragment per feature
 // under openapi/: base.json holds the document's frame and shared
-// components, each other file a "paths" object. TestOpenAPIMatchesRoutes
+// components, each other file a "paths" object (and, if it needs them,
+// "components": {"schemas"} of its own). TestOpenAPIMatchesRoutes
 // keeps the paths equal to the route table.
 //
 //go:embed openapi/*.json
@@ -44,9 +45,15 @@ func buildOpenAPI() ([]byte, error) {
 		}
 		b, _ := openapiFiles.ReadFile(name)
 		var frag struct {
-			Paths map[string]map[string]any `json:"paths"`
+			Paths      map[string]map[string]any `json:"paths"`
+			Components struct {
+				Schemas map[string]any `json:"schemas"`
+			} `json:"components"`
 		}
 		if err := json.Unmarshal(b, &frag); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if err := mergeSchemas(doc, frag.Components.Schemas); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		for p, ops := range frag.Paths {
@@ -65,6 +72,30 @@ func buildOpenAPI() ([]byte, error) {
 	}
 	doc["paths"] = paths
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// mergeSchemas adds a fragment's component schemas to the document's.
+func mergeSchemas(doc map[string]any, schemas map[string]any) error {
+	if len(schemas) == 0 {
+		return nil
+	}
+	components, _ := doc["components"].(map[string]any)
+	if components == nil {
+		components = map[string]any{}
+		doc["components"] = components
+	}
+	all, _ := components["schemas"].(map[string]any)
+	if all == nil {
+		all = map[string]any{}
+		components["schemas"] = all
+	}
+	for name, schema := range schemas {
+		if _, dup := all[name]; dup {
+			return fmt.Errorf("schema %s described twice", name)
+		}
+		all[name] = schema
+	}
+	return nil
 }
 
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {

@@ -24,6 +24,7 @@ import (
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
+	"pixelpals/internal/throttle"
 	"pixelpals/internal/vault"
 )
 
@@ -45,8 +46,9 @@ type Env struct {
 
 // Options adjust an Env.
 type Options struct {
-	Limits *auth.Limits // login throttling; default: effectively off
-	Vault  *vault.Ring  // the game-login keeper's key ring; default: one new key
+	Limits   *auth.Limits   // login throttling; default: effectively off
+	Vault    *vault.Ring    // the game-login keeper's key ring; default: one new key
+	SendRate *throttle.Rate // message flood control; default: effectively off
 	// RealHashing uses the production Argon2id parameters instead of
 	// FastParams, for tests about login timing.
 	RealHashing bool
@@ -79,7 +81,11 @@ func New(t testing.TB, opts ...Options) *Env {
 		params = password.DefaultParams
 	}
 	authn := auth.New(e.DB, params, limits)
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault})
+	sendRate := o.SendRate
+	if sendRate == nil {
+		sendRate = throttle.NewRate(1e6, 1e6)
+	}
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(e.Server.Close)
 	return e

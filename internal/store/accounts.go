@@ -32,11 +32,19 @@ func lockUser(ctx context.Context, tx pgx.Tx, id int64) (domain.User, error) {
 // members' history) it stays as a tombstone without email, password or name.
 //
 // Features that store more personal data register their clean-up in
-// accountCleanups, so that this stays the one place accounts are removed.
+// accountCleanups or accountRemovers, so that this stays the one place
+// accounts are removed.
 func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
+	for _, remove := range accountRemovers {
+		if err := remove(ctx, tx, userID); err != nil {
+			return fmt.Errorf("remove personal data of user %d: %w", userID, err)
+		}
+	}
+	// System messages are left alone: they hold only events and user ids,
+	// never text a person wrote.
 	steps := append([]string{
 		`UPDATE messages SET content = NULL, media_url = NULL, deleted_at = coalesce(deleted_at, CURRENT_TIMESTAMP)
-		 WHERE sender_id = $1`,
+		 WHERE sender_id = $1 AND type <> 'system'`,
 		`DELETE FROM conversation_members WHERE user_id = $1`,
 		`DELETE FROM sessions WHERE user_id = $1`,
 		`DELETE FROM profiles WHERE user_id = $1`,
@@ -76,6 +84,11 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 // accountCleanups are extra statements removeAccount runs, each taking the
 // user id as $1. Later features append theirs in an init function.
 var accountCleanups []string
+
+// accountRemovers run first, before the statements above, for clean-ups
+// that need more than one statement (locks, re-checks). Features append
+// theirs in an init function.
+var accountRemovers []func(ctx context.Context, tx pgx.Tx, userID int64) error
 
 // removeFamily removes a parent's children, then the parent.
 func removeFamily(ctx context.Context, tx pgx.Tx, parentID int64) error {

@@ -213,9 +213,5 @@ func (db *DB) ViewProfile(ctx context.Context, actor *domain.Actor, userID int64
 	return p, nil
 }
 
-// approvedContactSQL is true when users $1 and $2 are approved contacts.
-// Contacts arrive with the contacts feature; until then nobody is one.
-const approvedContactSQL = `false`
-
 // normalizeLogin lower-cases an email or login name for lookup and storage.
 func NormalizeLogin(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

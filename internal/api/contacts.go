@@ -1,0 +1,168 @@
+package api
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+type friendCodeResponse struct {
+	ChildID    int64  `json:"child_id"`
+	FriendCode string `json:"friend_code"`
+}
+
+func (a *API) myFriendCode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	code, err := a.db.FriendCode(r.Context(), actor, actor.UserID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, friendCodeResponse{actor.UserID, code})
+	return nil
+}
+
+func (a *API) childFriendCode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	code, err := a.db.FriendCode(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, friendCodeResponse{id, code})
+	return nil
+}
+
+// regenerateFriendCode replaces a child's friend code, for when it was
+// shared too widely: links already made stay.
+func (a *API) regenerateFriendCode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	code, err := a.db.RegenerateFriendCode(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, friendCodeResponse{id, code})
+	return nil
+}
+
+type contactRequest struct {
+	FriendCode string `json:"friend_code"`
+	ChildID    *int64 `json:"child_id"`
+}
+
+func (req *contactRequest) validate() (err error) {
+	if req.FriendCode, err = store.ParseFriendCode(req.FriendCode); err != nil {
+		return err
+	}
+	if req.ChildID != nil {
+		_, err = checkID("child_id", *req.ChildID)
+	}
+	return err
+}
+
+// requestContact asks for a link with the child whose friend code is
+// given: 201 with the new pending link, or 200 with the existing one. The
+// answer shows the other child's id and display name, nothing more.
+func (a *API) requestContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	var req contactRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	var childID int64
+	if req.ChildID != nil {
+		childID = *req.ChildID
+	}
+	code := req.FriendCode
+	key := strconv.FormatInt(actor.UserID, 10)
+	now := time.Now()
+	if ok, retry := a.codeGuesses.Allow(key, now); !ok {
+		return domain.RateLimited(retry, "too many unknown friend codes; try again later")
+	}
+	c, created, err := a.db.RequestContact(r.Context(), actor, code, childID)
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) && de.Code == domain.CodeNotFound && de.Field == "friend_code" {
+			a.codeGuesses.Fail(key, now)
+		}
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, c)
+	return nil
+}
+
+// checkID checks an id from a body: the seed's ids are positive 32-bit.
+func checkID(field string, v int64) (int64, error) {
+	if v <= 0 || v > math.MaxInt32 {
+		return 0, domain.Invalid(field, "must be a user id")
+	}
+	return v, nil
+}
+
+func (a *API) listContacts(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	pg, err := parsePage(r, 1)
+	if err != nil {
+		return err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return err
+	}
+	childID, err := queryID(r, "child_id")
+	if err != nil {
+		return err
+	}
+	contacts, err := a.db.ListContacts(r.Context(), actor, childID, after, pg.Limit+1)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(contacts, pg.Limit, func(c domain.Contact) []string { return idKey(c.ID) }))
+	return nil
+}
+
+func (a *API) approveContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := a.db.ApproveContact(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// contactCommand adapts a store action on contact {id} that returns
+// nothing.
+func (a *API) contactCommand(w http.ResponseWriter, r *http.Request, actor *domain.Actor,
+	act func(*domain.Actor, int64) error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := act(actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) rejectContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return a.contactCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RejectContact(r.Context(), ac, id) })
+}
+
+func (a *API) revokeContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return a.contactCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RevokeContact(r.Context(), ac, id) })
+}

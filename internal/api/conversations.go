@@ -1,0 +1,148 @@
+package api
+
+import (
+	"net/http"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+type createConversationRequest struct {
+	MemberIDs []int64 `json:"member_ids"`
+	IsGroup   *bool   `json:"is_group"`
+	Title     *string `json:"title"`
+}
+
+func (req *createConversationRequest) validate() (err error) {
+	if req.IsGroup == nil {
+		return domain.Invalid("is_group", "must be true (a group) or false (a direct conversation)")
+	}
+	if len(req.MemberIDs) == 0 {
+		return domain.Invalid("member_ids", "must list the other members")
+	}
+	if len(req.MemberIDs) > store.MaxGroupMembers {
+		return domain.Invalid("member_ids", "must list at most %d members", store.MaxGroupMembers)
+	}
+	for _, id := range req.MemberIDs {
+		if _, err := checkID("member_ids", id); err != nil {
+			return err
+		}
+	}
+	switch {
+	case *req.IsGroup && req.Title == nil:
+		return domain.Invalid("title", "a group needs a title")
+	case *req.IsGroup:
+		*req.Title, err = cleanText("title", *req.Title, 1, 200, false)
+		return err
+	case req.Title != nil:
+		return domain.Invalid("title", "a direct conversation has no title")
+	}
+	return nil
+}
+
+// conversation is the validated request as the store takes it.
+func (req *createConversationRequest) conversation() store.NewConversation {
+	nc := store.NewConversation{MemberIDs: req.MemberIDs, IsGroup: *req.IsGroup}
+	if req.Title != nil {
+		nc.Title = *req.Title
+	}
+	return nc
+}
+
+// createConversation creates a direct conversation (201), or returns the
+// existing one of the same two members (200), or creates a group (201).
+func (a *API) createConversation(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	var req createConversationRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	c, created, err := a.db.CreateConversation(r.Context(), actor, req.conversation())
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, c)
+	return nil
+}
+
+func (a *API) listConversations(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	pg, err := parsePage(r, 1)
+	if err != nil {
+		return err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return err
+	}
+	childID, err := queryID(r, "child_id")
+	if err != nil {
+		return err
+	}
+	convs, err := a.db.ListConversations(r.Context(), actor, childID, after, pg.Limit+1)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(convs, pg.Limit, func(c domain.Conversation) []string { return idKey(c.ID) }))
+	return nil
+}
+
+func (a *API) getConversation(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := a.db.Conversation(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+type addMemberRequest struct {
+	UserID *int64 `json:"user_id"`
+}
+
+func (req *addMemberRequest) validate() error {
+	if req.UserID == nil {
+		return domain.Invalid("user_id", "name the user to add")
+	}
+	_, err := checkID("user_id", *req.UserID)
+	return err
+}
+
+func (a *API) addMember(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req addMemberRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	c, err := a.db.AddMember(r.Context(), actor, id, *req.UserID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (a *API) removeMember(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	userID, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := a.db.RemoveMember(r.Context(), actor, id, userID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

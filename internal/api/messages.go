@@ -1,0 +1,153 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+// maxMessage is the longest text message, in characters after trimming.
+const maxMessage = 2000
+
+// clientIDPattern is what a client id may look like: a UUID, a ULID, a
+// counter, within the column's 64 characters.
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+type sendRequest struct {
+	Type     string  `json:"type"`
+	Content  *string `json:"content"`
+	MediaID  *int64  `json:"media_id"`
+	ClientID string  `json:"client_id"`
+}
+
+func (req *sendRequest) validate() (err error) {
+	if !clientIDPattern.MatchString(req.ClientID) {
+		return domain.Invalid("client_id", "must be 1 to 64 letters, digits, dots, dashes, underscores or colons, unique per message you send")
+	}
+	switch req.Type {
+	case domain.MessageText:
+	case domain.MessageImage, domain.MessageAudio:
+		return domain.Invalid("type", "image and audio messages are not supported yet")
+	case domain.MessageSystem:
+		return domain.Invalid("type", "system messages are written by the server only")
+	default:
+		return domain.Invalid("type", "must be text")
+	}
+	if req.MediaID != nil {
+		return domain.Invalid("media_id", "a text message has no media")
+	}
+	if req.Content == nil {
+		return domain.Invalid("content", "must not be empty")
+	}
+	*req.Content, err = cleanText("content", *req.Content, 1, maxMessage, true)
+	return err
+}
+
+// sendMessage posts a message: 201 with it, or 200 with the first message
+// when the client id was used before (a retry).
+func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req sendRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	nm := store.NewMessage{Type: req.Type, Content: *req.Content, ClientID: req.ClientID}
+	if ok, retry := a.sendRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
+		return domain.RateLimited(retry, "you are sending messages too fast; wait a moment")
+	}
+	m, created, err := a.db.SendMessage(r.Context(), actor, id, nm)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, m)
+	return nil
+}
+
+// history pages a conversation's messages newest first; the cursor is the
+// last message's (created_at, id).
+func (a *API) history(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	pg, err := parsePage(r, 2)
+	if err != nil {
+		return err
+	}
+	before, err := messageKey(pg)
+	if err != nil {
+		return err
+	}
+	msgs, err := a.db.History(r.Context(), actor, id, before, pg.Limit+1)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(msgs, pg.Limit, func(m domain.Message) []string {
+		return []string{strconv.FormatInt(m.CreatedAt.UnixMicro(), 10), strconv.FormatInt(m.ID, 10)}
+	}))
+	return nil
+}
+
+func messageKey(pg page) (*store.MessageKey, error) {
+	if pg.After == nil {
+		return nil, nil
+	}
+	micros, err1 := strconv.ParseInt(pg.After[0], 10, 64)
+	id, err2 := strconv.ParseInt(pg.After[1], 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 {
+		return nil, domain.Invalid("cursor", "not a cursor this list gave out")
+	}
+	return &store.MessageKey{CreatedAt: time.UnixMicro(micros).UTC(), ID: id}, nil
+}
+
+func (a *API) deleteMessage(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.db.DeleteMessage(r.Context(), actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type reportRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (req *reportRequest) validate() (err error) {
+	req.Reason, err = cleanText("reason", req.Reason, 1, maxReason, true)
+	return err
+}
+
+// maxReason bounds a report's reason.
+const maxReason = 1000
+
+func (a *API) reportMessage(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req reportRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	rep, err := a.db.ReportMessage(r.Context(), actor, id, req.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, rep)
+	return nil
+}

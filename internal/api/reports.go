@@ -1,0 +1,83 @@
+package api
+
+import (
+	"net/http"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+// listMyReports shows a child the reports they filed, and a parent theirs
+// and their children's (?child_id= for one child): how the reporting
+// child's parent is told.
+func (a *API) listMyReports(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	pg, err := parsePage(r, 1)
+	if err != nil {
+		return err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return err
+	}
+	childID, err := queryID(r, "child_id")
+	if err != nil {
+		return err
+	}
+	reports, err := a.db.ListMyReports(r.Context(), actor, childID, after, pg.Limit+1)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(reports, pg.Limit, func(rep domain.Report) []string { return idKey(rep.ID) }))
+	return nil
+}
+
+func (a *API) listReports(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	pg, err := parsePage(r, 1)
+	if err != nil {
+		return err
+	}
+	f := store.ReportFilter{Limit: pg.Limit + 1}
+	if f.AfterID, err = pg.afterID(); err != nil {
+		return err
+	}
+	switch f.Status = r.URL.Query().Get("status"); f.Status {
+	case "", domain.ReportOpen, domain.ReportResolved:
+	default:
+		return domain.Invalid("status", "must be open or resolved")
+	}
+	reports, err := a.db.ListReports(r.Context(), actor, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(reports, pg.Limit, func(rep domain.Report) []string { return idKey(rep.ID) }))
+	return nil
+}
+
+type resolveRequest struct {
+	Resolution string `json:"resolution"`
+}
+
+func (req *resolveRequest) validate() error {
+	switch req.Resolution {
+	case domain.ResolutionDismissed, domain.ResolutionMsgDeleted:
+		return nil
+	}
+	return domain.Invalid("resolution", "must be dismissed or message_deleted")
+}
+
+func (a *API) resolveReport(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req resolveRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	rep, err := a.db.ResolveReport(r.Context(), actor, id, req.Resolution)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}

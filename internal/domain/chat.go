@@ -1,0 +1,110 @@
+package domain
+
+import "time"
+
+// Contact statuses. A link is approved only when both children's parents
+// approved it (SPEC §4).
+const (
+	ContactPending  = "pending"
+	ContactApproved = "approved"
+)
+
+// Contact is a link between two children, as their families see it.
+type Contact struct {
+	ID          int64          `json:"id"`
+	Status      string         `json:"status"`
+	RequestedBy *int64         `json:"requested_by"`
+	CreatedAt   time.Time      `json:"created_at"`
+	ApprovedAt  *time.Time     `json:"approved_at"`
+	Children    []ContactChild `json:"children"`
+}
+
+// ContactChild is one side of a contact link: the child and whether their
+// parent has approved the link.
+type ContactChild struct {
+	ChildID          int64      `json:"child_id"`
+	DisplayName      string     `json:"display_name"`
+	ParentApproved   bool       `json:"parent_approved"`
+	ParentApprovedAt *time.Time `json:"parent_approved_at"`
+}
+
+// Conversation roles of the seed's conversation_members.role_in_convo.
+const (
+	ConvoOwner  = "owner"
+	ConvoMember = "member"
+)
+
+// Conversation is a direct chat or a group, as one viewer sees it.
+type Conversation struct {
+	ID        int64     `json:"id"`
+	IsGroup   bool      `json:"is_group"`
+	Title     *string   `json:"title"`
+	CreatedBy int64     `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	// Frozen is true while the conversation breaks the contact rule: no
+	// new messages until it holds again.
+	Frozen   bool       `json:"frozen"`
+	FrozenAt *time.Time `json:"frozen_at"`
+	Members  []Member   `json:"members"`
+	// VisibleToParents tells a child's client that the children's parents
+	// can read this conversation (SPEC §5).
+	VisibleToParents bool `json:"visible_to_parents"`
+	// ReadOnly is true for a viewer who is not a member: a parent of a
+	// member, or an admin reading a reported conversation.
+	ReadOnly bool `json:"read_only"`
+}
+
+// Member is one member of a conversation.
+type Member struct {
+	UserID      int64     `json:"user_id"`
+	Role        Role      `json:"role"`
+	RoleInConvo string    `json:"role_in_convo"`
+	DisplayName string    `json:"display_name"`
+	JoinedAt    time.Time `json:"joined_at"`
+}
+
+// Message types of the seed's messages.type CHECK.
+const (
+	MessageText   = "text"
+	MessageImage  = "image"
+	MessageAudio  = "audio"
+	MessageSystem = "system"
+)
+
+// Message is one message as one viewer sees it: a deleted message shows
+// members a tombstone (no content), while parents and admins still see it.
+type Message struct {
+	ID             int64   `json:"id"`
+	ConversationID int64   `json:"conversation_id"`
+	SenderID       int64   `json:"sender_id"`
+	Type           string  `json:"type"`
+	Content        *string `json:"content"`
+	MediaURL       *string `json:"media_url"`
+	// ClientID is shown to the sender only.
+	ClientID  *string    `json:"client_id,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	Deleted   bool       `json:"deleted"`
+	DeletedAt *time.Time `json:"deleted_at"`
+}
+
+// Report statuses and resolutions.
+const (
+	ReportOpen           = "open"
+	ReportResolved       = "resolved"
+	ResolutionDismissed  = "dismissed"
+	ResolutionMsgDeleted = "message_deleted"
+)
+
+// Report is a report of a message. Message is filled in for admins.
+type Report struct {
+	ID             int64      `json:"id"`
+	MessageID      int64      `json:"message_id"`
+	ConversationID int64      `json:"conversation_id"`
+	ReporterID     *int64     `json:"reporter_id"`
+	Reason         *string    `json:"reason"`
+	Status         string     `json:"status"`
+	Resolution     *string    `json:"resolution"`
+	ResolvedAt     *time.Time `json:"resolved_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	Message        *Message   `json:"message,omitempty"`
+}

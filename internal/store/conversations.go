@@ -1,0 +1,455 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// MaxGroupMembers bounds a group, and with it the cost of checking the
+// contact rule (every pair of children).
+const MaxGroupMembers = 50
+
+// ruleError refuses a change the contact rule does not allow. It names no
+// member: whether an id is unknown or just not allowed is not told.
+func ruleError(field string) error {
+	return &domain.Error{Code: domain.CodeForbidden, Field: field,
+		Message: "the contact rule does not allow this conversation: a child talks only with their own parent " +
+			"and with approved contacts, every two children in a group must be approved contacts, " +
+			"and every adult in it must be a parent of a child in it"}
+}
+
+// NewConversation is a conversation to create. MemberIDs need not hold the
+// creator, who is always a member.
+type NewConversation struct {
+	MemberIDs []int64
+	IsGroup   bool
+	Title     string // groups only
+}
+
+// requireFamily refuses admins (who are never members of family
+// conversations) and parents awaiting approval.
+func requireFamily(actor *domain.Actor) error {
+	if actor.IsAdmin() || !actor.Active {
+		return domain.Errorf(domain.CodeForbidden, "only children and their approved parents take part in conversations")
+	}
+	return nil
+}
+
+// CreateConversation creates a direct conversation or a group, refused
+// unless it satisfies the contact rule. A direct conversation that exists
+// already is returned instead (created false).
+func (db *DB) CreateConversation(ctx context.Context, actor *domain.Actor, nc NewConversation) (domain.Conversation, bool, error) {
+	if err := requireFamily(actor); err != nil {
+		return domain.Conversation{}, false, err
+	}
+	members := append(slices.Clone(nc.MemberIDs), actor.UserID)
+	slices.Sort(members)
+	members = slices.Compact(members)
+	switch {
+	case !nc.IsGroup && len(members) != 2:
+		return domain.Conversation{}, false, domain.Invalid("member_ids", "a direct conversation has exactly two members: you and one other")
+	case nc.IsGroup && (len(members) < 2 || len(members) > MaxGroupMembers):
+		return domain.Conversation{}, false, domain.Invalid("member_ids", "a group has 2 to %d members, you included", MaxGroupMembers)
+	}
+	var id int64
+	var created bool
+	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+		live, err := lockUsers(ctx, tx, members...)
+		if err != nil {
+			return err
+		}
+		if !nc.IsGroup {
+			found, err := directBetween(ctx, tx, members[0], members[1])
+			if err != nil || found != 0 {
+				id, created = found, false
+				return err
+			}
+		}
+		if live != len(members) {
+			return ruleError("member_ids")
+		}
+		id, created = 0, true
+		return insertConversation(ctx, tx, actor, nc, members, &id)
+	})
+	if err != nil {
+		return domain.Conversation{}, false, err
+	}
+	c, err := db.Conversation(ctx, actor, id)
+	return c, created, err
+}
+
+// directBetween finds the direct conversation of two users, or 0.
+func directBetween(ctx context.Context, tx pgx.Tx, a, b int64) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `
+		SELECT c.id FROM conversations c
+		JOIN conversation_members x ON x.conversation_id = c.id AND x.user_id = $1
+		JOIN conversation_members y ON y.conversation_id = c.id AND y.user_id = $2
+		WHERE NOT coalesce(c.is_group, false)
+		ORDER BY c.id LIMIT 1`, a, b).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find direct conversation of %d and %d: %w", a, b, err)
+	}
+	return id, nil
+}
+
+// insertConversation writes the conversation and its members (all
+// rule-locked by the caller) and refuses it unless the rule holds.
+func insertConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, nc NewConversation, members []int64, id *int64) error {
+	var title *string
+	if nc.IsGroup {
+		title = &nc.Title
+	}
+	err := tx.QueryRow(ctx, `
+		INSERT INTO conversations (is_group, title, created_by) VALUES ($1, $2, $3) RETURNING id`,
+		nc.IsGroup, title, actor.UserID).Scan(id)
+	if err != nil {
+		return fmt.Errorf("insert conversation: %w", err)
+	}
+	// The creator owns a group; a direct conversation has no owner.
+	_, err = tx.Exec(ctx, `
+		INSERT INTO conversation_members (conversation_id, user_id, role_in_convo)
+		SELECT $1, m, CASE WHEN $4 AND m = $3 THEN 'owner' ELSE 'member' END FROM unnest($2::int[]) m`,
+		*id, members, actor.UserID, nc.IsGroup)
+	if err != nil {
+		return fmt.Errorf("insert members of conversation %d: %w", *id, err)
+	}
+	ok, err := ruleHolds(ctx, tx, *id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ruleError("member_ids")
+	}
+	return nil
+}
+
+// convAccess is what one actor may do with one conversation.
+type convAccess struct {
+	isGroup        bool
+	member         bool
+	owner          bool
+	parentOfMember bool // a parent of a child member: reads everything, read-only
+	adminReported  bool // an admin, and a message in it was reported
+}
+
+func (a convAccess) canRead() bool { return a.member || a.parentOfMember || a.adminReported }
+
+// accessTo loads the actor's access to a conversation; one they may not
+// read is not_found.
+func accessTo(ctx context.Context, q querier, actor *domain.Actor, convID int64) (convAccess, error) {
+	var a convAccess
+	err := q.QueryRow(ctx, `
+		SELECT coalesce(c.is_group, false), m.user_id IS NOT NULL, coalesce(m.role_in_convo = 'owner', false),
+		       EXISTS (SELECT 1 FROM conversation_members mk JOIN users k ON k.id = mk.user_id
+		               WHERE mk.conversation_id = c.id AND k.parent_id = $2),
+		       $3::boolean AND EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = c.id)
+		FROM conversations c
+		LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
+		WHERE c.id = $1`, convID, actor.UserID, actor.IsAdmin()).
+		Scan(&a.isGroup, &a.member, &a.owner, &a.parentOfMember, &a.adminReported)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.canRead()) {
+		return a, domain.Errorf(domain.CodeNotFound, "no such conversation")
+	}
+	if err != nil {
+		return a, fmt.Errorf("access to conversation %d: %w", convID, err)
+	}
+	return a, nil
+}
+
+// errReadOnly refuses a change by someone who may only read.
+func errReadOnly() error {
+	return domain.Errorf(domain.CodeForbidden, "you can read this conversation but are not a member of it")
+}
+
+// Conversation returns one conversation for a member, a parent of a member
+// (read-only) or an admin when a message in it was reported (read-only).
+func (db *DB) Conversation(ctx context.Context, actor *domain.Actor, id int64) (domain.Conversation, error) {
+	if _, err := accessTo(ctx, db.Pool, actor, id); err != nil {
+		return domain.Conversation{}, err
+	}
+	convs, err := db.conversations(ctx, actor, []int64{id})
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	if len(convs) == 0 {
+		return domain.Conversation{}, domain.Errorf(domain.CodeNotFound, "no such conversation")
+	}
+	return convs[0], nil
+}
+
+// ListConversations returns conversations newest first: the actor's own,
+// or for a parent with childID those of their child (read-only for them).
+func (db *DB) ListConversations(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]domain.Conversation, error) {
+	if err := requireFamily(actor); err != nil {
+		return nil, err
+	}
+	whose := actor.UserID
+	if childID != 0 && childID != actor.UserID {
+		if _, err := db.childrenInView(ctx, actor, childID); err != nil {
+			return nil, err
+		}
+		whose = childID
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT conversation_id FROM conversation_members
+		WHERE user_id = $1 AND ($2 = 0 OR conversation_id < $2)
+		ORDER BY conversation_id DESC
+		LIMIT $3`, whose, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations of %d: %w", whose, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("list conversations of %d: %w", whose, err)
+	}
+	return db.conversations(ctx, actor, ids)
+}
+
+// conversations loads the conversations with their members, in the order
+// of ids, as the actor sees them.
+func (db *DB) conversations(ctx context.Context, actor *domain.Actor, ids []int64) ([]domain.Conversation, error) {
+	if len(ids) == 0 {
+		return []domain.Conversation{}, nil
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT c.id, coalesce(c.is_group, false), c.title, c.created_by, coalesce(c.created_at, CURRENT_TIMESTAMP), c.frozen_at
+		FROM conversations c WHERE c.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load conversations: %w", err)
+	}
+	byID := map[int64]*domain.Conversation{}
+	convs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Conversation, error) {
+		c := &domain.Conversation{Members: []domain.Member{}, ReadOnly: true}
+		err := r.Scan(&c.ID, &c.IsGroup, &c.Title, &c.CreatedBy, &c.CreatedAt, &c.FrozenAt)
+		c.Frozen = c.FrozenAt != nil
+		byID[c.ID] = c
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load conversations: %w", err)
+	}
+	rows, err = db.Pool.Query(ctx, `
+		SELECT m.conversation_id, m.user_id, u.role, coalesce(m.role_in_convo, 'member'),
+		       coalesce(p.display_name, ''), coalesce(m.joined_at, CURRENT_TIMESTAMP)
+		FROM conversation_members m JOIN users u ON u.id = m.user_id
+		LEFT JOIN profiles p ON p.user_id = m.user_id
+		WHERE m.conversation_id = ANY($1)
+		ORDER BY m.conversation_id, m.joined_at, m.user_id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load members: %w", err)
+	}
+	var convID int64
+	var m domain.Member
+	_, err = pgx.ForEachRow(rows, []any{&convID, &m.UserID, &m.Role, &m.RoleInConvo, &m.DisplayName, &m.JoinedAt}, func() error {
+		c := byID[convID]
+		if c == nil {
+			return nil
+		}
+		c.Members = append(c.Members, m)
+		c.VisibleToParents = c.VisibleToParents || m.Role == domain.RoleChild
+		c.ReadOnly = c.ReadOnly && m.UserID != actor.UserID
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load members: %w", err)
+	}
+	out := make([]domain.Conversation, 0, len(convs))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+
+// lockConversation locks one conversation's row and loads the actor's
+// access to it.
+func lockConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convID int64) (convAccess, error) {
+	if _, err := lockConversations(ctx, tx, []int64{convID}); err != nil {
+		return convAccess{}, err
+	}
+	return accessTo(ctx, tx, actor, convID)
+}
+
+// AddMember adds a user to a group: only its owner may, and only when the
+// group still satisfies the contact rule afterwards.
+func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID int64) (domain.Conversation, error) {
+	if err := requireFamily(actor); err != nil {
+		return domain.Conversation{}, err
+	}
+	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+		live, err := lockUsers(ctx, tx, actor.UserID, userID)
+		if err != nil {
+			return err
+		}
+		acc, err := lockConversation(ctx, tx, actor, convID)
+		switch {
+		case err != nil:
+			return err
+		case !acc.member:
+			return errReadOnly()
+		case !acc.isGroup:
+			return domain.Errorf(domain.CodeConflict, "a direct conversation has exactly two members")
+		case !acc.owner:
+			return domain.Errorf(domain.CodeForbidden, "only the group's owner adds members")
+		case userID != actor.UserID && live < 2:
+			return ruleError("user_id")
+		}
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, convID, userID)
+		if err != nil {
+			return fmt.Errorf("add member %d to conversation %d: %w", userID, convID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return &domain.Error{Code: domain.CodeConflict, Message: "already a member", Field: "user_id"}
+		}
+		if err := checkGroupSize(ctx, tx, convID); err != nil {
+			return err
+		}
+		ok, err := ruleHolds(ctx, tx, convID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ruleError("user_id")
+		}
+		if err := systemMessage(ctx, tx, convID, actor.UserID, systemEvent{Event: "member_added", UserID: userID}); err != nil {
+			return err
+		}
+		// A group frozen for want of a parent's child may thaw now.
+		return recheck(ctx, tx, actor.UserID, []int64{convID})
+	})
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return db.Conversation(ctx, actor, convID)
+}
+
+func checkGroupSize(ctx context.Context, tx pgx.Tx, convID int64) error {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM conversation_members WHERE conversation_id = $1`, convID).Scan(&n); err != nil {
+		return fmt.Errorf("count members of conversation %d: %w", convID, err)
+	}
+	if n > MaxGroupMembers {
+		return domain.Errorf(domain.CodeConflict, "a group has at most %d members", MaxGroupMembers)
+	}
+	return nil
+}
+
+// RemoveMember takes a user out of a group: the owner removes anyone, a
+// member leaves, and a parent takes their own child out. The group is then
+// re-checked: it freezes if, say, the child of a parent in it has gone.
+func (db *DB) RemoveMember(ctx context.Context, actor *domain.Actor, convID, userID int64) error {
+	if err := requireFamily(actor); err != nil {
+		return err
+	}
+	return db.transactRetry(ctx, func(tx pgx.Tx) error {
+		if _, err := lockUsers(ctx, tx, actor.UserID); err != nil {
+			return err
+		}
+		acc, err := lockConversation(ctx, tx, actor, convID)
+		if err != nil {
+			return err
+		}
+		var isParent bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND parent_id = $2)`, userID, actor.UserID).Scan(&isParent); err != nil {
+			return fmt.Errorf("check child %d: %w", userID, err)
+		}
+		switch {
+		case !(acc.owner || (acc.member && userID == actor.UserID) || isParent):
+			if !acc.member {
+				return errReadOnly()
+			}
+			return domain.Errorf(domain.CodeForbidden, "only the group's owner removes other members")
+		case !acc.isGroup:
+			return domain.Errorf(domain.CodeConflict, "nobody leaves a direct conversation")
+		}
+		event := "member_removed"
+		if userID == actor.UserID {
+			event = "member_left"
+		}
+		if err := leave(ctx, tx, convID, userID, actor.UserID, event); err != nil {
+			return err
+		}
+		return recheck(ctx, tx, actor.UserID, []int64{convID})
+	})
+}
+
+// leave takes userID out of a locked conversation, hands a group's
+// ownership on when its owner goes, and posts the system message. The
+// caller re-checks the rule.
+func leave(ctx context.Context, tx pgx.Tx, convID, userID, actorID int64, event string) error {
+	var role *string
+	err := tx.QueryRow(ctx, `
+		DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2
+		RETURNING role_in_convo`, convID, userID).Scan(&role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &domain.Error{Code: domain.CodeNotFound, Message: "not a member of this conversation", Field: "user_id"}
+	}
+	if err != nil {
+		return fmt.Errorf("remove member %d from conversation %d: %w", userID, convID, err)
+	}
+	if role != nil && *role == domain.ConvoOwner {
+		// The longest-standing member becomes the owner.
+		_, err := tx.Exec(ctx, `
+			UPDATE conversation_members SET role_in_convo = 'owner'
+			WHERE (conversation_id, user_id) = (
+				SELECT conversation_id, user_id FROM conversation_members
+				WHERE conversation_id = $1 ORDER BY joined_at, user_id LIMIT 1)`, convID)
+		if err != nil {
+			return fmt.Errorf("hand on ownership of conversation %d: %w", convID, err)
+		}
+	}
+	return systemMessage(ctx, tx, convID, actorID, systemEvent{Event: event, UserID: userID})
+}
+
+func init() { accountRemovers = append(accountRemovers, removeChatData) }
+
+// removeChatData removes a departing account from the chat (SPEC §9):
+// with its rule lock held, it leaves every conversation (each re-checked,
+// so a direct chat left with one member, or a group left with a parent but
+// not their child, freezes), then its links and friend code go, and the
+// text of its reports is cleared. System messages about it name it by id
+// only.
+func removeChatData(ctx context.Context, tx pgx.Tx, userID int64) error {
+	if _, err := lockUsers(ctx, tx, userID); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT conversation_id FROM conversation_members WHERE user_id = $1`, userID)
+	if err != nil {
+		return fmt.Errorf("conversations of %d: %w", userID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("conversations of %d: %w", userID, err)
+	}
+	if ids, err = lockConversations(ctx, tx, ids); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := leave(ctx, tx, id, userID, userID, "member_left"); err != nil {
+			return err
+		}
+	}
+	if err := recheck(ctx, tx, userID, ids); err != nil {
+		return err
+	}
+	if err := removeContacts(ctx, tx, userID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE reports SET reason = NULL WHERE reporter_id = $1`, userID); err != nil {
+		return fmt.Errorf("clear report reasons of %d: %w", userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// NewMessage is a message a user sends. ClientID, chosen by the client,
+// makes the send idempotent per sender.
+type NewMessage struct {
+	Type     string
+	Content  string
+	ClientID string
+}
+
+const messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_url, m.client_id,
+	coalesce(m.created_at, CURRENT_TIMESTAMP), m.deleted_at`
+
+func scanMessage(row pgx.Row) (domain.Message, error) {
+	var m domain.Message
+	err := row.Scan(&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt)
+	m.Deleted = m.DeletedAt != nil
+	return m, err
+}
+
+// viewed shapes a message for one viewer: a deleted message is a
+// tombstone unless seeDeleted (parents of members, admins), and the
+// client id is the sender's business only.
+func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
+	if m.Deleted && !seeDeleted {
+		m.Content, m.MediaURL = nil, nil
+	}
+	if m.SenderID != viewerID {
+		m.ClientID = nil
+	}
+	return m
+}
+
+// The send, in one round trip and one (implicit) transaction:
+//  1. share-lock the sender's users row (lock order: users first, see
+//     rule.go), so that an account deletion cannot deadlock with the send;
+//  2. lock the conversation row, which every membership change and freeze
+//     also locks, so none of them can interleave with this send, and sends
+//     to one conversation commit in created_at order;
+//  3. insert the message only if the sender is a member and the
+//     conversation is not frozen. This statement's snapshot is taken after
+//     the lock is granted, so it sees a removal or freeze committed while
+//     the send waited.
+const (
+	sendLockSenderSQL = `SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`
+	sendLockConvSQL   = `SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`
+	sendInsertSQL     = `
+		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at)
+		SELECT $1, $2, $3, $4, $5, clock_timestamp()
+		WHERE EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
+		  AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND frozen_at IS NULL)
+		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+		RETURNING ` + messageColumns
+)
+
+// SendMessage posts a message from the actor to a conversation they are a
+// member of. A send repeating an earlier client id returns the earlier
+// message (created false).
+func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
+	var m domain.Message
+	var err error
+	for range 3 {
+		m, err = db.trySend(ctx, actor, convID, nm)
+		if c := pgCode(err); c != codeDeadlockDetected && c != codeSerializationFailure {
+			break
+		}
+	}
+	switch {
+	case err == nil:
+		return viewed(m, actor.UserID, false), true, nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return m, false, fmt.Errorf("send message to conversation %d: %w", convID, err)
+	}
+	return db.whyNotSent(ctx, actor, convID, nm)
+}
+
+func (db *DB) trySend(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, error) {
+	b := &pgx.Batch{}
+	b.Queue(sendLockSenderSQL, actor.UserID)
+	b.Queue(sendLockConvSQL, convID)
+	b.Queue(sendInsertSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID)
+	br := db.Pool.SendBatch(ctx, b)
+	defer br.Close()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return domain.Message{}, err
+		}
+	}
+	m, err := scanMessage(br.QueryRow())
+	if err != nil {
+		return m, err
+	}
+	return m, br.Close()
+}
+
+// whyNotSent explains a send that inserted nothing: a retry (the first
+// message is returned), or why it was refused.
+func (db *DB) whyNotSent(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
+	m, err := scanMessage(db.Pool.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2`,
+		actor.UserID, nm.ClientID))
+	switch {
+	case err == nil && m.ConversationID == convID:
+		return viewed(m, actor.UserID, false), false, nil
+	case err == nil:
+		return domain.Message{}, false, &domain.Error{Code: domain.CodeConflict, Field: "client_id",
+			Message: "this client_id was already used for a message in another conversation"}
+	case !errors.Is(err, pgx.ErrNoRows):
+		return domain.Message{}, false, fmt.Errorf("find message by client id: %w", err)
+	}
+	acc, err := accessTo(ctx, db.Pool, actor, convID)
+	if err != nil {
+		return domain.Message{}, false, err
+	}
+	if !acc.member {
+		return domain.Message{}, false, errReadOnly()
+	}
+	var frozen bool
+	if err := db.Pool.QueryRow(ctx, `SELECT frozen_at IS NOT NULL FROM conversations WHERE id = $1`, convID).Scan(&frozen); err != nil {
+		return domain.Message{}, false, fmt.Errorf("conversation %d frozen: %w", convID, err)
+	}
+	if !frozen { // it thawed, or the membership changed, since the send
+		return domain.Message{}, false, domain.Errorf(domain.CodeConflict, "the conversation changed while sending; send again")
+	}
+	return domain.Message{}, false, domain.Errorf(domain.CodeFrozen,
+		"this conversation is frozen: the contact rule no longer holds for its members, so no new messages until it does")
+}
+
+// MessageKey is a position in a conversation's history (newest first).
+type MessageKey struct {
+	CreatedAt time.Time
+	ID        int64
+}
+
+// History returns up to limit messages of a conversation older than
+// before (nil: the newest), newest first. Each page is one index range
+// scan of idx_messages_history, so its cost does not depend on how long
+// the conversation is.
+func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, before *MessageKey, limit int) ([]domain.Message, error) {
+	acc, err := accessTo(ctx, db.Pool, actor, convID)
+	if err != nil {
+		return nil, err
+	}
+	var rows pgx.Rows
+	if before == nil {
+		rows, err = db.Pool.Query(ctx, `
+			SELECT `+messageColumns+` FROM messages m
+			WHERE m.conversation_id = $1
+			ORDER BY m.created_at DESC, m.id DESC
+			LIMIT $2`, convID, limit)
+	} else {
+		rows, err = db.Pool.Query(ctx, `
+			SELECT `+messageColumns+` FROM messages m
+			WHERE m.conversation_id = $1 AND (m.created_at, m.id) < ($2, $3)
+			ORDER BY m.created_at DESC, m.id DESC
+			LIMIT $4`, convID, before.CreatedAt, before.ID, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history of conversation %d: %w", convID, err)
+	}
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return scanMessage(r) })
+	if err != nil {
+		return nil, fmt.Errorf("history of conversation %d: %w", convID, err)
+	}
+	seeDeleted := acc.parentOfMember || actor.IsAdmin()
+	for i := range msgs {
+		msgs[i] = viewed(msgs[i], actor.UserID, seeDeleted)
+	}
+	return msgs, nil
+}
+
+// DeleteMessage soft-deletes a message: its sender, a parent of its sender
+// or an admin may. Members then see a tombstone; parents and admins still
+// see the content until the retention job purges it. Deleting by a parent
+// or an admin is audited.
+func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) error {
+	if !actor.Active {
+		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
+	}
+	return db.Transact(ctx, func(tx pgx.Tx) error {
+		var convID, senderID int64
+		var senderParent *int64
+		var typ string
+		var deleted bool
+		err := tx.QueryRow(ctx, `
+			SELECT m.conversation_id, m.sender_id, s.parent_id, m.type, m.deleted_at IS NOT NULL
+			FROM messages m JOIN users s ON s.id = m.sender_id
+			WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&convID, &senderID, &senderParent, &typ, &deleted)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.CodeNotFound, "no such message")
+		}
+		if err != nil {
+			return fmt.Errorf("load message %d: %w", id, err)
+		}
+		ownParent := senderParent != nil && *senderParent == actor.UserID
+		if senderID != actor.UserID && !ownParent && !actor.IsAdmin() {
+			if _, err := accessTo(ctx, tx, actor, convID); err != nil {
+				return domain.Errorf(domain.CodeNotFound, "no such message")
+			}
+			return domain.Errorf(domain.CodeForbidden, "only the sender, a parent of the sender or an admin deletes a message")
+		}
+		if typ == domain.MessageSystem {
+			return domain.Errorf(domain.CodeConflict, "system messages cannot be deleted")
+		}
+		if deleted {
+			return nil
+		}
+		return softDelete(ctx, tx, actor, id, convID, senderID, senderParent)
+	})
+}
+
+// softDelete marks a message deleted and audits it when someone other than
+// the sender did it.
+func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, id, convID, senderID int64, senderParent *int64) error {
+	tag, err := tx.Exec(ctx, `UPDATE messages SET deleted_at = CURRENT_TIMESTAMP WHERE id = $1 AND deleted_at IS NULL`, id)
+	if err != nil {
+		return fmt.Errorf("delete message %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 || senderID == actor.UserID {
+		return nil
+	}
+	after := map[string]any{"message_id": id, "conversation_id": convID, "sender_id": senderID, "deleted": true}
+	if senderParent != nil {
+		after["child_id"] = senderID
+	}
+	return audit(ctx, tx, AuditEntry{Actor: actor, Action: "message.delete", EntityType: "message", EntityID: id, After: after})
+}

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+const reportColumns = `r.id, r.message_id, r.conversation_id, r.reporter_id, r.reason, r.status, r.resolution,
+	r.resolved_at, r.created_at`
+
+func scanReport(row pgx.CollectableRow) (domain.Report, error) {
+	var r domain.Report
+	err := row.Scan(&r.ID, &r.MessageID, &r.ConversationID, &r.ReporterID, &r.Reason, &r.Status, &r.Resolution, &r.ResolvedAt, &r.CreatedAt)
+	return r, err
+}
+
+// ReportMessage files a report of a message by a member of its
+// conversation or a parent of a member. Admins see it in their queue; the
+// reporter and the reporting child's parent see it in ListMyReports.
+func (db *DB) ReportMessage(ctx context.Context, actor *domain.Actor, messageID int64, reason string) (domain.Report, error) {
+	if err := requireFamily(actor); err != nil {
+		return domain.Report{}, domain.Errorf(domain.CodeForbidden, "admins resolve reports; members and their parents file them")
+	}
+	var id int64
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		var convID int64
+		err := tx.QueryRow(ctx, `SELECT conversation_id FROM messages WHERE id = $1`, messageID).Scan(&convID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.CodeNotFound, "no such message")
+		}
+		if err != nil {
+			return fmt.Errorf("load message %d: %w", messageID, err)
+		}
+		if _, err := accessTo(ctx, tx, actor, convID); err != nil {
+			return domain.Errorf(domain.CodeNotFound, "no such message")
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO reports (message_id, conversation_id, reporter_id, reason) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (message_id, reporter_id) DO NOTHING
+			RETURNING id`, messageID, convID, actor.UserID, reason).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.CodeConflict, "you have already reported this message")
+		}
+		if err != nil {
+			return fmt.Errorf("insert report: %w", err)
+		}
+		after := map[string]any{"report_id": id, "message_id": messageID, "conversation_id": convID}
+		child, err := reportingChild(ctx, tx, actor, convID)
+		if err != nil {
+			return err
+		}
+		if child != 0 {
+			after["child_id"] = child
+		}
+		// The reason is the reporter's own words: kept out of the log.
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.create", EntityType: "report", EntityID: id, After: after})
+	})
+	if err != nil {
+		return domain.Report{}, err
+	}
+	return db.report(ctx, id)
+}
+
+// reportingChild is the child a report is about, for the audit's child_id:
+// the reporter when a child, else the reporting parent's child in the
+// conversation (0 if none).
+func reportingChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convID int64) (int64, error) {
+	if actor.IsChild() {
+		return actor.UserID, nil
+	}
+	var child int64
+	err := tx.QueryRow(ctx, `
+		SELECT coalesce(min(k.id), 0) FROM conversation_members m JOIN users k ON k.id = m.user_id
+		WHERE m.conversation_id = $1 AND k.parent_id = $2`, convID, actor.UserID).Scan(&child)
+	if err != nil {
+		return 0, fmt.Errorf("reporting child: %w", err)
+	}
+	return child, nil
+}
+
+func (db *DB) report(ctx context.Context, id int64) (domain.Report, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+reportColumns+` FROM reports r WHERE r.id = $1`, id)
+	if err != nil {
+		return domain.Report{}, fmt.Errorf("load report %d: %w", id, err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanReport)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, domain.Errorf(domain.CodeNotFound, "no such report")
+	}
+	if err != nil {
+		return r, fmt.Errorf("load report %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// ListMyReports returns reports newest first: a child's own; for a parent
+// their own and their children's, or only child childID's.
+func (db *DB) ListMyReports(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]domain.Report, error) {
+	reporters, err := db.childrenInView(ctx, actor, childID)
+	if err != nil {
+		return nil, err
+	}
+	if actor.IsParent() && childID == 0 {
+		reporters = append(reporters, actor.UserID)
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT `+reportColumns+` FROM reports r
+		WHERE r.reporter_id = ANY($1) AND ($2 = 0 OR r.id < $2)
+		ORDER BY r.id DESC
+		LIMIT $3`, reporters, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list reports: %w", err)
+	}
+	return pgx.CollectRows(rows, scanReport)
+}
+
+// ReportFilter narrows the admins' report queue.
+type ReportFilter struct {
+	Status  string // "open", "resolved" or "" for both
+	AfterID int64
+	Limit   int
+}
+
+// ListReports is the admins' queue, newest first, with each reported
+// message in full (deleted or not).
+func (db *DB) ListReports(ctx context.Context, actor *domain.Actor, f ReportFilter) ([]domain.Report, error) {
+	if !actor.IsAdmin() {
+		return nil, domain.Errorf(domain.CodeForbidden, "admins only")
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT `+reportColumns+`, `+messageColumns+`
+		FROM reports r JOIN messages m ON m.id = r.message_id
+		WHERE ($1 = '' OR r.status = $1) AND ($2 = 0 OR r.id < $2)
+		ORDER BY r.id DESC
+		LIMIT $3`, f.Status, f.AfterID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list reports: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Report, error) {
+		var r domain.Report
+		var m domain.Message
+		err := row.Scan(&r.ID, &r.MessageID, &r.ConversationID, &r.ReporterID, &r.Reason, &r.Status, &r.Resolution, &r.ResolvedAt, &r.CreatedAt,
+			&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt)
+		m.Deleted = m.DeletedAt != nil
+		m.ClientID = nil
+		r.Message = &m
+		return r, err
+	})
+}
+
+// ResolveReport closes an open report, deleting the reported message when
+// the resolution says so. Audited, as is the deletion.
+func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, resolution string) (domain.Report, error) {
+	if !actor.IsAdmin() {
+		return domain.Report{}, domain.Errorf(domain.CodeForbidden, "admins only")
+	}
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		var messageID, convID int64
+		var reporterID *int64
+		var status string
+		var reporterIsChild bool
+		err := tx.QueryRow(ctx, `
+			SELECT r.message_id, r.conversation_id, r.reporter_id, r.status, coalesce(u.role = 'CHILD', false)
+			FROM reports r LEFT JOIN users u ON u.id = r.reporter_id
+			WHERE r.id = $1 FOR UPDATE OF r`, id).Scan(&messageID, &convID, &reporterID, &status, &reporterIsChild)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Errorf(domain.CodeNotFound, "no such report")
+		}
+		if err != nil {
+			return fmt.Errorf("load report %d: %w", id, err)
+		}
+		if status != domain.ReportOpen {
+			return domain.Errorf(domain.CodeConflict, "this report is already resolved")
+		}
+		if resolution == domain.ResolutionMsgDeleted {
+			if err := moderatorDelete(ctx, tx, actor, messageID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE reports SET status = 'resolved', resolution = $2, resolved_by = $3, resolved_at = CURRENT_TIMESTAMP
+			WHERE id = $1`, id, resolution, actor.UserID)
+		if err != nil {
+			return fmt.Errorf("resolve report %d: %w", id, err)
+		}
+		after := map[string]any{"report_id": id, "message_id": messageID, "conversation_id": convID,
+			"status": domain.ReportResolved, "resolution": resolution}
+		if reporterIsChild {
+			after["child_id"] = *reporterID
+		}
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.resolve", EntityType: "report", EntityID: id,
+			Before: map[string]any{"status": status}, After: after})
+	})
+	if err != nil {
+		return domain.Report{}, err
+	}
+	return db.report(ctx, id)
+}
+
+// moderatorDelete soft-deletes a reported message on an admin's word.
+func moderatorDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, messageID int64) error {
+	var convID, senderID int64
+	var senderParent *int64
+	var typ string
+	err := tx.QueryRow(ctx, `
+		SELECT m.conversation_id, m.sender_id, s.parent_id, m.type
+		FROM messages m JOIN users s ON s.id = m.sender_id
+		WHERE m.id = $1 FOR UPDATE OF m`, messageID).Scan(&convID, &senderID, &senderParent, &typ)
+	if err != nil {
+		return fmt.Errorf("load message %d: %w", messageID, err)
+	}
+	if typ == domain.MessageSystem {
+		return domain.Errorf(domain.CodeConflict, "system messages cannot be deleted")
+	}
+	return softDelete(ctx, tx, actor, messageID, convID, senderID, senderParent)
+}
