@@ -81,27 +81,11 @@ func (a *API) reinstateUser(w http.ResponseWriter, r *http.Request, actor *domai
 }
 
 func (a *API) rejectUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.db.RejectParent(r.Context(), actor, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RejectParent(r.Context(), ac, id) })
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.db.DeleteUser(r.Context(), actor, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.DeleteUser(r.Context(), ac, id) })
 }
 
 func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {

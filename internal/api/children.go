@@ -105,26 +105,12 @@ func (a *API) resetChildPassword(w http.ResponseWriter, r *http.Request, actor *
 	return nil
 }
 
-// childCommand adapts a store action on child {id} that returns nothing.
-func (a *API) childCommand(w http.ResponseWriter, r *http.Request, actor *domain.Actor,
-	act func(*domain.Actor, int64) error) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := act(actor, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (a *API) logoutChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	return a.childCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.LogoutChild(r.Context(), ac, id) })
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.LogoutChild(r.Context(), ac, id) })
 }
 
 func (a *API) deleteChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	return a.childCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.DeleteChild(r.Context(), ac, id) })
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.DeleteChild(r.Context(), ac, id) })
 }
 
 func (a *API) exportChild(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {

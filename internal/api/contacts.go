@@ -111,24 +111,10 @@ func checkID(field string, v int64) (int64, error) {
 }
 
 func (a *API) listContacts(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	pg, err := parsePage(r, 1)
-	if err != nil {
-		return err
-	}
-	after, err := pg.afterID()
-	if err != nil {
-		return err
-	}
-	childID, err := queryID(r, "child_id")
-	if err != nil {
-		return err
-	}
-	contacts, err := a.db.ListContacts(r.Context(), actor, childID, after, pg.Limit+1)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(contacts, pg.Limit, func(c domain.Contact) []string { return idKey(c.ID) }))
-	return nil
+	return listByChild(w, r, func(c domain.Contact) int64 { return c.ID },
+		func(childID, after int64, limit int) ([]domain.Contact, error) {
+			return a.db.ListContacts(r.Context(), actor, childID, after, limit)
+		})
 }
 
 func (a *API) approveContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
@@ -144,25 +130,10 @@ func (a *API) approveContact(w http.ResponseWriter, r *http.Request, actor *doma
 	return nil
 }
 
-// contactCommand adapts a store action on contact {id} that returns
-// nothing.
-func (a *API) contactCommand(w http.ResponseWriter, r *http.Request, actor *domain.Actor,
-	act func(*domain.Actor, int64) error) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := act(actor, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (a *API) rejectContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	return a.contactCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RejectContact(r.Context(), ac, id) })
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RejectContact(r.Context(), ac, id) })
 }
 
 func (a *API) revokeContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	return a.contactCommand(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RevokeContact(r.Context(), ac, id) })
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RevokeContact(r.Context(), ac, id) })
 }

@@ -69,24 +69,10 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request, actor *
 }
 
 func (a *API) listConversations(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	pg, err := parsePage(r, 1)
-	if err != nil {
-		return err
-	}
-	after, err := pg.afterID()
-	if err != nil {
-		return err
-	}
-	childID, err := queryID(r, "child_id")
-	if err != nil {
-		return err
-	}
-	convs, err := a.db.ListConversations(r.Context(), actor, childID, after, pg.Limit+1)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(convs, pg.Limit, func(c domain.Conversation) []string { return idKey(c.ID) }))
-	return nil
+	return listByChild(w, r, func(c domain.Conversation) int64 { return c.ID },
+		func(childID, after int64, limit int) ([]domain.Conversation, error) {
+			return a.db.ListConversations(r.Context(), actor, childID, after, limit)
+		})
 }
 
 func (a *API) getConversation(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {

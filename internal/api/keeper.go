@@ -155,15 +155,7 @@ func (a *API) updateCredential(w http.ResponseWriter, r *http.Request, actor *do
 }
 
 func (a *API) deleteCredential(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.keeper.Delete(r.Context(), actor, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.keeper.Delete(r.Context(), ac, id) })
 }
 
 // revealCredential is the one response that ever carries a kept password.

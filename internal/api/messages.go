@@ -112,15 +112,7 @@ func messageKey(pg page) (*store.MessageKey, error) {
 }
 
 func (a *API) deleteMessage(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.db.DeleteMessage(r.Context(), actor, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.DeleteMessage(r.Context(), ac, id) })
 }
 
 type reportRequest struct {

@@ -83,3 +83,28 @@ func pageOf[T any](items []T, limit int, key func(T) []string) list[T] {
 }
 
 func idKey(id int64) []string { return []string{strconv.FormatInt(id, 10)} }
+
+// listByChild serves a list keyset-paged by id and optionally narrowed to
+// one child (?child_id=, for parents): fetch gets limit+1 items after
+// afterID so the page knows whether there is a next one.
+func listByChild[T any](w http.ResponseWriter, r *http.Request, id func(T) int64,
+	fetch func(childID, afterID int64, limit int) ([]T, error)) error {
+	pg, err := parsePage(r, 1)
+	if err != nil {
+		return err
+	}
+	after, err := pg.afterID()
+	if err != nil {
+		return err
+	}
+	childID, err := queryID(r, "child_id")
+	if err != nil {
+		return err
+	}
+	items, err := fetch(childID, after, pg.Limit+1)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(items, pg.Limit, func(t T) []string { return idKey(id(t)) }))
+	return nil
+}

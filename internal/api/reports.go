@@ -11,24 +11,10 @@ import (
 // and their children's (?child_id= for one child): how the reporting
 // child's parent is told.
 func (a *API) listMyReports(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	pg, err := parsePage(r, 1)
-	if err != nil {
-		return err
-	}
-	after, err := pg.afterID()
-	if err != nil {
-		return err
-	}
-	childID, err := queryID(r, "child_id")
-	if err != nil {
-		return err
-	}
-	reports, err := a.db.ListMyReports(r.Context(), actor, childID, after, pg.Limit+1)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(reports, pg.Limit, func(rep domain.Report) []string { return idKey(rep.ID) }))
-	return nil
+	return listByChild(w, r, func(rep domain.Report) int64 { return rep.ID },
+		func(childID, after int64, limit int) ([]domain.Report, error) {
+			return a.db.ListMyReports(r.Context(), actor, childID, after, limit)
+		})
 }
 
 func (a *API) listReports(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {

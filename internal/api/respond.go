@@ -168,3 +168,18 @@ func queryID(r *http.Request, name string) (int64, error) {
 	}
 	return id, nil
 }
+
+// command adapts a store action on the resource {id} that returns nothing
+// to a handler answering 204.
+func (a *API) command(w http.ResponseWriter, r *http.Request, actor *domain.Actor,
+	act func(*domain.Actor, int64) error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := act(actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
