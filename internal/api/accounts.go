@@ -146,14 +146,5 @@ func (a *API) updateMyProfile(w http.ResponseWriter, r *http.Request, actor *dom
 }
 
 func (a *API) profile(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	p, err := a.db.ViewProfile(r.Context(), actor, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return one(w, r, "user_id", func(id int64) (domain.Profile, error) { return a.db.ViewProfile(r.Context(), actor, id) })
 }

@@ -50,16 +50,10 @@ type userResponse struct {
 // answers with the changed user.
 func (a *API) adminUserAction(w http.ResponseWriter, r *http.Request, actor *domain.Actor,
 	act func(*domain.Actor, int64) (domain.User, error)) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	u, err := act(actor, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, userResponse{u})
-	return nil
+	return one(w, r, "id", func(id int64) (userResponse, error) {
+		u, err := act(actor, id)
+		return userResponse{u}, err
+	})
 }
 
 func (a *API) approveUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {

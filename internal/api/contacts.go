@@ -26,31 +26,19 @@ func (a *API) myFriendCode(w http.ResponseWriter, r *http.Request, actor *domain
 }
 
 func (a *API) childFriendCode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	code, err := a.db.FriendCode(r.Context(), actor, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, friendCodeResponse{id, code})
-	return nil
+	return one(w, r, "id", func(id int64) (friendCodeResponse, error) {
+		code, err := a.db.FriendCode(r.Context(), actor, id)
+		return friendCodeResponse{id, code}, err
+	})
 }
 
 // regenerateFriendCode replaces a child's friend code, for when it was
 // shared too widely: links already made stay.
 func (a *API) regenerateFriendCode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	code, err := a.db.RegenerateFriendCode(r.Context(), actor, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, friendCodeResponse{id, code})
-	return nil
+	return one(w, r, "id", func(id int64) (friendCodeResponse, error) {
+		code, err := a.db.RegenerateFriendCode(r.Context(), actor, id)
+		return friendCodeResponse{id, code}, err
+	})
 }
 
 type contactRequest struct {
@@ -118,16 +106,7 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request, actor *domain
 }
 
 func (a *API) approveContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := a.db.ApproveContact(r.Context(), actor, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return one(w, r, "id", func(id int64) (domain.Contact, error) { return a.db.ApproveContact(r.Context(), actor, id) })
 }
 
 func (a *API) rejectContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {

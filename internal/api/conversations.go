@@ -76,16 +76,7 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, actor *d
 }
 
 func (a *API) getConversation(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := a.db.Conversation(r.Context(), actor, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return one(w, r, "id", func(id int64) (domain.Conversation, error) { return a.db.Conversation(r.Context(), actor, id) })
 }
 
 type addMemberRequest struct {

@@ -183,3 +183,18 @@ func (a *API) command(w http.ResponseWriter, r *http.Request, actor *domain.Acto
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// one adapts a store call on the resource named by the path value name to
+// a handler answering 200 with what the call returns.
+func one[T any](w http.ResponseWriter, r *http.Request, name string, get func(id int64) (T, error)) error {
+	id, err := pathID(r, name)
+	if err != nil {
+		return err
+	}
+	v, err := get(id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
