@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,8 +38,17 @@ type Config struct {
 	rawProxies string
 }
 
-// Default data directory, relative to the working directory.
-const DefaultDataDir = "pixelpals-data"
+// DefaultDataDir is where the embedded cluster, generated keys and media
+// live when PIXELPALS_DATA_DIR is not set: ./pixelpals-data for a user,
+// /var/lib/pixelpals for root. Root runs the cluster as the postgres user,
+// which must be able to reach the directory, and root's home (where a
+// checkout often lives) is closed to other users.
+func DefaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/pixelpals"
+	}
+	return "pixelpals-data"
+}
 
 // Load reads the configuration from getenv, then lets flags in fs override
 // it. Register with Bind before fs.Parse, then call Finish.
@@ -46,7 +56,7 @@ func Load(getenv func(string) string) Config {
 	c := Config{
 		DatabaseURL:     getenv("DATABASE_URL"),
 		Addr:            or(getenv("PIXELPALS_ADDR"), "127.0.0.1:8080"),
-		DataDir:         or(getenv("PIXELPALS_DATA_DIR"), DefaultDataDir),
+		DataDir:         or(getenv("PIXELPALS_DATA_DIR"), DefaultDataDir()),
 		VaultKeys:       getenv("PIXELPALS_VAULT_KEYS"),
 		VaultKeysFile:   getenv("PIXELPALS_VAULT_KEYS_FILE"),
 		LogLevel:        or(getenv("PIXELPALS_LOG_LEVEL"), "info"),

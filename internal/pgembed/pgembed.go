@@ -69,8 +69,33 @@ func New(dir string, opts Options) (*Cluster, error) {
 		if c.cred, err = postgresCredential(); err != nil {
 			return nil, err
 		}
+		if err := c.reachable(); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
+}
+
+// reachable checks that the postgres user can traverse every existing
+// directory above the cluster's: initdb's own "Permission denied" does not
+// say which one, or what to do.
+func (c *Cluster) reachable() error {
+	for dir := filepath.Dir(c.dir); ; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		if err == nil {
+			st, ok := fi.Sys().(*syscall.Stat_t)
+			ownedByPostgres := ok && st.Uid == c.cred.Uid
+			groupOfPostgres := ok && st.Gid == c.cred.Gid && fi.Mode().Perm()&0o010 != 0
+			if fi.Mode().Perm()&0o001 == 0 && !ownedByPostgres && !groupOfPostgres {
+				return fmt.Errorf("the postgres user, which runs the embedded cluster when pixelpals runs as root, "+
+					"cannot reach %s: %s is closed to other users; choose a data directory elsewhere "+
+					"(PIXELPALS_DATA_DIR, e.g. /var/lib/pixelpals) or run chmod o+x %s", c.dir, dir, dir)
+			}
+		}
+		if dir == "/" {
+			return nil
+		}
+	}
 }
 
 // FindBinDir locates the PostgreSQL server binaries: $PIXELPALS_PG_BINDIR,

@@ -110,3 +110,18 @@ func TestMissingBinariesSayWhatToInstall(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreachableDirectoryIsNamed: as root the cluster runs as the postgres
+// user, and a data directory below a directory closed to it fails at once
+// with the directory named and the way out, not with initdb's bare
+// "Permission denied".
+func TestUnreachableDirectoryIsNamed(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to the postgres user")
+	}
+	closed := t.TempDir() // 0700, owned by root
+	_, err := pgembed.New(filepath.Join(closed, "data", "pg"), pgembed.Options{})
+	if err == nil || !strings.Contains(err.Error(), closed) || !strings.Contains(err.Error(), "PIXELPALS_DATA_DIR") {
+		t.Fatalf("err = %v", err)
+	}
+}
