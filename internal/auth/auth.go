@@ -133,10 +133,15 @@ func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, err
 	case !creds.ParentUsable:
 		return Session{}, domain.Errorf(domain.CodeAccountUnavailable, "this account cannot be used until your parent's account is approved and active")
 	}
+	checked := creds.PasswordHash
 	if rehash {
 		if h, err := s.HashPassword(ctx, pw); err == nil {
-			if err := s.db.SetPasswordHash(ctx, creds.UserID, h); err != nil {
+			replaced, err := s.db.RehashPassword(ctx, creds.UserID, checked, h)
+			if err != nil {
 				return Session{}, err
+			}
+			if replaced {
+				checked = h
 			}
 		}
 	}
@@ -144,7 +149,12 @@ func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, err
 	if err != nil {
 		return Session{}, err
 	}
-	if _, err := s.db.CreateSession(ctx, creds.UserID, hash); err != nil {
+	// Opened only if the verified hash is still the account's: a reset
+	// during the check turns this login into a failed one.
+	if _, err := s.db.CreateSession(ctx, creds.UserID, checked, hash); err != nil {
+		if domain.ErrorCode(err) == domain.CodeUnauthorized {
+			return Session{}, errBadLogin
+		}
 		return Session{}, err
 	}
 	return Session{Token: token, UserID: creds.UserID}, nil

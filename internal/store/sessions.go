@@ -20,13 +20,25 @@ const (
 	touchEvery = 5 * time.Minute
 )
 
-// CreateSession stores a new session for userID under the token's hash.
-func (db *DB) CreateSession(ctx context.Context, userID int64, tokenHash []byte) (int64, error) {
+// CreateSession stores a new session for userID under the token's hash,
+// but only if the account still has the password hash that login just
+// verified and is still usable. Password checks take tens of
+// milliseconds; a password reset, suspension or deletion that commits in
+// between must not be outlived by a session opened with the old password.
+// FOR SHARE makes the insert wait for such a change and then see it. A
+// refused session is domain unauthorized.
+func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash string, tokenHash []byte) (int64, error) {
 	var id int64
 	err := db.Pool.QueryRow(ctx, `
 		INSERT INTO sessions (user_id, token_hash, expires_at)
-		VALUES ($1, $2, CURRENT_TIMESTAMP + $3::interval)
-		RETURNING id`, userID, tokenHash, AbsoluteTimeout).Scan(&id)
+		SELECT u.id, $3, CURRENT_TIMESTAMP + $4::interval
+		FROM (SELECT id FROM users
+		      WHERE id = $1 AND password_hash = $2 AND suspended_at IS NULL AND deleted_at IS NULL
+		      FOR SHARE) u
+		RETURNING id`, userID, checkedHash, tokenHash, AbsoluteTimeout).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, domain.Errorf(domain.CodeUnauthorized, "the account changed while logging in")
+	}
 	if err != nil {
 		return 0, fmt.Errorf("create session for user %d: %w", userID, err)
 	}

@@ -130,13 +130,17 @@ func (db *DB) CredentialsByLogin(ctx context.Context, login string) (Credentials
 	return c, nil
 }
 
-// SetPasswordHash replaces a user's password hash (re-hash on login).
-func (db *DB) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, userID, hash)
+// RehashPassword replaces a user's password hash with one made with the
+// current parameters, unless the hash changed since login read it (a
+// parent's reset must win). It reports whether it replaced it.
+func (db *DB) RehashPassword(ctx context.Context, userID int64, oldHash, newHash string) (bool, error) {
+	tag, err := db.Pool.Exec(ctx, `
+		UPDATE users SET password_hash = $3, updated_at = CURRENT_TIMESTAMP
+		WHERE id = $1 AND password_hash = $2`, userID, oldHash, newHash)
 	if err != nil {
-		return fmt.Errorf("update password hash of user %d: %w", userID, err)
+		return false, fmt.Errorf("re-hash password of user %d: %w", userID, err)
 	}
-	return nil
+	return tag.RowsAffected() == 1, nil
 }
 
 // Me returns the actor's own account and profile.
