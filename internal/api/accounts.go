@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/clientip"
@@ -61,7 +63,9 @@ type loginResponse struct {
 }
 
 func (req *loginRequest) validate() error {
-	if req.Login == "" || len(req.Login) > 254 {
+	// No account's login holds NUL or invalid UTF-8 (PostgreSQL text
+	// cannot), so such a login is malformed, not merely unknown.
+	if req.Login == "" || len(req.Login) > 254 || !utf8.ValidString(req.Login) || strings.ContainsRune(req.Login, 0) {
 		return domain.Invalid("login", "must be your email or login name")
 	}
 	if req.Password == "" || len(req.Password) > auth.MaxPassword {

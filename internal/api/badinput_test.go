@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,6 +60,7 @@ func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
 		{env.Anonymous(), "POST", "/auth/signup", ``, 400, ""},
 		{env.Anonymous(), "POST", "/auth/login", `{"login":"x","password":""}`, 400, "password"},
 		{env.Anonymous(), "POST", "/auth/login", `{"login":["x"],"password":"y"}`, 400, "login"},
+		{env.Anonymous(), "POST", "/auth/login", `{"login":"a\u0000b@example.com","password":"whatever"}`, 400, "login"},
 		{fam.Parent, "PATCH", "/me/profile", huge, 413, ""},
 		{fam.Parent, "PATCH", "/me/profile", `{"display_name":""}`, 400, "display_name"},
 		{fam.Parent, "PATCH", "/me/profile", `{"display_name":"   \t  "}`, 400, "display_name"},
@@ -125,5 +127,38 @@ func TestProfileTextIsCleaned(t *testing.T) {
 		"display_name": "  Bo\u0007b\u202e \u200f", "bio": "line one\nline\u001b[31m two\u2028"}, &p)
 	if p.DisplayName != "Bob" || p.Bio != "line one\nline[31m two" {
 		t.Fatalf("cleaned profile: %+q", p)
+	}
+}
+
+// TestOutOfRangeCursorsAre400: a forged cursor with an id beyond the
+// seed's 32-bit SERIAL or a time PostgreSQL cannot hold is a client error
+// on every list, never a 500.
+func TestOutOfRangeCursorsAre400(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fam := env.Family(admin, 1)
+	var conv struct{ ID int64 }
+	fam.Child().Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{fam.Parent.UserID}, "is_group": false}, &conv)
+	cursor := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	idLists := []struct {
+		who  *apitest.Client
+		path string
+	}{
+		{admin, "/admin/users"}, {admin, "/admin/audit-logs"}, {admin, "/admin/reports"},
+		{fam.Parent, "/contacts"}, {fam.Parent, "/conversations"}, {fam.Parent, "/reports"},
+		{fam.Child(), "/me/game-credentials"}, {fam.Parent, "/children/" + itoa(fam.Child().UserID) + "/game-credentials"},
+	}
+	for _, l := range idLists {
+		for _, c := range []string{"v1|3000000000", "v1|-1", "v1|9223372036854775808"} {
+			if r := l.who.Do("GET", l.path+"?cursor="+cursor(c), nil); r.Status != 400 || r.ErrorField() != "cursor" {
+				t.Errorf("GET %s cursor %q: %d %s", l.path, c, r.Status, r.Body)
+			}
+		}
+	}
+	history := "/conversations/" + itoa(conv.ID) + "/messages?cursor="
+	for _, c := range []string{"v1|0|3000000000", "v1|-300000000000000000|1", "v1|9223372036854775807|1", "v1|x|1"} {
+		if r := fam.Child().Do("GET", history+cursor(c), nil); r.Status != 400 || r.ErrorField() != "cursor" {
+			t.Errorf("history cursor %q: %d %s", c, r.Status, r.Body)
+		}
 	}
 }

@@ -21,7 +21,7 @@ func TestDeletingChildRemovesChatData(t *testing.T) {
 	approveLink(fa, a, fa, sib)
 	requestLink(fa, sib, b) // pending, unrelated to a
 	code := friendCode(a)
-	group := createGroup(a, "trio", b.UserID, fa.Parent.UserID).ID
+	group := createGroup(a, "pair", b.UserID).ID
 	direct := createDirect(a, b.UserID).ID
 	withParent := createDirect(fa.Parent, a.UserID).ID
 	mustSend(t, a, group, "SECRET-WORDS of zelda")
@@ -60,10 +60,10 @@ func TestDeletingChildRemovesChatData(t *testing.T) {
 	if len(s.contacts) != 1 {
 		t.Fatalf("links after deletion: %+v", s.contacts)
 	}
-	// The group kept b and the parent, whose child is gone: frozen, with a
-	// new owner. Both direct chats are down to one member: frozen.
+	// The group kept b alone, now its owner; nothing breaks the rule. Both
+	// direct chats are down to one member: frozen.
 	g := getConversation(b, group)
-	if !g.Frozen || len(g.Members) != 2 || (roleOf(g, b.UserID) != "owner" && roleOf(g, fa.Parent.UserID) != "owner") {
+	if g.Frozen || len(g.Members) != 1 || roleOf(g, b.UserID) != "owner" {
 		t.Fatalf("group after deletion: %+v", g)
 	}
 	wantStatus(t, send(b, direct, "where did you go?"), 409, "conversation_frozen")
@@ -86,7 +86,7 @@ func TestDeletingChildRemovesChatData(t *testing.T) {
 	admin.Must(204, "DELETE", fmt.Sprintf("/admin/users/%d", fb.Parent.UserID), nil, nil)
 	s = loadChatState(t, env.DB)
 	s.checkInvariants(t, "after deleting a family")
-	if len(s.contacts) != 0 || len(s.members[group]) != 1 {
+	if len(s.contacts) != 0 || len(s.members[group]) != 0 {
 		t.Fatalf("after deleting b's family: links %+v, group members %v", s.contacts, s.members[group])
 	}
 }

@@ -240,3 +240,27 @@ func TestNoDirectoryOfChildren(t *testing.T) {
 		t.Fatalf("%d conversations written", n)
 	}
 }
+
+// TestNoAdultOfAnotherFamily: a child talks to no adult but their own
+// parent, even in a group with an approved contact (SPEC §4's first rule).
+func TestNoAdultOfAnotherFamily(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	a, b := fa.Child(), fb.Child()
+	approveLink(fa, a, fb, b)
+
+	// Parent A may not gather their child and another family's child.
+	r := fa.Parent.Do("POST", "/conversations", map[string]any{"member_ids": []int64{a.UserID, b.UserID}, "is_group": true, "title": "club"})
+	wantStatus(t, r, 403, "forbidden")
+	// The children's own group is fine; neither parent may be added to it.
+	g := createGroup(a, "club", b.UserID).ID
+	for _, p := range []*apitest.Client{fa.Parent, fb.Parent} {
+		r := a.Do("POST", "/conversations/"+itoa(g)+"/members", map[string]int64{"user_id": p.UserID})
+		wantStatus(t, r, 403, "forbidden")
+	}
+	// Each parent still reads the group, read-only.
+	for _, p := range []*apitest.Client{fa.Parent, fb.Parent} {
+		p.Must(200, "GET", "/conversations/"+itoa(g)+"/messages", nil, nil)
+	}
+}

@@ -99,13 +99,20 @@ func (a *API) history(w http.ResponseWriter, r *http.Request, actor *domain.Acto
 	return nil
 }
 
+var (
+	minCursorMicros = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	maxCursorMicros = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).UnixMicro()
+)
+
 func messageKey(pg page) (*store.MessageKey, error) {
 	if pg.After == nil {
 		return nil, nil
 	}
 	micros, err1 := strconv.ParseInt(pg.After[0], 10, 64)
-	id, err2 := strconv.ParseInt(pg.After[1], 10, 64)
-	if err1 != nil || err2 != nil || id <= 0 {
+	id, err2 := strconv.ParseInt(pg.After[1], 10, 32) // ids are the seed's SERIAL
+	// Times outside years 1..9999 are no message's, and some of them are
+	// outside what PostgreSQL's timestamp can hold.
+	if err1 != nil || err2 != nil || id <= 0 || micros < minCursorMicros || micros > maxCursorMicros {
 		return nil, domain.Invalid("cursor", "not a cursor this list gave out")
 	}
 	return &store.MessageKey{CreatedAt: time.UnixMicro(micros).UTC(), ID: id}, nil

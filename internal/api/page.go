@@ -49,7 +49,7 @@ func (p page) afterID() (int64, error) {
 	if p.After == nil {
 		return 0, nil
 	}
-	id, err := strconv.ParseInt(p.After[0], 10, 64)
+	id, err := strconv.ParseInt(p.After[0], 10, 32) // ids are the seed's SERIAL
 	if err != nil || id <= 0 {
 		return 0, domain.Invalid("cursor", "not a cursor this list gave out")
 	}

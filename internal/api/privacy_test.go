@@ -136,6 +136,33 @@ func TestExportHoldsEverythingAboutTheChild(t *testing.T) {
 	if strings.Contains(string(r.Body), "argon2") || strings.Contains(string(r.Body), "password_hash") {
 		t.Fatalf("export leaks the password hash: %s", r.Body)
 	}
+
+	// An admin's action on the child is in the export, without the
+	// admin's client address.
+	admin := env.Admin()
+	admin.Must(200, "POST", "/admin/users/"+itoa(kid.UserID)+"/suspend", nil, nil)
+	var again struct {
+		AuditLogs []struct {
+			Action string  `json:"action"`
+			IP     *string `json:"ip"`
+		} `json:"audit_logs"`
+	}
+	fam.Parent.Must(200, "GET", "/children/"+itoa(kid.UserID)+"/export", nil, &again)
+	var sawSuspend, sawParentIP bool
+	for _, a := range again.AuditLogs {
+		switch a.Action {
+		case "user.suspend":
+			sawSuspend = true
+			if a.IP != nil {
+				t.Errorf("the export shows the admin's address %q", *a.IP)
+			}
+		case "child.create":
+			sawParentIP = a.IP != nil
+		}
+	}
+	if !sawSuspend || !sawParentIP {
+		t.Fatalf("export audit: suspend=%v parent's own ip=%v", sawSuspend, sawParentIP)
+	}
 }
 
 func TestProfileVisibility(t *testing.T) {

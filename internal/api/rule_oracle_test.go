@@ -106,7 +106,8 @@ func (s *chatState) ruleHoldsFor(members []int64, isGroup bool) bool {
 			continue
 		}
 		hasChild := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && s.parent[k] == u })
-		if !hasChild {
+		otherFamily := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && s.parent[k] != u })
+		if !hasChild || otherFamily {
 			return false
 		}
 	}

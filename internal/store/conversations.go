@@ -21,7 +21,7 @@ func ruleError(field string) error {
 	return &domain.Error{Code: domain.CodeForbidden, Field: field,
 		Message: "the contact rule does not allow this conversation: a child talks only with their own parent " +
 			"and with approved contacts, every two children in a group must be approved contacts, " +
-			"and every adult in it must be a parent of a child in it"}
+			"and every adult in it must be the parent of every child in it"}
 }
 
 // NewConversation is a conversation to create. MemberIDs need not hold the

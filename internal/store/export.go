@@ -144,9 +144,14 @@ func exportCredentials(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportC
 
 // exportAudit returns the audit entries about the child: done by them, done
 // to their account, or naming them as child_id (keeper, contacts, reports).
+// Columns as auditColumns, for scanAudit.
 func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]AuditRecord, error) {
+	// The client address of an action by staff (an admin) is theirs, not
+	// the family's: it is left out.
 	rows, err := tx.Query(ctx, `
-		SELECT `+auditColumns+`
+		SELECT id, actor_id, action, entity_type, entity_id, before_json, after_json,
+		       CASE WHEN actor_id = $1 OR actor_id = (SELECT parent_id FROM users WHERE id = $1) THEN ip END,
+		       coalesce(created_at, CURRENT_TIMESTAMP)
 		FROM audit_logs
 		WHERE actor_id = $1
 		   OR (entity_type = 'user' AND entity_id = $1)

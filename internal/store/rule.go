@@ -17,7 +17,10 @@ import (
 //   - every pair of children in it are approved contacts (both parents
 //     approved the link),
 //   - every adult in it is a parent of a child in it (so admins, who have
-//     no children, are never members, and two adults never talk alone), and
+//     no children, are never members, and two adults never talk alone) and
+//     of no other family's child: a child talks to no adult but their own
+//     parent, even in a group with an approved contact, whose parent only
+//     approved the children's link; and
 //   - a direct conversation has exactly two members.
 //
 // For a direct conversation this means a child talks only with their own
@@ -64,6 +67,13 @@ const ruleHoldsSQL = `(
 		  AND NOT EXISTS (
 			SELECT 1 FROM conversation_members mk JOIN users k ON k.id = mk.user_id
 			WHERE mk.conversation_id = c.id AND k.role = 'CHILD' AND k.parent_id = u.id))
+	AND NOT EXISTS (
+		-- an adult in a conversation with another family's child
+		SELECT 1
+		FROM conversation_members m JOIN users u ON u.id = m.user_id AND u.role <> 'CHILD'
+		JOIN conversation_members mk ON mk.conversation_id = m.conversation_id
+		JOIN users k ON k.id = mk.user_id AND k.role = 'CHILD'
+		WHERE m.conversation_id = c.id AND k.parent_id IS DISTINCT FROM u.id)
 	AND NOT EXISTS (
 		-- two children without an approved contact link
 		SELECT 1
