@@ -110,14 +110,11 @@ func runKeysRotate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := migrateUp(ctx, db, logger); err != nil {
-		return err
-	}
 	actor, err := db.AdminByEmail(ctx, actorEmail)
 	if err != nil {
 		return err
