@@ -35,7 +35,9 @@ func TestHistoryPagingWhileSending(t *testing.T) {
 	for _, c := range []*apitest.Client{f.Parent, f.Child(), f.Parent, f.Child()} {
 		wg.Go(func() {
 			for range 60 {
-				send(c, conv, "before")
+				if r := send(c, conv, "before"); r.Status != 201 {
+					t.Errorf("send before paging: %d %s", r.Status, r.Body)
+				}
 			}
 		})
 	}
