@@ -44,6 +44,11 @@ type resolveRequest struct {
 }
 
 func (req *resolveRequest) validate() error {
+	if req.Resolution == "" {
+		// SPEC §11 lists no body for resolve: resolving without saying
+		// how dismisses the report.
+		req.Resolution = domain.ResolutionDismissed
+	}
 	switch req.Resolution {
 	case domain.ResolutionDismissed, domain.ResolutionMsgDeleted:
 		return nil
@@ -57,7 +62,7 @@ func (a *API) resolveReport(w http.ResponseWriter, r *http.Request, actor *domai
 		return err
 	}
 	var req resolveRequest
-	if err := decodeValid(r, &req); err != nil {
+	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
 	rep, err := a.db.ResolveReport(r.Context(), actor, id, req.Resolution)

@@ -173,3 +173,20 @@ func TestMessageDeletion(t *testing.T) {
 	wantStatus(t, b.Do("DELETE", "/messages/999999", nil), 404, "not_found")
 	assertAuditClean(t, env, "SECRET-DELETED")
 }
+
+// TestResolveWithoutBody: SPEC §11 gives resolve no body; without one the
+// report is dismissed.
+func TestResolveWithoutBody(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	a, b := fa.Child(), fb.Child()
+	approveLink(fa, a, fb, b)
+	m := mustSend(t, b, createDirect(a, b.UserID).ID, "hello")
+	var rep reportJSON
+	a.Must(201, "POST", fmt.Sprintf("/messages/%d/report", m.ID), map[string]string{"reason": "spam"}, &rep)
+	admin.Must(200, "POST", fmt.Sprintf("/admin/reports/%d/resolve", rep.ID), nil, &rep)
+	if rep.Status != "resolved" || rep.Resolution == nil || *rep.Resolution != "dismissed" {
+		t.Fatalf("resolved without a body: %+v", rep)
+	}
+}

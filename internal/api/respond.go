@@ -109,6 +109,15 @@ func decodeValid(r *http.Request, dst validator) error {
 	return dst.validate()
 }
 
+// decodeOptional is decodeValid for a route whose body may be left out:
+// no body at all validates as {}.
+func decodeOptional(r *http.Request, dst validator) error {
+	if r.ContentLength == 0 {
+		return dst.validate()
+	}
+	return decodeValid(r, dst)
+}
+
 func decodeError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
