@@ -81,9 +81,10 @@ func safeMethod(m string) bool {
 }
 
 // setSessionCookies gives a browser its session (HttpOnly: scripts never
-// see it) and the CSRF token its scripts must echo in X-CSRF-Token.
+// see it) and the CSRF token its scripts must echo in X-CSRF-Token; both
+// Secure when the client came over HTTPS, here or at a trusted proxy.
 func setSessionCookies(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
-	secure := r.TLS != nil
+	secure := clientip.IsHTTPS(r.Context())
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	csrf := ""

@@ -1,6 +1,7 @@
-// Package clientip works out the address of the client behind a request,
-// believing X-Forwarded-For only when the peer is a trusted proxy, and
-// carries it in the request context for logs and the audit trail.
+// Package clientip works out the client behind a request — its address,
+// and whether it reached us over HTTPS — believing X-Forwarded-For and
+// X-Forwarded-Proto only when the peer is a trusted proxy, and carries it
+// in the request context for logs, cookies and the audit trail.
 package clientip
 
 import (
@@ -37,6 +38,16 @@ func Resolve(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	return addr
 }
 
+// HTTPS reports whether the client's connection was HTTPS: TLS ended in
+// this process, or at a trusted proxy that says so in X-Forwarded-Proto.
+func HTTPS(r *http.Request, trusted []netip.Prefix) bool {
+	if r.TLS != nil {
+		return true
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return isTrusted(parse(r.RemoteAddr), trusted) && strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
 func parse(remote string) netip.Addr {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
@@ -61,18 +72,35 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
+// Client is what we know of the client behind a request.
+type Client struct {
+	Addr  netip.Addr
+	HTTPS bool
+}
+
+// Of works out the client behind r.
+func Of(r *http.Request, trusted []netip.Prefix) Client {
+	return Client{Addr: Resolve(r, trusted), HTTPS: HTTPS(r, trusted)}
+}
+
 type ctxKey struct{}
 
-// With stores the client address in ctx.
-func With(ctx context.Context, a netip.Addr) context.Context {
-	return context.WithValue(ctx, ctxKey{}, a)
+// With stores the client in ctx.
+func With(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, ctxKey{}, c)
 }
 
 // From returns the client address stored in ctx, as text ("" if unknown).
 func From(ctx context.Context) string {
-	a, _ := ctx.Value(ctxKey{}).(netip.Addr)
-	if !a.IsValid() {
+	c, _ := ctx.Value(ctxKey{}).(Client)
+	if !c.Addr.IsValid() {
 		return ""
 	}
-	return a.String()
+	return c.Addr.String()
+}
+
+// IsHTTPS reports whether the client stored in ctx came over HTTPS.
+func IsHTTPS(ctx context.Context) bool {
+	c, _ := ctx.Value(ctxKey{}).(Client)
+	return c.HTTPS
 }

@@ -31,3 +31,27 @@ func TestResolve(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPS(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct {
+		remote, proto string
+		want          bool
+	}{
+		{"203.0.113.5:1234", "", false},
+		{"203.0.113.5:1234", "https", false}, // untrusted peer: header ignored
+		{"10.0.0.2:1234", "https", true},
+		{"10.0.0.2:1234", "HTTPS, http", true},
+		{"10.0.0.2:1234", "http", false},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		if c.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", c.proto)
+		}
+		if got := HTTPS(r, trusted); got != c.want {
+			t.Errorf("%s with %q: %v, want %v", c.remote, c.proto, got, c.want)
+		}
+	}
+}

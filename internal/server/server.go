@@ -112,7 +112,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 		defer cancel()
-		ctx = clientip.With(ctx, clientip.Resolve(r, s.cfg.TrustedProxies))
+		ctx = clientip.With(ctx, clientip.Of(r, s.cfg.TrustedProxies))
 		r = r.WithContext(ctx)
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
