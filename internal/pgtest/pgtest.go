@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -59,15 +60,10 @@ func run(m *testing.M) int {
 
 func startServer(ctx context.Context) (stop func(), err error) {
 	if url := os.Getenv("PIXELPALS_TEST_DATABASE_URL"); url != "" {
-		cfg, err := pgx.ParseConfig(url)
-		if err != nil {
+		if _, err := pgx.ParseConfig(url); err != nil {
 			return nil, fmt.Errorf("PIXELPALS_TEST_DATABASE_URL: %w", err)
 		}
-		urlFor = func(dbname string) string {
-			c := cfg.Copy()
-			c.Database = dbname
-			return c.ConnString() + " dbname=" + dbname
-		}
+		urlFor = func(dbname string) string { return withDatabase(url, dbname) }
 		admin, err = pgxpool.New(ctx, url)
 		if err != nil {
 			return nil, err
@@ -104,6 +100,16 @@ func startServer(ctx context.Context) (stop func(), err error) {
 		return nil, err
 	}
 	return stop, nil
+}
+
+// withDatabase points a connection string, URL or key=value form, at
+// another database on the same server.
+func withDatabase(conn, dbname string) string {
+	if u, err := neturl.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.Path = "/" + dbname
+		return u.String()
+	}
+	return conn + " dbname=" + dbname // a later key overrides an earlier one
 }
 
 // makeTemplate creates and migrates the database every test copies.

@@ -1,5 +1,5 @@
-// Package server is Pixel Pals' HTTP front: the route table's home, the
-// middleware every request passes (recovery, request log, metrics, client
+// Package server is Pixel Pals' HTTP front: the one mux every feature
+// registers its routes on, the middleware every request passes (recovery, request log, metrics, client
 // address, body limit, deadline), the health and metrics endpoints, and a
 // graceful shutdown that lets in-flight requests finish.
 package server
@@ -50,7 +50,9 @@ func New(cfg config.Config, logger *slog.Logger, db *store.DB, register ...func(
 	for _, r := range register {
 		r(s.mux)
 	}
-	s.handler = s.recoverPanics(s.observe(s.mux))
+	// observe wraps recovery so that a request that panicked is still
+	// logged and counted, as the 500 it became.
+	s.handler = s.observe(s.recoverPanics(s.mux))
 	return s
 }
 
@@ -95,7 +97,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if s.db == nil || s.db.Ping(ctx) != nil {
+	if s.db == nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	if err := s.db.Ping(ctx); err != nil {
+		s.logger.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}

@@ -164,3 +164,20 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		t.Fatal("server still accepts connections after shutdown")
 	}
 }
+
+// TestPanicIsLoggedAndCounted: a request that panicked still gets its
+// request log line and its metrics, as a 500.
+func TestPanicIsLoggedAndCounted(t *testing.T) {
+	logs := &apitest.Buffer{}
+	h := server.New(testConfig(), slog.New(slog.NewJSONHandler(logs, nil)), nil, func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	}).Handler()
+	get(t, h, "/boom")
+	if !strings.Contains(logs.String(), `"msg":"request"`) || !strings.Contains(logs.String(), `"status":500`) {
+		t.Fatalf("no request line for the panic: %s", logs)
+	}
+	_, metrics := get(t, h, "/metrics")
+	if !strings.Contains(metrics, `pixelpals_http_requests_total{method="GET",route="GET /boom",status="500"} 1`) {
+		t.Fatal("the panic was not counted")
+	}
+}
