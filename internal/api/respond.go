@@ -50,6 +50,10 @@ type errorDetail struct {
 // only as "internal error".
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.CodeUnavailable && error(de) != err {
+		// A persistent transaction conflict: the client retries, we note why.
+		a.logger.WarnContext(r.Context(), "request conflicted", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
 	if !errors.As(err, &de) {
 		if r.Context().Err() != nil {
 			// The client went away or the deadline passed: not our bug.

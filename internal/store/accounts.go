@@ -10,8 +10,17 @@ import (
 	"pixelpals/internal/domain"
 )
 
-// lockUser loads a live user for update.
+// lockUser loads a live user for update. It first locks the rows of the
+// user and of their children, in ascending id order, before anything else:
+// an account action (deleting a family above all) must hold every users
+// row it will change before it takes the rule and conversation locks
+// (rule.go's lock order), or it deadlocks with a child's send.
 func lockUser(ctx context.Context, tx pgx.Tx, id int64) (domain.User, error) {
+	if _, err := tx.Exec(ctx, `
+		SELECT id FROM users WHERE (id = $1 OR parent_id = $1) AND deleted_at IS NULL
+		ORDER BY id FOR UPDATE`, id); err != nil {
+		return domain.User{}, fmt.Errorf("lock user %d and children: %w", id, err)
+	}
 	u, err := scanUser(tx.QueryRow(ctx, `
 		SELECT `+userColumns+` FROM users u
 		WHERE u.id = $1 AND u.deleted_at IS NULL FOR UPDATE`, id))

@@ -55,7 +55,7 @@ func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, ac
 		return domain.User{}, domain.Errorf(domain.CodeForbidden, "admins only")
 	}
 	var after domain.User
-	err := db.Transact(ctx, func(tx pgx.Tx) error {
+	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
 		before, err := lockUser(ctx, tx, id)
 		if err != nil {
 			return err

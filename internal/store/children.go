@@ -78,7 +78,7 @@ func (db *DB) childAction(ctx context.Context, actor *domain.Actor, childID int6
 	if err := requireParent(actor); err != nil {
 		return err
 	}
-	return db.Transact(ctx, func(tx pgx.Tx) error {
+	return db.transactRetry(ctx, func(tx pgx.Tx) error {
 		child, err := lockChild(ctx, tx, actor, childID)
 		if err != nil {
 			return err

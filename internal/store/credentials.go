@@ -195,13 +195,15 @@ func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64,
 }
 
 // lockChildProfile locks the acting parent's child (so that concurrent
-// changes to the child's logins are serialized) and returns its profile id.
+// changes to the child's logins are serialized, and serialized with the
+// child's deletion) and returns its profile id. NO KEY UPDATE does not
+// block the child's sends, which hold KEY SHARE.
 func lockChildProfile(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int64) (int64, error) {
 	var profileID int64
 	err := tx.QueryRow(ctx, `
 		SELECT p.id FROM users u JOIN profiles p ON p.user_id = u.id
 		WHERE u.id = $1 AND u.parent_id = $2 AND u.role = 'CHILD' AND u.deleted_at IS NULL
-		FOR UPDATE OF u`, childID, actor.UserID).Scan(&profileID)
+		FOR NO KEY UPDATE OF u`, childID, actor.UserID).Scan(&profileID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, domain.Errorf(domain.CodeNotFound, "no such child")
 	}
@@ -231,13 +233,22 @@ func checkUniqueLogin(ctx context.Context, tx pgx.Tx, c sealedCredential, except
 }
 
 // lockCredential locks credential id and its child's row, if the condition
-// who (on $2) lets the actor at it; otherwise it is not_found.
+// who (on $2) lets the actor at it; otherwise it is not_found. The child's
+// row is locked first, as deleting the child does (its profile's deletion
+// then reaches the credential), so the two cannot deadlock.
 func lockCredential(ctx context.Context, tx pgx.Tx, id int64, who string, actorID int64) (sealedCredential, error) {
 	var c sealedCredential
-	err := tx.QueryRow(ctx, `
+	_, err := tx.Exec(ctx, `
+		SELECT u.id`+credentialFrom+`
+		WHERE g.id = $1 AND `+who+`
+		FOR NO KEY UPDATE OF u`, id, actorID)
+	if err != nil {
+		return c, fmt.Errorf("lock the child of game credential %d: %w", id, err)
+	}
+	err = tx.QueryRow(ctx, `
 		SELECT `+credentialColumns+`, g.profile_id, g.password_ciphertext, g.iv`+credentialFrom+`
 		WHERE g.id = $1 AND `+who+`
-		FOR UPDATE OF g, u`, id, actorID).
+		FOR UPDATE OF g`, id, actorID).
 		Scan(&c.ID, &c.ChildID, &c.GameName, &c.Username, &c.CreatedAt, &c.UpdatedAt, &c.profileID, &c.ciphertext, &c.iv)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, domain.Errorf(domain.CodeNotFound, "no such game login")

@@ -69,13 +69,10 @@ const (
 // message (created false).
 func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
 	var m domain.Message
-	var err error
-	for range 3 {
+	err := retryConflicts(func() (err error) {
 		m, err = db.trySend(ctx, actor, convID, nm)
-		if c := pgCode(err); c != codeDeadlockDetected && c != codeSerializationFailure {
-			break
-		}
-	}
+		return err
+	})
 	switch {
 	case err == nil:
 		return viewed(m, actor.UserID, false), true, nil

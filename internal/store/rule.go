@@ -7,8 +7,6 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
-
-	"pixelpals/internal/domain"
 )
 
 // The contact rule (SPEC §4) lives in this file, and only here.
@@ -236,26 +234,4 @@ func systemMessage(ctx context.Context, tx pgx.Tx, convID, senderID int64, e sys
 		return fmt.Errorf("system message in conversation %d: %w", convID, err)
 	}
 	return nil
-}
-
-// Transaction conflicts worth retrying: the lock order above prevents
-// deadlocks among these transactions, but a change racing an account
-// deletion (which locks the user's row first) can still meet one.
-const (
-	codeSerializationFailure = "40001"
-	codeDeadlockDetected     = "40P01"
-)
-
-// transactRetry is Transact, retried a few times on a deadlock or
-// serialization failure; a conflict that persists is reported as
-// "unavailable" so the client tries again later.
-func (db *DB) transactRetry(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	var err error
-	for range 3 {
-		err = db.Transact(ctx, fn)
-		if c := pgCode(err); c != codeSerializationFailure && c != codeDeadlockDetected {
-			return err
-		}
-	}
-	return &domain.Error{Code: domain.CodeUnavailable, Message: "the service is busy; try again"}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"pixelpals/internal/domain"
 )
 
 // DB is the application's handle on PostgreSQL.
@@ -71,26 +73,39 @@ func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // SQLSTATE codes we act on.
 const (
-	codeUniqueViolation     = "23505"
-	codeForeignKeyViolation = "23503"
-	codeCheckViolation      = "23514"
-	codeRaiseException      = "P0001"
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
 )
+
+// retryConflicts runs fn, again up to twice more when it fails on a
+// deadlock or serialization failure. Changes take their locks in one order
+// (users' rows first; see rule.go), so conflicts are rare, but a change
+// racing an account deletion can still meet one. A conflict that persists
+// is "unavailable", so the client tries again later; the cause stays
+// wrapped for the log.
+func retryConflicts(fn func() error) error {
+	var err error
+	for range 3 {
+		err = fn()
+		if c := pgCode(err); c != codeSerializationFailure && c != codeDeadlockDetected {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %w", &domain.Error{Code: domain.CodeUnavailable, Message: "the service is busy; try again"}, err)
+}
+
+// transactRetry is Transact under retryConflicts.
+func (db *DB) transactRetry(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return retryConflicts(func() error { return db.Transact(ctx, fn) })
+}
 
 // pgCode returns the SQLSTATE of err, or "" when it is not a server error.
 func pgCode(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code
-	}
-	return ""
-}
-
-// pgConstraint returns the constraint a server error names, if any.
-func pgConstraint(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.ConstraintName
 	}
 	return ""
 }
