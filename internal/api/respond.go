@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -114,12 +115,17 @@ func decodeValid(r *http.Request, dst validator) error {
 }
 
 // decodeOptional is decodeValid for a route whose body may be left out:
-// no body at all validates as {}.
+// an empty body (however sent) validates as {}.
 func decodeOptional(r *http.Request, dst validator) error {
-	if r.ContentLength == 0 {
-		return dst.validate()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
 	}
-	return decodeValid(r, dst)
+	if len(bytes.TrimSpace(body)) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return decodeValid(r, dst)
+	}
+	return dst.validate()
 }
 
 func decodeError(err error) error {

@@ -165,7 +165,7 @@ func newRotationFixture(t *testing.T, n int) *rotationFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.child = &domain.Actor{UserID: c.User.ID, Role: domain.RoleChild, ParentID: u.ID, Active: true}
+	f.child = &domain.Actor{UserID: c.User.ID, Role: domain.RoleChild, Active: true}
 	k := store.NewKeeper(f.db, old)
 	for i := range n {
 		pw := fmt.Sprintf("game-password-%03d", i)

@@ -43,7 +43,6 @@ type Actor struct {
 	UserID    int64
 	SessionID int64
 	Role      Role
-	ParentID  int64 // children only
 	// Active is false for a parent awaiting approval: they may only look at
 	// their own account and log out.
 	Active bool

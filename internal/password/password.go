@@ -93,9 +93,6 @@ func NewHasher(p Params, maxConcurrent int) *Hasher {
 	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent)}
 }
 
-// Params returns the parameters h uses for new hashes.
-func (h *Hasher) Params() Params { return h.params }
-
 // Hash returns the PHC-encoded Argon2id hash of password with a fresh random
 // salt. It waits for a free hashing slot; if ctx ends first it returns
 // ctx.Err().

@@ -40,24 +40,23 @@ func lockUser(ctx context.Context, tx pgx.Tx, id int64) (domain.User, error) {
 // user as an actor, or their scrubbed messages remain for the other
 // members' history) it stays as a tombstone without email, password or name.
 //
-// Features that store more personal data register their clean-up in
-// accountCleanups or accountRemovers, so that this stays the one place
-// accounts are removed.
+// This is the one place accounts are removed: a feature that stores more
+// personal data adds its clean-up here.
 func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
-	for _, remove := range accountRemovers {
-		if err := remove(ctx, tx, userID); err != nil {
-			return fmt.Errorf("remove personal data of user %d: %w", userID, err)
-		}
+	// First, with the rule lock, leave the chat: conversations (each
+	// re-checked), links, friend code, report reasons.
+	if err := removeChatData(ctx, tx, userID); err != nil {
+		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
 	// System messages are left alone: they hold only events and user ids,
 	// never text a person wrote.
-	steps := append([]string{
+	steps := []string{
 		`UPDATE messages SET content = NULL, media_url = NULL, deleted_at = coalesce(deleted_at, CURRENT_TIMESTAMP)
 		 WHERE sender_id = $1 AND type <> 'system'`,
 		`DELETE FROM conversation_members WHERE user_id = $1`,
 		`DELETE FROM sessions WHERE user_id = $1`,
 		`DELETE FROM profiles WHERE user_id = $1`,
-	}, accountCleanups...)
+	}
 	for _, sql := range steps {
 		if _, err := tx.Exec(ctx, sql, userID); err != nil {
 			return fmt.Errorf("remove personal data of user %d: %w", userID, err)
@@ -89,15 +88,6 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	}
 	return nil
 }
-
-// accountCleanups are extra statements removeAccount runs, each taking the
-// user id as $1. Later features append theirs in an init function.
-var accountCleanups []string
-
-// accountRemovers run first, before the statements above, for clean-ups
-// that need more than one statement (locks, re-checks). Features append
-// theirs in an init function.
-var accountRemovers []func(ctx context.Context, tx pgx.Tx, userID int64) error
 
 // removeFamily removes a parent's children, then the parent.
 func removeFamily(ctx context.Context, tx pgx.Tx, parentID int64) error {

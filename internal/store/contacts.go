@@ -116,7 +116,6 @@ type contactRow struct {
 	parentB        int64
 	aApproved      bool
 	bApproved      bool
-	requestedBy    *int64
 	approvedByBoth bool
 }
 
@@ -133,11 +132,11 @@ func (c contactRow) sideOf(actor *domain.Actor) (mine, other int64) {
 }
 
 const contactRowColumns = `ct.id, ct.child_a_id, ct.child_b_id, coalesce(ua.parent_id, 0), coalesce(ub.parent_id, 0),
-	ct.a_approved_at IS NOT NULL, ct.b_approved_at IS NOT NULL, ct.requested_by`
+	ct.a_approved_at IS NOT NULL, ct.b_approved_at IS NOT NULL`
 
 func scanContactRow(row pgx.Row) (contactRow, error) {
 	var c contactRow
-	err := row.Scan(&c.id, &c.a, &c.b, &c.parentA, &c.parentB, &c.aApproved, &c.bApproved, &c.requestedBy)
+	err := row.Scan(&c.id, &c.a, &c.b, &c.parentA, &c.parentB, &c.aApproved, &c.bApproved)
 	c.approvedByBoth = c.aApproved && c.bApproved
 	return c, err
 }
@@ -480,10 +479,8 @@ const approvedContactSQL = `(` + approvedPairSQL + ` OR EXISTS (
 	SELECT 1 FROM contacts ct JOIN users k ON k.id IN (ct.child_a_id, ct.child_b_id)
 	WHERE k.parent_id = $2 AND $1::int IN (ct.child_a_id, ct.child_b_id)))`
 
-func init() { exportContacts = exportChildContacts }
-
 // exportChildContacts lists a child's contact links for their export.
-func exportChildContacts(ctx context.Context, tx pgx.Tx, childID int64) ([]any, error) {
+func exportChildContacts(ctx context.Context, tx pgx.Tx, childID int64) ([]domain.Contact, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT `+contactColumns+` FROM `+contactFrom+`
 		WHERE ct.child_a_id = $1 OR ct.child_b_id = $1 ORDER BY ct.id`, childID)
@@ -494,11 +491,7 @@ func exportChildContacts(ctx context.Context, tx pgx.Tx, childID int64) ([]any, 
 	if err != nil {
 		return nil, fmt.Errorf("export contacts: %w", err)
 	}
-	out := make([]any, len(contacts))
-	for i, c := range contacts {
-		out[i] = c
-	}
-	return out, nil
+	return contacts, nil
 }
 
 // removeContacts deletes a departing child's friend code and links (see

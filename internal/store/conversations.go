@@ -414,8 +414,6 @@ func leave(ctx context.Context, tx pgx.Tx, convID, userID, actorID int64, event 
 	return systemMessage(ctx, tx, convID, actorID, systemEvent{Event: event, UserID: userID})
 }
 
-func init() { accountRemovers = append(accountRemovers, removeChatData) }
-
 // removeChatData removes a departing account from the chat (SPEC §9):
 // with its rule lock held, it leaves every conversation (each re-checked,
 // so a direct chat left with one member, or a group left with a parent but

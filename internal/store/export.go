@@ -15,7 +15,7 @@ type ChildExport struct {
 	ExportedAt      time.Time            `json:"exported_at"`
 	User            domain.User          `json:"user"`
 	Profile         domain.Profile       `json:"profile"`
-	Contacts        []any                `json:"contacts"`
+	Contacts        []domain.Contact     `json:"contacts"`
 	Conversations   []ExportConversation `json:"conversations"`
 	GameCredentials []ExportCredential   `json:"game_credentials"`
 	AuditLogs       []AuditRecord        `json:"audit_logs"`
@@ -73,7 +73,7 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 		if out.GameCredentials, err = exportCredentials(ctx, tx, childID); err != nil {
 			return err
 		}
-		if out.Contacts, err = exportContacts(ctx, tx, childID); err != nil {
+		if out.Contacts, err = exportChildContacts(ctx, tx, childID); err != nil {
 			return err
 		}
 		out.AuditLogs, err = exportAudit(ctx, tx, childID)
@@ -82,9 +82,6 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 	out.ExportedAt = time.Now().UTC()
 	return out, err
 }
-
-// exportContacts is replaced by the contacts feature.
-var exportContacts = func(ctx context.Context, tx pgx.Tx, childID int64) ([]any, error) { return []any{}, nil }
 
 func exportConversations(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportConversation, error) {
 	rows, err := tx.Query(ctx, `

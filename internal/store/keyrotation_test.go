@@ -59,7 +59,7 @@ func newFamily(t *testing.T, db *store.DB, name string) family {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return family{parent: parent, child: &domain.Actor{UserID: c.User.ID, Role: domain.RoleChild, ParentID: u.ID, Active: true}}
+	return family{parent: parent, child: &domain.Actor{UserID: c.User.ID, Role: domain.RoleChild, Active: true}}
 }
 
 func newAdmin(t *testing.T, db *store.DB) *domain.Actor {

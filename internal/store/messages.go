@@ -133,6 +133,16 @@ func (db *DB) whyNotSent(ctx context.Context, actor *domain.Actor, convID int64,
 		"this conversation is frozen: the contact rule no longer holds for its members, so no new messages until it does")
 }
 
+// messageNotSeen turns "you cannot see this conversation" into "no such
+// message", so a message's existence is not told; other errors (a lost
+// connection, a cancelled request) stay what they are.
+func messageNotSeen(err error) error {
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return domain.Errorf(domain.CodeNotFound, "no such message")
+	}
+	return err
+}
+
 // MessageKey is a position in a conversation's history (newest first).
 type MessageKey struct {
 	CreatedAt time.Time
@@ -202,7 +212,7 @@ func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) 
 		ownParent := senderParent != nil && *senderParent == actor.UserID
 		if senderID != actor.UserID && !ownParent && !actor.IsAdmin() {
 			if _, err := accessTo(ctx, tx, actor, convID); err != nil {
-				return domain.Errorf(domain.CodeNotFound, "no such message")
+				return messageNotSeen(err)
 			}
 			return domain.Errorf(domain.CodeForbidden, "only the sender, a parent of the sender or an admin deletes a message")
 		}

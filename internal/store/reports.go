@@ -37,7 +37,7 @@ func (db *DB) ReportMessage(ctx context.Context, actor *domain.Actor, messageID 
 			return fmt.Errorf("load message %d: %w", messageID, err)
 		}
 		if _, err := accessTo(ctx, tx, actor, convID); err != nil {
-			return domain.Errorf(domain.CodeNotFound, "no such message")
+			return messageNotSeen(err)
 		}
 		err = tx.QueryRow(ctx, `
 			INSERT INTO reports (message_id, conversation_id, reporter_id, reason) VALUES ($1, $2, $3, $4)

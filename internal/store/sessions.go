@@ -51,10 +51,9 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // whose parent is not approved or is suspended.
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
 	a := &domain.Actor{}
-	var parentID *int64
 	var approved, usable, stale bool
 	err := db.Pool.QueryRow(ctx, `
-		SELECT s.id, u.id, u.role, u.parent_id, coalesce(u.approved_by_admin, false),
+		SELECT s.id, u.id, u.role, coalesce(u.approved_by_admin, false),
 		       u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
 		           (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL)),
 		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval
@@ -65,15 +64,12 @@ func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor
 		  AND s.expires_at > CURRENT_TIMESTAMP
 		  AND s.last_seen_at > CURRENT_TIMESTAMP - $3::interval`,
 		tokenHash, touchEvery, IdleTimeout).
-		Scan(&a.SessionID, &a.UserID, &a.Role, &parentID, &approved, &usable, &stale)
+		Scan(&a.SessionID, &a.UserID, &a.Role, &approved, &usable, &stale)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !usable) {
 		return nil, domain.Errorf(domain.CodeUnauthorized, "not logged in or session expired")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("resolve session: %w", err)
-	}
-	if parentID != nil {
-		a.ParentID = *parentID
 	}
 	a.Active = a.Role != domain.RoleParent || approved
 	if stale {

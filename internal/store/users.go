@@ -104,7 +104,6 @@ func (db *DB) CreateAdmin(ctx context.Context, actor *domain.Actor, email, passw
 type Credentials struct {
 	UserID       int64
 	PasswordHash string
-	Role         domain.Role
 	Suspended    bool
 	// ParentUsable is false for a child whose parent is not approved or is
 	// suspended: such a child cannot log in.
@@ -116,11 +115,11 @@ type Credentials struct {
 func (db *DB) CredentialsByLogin(ctx context.Context, login string) (Credentials, error) {
 	var c Credentials
 	err := db.Pool.QueryRow(ctx, `
-		SELECT u.id, u.password_hash, u.role, u.suspended_at IS NOT NULL,
+		SELECT u.id, u.password_hash, u.suspended_at IS NOT NULL,
 		       u.role <> 'CHILD' OR (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL)
 		FROM users u LEFT JOIN users p ON p.id = u.parent_id
 		WHERE u.email = $1 AND u.deleted_at IS NULL`, login).
-		Scan(&c.UserID, &c.PasswordHash, &c.Role, &c.Suspended, &c.ParentUsable)
+		Scan(&c.UserID, &c.PasswordHash, &c.Suspended, &c.ParentUsable)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, domain.Errorf(domain.CodeNotFound, "no such account")
 	}
@@ -217,5 +216,5 @@ func (db *DB) ViewProfile(ctx context.Context, actor *domain.Actor, userID int64
 	return p, nil
 }
 
-// normalizeLogin lower-cases an email or login name for lookup and storage.
+// NormalizeLogin lower-cases an email or login name for lookup and storage.
 func NormalizeLogin(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
