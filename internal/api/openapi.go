@@ -38,12 +38,18 @@ func buildOpenAPI() ([]byte, error) {
 		return nil, fmt.Errorf("openapi/base.json: %w", err)
 	}
 	paths := map[string]any{}
-	names, _ := fs.Glob(openapiFiles, "openapi/*.json")
+	names, err := fs.Glob(openapiFiles, "openapi/*.json")
+	if err != nil {
+		return nil, err
+	}
 	for _, name := range names {
 		if path.Base(name) == "base.json" {
 			continue
 		}
-		b, _ := openapiFiles.ReadFile(name)
+		b, err := openapiFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
 		var frag struct {
 			Paths      map[string]map[string]any `json:"paths"`
 			Components struct {

@@ -51,6 +51,13 @@ func TestSessionExpiry(t *testing.T) {
 	old.Must(200, "GET", "/me", nil, nil)
 	env.DB.Pool.Exec(ctx, `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, old.UserID)
 	old.Must(401, "GET", "/me", nil, nil)
+	// The next login clears the user's dead sessions.
+	env.Anonymous().Must(200, "POST", "/auth/login", map[string]string{"login": old.Login, "password": old.Password}, nil)
+	var dead int
+	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE user_id = $1 AND expires_at <= now()`, old.UserID).Scan(&dead)
+	if dead != 0 {
+		t.Fatalf("%d expired sessions left after a login", dead)
+	}
 
 	for _, h := range []string{"Bearer", "Bearer ", "Basic abc", "Bearer " + strings.Repeat("x", 300)} {
 		c := env.Anonymous()

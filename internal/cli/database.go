@@ -30,7 +30,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 	if err := pgembed.PrepareParent(cfg.DataDir); err != nil {
 		return nil, nil, err
 	}
-	cluster, err := pgembed.New(filepath.Join(cfg.DataDir, "postgres"), pgembed.Options{Durable: true})
+	cluster, err := pgembed.New(filepath.Join(cfg.DataDir, "postgres"), pgembed.Options{Durable: true, BinDir: cfg.PGBinDir})
 	if err != nil {
 		return nil, nil, err
 	}

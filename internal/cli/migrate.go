@@ -8,7 +8,7 @@ import (
 	"pixelpals/internal/migrations"
 )
 
-// runMigrate: migrate up | down [--to N] | status.
+// runMigrate: migrate up | down [VERSION] | status.
 func runMigrate(ctx context.Context, env Env, args []string) error {
 	var to int64 = -1
 	cfg, rest, err := loadConfig(env, "migrate", args, nil)
@@ -19,6 +19,9 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("%w: pixelpals migrate up | down [VERSION] | status", errUsage)
 	}
 	verb := rest[0]
+	if len(rest) > 2 || (len(rest) == 2 && verb != "down") {
+		return fmt.Errorf("%w: pixelpals migrate up | down [VERSION] | status", errUsage)
+	}
 	if verb == "down" && len(rest) == 2 {
 		if to, err = strconv.ParseInt(rest[1], 10, 64); err != nil || to < 0 {
 			return fmt.Errorf("%w: down VERSION must be a number ≥ 0", errUsage)

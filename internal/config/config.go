@@ -22,6 +22,9 @@ type Config struct {
 	Addr string
 	// DataDir holds the embedded cluster, generated keys and media.
 	DataDir string
+	// PGBinDir holds the PostgreSQL server binaries for the embedded
+	// cluster; empty means found (pg_config, /usr/lib/postgresql).
+	PGBinDir string
 	// VaultKeys is the game-login keeper's key ring ("1:base64,2:base64").
 	VaultKeys string
 	// VaultKeysFile names a file holding the key ring instead.
@@ -57,6 +60,7 @@ func Load(getenv func(string) string) Config {
 		DatabaseURL:     getenv("DATABASE_URL"),
 		Addr:            or(getenv("PIXELPALS_ADDR"), "127.0.0.1:8080"),
 		DataDir:         or(getenv("PIXELPALS_DATA_DIR"), DefaultDataDir()),
+		PGBinDir:        getenv("PIXELPALS_PG_BINDIR"),
 		VaultKeys:       getenv("PIXELPALS_VAULT_KEYS"),
 		VaultKeysFile:   getenv("PIXELPALS_VAULT_KEYS_FILE"),
 		LogLevel:        or(getenv("PIXELPALS_LOG_LEVEL"), "info"),

@@ -30,7 +30,8 @@ var ErrNoBinaries = errors.New("PostgreSQL server binaries not found: install th
 
 // Options tune a cluster.
 type Options struct {
-	// BinDir holds initdb, pg_ctl and postgres; empty means FindBinDir.
+	// BinDir holds initdb, pg_ctl and postgres (PIXELPALS_PG_BINDIR);
+	// empty means FindBinDir.
 	BinDir string
 	// Durable=false turns off fsync and friends: right for throwaway test
 	// clusters, wrong for anything that holds real data.
@@ -98,13 +99,10 @@ func (c *Cluster) reachable() error {
 	}
 }
 
-// FindBinDir locates the PostgreSQL server binaries: $PIXELPALS_PG_BINDIR,
-// then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
+// FindBinDir locates the PostgreSQL server binaries: `pg_config --bindir`,
+// then the newest /usr/lib/postgresql/*/bin.
 func FindBinDir() (string, error) {
 	var candidates []string
-	if d := os.Getenv("PIXELPALS_PG_BINDIR"); d != "" {
-		candidates = append(candidates, d)
-	}
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
 		candidates = append(candidates, strings.TrimSpace(string(out)))
 	}

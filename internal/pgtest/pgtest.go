@@ -75,7 +75,7 @@ func startServer(ctx context.Context) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	cluster, err := pgembed.New(dir, pgembed.Options{Durable: false})
+	cluster, err := pgembed.New(dir, pgembed.Options{BinDir: os.Getenv("PIXELPALS_PG_BINDIR")})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -196,7 +196,7 @@ func Cluster(t testing.TB) *pgembed.Cluster {
 	if err := pgembed.PrepareParent(parent); err != nil {
 		t.Fatal(err)
 	}
-	c, err := pgembed.New(filepath.Join(parent, "pg"), pgembed.Options{})
+	c, err := pgembed.New(filepath.Join(parent, "pg"), pgembed.Options{BinDir: os.Getenv("PIXELPALS_PG_BINDIR")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, ac
 			return err
 		}
 		if err := change(tx, before); err != nil {
-			return err
+			return fmt.Errorf("%s of user %d: %w", action, id, err)
 		}
 		// A removed account reloads as nothing (gone, or a tombstone).
 		after, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL`, id))

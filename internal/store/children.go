@@ -85,7 +85,7 @@ func (db *DB) childAction(ctx context.Context, actor *domain.Actor, childID int6
 		}
 		after, err := change(tx, child)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s of child %d: %w", action, childID, err)
 		}
 		return audit(ctx, tx, AuditEntry{Actor: actor, Action: action, EntityType: "user", EntityID: childID,
 			Before: auditOf(child), After: after})

@@ -188,7 +188,7 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 
 // DeleteMessage soft-deletes a message: its sender, a parent of its sender
 // or an admin may. Members then see a tombstone; parents and admins still
-// see the content until the retention job purges it. Deleting by a parent
+// see the content (until a retention job, not built yet, purges it). Deleting by a parent
 // or an admin is audited.
 func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) error {
 	if !actor.Active {

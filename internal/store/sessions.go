@@ -42,6 +42,14 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 	if err != nil {
 		return 0, fmt.Errorf("create session for user %d: %w", userID, err)
 	}
+	// Sessions are only ever filtered out once expired; each login clears
+	// its user's dead ones, so the table stays the size of the live ones.
+	if _, err := db.Pool.Exec(ctx, `
+		DELETE FROM sessions
+		WHERE user_id = $1 AND (expires_at <= CURRENT_TIMESTAMP OR last_seen_at <= CURRENT_TIMESTAMP - $2::interval)`,
+		userID, IdleTimeout); err != nil {
+		return 0, fmt.Errorf("clear expired sessions of user %d: %w", userID, err)
+	}
 	return id, nil
 }
 

@@ -139,7 +139,8 @@ func (r *Ring) Open(ciphertext, nonce, ad []byte) ([]byte, error) {
 }
 
 // KeyVersionOf returns the key version a ciphertext was sealed with, without
-// decrypting it. Rotation uses it to find rows not yet on Newest. A
+// decrypting it (rotation reads the same 4-byte prefix in SQL to find rows
+// not yet on Newest). A
 // ciphertext too short to hold a prefix and tag is ErrMalformed. If the
 // version is not in the ring the error wraps ErrUnknownKeyVersion and, unlike
 // other errors, the version is still returned so that it can be reported.
