@@ -195,50 +195,61 @@ func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) 
 		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
 	}
 	return db.Transact(ctx, func(tx pgx.Tx) error {
-		var convID, senderID int64
-		var senderParent *int64
-		var typ string
-		var deleted bool
-		err := tx.QueryRow(ctx, `
-			SELECT m.conversation_id, m.sender_id, s.parent_id, m.type, m.deleted_at IS NOT NULL
-			FROM messages m JOIN users s ON s.id = m.sender_id
-			WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&convID, &senderID, &senderParent, &typ, &deleted)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return domain.Errorf(domain.CodeNotFound, "no such message")
-		}
+		m, err := lockMessage(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("load message %d: %w", id, err)
+			return err
 		}
-		ownParent := senderParent != nil && *senderParent == actor.UserID
-		if senderID != actor.UserID && !ownParent && !actor.IsAdmin() {
-			if _, err := accessTo(ctx, tx, actor, convID); err != nil {
+		ownParent := m.senderParent != nil && *m.senderParent == actor.UserID
+		if m.senderID != actor.UserID && !ownParent && !actor.IsAdmin() {
+			if _, err := accessTo(ctx, tx, actor, m.convID); err != nil {
 				return messageNotSeen(err)
 			}
 			return domain.Errorf(domain.CodeForbidden, "only the sender, a parent of the sender or an admin deletes a message")
 		}
-		if typ == domain.MessageSystem {
-			return domain.Errorf(domain.CodeConflict, "system messages cannot be deleted")
-		}
-		if deleted {
-			return nil
-		}
-		return softDelete(ctx, tx, actor, id, convID, senderID, senderParent)
+		return softDelete(ctx, tx, actor, m)
 	})
 }
 
-// softDelete marks a message deleted and audits it when someone other than
-// the sender did it.
-func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, id, convID, senderID int64, senderParent *int64) error {
-	tag, err := tx.Exec(ctx, `UPDATE messages SET deleted_at = CURRENT_TIMESTAMP WHERE id = $1 AND deleted_at IS NULL`, id)
-	if err != nil {
-		return fmt.Errorf("delete message %d: %w", id, err)
+// lockedMessage is what deleting a message needs to know of it.
+type lockedMessage struct {
+	id, convID, senderID int64
+	senderParent         *int64
+	system               bool
+}
+
+// lockMessage loads a message for update.
+func lockMessage(ctx context.Context, tx pgx.Tx, id int64) (lockedMessage, error) {
+	m := lockedMessage{id: id}
+	err := tx.QueryRow(ctx, `
+		SELECT m.conversation_id, m.sender_id, s.parent_id, m.type = 'system'
+		FROM messages m JOIN users s ON s.id = m.sender_id
+		WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&m.convID, &m.senderID, &m.senderParent, &m.system)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, domain.Errorf(domain.CodeNotFound, "no such message")
 	}
-	if tag.RowsAffected() == 0 || senderID == actor.UserID {
+	if err != nil {
+		return m, fmt.Errorf("load message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// softDelete marks a message deleted (a message already deleted stays as
+// it is) and audits it when someone other than the sender did it. System
+// messages cannot be deleted.
+func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMessage) error {
+	if m.system {
+		return domain.Errorf(domain.CodeConflict, "system messages cannot be deleted")
+	}
+	tag, err := tx.Exec(ctx, `UPDATE messages SET deleted_at = CURRENT_TIMESTAMP WHERE id = $1 AND deleted_at IS NULL`, m.id)
+	if err != nil {
+		return fmt.Errorf("delete message %d: %w", m.id, err)
+	}
+	if tag.RowsAffected() == 0 || m.senderID == actor.UserID {
 		return nil
 	}
-	after := map[string]any{"message_id": id, "conversation_id": convID, "sender_id": senderID, "deleted": true}
-	if senderParent != nil {
-		after["child_id"] = senderID
+	after := map[string]any{"message_id": m.id, "conversation_id": m.convID, "sender_id": m.senderID, "deleted": true}
+	if m.senderParent != nil {
+		after["child_id"] = m.senderID
 	}
-	return audit(ctx, tx, AuditEntry{Actor: actor, Action: "message.delete", EntityType: "message", EntityID: id, After: after})
+	return audit(ctx, tx, AuditEntry{Actor: actor, Action: "message.delete", EntityType: "message", EntityID: m.id, After: after})
 }

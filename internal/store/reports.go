@@ -204,18 +204,9 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 
 // moderatorDelete soft-deletes a reported message on an admin's word.
 func moderatorDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, messageID int64) error {
-	var convID, senderID int64
-	var senderParent *int64
-	var typ string
-	err := tx.QueryRow(ctx, `
-		SELECT m.conversation_id, m.sender_id, s.parent_id, m.type
-		FROM messages m JOIN users s ON s.id = m.sender_id
-		WHERE m.id = $1 FOR UPDATE OF m`, messageID).Scan(&convID, &senderID, &senderParent, &typ)
+	m, err := lockMessage(ctx, tx, messageID)
 	if err != nil {
-		return fmt.Errorf("load message %d: %w", messageID, err)
+		return err
 	}
-	if typ == domain.MessageSystem {
-		return domain.Errorf(domain.CodeConflict, "system messages cannot be deleted")
-	}
-	return softDelete(ctx, tx, actor, messageID, convID, senderID, senderParent)
+	return softDelete(ctx, tx, actor, m)
 }
