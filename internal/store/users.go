@@ -57,7 +57,8 @@ func createAccount(ctx context.Context, tx pgx.Tx, a NewAccount) (domain.User, d
 			if a.Role == domain.RoleChild {
 				field = "login"
 			}
-			return u, domain.Profile{}, domain.Invalid(field, "that %s is already taken", field)
+			return u, domain.Profile{}, &domain.Error{Code: domain.CodeConflict, Field: field,
+				Message: fmt.Sprintf("that %s is already taken", field)}
 		}
 		return u, domain.Profile{}, fmt.Errorf("insert user: %w", err)
 	}
