@@ -171,9 +171,6 @@ func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64,
 		if c.profileID, err = lockChildProfile(ctx, tx, actor, childID); err != nil {
 			return err
 		}
-		if err := checkUniqueLogin(ctx, tx, c, 0); err != nil {
-			return err
-		}
 		if c.ciphertext, c.iv, err = k.ring.Seal([]byte(n.Password), c.ad()); err != nil {
 			return fmt.Errorf("seal game credential: %w", err)
 		}
@@ -183,7 +180,7 @@ func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64,
 			RETURNING id, created_at, updated_at`,
 			c.profileID, c.GameName, c.Username, c.ciphertext, c.iv).Scan(&c.ID, &c.CreatedAt, &c.UpdatedAt)
 		if err != nil {
-			return fmt.Errorf("insert game credential for child %d: %w", childID, err)
+			return fmt.Errorf("insert game credential for child %d: %w", childID, loginTaken(err))
 		}
 		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.create", EntityType: "game_credential",
 			EntityID: c.ID, After: auditOfCredential(c.GameCredential)})
@@ -213,23 +210,15 @@ func lockChildProfile(ctx context.Context, tx pgx.Tx, actor *domain.Actor, child
 	return profileID, nil
 }
 
-// checkUniqueLogin refuses a second row with the same game and username for
-// one child. Besides being a mistake, such a pair would share associated
-// data, and a ciphertext copied between them would open. The caller holds
-// the child's lock, so two requests cannot both pass the check.
-func checkUniqueLogin(ctx context.Context, tx pgx.Tx, c sealedCredential, exceptID int64) error {
-	var taken bool
-	err := tx.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM game_credentials
-		               WHERE profile_id = $1 AND game_name = $2 AND username = $3 AND id <> $4)`,
-		c.profileID, c.GameName, c.Username, exceptID).Scan(&taken)
-	if err != nil {
-		return fmt.Errorf("check game login is unique: %w", err)
-	}
-	if taken {
+// loginTaken explains a violation of game_credentials_login_unique: a
+// child has one login per game and username. Besides being a mistake, two
+// such rows would share associated data, so a ciphertext copied between
+// them would open.
+func loginTaken(err error) error {
+	if pgCode(err) == codeUniqueViolation {
 		return domain.Errorf(domain.CodeConflict, "this child already has a login with that username for that game")
 	}
-	return nil
+	return err
 }
 
 // lockCredential locks credential id and its child's row, if the condition
@@ -296,9 +285,6 @@ func (k *Keeper) Update(ctx context.Context, actor *domain.Actor, id int64, patc
 		if patch.Username != nil {
 			c.Username = *patch.Username
 		}
-		if err := checkUniqueLogin(ctx, tx, c, id); err != nil {
-			return err
-		}
 		if err := k.reseal(&c, old, patch.Password); err != nil {
 			return err
 		}
@@ -308,7 +294,7 @@ func (k *Keeper) Update(ctx context.Context, actor *domain.Actor, id int64, patc
 			WHERE id = $1
 			RETURNING updated_at`, id, c.GameName, c.Username, c.ciphertext, c.iv).Scan(&c.UpdatedAt)
 		if err != nil {
-			return fmt.Errorf("update game credential %d: %w", id, err)
+			return fmt.Errorf("update game credential %d: %w", id, loginTaken(err))
 		}
 		out = c.GameCredential
 		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.update", EntityType: "game_credential",
