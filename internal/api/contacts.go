@@ -82,11 +82,7 @@ func (a *API) requestContact(w http.ResponseWriter, r *http.Request, actor *doma
 		}
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, c)
+	writeCreatedOrFound(w, created, c)
 	return nil
 }
 

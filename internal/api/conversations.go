@@ -60,11 +60,7 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request, actor *
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, c)
+	writeCreatedOrFound(w, created, c)
 	return nil
 }
 

@@ -66,11 +66,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, m)
+	writeCreatedOrFound(w, created, m)
 	return nil
 }
 

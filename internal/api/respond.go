@@ -81,6 +81,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeCreatedOrFound answers an idempotent create: 201 when it made v,
+// 200 when v already existed (a retried send, an existing direct chat or
+// contact link).
+func writeCreatedOrFound(w http.ResponseWriter, created bool, v any) {
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, v)
+}
+
 // decode reads a JSON request body into dst: one object, no unknown fields,
 // within the body limit. Its errors name the offending field.
 func decode(r *http.Request, dst any) error {
