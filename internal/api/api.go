@@ -12,6 +12,7 @@ import (
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/server"
 	"pixelpals/internal/store"
 	"pixelpals/internal/throttle"
 	"pixelpals/internal/vault"
@@ -136,11 +137,20 @@ func (a *API) routes() []route {
 	}
 }
 
+// routeBounds lists the routes whose requests need other bounds than the
+// server's defaults (a 1 MiB body, the request timeout): uploads that
+// stream, sockets that live long. Keyed by route pattern.
+var routeBounds = map[string]server.Bounds{}
+
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.
 func (a *API) Register(mux *http.ServeMux) {
 	for _, rt := range a.routes() {
 		method, path, _ := strings.Cut(rt.pattern, " ")
-		mux.Handle(method+" "+prefix+path, a.serve(rt))
+		var h http.Handler = a.serve(rt)
+		if b, ok := routeBounds[rt.pattern]; ok {
+			h = server.Bounded(h, b)
+		}
+		mux.Handle(method+" "+prefix+path, h)
 	}
 	mux.HandleFunc("GET "+prefix+"/openapi.json", serveOpenAPI)
 	mux.HandleFunc(prefix+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -109,20 +109,26 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// observe bounds the request (body size, deadline), resolves the client
-// address, then logs one line per request and records its metrics. It logs
+// observe bounds the request (body size and deadline, by the route's
+// Bounds), resolves the client address, then logs one line per request and
+// records its metrics. It logs
 // the path without the query string, which may carry tokens or cursors.
 // The mux must receive the very *Request built here: it records the
 // matched route pattern on it.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-		defer cancel()
+		bounds := s.boundsFor(r)
+		ctx := r.Context()
+		if bounds.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, bounds.Timeout)
+			defer cancel()
+		}
 		ctx = clientip.With(ctx, clientip.Of(r, s.cfg.TrustedProxies))
 		r = r.WithContext(ctx)
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if r.Body != nil && bounds.MaxBody > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, bounds.MaxBody)
 		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,41 @@ func TestPanicIsLoggedAndCounted(t *testing.T) {
 	_, metrics := get(t, h, "/metrics")
 	if !strings.Contains(metrics, `pixelpals_http_requests_total{method="GET",route="GET /boom",status="500"} 1`) {
 		t.Fatal("the panic was not counted")
+	}
+}
+
+// TestBoundedRoutes checks that a route wrapped with Bounded gets its own
+// body cap and deadline while every other route keeps the defaults.
+func TestBoundedRoutes(t *testing.T) {
+	probe := func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		_, hasDeadline := r.Context().Deadline()
+		if err != nil {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+		}
+		_, _ = io.WriteString(w, strings.Join([]string{strconv.FormatInt(n, 10), strconv.FormatBool(hasDeadline)}, " "))
+	}
+	register := func(mux *http.ServeMux) {
+		mux.HandleFunc("POST /plain", probe)
+		mux.Handle("POST /upload", server.Bounded(http.HandlerFunc(probe), server.Bounds{MaxBody: 3 << 20}))
+		mux.Handle("POST /socket", server.Bounded(http.HandlerFunc(probe), server.Bounds{Timeout: -1}))
+	}
+	h := server.New(testConfig(), slog.New(slog.DiscardHandler), nil, register).Handler()
+	body := strings.Repeat("x", 2<<20) // over the default 1 MiB, under 3 MiB
+	cases := []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/plain", http.StatusRequestEntityTooLarge, "true"},
+		{"/upload", http.StatusOK, strconv.Itoa(len(body)) + " true"},
+		{"/socket", http.StatusRequestEntityTooLarge, "false"},
+	}
+	for _, c := range cases {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", c.path, strings.NewReader(body)))
+		if rec.Code != c.status || !strings.HasSuffix(rec.Body.String(), c.want) {
+			t.Errorf("POST %s: %d %q, want %d ending in %q", c.path, rec.Code, rec.Body.String(), c.status, c.want)
+		}
 	}
 }
