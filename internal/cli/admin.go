@@ -43,7 +43,7 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	db, closeDB, err := openMigrated(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger, env.Stderr)
 	if err != nil {
 		return err
 	}

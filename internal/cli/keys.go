@@ -110,7 +110,7 @@ func runKeysRotate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := openMigrated(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger, env.Stderr)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	db, closeDB, err := openDatabase(ctx, cfg, logger, env.Stderr)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := openMigrated(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}
