@@ -7,6 +7,7 @@ import (
 
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
+	"pixelpals/internal/config"
 	"pixelpals/internal/password"
 	"pixelpals/internal/server"
 )
@@ -14,7 +15,9 @@ import (
 // runServe starts the service and blocks until ctx is cancelled (SIGINT or
 // SIGTERM), then shuts down gracefully and stops an embedded cluster.
 func runServe(ctx context.Context, env Env, args []string) error {
-	cfg, _, err := loadConfig(env, "serve", args, nil)
+	cfg, _, err := loadConfig(env, "serve", "pixelpals serve [flags]",
+		"Runs the service until SIGINT or SIGTERM; applies pending migrations at start and runs the\nretention purge every hour.",
+		args, (*config.Config).Bind)
 	if err != nil {
 		return err
 	}
