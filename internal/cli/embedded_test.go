@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/cli"
+	"pixelpals/internal/pgtest"
 )
 
 // embeddedDataDir is a fresh data directory the postgres user can reach
@@ -166,9 +168,60 @@ func TestCommandsBesideServe(t *testing.T) {
 	ready(t, srv.addr)
 	admin.call("GET", "/admin/users", nil, 200, nil)
 
+	// serve runs the retention purge at start and counts it.
+	waitForMetric(t, base, `pixelpals_retention_runs_total{result="ok"} 1`)
+
 	// serve, the cluster's last user, stops it.
 	srv.stop(t)
 	if clusterRunning(dataDir) {
 		t.Fatalf("the cluster still runs after its last user exited:\n%s", srv.logs)
 	}
+}
+
+// TestPurgeCommand runs the retention purge once against a database
+// holding a message deleted 40 days ago.
+func TestPurgeCommand(t *testing.T) {
+	url := pgtest.URL(t)
+	db := pgtest.Open(t, url)
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `
+		WITH u AS (INSERT INTO users (email, password_hash, role) VALUES ('k@example.com', '!', 'CHILD') RETURNING id),
+		     c AS (INSERT INTO conversations (created_by) SELECT id FROM u RETURNING id, created_by)
+		INSERT INTO messages (conversation_id, sender_id, type, content, deleted_at)
+		SELECT id, created_by, 'text', 'gone soon', CURRENT_TIMESTAMP - interval '40 days' FROM c`); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DATABASE_URL": url}
+	code, out, errOut := run(env, "purge", "--retention-days", "30")
+	if code != 0 || !strings.Contains(out, "deleted_message_content   1") || !strings.Contains(out, "retention 30 days") {
+		t.Fatalf("purge: %d\n%s\n%s", code, out, errOut)
+	}
+	var left int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE content IS NOT NULL`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Fatalf("%d message(s) still hold content", left)
+	}
+	if code, _, errOut := run(env, "purge", "--retention-days", "0"); code == 0 || !strings.Contains(errOut, "retention days") {
+		t.Fatalf("retention 0 accepted: %d %s", code, errOut)
+	}
+}
+
+// waitForMetric polls /metrics until it holds line.
+func waitForMetric(t *testing.T, base, line string) {
+	t.Helper()
+	var body []byte
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), line+"\n") {
+			return
+		}
+	}
+	t.Fatalf("/metrics never held %s:\n%s", line, body)
 }

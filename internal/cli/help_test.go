@@ -15,8 +15,8 @@ func TestHelp(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{[]string{"--help"}, []string{"serve", "migrate", "admin", "keys", "version"}, nil},
-		{[]string{"serve", "--help"}, []string{"-addr", "-trusted-proxies", "-vault-keys-file", "-database-url"}, nil},
+		{[]string{"--help"}, []string{"serve", "migrate", "admin", "keys", "purge", "version"}, nil},
+		{[]string{"serve", "--help"}, []string{"-addr", "-trusted-proxies", "-vault-keys-file", "-database-url", "-retention-days"}, nil},
 		{[]string{"migrate", "--help"}, []string{"up ", "down [VERSION]", "status", "-database-url", "-data-dir"},
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
 		{[]string{"admin", "--help"}, []string{"create"}, nil},
@@ -24,6 +24,8 @@ func TestHelp(t *testing.T) {
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
 		{[]string{"keys", "--help"}, []string{"generate", "rotate"}, nil},
 		{[]string{"keys", "generate", "-h"}, []string{"-version"}, append([]string{"-database-url"}, serveOnly...)},
+		{[]string{"purge", "--help"}, []string{"-retention-days", "-batch", "-database-url"},
+			append([]string{"-vault-keys-file"}, serveOnly...)},
 		{[]string{"keys", "rotate", "--help"}, []string{"-actor", "-batch", "-vault-keys-file", "-database-url"},
 			append([]string{"-retention-days"}, serveOnly...)},
 	}
@@ -48,7 +50,7 @@ func TestHelp(t *testing.T) {
 
 	// The top-level help: one line per command.
 	_, out, _ := run(nil, "--help")
-	for _, name := range []string{"serve", "migrate", "admin", "keys", "version"} {
+	for _, name := range []string{"serve", "migrate", "admin", "keys", "purge", "version"} {
 		n := 0
 		for _, line := range strings.Split(out, "\n") {
 			if strings.HasPrefix(line, "  "+name+" ") {
