@@ -2,8 +2,8 @@ package retention_test
 
 import (
 	"context"
-	"log/slog"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -94,7 +94,7 @@ func TestPurge(t *testing.T) {
 	live = append(live, f.message(t, nil, true))
 	expired := []int64{
 		f.session(t, now.Add(-time.Hour), now.Add(-time.Minute)), // past its absolute expiry
-		f.session(t, now.Add(-8*day), now.Add(20*day)),            // idle longer than the idle timeout
+		f.session(t, now.Add(-8*day), now.Add(20*day)),           // idle longer than the idle timeout
 	}
 	valid := f.session(t, now.Add(-time.Hour), now.Add(20*day))
 
@@ -208,7 +208,6 @@ func TestPurgeOneInstanceAtATime(t *testing.T) {
 		t.Fatalf("after the other instance finished: %+v %v", rep, err)
 	}
 }
-
 
 // metric reads one counter series, written as in the exposition format.
 func metric(t *testing.T, m *retention.Metrics, series string) float64 {
