@@ -15,7 +15,7 @@ func TestHelp(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{[]string{"--help"}, []string{"serve", "migrate", "admin", "keys", "purge", "version"}, nil},
+		{[]string{"--help"}, []string{"serve", "migrate", "admin", "keys", "backup", "restore", "purge", "version"}, nil},
 		{[]string{"serve", "--help"}, []string{"-addr", "-trusted-proxies", "-vault-keys-file", "-database-url", "-retention-days"}, nil},
 		{[]string{"migrate", "--help"}, []string{"up ", "down [VERSION]", "status", "-database-url", "-data-dir"},
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
@@ -24,6 +24,10 @@ func TestHelp(t *testing.T) {
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
 		{[]string{"keys", "--help"}, []string{"generate", "rotate"}, nil},
 		{[]string{"keys", "generate", "-h"}, []string{"-version"}, append([]string{"-database-url"}, serveOnly...)},
+		{[]string{"backup", "--help"}, []string{"-out", "-database-url", "vault keys"},
+			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
+		{[]string{"restore", "--help"}, []string{"-in", "-force", "-database-url", "vault keys"},
+			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
 		{[]string{"purge", "--help"}, []string{"-retention-days", "-batch", "-database-url"},
 			append([]string{"-vault-keys-file"}, serveOnly...)},
 		{[]string{"keys", "rotate", "--help"}, []string{"-actor", "-batch", "-vault-keys-file", "-database-url"},
@@ -50,7 +54,7 @@ func TestHelp(t *testing.T) {
 
 	// The top-level help: one line per command.
 	_, out, _ := run(nil, "--help")
-	for _, name := range []string{"serve", "migrate", "admin", "keys", "purge", "version"} {
+	for _, name := range []string{"serve", "migrate", "admin", "keys", "backup", "restore", "purge", "version"} {
 		n := 0
 		for _, line := range strings.Split(out, "\n") {
 			if strings.HasPrefix(line, "  "+name+" ") {
