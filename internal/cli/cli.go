@@ -41,7 +41,7 @@ func commands() []command {
 		{"backup", "write a verified pg_dump archive of the database (vault keys not included)", runBackup},
 		{"restore", "restore a backup archive into an empty database and check every table's rows", runRestore},
 		{"purge", "run the retention purge once (deleted messages' content, expired sessions)", runPurge},
-		// {"db", "database health: db report (sizes, vacuum, unused indexes, slowest statements)", runDB},
+		{"db", "database health: db report (sizes, vacuum, unused indexes, slowest statements)", runDB},
 		{"version", "print the version", runVersion},
 	}
 }

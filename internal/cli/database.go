@@ -95,6 +95,12 @@ func ensureDatabase(ctx context.Context, cluster *pgembed.Cluster, name string) 
 	if err := admin.Pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return fmt.Errorf("look for database %s: %w", name, err)
 	}
+	// pg_stat_statements (loaded by the embedded cluster's settings) lives
+	// in the maintenance database, out of the application's schema and
+	// backups; its view covers every database (pixelpals db report).
+	if _, err := admin.Pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		return fmt.Errorf("create extension pg_stat_statements: %w", err)
+	}
 	if exists {
 		return nil
 	}

@@ -168,6 +168,27 @@ func TestCommandsBesideServe(t *testing.T) {
 	ready(t, srv.addr)
 	admin.call("GET", "/admin/users", nil, 200, nil)
 
+	// db report beside serve: pg_stat_statements is loaded and has seen
+	// the service's statements.
+	code, out, errOut = runWithStdin(env, "", "db", "report")
+	if code != 0 {
+		t.Fatalf("db report: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"== database pixelpals", "cache hit ratio:", "== tables", "public.messages", "last autovacuum",
+		"== indexes never scanned", "== slowest statements", "mean ms", "CREATE TABLE users"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("db report lacks %q:\n%s", want, out)
+		}
+	}
+
+	// A backup over the embedded cluster's socket, beside serve.
+	archive := filepath.Join(t.TempDir(), "embedded.dump")
+	if code, out, errOut := runWithStdin(env, "", "backup", "--out", archive); code != 0 || !strings.Contains(out, "backup OK") ||
+		!strings.Contains(out, filepath.Join(dataDir, "vault.keys")) {
+		t.Fatalf("backup of the embedded default: %d\n%s\n%s", code, out, errOut)
+	}
+	ready(t, srv.addr)
+
 	// serve runs the retention purge at start and counts it.
 	waitForMetric(t, base, `pixelpals_retention_runs_total{result="ok"} 1`)
 
@@ -224,4 +245,13 @@ func waitForMetric(t *testing.T, base, line string) {
 		}
 	}
 	t.Fatalf("/metrics never held %s:\n%s", line, body)
+}
+
+// TestDBReportWithoutStatements: on a server without pg_stat_statements
+// the report says how to get it.
+func TestDBReportWithoutStatements(t *testing.T) {
+	code, out, errOut := run(map[string]string{"DATABASE_URL": pgtest.URL(t)}, "db", "report")
+	if code != 0 || !strings.Contains(out, "== tables") || !strings.Contains(out, "pg_stat_statements is not loaded") {
+		t.Fatalf("db report: %d\n%s\n%s", code, out, errOut)
+	}
 }

@@ -15,7 +15,7 @@ func TestHelp(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{[]string{"--help"}, []string{"serve", "migrate", "admin", "keys", "backup", "restore", "purge", "version"}, nil},
+		{[]string{"--help"}, []string{"serve", "migrate", "admin", "keys", "backup", "restore", "purge", "db", "version"}, nil},
 		{[]string{"serve", "--help"}, []string{"-addr", "-trusted-proxies", "-vault-keys-file", "-database-url", "-retention-days"}, nil},
 		{[]string{"migrate", "--help"}, []string{"up ", "down [VERSION]", "status", "-database-url", "-data-dir"},
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
@@ -27,6 +27,9 @@ func TestHelp(t *testing.T) {
 		{[]string{"backup", "--help"}, []string{"-out", "-database-url", "vault keys"},
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
 		{[]string{"restore", "--help"}, []string{"-in", "-force", "-database-url", "vault keys"},
+			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
+		{[]string{"db", "--help"}, []string{"report"}, nil},
+		{[]string{"db", "report", "--help"}, []string{"-database-url"},
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
 		{[]string{"purge", "--help"}, []string{"-retention-days", "-batch", "-database-url"},
 			append([]string{"-vault-keys-file"}, serveOnly...)},
@@ -54,7 +57,7 @@ func TestHelp(t *testing.T) {
 
 	// The top-level help: one line per command.
 	_, out, _ := run(nil, "--help")
-	for _, name := range []string{"serve", "migrate", "admin", "keys", "backup", "restore", "purge", "version"} {
+	for _, name := range []string{"serve", "migrate", "admin", "keys", "backup", "restore", "purge", "db", "version"} {
 		n := 0
 		for _, line := range strings.Split(out, "\n") {
 			if strings.HasPrefix(line, "  "+name+" ") {
@@ -67,7 +70,7 @@ func TestHelp(t *testing.T) {
 	}
 
 	// Without a sub-command, a group is a usage error that lists them.
-	for _, group := range []string{"admin", "keys"} {
+	for _, group := range []string{"admin", "keys", "db"} {
 		code, _, errOut := run(nil, group)
 		if code != 2 || !strings.Contains(errOut, "commands:") {
 			t.Errorf("pixelpals %s: exit %d\n%s", group, code, errOut)
