@@ -250,6 +250,11 @@ func (t Tool) Dump(ctx context.Context, db querierBeginner, file string) (Counts
 		return nil, fmt.Errorf("begin the backup's snapshot: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	// Counting a large table may take longer than a server's
+	// statement_timeout, and the transaction sits idle while pg_dump runs.
+	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0"); err != nil {
+		return nil, fmt.Errorf("lift timeouts for the backup: %w", err)
+	}
 	var snapshot string
 	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snapshot); err != nil {
 		return nil, fmt.Errorf("export the backup's snapshot: %w", err)

@@ -123,6 +123,10 @@ func (j *Job) run(ctx context.Context) (Report, error) {
 		return rep, fmt.Errorf("begin retention lock transaction: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	// The transaction sits idle while the batches run.
+	if _, err := tx.Exec(ctx, "SET LOCAL idle_in_transaction_session_timeout = 0"); err != nil {
+		return rep, fmt.Errorf("lift the idle timeout of the retention lock: %w", err)
+	}
 	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, lockKey).Scan(&rep.Ran); err != nil {
 		return rep, fmt.Errorf("take the retention lock: %w", err)
 	}
