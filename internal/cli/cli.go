@@ -173,7 +173,10 @@ func loadConfig(env Env, name, usage, about string, args []string, bind func(*co
 	fs := newFlagSet(env, name, usage, about, args)
 	bind(&cfg, fs)
 	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, nil, err
+		}
+		return cfg, nil, fmt.Errorf("%w: %v (see pixelpals %s --help)", errUsage, err, name)
 	}
 	if err := cfg.Finish(); err != nil {
 		return cfg, nil, err

@@ -131,6 +131,30 @@ func TestCommandsBesideServe(t *testing.T) {
 		t.Fatal("the command left running the cluster it started")
 	}
 
+	// Two commands started together on the stopped cluster: one starts
+	// it, the other uses it, and the last to leave stops it.
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	outs := make([]string, 2)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var o, e string
+			codes[i], o, e = runWithStdin(env, "", "migrate", "status")
+			outs[i] = o + e
+		}()
+	}
+	wg.Wait()
+	for i := range codes {
+		if codes[i] != 0 || !strings.Contains(outs[i], "00001") {
+			t.Fatalf("migrate status %d of two started together: %d\n%s", i, codes[i], outs[i])
+		}
+	}
+	if clusterRunning(dataDir) {
+		t.Fatal("two commands started together left the cluster running")
+	}
+
 	srv := startServeProcess(t, env)
 	base := "http://" + srv.addr
 	ready(t, srv.addr)
@@ -147,9 +171,6 @@ func TestCommandsBesideServe(t *testing.T) {
 	admin.call("GET", "/admin/users", nil, 200, nil)
 
 	// Two commands at once, beside serve.
-	var wg sync.WaitGroup
-	codes := make([]int, 2)
-	outs := make([]string, 2)
 	for i := range codes {
 		wg.Add(1)
 		go func() {
