@@ -264,6 +264,8 @@ func (t Tool) Dump(ctx context.Context, db querierBeginner, file string) (Counts
 		return nil, err
 	}
 
+	// CreateTemp makes the file 0600 and pg_dump writes into it keeping
+	// that mode: an archive holds password hashes and sealed game logins.
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".partial-")
 	if err != nil {
 		return nil, fmt.Errorf("create the archive: %w", err)

@@ -126,6 +126,11 @@ func TestBackupRestore(t *testing.T) {
 	if !strings.Contains(out, "public.messages") || !strings.Contains(out, "public.audit_logs") {
 		t.Fatalf("backup does not list the tables' rows:\n%s", out)
 	}
+	// The archive holds password hashes and sealed game passwords: its
+	// owner's only.
+	if fi, err := os.Stat(archive); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("archive mode: %v %v, want 0600", fi.Mode().Perm(), err)
+	}
 	src.stop(t)
 
 	dstURL := pgtest.EmptyURL(t)
