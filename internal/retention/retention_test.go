@@ -234,3 +234,43 @@ func metric(t *testing.T, m *retention.Metrics, series string) float64 {
 	}
 	return 0
 }
+
+// TestPurgeSkipsLockedRows: a message a user is changing right now (its
+// row locked) does not hold the purge up; it is left for the next run.
+func TestPurgeSkipsLockedRows(t *testing.T) {
+	f := newFixture(t)
+	held := f.message(t, ago(40*day), false)
+	free := f.message(t, ago(40*day), false)
+	ctx := context.Background()
+	other, err := f.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx)
+	if _, err := other.Exec(ctx, `SELECT 1 FROM messages WHERE id = $1 FOR UPDATE`, held); err != nil {
+		t.Fatal(err)
+	}
+	job := f.job(30)
+	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	rep, err := job.Run(runCtx)
+	if err != nil {
+		t.Fatalf("purge beside a locked row: %v", err)
+	}
+	if rep.Results[0].Rows != 1 {
+		t.Fatalf("purged %d messages, want only the unlocked one", rep.Results[0].Rows)
+	}
+	var heldContent, freeContent *string
+	if err := f.db.Pool.QueryRow(ctx, `SELECT (SELECT content FROM messages WHERE id = $1), (SELECT content FROM messages WHERE id = $2)`, held, free).Scan(&heldContent, &freeContent); err != nil {
+		t.Fatal(err)
+	}
+	if heldContent == nil || freeContent != nil {
+		t.Fatalf("held message content %v, free message content %v", heldContent, freeContent)
+	}
+	if err := other.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := job.Run(ctx); err != nil || rep.Results[0].Rows != 1 {
+		t.Fatalf("next run: %+v %v", rep, err)
+	}
+}
