@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,8 +38,14 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may finish on exit.
 	ShutdownTimeout time.Duration
+	// RetentionDays is how long the content of a soft-deleted message is
+	// kept before the retention purge erases it.
+	RetentionDays int
+	// RetentionInterval is how often `serve` runs the retention purge.
+	RetentionInterval time.Duration
 
-	rawProxies string
+	rawProxies       string
+	rawRetentionDays string
 }
 
 // DefaultDataDir is where the embedded cluster, generated keys and media
@@ -68,17 +75,42 @@ func Load(getenv func(string) string) Config {
 		ShutdownTimeout: 20 * time.Second,
 	}
 	c.rawProxies = getenv("PIXELPALS_TRUSTED_PROXIES")
+	c.rawRetentionDays = or(getenv("PIXELPALS_RETENTION_DAYS"), "30")
+	c.RetentionInterval = time.Hour
 	return c
 }
 
-// Bind registers flags that mirror the environment variables.
+// Bind registers every flag `serve` takes: the database, HTTP, vault and
+// retention flags. Commands that need fewer register only their groups, so
+// that their --help lists only what they use.
 func (c *Config) Bind(fs *flag.FlagSet) {
+	c.BindDatabase(fs)
+	c.BindHTTP(fs)
+	c.BindVault(fs)
+	c.BindRetention(fs)
+}
+
+// BindDatabase registers the flags of every command that uses the database.
+func (c *Config) BindDatabase(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (env DATABASE_URL); empty runs the embedded cluster")
-	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PIXELPALS_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env PIXELPALS_DATA_DIR)")
-	fs.StringVar(&c.VaultKeysFile, "vault-keys-file", c.VaultKeysFile, "key ring file (env PIXELPALS_VAULT_KEYS_FILE)")
-	fs.StringVar(&c.rawProxies, "trusted-proxies", c.rawProxies, "comma-separated CIDRs or IPs of trusted reverse proxies (env PIXELPALS_TRUSTED_PROXIES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PIXELPALS_LOG_LEVEL)")
+}
+
+// BindHTTP registers the flags of the HTTP server.
+func (c *Config) BindHTTP(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PIXELPALS_ADDR)")
+	fs.StringVar(&c.rawProxies, "trusted-proxies", c.rawProxies, "comma-separated CIDRs or IPs of trusted reverse proxies (env PIXELPALS_TRUSTED_PROXIES)")
+}
+
+// BindVault registers the flags of commands that open the key ring.
+func (c *Config) BindVault(fs *flag.FlagSet) {
+	fs.StringVar(&c.VaultKeysFile, "vault-keys-file", c.VaultKeysFile, "key ring file (env PIXELPALS_VAULT_KEYS_FILE)")
+}
+
+// BindRetention registers the retention purge's flags.
+func (c *Config) BindRetention(fs *flag.FlagSet) {
+	fs.StringVar(&c.rawRetentionDays, "retention-days", c.rawRetentionDays, "days a deleted message's content is kept before the purge erases it (env PIXELPALS_RETENTION_DAYS)")
 }
 
 // Finish validates the configuration after flags are parsed.
@@ -97,6 +129,11 @@ func (c *Config) Finish() error {
 		return errors.New("data directory must not be empty")
 	}
 	c.DataDir = filepath.Clean(c.DataDir)
+	days, err := strconv.Atoi(c.rawRetentionDays)
+	if err != nil || days < 1 || days > 36500 {
+		return fmt.Errorf("retention days %q: want a whole number of days from 1 to 36500 (PIXELPALS_RETENTION_DAYS, --retention-days)", c.rawRetentionDays)
+	}
+	c.RetentionDays = days
 	return nil
 }
 
