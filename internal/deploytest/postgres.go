@@ -120,7 +120,8 @@ func startCluster(t testing.TB, name, dir string, durable bool) *Postgres {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
+		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+		t.Fatalf("%v\nserver.log:\n%s", err, log)
 	}
 	return &Postgres{Cluster: c, Name: name}
 }
@@ -174,6 +175,13 @@ func (p *Postgres) Standby(t testing.TB, name, applicationName string) *Postgres
 	dir := filepath.Join(privateDir(t, "pixelpals-deploy-"), name)
 	ownedDir(t, dir)
 	runPG(t, "pg_basebackup", "-D", dir, "-R", "-X", "stream", "-c", "fast", "-h", p.Dir(), "-p", "5432", "-U", "postgres")
+	// pgembed keeps the socket and the log in the data directory, so the
+	// copy holds the primary's socket lock file and log: not ours.
+	for _, name := range []string{".s.PGSQL.5432.lock", "server.log"} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
 	f, err := os.OpenFile(filepath.Join(dir, "postgresql.auto.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
