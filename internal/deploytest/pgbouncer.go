@@ -21,6 +21,7 @@ type PgBouncer struct {
 	*Process
 	Port     int
 	database string
+	poolSize int
 }
 
 // PoolSize is the number of server connections PgBouncer keeps per
@@ -31,8 +32,15 @@ type PgBouncer struct {
 const PoolSize = 2
 
 // StartPgBouncer runs PgBouncer in transaction pooling mode in front of the
-// database that serverURL names, on a free port of 127.0.0.1.
+// database that serverURL names, on a free port of 127.0.0.1, with PoolSize
+// server connections.
 func StartPgBouncer(t testing.TB, serverURL string) *PgBouncer {
+	t.Helper()
+	return StartPgBouncerPool(t, serverURL, PoolSize)
+}
+
+// StartPgBouncerPool is StartPgBouncer with poolSize server connections.
+func StartPgBouncerPool(t testing.TB, serverURL string, poolSize int) *PgBouncer {
 	t.Helper()
 	bin := need(t, "pgbouncer", "pgbouncer")
 	cfg, err := pgx.ParseConfig(serverURL)
@@ -63,13 +71,13 @@ default_pool_size = %d
 max_client_conn = 500
 server_reset_query =
 ignore_startup_parameters = extra_float_digits
-`, cfg.Database, target, port, PoolSize)
+`, cfg.Database, target, port, poolSize)
 		if err := os.WriteFile(ini, []byte(conf), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(bin, ini)
 		asPostgres(t, cmd)
-		b := &PgBouncer{Process: start(t, "pgbouncer", cmd), Port: port, database: cfg.Database}
+		b := &PgBouncer{Process: start(t, "pgbouncer", cmd), Port: port, database: cfg.Database, poolSize: poolSize}
 		up := false
 		waitFor(t, time.Minute, "pgbouncer to listen", func() bool {
 			if b.Exited() {
@@ -114,7 +122,7 @@ func (b *PgBouncer) checkTransactionPooling(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var conns [PoolSize + 1]*pgx.Conn
+	conns := make([]*pgx.Conn, b.poolSize+1)
 	for i := range conns {
 		c, err := pgx.Connect(ctx, b.URL("simple_protocol"))
 		if err != nil {
@@ -135,7 +143,7 @@ func (b *PgBouncer) checkTransactionPooling(t testing.TB) {
 			pids[pid] = true
 		}
 	}
-	if len(pids) > PoolSize {
-		t.Fatalf("%d client connections used %d server connections: PgBouncer is not pooling (PoolSize %d)", len(conns), len(pids), PoolSize)
+	if len(pids) > b.poolSize {
+		t.Fatalf("%d client connections used %d server connections: PgBouncer is not pooling (pool size %d)", len(conns), len(pids), b.poolSize)
 	}
 }
