@@ -9,6 +9,7 @@ import (
 
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/deploytest"
+	"pixelpals/internal/domain"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
 )
@@ -124,4 +125,43 @@ func setupOn(b *testing.B, opts apitest.Options, n int) (*apitest.Env, []sender)
 		out[i] = sender{fam.Child(), conv.ID}
 	}
 	return env, out
+}
+
+// BenchmarkQueryMode isolates what BenchmarkPgBouncer's difference between
+// direct and direct-describe comes from: one store.History call (the
+// conversation access check, then the newest 50 messages) on one
+// database, with named prepared statements (cache_statement: parsed and
+// planned once per connection, then a cached generic plan) and without
+// (cache_describe: parsed and planned on every execution). Run it with
+//
+//	go test -run='^$' -bench=QueryMode -benchtime=1000x ./bench/
+func BenchmarkQueryMode(b *testing.B) {
+	ctx := context.Background()
+	url := pgtest.URL(b)
+	_, ss := setupOn(b, apitest.Options{DatabaseURL: url}, 1)
+	s := ss[0]
+	for i := range 60 {
+		s.client.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", s.convID),
+			map[string]string{"type": "text", "content": fmt.Sprint("hello ", i), "client_id": fmt.Sprint(i)}, nil)
+	}
+	actor := &domain.Actor{UserID: s.client.UserID, Role: domain.RoleChild}
+	for _, mode := range []string{"cache_statement", "cache_describe"} {
+		b.Run(mode, func(b *testing.B) {
+			db, err := store.Open(ctx, url+" default_query_exec_mode="+mode)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			for range 20 { // warm the statement caches and the plan cache
+				if _, err := db.History(ctx, actor, s.convID, nil, 50); err != nil {
+					b.Fatal(err)
+				}
+			}
+			timed(b, func() {
+				if _, err := db.History(ctx, actor, s.convID, nil, 50); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
 }
