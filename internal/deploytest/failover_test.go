@@ -163,7 +163,9 @@ func TestFailoverToSynchronousStandby(t *testing.T) {
 	crashed := time.Now()
 	ackedAtCrash := l.snapshot()
 
-	// What the asynchronous standby has of what was acknowledged.
+	// What the asynchronous standby has of what was acknowledged, once it
+	// has replayed what it received (as a promotion would).
+	async.WaitReplayed(t)
 	var onAsync int
 	async.QueryRow(t, "pixelpals", "SELECT count(DISTINCT content) FROM messages WHERE content = ANY($1)", []any{ackedAtCrash}, &onAsync)
 

@@ -229,3 +229,17 @@ func (p *Postgres) WaitSyncStandby(t testing.TB, applicationName, state string) 
 		return err == nil && got == state
 	}, func() string { return "sync_state=" + got })
 }
+
+// WaitReplayed waits until a standby has replayed all the WAL it has
+// received and flushed, which is what a promotion would replay first.
+func (p *Postgres) WaitReplayed(t testing.TB) {
+	t.Helper()
+	conn := p.connect(t, "postgres")
+	defer conn.Close(context.Background())
+	var replayed bool
+	waitFor(t, 2*time.Minute, p.Name+" to replay the WAL it received", func() bool {
+		err := conn.QueryRow(context.Background(),
+			`SELECT pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()`).Scan(&replayed)
+		return err == nil && replayed
+	}, func() string { return "not yet" })
+}
