@@ -2,6 +2,7 @@ package deploytest_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -182,6 +183,11 @@ func TestFailoverToSynchronousStandby(t *testing.T) {
 	t.Logf("crash to promotion %v, promotion to the first new 201 %v", promoted.Sub(crashed).Round(time.Millisecond), answeredAgain.Sub(promoted).Round(time.Millisecond))
 	t.Logf("synchronous standby, promoted: %d of %d acknowledged messages lost", len(acked)-onNew, len(acked))
 	t.Logf("asynchronous standby, WAL receiver paused after %d acknowledgements: would have lost %d of %d", pausedAt, len(ackedAtCrash)-onAsync, len(ackedAtCrash))
+	if l.statuses["500"] > 0 {
+		// A database that went away is "unavailable" (503, try again),
+		// not a bug of ours.
+		t.Errorf("%d answers of 500 during the failover, want 503:\n%s", l.statuses["500"], internalErrors(srv.Output.String()))
+	}
 	if onNew != len(acked) {
 		t.Fatalf("%d of %d acknowledged messages are missing on the new primary", len(acked)-onNew, len(acked))
 	}
@@ -207,4 +213,15 @@ func TestFailoverToSynchronousStandby(t *testing.T) {
 			t.Fatalf("acknowledged %q is not in its history through the API", c)
 		}
 	}
+}
+
+// internalErrors picks the "internal error" lines out of a server's log.
+func internalErrors(log string) string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, `"msg":"internal error"`) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
