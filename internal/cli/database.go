@@ -124,7 +124,7 @@ func openMigrated(ctx context.Context, cfg config.Config, logger *slog.Logger, n
 	return db, closeDB, nil
 }
 
-// migrateUp applies pending migrations under the advisory lock.
+// migrateUp applies pending migrations under goose's lock row (goose_lock).
 func migrateUp(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 	m, err := migrations.New(db.Pool, logger)
 	if err != nil {
