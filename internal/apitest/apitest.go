@@ -20,6 +20,7 @@ import (
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
+	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
@@ -49,6 +50,8 @@ type Options struct {
 	Limits   *auth.Limits   // login throttling; default: effectively off
 	Vault    *vault.Ring    // the game-login keeper's key ring; default: one new key
 	SendRate *throttle.Rate // message flood control; default: effectively off
+	// Media checks uploads; default: media.DefaultLimits.
+	Media *media.Processor
 	// RealHashing uses the production Argon2id parameters instead of
 	// FastParams, for tests about login timing.
 	RealHashing bool
@@ -85,7 +88,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	if sendRate == nil {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate})
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(e.Server.Close)
 	return e

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,8 +38,14 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may finish on exit.
 	ShutdownTimeout time.Duration
+	// MediaMaxImageBytes and MediaMaxAudioBytes bound an uploaded image
+	// and clip (PIXELPALS_MEDIA_MAX_IMAGE_BYTES, _AUDIO_BYTES; 0: the
+	// media package's defaults, 10 MiB each).
+	MediaMaxImageBytes int64
+	MediaMaxAudioBytes int64
 
-	rawProxies string
+	rawProxies                    string
+	rawMaxImageBytes, rawMaxAudio string
 }
 
 // DefaultDataDir is where the embedded cluster, generated keys and media
@@ -68,6 +75,7 @@ func Load(getenv func(string) string) Config {
 		ShutdownTimeout: 20 * time.Second,
 	}
 	c.rawProxies = getenv("PIXELPALS_TRUSTED_PROXIES")
+	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
 	return c
 }
 
@@ -97,7 +105,25 @@ func (c *Config) Finish() error {
 		return errors.New("data directory must not be empty")
 	}
 	c.DataDir = filepath.Clean(c.DataDir)
+	if c.MediaMaxImageBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_IMAGE_BYTES", c.rawMaxImageBytes); err != nil {
+		return err
+	}
+	if c.MediaMaxAudioBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_AUDIO_BYTES", c.rawMaxAudio); err != nil {
+		return err
+	}
 	return nil
+}
+
+// byteLimit reads an optional size in bytes (1 KiB to 1 GiB).
+func byteLimit(name, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1<<10 || n > 1<<30 {
+		return 0, fmt.Errorf("%s %q: want a number of bytes from 1024 to 1073741824", name, v)
+	}
+	return n, nil
 }
 
 // Embedded reports whether the service runs on the embedded default cluster.
