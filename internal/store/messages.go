@@ -60,7 +60,7 @@ const (
 	sendLockConvSQL   = `SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`
 	sendInsertSQL     = `
 		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
-		SELECT $1, $2, $3, NULLIF($4, ''), $5, clock_timestamp(), $6::int, '/api/v1/media/' || $6::int
+		SELECT $1, $2, $3::text, NULLIF($4, ''), $5, clock_timestamp(), $6::int, '/api/v1/media/' || $6::int
 		WHERE EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
 		  AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND frozen_at IS NULL)
 		  AND ` + sendMediaSQL + `
@@ -70,9 +70,9 @@ const (
 	// sendMediaSQL is the media rule of a send, for sender $2, message
 	// type $3 and upload $6: a text message carries none, an image or
 	// audio message one the sender uploaded, of its kind.
-	sendMediaSQL = `CASE WHEN $6::int IS NULL THEN $3 = 'text'
+	sendMediaSQL = `CASE WHEN $6::int IS NULL THEN $3::text = 'text'
 		ELSE EXISTS (SELECT 1 FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
-		             WHERE md.id = $6::int AND md.uploader_id = $2 AND b.kind = $3) END`
+		             WHERE md.id = $6::int AND md.uploader_id = $2 AND b.kind = $3::text) END`
 )
 
 // sendMediaCheckSQL evaluates sendMediaSQL alone, with the send's
