@@ -413,3 +413,35 @@ func TestDeletingAChildDeletesTheirMedia(t *testing.T) {
 		t.Errorf("admin after deletion: %d", r.Status)
 	}
 }
+
+// TestSharedBlobSurvivesConcurrentDeletion: while a child whose upload
+// shares its bytes with others is deleted, those others keep uploading
+// the same bytes; every upload succeeds and the blob stays, once.
+func TestSharedBlobSurvivesConcurrentDeletion(t *testing.T) {
+	env := apitest.New(t)
+	adm := env.Admin()
+	data := mediatest.JPEGWithGPS(24, 24, 1)
+	for round := range 5 {
+		victim := env.Family(adm, 1)
+		upload(t, victim.Child(), "x.jpg", "image/jpeg", data)
+		others := env.Family(adm, 4)
+		done := make(chan int, 5)
+		go func() {
+			done <- victim.Parent.Do("DELETE", fmt.Sprintf("/children/%d", victim.Child().UserID), nil).Status
+		}()
+		for _, k := range others.Children {
+			go func() { done <- k.Upload("x.jpg", "image/jpeg", data).Status }()
+		}
+		for range 5 {
+			if s := <-done; s != 201 && s != 204 {
+				t.Fatalf("round %d: status %d", round, s)
+			}
+		}
+	}
+	if n := rowCount(t, env, `SELECT count(*) FROM media_blobs`); n != 1 {
+		t.Errorf("%d blobs, want 1", n)
+	}
+	if n := rowCount(t, env, `SELECT count(*) FROM media m LEFT JOIN media_blobs b USING (sha256) WHERE b.sha256 IS NULL`); n != 0 {
+		t.Errorf("%d uploads without their bytes", n)
+	}
+}
