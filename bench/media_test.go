@@ -42,7 +42,7 @@ func photo(v int) []byte {
 		img.Cb[i], img.Cr[i] = uint8(100+r.IntN(8)), uint8(150+r.IntN(8))
 	}
 	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 94}); err != nil {
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
 		panic(err)
 	}
 	return b.Bytes()

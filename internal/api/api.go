@@ -155,8 +155,9 @@ func (a *API) routes() []route {
 // stream, sockets that live long. Keyed by route pattern.
 var routeBounds = map[string]server.Bounds{
 	// An upload reads at most the configured media limit plus
-	// multipartOverhead itself (uploadMedia).
-	"POST /media": {MaxBody: -1},
+	// multipartOverhead itself (uploadMedia), and may take longer than a
+	// JSON request: 10 MiB from a phone, then a wait for a decode slot.
+	"POST /media": {MaxBody: -1, Timeout: 2 * time.Minute},
 }
 
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.
