@@ -12,6 +12,7 @@ import (
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/media"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
 	"pixelpals/internal/throttle"
@@ -28,6 +29,8 @@ type API struct {
 	sendRate *throttle.Rate
 	// codeGuesses locks out a user who tries too many unknown friend codes.
 	codeGuesses *throttle.Limiter
+	// media checks and cleans uploads.
+	media *media.Processor
 }
 
 // Deps are what the API is built on.
@@ -42,6 +45,8 @@ type Deps struct {
 	// FriendCodeGuesses limits each user's unknown friend codes; nil means
 	// DefaultFriendCodeGuesses.
 	FriendCodeGuesses *throttle.Limiter
+	// Media checks and cleans uploads; nil means media.DefaultLimits.
+	Media *media.Processor
 }
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
@@ -58,7 +63,10 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses}
+		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, media: d.Media}
+	if a.media == nil {
+		a.media = media.NewProcessor(media.DefaultLimits)
+	}
 	if a.sendRate == nil {
 		a.sendRate = DefaultSendRate()
 	}
@@ -134,13 +142,23 @@ func (a *API) routes() []route {
 		{"GET /reports", active, a.listMyReports},
 		{"GET /admin/reports", adminOnly, a.listReports},
 		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
+
+		{"POST /media", active, a.uploadMedia},
+		{"GET /media/{id}", active, a.serveMedia},
+		{"GET /profiles/{user_id}/avatar", active, a.avatar},
+		{"GET /children/{id}/media", parentOnly, a.childGallery},
 	}
 }
 
 // routeBounds lists the routes whose requests need other bounds than the
 // server's defaults (a 1 MiB body, the request timeout): uploads that
 // stream, sockets that live long. Keyed by route pattern.
-var routeBounds = map[string]server.Bounds{}
+var routeBounds = map[string]server.Bounds{
+	// An upload reads at most the configured media limit plus
+	// multipartOverhead itself (uploadMedia), and may take longer than a
+	// JSON request: 10 MiB from a phone, then a wait for a decode slot.
+	"POST /media": {MaxBody: -1, Timeout: 2 * time.Minute},
+}
 
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.
 func (a *API) Register(mux *http.ServeMux) {

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,7 @@ import (
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
+	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
@@ -49,6 +52,8 @@ type Options struct {
 	Limits   *auth.Limits   // login throttling; default: effectively off
 	Vault    *vault.Ring    // the game-login keeper's key ring; default: one new key
 	SendRate *throttle.Rate // message flood control; default: effectively off
+	// Media checks uploads; default: media.DefaultLimits.
+	Media *media.Processor
 	// RealHashing uses the production Argon2id parameters instead of
 	// FastParams, for tests about login timing.
 	RealHashing bool
@@ -93,7 +98,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	if sendRate == nil {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate})
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(e.Server.Close)
 	return e
@@ -296,4 +301,47 @@ func (f *Family) AddChild() *Client {
 	f.Parent.Must(201, "POST", "/children", map[string]string{
 		"login": c.Login, "password": c.Password, "display_name": "Kid " + c.Login}, nil)
 	return c.login()
+}
+
+// Upload posts data to /media as the multipart field "file", labelled
+// with filename and contentType (which the service must not believe).
+func (c *Client) Upload(filename, contentType string, data []byte) *Response {
+	c.env.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filename))
+	h.Set("Content-Type", contentType)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	part.Write(data)
+	mw.Close()
+	return c.Raw("POST", "/media", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+}
+
+// Raw sends a request with the given body and headers as they are.
+func (c *Client) Raw(method, path string, body io.Reader, header http.Header) *Response {
+	c.env.t.Helper()
+	req, err := http.NewRequest(method, c.env.Server.URL+"/api/v1"+path, body)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.env.Server.Client().Do(req)
+	if err != nil {
+		c.env.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }

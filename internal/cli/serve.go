@@ -8,6 +8,7 @@ import (
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
+	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/retention"
 	"pixelpals/internal/server"
@@ -34,7 +35,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeDB()
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring})
+	limits := media.DefaultLimits
+	if cfg.MediaMaxImageBytes > 0 {
+		limits.MaxImageBytes = cfg.MediaMaxImageBytes
+	}
+	if cfg.MediaMaxAudioBytes > 0 {
+		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
+	}
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits)})
 	srv := server.New(cfg, logger, db, a.Register)
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()

@@ -44,8 +44,15 @@ type Config struct {
 	// RetentionInterval is how often `serve` runs the retention purge.
 	RetentionInterval time.Duration
 
-	rawProxies       string
-	rawRetentionDays string
+	// MediaMaxImageBytes and MediaMaxAudioBytes bound an uploaded image
+	// and clip (PIXELPALS_MEDIA_MAX_IMAGE_BYTES, _AUDIO_BYTES; 0: the
+	// media package's defaults, 10 MiB each).
+	MediaMaxImageBytes int64
+	MediaMaxAudioBytes int64
+
+	rawProxies                    string
+	rawRetentionDays              string
+	rawMaxImageBytes, rawMaxAudio string
 }
 
 // DefaultDataDir is where the embedded cluster, generated keys and media
@@ -77,6 +84,7 @@ func Load(getenv func(string) string) Config {
 	c.rawProxies = getenv("PIXELPALS_TRUSTED_PROXIES")
 	c.rawRetentionDays = or(getenv("PIXELPALS_RETENTION_DAYS"), "30")
 	c.RetentionInterval = time.Hour
+	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
 	return c
 }
 
@@ -134,7 +142,25 @@ func (c *Config) Finish() error {
 		return fmt.Errorf("retention days %q: want a whole number of days from 1 to 36500 (PIXELPALS_RETENTION_DAYS, --retention-days)", c.rawRetentionDays)
 	}
 	c.RetentionDays = days
+	if c.MediaMaxImageBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_IMAGE_BYTES", c.rawMaxImageBytes); err != nil {
+		return err
+	}
+	if c.MediaMaxAudioBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_AUDIO_BYTES", c.rawMaxAudio); err != nil {
+		return err
+	}
 	return nil
+}
+
+// byteLimit reads an optional size in bytes (1 KiB to 1 GiB).
+func byteLimit(name, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1<<10 || n > 1<<30 {
+		return 0, fmt.Errorf("%s %q: want a number of bytes from 1024 to 1073741824", name, v)
+	}
+	return n, nil
 }
 
 // Embedded reports whether the service runs on the embedded default cluster.

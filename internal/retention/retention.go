@@ -32,6 +32,10 @@ type Step struct {
 	Batch func(ctx context.Context, now time.Time, limit int) (int64, error)
 }
 
+// UploadGrace is how long an upload no message or profile names is kept:
+// long enough for its sender to finish writing the message it is for.
+const UploadGrace = 24 * time.Hour
+
 // Steps is the purge's list. To add a step (live events past their
 // window, unreferenced media…), write a bounded-batch store method like
 // store.EraseDeletedMessages and append one Step calling it.
@@ -40,6 +44,11 @@ func Steps(db *store.DB, retentionDays int) []Step {
 	return []Step{
 		{"deleted_message_content", func(ctx context.Context, now time.Time, limit int) (int64, error) {
 			return db.EraseDeletedMessages(ctx, now.Add(-keep), limit)
+		}},
+		// After the content step: erasing a message's media_id is what
+		// leaves its upload unreferenced.
+		{"unreferenced_media", func(ctx context.Context, now time.Time, limit int) (int64, error) {
+			return db.DeleteUnreferencedMedia(ctx, now.Add(-UploadGrace), limit)
 		}},
 		{"expired_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
 			return db.DeleteExpiredSessions(ctx, now, limit)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pixelpals/internal/pgtest"
@@ -103,8 +105,8 @@ func TestPurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Ran || len(rep.Results) != 2 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 2 {
-		t.Fatalf("report %+v, want 5 messages and 2 sessions", rep)
+	if !rep.Ran || len(rep.Results) != 3 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 0 || rep.Results[2].Rows != 2 {
+		t.Fatalf("report %+v, want 5 messages, no media and 2 sessions", rep)
 	}
 	ctx := context.Background()
 	check := func(ids []int64, erased bool) {
@@ -164,7 +166,7 @@ func TestPurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Results[0].Rows != 1 || rep.Results[1].Rows != 0 {
+	if rep.Results[0].Rows != 1 || rep.Results[2].Rows != 0 {
 		t.Fatalf("second run %+v, want 1 message", rep)
 	}
 	check(young[:1], true)
@@ -272,5 +274,80 @@ func TestPurgeSkipsLockedRows(t *testing.T) {
 	}
 	if rep, err := job.Run(ctx); err != nil || rep.Results[0].Rows != 1 {
 		t.Fatalf("next run: %+v %v", rep, err)
+	}
+}
+
+// TestPurgeUnreferencedMedia: once a deleted image message is purged, its
+// upload is named by nothing and goes, with its blob; an upload still sent
+// in a live message, an avatar, a fresh unsent upload and a blob another
+// upload still holds all stay.
+func TestPurgeUnreferencedMedia(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := f.db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var other int64
+	if err := f.db.Pool.QueryRow(ctx, `INSERT INTO users (email, password_hash, role) VALUES ('kid2@example.com', '!', 'CHILD') RETURNING id`).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	exec(`INSERT INTO profiles (user_id, display_name) VALUES ($1, 'Kid')`, f.user)
+	blob := func(b byte) []byte { s := make([]byte, 32); s[0] = b; return s }
+	for _, b := range []byte{1, 2, 3, 4, 5} {
+		exec(`INSERT INTO media_blobs (sha256, kind, content_type, size, data) VALUES ($1, 'image', 'image/png', 1, '\x00')`, blob(b))
+	}
+	upload := func(owner int64, b byte, age time.Duration) int64 {
+		t.Helper()
+		var id int64
+		if err := f.db.Pool.QueryRow(ctx, `INSERT INTO media (uploader_id, sha256, created_at) VALUES ($1, $2, $3) RETURNING id`,
+			owner, blob(b), now.Add(-age)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	sent := func(media int64, deletedAt *time.Time) {
+		t.Helper()
+		exec(`INSERT INTO messages (conversation_id, sender_id, type, media_id, media_url, created_at, deleted_at)
+			VALUES ($1, $2, 'image', $3::int, '/api/v1/media/' || $3::int, $4, $5)`, f.conv, f.user, media, now.Add(-90*day), deletedAt)
+	}
+	purged := upload(f.user, 1, 60*day) // its only message was deleted 31 days ago
+	sent(purged, ago(31*day))
+	live := upload(f.user, 2, 60*day)
+	sent(live, nil)
+	avatar := upload(f.user, 3, 60*day)
+	exec(`UPDATE profiles SET avatar_media_id = $1 WHERE user_id = $2`, avatar, f.user)
+	fresh := upload(f.user, 4, time.Hour) // uploaded a moment ago, its message not yet sent
+	shared := upload(f.user, 5, 60*day)   // never sent ...
+	keeper := upload(other, 5, 60*day)    // ... but another child's upload of the same bytes is
+	sent(keeper, nil)
+
+	rep, err := f.job(30).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Results[0].Rows != 1 || rep.Results[1].Rows != 2 {
+		t.Fatalf("report %+v, want 1 message erased and 2 uploads deleted", rep)
+	}
+	var left []int64
+	rows, err := f.db.Pool.Query(ctx, `SELECT id FROM media ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{live, avatar, fresh, keeper}; !slices.Equal(left, want) {
+		t.Errorf("uploads left %v, want %v (purged %d, shared %d)", left, want, purged, shared)
+	}
+	var blobs int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM media_blobs`).Scan(&blobs); err != nil {
+		t.Fatal(err)
+	}
+	if blobs != 4 {
+		t.Errorf("%d blobs left, want 4: only the purged message's blob goes", blobs)
 	}
 }
