@@ -9,6 +9,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/password"
 	"pixelpals/internal/server"
+	"pixelpals/internal/web"
 )
 
 // runServe starts the service and blocks until ctx is cancelled (SIGINT or
@@ -31,7 +32,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	defer closeDB()
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
 	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring})
-	srv := server.New(cfg, logger, db, a.Register)
+	srv := server.New(cfg, logger, db, a.Register, web.Register)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
