@@ -11,7 +11,7 @@ export function adminPending(ctx) {
     title: "Parents waiting for approval",
     level: "h1",
     load: () => api("GET", "/admin/users" + q({ role: "PARENT", approved: "false", limit: 200 })),
-    render: (page, reload) => page.items.length === 0 ? empty("Nobody is waiting. 🎉")
+    render: (page, reload) => page.items.length === 0 ? empty("Nobody is waiting.")
       : h("ul", { class: "list" }, page.items.map(u => h("li", {},
         h("p", {}, h("strong", {}, u.display_name), " · ", u.email, h("span", { class: "muted small" }, " · signed up " + when(u.created_at))),
         h("div", { class: "row" },
@@ -104,7 +104,7 @@ export function adminReports(ctx) {
   const pick = field({ name: "status", label: "Show", options: [["open", "Open reports"], ["resolved", "Resolved reports"]] });
   pick.input.addEventListener("change", () => { status = pick.input.value; list(); });
   const list = () => pager(results, "/admin/reports" + q({ status, limit: 50 }), (body, items, first) => {
-    if (first && !items.length) { replace(body, empty(status === "open" ? "No open reports. 🎉" : "No resolved reports.")); return; }
+    if (first && !items.length) { replace(body, empty(status === "open" ? "No open reports." : "No resolved reports.")); return; }
     let ul = body.querySelector("ul");
     if (first || !ul) { ul = h("ul", { class: "list" }); replace(body, ul); }
     for (const r of items) ul.append(reportRow(r, list));

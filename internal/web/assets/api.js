@@ -1,7 +1,6 @@
 // The JSON API client. The session is the HttpOnly cookie the server set
 // at login; writes echo the (readable, non-secret-by-itself) CSRF cookie in
-// the X-CSRF-Token header. Nothing is ever put in localStorage or
-// sessionStorage.
+// the X-CSRF-Token header. Nothing is ever put in web storage.
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {

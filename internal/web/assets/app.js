@@ -127,7 +127,7 @@ function userView(ctx, parts) {
   const role = me.user.role;
   if (role === "PARENT" && !me.user.approved_by_admin) return pendingView(ctx);
   if (role === "PARENT") {
-    if (parts[0] === "child" && parts[2] === "chat") return chatView(ctx, Number(parts[3]), `#/child/${parts[1]}`);
+    if (parts[0] === "child" && parts[2] === "chat") return chatView(ctx, Number(parts[3]), `#/child/${parts[1]}`, Number(parts[1]));
     if (parts[0] === "child") return childPage(ctx, Number(parts[1]));
     return parentHome(ctx);
   }

@@ -5,9 +5,9 @@
 import { h, replace, when, uid } from "./dom.js";
 import { api, feature } from "./api.js";
 import { field, form } from "./forms.js";
-import { avatar, convoName } from "./ui.js";
+import { avatar, convoName, icon } from "./ui.js";
 
-export function chatView(ctx, cid, back) {
+export function chatView(ctx, cid, back, childID) {
   const me = ctx.me.user;
   const isChild = me.role === "CHILD";
   const msgs = new Map();
@@ -35,7 +35,7 @@ export function chatView(ctx, cid, back) {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const who = names();
     if (!items.length) {
-      replace(list, h("li", { class: "empty" }, isChild ? "No messages yet. Say hello! 👋" : "No messages in this chat yet."));
+      replace(list, h("li", { class: "empty" }, isChild ? "No messages yet. Say hello!" : "No messages in this chat yet."));
     } else {
       replace(list, items.map(m => bubble(m, who)));
     }
@@ -79,7 +79,7 @@ export function chatView(ctx, cid, back) {
       busy: "Sending…",
       onsubmit: async (v) => {
         await api("POST", `/messages/${m.id}/report`, { reason: v.reason.trim() });
-        replace(reportSlot, h("p", { class: "ok-msg", role: "status" }, "Thanks for telling us. A moderator will look at it. 🛡️"));
+        replace(reportSlot, h("p", { class: "ok-msg", role: "status" }, "Thanks for telling us. A moderator will look at it."));
       },
     });
     const cancel = h("button", { class: "btn small ghost", type: "button", onclick: () => replace(reportSlot) }, "Cancel");
@@ -88,12 +88,17 @@ export function chatView(ctx, cid, back) {
   }
 
   function drawHeader() {
-    title.textContent = convoName(convo, me.id);
+    if (childID) {
+      const child = convo.members.find(m => m.user_id === childID);
+      title.textContent = `${child ? child.display_name : "Your child"}'s chat with ${convoName(convo, childID)}`;
+    } else {
+      title.textContent = convo.is_group ? convoName(convo, me.id) : `Chat with ${convoName(convo, me.id)}`;
+    }
     const b = [];
-    if (isChild) b.push(h("p", { class: "banner watch" }, "👀 Your parent can read this chat."));
+    if (isChild) b.push(h("p", { class: "banner watch" }, icon("eye"), "Your parent can read this chat."));
     if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
     if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
-      "⏸ This chat is paused: the parents have not (or no longer) both approved everyone in it as friends. No new messages can be sent until they do."));
+      icon("pause"), "This chat is paused: the parents have not (or no longer) both approved everyone in it as friends. No new messages can be sent until they do."));
     replace(banners, b);
     ctx.title = title.textContent;
     document.title = title.textContent + " · Pixel Pals";
@@ -152,9 +157,9 @@ export function chatView(ctx, cid, back) {
   function mediaTools(tools, f) {
     const fileId = uid("photo");
     const pick = h("input", { id: fileId, type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" });
-    const rec = h("button", { class: "btn small ghost", type: "button" }, "🎤 Record a voice clip");
+    const rec = h("button", { class: "btn small ghost", type: "button" }, icon("mic"), "Record a voice clip");
     const status = h("span", { class: "muted small", role: "status" });
-    tools.append(h("span", { class: "filepick" }, h("label", { for: fileId, class: "btn small ghost" }, "📷 Send a photo"), pick), rec, status);
+    tools.append(h("span", { class: "filepick" }, h("label", { for: fileId, class: "btn small ghost" }, icon("camera"), "Send a photo"), pick), rec, status);
     const upload = async (blob, name, type) => {
       const fd = new FormData();
       fd.append("file", blob, name);
@@ -185,12 +190,12 @@ export function chatView(ctx, cid, back) {
       recorder.onstop = async () => {
         stream.getTracks().forEach(t => t.stop());
         recorder = null;
-        rec.textContent = "🎤 Record a voice clip";
+        replace(rec, icon("mic"), "Record a voice clip");
         const blob = new Blob(chunks, { type: chunks[0] ? chunks[0].type : "audio/webm" });
         await upload(blob, "voice.webm", "audio");
       };
       recorder.start();
-      rec.textContent = "⏹ Stop and send";
+      replace(rec, icon("mic"), "Stop and send");
       status.textContent = "Recording…";
     });
   }

@@ -2,9 +2,9 @@
 import { h, replace } from "./dom.js";
 import { api, feature } from "./api.js";
 import { field, form, action } from "./forms.js";
-import { section, empty, avatar, otherChild, convoName } from "./ui.js";
+import { section, empty, avatar, otherChild, convoName, icon } from "./ui.js";
 
-const watch = () => h("p", { class: "banner watch" }, "👀 Your parent can read all your chats.");
+const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
 
 export function childChats(ctx) {
   ctx.title = "Chats";
@@ -16,8 +16,8 @@ export function childChats(ctx) {
     render: (page) => page.items.length === 0
       ? empty("No chats yet. Pick a friend below to start one, or add a friend on the Friends page.")
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
-        h("a", { href: `#/chat/${c.id}` }, "💬 ", convoName(c, me.id)),
-        h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge", title: "Your parent can read this chat" }, "👀 parent can read"))))),
+        h("a", { href: `#/chat/${c.id}` }, icon("chat"), convoName(c, me.id)),
+        h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge" }, icon("eye"), "parent can read"))))),
   });
   const start = section({
     title: "Start a chat with a friend",
@@ -66,7 +66,7 @@ export function childFriends(ctx) {
           k.status === "approved" ? h("span", { class: "badge" }, "friends ✔")
             : h("span", { class: "badge wait" }, waiting === 2 ? "waiting for both parents" : "waiting for a parent"));
       })),
-    footer: form({
+    footer: h("div", {}, h("h3", {}, "Add a friend"), form({
       label: "Add a friend",
       fields: [field({ name: "friend_code", label: "Friend's code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false" })],
       submit: "Add friend",
@@ -77,7 +77,7 @@ export function childFriends(ctx) {
         f.ok.textContent = "Sent! Now both parents need to say OK.";
         list.reload();
       },
-    }),
+    })),
   });
   ctx.onevent = (ev) => { if (ev.type.startsWith("contact.")) list.reload(); };
   ctx.poll = () => list.reload();
@@ -93,7 +93,7 @@ export function childLogins(ctx) {
     load: () => api("GET", "/me/game-credentials"),
     render: (page) => page.items.length === 0 ? empty("No game logins yet. Your parent can add them for you.")
       : h("ul", { class: "list" }, page.items.map(g => h("li", {},
-        h("p", {}, "🎮 ", h("strong", {}, g.game_name), " — username ", h("code", {}, g.username)), revealer(g)))),
+        h("p", {}, icon("game"), h("strong", {}, g.game_name), " — username ", h("code", {}, g.username)), revealer(g)))),
   });
   return h("div", {}, logins, h("p", { class: "muted" }, "Keep your passwords secret: only tell them to your parent."));
 }

@@ -118,7 +118,7 @@ export function childPage(ctx, id) {
       load: () => api("GET", "/contacts" + q({ child_id: id })),
       render: (page, reload) => page.items.length === 0 ? empty(`${name} has no friends here yet. Add one with their friend code below.`)
         : h("ul", { class: "list" }, page.items.map(k => requestRow(id, name, k, reload))),
-      footer: form({
+      footer: titled("Add a friend by code", {
         label: "Add a friend by code",
         fields: [field({ name: "friend_code", label: "Friend's code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", hint: "Asking for it approves it on your side." })],
         submit: "Send friend request",
@@ -151,7 +151,7 @@ export function childPage(ctx, id) {
             passwordChanger(g),
             action("Delete", async () => { await api("DELETE", `/game-credentials/${g.id}`); reload(); },
               { cls: "ghost", confirm: `Delete the ${g.game_name} login?`, yes: "Yes, delete", label: `Delete ${g.game_name} login` }))))),
-      footer: form({
+      footer: titled("Add a game login", {
         label: "Add a game login",
         fields: [
           field({ name: "game_name", label: "Game", required: true, maxlength: 100 }),
@@ -251,4 +251,9 @@ function passwordChanger(g) {
   });
   wrap.append(open);
   return wrap;
+}
+
+// titled is a form under its own small heading.
+function titled(heading, opts) {
+  return h("div", {}, h("h3", {}, heading), form(opts));
 }

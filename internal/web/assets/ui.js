@@ -54,3 +54,6 @@ export function convoName(c, viewerID) {
   const others = c.members.filter(m => m.user_id !== viewerID).map(m => m.display_name);
   return others.length ? others.join(", ") : "Just you";
 }
+
+// icon is a decorative pixel icon (see style.css).
+export function icon(name) { return h("span", { class: "icon icon-" + name, "aria-hidden": "true" }); }
