@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"pixelpals/internal/apitest"
@@ -38,7 +39,16 @@ func TestBrowserAdmin(t *testing.T) {
 		t.Fatal("logged in with a wrong password")
 	}
 	ad.check("login-error")
-	ad.login(admin.Login, admin.Password)
+	// The right one, with the keyboard only: Tab to the password, Enter.
+	ad.fill("", "Email or login name", admin.Login+"\t"+admin.Password+"\r")
+	ad.until("being logged in", `!document.getElementById("logout").hidden`)
+	// Focus is visible: the focused control draws an outline.
+	ad.run(pressTab("#logout"))
+	var outline string
+	ad.js(`getComputedStyle(document.activeElement).outlineStyle + " " + getComputedStyle(document.activeElement).outlineWidth`, &outline)
+	if strings.HasPrefix(outline, "none") || strings.HasSuffix(outline, " 0px") {
+		t.Errorf("the focused control has no visible outline: %q", outline)
+	}
 
 	// Pending parents.
 	ad.see(approveMe.Login)

@@ -393,3 +393,9 @@ func (u *User) axeCheck(name string) {
 func pressEnter(css string) chromedp.Action[chromedp.Void] {
 	return chromedp.SendKeys(chromedp.CSS(css), "\r")
 }
+
+// pressTab focuses the element matching css and presses Tab, so focus
+// moves the way a keyboard user moves it.
+func pressTab(css string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(css), "\t")
+}

@@ -174,6 +174,24 @@ func TestBrowserFamilyFlow(t *testing.T) {
 	ka.click("", "Chats")
 	ka.see("Your session has ended")
 
+	// Bob manages Ben: sees Ben's report, renames him, resets his password
+	// (which ends Ben's sessions), then logs him out everywhere.
+	pb.visit("#/")
+	pb.click("Ben", "Open Ben")
+	pb.see("testing the report button")
+	pb.fill("Rename", "Name", "Benny")
+	pb.click("Rename", "Rename")
+	pb.see("Renamed.")
+	pb.fill("New password", "New password", "benpass2")
+	pb.click("New password", "Set password")
+	pb.see("Password changed.")
+	kb.see("Your session has ended")
+	kb.login("ben1", "benpass2")
+	kb.until("the new name in the header", `document.getElementById("whoami").innerText === "Benny"`)
+	pb.click("", "Log out everywhere")
+	kb.click("", "Friends")
+	kb.see("Your session has ended")
+
 	// Logout ends the session on the server, not just in the browser.
 	cookie := pb.sessionCookie()
 	if cookie == "" {
