@@ -152,6 +152,19 @@ func TestBrowserFamilyFlow(t *testing.T) {
 	ka.see("Your friend code")
 	ka.check("child-friends")
 
+	// Alice removes Ben as Ada's friend: their chat pauses, says why, and
+	// cannot be written in.
+	pa.click("Ben and Ada", "Remove friend")
+	pa.click("Ben and Ada", "Yes, remove")
+	pa.see("Ada has no friends here yet")
+	ka.click("", "Chats")
+	ka.see("paused")
+	ka.click("", "Ben")
+	ka.see("This chat is paused")
+	ka.see("The chat was paused")
+	ka.until("the composer disabled", `document.querySelector("textarea[name=content]").disabled && document.querySelector("form.composer button[type=submit]").disabled`)
+	ka.check("chat-frozen")
+
 	// Export: the link downloads everything about Ada as JSON.
 	var export struct {
 		Status int    `json:"status"`

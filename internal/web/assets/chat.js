@@ -27,6 +27,22 @@ export function chatView(ctx, cid, back, childID) {
 
   const names = () => new Map((convo ? convo.members : []).map(m => [m.user_id, m.display_name]));
 
+  // systemText says in words what a server-written message records (its
+  // content is {"event": ..., "user_id"?: ...}, naming people by id only).
+  function systemText(m, who) {
+    let e = {};
+    try { e = JSON.parse(m.content || "{}"); } catch { return m.content || ""; }
+    const name = e.user_id === me.id ? "You" : who.get(e.user_id) || "Someone";
+    switch (e.event) {
+      case "conversation_frozen": return "The chat was paused: the parents no longer both approve this friendship.";
+      case "conversation_unfrozen": return "The chat is back on: both parents approve again.";
+      case "member_added": return `${name} joined the chat.`;
+      case "member_removed": return `${name} was removed from the chat.`;
+      case "member_left": return `${name} left the chat.`;
+      default: return "Something changed in this chat.";
+    }
+  }
+
   function draw() {
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
     const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content])) + (convo ? convo.frozen : "");
@@ -45,7 +61,7 @@ export function chatView(ctx, cid, back, childID) {
   function bubble(m, who) {
     const mine = m.sender_id === me.id;
     const sender = mine ? "You" : who.get(m.sender_id) || "Someone";
-    if (m.type === "system") return h("li", { class: "msg system" }, h("p", { class: "body" }, m.content || ""));
+    if (m.type === "system") return h("li", { class: "msg system" }, h("p", { class: "body" }, systemText(m, who)));
     let body;
     if (m.deleted && !m.content) body = h("p", { class: "body tomb" }, "This message was deleted.");
     else if (m.type === "image" && m.media_url) body = h("img", { class: "media", src: m.media_url, alt: `Photo from ${sender}` });
@@ -98,7 +114,7 @@ export function chatView(ctx, cid, back, childID) {
     if (isChild) b.push(h("p", { class: "banner watch" }, icon("eye"), "Your parent can read this chat."));
     if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
     if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
-      icon("pause"), "This chat is paused: the parents have not (or no longer) both approved everyone in it as friends. No new messages can be sent until they do."));
+      icon("pause"), "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));
     replace(banners, b);
     ctx.title = title.textContent;
     document.title = title.textContent + " · Pixel Pals";

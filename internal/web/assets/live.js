@@ -46,6 +46,8 @@ export class Live {
       try { ev = JSON.parse(m.data); } catch { return; }
       if (!ev || typeof ev.type !== "string") return;
       if (ev.id) this.last = ev.id;
+      // A resync without a cursor: start afresh (the page reloads by REST).
+      else if (ev.type === "resync") this.last = "";
       this.onevent(ev);
     };
     ws.onclose = () => { this.ws = null; this.retry(); };
