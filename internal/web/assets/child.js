@@ -63,7 +63,11 @@ export function childFriends(ctx) {
         const other = otherChild(k, me.id);
         const waiting = k.children.filter(c => !c.parent_approved).length;
         return h("li", { class: "row spread" }, h("span", { class: "who" }, avatar(other.child_id), h("strong", {}, other.display_name)),
-          k.status === "approved" ? h("span", { class: "badge" }, "friends ✔")
+          k.status === "approved" ? h("span", { class: "row" }, h("span", { class: "badge" }, "friends ✔"),
+            action("Chat", async () => {
+              const c = await api("POST", "/conversations", { member_ids: [other.child_id], is_group: false });
+              ctx.go(`#/chat/${c.id}`);
+            }, { label: `Chat with ${other.display_name}` }))
             : h("span", { class: "badge wait" }, waiting === 2 ? "waiting for both parents" : "waiting for a parent"));
       })),
     footer: h("div", {}, h("h3", {}, "Add a friend"), form({
