@@ -120,7 +120,12 @@ func TestBrowserFamilyFlow(t *testing.T) {
 	ka.see("This message was deleted.")
 	kb.see("This message was deleted.")
 
-	// Alice reads Ada's chat read-only (she still sees the deleted words).
+	ka.fill("", "Your message", "See you at 4!")
+	ka.click("", "Send")
+	kb.see("See you at 4!")
+
+	// Alice reads Ada's chat read-only (she still sees the deleted words),
+	// and deletes one of Ada's messages.
 	pa.click("Ada", "Open Ada")
 	pa.click("Ben", "Read chat with Ben")
 	pa.see("Read-only")
@@ -131,6 +136,10 @@ func TestBrowserFamilyFlow(t *testing.T) {
 	if composer {
 		t.Error("a parent reading their child's chat can type in it")
 	}
+	pa.click("See you at 4!", "Delete Ada's message")
+	pa.until("the message marked deleted", `document.querySelectorAll(".messages .badge.bad").length === 2`)
+	kb.see("This message was deleted.")
+	kb.until("Ada's second message gone for Ben", `!document.querySelector(".messages").innerText.includes("See you at 4!")`)
 	pa.check("chat-parent")
 
 	// Keeper: Alice adds a game login, Ada reveals it.

@@ -71,7 +71,10 @@ export function chatView(ctx, cid, back, childID) {
     const acts = h("div", { class: "actions" });
     if (!m.deleted) {
       if (!mine) acts.append(h("button", { class: "linkish", type: "button", onclick: () => openReport(m, sender) }, "Report"));
-      if (mine && !convo.read_only) acts.append(h("button", { class: "linkish", type: "button", onclick: () => del(m) }, "Delete"));
+      // The sender, or (reading read-only) the sender's parent, may delete.
+      if ((mine && !convo.read_only) || (childID && m.sender_id === childID)) {
+        acts.append(h("button", { class: "linkish", type: "button", onclick: () => del(m), "aria-label": mine ? null : `Delete ${sender}'s message` }, "Delete"));
+      }
     }
     return h("li", { class: "msg" + (mine ? " mine" : "") },
       h("div", { class: "meta" }, m.sender_id ? avatar(m.sender_id) : null, h("strong", {}, sender),

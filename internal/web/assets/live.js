@@ -21,8 +21,11 @@ export class Live {
     this.connect();
   }
 
+  // stop ends the connection for good (logout): the cursor belongs to the
+  // user who is leaving, so it is forgotten.
   stop() {
     this.stopped = true;
+    this.last = "";
     clearTimeout(this.timer);
     if (this.ws) { this.ws.onclose = null; this.ws.close(); }
     this.ws = null;
