@@ -29,6 +29,7 @@ import (
 	"pixelpals/internal/store"
 	"pixelpals/internal/throttle"
 	"pixelpals/internal/vault"
+	"pixelpals/internal/web"
 )
 
 // FastParams make test logins cheap; the real parameters are measured by
@@ -99,7 +100,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
 	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media})
-	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
+	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
 	t.Cleanup(e.Server.Close)
 	return e
 }

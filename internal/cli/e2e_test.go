@@ -78,6 +78,18 @@ func TestEndToEnd(t *testing.T) {
 	base := "http://" + srv.addr(t)
 	anon := &client{t: t, base: base}
 
+	// The binary serves the web UI at / with its security headers.
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(ui), "<title>Pixel Pals</title>") ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Fatalf("GET /: %d %q\n%.200s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), ui)
+	}
+
 	var out bytes.Buffer
 	code := cli.Main(context.Background(), []string{"admin", "create", "--email", "admin@example.com"}, cli.Env{
 		Stdin: strings.NewReader("admin-password\n"), Stdout: &out, Stderr: &out,

@@ -12,6 +12,7 @@ import (
 	"pixelpals/internal/password"
 	"pixelpals/internal/retention"
 	"pixelpals/internal/server"
+	"pixelpals/internal/web"
 )
 
 // runServe starts the service and blocks until ctx is cancelled (SIGINT or
@@ -43,7 +44,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
 	}
 	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits)})
-	srv := server.New(cfg, logger, db, a.Register)
+	srv := server.New(cfg, logger, db, a.Register, web.Register)
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)

@@ -1,0 +1,80 @@
+// The JSON API client. The session is the HttpOnly cookie the server set
+// at login; writes echo the (readable, non-secret-by-itself) CSRF cookie in
+// the X-CSRF-Token header. Nothing is ever put in web storage.
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field || "";
+  }
+}
+
+function csrfToken() {
+  for (const part of document.cookie.split(";")) {
+    const [k, v] = part.trim().split("=");
+    if (k === "pixelpals_csrf") return decodeURIComponent(v || "");
+  }
+  return "";
+}
+
+// api calls METHOD /api/v1{path} with body as JSON (or FormData as is) and
+// returns the decoded answer (null for 204), or throws an ApiError carrying
+// the server's message.
+export async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  let resp;
+  try {
+    resp = await fetch("/api/v1" + path, { method, headers, body: payload, credentials: "same-origin" });
+  } catch (e) {
+    throw new ApiError(0, "network", "Cannot reach Pixel Pals. Check your connection and try again.");
+  }
+  if (resp.status === 204) return null;
+  const text = await resp.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!resp.ok) {
+    const e = data && data.error;
+    if (resp.status === 401 && !path.startsWith("/auth/") && path !== "/me") unauthorized();
+    if (e && e.message) throw new ApiError(resp.status, e.code, e.message, e.field);
+    throw new ApiError(resp.status, "http_" + resp.status, `The server answered ${resp.status} ${resp.statusText}.`);
+  }
+  return data;
+}
+
+// q builds a query string from the non-empty values of params.
+export function q(params) {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") s.set(k, String(v));
+  const t = s.toString();
+  return t ? "?" + t : "";
+}
+
+let features;
+// feature tells which optional parts of the API this server has (media,
+// avatars), from its OpenAPI document, so that controls for a part that is
+// not there are absent rather than broken.
+export async function feature(name) {
+  if (!features) {
+    features = fetch("/api/v1/openapi.json", { credentials: "same-origin" })
+      .then(r => (r.ok ? r.json() : { paths: {} }))
+      .then(doc => {
+        const paths = doc.paths || {};
+        return { media: "/media" in paths, avatar: "/profiles/{user_id}/avatar" in paths };
+      })
+      .catch(() => ({ media: false, avatar: false }));
+  }
+  return (await features)[name];
+}
+
+let unauthorized = () => {};
+// onUnauthorized sets what happens when a call finds the session gone.
+export function onUnauthorized(fn) { unauthorized = fn; }

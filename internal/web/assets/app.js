@@ -1,0 +1,238 @@
+// Pixel Pals in the browser: a hash router over a few views, one live
+// connection, and polling by REST whenever that connection is down.
+import { h, replace } from "./dom.js";
+import { api, onUnauthorized } from "./api.js";
+import { field, form } from "./forms.js";
+import { Live } from "./live.js";
+import { parentHome, childPage } from "./parent.js";
+import { childChats, childFriends, childLogins, childMe } from "./child.js";
+import { adminPending, adminUsers, adminReports, adminAudit } from "./admin.js";
+import { chatView } from "./chat.js";
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const liveEl = document.getElementById("live");
+const whoami = document.getElementById("whoami");
+const logoutBtn = document.getElementById("logout");
+
+const POLL_MS = 3000;
+const state = { me: null, ctx: null, notice: "" };
+
+const live = new Live(
+  (ev) => {
+    const ctx = state.ctx;
+    if (!ctx) return;
+    if (ev.type === "resync") { if (ctx.refresh) ctx.refresh(); return; }
+    if (ctx.onevent) ctx.onevent(ev);
+  },
+  (s) => {
+    liveEl.hidden = s === "off";
+    liveEl.classList.toggle("ok", s === "live");
+    liveEl.textContent = s === "live" ? "● Live" : "Reconnecting…";
+  });
+
+// While the socket is down, the page on screen refreshes itself by REST.
+setInterval(() => {
+  const ctx = state.ctx;
+  if (ctx && !live.connected && ctx.poll && !document.hidden) ctx.poll();
+}, POLL_MS);
+
+onUnauthorized(() => {
+  if (!state.me) return;
+  state.me = null;
+  state.notice = "Your session has ended. Please log in again.";
+  live.stop();
+  location.hash = "#/login";
+  route();
+});
+
+function go(hash) {
+  if (location.hash === hash) route(); else location.hash = hash;
+}
+
+const navs = {
+  PARENT: [["#/", "My children"]],
+  CHILD: [["#/", "Chats"], ["#/friends", "Friends"], ["#/logins", "Game logins"], ["#/me", "Me"]],
+  ADMIN: [["#/admin/pending", "Parents to approve"], ["#/admin/users", "Users"], ["#/admin/reports", "Reports"], ["#/admin/audit", "Audit log"]],
+};
+
+function drawShell() {
+  const me = state.me;
+  const items = me && (me.user.role !== "PARENT" || me.user.approved_by_admin) ? navs[me.user.role] || [] : [];
+  const current = location.hash || "#/";
+  replace(nav, items.map(([href, text]) => {
+    const active = href === current || (href !== "#/" && current.startsWith(href)) ||
+      (href === "#/" && (current.startsWith("#/chat") || current.startsWith("#/child/")));
+    return h("a", { href, "aria-current": active ? "page" : null }, text);
+  }));
+  nav.hidden = items.length === 0;
+  whoami.textContent = me ? `${me.profile.display_name}` : "";
+  logoutBtn.hidden = !me;
+}
+
+logoutBtn.addEventListener("click", async () => {
+  logoutBtn.disabled = true;
+  try {
+    await api("POST", "/auth/logout");
+  } catch (e) {
+    if (e.status !== 401) { state.notice = "Logging out failed: " + e.message; }
+  } finally {
+    logoutBtn.disabled = false;
+  }
+  state.me = null;
+  live.stop();
+  go("#/login");
+});
+
+async function loadMe() {
+  try {
+    state.me = await api("GET", "/me");
+  } catch (e) {
+    state.me = null;
+    if (e.status !== 401) state.notice = e.message;
+  }
+}
+
+let routing = 0;
+async function route() {
+  const mine = ++routing;
+  if (state.ctx && state.ctx.cleanup) state.ctx.cleanup();
+  state.ctx = null;
+  if (state.me === null) await loadMe();
+  if (mine !== routing) return;
+  const parts = (location.hash.replace(/^#\/?/, "") || "").split("/").filter(Boolean);
+  const ctx = { me: state.me, go, live, alive: true, reloadMe: loadMe };
+  let view;
+  if (!state.me) {
+    view = parts[0] === "signup" ? signupView(ctx) : loginView(ctx);
+  } else {
+    if (live.stopped && activeUser(state.me)) live.start();
+    view = userView(ctx, parts);
+  }
+  state.ctx = ctx;
+  const prevCleanup = ctx.cleanup;
+  ctx.cleanup = () => { ctx.alive = false; if (prevCleanup) prevCleanup(); };
+  drawShell();
+  replace(main, view);
+  document.title = (ctx.title ? ctx.title + " · " : "") + "Pixel Pals";
+  if (mine > 1) main.focus();
+}
+
+function activeUser(me) {
+  return me.user.role !== "PARENT" || me.user.approved_by_admin;
+}
+
+function userView(ctx, parts) {
+  const me = ctx.me;
+  const role = me.user.role;
+  if (role === "PARENT" && !me.user.approved_by_admin) return pendingView(ctx);
+  if (role === "PARENT") {
+    if (parts[0] === "child" && parts[2] === "chat") return chatView(ctx, Number(parts[3]), `#/child/${parts[1]}`, Number(parts[1]));
+    if (parts[0] === "child") return childPage(ctx, Number(parts[1]));
+    return parentHome(ctx);
+  }
+  if (role === "CHILD") {
+    if (parts[0] === "chat") return chatView(ctx, Number(parts[1]), "#/");
+    if (parts[0] === "friends") return childFriends(ctx);
+    if (parts[0] === "logins") return childLogins(ctx);
+    if (parts[0] === "me") return childMe(ctx);
+    return childChats(ctx);
+  }
+  if (role === "ADMIN") {
+    if (parts[1] === "users") return adminUsers(ctx);
+    if (parts[1] === "reports") return adminReports(ctx);
+    if (parts[1] === "audit") return adminAudit(ctx);
+    return adminPending(ctx);
+  }
+  return h("p", { class: "error" }, "Unknown account type.");
+}
+
+function notice() {
+  const text = state.notice;
+  state.notice = "";
+  return text ? h("p", { class: "error box", role: "alert" }, text) : null;
+}
+
+function sprite() {
+  return h("img", { class: "sprite", src: new URL("./logo.svg", import.meta.url).href, alt: "", width: 72, height: 72 });
+}
+
+function loginView(ctx) {
+  ctx.title = "Log in";
+  const f = form({
+    label: "Log in",
+    fields: [
+      field({ name: "login", label: "Email or login name", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" }),
+      field({ name: "password", label: "Password", type: "password", autocomplete: "current-password", required: true }),
+    ],
+    submit: "Log in",
+    busy: "Logging in…",
+    onsubmit: async (v) => {
+      await api("POST", "/auth/login", { login: v.login.trim(), password: v.password });
+      await loadMe();
+      go("#/");
+    },
+  });
+  return h("div", {},
+    h("section", { class: "card narrow hero", "aria-labelledby": "welcome" }, sprite(),
+      h("h1", { id: "welcome" }, "Welcome to Pixel Pals!"),
+      h("p", {}, "Kids chat with friends their parents know. Parents can always see the chats.")),
+    h("section", { class: "card narrow", "aria-labelledby": "login-h" }, notice(),
+      h("h2", { id: "login-h" }, "Log in"),
+      h("p", { class: "muted small" }, "Kids: use the login name your parent made for you."),
+      f,
+      h("p", {}, "New parent? ", h("a", { href: "#/signup" }, "Create a parent account"))));
+}
+
+function signupView(ctx) {
+  ctx.title = "Sign up";
+  const f = form({
+    label: "Create a parent account",
+    fields: [
+      field({ name: "display_name", label: "Your name", autocomplete: "name", required: true, maxlength: 100 }),
+      field({ name: "email", label: "Email", type: "email", autocomplete: "email", required: true }),
+      field({ name: "password", label: "Password", type: "password", autocomplete: "new-password", required: true, minlength: 8, hint: "At least 8 characters." }),
+    ],
+    submit: "Create account",
+    busy: "Creating…",
+    onsubmit: async (v) => {
+      await api("POST", "/auth/signup", { email: v.email.trim(), password: v.password, display_name: v.display_name.trim() });
+      await api("POST", "/auth/login", { login: v.email.trim(), password: v.password });
+      await loadMe();
+      go("#/");
+    },
+  });
+  return h("section", { class: "card narrow", "aria-labelledby": "signup-h" },
+    h("h1", { id: "signup-h" }, "Create a parent account"),
+    h("p", {}, "Only parents sign up. You then make accounts for your children and approve who they chat with."),
+    f,
+    h("p", {}, "Already have an account? ", h("a", { href: "#/login" }, "Log in")));
+}
+
+function pendingView(ctx) {
+  ctx.title = "Awaiting approval";
+  const status = h("p", { role: "status", class: "ok-msg" });
+  const check = h("button", { class: "btn", type: "button" }, "Check again");
+  check.addEventListener("click", async () => {
+    check.disabled = true;
+    await loadMe();
+    check.disabled = false;
+    if (state.me && state.me.user.approved_by_admin) go("#/");
+    else status.textContent = "Not approved yet. We will keep your account waiting.";
+  });
+  ctx.poll = async () => {
+    await loadMe();
+    if (state.me && state.me.user.approved_by_admin) go("#/");
+  };
+  return h("section", { class: "card narrow hero", "aria-labelledby": "pending-h" }, sprite(),
+    h("h1", { id: "pending-h" }, "Awaiting approval"),
+    h("p", {}, `Thanks for signing up, ${ctx.me.profile.display_name}! A Pixel Pals admin checks every new parent account before it can be used.`),
+    h("ol", { class: "steps" },
+      h("li", {}, "You signed up ✔"),
+      h("li", {}, "An admin approves your account (usually soon)"),
+      h("li", {}, "You create accounts for your children")),
+    h("div", { class: "row" }, check), status);
+}
+
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,277 @@
+// One conversation: history (oldest at the top), live updates, sending
+// text (and images and voice clips when the server has media), reporting.
+// A parent reads their child's conversation here read-only; a child always
+// sees that their parent can read it.
+import { h, replace, when, uid } from "./dom.js";
+import { api, feature } from "./api.js";
+import { field, form } from "./forms.js";
+import { avatar, convoName, icon } from "./ui.js";
+
+export function chatView(ctx, cid, back, childID) {
+  const me = ctx.me.user;
+  const isChild = me.role === "CHILD";
+  const msgs = new Map();
+  let convo = null;
+  let older = null; // cursor of the next older page
+  let drawn = "";
+
+  const title = h("h1", { id: uid("chat") }, "Chat");
+  const banners = h("div");
+  const loadErr = h("p", { class: "error box", role: "alert" });
+  const list = h("ol", { class: "messages", "aria-label": "Messages", tabindex: "0" }, h("li", { class: "loading" }, "Loading messages…"));
+  const olderBtn = h("button", { class: "btn small ghost", type: "button", hidden: true }, "Show older messages");
+  const reportSlot = h("div");
+  const composerSlot = h("div");
+  const root = h("section", { class: "card chat", "aria-labelledby": title.id },
+    h("p", {}, h("a", { href: back }, "← Back")), title, banners, loadErr, h("div", { class: "row" }, olderBtn), list, reportSlot, composerSlot);
+
+  const names = () => new Map((convo ? convo.members : []).map(m => [m.user_id, m.display_name]));
+
+  // systemText says in words what a server-written message records (its
+  // content is {"event": ..., "user_id"?: ...}, naming people by id only).
+  function systemText(m, who) {
+    let e = {};
+    try { e = JSON.parse(m.content || "{}"); } catch { return m.content || ""; }
+    const name = e.user_id === me.id ? "You" : who.get(e.user_id) || "Someone";
+    switch (e.event) {
+      case "conversation_frozen": return "The chat was paused: the parents no longer both approve this friendship.";
+      case "conversation_unfrozen": return "The chat is back on: both parents approve again.";
+      case "member_added": return `${name} joined the chat.`;
+      case "member_removed": return `${name} was removed from the chat.`;
+      case "member_left": return `${name} left the chat.`;
+      default: return "Something changed in this chat.";
+    }
+  }
+
+  function draw() {
+    const items = [...msgs.values()].sort((a, b) => a.id - b.id);
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content])) + (convo ? convo.frozen : "");
+    if (sig === drawn) return;
+    drawn = sig;
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const who = names();
+    if (!items.length) {
+      replace(list, h("li", { class: "empty" }, isChild ? "No messages yet. Say hello!" : "No messages in this chat yet."));
+    } else {
+      replace(list, items.map(m => bubble(m, who)));
+    }
+    if (atBottom || items.length <= 50) list.scrollTop = list.scrollHeight;
+  }
+
+  function bubble(m, who) {
+    const mine = m.sender_id === me.id;
+    const sender = mine ? "You" : who.get(m.sender_id) || "Someone";
+    if (m.type === "system") return h("li", { class: "msg system" }, h("p", { class: "body" }, systemText(m, who)));
+    let body;
+    if (m.deleted && !m.content) body = h("p", { class: "body tomb" }, "This message was deleted.");
+    else if (m.type === "image" && m.media_url) body = h("img", { class: "media", src: m.media_url, alt: `Photo from ${sender}` });
+    else if (m.type === "audio" && m.media_url) body = h("audio", { controls: true, src: m.media_url, "aria-label": `Voice message from ${sender}` });
+    else body = h("p", { class: "body" }, m.content || "");
+    const caption = (m.type === "image" || m.type === "audio") && m.content && !m.deleted ? h("p", { class: "body" }, m.content) : null;
+    const acts = h("div", { class: "actions" });
+    if (!m.deleted) {
+      if (!mine) acts.append(h("button", { class: "linkish", type: "button", onclick: () => openReport(m, sender) }, "Report"));
+      // The sender, or (reading read-only) the sender's parent, may delete.
+      if ((mine && !convo.read_only) || (childID && m.sender_id === childID)) {
+        acts.append(h("button", { class: "linkish", type: "button", onclick: () => del(m), "aria-label": mine ? null : `Delete ${sender}'s message` }, "Delete"));
+      }
+    }
+    return h("li", { class: "msg" + (mine ? " mine" : "") },
+      h("div", { class: "meta" }, m.sender_id ? avatar(m.sender_id) : null, h("strong", {}, sender),
+        h("time", { datetime: m.created_at }, when(m.created_at)), m.deleted ? h("span", { class: "badge bad" }, "deleted") : null),
+      body, caption, acts);
+  }
+
+  async function del(m) {
+    try {
+      await api("DELETE", `/messages/${m.id}`);
+      await loadLatest();
+    } catch (e) { loadErr.textContent = e.message; }
+  }
+
+  function openReport(m, sender) {
+    const quote = m.content ? `“${m.content.slice(0, 80)}”` : "this message";
+    const f = form({
+      label: "Report a message",
+      fields: [field({ name: "reason", label: "What is wrong with it?", multiline: true, maxlength: 500, hint: "A moderator will read this. Your parent is told too." })],
+      submit: "Send report",
+      busy: "Sending…",
+      onsubmit: async (v) => {
+        await api("POST", `/messages/${m.id}/report`, { reason: v.reason.trim() });
+        replace(reportSlot, h("p", { class: "ok-msg", role: "status" }, "Thanks for telling us. A moderator will look at it."));
+      },
+    });
+    const cancel = h("button", { class: "btn small ghost", type: "button", onclick: () => replace(reportSlot) }, "Cancel");
+    replace(reportSlot, h("div", { class: "card" }, h("h2", {}, `Report ${sender}'s message`), h("p", {}, quote), f, cancel));
+    f.querySelector("textarea").focus();
+  }
+
+  function drawHeader() {
+    if (childID) {
+      const child = convo.members.find(m => m.user_id === childID);
+      title.textContent = `${child ? child.display_name : "Your child"}'s chat with ${convoName(convo, childID)}`;
+    } else {
+      title.textContent = convo.is_group ? convoName(convo, me.id) : `Chat with ${convoName(convo, me.id)}`;
+    }
+    const b = [];
+    if (isChild) b.push(h("p", { class: "banner watch" }, icon("eye"), "Your parent can read this chat."));
+    if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
+    if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
+      icon("pause"), "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));
+    replace(banners, b);
+    ctx.title = title.textContent;
+    document.title = title.textContent + " · Pixel Pals";
+    drawComposer();
+  }
+
+  let composer = null;
+  function drawComposer() {
+    if (convo.read_only || me.role !== "CHILD" && !convo.members.some(m => m.user_id === me.id)) {
+      replace(composerSlot);
+      composer = null;
+      return;
+    }
+    if (!composer) {
+      composer = buildComposer();
+      replace(composerSlot, composer);
+    }
+    composer.setFrozen(convo.frozen, banners.querySelector(".banner.frozen"));
+  }
+
+  function buildComposer() {
+    const text = field({ name: "content", label: "Your message", multiline: true, maxlength: 2000 });
+    const f = form({
+      label: "Send a message",
+      cls: "composer",
+      fields: [text],
+      submit: "Send",
+      busy: "Sending…",
+      onsubmit: async (v) => {
+        const content = v.content.trim();
+        if (!content) { const e = new Error("Type a message first."); e.field = "content"; throw e; }
+        await send({ type: "text", content });
+        text.input.value = "";
+        text.input.focus();
+      },
+    });
+    text.input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); f.requestSubmit(); }
+    });
+    const tools = h("div", { class: "tools" });
+    f.append(tools);
+    feature("media").then(ok => { if (ok) mediaTools(tools, f); });
+    f.setFrozen = (frozen, banner) => {
+      for (const el of f.querySelectorAll("textarea, button, input")) el.disabled = frozen;
+      if (frozen && banner) text.input.setAttribute("aria-describedby", banner.id);
+    };
+    return f;
+  }
+
+  async function send(body) {
+    const m = await api("POST", `/conversations/${cid}/messages`, { ...body, client_id: crypto.randomUUID() });
+    msgs.set(m.id, m);
+    draw();
+  }
+
+  function mediaTools(tools, f) {
+    const fileId = uid("photo");
+    const pick = h("input", { id: fileId, type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" });
+    const rec = h("button", { class: "btn small ghost", type: "button" }, icon("mic"), "Record a voice clip");
+    const status = h("span", { class: "muted small", role: "status" });
+    tools.append(h("span", { class: "filepick" }, h("label", { for: fileId, class: "btn small ghost" }, icon("camera"), "Send a photo"), pick), rec, status);
+    const upload = async (blob, name, type) => {
+      const fd = new FormData();
+      fd.append("file", blob, name);
+      status.textContent = "Uploading…";
+      try {
+        const media = await api("POST", "/media", fd);
+        await send({ type, media_id: media.id });
+        status.textContent = "";
+      } catch (e) {
+        status.textContent = "";
+        f.status.textContent = e.message;
+      }
+    };
+    pick.addEventListener("change", async () => {
+      if (pick.files[0]) await upload(pick.files[0], pick.files[0].name, "image");
+      pick.value = "";
+    });
+    let recorder = null;
+    rec.addEventListener("click", async () => {
+      if (recorder) { recorder.stop(); return; }
+      if (!window.MediaRecorder || !navigator.mediaDevices) { f.status.textContent = "This browser cannot record sound."; return; }
+      let stream;
+      try { stream = await navigator.mediaDevices.getUserMedia({ audio: true }); }
+      catch { f.status.textContent = "Pixel Pals may not use the microphone. Allow it in the browser to record."; return; }
+      const chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      recorder.onstop = async () => {
+        stream.getTracks().forEach(t => t.stop());
+        recorder = null;
+        replace(rec, icon("mic"), "Record a voice clip");
+        const blob = new Blob(chunks, { type: chunks[0] ? chunks[0].type : "audio/webm" });
+        await upload(blob, "voice.webm", "audio");
+      };
+      recorder.start();
+      replace(rec, icon("mic"), "Stop and send");
+      status.textContent = "Recording…";
+    });
+  }
+
+  async function loadConvo() {
+    convo = await api("GET", `/conversations/${cid}`);
+    drawHeader();
+  }
+
+  async function loadLatest() {
+    const page = await api("GET", `/conversations/${cid}/messages?limit=50`);
+    if (older === null && msgs.size === 0) { older = page.next_cursor; olderBtn.hidden = !older; }
+    const fresh = new Set(page.items.map(m => m.id));
+    // A newer page replaces what it covers (deletions show), keeps older.
+    const minID = page.items.length ? Math.min(...fresh) : Infinity;
+    for (const id of [...msgs.keys()]) if (id >= minID && !fresh.has(id)) msgs.delete(id);
+    for (const m of page.items) msgs.set(m.id, m);
+    draw();
+  }
+
+  olderBtn.addEventListener("click", async () => {
+    olderBtn.disabled = true;
+    try {
+      const page = await api("GET", `/conversations/${cid}/messages?limit=50&cursor=${encodeURIComponent(older)}`);
+      for (const m of page.items) msgs.set(m.id, m);
+      older = page.next_cursor;
+      olderBtn.hidden = !older;
+      const top = list.scrollHeight;
+      draw();
+      list.scrollTop = list.scrollHeight - top;
+    } catch (e) { loadErr.textContent = e.message; }
+    olderBtn.disabled = false;
+  });
+
+  async function refresh() {
+    try {
+      await loadConvo();
+      await loadLatest();
+      loadErr.textContent = "";
+    } catch (e) {
+      loadErr.textContent = e.message;
+      if (!convo) replace(list);
+    }
+  }
+
+  ctx.refresh = refresh;
+  ctx.poll = refresh;
+  ctx.onevent = (ev) => {
+    const d = ev.data || {};
+    const m = d.message || d;
+    if (ev.type === "message.created" && m.conversation_id === cid) { msgs.set(m.id, m); draw(); }
+    else if (ev.type === "message.deleted" && (m.conversation_id === cid || d.conversation_id === cid)) loadLatest();
+    else if (ev.type.startsWith("conversation.")) {
+      const c = d.conversation || d;
+      if (c.id === cid || d.conversation_id === cid) loadConvo();
+    }
+  };
+  refresh();
+  return root;
+}

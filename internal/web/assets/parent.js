@@ -1,0 +1,259 @@
+// A parent's pages: their children, and one child's friends, chats, game
+// logins and account.
+import { h, replace, when } from "./dom.js";
+import { api, q, feature } from "./api.js";
+import { field, form, action } from "./forms.js";
+import { section, empty, avatar, otherChild, convoName } from "./ui.js";
+
+export function parentHome(ctx) {
+  ctx.title = "My children";
+  const kids = section({
+    title: "Your children",
+    load: () => api("GET", "/children"),
+    render: (page) => page.items.length === 0
+      ? empty("No children yet. Create an account for your child below — then they can log in.")
+      : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
+        h("div", { class: "who" }, avatar(c.user.id),
+          h("div", {}, h("strong", {}, c.profile.display_name), h("br"), h("span", { class: "muted small" }, "Logs in as ", h("code", {}, c.user.email)))),
+        h("a", { class: "btn small", href: `#/child/${c.user.id}`, "aria-label": `Open ${c.profile.display_name}` }, "Open")))),
+  });
+  const requests = section({
+    title: "Friend requests to approve",
+    load: async () => {
+      const page = await api("GET", "/children");
+      const out = [];
+      for (const c of page.items) {
+        const contacts = await api("GET", "/contacts" + q({ child_id: c.user.id }));
+        for (const k of contacts.items) {
+          const mine = k.children.find(x => x.child_id === c.user.id);
+          if (k.status === "pending" && mine && !mine.parent_approved) out.push({ child: c, contact: k });
+        }
+      }
+      return out;
+    },
+    render: (items, reload) => items.length === 0 ? empty("No friend requests waiting for you.")
+      : h("ul", { class: "list" }, items.map(({ child, contact }) => requestRow(child.user.id, child.profile.display_name, contact, reload))),
+  });
+  const add = h("section", { class: "card", "aria-labelledby": "add-child-h" },
+    h("h2", { id: "add-child-h" }, "Add a child"),
+    form({
+      label: "Add a child",
+      fields: [
+        field({ name: "display_name", label: "Child's name", hint: "Shown to their friends.", required: true, maxlength: 100 }),
+        field({ name: "login", label: "Login name", hint: "Your child types this to log in. It need not be an email.", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true }),
+        field({ name: "password", label: "Password for your child", type: "password", autocomplete: "new-password", hint: "At least 6 characters.", required: true, minlength: 6 }),
+      ],
+      submit: "Create account",
+      busy: "Creating…",
+      onsubmit: async (v, f) => {
+        const c = await api("POST", "/children", { login: v.login.trim(), password: v.password, display_name: v.display_name.trim() });
+        for (const fl of f.fields) fl.input.value = "";
+        f.ok.textContent = `${c.profile.display_name}'s account is ready: they log in as “${c.user.email}”.`;
+        kids.reload();
+      },
+    }));
+  ctx.onevent = (ev) => { if (ev.type.startsWith("contact.")) requests.reload(); };
+  ctx.poll = () => { requests.reload(); };
+  ctx.refresh = () => { kids.force(); requests.force(); };
+  return h("div", {},
+    h("h1", {}, `Hello, ${ctx.me.profile.display_name}!`),
+    h("p", {}, "Here you make accounts for your children, approve their friends, and read their chats."),
+    h("div", { class: "grid" }, kids, add), requests);
+}
+
+// requestRow is one contact link from the side of childID, with the
+// actions its parent may take.
+function requestRow(childID, childName, k, reload) {
+  const other = otherChild(k, childID);
+  const mine = k.children.find(x => x.child_id === childID) || {};
+  let state, acts = [];
+  if (k.status === "approved") {
+    state = h("span", { class: "badge" }, "friends");
+    acts.push(action("Remove friend", async () => { await api("DELETE", `/contacts/${k.id}`); reload(); },
+      { cls: "ghost", confirm: `Remove ${other.display_name} as ${childName}'s friend? Their chats will pause.`, yes: "Yes, remove" }));
+  } else if (!mine.parent_approved) {
+    state = h("span", { class: "badge wait" }, "needs your OK");
+    acts.push(action("Approve", async () => { await api("POST", `/contacts/${k.id}/approve`); reload(); }, { cls: "good", label: `Approve ${other.display_name} as ${childName}'s friend` }));
+    acts.push(action("Reject", async () => { await api("POST", `/contacts/${k.id}/reject`); reload(); }, { cls: "ghost", label: `Reject ${other.display_name}` }));
+  } else {
+    state = h("span", { class: "badge wait" }, "waiting for the other parent");
+  }
+  return h("li", {},
+    h("p", {}, h("strong", {}, other.display_name), ` and ${childName} `, state),
+    h("div", { class: "row" }, acts));
+}
+
+export function childPage(ctx, id) {
+  ctx.title = "Child";
+  const root = h("div", {}, h("p", {}, h("a", { href: "#/" }, "← All children")));
+  const heading = h("h1", {}, "…");
+  const headErr = h("p", { class: "error box", role: "alert" });
+  root.append(heading, headErr);
+  api("GET", "/children").then(page => {
+    const c = page.items.find(x => x.user.id === id);
+    if (!c) { headErr.textContent = "This child is not in your family (any more)."; return; }
+    if (!ctx.alive) return;
+    build(c);
+  }).catch(e => { headErr.textContent = e.message; });
+
+  function build(c) {
+    const name = c.profile.display_name;
+    heading.replaceChildren(avatar(id), " ", name);
+    heading.className = "who";
+    ctx.title = name;
+    document.title = name + " · Pixel Pals";
+
+    const code = section({
+      title: "Friend code",
+      load: () => api("GET", `/children/${id}/friend-code`),
+      render: (d, reload) => h("div", {},
+        h("p", {}, `Share this code with a friend's parent, offline. There is no way to search for children.`),
+        h("p", {}, h("span", { class: "code", "aria-label": "Friend code" }, d.friend_code)),
+        action("Make a new code", async () => { await api("POST", `/children/${id}/friend-code`); reload(); },
+          { cls: "ghost", confirm: "The old code will stop working. Make a new one?", yes: "Yes, new code" })),
+    });
+
+    const friends = section({
+      title: "Friends",
+      load: () => api("GET", "/contacts" + q({ child_id: id })),
+      render: (page, reload) => page.items.length === 0 ? empty(`${name} has no friends here yet. Add one with their friend code below.`)
+        : h("ul", { class: "list" }, page.items.map(k => requestRow(id, name, k, reload))),
+      footer: titled("Add a friend by code", {
+        label: "Add a friend by code",
+        fields: [field({ name: "friend_code", label: "Friend's code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", hint: "Asking for it approves it on your side." })],
+        submit: "Send friend request",
+        busy: "Sending…",
+        onsubmit: async (v, f) => {
+          await api("POST", "/contacts", { friend_code: v.friend_code.trim(), child_id: id });
+          f.fields[0].input.value = "";
+          f.ok.textContent = "Request sent. The other parent must approve it too.";
+          friends.reload();
+        },
+      }),
+    });
+
+    const chats = section({
+      title: "Chats (read-only)",
+      load: () => api("GET", "/conversations" + q({ child_id: id })),
+      render: (page) => page.items.length === 0 ? empty(`${name} has no chats yet.`)
+        : h("ul", { class: "list" }, page.items.map(cv => h("li", { class: "row spread" },
+          h("span", {}, h("strong", {}, convoName(cv, id)), cv.frozen ? [" ", h("span", { class: "badge bad" }, "paused")] : null),
+          h("a", { class: "btn small ghost", href: `#/child/${id}/chat/${cv.id}`, "aria-label": `Read chat with ${convoName(cv, id)}` }, "Read")))),
+    });
+
+    const logins = section({
+      title: "Game logins",
+      load: () => api("GET", `/children/${id}/game-credentials`),
+      render: (page, reload) => page.items.length === 0 ? empty("No game logins saved yet.")
+        : h("ul", { class: "list" }, page.items.map(g => h("li", {},
+          h("p", {}, h("strong", {}, g.game_name), " — ", g.username, h("span", { class: "muted small" }, ` (changed ${when(g.updated_at)})`)),
+          h("div", { class: "row" },
+            passwordChanger(g),
+            action("Delete", async () => { await api("DELETE", `/game-credentials/${g.id}`); reload(); },
+              { cls: "ghost", confirm: `Delete the ${g.game_name} login?`, yes: "Yes, delete", label: `Delete ${g.game_name} login` }))))),
+      footer: titled("Add a game login", {
+        label: "Add a game login",
+        fields: [
+          field({ name: "game_name", label: "Game", required: true, maxlength: 100 }),
+          field({ name: "username", label: "Username in the game", autocomplete: "off", required: true }),
+          field({ name: "password", label: "Password in the game", type: "password", autocomplete: "new-password", required: true, hint: "Stored encrypted. Only your child can reveal it." }),
+        ],
+        submit: "Save game login",
+        busy: "Saving…",
+        onsubmit: async (v, f) => {
+          await api("POST", `/children/${id}/game-credentials`, { game_name: v.game_name.trim(), username: v.username.trim(), password: v.password });
+          for (const fl of f.fields) fl.input.value = "";
+          f.ok.textContent = "Saved.";
+          logins.reload();
+        },
+      }),
+    });
+
+    const reports = section({
+      title: "Reports",
+      load: () => api("GET", "/reports" + q({ child_id: id })),
+      render: (page) => page.items.length === 0 ? empty("No reports.")
+        : h("ul", { class: "list" }, page.items.map(r => h("li", {},
+          h("p", {}, h("span", { class: r.status === "open" ? "badge wait" : "badge" }, r.status === "open" ? "open" : `resolved: ${r.resolution}`),
+            " ", r.reason || "(no reason given)", h("span", { class: "muted small" }, " · " + when(r.created_at)))))),
+    });
+
+    const gallery = h("div");
+    feature("media").then(ok => {
+      if (!ok || !ctx.alive) return;
+      gallery.append(section({
+        title: "Photos",
+        load: () => api("GET", `/children/${id}/media`),
+        render: (page) => page.items.length === 0 ? empty("No photos yet.")
+          : h("ul", { class: "list row" }, page.items.map(m => h("li", {}, h("img", { class: "media", src: m.media_url || `/api/v1/media/${m.id}`, alt: "Photo in a chat", width: 120 })))),
+      }));
+    });
+
+    const account = h("section", { class: "card", "aria-labelledby": "acct-h" },
+      h("h2", { id: "acct-h" }, "Account"),
+      form({
+        label: "Rename",
+        fields: [field({ name: "display_name", label: "Name", value: name, required: true, maxlength: 100 })],
+        submit: "Rename",
+        onsubmit: async (v, f) => {
+          const r = await api("PATCH", `/children/${id}`, { display_name: v.display_name.trim() });
+          const n = (r && r.profile && r.profile.display_name) || v.display_name.trim();
+          heading.replaceChildren(avatar(id), " ", n);
+          f.ok.textContent = "Renamed.";
+        },
+      }),
+      form({
+        label: "New password",
+        fields: [field({ name: "password", label: "New password", type: "password", autocomplete: "new-password", hint: "At least 6 characters. Logs them out everywhere.", minlength: 6 })],
+        submit: "Set password",
+        onsubmit: async (v, f) => {
+          await api("POST", `/children/${id}/password`, { password: v.password });
+          f.fields[0].input.value = "";
+          f.ok.textContent = "Password changed.";
+        },
+      }),
+      h("div", { class: "row" },
+        action("Log out everywhere", async () => { await api("POST", `/children/${id}/logout-everywhere`); }, { cls: "ghost" }),
+        h("a", { class: "btn small ghost", href: `/api/v1/children/${id}/export`, download: `pixelpals-${c.user.email}.json` }, "Download their data")),
+      h("h3", {}, "Delete account"),
+      h("p", { class: "small" }, `Deletes ${name}'s profile, game logins, chats memberships and the words of every message they sent. It cannot be undone.`),
+      action(`Delete ${name}'s account`, async () => { await api("DELETE", `/children/${id}`); ctx.go("#/"); },
+        { cls: "bad", confirm: `Really delete ${name}'s account for good?`, yes: "Yes, delete for good" }));
+
+    root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, logins), gallery, h("div", { class: "grid" }, account, reports));
+    ctx.onevent = (ev) => {
+      if (ev.type.startsWith("contact.")) friends.reload();
+      if (ev.type.startsWith("conversation.") || ev.type === "message.created") chats.reload();
+      if (ev.type === "report.filed") reports.reload();
+    };
+    ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); };
+    ctx.refresh = () => { friends.force(); chats.force(); reports.force(); logins.force(); };
+  }
+  return root;
+}
+
+// passwordChanger edits a game login's password in place.
+function passwordChanger(g) {
+  const wrap = h("span");
+  const open = h("button", { class: "btn small ghost", type: "button", "aria-label": `Change password for ${g.game_name}` }, "Change password");
+  open.addEventListener("click", () => {
+    const f = form({
+      label: `New ${g.game_name} password`,
+      fields: [field({ name: "password", label: `New ${g.game_name} password`, type: "password", autocomplete: "new-password" })],
+      submit: "Save",
+      onsubmit: async (v) => {
+        await api("PATCH", `/game-credentials/${g.id}`, { password: v.password });
+        replace(wrap, h("span", { class: "ok-msg", role: "status" }, "Password changed."), open);
+      },
+    });
+    replace(wrap, f);
+    f.querySelector("input").focus();
+  });
+  wrap.append(open);
+  return wrap;
+}
+
+// titled is a form under its own small heading.
+function titled(heading, opts) {
+  return h("div", {}, h("h3", {}, heading), form(opts));
+}
