@@ -12,6 +12,7 @@ import (
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/live"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
 	"pixelpals/internal/throttle"
@@ -28,6 +29,8 @@ type API struct {
 	sendRate *throttle.Rate
 	// codeGuesses locks out a user who tries too many unknown friend codes.
 	codeGuesses *throttle.Limiter
+	// live serves the event sockets; nil answers them 503.
+	live *live.Hub
 }
 
 // Deps are what the API is built on.
@@ -42,6 +45,8 @@ type Deps struct {
 	// FriendCodeGuesses limits each user's unknown friend codes; nil means
 	// DefaultFriendCodeGuesses.
 	FriendCodeGuesses *throttle.Limiter
+	// Live is this instance's hub of event sockets (GET /ws).
+	Live *live.Hub
 }
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
@@ -58,7 +63,7 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses}
+		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, live: d.Live}
 	if a.sendRate == nil {
 		a.sendRate = DefaultSendRate()
 	}
@@ -134,13 +139,17 @@ func (a *API) routes() []route {
 		{"GET /reports", active, a.listMyReports},
 		{"GET /admin/reports", adminOnly, a.listReports},
 		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
+
+		{"GET /ws", active, a.liveEvents},
 	}
 }
 
 // routeBounds lists the routes whose requests need other bounds than the
 // server's defaults (a 1 MiB body, the request timeout): uploads that
 // stream, sockets that live long. Keyed by route pattern.
-var routeBounds = map[string]server.Bounds{}
+var routeBounds = map[string]server.Bounds{
+	"GET /ws": {Timeout: -1}, // lives as long as its session
+}
 
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.
 func (a *API) Register(mux *http.ServeMux) {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
+	"pixelpals/internal/live"
 	"pixelpals/internal/password"
 	"pixelpals/internal/server"
 )
@@ -30,12 +32,18 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeDB()
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring})
+	hub := live.New(db, logger, live.Config{ListenURL: cfg.ListenDatabaseURL, Window: cfg.LiveReplayWindow, AllowedOrigins: cfg.AllowedOrigins})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Live: hub})
 	srv := server.New(cfg, logger, db, a.Register)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	// The hub stops with ctx, closing its sockets (hijacked connections,
+	// which the HTTP server's graceful shutdown does not wait for).
+	var wg sync.WaitGroup
+	wg.Go(func() { hub.Run(ctx) })
+	defer wg.Wait()
 	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded())
 	return srv.Serve(ctx, ln)
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,8 +38,19 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may finish on exit.
 	ShutdownTimeout time.Duration
+	// ListenDatabaseURL is the live events' LISTEN connection (it holds
+	// session state, so it must bypass a transaction pooler); empty means
+	// the DatabaseURL's server.
+	ListenDatabaseURL string
+	// LiveReplayWindow is how far back a reconnecting socket replays.
+	LiveReplayWindow time.Duration
+	// AllowedOrigins are origins besides the service's own whose pages may
+	// open the event socket with the session cookie.
+	AllowedOrigins []string
 
 	rawProxies string
+	rawWindow  string
+	rawOrigins string
 }
 
 // DefaultDataDir is where the embedded cluster, generated keys and media
@@ -68,6 +80,9 @@ func Load(getenv func(string) string) Config {
 		ShutdownTimeout: 20 * time.Second,
 	}
 	c.rawProxies = getenv("PIXELPALS_TRUSTED_PROXIES")
+	c.ListenDatabaseURL = getenv("PIXELPALS_LISTEN_DATABASE_URL")
+	c.rawWindow = or(getenv("PIXELPALS_LIVE_REPLAY_WINDOW"), "168h")
+	c.rawOrigins = getenv("PIXELPALS_ALLOWED_ORIGINS")
 	return c
 }
 
@@ -79,6 +94,9 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.VaultKeysFile, "vault-keys-file", c.VaultKeysFile, "key ring file (env PIXELPALS_VAULT_KEYS_FILE)")
 	fs.StringVar(&c.rawProxies, "trusted-proxies", c.rawProxies, "comma-separated CIDRs or IPs of trusted reverse proxies (env PIXELPALS_TRUSTED_PROXIES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PIXELPALS_LOG_LEVEL)")
+	fs.StringVar(&c.ListenDatabaseURL, "listen-database-url", c.ListenDatabaseURL, "PostgreSQL URL of the live events' LISTEN connection (env PIXELPALS_LISTEN_DATABASE_URL); empty: the database URL")
+	fs.StringVar(&c.rawWindow, "live-replay-window", c.rawWindow, "how far back a reconnecting event socket replays (env PIXELPALS_LIVE_REPLAY_WINDOW)")
+	fs.StringVar(&c.rawOrigins, "allowed-origins", c.rawOrigins, "comma-separated origins besides our own whose pages may open the event socket (env PIXELPALS_ALLOWED_ORIGINS)")
 }
 
 // Finish validates the configuration after flags are parsed.
@@ -88,6 +106,16 @@ func (c *Config) Finish() error {
 		return err
 	}
 	c.TrustedProxies = proxies
+	w, err := time.ParseDuration(c.rawWindow)
+	if err != nil || w <= 0 {
+		return fmt.Errorf("live replay window %q: want a positive duration such as 168h", c.rawWindow)
+	}
+	c.LiveReplayWindow = w
+	origins, err := ParseOrigins(c.rawOrigins)
+	if err != nil {
+		return err
+	}
+	c.AllowedOrigins = origins
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -116,6 +144,20 @@ func ParseProxies(s string) ([]netip.Prefix, error) {
 			return nil, fmt.Errorf("trusted proxy %q: not an IP address or CIDR", f)
 		}
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// ParseOrigins reads a comma-separated list of origins, each
+// scheme://host[:port] with no path.
+func ParseOrigins(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		u, err := url.Parse(f)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.TrimRight(u.Path, "/") != "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("allowed origin %q: want scheme://host[:port], such as https://chat.example.org", f)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
 	}
 	return out, nil
 }
