@@ -173,6 +173,12 @@ func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start
 	defer ping.Stop()
 	for {
 		select {
+		case <-s.stopped: // before any queued event: a stopped socket stops now
+			h.stop(ctx, conn, s, last)
+			return
+		default:
+		}
+		select {
 		case it := <-s.queue:
 			if !last.Less(it.pos) {
 				continue // replayed already, or the client was ahead of this instance
@@ -182,13 +188,7 @@ func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start
 			}
 			last = it.pos
 		case <-s.stopped:
-			switch s.reason {
-			case stopTooSlow:
-				h.write(ctx, conn, h.resync(last, ResyncTooSlow))
-				conn.Close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
-			default:
-				conn.Close(CloseSessionEnded, "session ended")
-			}
+			h.stop(ctx, conn, s, last)
 			return
 		case <-h.done:
 			conn.Close(CloseGoingAway, "server shutting down; reconnect with since")
@@ -205,6 +205,16 @@ func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start
 			}()
 		}
 	}
+}
+
+// stop ends a stopped socket: resync first when it fell behind.
+func (h *Hub) stop(ctx context.Context, conn *websocket.Conn, s *socket, last store.EventPos) {
+	if s.reason == stopTooSlow {
+		h.write(ctx, conn, h.resync(last, ResyncTooSlow))
+		conn.Close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
+		return
+	}
+	conn.Close(CloseSessionEnded, "session ended")
 }
 
 func (h *Hub) write(ctx context.Context, conn *websocket.Conn, b []byte) bool {

@@ -286,13 +286,16 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 			After: contactAudit(c, actor, domain.ContactPending)}); err != nil {
 			return 0, false, err
 		}
-		if err := contactEvent(ctx, tx, EventContactRequested, c); err != nil {
+	}
+	if actor.IsParent() {
+		// Asking again after approving is no conflict: the link is
+		// returned. A new request's own approval is part of the request.
+		if err := approve(ctx, tx, actor, c, !created); err != nil && domain.ErrorCode(err) != domain.CodeConflict {
 			return 0, false, err
 		}
 	}
-	if actor.IsParent() {
-		// Asking again after approving is no conflict: the link is returned.
-		if err := approve(ctx, tx, actor, c); err != nil && domain.ErrorCode(err) != domain.CodeConflict {
+	if created {
+		if err := contactEvent(ctx, tx, EventContactRequested, c); err != nil {
 			return 0, false, err
 		}
 	}
@@ -301,8 +304,8 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 
 // approve records the parent's approval of link c (locked, both children
 // rule-locked) and, when that completes it, thaws the conversations it
-// makes valid again.
-func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow) error {
+// makes valid again. announce writes the contact.approved event.
+func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, announce bool) error {
 	changed, err := approveSides(ctx, tx, c, actor.UserID)
 	if err != nil {
 		return err
@@ -319,8 +322,10 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow) 
 		After:  contactAudit(after, actor, contactStatus(after.approvedByBoth))}); err != nil {
 		return err
 	}
-	if err := contactEvent(ctx, tx, EventContactApproved, after); err != nil {
-		return err
+	if announce {
+		if err := contactEvent(ctx, tx, EventContactApproved, after); err != nil {
+			return err
+		}
 	}
 	if after.approvedByBoth {
 		return recheckPair(ctx, tx, actor.UserID, c.a, c.b)
@@ -352,7 +357,7 @@ func (db *DB) contactChange(ctx context.Context, actor *domain.Actor, id int64, 
 // ApproveContact records the acting parent's approval of a link.
 func (db *DB) ApproveContact(ctx context.Context, actor *domain.Actor, id int64) (domain.Contact, error) {
 	err := db.contactChange(ctx, actor, id, func(tx pgx.Tx, c contactRow) error {
-		return approve(ctx, tx, actor, c)
+		return approve(ctx, tx, actor, c, true)
 	})
 	if err != nil {
 		return domain.Contact{}, err
