@@ -118,6 +118,7 @@ func TestConcurrentCommitsExactlyOnce(t *testing.T) {
 	env := apitest.New(t)
 	p := env.Family(env.Admin(), 0).Parent
 	const writers, each = 6, 25
+	s := p.Socket("") // before any write: from now on, everything
 	var mu sync.Mutex
 	var committed []int
 	var wg sync.WaitGroup
@@ -159,7 +160,6 @@ func TestConcurrentCommitsExactlyOnce(t *testing.T) {
 	var cursor string
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	s := p.Socket("")
 	for stop := false; !stop; {
 		select {
 		case <-done:

@@ -100,6 +100,14 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		if inWindow, err = h.db.CursorInWindow(r.Context(), *since, h.cfg.Window); err != nil {
 			return err
 		}
+	} else {
+		// From now: this instance may not have handed out the events
+		// committed just before the handshake yet; they are the past.
+		now, err := h.db.EventFrontier(r.Context())
+		if err != nil {
+			return err
+		}
+		since = &now
 	}
 	// The Origin was checked by the caller, for cookie sessions only.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
