@@ -25,9 +25,10 @@ type Frame struct {
 // frame into a buffer as it arrives.
 type Socket struct {
 	Conn   *websocket.Conn
-	frames chan Frame
+	signal chan struct{} // a frame was buffered
 	done   chan struct{}
 	mu     sync.Mutex
+	buf    []Frame
 	err    error
 }
 
@@ -51,7 +52,7 @@ func DialSocket(ctx context.Context, base, token, since string, header http.Head
 		return nil, resp, err
 	}
 	conn.SetReadLimit(1 << 20)
-	s := &Socket{Conn: conn, frames: make(chan Frame, 100000), done: make(chan struct{})}
+	s := &Socket{Conn: conn, signal: make(chan struct{}, 1), done: make(chan struct{})}
 	go s.read()
 	return s, resp, nil
 }
@@ -74,8 +75,25 @@ func (s *Socket) read() {
 			s.Conn.CloseNow()
 			return
 		}
-		s.frames <- f
+		s.mu.Lock()
+		s.buf = append(s.buf, f)
+		s.mu.Unlock()
+		select {
+		case s.signal <- struct{}{}:
+		default:
+		}
 	}
+}
+
+func (s *Socket) pop() (Frame, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.buf) == 0 {
+		return Frame{}, false
+	}
+	f := s.buf[0]
+	s.buf = s.buf[1:]
+	return f, true
 }
 
 // ErrTimeout is Next's error when no frame came in time.
@@ -84,25 +102,22 @@ var ErrTimeout = errors.New("no frame in time")
 // Next returns the next frame, waiting up to timeout; once the socket is
 // closed and drained it returns the reason.
 func (s *Socket) Next(timeout time.Duration) (Frame, error) {
-	select {
-	case f := <-s.frames:
-		return f, nil
-	default:
-	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	select {
-	case f := <-s.frames:
-		return f, nil
-	case <-s.done:
-		select {
-		case f := <-s.frames:
+	for {
+		if f, ok := s.pop(); ok {
 			return f, nil
-		default:
 		}
-		return Frame{}, s.Err()
-	case <-t.C:
-		return Frame{}, ErrTimeout
+		select {
+		case <-s.signal:
+		case <-s.done:
+			if f, ok := s.pop(); ok {
+				return f, nil
+			}
+			return Frame{}, s.Err()
+		case <-t.C:
+			return Frame{}, ErrTimeout
+		}
 	}
 }
 
