@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -288,9 +289,31 @@ func BenchmarkLiveIdleSockets(b *testing.B) {
 	before := rss(b, cmd.Process.Pid)
 	b.ResetTimer()
 	socks := dialAll(b, base, tokens)
-	time.Sleep(2 * time.Second) // let the server settle
+	time.Sleep(10 * time.Second) // idle: let the server settle
 	after := rss(b, cmd.Process.Pid)
 	b.StopTimer()
+	// What the Go runtime says the memory is.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "go_memstats_heap_inuse_bytes":
+			b.ReportMetric(v/(1<<20), "heap-inuse-MiB")
+		case "go_memstats_stack_inuse_bytes":
+			b.ReportMetric(v/(1<<20), "stack-inuse-MiB")
+		case "go_goroutines":
+			b.ReportMetric(v, "goroutines")
+		}
+	}
+	resp.Body.Close()
 	b.ReportMetric(float64(before)/1024, "rss-before-MiB")
 	b.ReportMetric(float64(after)/1024, "rss-10k-MiB")
 	b.ReportMetric(float64(after-before)/float64(len(socks)), "KiB/socket")

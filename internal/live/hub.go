@@ -288,13 +288,13 @@ func (h *Hub) position() store.EventPos {
 // its replay (up to pos) or in its queue (after pos), never both, never
 // neither.
 func (h *Hub) deliver(e store.LiveEvent) {
-	b := encodeEvent(e)
+	it := &item{pos: e.Pos, frame: encodeEvent(e)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pos = e.Pos
 	for _, uid := range e.UserIDs {
 		for s := range h.users[uid] {
-			s.push(item{pos: e.Pos, frame: b})
+			s.push(it)
 			h.delivered.Add(1)
 		}
 	}

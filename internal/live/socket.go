@@ -39,6 +39,8 @@ const (
 	readLimit    = 1024
 )
 
+// item is one event on its way to sockets, shared by all its recipients'
+// queues (a queue of pointers costs 8 bytes a slot per idle socket).
 type item struct {
 	pos   store.EventPos
 	frame []byte
@@ -55,7 +57,7 @@ const (
 // socket is one client's connection as the hub sees it.
 type socket struct {
 	userID, sessionID int64
-	queue             chan item
+	queue             chan *item
 
 	once    sync.Once
 	stopped chan struct{}
@@ -64,7 +66,7 @@ type socket struct {
 
 // push queues an event without ever blocking the hub: a full queue stops
 // the socket (resync, then close).
-func (s *socket) push(it item) {
+func (s *socket) push(it *item) {
 	select {
 	case s.queue <- it:
 	default:
@@ -115,10 +117,15 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		return nil // Accept has answered the client
 	}
 	conn.SetReadLimit(readLimit)
-	s := &socket{userID: userID, sessionID: sessionID, queue: make(chan item, h.cfg.QueueSize), stopped: make(chan struct{})}
+	s := &socket{userID: userID, sessionID: sessionID, queue: make(chan *item, h.cfg.QueueSize), stopped: make(chan struct{})}
 	start := h.register(s)
-	defer h.unregister(s)
-	h.stream(context.WithoutCancel(r.Context()), conn, s, start, since, inWindow)
+	// The socket lives on in a goroutine of its own: the handler's
+	// goroutine, its stack grown by the request's middleware, and the
+	// request itself are freed (an idle socket then costs ~20 KB).
+	go func() {
+		defer h.unregister(s)
+		h.stream(context.Background(), conn, s, start, since, inWindow)
+	}()
 	return nil
 }
 
