@@ -248,7 +248,7 @@ func BenchmarkLiveThroughput(b *testing.B) {
 
 // BenchmarkLiveIdleSockets runs the real binary as its own process and
 // reads its RSS before and after 10,000 idle authenticated sockets open
-// (10,000 sessions of 100 users).
+// (10,000 sessions of 1,000 users).
 func BenchmarkLiveIdleSockets(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "pixelpals")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/pixelpals").CombinedOutput(); err != nil {
@@ -285,7 +285,7 @@ func BenchmarkLiveIdleSockets(b *testing.B) {
 	case <-time.After(60 * time.Second):
 		b.Fatal("serve did not come up")
 	}
-	tokens := sessions(b, db, parents(b, db, 100), 10000)
+	tokens := sessions(b, db, parents(b, db, 1000), 10000)
 	before := rss(b, cmd.Process.Pid)
 	b.ResetTimer()
 	socks := dialAll(b, base, tokens)

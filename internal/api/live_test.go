@@ -528,3 +528,18 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestLiveSocketsPerUser: one account cannot open sockets without bound.
+func TestLiveSocketsPerUser(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{MaxPerUser: 2}})
+	p := env.Family(env.Admin(), 0).Parent
+	a, b := p.Socket(""), p.Socket("")
+	if _, status, _ := dial(t, env, p.Token, "", nil); status != 429 {
+		t.Fatalf("third socket: status %d, want 429", status)
+	}
+	a.Close()
+	waitFor(t, func() bool { return env.Hub.Sockets() == 1 })
+	c := p.Socket("")
+	c.Close()
+	b.Close()
+}

@@ -47,6 +47,9 @@ type Config struct {
 	// SweepInterval is how often open sockets' sessions are re-checked
 	// (default 30 s), besides the sessions trigger's notifications.
 	SweepInterval time.Duration
+	// MaxPerUser bounds one user's open sockets on this instance (default
+	// 16: tabs and devices, not a way to exhaust memory).
+	MaxPerUser int
 }
 
 // DefaultWindow is the replay window of SPEC §12.
@@ -67,6 +70,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 30 * time.Second
+	}
+	if c.MaxPerUser <= 0 {
+		c.MaxPerUser = 16
 	}
 	return c
 }
@@ -342,13 +348,17 @@ func (h *Hub) sweepSessions(ctx context.Context) {
 	h.endSessions(ended)
 }
 
-// register adds s and returns the position its live queue starts after.
-func (h *Hub) register(s *socket) store.EventPos {
+// register adds s and returns the position its live queue starts after;
+// false when the user has too many sockets open already.
+func (h *Hub) register(s *socket) (store.EventPos, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(h.users[s.userID]) >= h.cfg.MaxPerUser {
+		return store.EventPos{}, false
+	}
 	add(h.users, s.userID, s)
 	add(h.sessions, s.sessionID, s)
-	return h.pos
+	return h.pos, true
 }
 
 func (h *Hub) unregister(s *socket) {

@@ -111,14 +111,18 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		}
 		since = &now
 	}
+	s := &socket{userID: userID, sessionID: sessionID, queue: make(chan *item, h.cfg.QueueSize), stopped: make(chan struct{})}
+	start, ok := h.register(s)
+	if !ok {
+		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)
+	}
 	// The Origin was checked by the caller, for cookie sessions only.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		h.unregister(s)
 		return nil // Accept has answered the client
 	}
 	conn.SetReadLimit(readLimit)
-	s := &socket{userID: userID, sessionID: sessionID, queue: make(chan *item, h.cfg.QueueSize), stopped: make(chan struct{})}
-	start := h.register(s)
 	// The socket lives on in a goroutine of its own: the handler's
 	// goroutine, its stack grown by the request's middleware, and the
 	// request itself are freed (an idle socket then costs ~20 KB).
