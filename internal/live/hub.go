@@ -153,7 +153,7 @@ func (h *Hub) Run(ctx context.Context) {
 		if h.drain(ctx) {
 			// Committed events wait behind an older transaction that is
 			// still running: look again soon, sooner than the poll.
-			backoff = min(max(2*backoff, 2*time.Millisecond), 200*time.Millisecond)
+			backoff = min(max(2*backoff, 2*time.Millisecond), 50*time.Millisecond)
 			retry.Reset(backoff)
 		} else {
 			backoff = 0
