@@ -128,6 +128,9 @@ func (h *Hub) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { h.listen(ctx) })
 	defer wg.Wait()
+	defer h.closeAll()
+	ping := time.NewTicker(h.cfg.PingInterval)
+	defer ping.Stop()
 
 	poll := time.NewTicker(h.cfg.PollInterval)
 	defer poll.Stop()
@@ -148,6 +151,9 @@ func (h *Hub) Run(ctx context.Context) {
 			continue
 		case <-h.sweep:
 			h.sweepSessions(ctx)
+			continue
+		case <-ping.C:
+			h.pingAll()
 			continue
 		}
 		if h.drain(ctx) {
@@ -303,6 +309,35 @@ func (h *Hub) deliver(e store.LiveEvent) {
 			s.push(it)
 			h.delivered.Add(1)
 		}
+	}
+}
+
+// all lists the open sockets.
+func (h *Hub) all() []*socket {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*socket
+	for _, ss := range h.sessions {
+		for s := range ss {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pingAll pings every socket, so that proxies see traffic on idle ones
+// and dead peers are found; each ping waits for its pong on its own.
+func (h *Hub) pingAll() {
+	for _, s := range h.all() {
+		go s.ping()
+	}
+}
+
+// closeAll closes every socket as the instance stops (going away: the
+// hijacked connections are not the HTTP server's to wait for).
+func (h *Hub) closeAll() {
+	for _, s := range h.all() {
+		s.stop(stopGoingAway)
 	}
 }
 

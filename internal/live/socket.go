@@ -41,6 +41,8 @@ const (
 
 // item is one event on its way to sockets, shared by all its recipients'
 // queues (a queue of pointers costs 8 bytes a slot per idle socket).
+// item is one event on its way to sockets, shared by all its recipients'
+// queues.
 type item struct {
 	pos   store.EventPos
 	frame []byte
@@ -52,33 +54,166 @@ const (
 	stopNone stopReason = iota
 	stopSessionEnded
 	stopTooSlow
+	stopGoingAway
+	stopGone // the connection is closed: nothing more to do
 )
 
-// socket is one client's connection as the hub sees it.
+// socket is one client's connection. An idle socket holds one goroutine,
+// its reader (pongs and the close handshake need one); a writer goroutine
+// runs only while there is something to send, so that 10,000 idle
+// sockets cost little more than their buffers.
 type socket struct {
+	h                 *Hub
+	conn              *websocket.Conn
 	userID, sessionID int64
-	queue             chan *item
 
-	once    sync.Once
-	stopped chan struct{}
-	reason  stopReason
+	mu      sync.Mutex
+	pending []*item        // events to send, in order; bounded by QueueSize
+	writing bool           // a writer goroutine runs (or the replay does)
+	reason  stopReason     // set once: why the socket ends
+	last    store.EventPos // the last position sent; the writer's own
 }
 
 // push queues an event without ever blocking the hub: a full queue stops
 // the socket (resync, then close).
 func (s *socket) push(it *item) {
-	select {
-	case s.queue <- it:
-	default:
-		s.stop(stopTooSlow)
+	s.mu.Lock()
+	if s.reason == stopNone {
+		if len(s.pending) >= s.h.cfg.QueueSize {
+			s.reason = stopTooSlow
+		} else {
+			s.pending = append(s.pending, it)
+		}
 	}
+	s.kickLocked()
+	s.mu.Unlock()
 }
 
 func (s *socket) stop(r stopReason) {
-	s.once.Do(func() {
+	s.mu.Lock()
+	if s.reason == stopNone {
 		s.reason = r
-		close(s.stopped)
-	})
+	}
+	s.kickLocked()
+	s.mu.Unlock()
+}
+
+// kickLocked starts the writer unless it runs.
+func (s *socket) kickLocked() {
+	if !s.writing && s.reason != stopGone {
+		s.writing = true
+		go s.write()
+	}
+}
+
+// write sends what is pending, then ends: the socket's one writer at a
+// time (writing is true while it runs).
+func (s *socket) write() {
+	ctx := context.Background()
+	for {
+		s.mu.Lock()
+		batch, reason := s.pending, s.reason
+		s.pending = nil
+		if reason != stopNone {
+			s.reason = stopGone
+			s.mu.Unlock()
+			s.end(ctx, reason)
+			return
+		}
+		if len(batch) == 0 {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		for _, it := range batch {
+			if !s.last.Less(it.pos) {
+				continue // replayed already, or the client was ahead of this instance
+			}
+			if !s.send(ctx, it.frame) {
+				s.stop(stopGone)
+				s.conn.CloseNow()
+				return
+			}
+			s.last = it.pos
+		}
+	}
+}
+
+// end closes the socket for reason: resync first when it fell behind.
+func (s *socket) end(ctx context.Context, reason stopReason) {
+	switch reason {
+	case stopTooSlow:
+		s.send(ctx, resyncFrame(s.last, ResyncTooSlow))
+		s.conn.Close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
+	case stopSessionEnded:
+		s.conn.Close(CloseSessionEnded, "session ended")
+	case stopGoingAway:
+		s.conn.Close(CloseGoingAway, "server shutting down; reconnect with since")
+	default:
+		s.conn.CloseNow()
+	}
+}
+
+func (s *socket) send(ctx context.Context, b []byte) bool {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return s.conn.Write(wctx, websocket.MessageText, b) == nil
+}
+
+// read runs for the socket's life. Clients send nothing: the library
+// answers pings and takes pongs and the close handshake while this waits;
+// a data frame closes the socket.
+func (s *socket) read() {
+	defer s.h.unregister(s)
+	defer s.stop(stopGone)
+	if _, _, err := s.conn.Reader(context.Background()); err == nil {
+		s.conn.Close(ClosePolicy, closeReasonUnknown)
+	}
+	s.conn.CloseNow()
+}
+
+func (s *socket) ping() {
+	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+	defer cancel()
+	if err := s.conn.Ping(ctx); err != nil {
+		s.conn.CloseNow()
+	}
+}
+
+// replay sends the user's events after since and up to start (where the
+// live queue begins), or resync for a cursor past the window, then hands
+// over to the writer.
+func (s *socket) replay(start store.EventPos, since *store.EventPos, inWindow bool) {
+	ctx := context.Background()
+	s.last = start
+	switch {
+	case !inWindow:
+		if !s.send(ctx, resyncFrame(start, ResyncCursorExpired)) {
+			s.conn.CloseNow()
+		}
+	default:
+		s.last = *since
+		for s.last.Less(start) {
+			evs, err := s.h.db.UserEvents(ctx, s.userID, s.last, start, replayBatch)
+			if err != nil {
+				s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
+				s.conn.Close(CloseInternal, "replay failed; reconnect with since")
+				return
+			}
+			for _, e := range evs {
+				if !s.send(ctx, encodeEvent(e)) {
+					s.conn.CloseNow()
+					return
+				}
+				s.last = e.Pos
+			}
+			if len(evs) < replayBatch && s.last.Less(start) {
+				s.last = start // the rest up to start was for other users
+			}
+		}
+	}
+	s.write()
 }
 
 // Serve upgrades an authorized request (the caller has authenticated it
@@ -111,7 +246,8 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		}
 		since = &now
 	}
-	s := &socket{userID: userID, sessionID: sessionID, queue: make(chan *item, h.cfg.QueueSize), stopped: make(chan struct{})}
+	// writing: the replay runs first; pushes meanwhile only queue.
+	s := &socket{h: h, userID: userID, sessionID: sessionID, writing: true}
 	start, ok := h.register(s)
 	if !ok {
 		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)
@@ -123,13 +259,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		return nil // Accept has answered the client
 	}
 	conn.SetReadLimit(readLimit)
-	// The socket lives on in a goroutine of its own: the handler's
+	s.conn = conn
+	// The socket lives on in goroutines of its own: the handler's
 	// goroutine, its stack grown by the request's middleware, and the
-	// request itself are freed (an idle socket then costs ~20 KB).
-	go func() {
-		defer h.unregister(s)
-		h.stream(context.Background(), conn, s, start, since, inWindow)
-	}()
+	// request itself are freed.
+	go s.read()
+	go s.replay(start, since, inWindow)
 	return nil
 }
 
@@ -148,104 +283,9 @@ func headerHas(h http.Header, key, token string) bool {
 	return false
 }
 
-// stream replays, then delivers live events until the socket ends.
-func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start store.EventPos, since *store.EventPos, inWindow bool) {
-	defer conn.CloseNow()
-	readerGone := make(chan struct{})
-	go func() {
-		defer close(readerGone)
-		// Clients send nothing; the library answers pings and reads the
-		// close handshake and pongs while this waits.
-		if _, _, err := conn.Reader(ctx); err == nil {
-			conn.Close(ClosePolicy, closeReasonUnknown)
-		}
-	}()
-
-	last := start
-	switch {
-	case since != nil && !inWindow:
-		if !h.write(ctx, conn, h.resync(start, ResyncCursorExpired)) {
-			return
-		}
-	case since != nil:
-		last = *since
-		for last.Less(start) {
-			evs, err := h.db.UserEvents(ctx, s.userID, last, start, replayBatch)
-			if err != nil {
-				h.log.Warn("live: replay", "err", err, "user_id", s.userID)
-				conn.Close(CloseInternal, "replay failed; reconnect with since")
-				return
-			}
-			for _, e := range evs {
-				if !h.write(ctx, conn, encodeEvent(e)) {
-					return
-				}
-				last = e.Pos
-			}
-			if len(evs) < replayBatch && last.Less(start) {
-				last = start // the rest up to start was for other users
-			}
-		}
-	}
-
-	ping := time.NewTicker(h.cfg.PingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case <-s.stopped: // before any queued event: a stopped socket stops now
-			h.stop(ctx, conn, s, last)
-			return
-		default:
-		}
-		select {
-		case it := <-s.queue:
-			if !last.Less(it.pos) {
-				continue // replayed already, or the client was ahead of this instance
-			}
-			if !h.write(ctx, conn, it.frame) {
-				return
-			}
-			last = it.pos
-		case <-s.stopped:
-			h.stop(ctx, conn, s, last)
-			return
-		case <-h.done:
-			conn.Close(CloseGoingAway, "server shutting down; reconnect with since")
-			return
-		case <-readerGone:
-			return
-		case <-ping.C:
-			go func() {
-				pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-				defer cancel()
-				if err := conn.Ping(pctx); err != nil {
-					conn.CloseNow()
-				}
-			}()
-		}
-	}
-}
-
-// stop ends a stopped socket: resync first when it fell behind.
-func (h *Hub) stop(ctx context.Context, conn *websocket.Conn, s *socket, last store.EventPos) {
-	if s.reason == stopTooSlow {
-		h.write(ctx, conn, h.resync(last, ResyncTooSlow))
-		conn.Close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
-		return
-	}
-	conn.Close(CloseSessionEnded, "session ended")
-}
-
-func (h *Hub) write(ctx context.Context, conn *websocket.Conn, b []byte) bool {
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
-	err := conn.Write(wctx, websocket.MessageText, b)
-	return err == nil
-}
-
 // resync is the frame that tells a client to reload by REST: its id is
 // where it may continue from.
-func (h *Hub) resync(pos store.EventPos, reason string) []byte {
+func resyncFrame(pos store.EventPos, reason string) []byte {
 	data, _ := json.Marshal(map[string]string{"reason": reason})
 	b, _ := json.Marshal(frame{ID: pos.String(), Type: "resync", At: time.Now().UTC(), Data: data})
 	return b
