@@ -543,3 +543,18 @@ func TestLiveSocketsPerUser(t *testing.T) {
 	c.Close()
 	b.Close()
 }
+
+// TestLiveExpiredSessionCloses: a session that simply expires (no row
+// deleted, so no notification) is found by the periodic sweep.
+func TestLiveExpiredSessionCloses(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{SweepInterval: 100 * time.Millisecond}})
+	p := env.Family(env.Admin(), 0).Parent
+	s := p.Socket("")
+	if _, err := env.DB.Pool.Exec(context.Background(),
+		`UPDATE sessions SET expires_at = CURRENT_TIMESTAMP - interval '1 second' WHERE user_id = $1`, p.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := s.Closed(5 * time.Second); code != live.CloseSessionEnded {
+		t.Fatalf("close code %d, want %d", code, live.CloseSessionEnded)
+	}
+}

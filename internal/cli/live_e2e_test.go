@@ -11,14 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/cli"
 	"pixelpals/internal/pgtest"
 )
 
 // serveProcess starts `pixelpals serve` as its own process (this test
-// binary re-run as the command) and returns its base URL.
-func serveProcess(t *testing.T, env map[string]string) string {
+// binary re-run as the command) and returns its base URL and process.
+func serveProcess(t *testing.T, env map[string]string) (string, *os.Process) {
 	t.Helper()
 	args, _ := json.Marshal([]string{"serve", "--addr", "127.0.0.1:0"})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -57,11 +59,11 @@ func serveProcess(t *testing.T, env map[string]string) string {
 	}()
 	select {
 	case a := <-addr:
-		return "http://" + a
+		return "http://" + a, cmd.Process
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not come up")
 	}
-	return ""
+	return "", nil
 }
 
 func socket(t *testing.T, base string, c *client, since string) *apitest.Socket {
@@ -89,7 +91,8 @@ func TestLiveAcrossInstances(t *testing.T) {
 	}); code != 0 {
 		t.Fatalf("admin create: %d %s", code, out.String())
 	}
-	baseA, baseB := serveProcess(t, env), serveProcess(t, env)
+	baseA, _ := serveProcess(t, env)
+	baseB, procB := serveProcess(t, env)
 	anonA := &client{t: t, base: baseA}
 	admin := anonA.login("admin@example.com", "admin-password")
 	family := func(n int) (parent, child *client, childID int64) {
@@ -174,6 +177,11 @@ func TestLiveAcrossInstances(t *testing.T) {
 	json.Unmarshal(fr.Data, &got)
 	if err != nil || got.ID != m.ID {
 		t.Fatalf("live on B: %+v %v", fr, err)
+	}
+	// B stops: its sockets are told to go away (and reconnect elsewhere).
+	procB.Signal(os.Interrupt)
+	if code, _ := onB.Closed(20 * time.Second); code != websocket.StatusGoingAway {
+		t.Fatalf("on B's shutdown: close code %d, want 1001", code)
 	}
 }
 

@@ -339,6 +339,10 @@ func (h *Hub) closeAll() {
 	for _, s := range h.all() {
 		s.stop(stopGoingAway)
 	}
+	// Give the close handshakes a moment before the process exits.
+	for deadline := time.Now().Add(5 * time.Second); h.Sockets() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // endSessions closes the sockets of sessions that ended.
