@@ -113,9 +113,9 @@ func (a *API) me(w http.ResponseWriter, r *http.Request, actor *domain.Actor) er
 }
 
 type profilePatchRequest struct {
-	DisplayName   *string `json:"display_name"`
-	Bio           *string `json:"bio"`
-	AvatarMediaID *int64  `json:"avatar_media_id"`
+	DisplayName   *string         `json:"display_name"`
+	Bio           *string         `json:"bio"`
+	AvatarMediaID optionalMediaID `json:"avatar_media_id"`
 }
 
 func (req *profilePatchRequest) validate() (err error) {
@@ -129,11 +129,7 @@ func (req *profilePatchRequest) validate() (err error) {
 			return err
 		}
 	}
-	if req.AvatarMediaID != nil {
-		// Uploads arrive with the media feature; until then no id names one.
-		return domain.Invalid("avatar_media_id", "no such upload")
-	}
-	return nil
+	return req.AvatarMediaID.parse("avatar_media_id")
 }
 
 func (a *API) updateMyProfile(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
@@ -141,7 +137,8 @@ func (a *API) updateMyProfile(w http.ResponseWriter, r *http.Request, actor *dom
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	p, err := a.db.UpdateMyProfile(r.Context(), actor, store.ProfilePatch{DisplayName: req.DisplayName, Bio: req.Bio})
+	p, err := a.db.UpdateMyProfile(r.Context(), actor, store.ProfilePatch{DisplayName: req.DisplayName, Bio: req.Bio,
+		SetAvatar: req.AvatarMediaID.Set, AvatarMediaID: req.AvatarMediaID.ID})
 	if err != nil {
 		return err
 	}

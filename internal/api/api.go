@@ -13,6 +13,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/live"
+	"pixelpals/internal/media"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
 	"pixelpals/internal/throttle"
@@ -31,6 +32,8 @@ type API struct {
 	codeGuesses *throttle.Limiter
 	// live serves the event sockets; nil answers them 503.
 	live *live.Hub
+	// media checks and cleans uploads.
+	media *media.Processor
 }
 
 // Deps are what the API is built on.
@@ -47,6 +50,8 @@ type Deps struct {
 	FriendCodeGuesses *throttle.Limiter
 	// Live is this instance's hub of event sockets (GET /ws).
 	Live *live.Hub
+	// Media checks and cleans uploads; nil means media.DefaultLimits.
+	Media *media.Processor
 }
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
@@ -63,7 +68,10 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, live: d.Live}
+		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live}
+	if a.media == nil {
+		a.media = media.NewProcessor(media.DefaultLimits)
+	}
 	if a.sendRate == nil {
 		a.sendRate = DefaultSendRate()
 	}
@@ -140,6 +148,11 @@ func (a *API) routes() []route {
 		{"GET /admin/reports", adminOnly, a.listReports},
 		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
 
+		{"POST /media", active, a.uploadMedia},
+		{"GET /media/{id}", active, a.serveMedia},
+		{"GET /profiles/{user_id}/avatar", active, a.avatar},
+		{"GET /children/{id}/media", parentOnly, a.childGallery},
+
 		{"GET /ws", active, a.liveEvents},
 	}
 }
@@ -149,6 +162,10 @@ func (a *API) routes() []route {
 // stream, sockets that live long. Keyed by route pattern.
 var routeBounds = map[string]server.Bounds{
 	"GET /ws": {Timeout: -1}, // lives as long as its session
+	// An upload reads at most the configured media limit plus
+	// multipartOverhead itself (uploadMedia), and may take longer than a
+	// JSON request: 10 MiB from a phone, then a wait for a decode slot.
+	"POST /media": {MaxBody: -1, Timeout: 2 * time.Minute},
 }
 
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.

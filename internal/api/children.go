@@ -5,6 +5,7 @@ import (
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
 )
 
 type createChildRequest struct {
@@ -51,12 +52,24 @@ func (a *API) listChildren(w http.ResponseWriter, r *http.Request, actor *domain
 	return nil
 }
 
-type renameChildRequest struct {
-	DisplayName string `json:"display_name"`
+// patchChildRequest renames a child or sets their avatar (an image the
+// parent or the child uploaded; null removes it).
+type patchChildRequest struct {
+	DisplayName   *string         `json:"display_name"`
+	AvatarMediaID optionalMediaID `json:"avatar_media_id"`
 }
 
-func (req *renameChildRequest) validate() (err error) {
-	req.DisplayName, err = displayName("display_name", req.DisplayName)
+func (req *patchChildRequest) validate() (err error) {
+	if err := req.AvatarMediaID.parse("avatar_media_id"); err != nil {
+		return err
+	}
+	if req.DisplayName == nil {
+		if !req.AvatarMediaID.Set {
+			return domain.Invalid("display_name", "give display_name, avatar_media_id or both")
+		}
+		return nil
+	}
+	*req.DisplayName, err = displayName("display_name", *req.DisplayName)
 	return err
 }
 
@@ -65,13 +78,22 @@ func (a *API) renameChild(w http.ResponseWriter, r *http.Request, actor *domain.
 	if err != nil {
 		return err
 	}
-	var req renameChildRequest
+	var req patchChildRequest
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	c, err := a.db.RenameChild(r.Context(), actor, id, req.DisplayName)
-	if err != nil {
-		return err
+	// The avatar first: a refused one must leave the name unchanged too,
+	// and a valid name cannot be refused after it.
+	var c store.Child
+	if req.AvatarMediaID.Set {
+		if c, err = a.db.SetChildAvatar(r.Context(), actor, id, req.AvatarMediaID.ID); err != nil {
+			return err
+		}
+	}
+	if req.DisplayName != nil {
+		if c, err = a.db.RenameChild(r.Context(), actor, id, *req.DisplayName); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, c)
 	return nil

@@ -16,7 +16,7 @@ var requestBodies = []func() validator{
 	func() validator { return &loginRequest{} },
 	func() validator { return &profilePatchRequest{} },
 	func() validator { return &createChildRequest{} },
-	func() validator { return &renameChildRequest{} },
+	func() validator { return &patchChildRequest{} },
 	func() validator { return &passwordRequest{} },
 	func() validator { return &credentialRequest{} },
 	func() validator { return &credentialPatchRequest{} },

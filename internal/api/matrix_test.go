@@ -70,6 +70,9 @@ type matrixCase struct {
 	route  string // the route pattern, for the coverage check
 	path   func(w *world) string
 	body   func(w *world) any
+	// upload, when set, sends its bytes as the multipart field "file"
+	// instead of body.
+	upload func(w *world) []byte
 	want   map[role]int
 }
 
@@ -136,7 +139,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 					body = c.body(w)
 				}
 				p := c.path(w)
-				got := w.client(r).Do(c.method, p, body)
+				var got *apitest.Response
+				if c.upload != nil {
+					got = w.client(r).Upload("photo.jpg", "image/jpeg", c.upload(w))
+				} else {
+					got = w.client(r).Do(c.method, p, body)
+				}
 				if got.Status != want {
 					t.Errorf("%s %s as %s: status %d, want %d: %s", c.method, p, r, got.Status, want, got.Body)
 				}

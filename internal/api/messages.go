@@ -30,21 +30,28 @@ func (req *sendRequest) validate() (err error) {
 	}
 	switch req.Type {
 	case domain.MessageText:
+		if req.MediaID != nil {
+			return domain.Invalid("media_id", "a text message has no media")
+		}
+		if req.Content == nil {
+			return domain.Invalid("content", "must not be empty")
+		}
+		*req.Content, err = cleanText("content", *req.Content, 1, maxMessage, true)
+		return err
 	case domain.MessageImage, domain.MessageAudio:
-		return domain.Invalid("type", "image and audio messages are not supported yet")
+		if req.MediaID == nil || *req.MediaID <= 0 || *req.MediaID > 1<<31-1 {
+			return domain.Invalid("media_id", "an %s message needs the id of your upload (POST /media)", req.Type)
+		}
+		if req.Content == nil { // no caption
+			req.Content = new(string)
+			return nil
+		}
+		*req.Content, err = cleanText("content", *req.Content, 0, maxMessage, true)
+		return err
 	case domain.MessageSystem:
 		return domain.Invalid("type", "system messages are written by the server only")
-	default:
-		return domain.Invalid("type", "must be text")
 	}
-	if req.MediaID != nil {
-		return domain.Invalid("media_id", "a text message has no media")
-	}
-	if req.Content == nil {
-		return domain.Invalid("content", "must not be empty")
-	}
-	*req.Content, err = cleanText("content", *req.Content, 1, maxMessage, true)
-	return err
+	return domain.Invalid("type", "must be text, image or audio")
 }
 
 // sendMessage posts a message: 201 with it, or 200 with the first message
@@ -58,7 +65,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	nm := store.NewMessage{Type: req.Type, Content: *req.Content, ClientID: req.ClientID}
+	nm := store.NewMessage{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID}
 	if ok, retry := a.sendRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
 		return domain.RateLimited(retry, "you are sending messages too fast; wait a moment")
 	}

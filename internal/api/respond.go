@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
 )
 
 // statusOf maps each error code to its HTTP status: the one place that does.
@@ -60,6 +62,12 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if r.Context().Err() != nil {
 			// The client went away or the deadline passed: not our bug.
 			de = &domain.Error{Code: domain.CodeUnavailable, Message: "request cancelled or timed out"}
+		} else if store.DatabaseUnavailable(err) {
+			// A failover or restart of the database (docs/replication.md):
+			// the client retries; a send retried with its client_id is
+			// stored once.
+			a.logger.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+			de = &domain.Error{Code: domain.CodeUnavailable, Message: "the service is briefly unavailable; try again", RetryAfter: time.Second}
 		} else {
 			a.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 			de = &domain.Error{Code: domain.CodeInternal, Message: "internal error"}

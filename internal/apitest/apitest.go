@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +23,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
 	"pixelpals/internal/live"
+	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
@@ -52,11 +55,16 @@ type Options struct {
 	Limits   *auth.Limits   // login throttling; default: effectively off
 	Vault    *vault.Ring    // the game-login keeper's key ring; default: one new key
 	SendRate *throttle.Rate // message flood control; default: effectively off
+	// Media checks uploads; default: media.DefaultLimits.
+	Media *media.Processor
 	// RealHashing uses the production Argon2id parameters instead of
 	// FastParams, for tests about login timing.
 	RealHashing bool
 	// Live tunes the event hub (queue size, replay window, origins).
 	Live live.Config
+	// DatabaseURL runs the service on this migrated database (e.g. through
+	// PgBouncer) instead of a fresh one.
+	DatabaseURL string
 }
 
 // New starts the service for t. The package's TestMain must call
@@ -71,7 +79,12 @@ func New(t testing.TB, opts ...Options) *Env {
 	if o.Limits != nil {
 		limits = *o.Limits
 	}
-	e := &Env{t: t, DB: pgtest.DB(t), Logs: &Buffer{}}
+	e := &Env{t: t, Logs: &Buffer{}}
+	if o.DatabaseURL != "" {
+		e.DB = pgtest.Open(t, o.DatabaseURL)
+	} else {
+		e.DB = pgtest.DB(t)
+	}
 	logger := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := config.Load(func(string) string { return "" })
 	if err := cfg.Finish(); err != nil {
@@ -94,7 +107,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	ctx, stop := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Live: e.Hub})
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media, Live: e.Hub})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(func() {
 		stop() // closes the sockets first: the server's Close waits for none of them
@@ -301,4 +314,47 @@ func (f *Family) AddChild() *Client {
 	f.Parent.Must(201, "POST", "/children", map[string]string{
 		"login": c.Login, "password": c.Password, "display_name": "Kid " + c.Login}, nil)
 	return c.login()
+}
+
+// Upload posts data to /media as the multipart field "file", labelled
+// with filename and contentType (which the service must not believe).
+func (c *Client) Upload(filename, contentType string, data []byte) *Response {
+	c.env.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filename))
+	h.Set("Content-Type", contentType)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	part.Write(data)
+	mw.Close()
+	return c.Raw("POST", "/media", &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+}
+
+// Raw sends a request with the given body and headers as they are.
+func (c *Client) Raw(method, path string, body io.Reader, header http.Header) *Response {
+	c.env.t.Helper()
+	req, err := http.NewRequest(method, c.env.Server.URL+"/api/v1"+path, body)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.env.Server.Client().Do(req)
+	if err != nil {
+		c.env.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"pixelpals/internal/auth"
+	"pixelpals/internal/config"
 	"pixelpals/internal/password"
 	"pixelpals/internal/store"
 )
@@ -20,14 +21,20 @@ import (
 // no-echo prompt on a terminal, else from the first line of standard input;
 // never from the command line, where other users could read it.
 func runAdmin(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("%w: pixelpals admin create --email E [--name NAME]", errUsage)
-	}
+	return runGroup(ctx, env, "admin", []subcommand{
+		{"create", "create an approved admin: admin create --email E [--name N], password on stdin or a prompt", runAdminCreate},
+	}, args)
+}
+
+func runAdminCreate(ctx context.Context, env Env, args []string) error {
 	var email, name string
-	cfg, _, err := loadConfig(env, "admin create", args[1:], func(fs *flag.FlagSet) {
-		fs.StringVar(&email, "email", "", "the admin's email (required)")
-		fs.StringVar(&name, "name", "Admin", "the admin's display name")
-	})
+	cfg, _, err := loadConfig(env, "admin create", "pixelpals admin create --email E [--name N] [flags]",
+		"The password is read from a no-echo prompt, or from the first line of standard input when it is\nnot a terminal; never from the command line.",
+		args, func(cfg *config.Config, fs *flag.FlagSet) {
+			cfg.BindDatabase(fs)
+			fs.StringVar(&email, "email", "", "the admin's email (required)")
+			fs.StringVar(&name, "name", "Admin", "the admin's display name")
+		})
 	if err != nil {
 		return err
 	}
@@ -43,7 +50,7 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	db, closeDB, err := openMigrated(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger, env.Stderr)
 	if err != nil {
 		return err
 	}

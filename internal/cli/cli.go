@@ -34,10 +34,14 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "run the service", runServe},
-		{"migrate", "apply or roll back database migrations: migrate up|down|status", runMigrate},
-		{"admin", "bootstrap an admin: admin create --email E (password on stdin or prompt)", runAdmin},
-		{"keys", "game-login keeper keys: keys generate [--version N] | keys rotate --actor ADMIN_EMAIL [--batch N]", runKeys},
+		{"serve", "run the service (and its periodic retention purge)", runServe},
+		{"migrate", "apply, roll back or list database migrations (up, down, status)", runMigrate},
+		{"admin", "bootstrap an admin account (admin create)", runAdmin},
+		{"keys", "make and rotate the game-login keeper's keys (keys generate, keys rotate)", runKeys},
+		{"backup", "write a verified pg_dump archive of the database (vault keys not included)", runBackup},
+		{"restore", "restore a backup archive into an empty database and check every table's rows", runRestore},
+		{"purge", "run the retention purge once (deleted messages' content, expired sessions)", runPurge},
+		{"db", "database health: db report (sizes, vacuum, unused indexes, slowest statements)", runDB},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -77,6 +81,84 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w, "\nRun `pixelpals <command> --help` for a command's own flags.")
+}
+
+// subcommand is one verb of a command group (admin create, keys rotate…).
+type subcommand struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+// runGroup dispatches a command group to its sub-command; --help lists
+// them and exits 0.
+func runGroup(ctx context.Context, env Env, group string, subs []subcommand, args []string) error {
+	list := func(w io.Writer) {
+		fmt.Fprintf(w, "usage: pixelpals %s <command> [flags]\n\ncommands:\n", group)
+		for _, s := range subs {
+			fmt.Fprintf(w, "  %-10s %s\n", s.name, s.summary)
+		}
+		fmt.Fprintf(w, "\nRun `pixelpals %s <command> --help` for its flags.\n", group)
+	}
+	if len(args) > 0 && isHelp(args[0]) {
+		list(env.Stdout)
+		return nil
+	}
+	if len(args) > 0 {
+		for _, s := range subs {
+			if s.name == args[0] {
+				return s.run(ctx, env, args[1:])
+			}
+		}
+	}
+	var b strings.Builder
+	list(&b)
+	if len(args) == 0 {
+		return fmt.Errorf("%w: a command is missing\n%s", errUsage, b.String())
+	}
+	return fmt.Errorf("%w: unknown command %q\n%s", errUsage, args[0], b.String())
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// wantsHelp reports whether args ask for help before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
+}
+
+// newFlagSet is a command's flag set: usage is its synopsis line (after
+// "usage: "), about (optional) says more; --help prints them and the
+// command's own flags on stdout.
+func newFlagSet(env Env, name, usage, about string, args []string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	if wantsHelp(args) {
+		fs.SetOutput(env.Stdout)
+	}
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: %s\n", usage)
+		if about != "" {
+			fmt.Fprintf(w, "\n%s\n", strings.TrimRight(about, "\n"))
+		}
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(w, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
 }
 
 func runVersion(_ context.Context, env Env, _ []string) error {
@@ -84,17 +166,17 @@ func runVersion(_ context.Context, env Env, _ []string) error {
 	return nil
 }
 
-// loadConfig reads the environment, then the command's flags.
-func loadConfig(env Env, name string, args []string, extra func(*flag.FlagSet)) (config.Config, []string, error) {
+// loadConfig reads the environment, then the command's flags, which bind
+// registers (config groups and the command's own).
+func loadConfig(env Env, name, usage, about string, args []string, bind func(*config.Config, *flag.FlagSet)) (config.Config, []string, error) {
 	cfg := config.Load(env.Getenv)
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	cfg.Bind(fs)
-	if extra != nil {
-		extra(fs)
-	}
+	fs := newFlagSet(env, name, usage, about, args)
+	bind(&cfg, fs)
 	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, nil, err
+		}
+		return cfg, nil, fmt.Errorf("%w: %v (see pixelpals %s --help)", errUsage, err, name)
 	}
 	if err := cfg.Finish(); err != nil {
 		return cfg, nil, err

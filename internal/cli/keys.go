@@ -56,23 +56,19 @@ func loadVault(cfg config.Config, logger *slog.Logger, create bool) (*vault.Ring
 
 // runKeys: keys generate [--version N] | keys rotate --actor EMAIL [--batch N].
 func runKeys(ctx context.Context, env Env, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "generate":
-			return runKeysGenerate(env, args[1:])
-		case "rotate":
-			return runKeysRotate(ctx, env, args[1:])
-		}
-	}
-	return fmt.Errorf("%w: pixelpals keys generate [--version N] | keys rotate --actor ADMIN_EMAIL [--batch N]", errUsage)
+	return runGroup(ctx, env, "keys", []subcommand{
+		{"generate", "print a new key line N:BASE64 for PIXELPALS_VAULT_KEYS: keys generate [--version N]",
+			func(_ context.Context, env Env, args []string) error { return runKeysGenerate(env, args) }},
+		{"rotate", "re-seal every kept game password with the newest key: keys rotate --actor ADMIN_EMAIL [--batch N]", runKeysRotate},
+	}, args)
 }
 
 // runKeysGenerate prints a new random key as a ring entry "N:BASE64KEY".
 // N is --version, default 1 (a new ring); when adding a key to a ring,
 // pick a version above every one in it.
 func runKeysGenerate(env Env, args []string) error {
-	fs := flag.NewFlagSet("keys generate", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlagSet(env, "keys generate", "pixelpals keys generate [--version N]",
+		"Prints a new random key as a key ring entry; nothing is stored.", args)
 	version := fs.Uint("version", 1, "the key's version: above every version already in the ring")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,10 +88,14 @@ func runKeysGenerate(env Env, args []string) error {
 func runKeysRotate(ctx context.Context, env Env, args []string) error {
 	var actorEmail string
 	var batch int
-	cfg, _, err := loadConfig(env, "keys rotate", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&actorEmail, "actor", "", "email of the admin the audit log records as doing this (required)")
-		fs.IntVar(&batch, "batch", 100, "rows per transaction")
-	})
+	cfg, _, err := loadConfig(env, "keys rotate", "pixelpals keys rotate --actor ADMIN_EMAIL [--batch N] [flags]",
+		"Re-seals every kept game password not on the newest key of the ring, in batches; resumable and audited.",
+		args, func(cfg *config.Config, fs *flag.FlagSet) {
+			cfg.BindDatabase(fs)
+			cfg.BindVault(fs)
+			fs.StringVar(&actorEmail, "actor", "", "email of the admin the audit log records as doing this (required)")
+			fs.IntVar(&batch, "batch", 100, "rows per transaction")
+		})
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func runKeysRotate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := openMigrated(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger, env.Stderr)
 	if err != nil {
 		return err
 	}

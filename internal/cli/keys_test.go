@@ -33,11 +33,10 @@ func runAsCommand(argsJSON string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	// As cmd/pixelpals does: SIGINT and SIGTERM stop it gracefully.
+	// As cmd/pixelpals does: SIGTERM ends the command cleanly.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, args, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
-	stop()
-	os.Exit(code)
+	defer stop()
+	os.Exit(cli.Main(ctx, args, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
 }
 
 func keyLine(t *testing.T, version uint32) string {

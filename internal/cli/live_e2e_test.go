@@ -18,9 +18,9 @@ import (
 	"pixelpals/internal/pgtest"
 )
 
-// serveProcess starts `pixelpals serve` as its own process (this test
+// startLiveInstance starts `pixelpals serve` as its own process (this test
 // binary re-run as the command) and returns its base URL and process.
-func serveProcess(t *testing.T, env map[string]string) (string, *os.Process) {
+func startLiveInstance(t *testing.T, env map[string]string) (string, *os.Process) {
 	t.Helper()
 	args, _ := json.Marshal([]string{"serve", "--addr", "127.0.0.1:0"})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -91,8 +91,8 @@ func TestLiveAcrossInstances(t *testing.T) {
 	}); code != 0 {
 		t.Fatalf("admin create: %d %s", code, out.String())
 	}
-	baseA, _ := serveProcess(t, env)
-	baseB, procB := serveProcess(t, env)
+	baseA, _ := startLiveInstance(t, env)
+	baseB, procB := startLiveInstance(t, env)
 	anonA := &client{t: t, base: baseA}
 	admin := anonA.login("admin@example.com", "admin-password")
 	family := func(n int) (parent, child *client, childID int64) {

@@ -5,13 +5,19 @@ import (
 	"fmt"
 	"strconv"
 
+	"pixelpals/internal/config"
 	"pixelpals/internal/migrations"
 )
 
 // runMigrate: migrate up | down [VERSION] | status.
 func runMigrate(ctx context.Context, env Env, args []string) error {
 	var to int64 = -1
-	cfg, rest, err := loadConfig(env, "migrate", args, nil)
+	cfg, rest, err := loadConfig(env, "migrate", "pixelpals migrate [flags] up | down [VERSION] | status",
+		`verbs:
+  up              apply every pending migration
+  down [VERSION]  roll back the newest migration, or every one above VERSION (down 0 removes all)
+  status          list the migrations, applied or pending`,
+		args, (*config.Config).BindDatabase)
 	if err != nil {
 		return err
 	}
@@ -28,7 +34,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
-	db, closeDB, err := openDatabase(ctx, cfg, logger)
+	db, closeDB, err := openDatabase(ctx, cfg, logger, env.Stderr)
 	if err != nil {
 		return err
 	}

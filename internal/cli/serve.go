@@ -8,15 +8,20 @@ import (
 
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
+	"pixelpals/internal/config"
 	"pixelpals/internal/live"
+	"pixelpals/internal/media"
 	"pixelpals/internal/password"
+	"pixelpals/internal/retention"
 	"pixelpals/internal/server"
 )
 
 // runServe starts the service and blocks until ctx is cancelled (SIGINT or
 // SIGTERM), then shuts down gracefully and stops an embedded cluster.
 func runServe(ctx context.Context, env Env, args []string) error {
-	cfg, _, err := loadConfig(env, "serve", args, nil)
+	cfg, _, err := loadConfig(env, "serve", "pixelpals serve [flags]",
+		"Runs the service until SIGINT or SIGTERM; applies pending migrations at start and runs the\nretention purge every hour.",
+		args, (*config.Config).Bind)
 	if err != nil {
 		return err
 	}
@@ -26,15 +31,25 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := openMigrated(ctx, cfg, logger)
+	db, closeDB, err := openMigrated(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
+	limits := media.DefaultLimits
+	if cfg.MediaMaxImageBytes > 0 {
+		limits.MaxImageBytes = cfg.MediaMaxImageBytes
+	}
+	if cfg.MediaMaxAudioBytes > 0 {
+		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
+	}
 	hub := live.New(db, logger, live.Config{ListenURL: cfg.ListenDatabaseURL, Window: cfg.LiveReplayWindow, AllowedOrigins: cfg.AllowedOrigins})
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Live: hub})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub})
 	srv := server.New(cfg, logger, db, a.Register)
+	purge := newPurgeJob(db, cfg, logger)
+	purge.Metrics = retention.NewMetrics()
+	srv.MustRegister(purge.Metrics.Collectors()...)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -45,5 +60,11 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	wg.Go(func() { hub.Run(ctx) })
 	defer wg.Wait()
 	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded())
-	return srv.Serve(ctx, ln)
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purgeDone := make(chan struct{})
+	go func() { defer close(purgeDone); purge.Loop(purgeCtx, cfg.RetentionInterval) }()
+	err = srv.Serve(ctx, ln)
+	stopPurge()
+	<-purgeDone
+	return err
 }

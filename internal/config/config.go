@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,10 +48,22 @@ type Config struct {
 	// AllowedOrigins are origins besides the service's own whose pages may
 	// open the event socket with the session cookie.
 	AllowedOrigins []string
+	// RetentionDays is how long the content of a soft-deleted message is
+	// kept before the retention purge erases it.
+	RetentionDays int
+	// RetentionInterval is how often `serve` runs the retention purge.
+	RetentionInterval time.Duration
 
-	rawProxies string
-	rawWindow  string
-	rawOrigins string
+	// MediaMaxImageBytes and MediaMaxAudioBytes bound an uploaded image
+	// and clip (PIXELPALS_MEDIA_MAX_IMAGE_BYTES, _AUDIO_BYTES; 0: the
+	// media package's defaults, 10 MiB each).
+	MediaMaxImageBytes int64
+	MediaMaxAudioBytes int64
+
+	rawProxies                    string
+	rawRetentionDays              string
+	rawMaxImageBytes, rawMaxAudio string
+	rawWindow, rawOrigins         string
 }
 
 // DefaultDataDir is where the embedded cluster, generated keys and media
@@ -83,20 +96,46 @@ func Load(getenv func(string) string) Config {
 	c.ListenDatabaseURL = getenv("PIXELPALS_LISTEN_DATABASE_URL")
 	c.rawWindow = or(getenv("PIXELPALS_LIVE_REPLAY_WINDOW"), "168h")
 	c.rawOrigins = getenv("PIXELPALS_ALLOWED_ORIGINS")
+	c.rawRetentionDays = or(getenv("PIXELPALS_RETENTION_DAYS"), "30")
+	c.RetentionInterval = time.Hour
+	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
 	return c
 }
 
-// Bind registers flags that mirror the environment variables.
+// Bind registers every flag `serve` takes: the database, HTTP, vault and
+// retention flags. Commands that need fewer register only their groups, so
+// that their --help lists only what they use.
 func (c *Config) Bind(fs *flag.FlagSet) {
+	c.BindDatabase(fs)
+	c.BindHTTP(fs)
+	c.BindVault(fs)
+	c.BindRetention(fs)
+}
+
+// BindDatabase registers the flags of every command that uses the database.
+func (c *Config) BindDatabase(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (env DATABASE_URL); empty runs the embedded cluster")
-	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PIXELPALS_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env PIXELPALS_DATA_DIR)")
-	fs.StringVar(&c.VaultKeysFile, "vault-keys-file", c.VaultKeysFile, "key ring file (env PIXELPALS_VAULT_KEYS_FILE)")
-	fs.StringVar(&c.rawProxies, "trusted-proxies", c.rawProxies, "comma-separated CIDRs or IPs of trusted reverse proxies (env PIXELPALS_TRUSTED_PROXIES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PIXELPALS_LOG_LEVEL)")
 	fs.StringVar(&c.ListenDatabaseURL, "listen-database-url", c.ListenDatabaseURL, "PostgreSQL URL of the live events' LISTEN connection (env PIXELPALS_LISTEN_DATABASE_URL); empty: the database URL")
 	fs.StringVar(&c.rawWindow, "live-replay-window", c.rawWindow, "how far back a reconnecting event socket replays (env PIXELPALS_LIVE_REPLAY_WINDOW)")
 	fs.StringVar(&c.rawOrigins, "allowed-origins", c.rawOrigins, "comma-separated origins besides our own whose pages may open the event socket (env PIXELPALS_ALLOWED_ORIGINS)")
+}
+
+// BindHTTP registers the flags of the HTTP server.
+func (c *Config) BindHTTP(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env PIXELPALS_ADDR)")
+	fs.StringVar(&c.rawProxies, "trusted-proxies", c.rawProxies, "comma-separated CIDRs or IPs of trusted reverse proxies (env PIXELPALS_TRUSTED_PROXIES)")
+}
+
+// BindVault registers the flags of commands that open the key ring.
+func (c *Config) BindVault(fs *flag.FlagSet) {
+	fs.StringVar(&c.VaultKeysFile, "vault-keys-file", c.VaultKeysFile, "key ring file (env PIXELPALS_VAULT_KEYS_FILE)")
+}
+
+// BindRetention registers the retention purge's flags.
+func (c *Config) BindRetention(fs *flag.FlagSet) {
+	fs.StringVar(&c.rawRetentionDays, "retention-days", c.rawRetentionDays, "days a deleted message's content is kept before the purge erases it (env PIXELPALS_RETENTION_DAYS)")
 }
 
 // Finish validates the configuration after flags are parsed.
@@ -125,7 +164,30 @@ func (c *Config) Finish() error {
 		return errors.New("data directory must not be empty")
 	}
 	c.DataDir = filepath.Clean(c.DataDir)
+	days, err := strconv.Atoi(c.rawRetentionDays)
+	if err != nil || days < 1 || days > 36500 {
+		return fmt.Errorf("retention days %q: want a whole number of days from 1 to 36500 (PIXELPALS_RETENTION_DAYS, --retention-days)", c.rawRetentionDays)
+	}
+	c.RetentionDays = days
+	if c.MediaMaxImageBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_IMAGE_BYTES", c.rawMaxImageBytes); err != nil {
+		return err
+	}
+	if c.MediaMaxAudioBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_AUDIO_BYTES", c.rawMaxAudio); err != nil {
+		return err
+	}
 	return nil
+}
+
+// byteLimit reads an optional size in bytes (1 KiB to 1 GiB).
+func byteLimit(name, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1<<10 || n > 1<<30 {
+		return 0, fmt.Errorf("%s %q: want a number of bytes from 1024 to 1073741824", name, v)
+	}
+	return n, nil
 }
 
 // Embedded reports whether the service runs on the embedded default cluster.

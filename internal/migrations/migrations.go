@@ -1,5 +1,5 @@
 // Package migrations holds the numbered SQL migrations, embedded in the
-// binary, and applies them with goose under a PostgreSQL advisory lock, so
+// binary, and applies them with goose under a lock row in the database, so
 // several instances starting against one database apply each migration once.
 package migrations
 
@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -32,15 +34,19 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded migrations: %w", err)
 	}
-	// The advisory lock is held on one session for the whole run; goose
-	// retries taking it every second, for up to five minutes, while another
-	// instance migrates.
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	// The lock is a row in goose_lock with a lease the holder renews, not a
+	// session advisory lock: through PgBouncer in transaction pooling mode
+	// the lock and the unlock of a session lock may run on different server
+	// connections, so two instances could both "hold" it and the unlock
+	// could fail (docs/scaling.md). goose retries taking it every second,
+	// for up to five minutes, while another instance migrates; the lease of
+	// an instance that died mid-run lapses after 30 seconds.
+	locker, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(time.Second, 300))
 	if err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	opts := []goose.ProviderOption{goose.WithSessionLocker(locker)}
+	opts := []goose.ProviderOption{goose.WithLocker(locker)}
 	if logger != nil {
 		opts = append(opts, goose.WithSlog(logger))
 	}

@@ -167,6 +167,11 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if c.Running(ctx) {
 		return nil
 	}
+	if c.opts.Durable {
+		if err := c.writeSettings(); err != nil {
+			return err
+		}
+	}
 	args := []string{"start", "-w", "-t", "60", "-D", c.dir, "-l", filepath.Join(c.dir, "server.log"),
 		"-o", c.serverFlags()}
 	if _, err := c.run(ctx, "pg_ctl", args...); err != nil {

@@ -125,3 +125,51 @@ func TestUnreachableDirectoryIsNamed(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestLeases: the last user stops a cluster pixelpals started, whoever
+// started it; nobody stops one that was already running without us.
+func TestLeases(t *testing.T) {
+	ctx := context.Background()
+	c := pgtest.Cluster(t)
+	first, err := c.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Created || !first.Started {
+		t.Fatalf("first lease: created=%v started=%v, want both", first.Created, first.Started)
+	}
+	second, err := c.Acquire(ctx) // e.g. serve started while a command runs
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Created || second.Started {
+		t.Fatalf("second lease: created=%v started=%v, want neither", second.Created, second.Started)
+	}
+	if stopped, err := first.Release(ctx); err != nil || stopped {
+		t.Fatalf("the starter left while another used it: stopped=%v err=%v", stopped, err)
+	}
+	if !c.Running(ctx) {
+		t.Fatal("stopped while still in use")
+	}
+	if stopped, err := second.Release(ctx); err != nil || !stopped {
+		t.Fatalf("the last user left: stopped=%v err=%v, want stopped", stopped, err)
+	}
+	if c.Running(ctx) {
+		t.Fatal("still running after its last user left")
+	}
+
+	// A server started outside any lease (by hand) is adopted, never stopped.
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stopped, err := l.Release(ctx); err != nil || stopped {
+		t.Fatalf("released an operator's server: stopped=%v err=%v", stopped, err)
+	}
+	if !c.Running(ctx) {
+		t.Fatal("an operator's server was stopped")
+	}
+}

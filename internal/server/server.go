@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"pixelpals/internal/clientip"
@@ -55,6 +56,10 @@ func New(cfg config.Config, logger *slog.Logger, db *store.DB, register ...func(
 	s.handler = s.observe(s.recoverPanics(s.mux))
 	return s
 }
+
+// MustRegister adds series of other parts of the service (the retention
+// purge…) to the server's /metrics.
+func (s *Server) MustRegister(cs ...prometheus.Collector) { s.metrics.registry.MustRegister(cs...) }
 
 // Handler is the server's full handler, middleware included.
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -48,6 +48,10 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err := removeChatData(ctx, tx, userID); err != nil {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
+	// Their uploads go with them, while the profile still names the avatar.
+	if err := removeMedia(ctx, tx, userID); err != nil {
+		return err
+	}
 	// System messages are left alone: they hold only events and user ids,
 	// never text a person wrote.
 	steps := []string{

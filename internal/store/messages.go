@@ -15,8 +15,11 @@ import (
 // makes the send idempotent per sender.
 type NewMessage struct {
 	Type     string
-	Content  string
+	Content  string // "" for an image or clip without a caption
 	ClientID string
+	// MediaID is the upload an image or audio message carries; the
+	// sender must have uploaded it (sendMediaSQL).
+	MediaID *int64
 }
 
 const messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_url, m.client_id,
@@ -49,21 +52,33 @@ func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 //  2. lock the conversation row, which every membership change and freeze
 //     also locks, so none of them can interleave with this send, and sends
 //     to one conversation commit in created_at order;
-//  3. insert the message only if the sender is a member and the
-//     conversation is not frozen. This statement's snapshot is taken after
+//  3. insert the message only if the sender is a member, the
+//     conversation is not frozen and the media rule holds. This statement's snapshot is taken after
 //     the lock is granted, so it sees a removal or freeze committed while
 //     the send waited.
 const (
 	sendLockSenderSQL = `SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`
 	sendLockConvSQL   = `SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`
 	sendInsertSQL     = `
-		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at)
-		SELECT $1, $2, $3, $4, $5, clock_timestamp()
+		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
+		SELECT $1, $2, $3::text, NULLIF($4, ''), $5, clock_timestamp(), $6::int, '/api/v1/media/' || $6::int
 		WHERE EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
 		  AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND frozen_at IS NULL)
+		  AND ` + sendMediaSQL + `
 		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
 		RETURNING ` + messageColumns
+
+	// sendMediaSQL is the media rule of a send, for sender $2, message
+	// type $3 and upload $6: a text message carries none, an image or
+	// audio message one the sender uploaded, of its kind.
+	sendMediaSQL = `CASE WHEN $6::int IS NULL THEN $3::text = 'text'
+		ELSE EXISTS (SELECT 1 FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
+		             WHERE md.id = $6::int AND md.uploader_id = $2 AND b.kind = $3::text) END`
 )
+
+// sendMediaCheckSQL evaluates sendMediaSQL alone, with the send's
+// parameters, to tell why a send was refused.
+const sendMediaCheckSQL = `SELECT ` + sendMediaSQL + ` FROM (SELECT $1::int, $4::text, $5::text) AS unused`
 
 // SendMessage posts a message from the actor to a conversation they are a
 // member of. A send repeating an earlier client id returns the earlier
@@ -89,7 +104,7 @@ func (db *DB) trySend(ctx context.Context, actor *domain.Actor, convID int64, nm
 		b := &pgx.Batch{}
 		b.Queue(sendLockSenderSQL, actor.UserID)
 		b.Queue(sendLockConvSQL, convID)
-		b.Queue(sendInsertSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID)
+		b.Queue(sendInsertSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID, nm.MediaID)
 		br := tx.SendBatch(ctx, b)
 		for range 2 {
 			if _, err := br.Exec(); err != nil {
@@ -130,6 +145,13 @@ func (db *DB) whyNotSent(ctx context.Context, actor *domain.Actor, convID int64,
 	}
 	if !acc.member {
 		return domain.Message{}, false, errReadOnly()
+	}
+	var mediaOK bool
+	if err := db.Pool.QueryRow(ctx, sendMediaCheckSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID, nm.MediaID).Scan(&mediaOK); err != nil {
+		return domain.Message{}, false, fmt.Errorf("check media %v of a send: %w", nm.MediaID, err)
+	}
+	if !mediaOK {
+		return domain.Message{}, false, domain.Invalid("media_id", "no such %s of yours: upload it with POST /media first", nm.Type)
 	}
 	var frozen bool
 	if err := db.Pool.QueryRow(ctx, `SELECT frozen_at IS NOT NULL FROM conversations WHERE id = $1`, convID).Scan(&frozen); err != nil {

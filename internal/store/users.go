@@ -179,21 +179,34 @@ func (db *DB) userAndProfile(ctx context.Context, q querier, userID int64) (doma
 type ProfilePatch struct {
 	DisplayName *string
 	Bio         *string
+	// SetAvatar makes AvatarMediaID (nil: none) the avatar.
+	SetAvatar     bool
+	AvatarMediaID *int64
 }
 
 // UpdateMyProfile changes the actor's own profile.
 func (db *DB) UpdateMyProfile(ctx context.Context, actor *domain.Actor, patch ProfilePatch) (domain.Profile, error) {
-	p, err := scanProfile(db.Pool.QueryRow(ctx, `
-		UPDATE profiles AS p SET
-			display_name = coalesce($2, display_name),
-			bio = CASE WHEN $3::text IS NULL THEN bio WHEN $3 = '' THEN NULL ELSE $3 END,
-			updated_at = CURRENT_TIMESTAMP
-		WHERE user_id = $1
-		RETURNING `+profileColumns, actor.UserID, patch.DisplayName, patch.Bio))
-	if err != nil {
-		return p, fmt.Errorf("update profile of user %d: %w", actor.UserID, err)
-	}
-	return p, nil
+	var p domain.Profile
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		if patch.SetAvatar {
+			if err := setAvatar(ctx, tx, actor.UserID, patch.AvatarMediaID, actor.UserID); err != nil {
+				return err
+			}
+		}
+		var err error
+		p, err = scanProfile(tx.QueryRow(ctx, `
+			UPDATE profiles AS p SET
+				display_name = coalesce($2, display_name),
+				bio = CASE WHEN $3::text IS NULL THEN bio WHEN $3 = '' THEN NULL ELSE $3 END,
+				updated_at = CURRENT_TIMESTAMP
+			WHERE user_id = $1
+			RETURNING `+profileColumns, actor.UserID, patch.DisplayName, patch.Bio))
+		if err != nil {
+			return fmt.Errorf("update profile of user %d: %w", actor.UserID, err)
+		}
+		return nil
+	})
+	return p, err
 }
 
 // ViewProfile returns userID's profile if the actor may see it: themselves,

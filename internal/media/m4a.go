@@ -1,0 +1,129 @@
+package media
+
+import (
+	"bytes"
+	"encoding/binary"
+	"time"
+
+	"pixelpals/internal/domain"
+)
+
+// m4aContainers are the boxes whose children are boxes and are walked.
+var m4aContainers = map[string]bool{"moov": true, "trak": true, "mdia": true, "minf": true, "stbl": true, "edts": true, "dinf": true, "moof": true, "traf": true, "mvex": true}
+
+// m4aMetadata are the boxes that describe rather than play: user data
+// (udta, where the iTunes ilst atoms and location live), meta, uuid
+// extensions (XMP) and ID3 boxes. They are turned into free boxes of the
+// same size, zeroed, so no chunk offset moves.
+var m4aMetadata = map[string]bool{"udta": true, "meta": true, "uuid": true, "ID32": true, "XMP_": true}
+
+// m4aBrands are the ftyp brands of MPEG-4 audio files.
+var m4aBrands = [][]byte{[]byte("M4A "), []byte("M4B "), []byte("mp42"), []byte("mp41"), []byte("isom"), []byte("iso2"), []byte("iso5"), []byte("iso6"), []byte("dash")}
+
+type m4a struct {
+	data                []byte
+	audio, video        int
+	timescale, duration uint64
+}
+
+// cleanM4A accepts an MPEG-4 file with sound tracks and no video, frees
+// every metadata box, zeroes the creation and modification times of the
+// movie, tracks and media headers, and drops bytes after the last box.
+// The duration is the movie header's.
+func cleanM4A(data []byte) ([]byte, time.Duration, error) {
+	m := &m4a{data: bytes.Clone(data)}
+	end, err := m.walk(0, len(m.data), 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ft := m.data[8:min(len(m.data), 64)]; !hasBrand(ft) {
+		return nil, 0, domain.Errorf(domain.CodeUnsupportedMedia, "an MPEG-4 file must be M4A audio")
+	}
+	if m.audio == 0 || m.video != 0 {
+		return nil, 0, domain.Errorf(domain.CodeUnsupportedMedia, "an MPEG-4 file must hold sound and no video")
+	}
+	var d time.Duration
+	if m.timescale > 0 {
+		d = durationOf(int64(min(m.duration, 1<<62)), int64(m.timescale))
+	}
+	return m.data[:end], d, nil
+}
+
+func hasBrand(ftyp []byte) bool {
+	for _, b := range m4aBrands {
+		if bytes.Contains(ftyp, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// walk visits the boxes between from and to and returns where the last
+// whole one ends.
+func (m *m4a) walk(from, to, depth int) (int, error) {
+	if depth > 10 {
+		return 0, broken(formatM4A, "boxes nested too deep")
+	}
+	i := from
+	for to-i >= 8 {
+		size, hdr := int64(binary.BigEndian.Uint32(m.data[i:])), 8
+		typ := string(m.data[i+4 : i+8])
+		switch size {
+		case 0:
+			size = int64(to - i)
+		case 1:
+			if to-i < 16 {
+				return 0, broken(formatM4A, "a truncated box")
+			}
+			size, hdr = int64(binary.BigEndian.Uint64(m.data[i+8:])), 16
+		}
+		if size < int64(hdr) || size > int64(to-i) {
+			if depth == 0 && i > from {
+				break // trailing bytes after the last box are dropped
+			}
+			return 0, broken(formatM4A, "a truncated box")
+		}
+		if depth == 0 && i == from && typ != "ftyp" {
+			return 0, broken(formatM4A, "no ftyp box first")
+		}
+		box := m.data[i : i+int(size)]
+		body := box[hdr:]
+		switch {
+		case m4aMetadata[typ]:
+			clear(box[hdr:])
+			copy(box[4:8], "free")
+		case m4aContainers[typ]:
+			if _, err := m.walk(i+hdr, i+int(size), depth+1); err != nil {
+				return 0, err
+			}
+		case typ == "hdlr" && len(body) >= 12:
+			switch string(body[8:12]) {
+			case "soun":
+				m.audio++
+			case "vide":
+				m.video++
+			}
+		case typ == "mvhd" || typ == "tkhd" || typ == "mdhd":
+			m.header(typ, body)
+		}
+		i += int(size)
+	}
+	return i, nil
+}
+
+// header zeroes a movie, track or media header's times and reads the
+// movie's duration.
+func (m *m4a) header(typ string, body []byte) {
+	be := binary.BigEndian
+	if len(body) >= 24 && body[0] == 0 {
+		clear(body[4:12])
+		if typ == "mvhd" {
+			m.timescale, m.duration = uint64(be.Uint32(body[12:])), uint64(be.Uint32(body[16:]))
+		}
+	} else if len(body) >= 36 && body[0] == 1 {
+		clear(body[4:20])
+		if typ == "mvhd" {
+			m.timescale, m.duration = uint64(be.Uint32(body[20:])), be.Uint64(body[24:])
+		}
+	}
+}

@@ -1,0 +1,129 @@
+// Package media checks and cleans uploaded images and voice clips (SPEC
+// §6): it recognises the format from the bytes alone, refuses anything
+// else, re-encodes images with their EXIF orientation applied and every
+// metadata block dropped, strips or refuses audio metadata, and draws the
+// pixel-art default avatars. It knows nothing of HTTP or the database.
+package media
+
+import (
+	"context"
+	"runtime"
+	"time"
+
+	"pixelpals/internal/domain"
+)
+
+// Kinds of media, as messages.type names them.
+const (
+	KindImage = "image"
+	KindAudio = "audio"
+)
+
+// Limits bound what an upload may be and cost.
+type Limits struct {
+	MaxImageBytes int64 // of the uploaded file
+	MaxAudioBytes int64
+	// MaxPixels bounds width × height, read from the header before any
+	// decoding: a decompression bomb costs a header read.
+	MaxPixels int64
+	// MaxSide bounds each of width and height.
+	MaxSide int
+	// MaxDuration bounds a clip whose container states its length.
+	MaxDuration time.Duration
+	// MaxConcurrent bounds the decodes and re-encodes running at once,
+	// and with MaxPixels the memory they take; below 1 means GOMAXPROCS.
+	MaxConcurrent int
+}
+
+// DefaultLimits are SPEC §6's defaults: 10 MiB per file. 24 megapixels
+// hold any phone photo of today at full size (a 4:3 6000 × 4000 frame);
+// a decoded one takes about 100 MB as RGBA, so two at a time on two
+// cores stay well under a small server's memory.
+var DefaultLimits = Limits{
+	MaxImageBytes: 10 << 20,
+	MaxAudioBytes: 10 << 20,
+	MaxPixels:     24_000_000,
+	MaxSide:       12_000,
+	MaxDuration:   10 * time.Minute,
+}
+
+// MaxBytes is the larger of the two size limits: what an upload may be
+// before its kind is known.
+func (l Limits) MaxBytes() int64 { return max(l.MaxImageBytes, l.MaxAudioBytes) }
+
+// Result is a cleaned upload, ready to store.
+type Result struct {
+	Kind        string
+	ContentType string // of Data, which may differ from the upload's (GIF → PNG)
+	Data        []byte
+	Width       int // images only
+	Height      int
+	Duration    time.Duration // audio, when the container states it
+}
+
+// Processor cleans uploads within its limits. It is safe for concurrent
+// use.
+type Processor struct {
+	limits Limits
+	sem    chan struct{} // one slot per decode allowed to run at once
+}
+
+// NewProcessor returns a Processor with limits l.
+func NewProcessor(l Limits) *Processor {
+	n := l.MaxConcurrent
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return &Processor{limits: l, sem: make(chan struct{}, n)}
+}
+
+// Limits returns the processor's limits.
+func (p *Processor) Limits() Limits { return p.limits }
+
+// Process recognises data by its bytes and returns it cleaned, or a
+// domain error: unsupported_media_type (415) for a format outside SPEC
+// §6, too_large (413) past a limit, invalid (400) for a file that does not
+// decode as what it claims to be.
+func (p *Processor) Process(ctx context.Context, data []byte) (Result, error) {
+	f, ok := Sniff(data)
+	if !ok {
+		return Result{}, unsupported()
+	}
+	limit := p.limits.MaxImageBytes
+	if f.Kind == KindAudio {
+		limit = p.limits.MaxAudioBytes
+	}
+	if int64(len(data)) > limit {
+		return Result{}, domain.Errorf(domain.CodeTooLarge, "%s files may be at most %d bytes", f.Kind, limit)
+	}
+	if err := p.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer func() { <-p.sem }()
+	if f.Kind == KindImage {
+		return p.image(data, f)
+	}
+	return p.audio(data, f)
+}
+
+func (p *Processor) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case p.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func unsupported() error {
+	return domain.Errorf(domain.CodeUnsupportedMedia,
+		"only PNG, JPEG, GIF and WebP images and WebM/Opus, Ogg, MP3, M4A and WAV audio are accepted, recognised from the file's content")
+}
+
+// broken is the error for a file that starts like format f but is not one.
+func broken(f Format, why string) error {
+	return domain.Invalid("file", "not a valid %s file (%s)", f.Name, why)
+}

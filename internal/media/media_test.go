@@ -1,0 +1,348 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/media/mediatest"
+)
+
+func process(t *testing.T, data []byte) (Result, error) {
+	t.Helper()
+	return NewProcessor(DefaultLimits).Process(context.Background(), data)
+}
+
+func mustProcess(t *testing.T, data []byte) Result {
+	t.Helper()
+	r, err := process(t, data)
+	if err != nil {
+		t.Fatalf("process: %v", err)
+	}
+	if bytes.Contains(r.Data, []byte(mediatest.Secret)) {
+		t.Fatalf("the cleaned %s still holds the secret", r.ContentType)
+	}
+	return r
+}
+
+// jpegMarkers lists a JPEG's markers up to the scan and checks that the
+// file ends exactly at its end-of-image marker.
+func jpegMarkers(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var markers []byte
+	i := 2
+	for i+4 <= len(b) {
+		m := b[i+1]
+		markers = append(markers, m)
+		if m == 0xDA {
+			break
+		}
+		i += 2 + int(binary.BigEndian.Uint16(b[i+2:]))
+	}
+	if !bytes.HasSuffix(b, []byte{0xFF, 0xD9}) || bytes.Count(b, []byte{0xFF, 0xD9}) < 1 {
+		t.Fatalf("the JPEG does not end at its end-of-image marker")
+	}
+	return markers
+}
+
+func pngChunkTypes(t *testing.T, b []byte) []string {
+	t.Helper()
+	var types []string
+	for i := 8; i+8 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		types = append(types, string(b[i+4:i+8]))
+		i += 12 + n
+		if string(b[i-n-8:i-n-4]) == "IEND" && i != len(b) {
+			t.Fatalf("%d bytes after IEND", len(b)-i)
+		}
+	}
+	return types
+}
+
+func redAt(img image.Image, x, y int) bool {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return r > 0xC000 && g < 0x4000 && b < 0x4000
+}
+
+func TestJPEGLosesEXIFAndGPSAndTurnsUpright(t *testing.T) {
+	// Orientation 6: the camera was turned; the picture must be turned a
+	// quarter clockwise, so the red top-left quarter ends top-right.
+	r := mustProcess(t, mediatest.JPEGWithGPS(64, 32, 6))
+	if r.ContentType != "image/jpeg" || r.Width != 32 || r.Height != 64 {
+		t.Fatalf("got %s %d×%d, want image/jpeg 32×64", r.ContentType, r.Width, r.Height)
+	}
+	for _, m := range jpegMarkers(t, r.Data) {
+		if m >= 0xE0 && m <= 0xEF || m == 0xFE {
+			t.Errorf("marker %#x (APPn or comment) survived", m)
+		}
+	}
+	for _, s := range []string{"Exif", "http://ns.adobe.com", "GPS"} {
+		if bytes.Contains(r.Data, []byte(s)) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	img, err := jpeg.Decode(bytes.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 32 || b.Dy() != 64 {
+		t.Fatalf("decodes as %v", b)
+	}
+	if !redAt(img, 24, 8) || redAt(img, 8, 8) || redAt(img, 24, 56) {
+		t.Errorf("not turned a quarter clockwise")
+	}
+}
+
+func TestOrientations(t *testing.T) {
+	// Where the red quarter of a 40 × 20 picture must end up, per orientation.
+	for o, want := range map[uint16]image.Point{1: {5, 5}, 2: {35, 5}, 3: {35, 15}, 4: {5, 15}, 5: {5, 5}, 6: {15, 5}, 7: {15, 35}, 8: {5, 35}} {
+		r := mustProcess(t, mediatest.JPEGWithGPS(40, 20, o))
+		img, _ := jpeg.Decode(bytes.NewReader(r.Data))
+		if !redAt(img, want.X, want.Y) {
+			t.Errorf("orientation %d: no red at %v in %v", o, want, img.Bounds())
+		}
+	}
+}
+
+func TestPNGLosesTextChunks(t *testing.T) {
+	r := mustProcess(t, mediatest.PNGWithText(30, 20, 8))
+	if r.ContentType != "image/png" || r.Width != 20 || r.Height != 30 {
+		t.Fatalf("got %s %d×%d, want image/png 20×30 (turned anticlockwise)", r.ContentType, r.Width, r.Height)
+	}
+	for _, c := range pngChunkTypes(t, r.Data) {
+		switch c {
+		case "IHDR", "PLTE", "tRNS", "IDAT", "IEND":
+		default:
+			t.Errorf("chunk %s survived", c)
+		}
+	}
+	img, err := png.Decode(bytes.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !redAt(img, 5, 25) || redAt(img, 5, 5) {
+		t.Errorf("not turned a quarter anticlockwise")
+	}
+}
+
+func TestPolyglotLosesTrailingBytes(t *testing.T) {
+	r := mustProcess(t, mediatest.Polyglot(16, 16))
+	jpegMarkers(t, r.Data)
+	if bytes.Contains(r.Data, []byte("<script")) || bytes.Contains(r.Data, []byte("PK\x03\x04")) {
+		t.Fatal("the appended document survived")
+	}
+}
+
+func TestAnimatedGIFKeepsFirstFrame(t *testing.T) {
+	r := mustProcess(t, mediatest.AnimatedGIF(12, 8))
+	if r.ContentType != "image/png" || r.Width != 12 || r.Height != 8 {
+		t.Fatalf("got %s %d×%d", r.ContentType, r.Width, r.Height)
+	}
+	img, err := png.Decode(bytes.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !redAt(img, 3, 3) {
+		t.Error("not the first (red) frame")
+	}
+	if _, err := gif.Decode(bytes.NewReader(r.Data)); err == nil {
+		t.Error("still a GIF")
+	}
+}
+
+func TestWebPBecomesPNG(t *testing.T) {
+	for _, name := range []string{"still.webp", "animated.webp"} {
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := mustProcess(t, data)
+		if r.ContentType != "image/png" || r.Width != 24 || r.Height != 16 {
+			t.Fatalf("%s: got %s %d×%d, want image/png 24×16", name, r.ContentType, r.Width, r.Height)
+		}
+		img, err := png.Decode(bytes.NewReader(r.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !redAt(img, 12, 8) {
+			t.Errorf("%s: not the first (red) frame: %v", name, img.At(12, 8))
+		}
+	}
+}
+
+func TestBombRefusedFromTheHeader(t *testing.T) {
+	bomb := mediatest.BombPNG(50_000)
+	if len(bomb) > 8<<10 {
+		t.Fatalf("the bomb is %d bytes", len(bomb))
+	}
+	p := NewProcessor(DefaultLimits)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := p.Process(context.Background(), bomb)
+	runtime.ReadMemStats(&after)
+	if domain.ErrorCode(err) != domain.CodeTooLarge {
+		t.Fatalf("got %v, want too_large", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("refusing the bomb allocated %d bytes", alloc)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	jpg := mediatest.JPEG(mediatest.Quadrants(64, 64))
+	cases := []struct {
+		name string
+		data []byte
+		code string
+	}{
+		{"text named .mp3", []byte("just some words, not a song at all\n"), domain.CodeUnsupportedMedia},
+		{"HTML", []byte("<!doctype html><html><script>alert(1)</script></html>"), domain.CodeUnsupportedMedia},
+		{"SVG", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), domain.CodeUnsupportedMedia},
+		{"truncated JPEG", jpg[:len(jpg)/2], domain.CodeInvalid},
+		{"PNG signature only", []byte("\x89PNG\r\n\x1a\n"), domain.CodeInvalid},
+		{"RIFF WAVE without chunks", []byte("RIFF\x04\x00\x00\x00WAVE"), domain.CodeInvalid},
+		{"Ogg signature only", []byte("OggS\x00\x02"), domain.CodeInvalid},
+		{"MP3 sync and noise", []byte("\xFF\xFB\x90\x00 a text that follows"), domain.CodeInvalid},
+		{"ftyp of a video", append([]byte("\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  "), make([]byte, 8)...), domain.CodeUnsupportedMedia},
+		{"truncated WebM", mediatest.WebM(3)[:40], domain.CodeInvalid},
+	}
+	for _, c := range cases {
+		_, err := process(t, c.data)
+		if got := domain.ErrorCode(err); got != c.code {
+			t.Errorf("%s: got %q (%v), want %s", c.name, got, err, c.code)
+		}
+	}
+}
+
+func TestSizeLimits(t *testing.T) {
+	l := DefaultLimits
+	l.MaxImageBytes, l.MaxAudioBytes = 1000, 5000
+	p := NewProcessor(l)
+	if _, err := p.Process(context.Background(), mediatest.JPEG(mediatest.Quadrants(200, 200))); domain.ErrorCode(err) != domain.CodeTooLarge {
+		t.Errorf("big image: %v", err)
+	}
+	if _, err := p.Process(context.Background(), mediatest.MP3(20)); domain.ErrorCode(err) != domain.CodeTooLarge {
+		t.Errorf("big clip: %v", err)
+	}
+	l = DefaultLimits
+	l.MaxDuration = time.Second
+	if _, err := NewProcessor(l).Process(context.Background(), mediatest.WAV(2)); domain.ErrorCode(err) != domain.CodeTooLarge {
+		t.Errorf("long clip: %v", err)
+	}
+}
+
+func TestMP3LosesID3(t *testing.T) {
+	r := mustProcess(t, mediatest.MP3(20))
+	if len(r.Data) != mediatest.MP3Frames(20) || bytes.Contains(r.Data, []byte("ID3")) || bytes.Contains(r.Data, []byte("TAG")) {
+		t.Fatalf("%d bytes, want the %d of the frames alone", len(r.Data), mediatest.MP3Frames(20))
+	}
+	if want := 20 * 1152 * time.Second / 44100; r.Duration != want || r.ContentType != "audio/mpeg" {
+		t.Errorf("%s %v, want audio/mpeg %v", r.ContentType, r.Duration, want)
+	}
+}
+
+func TestWAVLosesListChunks(t *testing.T) {
+	r := mustProcess(t, mediatest.WAV(2))
+	var ids []string
+	for _, c := range riffChunks(r.Data) {
+		ids = append(ids, c.id)
+	}
+	if strings.Join(ids, ",") != "fmt ,data" || r.Duration != 2*time.Second {
+		t.Fatalf("chunks %v, duration %v", ids, r.Duration)
+	}
+}
+
+func TestOggLosesComments(t *testing.T) {
+	in := mediatest.OggOpus(3)
+	r := mustProcess(t, in)
+	pages, err := oggPages(r.Data)
+	if err != nil || len(pages) != 3 || pages[2].end != len(r.Data) {
+		t.Fatalf("cleaned stream: %d pages, %v", len(pages), err)
+	}
+	if r.Duration != 3*time.Second || bytes.Contains(r.Data, []byte("libopus")) || bytes.Contains(r.Data, []byte("<script")) {
+		t.Fatalf("duration %v or the vendor, or trailing bytes, survived", r.Duration)
+	}
+}
+
+func TestWebMLosesTagsAndTitle(t *testing.T) {
+	in := mediatest.WebM(4)
+	r := mustProcess(t, in)
+	if len(r.Data) != len(in) || r.Duration != 4*time.Second {
+		t.Fatalf("%d bytes (in %d), duration %v", len(r.Data), len(in), r.Duration)
+	}
+	if _, _, err := cleanWebM(r.Data); err != nil {
+		t.Fatalf("the cleaned file does not parse: %v", err)
+	}
+	if !bytes.Contains(r.Data, []byte("A_OPUS")) || !bytes.Contains(r.Data, []byte("Chrome")) {
+		t.Fatal("playback data was lost")
+	}
+}
+
+func TestM4ALosesAtoms(t *testing.T) {
+	in := mediatest.M4A(5)
+	r := mustProcess(t, in)
+	if len(r.Data) != len(in) || r.Duration != 5*time.Second || bytes.Contains(r.Data, []byte("udta")) || bytes.Contains(r.Data, []byte("\xDE\xAD\xBE\xEF")) {
+		t.Fatalf("%d bytes (in %d), duration %v, or atoms or times survived", len(r.Data), len(in), r.Duration)
+	}
+}
+
+func TestAvatar(t *testing.T) {
+	a := Avatar(42)
+	if !bytes.Equal(a, Avatar(42)) {
+		t.Fatal("not stable")
+	}
+	if bytes.Equal(a, Avatar(43)) {
+		t.Fatal("the same for two users")
+	}
+	img, err := png.Decode(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != AvatarSize || b.Dy() != AvatarSize {
+		t.Fatalf("size %v", b)
+	}
+	for y := range AvatarSize {
+		for x := range AvatarSize {
+			if img.At(x, y) != img.At(AvatarSize-1-x, y) {
+				t.Fatalf("not symmetric at %d,%d", x, y)
+			}
+			// Nearest-neighbour: every pixel is its cell's colour.
+			if img.At(x, y) != img.At(x/avatarScale*avatarScale, y/avatarScale*avatarScale) {
+				t.Fatalf("blurred at %d,%d", x, y)
+			}
+		}
+	}
+}
+
+func luminance(c color.RGBA) float64 {
+	ch := func(v uint8) float64 {
+		s := float64(v) / 255
+		if s <= 0.03928 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	return 0.2126*ch(c.R) + 0.7152*ch(c.G) + 0.0722*ch(c.B)
+}
+
+func TestAvatarPaletteContrast(t *testing.T) {
+	for _, bg := range avatarBackgrounds {
+		for _, ink := range avatarInks {
+			if ratio := (luminance(bg) + 0.05) / (luminance(ink) + 0.05); ratio < 4.5 {
+				t.Errorf("ink %v on %v: contrast %.2f, want at least 4.5", ink, bg, ratio)
+			}
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The retention purge's batches (internal/retention). Each is one short
+// transaction over at most limit rows, which it locks with SKIP LOCKED: a
+// row a user is deleting or a sender is writing right now is left for the
+// next batch rather than waited for, and no batch holds a conversation's
+// rows for longer than one small UPDATE. Times are UTC wall clock, as the
+// TIMESTAMP columns hold them.
+
+// EraseDeletedMessages erases the content and media reference of up to
+// limit messages soft-deleted before cutoff, oldest first, keeping the row
+// (a tombstone: history, reports and audit still point at it). Clearing
+// media_id matters most: access to an upload goes through it, and an
+// upload no message or profile names any more is then the next step's.
+func (db *DB) EraseDeletedMessages(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	tag, err := db.Pool.Exec(ctx, `
+		UPDATE messages SET content = NULL, media_url = NULL, media_id = NULL
+		WHERE id IN (
+			SELECT id FROM messages
+			WHERE deleted_at IS NOT NULL AND (content IS NOT NULL OR media_url IS NOT NULL)
+			  AND deleted_at < $1::timestamp
+			ORDER BY deleted_at
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED)`, cutoff.UTC(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("erase deleted messages: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// DeleteExpiredSessions deletes up to limit sessions that were no longer
+// usable at now: past their absolute expiry or idle too long.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int64, error) {
+	now = now.UTC()
+	// A seq scan that stops at limit rows: the table holds about one row
+	// per live session, since every login clears its user's dead ones.
+	tag, err := db.Pool.Exec(ctx, `
+		DELETE FROM sessions
+		WHERE id IN (
+			SELECT id FROM sessions
+			WHERE expires_at <= $1::timestamp OR last_seen_at <= $2::timestamp
+			LIMIT $3
+			FOR UPDATE SKIP LOCKED)`,
+		now, now.Add(-IdleTimeout), limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// DeleteUnreferencedMedia deletes up to limit uploads that no message and
+// no profile names and that were uploaded before cutoff, then the blobs
+// nobody's upload holds any more, in one transaction. The cutoff leaves a
+// fresh upload alone while its sender is still writing the message.
+func (db *DB) DeleteUnreferencedMedia(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	var n int64
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			DELETE FROM media WHERE id IN (
+				SELECT md.id FROM media md
+				WHERE md.created_at < $1::timestamp
+				  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.id)
+				  AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.avatar_media_id = md.id)
+				ORDER BY md.id
+				LIMIT $2
+				FOR UPDATE SKIP LOCKED)
+			RETURNING sha256`, cutoff.UTC(), limit)
+		if err != nil {
+			return fmt.Errorf("delete unreferenced media: %w", err)
+		}
+		sums, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		if err != nil {
+			return fmt.Errorf("delete unreferenced media: %w", err)
+		}
+		n = int64(len(sums))
+		return deleteUnusedBlobs(ctx, tx, sums)
+	})
+	return n, err
+}
