@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/live"
 	"pixelpals/internal/pgtest"
+	"pixelpals/internal/retention"
 	"pixelpals/internal/store"
 )
 
@@ -262,5 +264,39 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in time")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRetentionDeletesOldEvents: the purge removes events past the replay
+// window, and a cursor on one of them gets resync.
+func TestRetentionDeletesOldEvents(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Family(env.Admin(), 0).Parent
+	s := p.Socket("")
+	tx := begin(t, env)
+	appendEvent(t, tx, "test.old", p.UserID, 1)
+	commit(t, tx)
+	old := next(t, s)
+	tx = begin(t, env)
+	appendEvent(t, tx, "test.new", p.UserID, 2)
+	commit(t, tx)
+	next(t, s)
+	ctx := context.Background()
+	if _, err := env.DB.Pool.Exec(ctx, `UPDATE live_events SET at = at - interval '8 days' WHERE type = 'test.old'`); err != nil {
+		t.Fatal(err)
+	}
+	job := &retention.Job{DB: env.DB, Steps: []retention.Step{retention.LiveEventsStep(env.DB, live.DefaultWindow)},
+		Logger: slog.New(slog.DiscardHandler)}
+	rep, err := job.Run(ctx)
+	if err != nil || !rep.Ran || len(rep.Results) != 1 || rep.Results[0].Rows != 1 {
+		t.Fatalf("purge: %+v %v", rep, err)
+	}
+	var left []string
+	env.DB.Pool.QueryRow(ctx, `SELECT array_agg(type) FROM live_events WHERE type LIKE 'test.%'`).Scan(&left)
+	if !slices.Equal(left, []string{"test.new"}) {
+		t.Fatalf("left: %v", left)
+	}
+	if f := next(t, p.Socket(old.ID)); f.Type != "resync" {
+		t.Fatalf("cursor on a purged event: %s", f.Type)
 	}
 }

@@ -468,12 +468,17 @@ func (db *DB) CursorInWindow(ctx context.Context, pos EventPos, window time.Dura
 	return ok, nil
 }
 
-// PurgeEvents deletes events older than window (the retention job's
-// share of the outbox); it returns how many went.
-func (db *DB) PurgeEvents(ctx context.Context, window time.Duration) (int64, error) {
-	tag, err := db.Pool.Exec(ctx, `DELETE FROM live_events WHERE at < CURRENT_TIMESTAMP - $1::interval`, window)
+// DeleteOldEvents deletes up to limit live events written before cutoff
+// (the replay window's start), in one short statement: the retention
+// purge's share of the outbox. A cursor pointing at a deleted event gets
+// resync, as any cursor past the window does.
+func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	tag, err := db.Pool.Exec(ctx, `
+		DELETE FROM live_events
+		WHERE id IN (SELECT id FROM live_events WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		cutoff, limit)
 	if err != nil {
-		return 0, fmt.Errorf("purge events: %w", err)
+		return 0, fmt.Errorf("delete old live events: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
