@@ -558,3 +558,39 @@ func TestLiveExpiredSessionCloses(t *testing.T) {
 		t.Fatalf("close code %d, want %d", code, live.CloseSessionEnded)
 	}
 }
+
+// TestLiveImageMessage: an image message's event has the shape REST
+// gives it (media_id, media_url), for the sender, the other member and
+// the parents, and the tombstone drops the media for members.
+func TestLiveImageMessage(t *testing.T) {
+	env := apitest.New(t)
+	f := env.Family(env.Admin(), 2)
+	a, sib := f.Children[0], f.Children[1]
+	approveLink(f, a, f, sib)
+	conv := createDirect(a, sib.UserID)
+	sa, ss, sp := a.Socket(""), sib.Socket(""), f.Parent.Socket("")
+	mediaID := uploadImage(a, 8, 8)
+	var m messageJSON
+	a.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
+		map[string]any{"type": "image", "media_id": mediaID, "client_id": "img1"}, &m)
+	for _, c := range []struct {
+		s *apitest.Socket
+		c *apitest.Client
+	}{{sa, a}, {ss, sib}, {sp, f.Parent}} {
+		fr := nextOf(t, c.s, "message.created")
+		sameJSON(t, fmt.Sprintf("image message.created to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
+		var got map[string]any
+		json.Unmarshal(fr.Data, &got)
+		if got["media_url"] == nil {
+			t.Errorf("user %d: no media_url in %s", c.c.UserID, fr.Data)
+		}
+	}
+	a.Must(204, "DELETE", fmt.Sprintf("/messages/%d", m.ID), nil, nil)
+	for _, c := range []struct {
+		s *apitest.Socket
+		c *apitest.Client
+	}{{sa, a}, {ss, sib}, {sp, f.Parent}} {
+		fr := nextOf(t, c.s, "message.deleted")
+		sameJSON(t, fmt.Sprintf("image message.deleted to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
+	}
+}
