@@ -12,6 +12,7 @@ import (
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/live"
 	"pixelpals/internal/media"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
@@ -29,6 +30,8 @@ type API struct {
 	sendRate *throttle.Rate
 	// codeGuesses locks out a user who tries too many unknown friend codes.
 	codeGuesses *throttle.Limiter
+	// live serves the event sockets; nil answers them 503.
+	live *live.Hub
 	// media checks and cleans uploads.
 	media *media.Processor
 }
@@ -45,6 +48,8 @@ type Deps struct {
 	// FriendCodeGuesses limits each user's unknown friend codes; nil means
 	// DefaultFriendCodeGuesses.
 	FriendCodeGuesses *throttle.Limiter
+	// Live is this instance's hub of event sockets (GET /ws).
+	Live *live.Hub
 	// Media checks and cleans uploads; nil means media.DefaultLimits.
 	Media *media.Processor
 }
@@ -63,7 +68,7 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, media: d.Media}
+		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live}
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}
@@ -147,6 +152,8 @@ func (a *API) routes() []route {
 		{"GET /media/{id}", active, a.serveMedia},
 		{"GET /profiles/{user_id}/avatar", active, a.avatar},
 		{"GET /children/{id}/media", parentOnly, a.childGallery},
+
+		{"GET /ws", active, a.liveEvents},
 	}
 }
 
@@ -154,6 +161,7 @@ func (a *API) routes() []route {
 // server's defaults (a 1 MiB body, the request timeout): uploads that
 // stream, sockets that live long. Keyed by route pattern.
 var routeBounds = map[string]server.Bounds{
+	"GET /ws": {Timeout: -1}, // lives as long as its session
 	// An upload reads at most the configured media limit plus
 	// multipartOverhead itself (uploadMedia), and may take longer than a
 	// JSON request: 10 MiB from a phone, then a wait for a decode slot.

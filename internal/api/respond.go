@@ -29,6 +29,7 @@ var statusOf = map[string]int{
 	domain.CodeNotFound:           http.StatusNotFound,
 	domain.CodeConflict:           http.StatusConflict,
 	domain.CodeFrozen:             http.StatusConflict,
+	domain.CodeUpgradeRequired:    http.StatusUpgradeRequired,
 	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
 	domain.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	domain.CodeRateLimited:        http.StatusTooManyRequests,

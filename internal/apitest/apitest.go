@@ -22,6 +22,7 @@ import (
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
+	"pixelpals/internal/live"
 	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
@@ -44,8 +45,10 @@ type Env struct {
 	// Vault is the service's key ring: one random key, version 1, unless
 	// Options.Vault gives another.
 	Vault *vault.Ring
-	Logs  *Buffer
-	seq   atomic.Int64
+	// Hub serves the event sockets (GET /ws).
+	Hub  *live.Hub
+	Logs *Buffer
+	seq  atomic.Int64
 }
 
 // Options adjust an Env.
@@ -58,6 +61,8 @@ type Options struct {
 	// RealHashing uses the production Argon2id parameters instead of
 	// FastParams, for tests about login timing.
 	RealHashing bool
+	// Live tunes the event hub (queue size, replay window, origins).
+	Live live.Config
 	// DatabaseURL runs the service on this migrated database (e.g. through
 	// PgBouncer) instead of a fresh one.
 	DatabaseURL string
@@ -99,9 +104,17 @@ func New(t testing.TB, opts ...Options) *Env {
 	if sendRate == nil {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media})
+	e.Hub = live.New(e.DB, logger, o.Live)
+	ctx, stop := context.WithCancel(context.Background())
+	hubDone := make(chan struct{})
+	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media, Live: e.Hub})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
-	t.Cleanup(e.Server.Close)
+	t.Cleanup(func() {
+		stop() // closes the sockets first: the server's Close waits for none of them
+		<-hubDone
+		e.Server.Close()
+	})
 	return e
 }
 

@@ -16,7 +16,7 @@ import (
 func newPurgeJob(db *store.DB, cfg config.Config, logger *slog.Logger) *retention.Job {
 	return &retention.Job{
 		DB:     db,
-		Steps:  retention.Steps(db, cfg.RetentionDays),
+		Steps:  append(retention.Steps(db, cfg.RetentionDays), retention.LiveEventsStep(db, cfg.LiveReplayWindow)),
 		Batch:  500,
 		Pause:  10 * time.Millisecond,
 		Logger: logger,

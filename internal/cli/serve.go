@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
+	"pixelpals/internal/live"
 	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/retention"
@@ -43,7 +45,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if cfg.MediaMaxAudioBytes > 0 {
 		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
 	}
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits)})
+	hub := live.New(db, logger, live.Config{ListenURL: cfg.ListenDatabaseURL, Window: cfg.LiveReplayWindow, AllowedOrigins: cfg.AllowedOrigins})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub})
 	srv := server.New(cfg, logger, db, a.Register, web.Register)
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
@@ -52,6 +55,11 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	// The hub stops with ctx, closing its sockets (hijacked connections,
+	// which the HTTP server's graceful shutdown does not wait for).
+	var wg sync.WaitGroup
+	wg.Go(func() { hub.Run(ctx) })
+	defer wg.Wait()
 	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded())
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	purgeDone := make(chan struct{})

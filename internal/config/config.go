@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,15 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may finish on exit.
 	ShutdownTimeout time.Duration
+	// ListenDatabaseURL is the live events' LISTEN connection (it holds
+	// session state, so it must bypass a transaction pooler); empty means
+	// the DatabaseURL's server.
+	ListenDatabaseURL string
+	// LiveReplayWindow is how far back a reconnecting socket replays.
+	LiveReplayWindow time.Duration
+	// AllowedOrigins are origins besides the service's own whose pages may
+	// open the event socket with the session cookie.
+	AllowedOrigins []string
 	// RetentionDays is how long the content of a soft-deleted message is
 	// kept before the retention purge erases it.
 	RetentionDays int
@@ -53,6 +63,7 @@ type Config struct {
 	rawProxies                    string
 	rawRetentionDays              string
 	rawMaxImageBytes, rawMaxAudio string
+	rawWindow, rawOrigins         string
 }
 
 // DefaultDataDir is where the embedded cluster, generated keys and media
@@ -82,6 +93,9 @@ func Load(getenv func(string) string) Config {
 		ShutdownTimeout: 20 * time.Second,
 	}
 	c.rawProxies = getenv("PIXELPALS_TRUSTED_PROXIES")
+	c.ListenDatabaseURL = getenv("PIXELPALS_LISTEN_DATABASE_URL")
+	c.rawWindow = or(getenv("PIXELPALS_LIVE_REPLAY_WINDOW"), "168h")
+	c.rawOrigins = getenv("PIXELPALS_ALLOWED_ORIGINS")
 	c.rawRetentionDays = or(getenv("PIXELPALS_RETENTION_DAYS"), "30")
 	c.RetentionInterval = time.Hour
 	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
@@ -103,6 +117,9 @@ func (c *Config) BindDatabase(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (env DATABASE_URL); empty runs the embedded cluster")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env PIXELPALS_DATA_DIR)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PIXELPALS_LOG_LEVEL)")
+	fs.StringVar(&c.ListenDatabaseURL, "listen-database-url", c.ListenDatabaseURL, "PostgreSQL URL of the live events' LISTEN connection (env PIXELPALS_LISTEN_DATABASE_URL); empty: the database URL")
+	fs.StringVar(&c.rawWindow, "live-replay-window", c.rawWindow, "how far back a reconnecting event socket replays (env PIXELPALS_LIVE_REPLAY_WINDOW)")
+	fs.StringVar(&c.rawOrigins, "allowed-origins", c.rawOrigins, "comma-separated origins besides our own whose pages may open the event socket (env PIXELPALS_ALLOWED_ORIGINS)")
 }
 
 // BindHTTP registers the flags of the HTTP server.
@@ -128,6 +145,16 @@ func (c *Config) Finish() error {
 		return err
 	}
 	c.TrustedProxies = proxies
+	w, err := time.ParseDuration(c.rawWindow)
+	if err != nil || w <= 0 {
+		return fmt.Errorf("live replay window %q: want a positive duration such as 168h", c.rawWindow)
+	}
+	c.LiveReplayWindow = w
+	origins, err := ParseOrigins(c.rawOrigins)
+	if err != nil {
+		return err
+	}
+	c.AllowedOrigins = origins
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -179,6 +206,20 @@ func ParseProxies(s string) ([]netip.Prefix, error) {
 			return nil, fmt.Errorf("trusted proxy %q: not an IP address or CIDR", f)
 		}
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// ParseOrigins reads a comma-separated list of origins, each
+// scheme://host[:port] with no path.
+func ParseOrigins(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		u, err := url.Parse(f)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.TrimRight(u.Path, "/") != "" || u.RawQuery != "" {
+			return nil, fmt.Errorf("allowed origin %q: want scheme://host[:port], such as https://chat.example.org", f)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
 	}
 	return out, nil
 }

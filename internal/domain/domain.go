@@ -29,6 +29,7 @@ const (
 	CodeCSRF               = "csrf_failed"            // 403: a cookie-authenticated write without the CSRF token
 	CodeUnsupportedMedia   = "unsupported_media_type" // 415
 	CodeFrozen             = "conversation_frozen"    // 409: the contact rule no longer holds
+	CodeUpgradeRequired    = "upgrade_required"       // 426: a plain request to the WebSocket endpoint
 	// 409: a kept game password fails to decrypt (its row was altered or
 	// copied, or its key is not in the ring); re-entering the password fixes it.
 	CodeCredentialUnreadable = "credential_unreadable"

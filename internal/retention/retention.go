@@ -56,6 +56,14 @@ func Steps(db *store.DB, retentionDays int) []Step {
 	}
 }
 
+// LiveEventsStep deletes live events older than the replay window
+// (docs/live.md): no socket can replay them any more.
+func LiveEventsStep(db *store.DB, window time.Duration) Step {
+	return Step{"live_events", func(ctx context.Context, now time.Time, limit int) (int64, error) {
+		return db.DeleteOldEvents(ctx, now.Add(-window), limit)
+	}}
+}
+
 // Job runs the purge.
 type Job struct {
 	DB    *store.DB

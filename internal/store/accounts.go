@@ -60,6 +60,8 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 		`DELETE FROM conversation_members WHERE user_id = $1`,
 		`DELETE FROM sessions WHERE user_id = $1`,
 		`DELETE FROM profiles WHERE user_id = $1`,
+		// Live events that hold their name or text (events.go).
+		`DELETE FROM live_events WHERE subject_ids @> ARRAY[$1::bigint]`,
 	}
 	for _, sql := range steps {
 		if _, err := tx.Exec(ctx, sql, userID); err != nil {

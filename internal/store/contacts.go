@@ -259,7 +259,7 @@ func (db *DB) RequestContact(ctx context.Context, actor *domain.Actor, code stri
 	if err != nil {
 		return domain.Contact{}, false, err
 	}
-	c, err := db.contact(ctx, id)
+	c, err := contactIn(ctx, db.Pool, id)
 	return c, created, err
 }
 
@@ -288,8 +288,14 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 		}
 	}
 	if actor.IsParent() {
-		// Asking again after approving is no conflict: the link is returned.
-		if err := approve(ctx, tx, actor, c); err != nil && domain.ErrorCode(err) != domain.CodeConflict {
+		// Asking again after approving is no conflict: the link is
+		// returned. A new request's own approval is part of the request.
+		if err := approve(ctx, tx, actor, c, !created); err != nil && domain.ErrorCode(err) != domain.CodeConflict {
+			return 0, false, err
+		}
+	}
+	if created {
+		if err := contactEvent(ctx, tx, EventContactRequested, c); err != nil {
 			return 0, false, err
 		}
 	}
@@ -298,8 +304,8 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 
 // approve records the parent's approval of link c (locked, both children
 // rule-locked) and, when that completes it, thaws the conversations it
-// makes valid again.
-func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow) error {
+// makes valid again. announce writes the contact.approved event.
+func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, announce bool) error {
 	changed, err := approveSides(ctx, tx, c, actor.UserID)
 	if err != nil {
 		return err
@@ -315,6 +321,11 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow) 
 		Before: contactAudit(c, actor, contactStatus(c.approvedByBoth)),
 		After:  contactAudit(after, actor, contactStatus(after.approvedByBoth))}); err != nil {
 		return err
+	}
+	if announce {
+		if err := contactEvent(ctx, tx, EventContactApproved, after); err != nil {
+			return err
+		}
 	}
 	if after.approvedByBoth {
 		return recheckPair(ctx, tx, actor.UserID, c.a, c.b)
@@ -346,12 +357,12 @@ func (db *DB) contactChange(ctx context.Context, actor *domain.Actor, id int64, 
 // ApproveContact records the acting parent's approval of a link.
 func (db *DB) ApproveContact(ctx context.Context, actor *domain.Actor, id int64) (domain.Contact, error) {
 	err := db.contactChange(ctx, actor, id, func(tx pgx.Tx, c contactRow) error {
-		return approve(ctx, tx, actor, c)
+		return approve(ctx, tx, actor, c, true)
 	})
 	if err != nil {
 		return domain.Contact{}, err
 	}
-	return db.contact(ctx, id)
+	return contactIn(ctx, db.Pool, id)
 }
 
 // RejectContact turns down a pending link request.
@@ -378,6 +389,9 @@ func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRo
 	}
 	if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: action, EntityType: "contact", EntityID: c.id,
 		Before: contactAudit(c, actor, contactStatus(c.approvedByBoth))}); err != nil {
+		return err
+	}
+	if err := contactRevokedEvent(ctx, tx, c); err != nil {
 		return err
 	}
 	return recheckPair(ctx, tx, actor.UserID, c.a, c.b)
@@ -407,8 +421,9 @@ func scanContact(r pgx.CollectableRow) (domain.Contact, error) {
 	return c, err
 }
 
-func (db *DB) contact(ctx context.Context, id int64) (domain.Contact, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+contactColumns+` FROM `+contactFrom+` WHERE ct.id = $1`, id)
+// contactIn loads one contact link as its families see it.
+func contactIn(ctx context.Context, q rowsQuerier, id int64) (domain.Contact, error) {
+	rows, err := q.Query(ctx, `SELECT `+contactColumns+` FROM `+contactFrom+` WHERE ct.id = $1`, id)
 	if err != nil {
 		return domain.Contact{}, fmt.Errorf("load contact %d: %w", id, err)
 	}
@@ -500,8 +515,22 @@ func removeContacts(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM friend_codes WHERE user_id = $1`, userID); err != nil {
 		return fmt.Errorf("delete friend code: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE child_a_id = $1 OR child_b_id = $1`, userID); err != nil {
+	rows, err := tx.Query(ctx, `
+		WITH gone AS (DELETE FROM contacts WHERE child_a_id = $1 OR child_b_id = $1 RETURNING id, child_a_id, child_b_id)
+		SELECT gone.id, gone.child_a_id, gone.child_b_id, coalesce(ua.parent_id, 0), coalesce(ub.parent_id, 0), false, false
+		FROM gone JOIN users ua ON ua.id = gone.child_a_id JOIN users ub ON ub.id = gone.child_b_id
+		ORDER BY gone.id`, userID)
+	if err != nil {
 		return fmt.Errorf("delete contacts: %w", err)
+	}
+	links, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (contactRow, error) { return scanContactRow(r) })
+	if err != nil {
+		return fmt.Errorf("delete contacts: %w", err)
+	}
+	for _, c := range links {
+		if err := contactRevokedEvent(ctx, tx, c); err != nil {
+			return err
+		}
 	}
 	return nil
 }

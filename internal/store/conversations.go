@@ -130,7 +130,7 @@ func insertConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, nc 
 	if !ok {
 		return ruleError("member_ids")
 	}
-	return nil
+	return conversationEvent(ctx, tx, EventConvCreated, *id, nil, 0)
 }
 
 // convAccess is what one actor may do with one conversation.
@@ -177,7 +177,7 @@ func (db *DB) Conversation(ctx context.Context, actor *domain.Actor, id int64) (
 	if _, err := accessTo(ctx, db.Pool, actor, id); err != nil {
 		return domain.Conversation{}, err
 	}
-	convs, err := db.conversations(ctx, actor, []int64{id})
+	convs, err := conversationsFor(ctx, db.Pool, actor.UserID, []int64{id})
 	if err != nil {
 		return domain.Conversation{}, err
 	}
@@ -212,16 +212,17 @@ func (db *DB) ListConversations(ctx context.Context, actor *domain.Actor, childI
 	if err != nil {
 		return nil, fmt.Errorf("list conversations of %d: %w", whose, err)
 	}
-	return db.conversations(ctx, actor, ids)
+	return conversationsFor(ctx, db.Pool, actor.UserID, ids)
 }
 
-// conversations loads the conversations with their members, in the order
-// of ids, as the actor sees them.
-func (db *DB) conversations(ctx context.Context, actor *domain.Actor, ids []int64) ([]domain.Conversation, error) {
+// conversationsFor loads the conversations with their members, in the
+// order of ids, as viewer sees them (read-only unless a member), through q:
+// the pool, or a transaction whose own changes its events must show.
+func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []int64) ([]domain.Conversation, error) {
 	if len(ids) == 0 {
 		return []domain.Conversation{}, nil
 	}
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := q.Query(ctx, `
 		SELECT c.id, coalesce(c.is_group, false), c.title, c.created_by, coalesce(c.created_at, CURRENT_TIMESTAMP), c.frozen_at
 		FROM conversations c WHERE c.id = ANY($1)`, ids)
 	if err != nil {
@@ -238,7 +239,7 @@ func (db *DB) conversations(ctx context.Context, actor *domain.Actor, ids []int6
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
-	rows, err = db.Pool.Query(ctx, `
+	rows, err = q.Query(ctx, `
 		SELECT m.conversation_id, m.user_id, u.role, coalesce(m.role_in_convo, 'member'),
 		       coalesce(p.display_name, ''), coalesce(m.joined_at, CURRENT_TIMESTAMP)
 		FROM conversation_members m JOIN users u ON u.id = m.user_id
@@ -257,7 +258,7 @@ func (db *DB) conversations(ctx context.Context, actor *domain.Actor, ids []int6
 		}
 		c.Members = append(c.Members, m)
 		c.VisibleToParents = c.VisibleToParents || m.Role == domain.RoleChild
-		c.ReadOnly = c.ReadOnly && m.UserID != actor.UserID
+		c.ReadOnly = c.ReadOnly && m.UserID != viewerID
 		return nil
 	})
 	if err != nil {
@@ -323,6 +324,9 @@ func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID
 		}
 		if !ok {
 			return ruleError("user_id")
+		}
+		if err := conversationEvent(ctx, tx, EventConvMemberAdded, convID, nil, userID); err != nil {
+			return err
 		}
 		if err := systemMessage(ctx, tx, convID, actor.UserID, systemEvent{Event: "member_added", UserID: userID}); err != nil {
 			return err
@@ -390,8 +394,12 @@ func (db *DB) RemoveMember(ctx context.Context, actor *domain.Actor, convID, use
 // ownership on when its owner goes, and posts the system message. The
 // caller re-checks the rule.
 func leave(ctx context.Context, tx pgx.Tx, convID, userID, actorID int64, event string) error {
+	before, err := convAudience(ctx, tx, convID)
+	if err != nil {
+		return err
+	}
 	var role *string
-	err := tx.QueryRow(ctx, `
+	err = tx.QueryRow(ctx, `
 		DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2
 		RETURNING role_in_convo`, convID, userID).Scan(&role)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -410,6 +418,9 @@ func leave(ctx context.Context, tx pgx.Tx, convID, userID, actorID int64, event 
 		if err != nil {
 			return fmt.Errorf("hand on ownership of conversation %d: %w", convID, err)
 		}
+	}
+	if err := conversationEvent(ctx, tx, EventConvMemberRemoved, convID, before, userID); err != nil {
+		return err
 	}
 	return systemMessage(ctx, tx, convID, actorID, systemEvent{Event: event, UserID: userID})
 }

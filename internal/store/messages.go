@@ -45,7 +45,8 @@ func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 	return m
 }
 
-// The send, in one round trip and one (implicit) transaction:
+// The send, in one transaction (one round trip for the statements below,
+// then the event write, see events.go):
 //  1. share-lock the sender's users row (lock order: users first, see
 //     rule.go), so that an account deletion cannot deadlock with the send;
 //  2. lock the conversation row, which every membership change and freeze
@@ -98,22 +99,30 @@ func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64
 }
 
 func (db *DB) trySend(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, error) {
-	b := &pgx.Batch{}
-	b.Queue(sendLockSenderSQL, actor.UserID)
-	b.Queue(sendLockConvSQL, convID)
-	b.Queue(sendInsertSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID, nm.MediaID)
-	br := db.Pool.SendBatch(ctx, b)
-	defer br.Close()
-	for range 2 {
-		if _, err := br.Exec(); err != nil {
-			return domain.Message{}, err
+	var m domain.Message
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(sendLockSenderSQL, actor.UserID)
+		b.Queue(sendLockConvSQL, convID)
+		b.Queue(sendInsertSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID, nm.MediaID)
+		br := tx.SendBatch(ctx, b)
+		for range 2 {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return err
+			}
 		}
-	}
-	m, err := scanMessage(br.QueryRow())
-	if err != nil {
-		return m, err
-	}
-	return m, br.Close()
+		var err error
+		if m, err = scanMessage(br.QueryRow()); err != nil {
+			br.Close()
+			return err
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+		return sentMessageEvents(ctx, tx, m)
+	})
+	return m, err
 }
 
 // whyNotSent explains a send that inserted nothing: a retry (the first
@@ -266,7 +275,17 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 	if err != nil {
 		return fmt.Errorf("delete message %d: %w", m.id, err)
 	}
-	if tag.RowsAffected() == 0 || m.senderID == actor.UserID {
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	deleted, err := messageByID(ctx, tx, m.id)
+	if err != nil {
+		return err
+	}
+	if err := messageEvents(ctx, tx, EventMessageDeleted, deleted); err != nil {
+		return err
+	}
+	if m.senderID == actor.UserID {
 		return nil
 	}
 	after := map[string]any{"message_id": m.id, "conversation_id": m.convID, "sender_id": m.senderID, "deleted": true}

@@ -58,12 +58,15 @@ func (db *DB) ReportMessage(ctx context.Context, actor *domain.Actor, messageID 
 			after["child_id"] = child
 		}
 		// The reason is the reporter's own words: kept out of the log.
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.create", EntityType: "report", EntityID: id, After: after})
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.create", EntityType: "report", EntityID: id, After: after}); err != nil {
+			return err
+		}
+		return reportFiledEvent(ctx, tx, id, actor)
 	})
 	if err != nil {
 		return domain.Report{}, err
 	}
-	return db.report(ctx, id)
+	return reportIn(ctx, db.Pool, id)
 }
 
 // reportingChild is the child a report is about, for the audit's child_id:
@@ -83,8 +86,9 @@ func reportingChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convID 
 	return child, nil
 }
 
-func (db *DB) report(ctx context.Context, id int64) (domain.Report, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+reportColumns+` FROM reports r WHERE r.id = $1`, id)
+// reportIn loads one report, without its message.
+func reportIn(ctx context.Context, q rowsQuerier, id int64) (domain.Report, error) {
+	rows, err := q.Query(ctx, `SELECT `+reportColumns+` FROM reports r WHERE r.id = $1`, id)
 	if err != nil {
 		return domain.Report{}, fmt.Errorf("load report %d: %w", id, err)
 	}
@@ -199,7 +203,7 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 	if err != nil {
 		return domain.Report{}, err
 	}
-	return db.report(ctx, id)
+	return reportIn(ctx, db.Pool, id)
 }
 
 // moderatorDelete soft-deletes a reported message on an admin's word.

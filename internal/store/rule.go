@@ -201,9 +201,12 @@ func recheck(ctx context.Context, tx pgx.Tx, actorID int64, convIDs []int64) err
 		return fmt.Errorf("re-check contact rule: %w", err)
 	}
 	for _, c := range changes {
-		event := "conversation_frozen"
+		event, live := "conversation_frozen", EventConvFrozen
 		if c.thawed {
-			event = "conversation_unfrozen"
+			event, live = "conversation_unfrozen", EventConvUnfrozen
+		}
+		if err := conversationEvent(ctx, tx, live, c.id, nil, 0); err != nil {
+			return err
 		}
 		if err := systemMessage(ctx, tx, c.id, actorID, systemEvent{Event: event}); err != nil {
 			return err
@@ -227,11 +230,12 @@ func systemMessage(ctx context.Context, tx pgx.Tx, convID, senderID int64, e sys
 	if err != nil {
 		return fmt.Errorf("system message: %w", err)
 	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO messages (conversation_id, sender_id, type, content, created_at)
-		VALUES ($1, $2, 'system', $3, clock_timestamp())`, convID, senderID, string(content))
+	m, err := scanMessage(tx.QueryRow(ctx, `
+		INSERT INTO messages AS m (conversation_id, sender_id, type, content, created_at)
+		VALUES ($1, $2, 'system', $3, clock_timestamp())
+		RETURNING `+messageColumns, convID, senderID, string(content)))
 	if err != nil {
 		return fmt.Errorf("system message in conversation %d: %w", convID, err)
 	}
-	return nil
+	return sentMessageEvents(ctx, tx, m)
 }

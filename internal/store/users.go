@@ -152,6 +152,11 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// rowsQuerier is the pool or a transaction, for reads of many rows.
+type rowsQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
 func (db *DB) userAndProfile(ctx context.Context, q querier, userID int64) (domain.User, domain.Profile, error) {
 	var u domain.User
 	var p domain.Profile

@@ -1,0 +1,210 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"pixelpals/internal/apitest"
+)
+
+// liveReader is one client in the randomized test: its socket, its cursor
+// and everything it was sent.
+type liveReader struct {
+	c      *apitest.Client
+	s      *apitest.Socket
+	cursor string
+	ids    map[string]bool
+	msgs   map[int64]json.RawMessage // message id → its latest event data
+	convOf map[int64]int64
+}
+
+func (r *liveReader) drain(t *testing.T, quietFor time.Duration) {
+	t.Helper()
+	for {
+		f, err := r.s.Next(quietFor)
+		if err == apitest.ErrTimeout {
+			return
+		}
+		if err != nil {
+			t.Fatalf("user %d's socket: %v", r.c.UserID, err)
+		}
+		if r.ids[f.ID] {
+			t.Fatalf("user %d got event %s twice", r.c.UserID, f.ID)
+		}
+		r.ids[f.ID] = true
+		r.cursor = f.ID
+		if f.Type == "message.created" || f.Type == "message.deleted" {
+			var m struct{ ID, ConversationID int64 }
+			json.Unmarshal(f.Data, &m)
+			r.msgs[m.ID] = f.Data
+			r.convOf[m.ID] = m.ConversationID
+		}
+	}
+}
+
+// TestLiveRandomized interleaves sends, deletions, member changes and
+// reconnects at random, then checks each client's received stream against
+// what REST shows it: no event twice, every message it may read and has
+// been able to read all along exactly as its history shows it, and nothing
+// it received shown otherwise.
+func TestLiveRandomized(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 3), env.Family(admin, 2)
+	kids := append(slices.Clone(fa.Children), fb.Children...)
+	famOf := func(c *apitest.Client) *apitest.Family {
+		if slices.Contains(fa.Children, c) {
+			return fa
+		}
+		return fb
+	}
+	for i, x := range kids {
+		for _, y := range kids[i+1:] {
+			approveLink(famOf(x), x, famOf(y), y)
+		}
+	}
+	clients := append(slices.Clone(kids), fa.Parent, fb.Parent)
+	readers := map[int64]*liveReader{}
+	for _, c := range clients {
+		readers[c.UserID] = &liveReader{c: c, s: c.Socket(""), ids: map[string]bool{}, msgs: map[int64]json.RawMessage{}, convOf: map[int64]int64{}}
+	}
+
+	// The model: who is in each conversation, who may have missed some.
+	type conv struct {
+		id      int64
+		owner   *apitest.Client
+		members []*apitest.Client
+		ever    map[int64]bool // was ever removed: may not be re-added
+		broken  map[int64]bool // lost access at some point
+	}
+	readersOf := func(c *conv) []int64 {
+		var ids []int64
+		for _, m := range c.members {
+			ids = append(ids, m.UserID, famOf(m).Parent.UserID)
+		}
+		slices.Sort(ids)
+		return slices.Compact(ids)
+	}
+	var convs []*conv
+	for g := range 2 {
+		owner := kids[g]
+		others := []int64{kids[(g+1)%len(kids)].UserID}
+		cv := createGroup(owner, fmt.Sprint("g", g), others...)
+		convs = append(convs, &conv{id: cv.ID, owner: owner, members: []*apitest.Client{owner, kids[(g+1)%len(kids)]},
+			ever: map[int64]bool{}, broken: map[int64]bool{}})
+	}
+	d := createDirect(kids[0], kids[4].UserID)
+	convs = append(convs, &conv{id: d.ID, members: []*apitest.Client{kids[0], kids[4]}, ever: map[int64]bool{}, broken: map[int64]bool{}})
+	type sent struct {
+		id     int64
+		sender *apitest.Client
+	}
+	var msgs []sent
+
+	for step := range 150 {
+		cv := convs[rng.IntN(len(convs))]
+		switch op := rng.IntN(10); {
+		case op < 5: // send
+			m := cv.members[rng.IntN(len(cv.members))]
+			msgs = append(msgs, sent{mustSend(t, m, cv.id, fmt.Sprint("step ", step)).ID, m})
+		case op < 6 && len(msgs) > 0: // delete, by the sender or their parent
+			m := msgs[rng.IntN(len(msgs))]
+			by := m.sender
+			if rng.IntN(2) == 0 {
+				by = famOf(by).Parent
+			}
+			by.Must(204, "DELETE", fmt.Sprintf("/messages/%d", m.id), nil, nil)
+		case op < 8 && cv.owner != nil: // add a member who never left
+			var cand []*apitest.Client
+			for _, k := range kids {
+				if !slices.Contains(cv.members, k) && !cv.ever[k.UserID] {
+					cand = append(cand, k)
+				}
+			}
+			if len(cand) == 0 {
+				continue
+			}
+			k := cand[rng.IntN(len(cand))]
+			before := readersOf(cv)
+			cv.owner.Must(200, "POST", fmt.Sprintf("/conversations/%d/members", cv.id), map[string]int64{"user_id": k.UserID}, nil)
+			cv.members = append(cv.members, k)
+			for _, id := range readersOf(cv) {
+				if !slices.Contains(before, id) {
+					cv.broken[id] = true // a reader from now on: history holds older messages
+				}
+			}
+		case op < 9 && cv.owner != nil && len(cv.members) > 2: // remove, or leave
+			i := 1 + rng.IntN(len(cv.members)-1)
+			k := cv.members[i]
+			if k == cv.owner {
+				continue
+			}
+			by := cv.owner
+			if rng.IntN(2) == 0 {
+				by = k
+			}
+			before := readersOf(cv)
+			by.Must(204, "DELETE", fmt.Sprintf("/conversations/%d/members/%d", cv.id, k.UserID), nil, nil)
+			cv.members = slices.Delete(cv.members, i, i+1)
+			cv.ever[k.UserID] = true
+			for _, id := range before {
+				if !slices.Contains(readersOf(cv), id) {
+					cv.broken[id] = true
+				}
+			}
+		default: // a client reconnects with its cursor
+			r := readers[clients[rng.IntN(len(clients))].UserID]
+			r.drain(t, time.Millisecond)
+			r.s.Close()
+			r.s = r.c.Socket(r.cursor)
+		}
+	}
+
+	for _, r := range readers {
+		r.drain(t, 500*time.Millisecond)
+	}
+	for _, cv := range convs {
+		for _, r := range readers {
+			var page struct{ Items []json.RawMessage }
+			resp := r.c.Do("GET", fmt.Sprintf("/conversations/%d/messages?limit=200", cv.id), nil)
+			if resp.Status == 404 {
+				continue // no longer theirs to read
+			}
+			if err := json.Unmarshal(resp.Body, &page); err != nil || resp.Status != 200 {
+				t.Fatalf("history: %d %s", resp.Status, resp.Body)
+			}
+			rest := map[int64]json.RawMessage{}
+			for _, m := range page.Items {
+				var id struct{ ID int64 }
+				json.Unmarshal(m, &id)
+				rest[id.ID] = m
+			}
+			for id, data := range r.msgs {
+				if r.convOf[id] != cv.id {
+					continue
+				}
+				want, ok := rest[id]
+				if !ok {
+					t.Errorf("user %d received message %d, not in their history of %d", r.c.UserID, id, cv.id)
+					continue
+				}
+				sameJSON(t, fmt.Sprintf("user %d, message %d", r.c.UserID, id), data, want)
+			}
+			if cv.broken[r.c.UserID] {
+				continue
+			}
+			for id := range rest {
+				if _, ok := r.msgs[id]; !ok {
+					t.Errorf("user %d, a reader of %d all along, never received message %d", r.c.UserID, cv.id, id)
+				}
+			}
+		}
+	}
+}

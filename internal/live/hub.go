@@ -1,0 +1,449 @@
+// Package live delivers live events (SPEC §12) to this instance's
+// WebSockets. Events are written by the store into the live_events outbox
+// in the transactions of the actions they report; every instance holds one
+// LISTEN connection, reads the outbox in its final order when told (and on
+// a timer, in case a notification was missed), and hands each event to the
+// sockets of its recipients. A socket that reconnects with ?since= replays
+// its user's events from the table, then goes live, with no gap and no
+// duplicate. docs/live.md has the protocol and the reasoning.
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"pixelpals/internal/clientip"
+	"pixelpals/internal/store"
+)
+
+// Config tunes a Hub; zero fields take the defaults.
+type Config struct {
+	// ListenURL is the LISTEN connection's database (empty: the pool's).
+	ListenURL string
+	// Window is how far back ?since= replays (default 7 days); an older
+	// cursor gets resync.
+	Window time.Duration
+	// AllowedOrigins are origins ("https://chat.example.org") besides the
+	// service's own whose pages may open a socket with the session cookie.
+	AllowedOrigins []string
+	// QueueSize bounds each socket's undelivered events (default 256);
+	// a socket that falls further behind gets resync and is closed.
+	QueueSize int
+	// PingInterval is how often an idle socket is pinged (default 25 s,
+	// under the usual 30-60 s idle timeouts of proxies).
+	PingInterval time.Duration
+	// PollInterval is how often the outbox is read without a
+	// notification (default 1 s): a missed NOTIFY delays, never loses.
+	PollInterval time.Duration
+	// SweepInterval is how often open sockets' sessions are re-checked
+	// (default 30 s), besides the sessions trigger's notifications.
+	SweepInterval time.Duration
+	// MaxPerUser bounds one user's open sockets on this instance (default
+	// 16: tabs and devices, not a way to exhaust memory).
+	MaxPerUser int
+}
+
+// DefaultWindow is the replay window of SPEC §12.
+const DefaultWindow = 7 * 24 * time.Hour
+
+func (c Config) withDefaults() Config {
+	if c.Window <= 0 {
+		c.Window = DefaultWindow
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 256
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = 30 * time.Second
+	}
+	if c.MaxPerUser <= 0 {
+		c.MaxPerUser = 16
+	}
+	return c
+}
+
+// readBatch is how many events one outbox read takes.
+const readBatch = 500
+
+// Hub is this instance's set of sockets and its reader of the outbox.
+type Hub struct {
+	db  *store.DB
+	cfg Config
+	log *slog.Logger
+
+	mu       sync.Mutex
+	pos      store.EventPos // every event up to here is handed out
+	users    map[int64]map[*socket]struct{}
+	sessions map[int64]map[*socket]struct{}
+
+	wake  chan struct{}
+	sweep chan struct{}
+	ready chan struct{} // closed once pos is known
+	done  chan struct{} // closed when Run ends: sockets close
+
+	// Counters for tests and benchmarks.
+	listens   atomic.Int64 // LISTEN connections opened
+	delivered atomic.Int64 // frames handed to sockets
+}
+
+// New builds a hub; Run starts it.
+func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
+	return &Hub{db: db, cfg: cfg.withDefaults(), log: logger,
+		users: map[int64]map[*socket]struct{}{}, sessions: map[int64]map[*socket]struct{}{},
+		wake: make(chan struct{}, 1), sweep: make(chan struct{}, 1),
+		ready: make(chan struct{}), done: make(chan struct{})}
+}
+
+// Run reads the outbox and serves the sockets until ctx ends, then closes
+// every socket (going away) and returns.
+func (h *Hub) Run(ctx context.Context) {
+	defer close(h.done)
+	for {
+		pos, err := h.db.EventFrontier(ctx)
+		if err == nil {
+			h.pos = pos
+			break
+		}
+		h.log.Error("live: read the event frontier", "err", err)
+		if !sleep(ctx, time.Second) {
+			return
+		}
+	}
+	close(h.ready)
+	var wg sync.WaitGroup
+	wg.Go(func() { h.listen(ctx) })
+	defer wg.Wait()
+	defer h.closeAll()
+	ping := time.NewTicker(h.cfg.PingInterval)
+	defer ping.Stop()
+
+	poll := time.NewTicker(h.cfg.PollInterval)
+	defer poll.Stop()
+	sweep := time.NewTicker(h.cfg.SweepInterval)
+	defer sweep.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	backoff := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		case <-poll.C:
+		case <-retry.C:
+		case <-sweep.C:
+			h.sweepSessions(ctx)
+			continue
+		case <-h.sweep:
+			h.sweepSessions(ctx)
+			continue
+		case <-ping.C:
+			h.pingAll()
+			continue
+		}
+		if h.drain(ctx) {
+			// Committed events wait behind an older transaction that is
+			// still running: look again soon, sooner than the poll.
+			backoff = min(max(2*backoff, 2*time.Millisecond), 50*time.Millisecond)
+			retry.Reset(backoff)
+		} else {
+			backoff = 0
+		}
+	}
+}
+
+// Ready is closed once the hub knows where the outbox stands.
+func (h *Hub) Ready() <-chan struct{} { return h.ready }
+
+// Listens counts the LISTEN connections opened (reconnects included).
+func (h *Hub) Listens() int64 { return h.listens.Load() }
+
+// Delivered counts the frames handed to sockets.
+func (h *Hub) Delivered() int64 { return h.delivered.Load() }
+
+// Sockets counts the open sockets.
+func (h *Hub) Sockets() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, ss := range h.sessions {
+		n += len(ss)
+	}
+	return n
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// listen holds the LISTEN connection, re-opening it when it drops. After
+// each (re)connect the outbox is read and the sessions are re-checked, so
+// whatever was announced while it was down is caught up from the tables.
+func (h *Hub) listen(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		l, err := h.db.Listen(ctx, h.cfg.ListenURL, store.EventsChannel, store.SessionsEndedChannel)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("live: LISTEN connection failed; retrying", "err", err, "in", backoff)
+			}
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		if h.listens.Add(1) > 1 {
+			h.log.Info("live: LISTEN connection re-established")
+		}
+		poke(h.wake)
+		poke(h.sweep)
+		for {
+			ch, payload, err := l.Wait(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					h.log.Warn("live: LISTEN connection lost; reconnecting", "err", err)
+				}
+				break
+			}
+			switch ch {
+			case store.EventsChannel:
+				poke(h.wake)
+			case store.SessionsEndedChannel:
+				h.endSessions(parseIDs(payload))
+			}
+		}
+		l.Close(context.WithoutCancel(ctx))
+	}
+}
+
+func parseIDs(s string) []int64 {
+	var ids []int64
+	for f := range strings.SplitSeq(s, ",") {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// frame is one message to a client.
+type frame struct {
+	ID   string          `json:"id"`
+	Type string          `json:"type"`
+	At   time.Time       `json:"at"`
+	Data json.RawMessage `json:"data"`
+}
+
+func encodeEvent(e store.LiveEvent) []byte {
+	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: e.Data})
+	return b
+}
+
+// drain hands out every final event after pos; it reports whether
+// committed events wait beyond the frontier (or the read failed), so that
+// the caller reads again soon.
+func (h *Hub) drain(ctx context.Context) bool {
+	for {
+		evs, waiting, err := h.db.EventsAfter(ctx, h.position(), readBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("live: read events", "err", err)
+			}
+			return true
+		}
+		for _, e := range evs {
+			h.deliver(e)
+		}
+		if len(evs) < readBatch {
+			return waiting
+		}
+	}
+}
+
+func (h *Hub) position() store.EventPos {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pos
+}
+
+// deliver queues e to the sockets of its recipients and moves pos past it,
+// under one lock, so that a socket registering sees each event either in
+// its replay (up to pos) or in its queue (after pos), never both, never
+// neither.
+func (h *Hub) deliver(e store.LiveEvent) {
+	it := &item{pos: e.Pos, frame: encodeEvent(e)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pos = e.Pos
+	for _, uid := range e.UserIDs {
+		for s := range h.users[uid] {
+			s.push(it)
+			h.delivered.Add(1)
+		}
+	}
+}
+
+// all lists the open sockets.
+func (h *Hub) all() []*socket {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*socket
+	for _, ss := range h.sessions {
+		for s := range ss {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pingAll pings every socket, so that proxies see traffic on idle ones
+// and dead peers are found; each ping waits for its pong on its own.
+func (h *Hub) pingAll() {
+	for _, s := range h.all() {
+		go s.ping()
+	}
+}
+
+// closeAll closes every socket as the instance stops (going away: the
+// hijacked connections are not the HTTP server's to wait for).
+func (h *Hub) closeAll() {
+	for _, s := range h.all() {
+		s.stop(stopGoingAway)
+	}
+	// Give the close handshakes a moment before the process exits.
+	for deadline := time.Now().Add(5 * time.Second); h.Sockets() > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// endSessions closes the sockets of sessions that ended.
+func (h *Hub) endSessions(ids []int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, id := range ids {
+		for s := range h.sessions[id] {
+			s.stop(stopSessionEnded)
+		}
+	}
+}
+
+// sweepSessions closes the sockets whose sessions are gone, expired or
+// whose account was suspended or deleted: the safety net under the
+// sessions trigger (a notification lost while the LISTEN connection was
+// down, or a session that simply expired).
+func (h *Hub) sweepSessions(ctx context.Context) {
+	h.mu.Lock()
+	ids := make([]int64, 0, len(h.sessions))
+	for id := range h.sessions {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	live, err := h.db.LiveSessions(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.log.Warn("live: check sessions", "err", err)
+		}
+		return
+	}
+	slices.Sort(live)
+	var ended []int64
+	for _, id := range ids {
+		if _, ok := slices.BinarySearch(live, id); !ok {
+			ended = append(ended, id)
+		}
+	}
+	h.endSessions(ended)
+}
+
+// register adds s and returns the position its live queue starts after;
+// false when the user has too many sockets open already.
+func (h *Hub) register(s *socket) (store.EventPos, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.users[s.userID]) >= h.cfg.MaxPerUser {
+		return store.EventPos{}, false
+	}
+	add(h.users, s.userID, s)
+	add(h.sessions, s.sessionID, s)
+	return h.pos, true
+}
+
+func (h *Hub) unregister(s *socket) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	remove(h.users, s.userID, s)
+	remove(h.sessions, s.sessionID, s)
+}
+
+func add(m map[int64]map[*socket]struct{}, k int64, s *socket) {
+	if m[k] == nil {
+		m[k] = map[*socket]struct{}{}
+	}
+	m[k][s] = struct{}{}
+}
+
+func remove(m map[int64]map[*socket]struct{}, k int64, s *socket) {
+	delete(m[k], s)
+	if len(m[k]) == 0 {
+		delete(m, k)
+	}
+}
+
+// OriginAllowed reports whether a cookie-authenticated request comes from
+// a page of this service (its own scheme and host) or of an allowed
+// origin. Browsers always send Origin on WebSocket handshakes, and no
+// other site's script can make them send ours, so this is what stops
+// cross-site WebSocket hijacking; without Origin, a cookie is refused.
+func (h *Hub) OriginAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	u, err := url.Parse(origin)
+	if origin == "" || err != nil || u.Host == "" {
+		return false
+	}
+	got := strings.ToLower(u.Scheme + "://" + u.Host)
+	scheme := "http"
+	if clientip.IsHTTPS(r.Context()) {
+		scheme = "https"
+	}
+	if got == strings.ToLower(scheme+"://"+r.Host) {
+		return true
+	}
+	for _, o := range h.cfg.AllowedOrigins {
+		if got == strings.ToLower(strings.TrimRight(o, "/")) {
+			return true
+		}
+	}
+	return false
+}

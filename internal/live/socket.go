@@ -1,0 +1,292 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+// Close codes of the socket (docs/live.md). 1000-2999 are the protocol's;
+// 4000-4999 are ours.
+const (
+	CloseGoingAway     = websocket.StatusGoingAway       // 1001: the server is shutting down; reconnect with since
+	ClosePolicy        = websocket.StatusPolicyViolation // 1008: the client sent a data frame
+	CloseTooBig        = websocket.StatusMessageTooBig   // 1009: ... and a large one
+	CloseInternal      = websocket.StatusInternalError   // 1011: the replay failed; reconnect with since
+	CloseSessionEnded  = websocket.StatusCode(4001)      // logout, suspension, password reset, deletion, expiry
+	CloseTooSlow       = websocket.StatusCode(4008)      // after resync: the client read too slowly
+	closeReasonUnknown = "unknown frame: clients send no messages on this socket"
+)
+
+// Resync reasons, in the resync frame's data.
+const (
+	ResyncCursorExpired = "cursor_expired"
+	ResyncTooSlow       = "too_slow"
+)
+
+const (
+	writeTimeout = 10 * time.Second
+	pingTimeout  = 15 * time.Second
+	replayBatch  = 500
+	readLimit    = 1024
+)
+
+// item is one event on its way to sockets, shared by all its recipients'
+// queues (a queue of pointers costs 8 bytes a slot per idle socket).
+// item is one event on its way to sockets, shared by all its recipients'
+// queues.
+type item struct {
+	pos   store.EventPos
+	frame []byte
+}
+
+type stopReason int
+
+const (
+	stopNone stopReason = iota
+	stopSessionEnded
+	stopTooSlow
+	stopGoingAway
+	stopGone // the connection is closed: nothing more to do
+)
+
+// socket is one client's connection. An idle socket holds one goroutine,
+// its reader (pongs and the close handshake need one); a writer goroutine
+// runs only while there is something to send, so that 10,000 idle
+// sockets cost little more than their buffers.
+type socket struct {
+	h                 *Hub
+	conn              *websocket.Conn
+	userID, sessionID int64
+
+	mu      sync.Mutex
+	pending []*item        // events to send, in order; bounded by QueueSize
+	writing bool           // a writer goroutine runs (or the replay does)
+	reason  stopReason     // set once: why the socket ends
+	last    store.EventPos // the last position sent; the writer's own
+}
+
+// push queues an event without ever blocking the hub: a full queue stops
+// the socket (resync, then close).
+func (s *socket) push(it *item) {
+	s.mu.Lock()
+	if s.reason == stopNone {
+		if len(s.pending) >= s.h.cfg.QueueSize {
+			s.reason = stopTooSlow
+		} else {
+			s.pending = append(s.pending, it)
+		}
+	}
+	s.kickLocked()
+	s.mu.Unlock()
+}
+
+func (s *socket) stop(r stopReason) {
+	s.mu.Lock()
+	if s.reason == stopNone {
+		s.reason = r
+	}
+	s.kickLocked()
+	s.mu.Unlock()
+}
+
+// kickLocked starts the writer unless it runs.
+func (s *socket) kickLocked() {
+	if !s.writing && s.reason != stopGone {
+		s.writing = true
+		go s.write()
+	}
+}
+
+// write sends what is pending, then ends: the socket's one writer at a
+// time (writing is true while it runs).
+func (s *socket) write() {
+	ctx := context.Background()
+	for {
+		s.mu.Lock()
+		batch, reason := s.pending, s.reason
+		s.pending = nil
+		if reason != stopNone {
+			s.reason = stopGone
+			s.mu.Unlock()
+			s.end(ctx, reason)
+			return
+		}
+		if len(batch) == 0 {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		for _, it := range batch {
+			if !s.last.Less(it.pos) {
+				continue // replayed already, or the client was ahead of this instance
+			}
+			if !s.send(ctx, it.frame) {
+				s.stop(stopGone)
+				s.conn.CloseNow()
+				return
+			}
+			s.last = it.pos
+		}
+	}
+}
+
+// end closes the socket for reason: resync first when it fell behind.
+func (s *socket) end(ctx context.Context, reason stopReason) {
+	switch reason {
+	case stopTooSlow:
+		s.send(ctx, resyncFrame(s.last, ResyncTooSlow))
+		s.conn.Close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
+	case stopSessionEnded:
+		s.conn.Close(CloseSessionEnded, "session ended")
+	case stopGoingAway:
+		s.conn.Close(CloseGoingAway, "server shutting down; reconnect with since")
+	default:
+		s.conn.CloseNow()
+	}
+}
+
+func (s *socket) send(ctx context.Context, b []byte) bool {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return s.conn.Write(wctx, websocket.MessageText, b) == nil
+}
+
+// read runs for the socket's life. Clients send nothing: the library
+// answers pings and takes pongs and the close handshake while this waits;
+// a data frame closes the socket.
+func (s *socket) read() {
+	defer s.h.unregister(s)
+	defer s.stop(stopGone)
+	if _, _, err := s.conn.Reader(context.Background()); err == nil {
+		s.conn.Close(ClosePolicy, closeReasonUnknown)
+	}
+	s.conn.CloseNow()
+}
+
+func (s *socket) ping() {
+	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+	defer cancel()
+	if err := s.conn.Ping(ctx); err != nil {
+		s.conn.CloseNow()
+	}
+}
+
+// replay sends the user's events after since and up to start (where the
+// live queue begins), or resync for a cursor past the window, then hands
+// over to the writer.
+func (s *socket) replay(start store.EventPos, since *store.EventPos, inWindow bool) {
+	ctx := context.Background()
+	s.last = start
+	switch {
+	case !inWindow:
+		if !s.send(ctx, resyncFrame(start, ResyncCursorExpired)) {
+			s.conn.CloseNow()
+		}
+	default:
+		s.last = *since
+		for s.last.Less(start) {
+			evs, err := s.h.db.UserEvents(ctx, s.userID, s.last, start, replayBatch)
+			if err != nil {
+				s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
+				s.conn.Close(CloseInternal, "replay failed; reconnect with since")
+				return
+			}
+			for _, e := range evs {
+				if !s.send(ctx, encodeEvent(e)) {
+					s.conn.CloseNow()
+					return
+				}
+				s.last = e.Pos
+			}
+			if len(evs) < replayBatch && s.last.Less(start) {
+				s.last = start // the rest up to start was for other users
+			}
+		}
+	}
+	s.write()
+}
+
+// Serve upgrades an authorized request (the caller has authenticated it
+// and checked its Origin) and streams the user's events: after since when
+// given (a replay, then live), else from now. It returns an error only
+// before the upgrade, for the caller to answer as JSON.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID int64, since *store.EventPos) error {
+	if !isUpgrade(r) {
+		return &domain.Error{Code: domain.CodeUpgradeRequired, Message: "this endpoint is a WebSocket: send a WebSocket handshake"}
+	}
+	select {
+	case <-h.ready:
+	case <-h.done:
+		return domain.Errorf(domain.CodeUnavailable, "the server is shutting down")
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	inWindow := true
+	if since != nil {
+		var err error
+		if inWindow, err = h.db.CursorInWindow(r.Context(), *since, h.cfg.Window); err != nil {
+			return err
+		}
+	} else {
+		// From now: this instance may not have handed out the events
+		// committed just before the handshake yet; they are the past.
+		now, err := h.db.EventFrontier(r.Context())
+		if err != nil {
+			return err
+		}
+		since = &now
+	}
+	// writing: the replay runs first; pushes meanwhile only queue.
+	s := &socket{h: h, userID: userID, sessionID: sessionID, writing: true}
+	start, ok := h.register(s)
+	if !ok {
+		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)
+	}
+	// The Origin was checked by the caller, for cookie sessions only.
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		h.unregister(s)
+		return nil // Accept has answered the client
+	}
+	conn.SetReadLimit(readLimit)
+	s.conn = conn
+	// The socket lives on in goroutines of its own: the handler's
+	// goroutine, its stack grown by the request's middleware, and the
+	// request itself are freed.
+	go s.read()
+	go s.replay(start, since, inWindow)
+	return nil
+}
+
+func isUpgrade(r *http.Request) bool {
+	return headerHas(r.Header, "Connection", "upgrade") && headerHas(r.Header, "Upgrade", "websocket")
+}
+
+func headerHas(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resync is the frame that tells a client to reload by REST: its id is
+// where it may continue from.
+func resyncFrame(pos store.EventPos, reason string) []byte {
+	data, _ := json.Marshal(map[string]string{"reason": reason})
+	b, _ := json.Marshal(frame{ID: pos.String(), Type: "resync", At: time.Now().UTC(), Data: data})
+	return b
+}

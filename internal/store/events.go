@@ -1,0 +1,501 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// Live events (SPEC §12) are written here, in the transaction of the action
+// they report, into the live_events outbox (migration 00005; docs/live.md).
+// Who receives an event, and what each recipient sees, is decided at write
+// time by the same rules and the same views as the REST reads: an event is
+// one row per audience, the recipients who see the same payload.
+
+// Event types of SPEC §12.
+const (
+	EventMessageCreated    = "message.created"
+	EventMessageDeleted    = "message.deleted"
+	EventConvCreated       = "conversation.created"
+	EventConvMemberAdded   = "conversation.member_added"
+	EventConvMemberRemoved = "conversation.member_removed"
+	EventConvFrozen        = "conversation.frozen"
+	EventConvUnfrozen      = "conversation.unfrozen"
+	EventContactRequested  = "contact.requested"
+	EventContactApproved   = "contact.approved"
+	EventContactRevoked    = "contact.revoked"
+	EventReportFiled       = "report.filed"
+)
+
+// Channels the outbox and the sessions table announce on (migration 00005).
+const (
+	EventsChannel        = "pixelpals_events"
+	SessionsEndedChannel = "pixelpals_sessions"
+)
+
+// Event is one audience of an event to write: its recipients and the
+// payload they all see.
+type Event struct {
+	Type string
+	To   []int64
+	Data any
+	// About are the users whose personal data Data holds (names, text):
+	// their account's deletion deletes the event.
+	About []int64
+}
+
+// AppendEvents writes events in tx, in order, in one statement. The
+// outbox's trigger announces them; PostgreSQL delivers that NOTIFY at
+// commit, so nobody hears of an event whose action rolled back.
+func AppendEvents(ctx context.Context, tx pgx.Tx, evs []Event) error {
+	type row struct {
+		Type  string          `json:"type"`
+		To    []int64         `json:"to"`
+		About []int64         `json:"about"`
+		Data  json.RawMessage `json:"data"`
+	}
+	rows := make([]row, 0, len(evs))
+	for _, e := range evs {
+		if len(e.To) == 0 {
+			continue
+		}
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return fmt.Errorf("encode %s event: %w", e.Type, err)
+		}
+		about := e.About
+		if about == nil {
+			about = []int64{}
+		}
+		rows = append(rows, row{Type: e.Type, To: e.To, About: about, Data: data})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	batch, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("encode events: %w", err)
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO live_events (type, user_ids, subject_ids, data)
+		SELECT e->>'type', ARRAY(SELECT jsonb_array_elements_text(e->'to')::bigint),
+		       ARRAY(SELECT jsonb_array_elements_text(e->'about')::bigint), e->'data'
+		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+		ORDER BY n`, batch)
+	if err != nil {
+		return fmt.Errorf("write events: %w", err)
+	}
+	return nil
+}
+
+// fanOut builds the audiences of one event: view gives what each viewer
+// sees (nil: nothing, they are no recipient), and viewers who see the same
+// bytes share a row.
+func fanOut(typ string, about, viewers []int64, view func(viewerID int64) any) ([]Event, error) {
+	var out []Event
+	byPayload := map[string]int{}
+	for _, v := range viewers {
+		d := view(v)
+		if d == nil {
+			continue
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s event: %w", typ, err)
+		}
+		i, ok := byPayload[string(b)]
+		if !ok {
+			i = len(out)
+			byPayload[string(b)] = i
+			out = append(out, Event{Type: typ, Data: json.RawMessage(b), About: about})
+		}
+		out[i].To = append(out[i].To, v)
+	}
+	return out, nil
+}
+
+// viewer is someone who may read a conversation: a member, a parent of a
+// member, or both (a parent in a chat with their child).
+type viewer struct {
+	id             int64
+	member         bool
+	parentOfMember bool
+}
+
+// convAudience lists who may read a conversation now, as accessTo decides
+// it for the family: its members and their parents. Admins read a
+// conversation only once it is reported, through the report queue.
+func convAudience(ctx context.Context, q rowsQuerier, convID int64) ([]viewer, error) {
+	rows, err := q.Query(ctx, `
+		SELECT v, bool_or(member), bool_or(parent) FROM (
+			SELECT m.user_id AS v, true AS member, false AS parent
+			FROM conversation_members m WHERE m.conversation_id = $1
+			UNION ALL
+			SELECT k.parent_id, false, true
+			FROM conversation_members m JOIN users k ON k.id = m.user_id
+			WHERE m.conversation_id = $1 AND k.parent_id IS NOT NULL
+		) s GROUP BY v ORDER BY v`, convID)
+	if err != nil {
+		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
+	}
+	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (viewer, error) {
+		var v viewer
+		return v, r.Scan(&v.id, &v.member, &v.parentOfMember)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
+	}
+	return vs, nil
+}
+
+func viewerIDs(vs []viewer) []int64 {
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = v.id
+	}
+	return ids
+}
+
+func viewerOf(vs []viewer, id int64) (viewer, bool) {
+	i := slices.IndexFunc(vs, func(v viewer) bool { return v.id == id })
+	if i < 0 {
+		return viewer{}, false
+	}
+	return vs[i], true
+}
+
+// messageEvents writes message.created or message.deleted for messages
+// written in tx: every member and every parent of a member gets each
+// message as History shows it to them (a tombstone for members once
+// deleted, the client id to its sender only). This is the one place a
+// sent message's event is written; a batched send calls it with all its
+// messages.
+func messageEvents(ctx context.Context, tx pgx.Tx, typ string, msgs ...domain.Message) error {
+	audiences := map[int64][]viewer{}
+	var evs []Event
+	for _, m := range msgs {
+		vs, ok := audiences[m.ConversationID]
+		if !ok {
+			var err error
+			if vs, err = convAudience(ctx, tx, m.ConversationID); err != nil {
+				return err
+			}
+			audiences[m.ConversationID] = vs
+		}
+		e, err := fanOut(typ, []int64{m.SenderID}, viewerIDs(vs), func(id int64) any {
+			v, _ := viewerOf(vs, id)
+			return viewed(m, id, v.parentOfMember)
+		})
+		if err != nil {
+			return err
+		}
+		evs = append(evs, e...)
+	}
+	return AppendEvents(ctx, tx, evs)
+}
+
+// sentMessageEvents writes message.created for messages just sent in tx.
+func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) error {
+	return messageEvents(ctx, tx, EventMessageCreated, msgs...)
+}
+
+// messageByID loads a message in tx, unshaped.
+func messageByID(ctx context.Context, tx pgx.Tx, id int64) (domain.Message, error) {
+	m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1`, id))
+	if err != nil {
+		return m, fmt.Errorf("load message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// memberChange is the data of conversation.member_added and
+// conversation.member_removed. Conversation is left out for a recipient
+// who may no longer read it (the removed member, a parent whose child
+// left).
+type memberChange struct {
+	ConversationID int64                `json:"conversation_id"`
+	UserID         int64                `json:"user_id"`
+	Conversation   *domain.Conversation `json:"conversation,omitempty"`
+}
+
+// conversationEvent writes an event about a conversation changed in tx to
+// before (who could read it before the change; nil when the change adds
+// nobody's access away) and to everyone who may read it now. Each gets the
+// conversation as GET /conversations/{id} shows them, or, with userID set,
+// a memberChange about that user.
+func conversationEvent(ctx context.Context, tx pgx.Tx, typ string, convID int64, before []viewer, userID int64) error {
+	now, err := convAudience(ctx, tx, convID)
+	if err != nil {
+		return err
+	}
+	convs, err := conversationsFor(ctx, tx, 0, []int64{convID})
+	if err != nil {
+		return err
+	}
+	if len(convs) == 0 {
+		return fmt.Errorf("conversation %d vanished in its own transaction", convID)
+	}
+	recipients := viewerIDs(now)
+	for _, v := range before {
+		if !slices.Contains(recipients, v.id) {
+			recipients = append(recipients, v.id)
+		}
+	}
+	var about []int64
+	for _, m := range convs[0].Members {
+		about = append(about, m.UserID)
+	}
+	evs, err := fanOut(typ, about, recipients, func(id int64) any {
+		v, canRead := viewerOf(now, id)
+		var c *domain.Conversation
+		if canRead {
+			cc := convs[0]
+			cc.ReadOnly = !v.member
+			c = &cc
+		}
+		if userID != 0 {
+			return memberChange{ConversationID: convID, UserID: userID, Conversation: c}
+		}
+		return c
+	})
+	if err != nil {
+		return err
+	}
+	return AppendEvents(ctx, tx, evs)
+}
+
+// contactFamilies are both children of a link and their parents.
+func contactFamilies(c contactRow) []int64 {
+	ids := []int64{c.a, c.b}
+	for _, p := range []int64{c.parentA, c.parentB} {
+		if p != 0 && !slices.Contains(ids, p) {
+			ids = append(ids, p)
+		}
+	}
+	return ids
+}
+
+// contactEvent writes contact.requested or contact.approved: both
+// families get the link as GET /contacts shows it.
+func contactEvent(ctx context.Context, tx pgx.Tx, typ string, c contactRow) error {
+	contact, err := contactIn(ctx, tx, c.id)
+	if err != nil {
+		return err
+	}
+	return AppendEvents(ctx, tx, []Event{{Type: typ, To: contactFamilies(c), Data: contact, About: []int64{c.a, c.b}}})
+}
+
+// contactGone is the data of contact.revoked: the link no longer exists,
+// so only which link it was.
+type contactGone struct {
+	ID       int64   `json:"id"`
+	ChildIDs []int64 `json:"child_ids"`
+}
+
+func contactRevokedEvent(ctx context.Context, tx pgx.Tx, c contactRow) error {
+	return AppendEvents(ctx, tx, []Event{{Type: EventContactRevoked, To: contactFamilies(c),
+		Data: contactGone{ID: c.id, ChildIDs: []int64{c.a, c.b}}}})
+}
+
+// reportFiledEvent tells the admins (with the message in full, as their
+// queue shows it) and the reporting child's parent (the report as their
+// GET /reports shows it) of a new report.
+func reportFiledEvent(ctx context.Context, tx pgx.Tx, reportID int64, reporter *domain.Actor) error {
+	r, err := reportIn(ctx, tx, reportID)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE role = 'ADMIN' AND deleted_at IS NULL ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("admins: %w", err)
+	}
+	admins, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("admins: %w", err)
+	}
+	m, err := messageByID(ctx, tx, r.MessageID)
+	if err != nil {
+		return err
+	}
+	m.ClientID = nil
+	full := r
+	full.Message = &m
+	about := []int64{m.SenderID}
+	if r.ReporterID != nil {
+		about = append(about, *r.ReporterID)
+	}
+	evs := []Event{{Type: EventReportFiled, To: admins, Data: full, About: about}}
+	if reporter.IsChild() {
+		var parent *int64
+		if err := tx.QueryRow(ctx, `SELECT parent_id FROM users WHERE id = $1`, reporter.UserID).Scan(&parent); err != nil {
+			return fmt.Errorf("parent of %d: %w", reporter.UserID, err)
+		}
+		if parent != nil {
+			evs = append(evs, Event{Type: EventReportFiled, To: []int64{*parent}, Data: r, About: about})
+		}
+	}
+	return AppendEvents(ctx, tx, evs)
+}
+
+// EventPos is a position in the order every reader reads events in:
+// (xact, id), the writing transaction's id, then the row's.
+type EventPos struct{ Xact, ID int64 }
+
+// Less orders positions.
+func (p EventPos) Less(q EventPos) bool {
+	return p.Xact < q.Xact || (p.Xact == q.Xact && p.ID < q.ID)
+}
+
+// String is the position as an opaque client cursor.
+func (p EventPos) String() string {
+	return strconv.FormatInt(p.Xact, 36) + "." + strconv.FormatInt(p.ID, 36)
+}
+
+// ParseEventPos reads a cursor made by String.
+func ParseEventPos(s string) (EventPos, error) {
+	x, i, ok := strings.Cut(s, ".")
+	if !ok || len(s) > 32 {
+		return EventPos{}, errors.New("malformed cursor")
+	}
+	xact, err1 := strconv.ParseInt(x, 36, 64)
+	id, err2 := strconv.ParseInt(i, 36, 64)
+	if err1 != nil || err2 != nil || xact < 0 || id < 0 {
+		return EventPos{}, errors.New("malformed cursor")
+	}
+	return EventPos{xact, id}, nil
+}
+
+// LiveEvent is one stored event row.
+type LiveEvent struct {
+	Pos     EventPos
+	Type    string
+	At      time.Time
+	UserIDs []int64
+	Data    json.RawMessage
+}
+
+// frontierSQL is the oldest transaction id still running in this
+// statement's snapshot: every transaction below it has committed or
+// aborted, so the events below it are final.
+const frontierSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
+
+func scanLiveEvent(r pgx.CollectableRow) (LiveEvent, error) {
+	var e LiveEvent
+	err := r.Scan(&e.Pos.Xact, &e.Pos.ID, &e.Type, &e.At, &e.UserIDs, &e.Data)
+	return e, err
+}
+
+// EventsAfter returns up to limit final events after pos, in order, for
+// an instance to deliver to its sockets, and whether committed events
+// wait beyond the frontier (an older transaction is still running), so
+// that the caller looks again soon.
+func (db *DB) EventsAfter(ctx context.Context, pos EventPos, limit int) ([]LiveEvent, bool, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT xact, id, type, at, user_ids, data FROM live_events
+		WHERE (xact, id) > ($1, $2) AND xact < `+frontierSQL+`
+		ORDER BY xact, id LIMIT $3`, pos.Xact, pos.ID, limit)
+	if err != nil {
+		return nil, false, fmt.Errorf("read events: %w", err)
+	}
+	evs, err := pgx.CollectRows(rows, scanLiveEvent)
+	if err != nil {
+		return nil, false, fmt.Errorf("read events: %w", err)
+	}
+	if len(evs) == limit {
+		return evs, false, nil
+	}
+	var waiting bool
+	err = db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM live_events WHERE xact >= `+frontierSQL+`)`).Scan(&waiting)
+	if err != nil {
+		return nil, false, fmt.Errorf("read events: %w", err)
+	}
+	return evs, waiting, nil
+}
+
+// EventFrontier is the position of the last final event: a reader that
+// starts there misses nothing committed later.
+func (db *DB) EventFrontier(ctx context.Context) (EventPos, error) {
+	var p EventPos
+	err := db.Pool.QueryRow(ctx, `
+		SELECT xact, id FROM live_events WHERE xact < `+frontierSQL+`
+		ORDER BY xact DESC, id DESC LIMIT 1`).Scan(&p.Xact, &p.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return EventPos{}, nil
+	}
+	if err != nil {
+		return p, fmt.Errorf("event frontier: %w", err)
+	}
+	return p, nil
+}
+
+// UserEvents returns up to limit of userID's events after after and up to
+// and including upTo (a final position), in order: a reconnecting
+// client's replay.
+func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos, limit int) ([]LiveEvent, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT xact, id, type, at, user_ids, data FROM live_events
+		WHERE user_ids @> ARRAY[$1::bigint] AND (xact, id) > ($2, $3) AND (xact, id) <= ($4, $5)
+		ORDER BY xact, id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
+	}
+	evs, err := pgx.CollectRows(rows, scanLiveEvent)
+	if err != nil {
+		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
+	}
+	return evs, nil
+}
+
+// CursorInWindow reports whether the event at pos is still stored and no
+// older than window: only then can a replay from it be complete.
+func (db *DB) CursorInWindow(ctx context.Context, pos EventPos, window time.Duration) (bool, error) {
+	var ok bool
+	err := db.Pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM live_events WHERE xact = $1 AND id = $2 AND at > CURRENT_TIMESTAMP - $3::interval)`,
+		pos.Xact, pos.ID, window).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("check cursor: %w", err)
+	}
+	return ok, nil
+}
+
+// DeleteOldEvents deletes up to limit live events written before cutoff
+// (the replay window's start), in one short statement: the retention
+// purge's share of the outbox. A cursor pointing at a deleted event gets
+// resync, as any cursor past the window does.
+func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	tag, err := db.Pool.Exec(ctx, `
+		DELETE FROM live_events
+		WHERE id IN (SELECT id FROM live_events WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		cutoff, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete old live events: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// LiveSessions returns which of the sessions still exist, unexpired, for a
+// usable account: an instance closes the sockets of the others.
+func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
+		  AND u.deleted_at IS NULL AND u.suspended_at IS NULL`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("check sessions: %w", err)
+	}
+	live, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("check sessions: %w", err)
+	}
+	return live, nil
+}
