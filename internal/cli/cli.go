@@ -38,6 +38,7 @@ func commands() []command {
 		{"migrate", "apply or roll back database migrations: migrate up|down|status", runMigrate},
 		{"admin", "bootstrap an admin: admin create --email E (password on stdin or prompt)", runAdmin},
 		{"keys", "game-login keeper keys: keys generate [--version N] | keys rotate --actor ADMIN_EMAIL [--batch N]", runKeys},
+		{"audit", "tamper-evident audit log: audit verify (walks the hash chain, names the first break)", runAudit},
 		{"version", "print the version", runVersion},
 	}
 }
