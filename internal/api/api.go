@@ -31,6 +31,8 @@ type API struct {
 	codeGuesses *throttle.Limiter
 	// live serves the event sockets; nil answers them 503.
 	live *live.Hub
+	// now is the clock of sleep mode; tests set it.
+	now func() time.Time
 }
 
 // Deps are what the API is built on.
@@ -47,6 +49,8 @@ type Deps struct {
 	FriendCodeGuesses *throttle.Limiter
 	// Live is this instance's hub of event sockets (GET /ws).
 	Live *live.Hub
+	// Now is the clock of sleep mode; nil means time.Now.
+	Now func() time.Time
 }
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
@@ -63,7 +67,10 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, live: d.Live}
+		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, live: d.Live, now: d.Now}
+	if a.now == nil {
+		a.now = time.Now
+	}
 	if a.sendRate == nil {
 		a.sendRate = DefaultSendRate()
 	}
@@ -141,6 +148,11 @@ func (a *API) routes() []route {
 		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
 
 		{"GET /ws", active, a.liveEvents},
+
+		{"GET /children/{id}/sleep-mode", parentOnly, a.childSleepMode},
+		{"PUT /children/{id}/sleep-mode", parentOnly, a.setSleepMode},
+		{"DELETE /children/{id}/sleep-mode", parentOnly, a.clearSleepMode},
+		{"GET /me/sleep-mode", childOnly, a.mySleepMode},
 	}
 }
 

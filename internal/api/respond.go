@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"pixelpals/internal/domain"
 )
@@ -35,6 +36,7 @@ var statusOf = map[string]int{
 	domain.CodeInternal:           http.StatusInternalServerError,
 
 	domain.CodeCredentialUnreadable: http.StatusConflict,
+	domain.CodeSleepMode:            http.StatusLocked,
 }
 
 type errorBody struct {
@@ -45,6 +47,8 @@ type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// EndsAt: when a sleep_mode refusal ends (RFC 3339 UTC).
+	EndsAt *time.Time `json:"ends_at,omitempty"`
 }
 
 // writeError answers with err as a JSON error. Errors that are not
@@ -72,7 +76,12 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if de.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
 	}
-	writeJSON(w, status, errorBody{errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}})
+	detail := errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}
+	if !de.EndsAt.IsZero() {
+		t := de.EndsAt.UTC()
+		detail.EndsAt = &t
+	}
+	writeJSON(w, status, errorBody{detail})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

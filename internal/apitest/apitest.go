@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
@@ -57,6 +58,9 @@ type Options struct {
 	RealHashing bool
 	// Live tunes the event hub (queue size, replay window, origins).
 	Live live.Config
+	// Now is the clock of sleep mode, for the API and the hub (unless
+	// Live.Now is set); nil means time.Now.
+	Now func() time.Time
 }
 
 // New starts the service for t. The package's TestMain must call
@@ -90,11 +94,14 @@ func New(t testing.TB, opts ...Options) *Env {
 	if sendRate == nil {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
+	if o.Live.Now == nil {
+		o.Live.Now = o.Now
+	}
 	e.Hub = live.New(e.DB, logger, o.Live)
 	ctx, stop := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Live: e.Hub})
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Live: e.Hub, Now: o.Now})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register).Handler())
 	t.Cleanup(func() {
 		stop() // closes the sockets first: the server's Close waits for none of them

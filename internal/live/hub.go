@@ -47,6 +47,8 @@ type Config struct {
 	// SweepInterval is how often open sockets' sessions are re-checked
 	// (default 30 s), besides the sessions trigger's notifications.
 	SweepInterval time.Duration
+	// Now is the clock of sleep mode (default time.Now); tests set it.
+	Now func() time.Time
 }
 
 // DefaultWindow is the replay window of SPEC §12.
@@ -67,6 +69,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 30 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return c
 }
@@ -294,7 +299,7 @@ func (h *Hub) deliver(e store.LiveEvent) {
 	h.pos = e.Pos
 	for _, uid := range e.UserIDs {
 		for s := range h.users[uid] {
-			s.push(item{pos: e.Pos, frame: b})
+			s.push(item{pos: e.Pos, typ: e.Type, frame: b})
 			h.delivered.Add(1)
 		}
 	}

@@ -41,6 +41,7 @@ const (
 
 type item struct {
 	pos   store.EventPos
+	typ   string
 	frame []byte
 }
 
@@ -142,6 +143,8 @@ func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start
 		}
 	}()
 
+	hc := &holdCache{h: h, userID: s.userID}
+	heldAtStart := false
 	last := start
 	switch {
 	case since != nil && !inWindow:
@@ -150,27 +153,23 @@ func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start
 		}
 	case since != nil:
 		last = *since
-		for last.Less(start) {
-			evs, err := h.db.UserEvents(ctx, s.userID, last, start, replayBatch)
-			if err != nil {
-				h.log.Warn("live: replay", "err", err, "user_id", s.userID)
-				conn.Close(CloseInternal, "replay failed; reconnect with since")
+		// A sleeping child's replay waits for the end of their quiet time.
+		if heldAtStart = !hc.heldUntil(ctx).IsZero(); !heldAtStart {
+			var ok bool
+			if last, ok = h.replayTo(ctx, conn, s, last, start); !ok {
 				return
-			}
-			for _, e := range evs {
-				if !h.write(ctx, conn, encodeEvent(e)) {
-					return
-				}
-				last = e.Pos
-			}
-			if len(evs) < replayBatch && last.Less(start) {
-				last = start // the rest up to start was for other users
 			}
 		}
 	}
 
 	ping := time.NewTicker(h.cfg.PingInterval)
 	defer ping.Stop()
+	if heldAtStart {
+		var ok bool
+		if last, ok = h.holdUntilAwake(ctx, conn, s, hc, last, readerGone, ping); !ok {
+			return
+		}
+	}
 	for {
 		select {
 		case <-s.stopped: // before any queued event: a stopped socket stops now
@@ -182,6 +181,18 @@ func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start
 		case it := <-s.queue:
 			if !last.Less(it.pos) {
 				continue // replayed already, or the client was ahead of this instance
+			}
+			if it.typ == sleepChanged {
+				hc.invalidate()
+			}
+			if !hc.heldUntil(ctx).IsZero() {
+				// Sleep mode: nothing new until the end, then the outbox
+				// replays what was held (this event included).
+				var ok bool
+				if last, ok = h.holdUntilAwake(ctx, conn, s, hc, last, readerGone, ping); !ok {
+					return
+				}
+				continue
 			}
 			if !h.write(ctx, conn, it.frame) {
 				return
@@ -196,15 +207,42 @@ func (h *Hub) stream(ctx context.Context, conn *websocket.Conn, s *socket, start
 		case <-readerGone:
 			return
 		case <-ping.C:
-			go func() {
-				pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-				defer cancel()
-				if err := conn.Ping(pctx); err != nil {
-					conn.CloseNow()
-				}
-			}()
+			pingAsync(ctx, conn)
 		}
 	}
+}
+
+func pingAsync(ctx context.Context, conn *websocket.Conn) {
+	go func() {
+		pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+		defer cancel()
+		if err := conn.Ping(pctx); err != nil {
+			conn.CloseNow()
+		}
+	}()
+}
+
+// replayTo writes the user's events after last up to target from the
+// outbox and returns the new position; false when the socket ended.
+func (h *Hub) replayTo(ctx context.Context, conn *websocket.Conn, s *socket, last, target store.EventPos) (store.EventPos, bool) {
+	for last.Less(target) {
+		evs, err := h.db.UserEvents(ctx, s.userID, last, target, replayBatch)
+		if err != nil {
+			h.log.Warn("live: replay", "err", err, "user_id", s.userID)
+			conn.Close(CloseInternal, "replay failed; reconnect with since")
+			return last, false
+		}
+		for _, e := range evs {
+			if !h.write(ctx, conn, encodeEvent(e)) {
+				return last, false
+			}
+			last = e.Pos
+		}
+		if len(evs) < replayBatch && last.Less(target) {
+			last = target // the rest up to target was for other users
+		}
+	}
+	return last, true
 }
 
 // stop ends a stopped socket: resync first when it fell behind.

@@ -123,7 +123,29 @@ CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head
 CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head
     FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_head_keep();
 
+-- Sleep mode (issue 12.1): a child's weekly quiet hours, set by their
+-- parent. Spans are minutes after local midnight in time_zone (an IANA
+-- name, checked by the application); end < start runs past midnight. The
+-- weekday span is the one that starts Sunday to Thursday (the nights before
+-- a school day), the weekend span starts Friday or Saturday. A NULL span is
+-- no quiet time on those days.
+CREATE TABLE sleep_schedules (
+    child_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    time_zone TEXT NOT NULL CHECK (time_zone <> ''),
+    weekday_start SMALLINT CHECK (weekday_start BETWEEN 0 AND 1439),
+    weekday_end SMALLINT CHECK (weekday_end BETWEEN 0 AND 1439),
+    weekend_start SMALLINT CHECK (weekend_start BETWEEN 0 AND 1439),
+    weekend_end SMALLINT CHECK (weekend_end BETWEEN 0 AND 1439),
+    allow_parent BOOLEAN NOT NULL DEFAULT FALSE,
+    updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CHECK (num_nulls(weekday_start, weekday_end) = 2
+           OR num_nulls(weekday_start, weekday_end) = 0 AND weekday_start <> weekday_end),
+    CHECK (num_nulls(weekend_start, weekend_end) = 2
+           OR num_nulls(weekend_start, weekend_end) = 0 AND weekend_start <> weekend_end)
+);
+
 -- +goose Down
+DROP TABLE sleep_schedules;
 DROP TRIGGER audit_logs_chain ON audit_logs;
 DROP TABLE audit_chain_head;
 DROP FUNCTION audit_chain_head_keep();
