@@ -199,3 +199,21 @@ func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64)
 		Message: fmt.Sprintf("Sleep mode is on until %s. Your message can wait until then. Good night!",
 			st.Until.In(loc).Format("Mon 15:04"))}
 }
+
+// checkLeak refuses a child's message that holds one of their own kept
+// game passwords (422 password_in_message, naming the game to the child
+// only): nothing is sent, the parent gets a dashboard entry and a
+// leak_guard.blocked event naming the game. Like checkSleep it runs before
+// the store's send.
+func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, content string) error {
+	hit, err := a.keeper.CheckLeak(ctx, actor, content)
+	if err != nil || hit == nil {
+		return err
+	}
+	if err := a.db.RecordLeakBlock(ctx, actor, convID, *hit); err != nil {
+		return err
+	}
+	return domain.Errorf(domain.CodePasswordInMessage,
+		"Whoa, this message has your %s password in it! Passwords are secret, even from friends, so it was not sent. Your parent has been told. Send it again without the password.",
+		hit.GameName)
+}

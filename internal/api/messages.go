@@ -62,6 +62,9 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 	if err := a.checkSleep(r.Context(), actor, id); err != nil {
 		return err
 	}
+	if err := a.checkLeak(r.Context(), actor, id, nm.Content); err != nil {
+		return err
+	}
 	if ok, retry := a.sendRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
 		return domain.RateLimited(retry, "you are sending messages too fast; wait a moment")
 	}

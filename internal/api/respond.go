@@ -37,6 +37,7 @@ var statusOf = map[string]int{
 
 	domain.CodeCredentialUnreadable: http.StatusConflict,
 	domain.CodeSleepMode:            http.StatusLocked,
+	domain.CodePasswordInMessage:    http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {

@@ -144,7 +144,34 @@ CREATE TABLE sleep_schedules (
            OR num_nulls(weekend_start, weekend_end) = 0 AND weekend_start <> weekend_end)
 );
 
+-- Password-leak guard (issue 12.2): a keyed fingerprint of each kept game
+-- password, never the password: HMAC-SHA256 under a per-credential key
+-- derived from the vault key of key_version (vault.Ring.LeakGuardKey) over
+-- the normalized password (lower case, without spaces and dots), with its
+-- length in characters so a send HMACs only candidate substrings of the
+-- lengths kept. Passwords shorter than 4 normalized characters have none.
+CREATE TABLE leak_fingerprints (
+    credential_id INTEGER PRIMARY KEY REFERENCES game_credentials(id) ON DELETE CASCADE,
+    key_version INTEGER NOT NULL CHECK (key_version > 0),
+    length SMALLINT NOT NULL CHECK (length >= 4),
+    fp BYTEA NOT NULL
+);
+
+-- Each refused send: the parent's dashboard entry, naming the game (a copy,
+-- so the entry outlives the login), never the password or the message.
+CREATE TABLE leak_guard_hits (
+    id BIGSERIAL PRIMARY KEY,
+    child_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    credential_id INTEGER REFERENCES game_credentials(id) ON DELETE SET NULL,
+    game_name VARCHAR(100) NOT NULL,
+    conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX idx_leak_guard_hits_child ON leak_guard_hits(child_id, created_at);
+
 -- +goose Down
+DROP TABLE leak_guard_hits;
+DROP TABLE leak_fingerprints;
 DROP TABLE sleep_schedules;
 DROP TRIGGER audit_logs_chain ON audit_logs;
 DROP TABLE audit_chain_head;
