@@ -153,6 +153,9 @@ func (a *API) routes() []route {
 		{"PUT /children/{id}/sleep-mode", parentOnly, a.setSleepMode},
 		{"DELETE /children/{id}/sleep-mode", parentOnly, a.clearSleepMode},
 		{"GET /me/sleep-mode", childOnly, a.mySleepMode},
+		{"POST /contacts/{id}/block", childOnly, a.blockContact},
+		{"POST /contacts/{id}/unblock", parentOnly, a.unblockContact},
+		{"GET /children/{id}/activity", parentOnly, a.childActivity},
 	}
 }
 

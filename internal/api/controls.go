@@ -217,3 +217,27 @@ func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, 
 		"Whoa, this message has your %s password in it! Passwords are secret, even from friends, so it was not sent. Your parent has been told. Send it again without the password.",
 		hit.GameName)
 }
+
+// blockContact: POST /contacts/{id}/block, by a child of the link.
+func (a *API) blockContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return one(w, r, "id", func(id int64) (domain.Contact, error) { return a.db.BlockContact(r.Context(), actor, id) })
+}
+
+// unblockContact: POST /contacts/{id}/unblock, by the blocker's parent.
+func (a *API) unblockContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return one(w, r, "id", func(id int64) (domain.Contact, error) { return a.db.UnblockContact(r.Context(), actor, id) })
+}
+
+// childActivity: GET /children/{id}/activity, the child's last 30 days.
+func (a *API) childActivity(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	act, err := a.db.ChildActivity(r.Context(), actor, id, a.now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, act)
+	return nil
+}

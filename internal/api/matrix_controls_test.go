@@ -25,3 +25,23 @@ var _ = addMatrix(
 		path: func(w *world) string { ownSleepMode(w); return "/me/sleep-mode" },
 		want: statuses(403, map[role]int{anonymous: 401, suspendedParent: 401, ownChild: 200, otherChild: 200})},
 )
+
+// blockedWithC is an approved link between A's child and C's child that
+// A's child has blocked.
+func blockedWithC(w *world) int64 {
+	id := approvedWithC(w)
+	w.a.Child().Must(200, "POST", fmt.Sprintf("/contacts/%d/block", id), nil, nil)
+	return id
+}
+
+var _ = addMatrix(
+	matrixCase{method: "POST", route: "/contacts/{id}/block",
+		path: pathf("/contacts/%d/block", approvedWithC), want: childOnlyOwn(200)},
+	matrixCase{method: "POST", route: "/contacts/{id}/unblock",
+		path: pathf("/contacts/%d/unblock", blockedWithC), want: ownParentOnly(200)},
+)
+
+var _ = addMatrix(
+	matrixCase{method: "GET", route: "/children/{id}/activity",
+		path: pathf("/children/%d/activity", ownChildID), want: ownParentOnly(200)},
+)

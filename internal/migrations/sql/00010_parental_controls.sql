@@ -169,7 +169,18 @@ CREATE TABLE leak_guard_hits (
 );
 CREATE INDEX idx_leak_guard_hits_child ON leak_guard_hits(child_id, created_at);
 
+-- Blocks (issue 12.3): a child blocks a contact; the link stays, and the
+-- contact rule (internal/store/rule.go) treats a blocked link as not
+-- approved, so every conversation holding both children freezes until the
+-- blocker's parent unblocks (or removes a child from a shared group).
+ALTER TABLE contacts ADD COLUMN blocked_by INTEGER REFERENCES users(id);
+ALTER TABLE contacts ADD COLUMN blocked_at TIMESTAMP;
+ALTER TABLE contacts ADD CONSTRAINT contacts_block_whole CHECK (num_nulls(blocked_by, blocked_at) IN (0, 2));
+
 -- +goose Down
+ALTER TABLE contacts DROP CONSTRAINT contacts_block_whole;
+ALTER TABLE contacts DROP COLUMN blocked_at;
+ALTER TABLE contacts DROP COLUMN blocked_by;
 DROP TABLE leak_guard_hits;
 DROP TABLE leak_fingerprints;
 DROP TABLE sleep_schedules;
