@@ -89,4 +89,13 @@ func TestActivity(t *testing.T) {
 		t.Errorf("reports about C's child: %+v", other.Reports)
 	}
 	fc.Parent.Must(404, "GET", fmt.Sprintf("/children/%d/activity", a.UserID), nil, nil)
+
+	// Deleting the child deletes their schedule and leak-guard entries.
+	fa.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d", a.UserID), nil, nil)
+	var left int
+	env.DB.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sleep_schedules WHERE child_id = $1)
+		+ (SELECT count(*) FROM leak_guard_hits WHERE child_id = $1)`, a.UserID).Scan(&left)
+	if left != 0 {
+		t.Fatalf("%d parental-control rows left after the child's deletion", left)
+	}
 }
