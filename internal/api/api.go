@@ -34,6 +34,8 @@ type API struct {
 	live *live.Hub
 	// media checks and cleans uploads.
 	media *media.Processor
+	// now is the clock of sleep mode; tests set it.
+	now func() time.Time
 }
 
 // Deps are what the API is built on.
@@ -52,6 +54,8 @@ type Deps struct {
 	Live *live.Hub
 	// Media checks and cleans uploads; nil means media.DefaultLimits.
 	Media *media.Processor
+	// Now is the clock of sleep mode; nil means time.Now.
+	Now func() time.Time
 }
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
@@ -68,9 +72,12 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live}
+		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now}
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
+	}
+	if a.now == nil {
+		a.now = time.Now
 	}
 	if a.sendRate == nil {
 		a.sendRate = DefaultSendRate()
@@ -154,6 +161,14 @@ func (a *API) routes() []route {
 		{"GET /children/{id}/media", parentOnly, a.childGallery},
 
 		{"GET /ws", active, a.liveEvents},
+
+		{"GET /children/{id}/sleep-mode", parentOnly, a.childSleepMode},
+		{"PUT /children/{id}/sleep-mode", parentOnly, a.setSleepMode},
+		{"DELETE /children/{id}/sleep-mode", parentOnly, a.clearSleepMode},
+		{"GET /me/sleep-mode", childOnly, a.mySleepMode},
+		{"POST /contacts/{id}/block", childOnly, a.blockContact},
+		{"POST /contacts/{id}/unblock", parentOnly, a.unblockContact},
+		{"GET /children/{id}/activity", parentOnly, a.childActivity},
 	}
 }
 

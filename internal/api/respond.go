@@ -37,6 +37,8 @@ var statusOf = map[string]int{
 	domain.CodeInternal:           http.StatusInternalServerError,
 
 	domain.CodeCredentialUnreadable: http.StatusConflict,
+	domain.CodeSleepMode:            http.StatusLocked,
+	domain.CodePasswordInMessage:    http.StatusUnprocessableEntity,
 }
 
 type errorBody struct {
@@ -47,6 +49,8 @@ type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// EndsAt: when a sleep_mode refusal ends (RFC 3339 UTC).
+	EndsAt *time.Time `json:"ends_at,omitempty"`
 }
 
 // writeError answers with err as a JSON error. Errors that are not
@@ -80,7 +84,12 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if de.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
 	}
-	writeJSON(w, status, errorBody{errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}})
+	detail := errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}
+	if !de.EndsAt.IsZero() {
+		t := de.EndsAt.UTC()
+		detail.EndsAt = &t
+	}
+	writeJSON(w, status, errorBody{detail})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

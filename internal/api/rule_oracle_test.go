@@ -30,6 +30,7 @@ type chatState struct {
 type contactRowJSON struct {
 	ID, A, B             int64
 	AApproved, BApproved bool
+	BlockedBy            int64 // 0: not blocked
 }
 
 func pair(a, b int64) [2]int64 { return [2]int64{min(a, b), max(a, b)} }
@@ -79,11 +80,13 @@ func loadChatState(t testing.TB, db *store.DB) *chatState {
 		}
 		return err
 	})
-	scan(`SELECT id, child_a_id, child_b_id, a_approved_at IS NOT NULL, b_approved_at IS NOT NULL FROM contacts ORDER BY id`, func(r pgx.Rows) error {
+	scan(`SELECT id, child_a_id, child_b_id, a_approved_at IS NOT NULL, b_approved_at IS NOT NULL, coalesce(blocked_by, 0)
+		FROM contacts ORDER BY id`, func(r pgx.Rows) error {
 		var c contactRowJSON
-		err := r.Scan(&c.ID, &c.A, &c.B, &c.AApproved, &c.BApproved)
+		err := r.Scan(&c.ID, &c.A, &c.B, &c.AApproved, &c.BApproved, &c.BlockedBy)
 		s.contacts = append(s.contacts, c)
-		s.approved[pair(c.A, c.B)] = c.AApproved && c.BApproved
+		// A blocked link counts as not approved (blocks, issue 12.3).
+		s.approved[pair(c.A, c.B)] = c.AApproved && c.BApproved && c.BlockedBy == 0
 		return err
 	})
 	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM messages`).Scan(&s.lastMsgID); err != nil {

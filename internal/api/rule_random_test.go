@@ -75,7 +75,7 @@ func TestRandomContactRule(t *testing.T) {
 	}
 	// The walk must have visited the interesting states, or it proves little.
 	for _, k := range []string{"send 201", "send 409", "send 403", "create 201", "create 403", "add 200", "add 403",
-		"remove 204", "revoke 204", "approve 200", "freeze", "thaw"} {
+		"remove 204", "revoke 204", "approve 200", "block 200", "block 409", "unblock 200", "unblock 403", "freeze", "thaw"} {
 		if r.outcomes[k] == 0 {
 			t.Errorf("the walk never reached %q", k)
 		}
@@ -158,6 +158,8 @@ func (r *ruleRun) step(t *testing.T, s *chatState) stepResult {
 		return r.add(s, r.pick(groups))
 	case n < 90 && len(groups) > 0:
 		return r.remove(s, r.pick(groups))
+	case n < 95 && len(s.contacts) > 0:
+		return r.blockAction(s)
 	}
 	return r.create(s)
 }
@@ -265,6 +267,43 @@ func (r *ruleRun) contactAction(s *chatState, kind string) stepResult {
 		got = r.clients[actor].Do("POST", fmt.Sprintf("/contacts/%d/%s", c.ID, kind), nil)
 	}
 	return stepResult{kind: kind, desc: fmt.Sprintf("%d: %s link %d (%d-%d)", actor, kind, c.ID, c.A, c.B), actor: actor, want: want, got: got}
+}
+
+// blockAction blocks a link as one of its children (or a stranger child),
+// or unblocks it as a parent.
+func (r *ruleRun) blockAction(s *chatState) stepResult {
+	c := s.contacts[r.rng.IntN(len(s.contacts))]
+	if r.rng.IntN(2) == 0 {
+		actor := r.pick(r.children)
+		if r.rng.IntN(4) > 0 {
+			actor = r.pick([]int64{c.A, c.B})
+		}
+		want := 404
+		if actor == c.A || actor == c.B {
+			want = 200
+			if c.BlockedBy != 0 {
+				want = 409
+			}
+		}
+		got := r.clients[actor].Do("POST", fmt.Sprintf("/contacts/%d/block", c.ID), nil)
+		return stepResult{kind: "block", desc: fmt.Sprintf("%d blocks link %d (%d-%d)", actor, c.ID, c.A, c.B), actor: actor, want: want, got: got}
+	}
+	actor := r.pick(r.parents)
+	if r.rng.IntN(4) > 0 {
+		actor = s.parent[r.pick([]int64{c.A, c.B})]
+	}
+	want := 404
+	switch {
+	case s.parent[c.A] != actor && s.parent[c.B] != actor:
+	case c.BlockedBy == 0:
+		want = 409
+	case s.parent[c.BlockedBy] == actor:
+		want = 200
+	default:
+		want = 403
+	}
+	got := r.clients[actor].Do("POST", fmt.Sprintf("/contacts/%d/unblock", c.ID), nil)
+	return stepResult{kind: "unblock", desc: fmt.Sprintf("%d unblocks link %d (%d-%d)", actor, c.ID, c.A, c.B), actor: actor, want: want, got: got}
 }
 
 func (r *ruleRun) create(s *chatState) stepResult {

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
@@ -66,6 +67,9 @@ type Options struct {
 	// DatabaseURL runs the service on this migrated database (e.g. through
 	// PgBouncer) instead of a fresh one.
 	DatabaseURL string
+	// Now is the clock of sleep mode, for the API and the hub (unless
+	// Live.Now is set); nil means time.Now.
+	Now func() time.Time
 }
 
 // New starts the service for t. The package's TestMain must call
@@ -104,11 +108,14 @@ func New(t testing.TB, opts ...Options) *Env {
 	if sendRate == nil {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
+	if o.Live.Now == nil {
+		o.Live.Now = o.Now
+	}
 	e.Hub = live.New(e.DB, logger, o.Live)
 	ctx, stop := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media, Live: e.Hub})
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media, Live: e.Hub, Now: o.Now})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
 	t.Cleanup(func() {
 		stop() // closes the sockets first: the server's Close waits for none of them

@@ -42,6 +42,7 @@ func commands() []command {
 		{"restore", "restore a backup archive into an empty database and check every table's rows", runRestore},
 		{"purge", "run the retention purge once (deleted messages' content, expired sessions)", runPurge},
 		{"db", "database health: db report (sizes, vacuum, unused indexes, slowest statements)", runDB},
+		{"audit", "tamper-evident audit log: audit verify (walks the hash chain, names the first break)", runAudit},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -17,6 +17,11 @@ type Contact struct {
 	CreatedAt   time.Time      `json:"created_at"`
 	ApprovedAt  *time.Time     `json:"approved_at"`
 	Children    []ContactChild `json:"children"`
+	// BlockedBy is the child who blocked the link (nil when not blocked):
+	// conversations holding both children are frozen until their parent
+	// unblocks it.
+	BlockedBy *int64     `json:"blocked_by"`
+	BlockedAt *time.Time `json:"blocked_at"`
 }
 
 // ContactChild is one side of a contact link: the child and whether their

@@ -30,6 +30,8 @@ const (
 	CodeUnsupportedMedia   = "unsupported_media_type" // 415
 	CodeFrozen             = "conversation_frozen"    // 409: the contact rule no longer holds
 	CodeUpgradeRequired    = "upgrade_required"       // 426: a plain request to the WebSocket endpoint
+	CodeSleepMode          = "sleep_mode"             // 423: the child's quiet hours; EndsAt says until when
+	CodePasswordInMessage  = "password_in_message"    // 422: the leak guard found a kept game password
 	// 409: a kept game password fails to decrypt (its row was altered or
 	// copied, or its key is not in the ring); re-entering the password fixes it.
 	CodeCredentialUnreadable = "credential_unreadable"
@@ -43,6 +45,8 @@ type Error struct {
 	Field   string
 	// RetryAfter tells a rate-limited client when to try again.
 	RetryAfter time.Duration
+	// EndsAt is when a sleep_mode refusal ends.
+	EndsAt time.Time
 }
 
 func (e *Error) Error() string {

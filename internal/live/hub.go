@@ -50,6 +50,8 @@ type Config struct {
 	// MaxPerUser bounds one user's open sockets on this instance (default
 	// 16: tabs and devices, not a way to exhaust memory).
 	MaxPerUser int
+	// Now is the clock of sleep mode (default time.Now); tests set it.
+	Now func() time.Time
 }
 
 // DefaultWindow is the replay window of SPEC §12.
@@ -73,6 +75,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPerUser <= 0 {
 		c.MaxPerUser = 16
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return c
 }
@@ -300,7 +305,7 @@ func (h *Hub) position() store.EventPos {
 // its replay (up to pos) or in its queue (after pos), never both, never
 // neither.
 func (h *Hub) deliver(e store.LiveEvent) {
-	it := &item{pos: e.Pos, frame: encodeEvent(e)}
+	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pos = e.Pos

@@ -41,10 +41,9 @@ const (
 
 // item is one event on its way to sockets, shared by all its recipients'
 // queues (a queue of pointers costs 8 bytes a slot per idle socket).
-// item is one event on its way to sockets, shared by all its recipients'
-// queues.
 type item struct {
 	pos   store.EventPos
+	typ   string
 	frame []byte
 }
 
@@ -72,6 +71,12 @@ type socket struct {
 	writing bool           // a writer goroutine runs (or the replay does)
 	reason  stopReason     // set once: why the socket ends
 	last    store.EventPos // the last position sent; the writer's own
+
+	// Sleep mode (hold.go), the writer's own: while the user is in their
+	// quiet hours nothing is sent and last stays put, so that waking up
+	// replays what was held from the outbox.
+	hold   *holdCache
+	asleep bool
 }
 
 // push queues an event without ever blocking the hub: a full queue stops
@@ -127,6 +132,9 @@ func (s *socket) write() {
 		}
 		s.mu.Unlock()
 		for _, it := range batch {
+			if !s.awake(ctx, it) {
+				continue // held: replayed from the outbox on waking
+			}
 			if !s.last.Less(it.pos) {
 				continue // replayed already, or the client was ahead of this instance
 			}
@@ -139,6 +147,34 @@ func (s *socket) write() {
 		}
 	}
 }
+
+// awake tells whether the writer may send now, for the item at hand: not
+// during the user's quiet time (a wake-up check is then scheduled); and
+// on waking it first replays what was held, up to the hub's position.
+func (s *socket) awake(ctx context.Context, it *item) bool {
+	if it.typ == sleepChanged || it == wakeCheck {
+		s.hold.invalidate()
+	}
+	if !s.hold.heldUntil(ctx).IsZero() {
+		if !s.asleep || it == wakeCheck {
+			s.asleep = true
+			time.AfterFunc(s.h.cfg.PollInterval, func() { s.push(wakeCheck) })
+		}
+		return false
+	}
+	if s.asleep {
+		s.asleep = false
+		if !s.replayTo(ctx, s.h.position()) {
+			s.stop(stopGone)
+			return false
+		}
+	}
+	return it != wakeCheck
+}
+
+// wakeCheck is queued to a sleeping socket every PollInterval, so that it
+// notices the end of the quiet time (by the hub's clock, which tests set).
+var wakeCheck = &item{typ: "wake_check"}
 
 // end closes the socket for reason: resync first when it fell behind.
 func (s *socket) end(ctx context.Context, reason stopReason) {
@@ -183,7 +219,8 @@ func (s *socket) ping() {
 
 // replay sends the user's events after since and up to start (where the
 // live queue begins), or resync for a cursor past the window, then hands
-// over to the writer.
+// over to the writer. A sleeping user's replay waits for the end of their
+// quiet time, like their live events.
 func (s *socket) replay(start store.EventPos, since *store.EventPos, inWindow bool) {
 	ctx := context.Background()
 	s.last = start
@@ -192,28 +229,41 @@ func (s *socket) replay(start store.EventPos, since *store.EventPos, inWindow bo
 		if !s.send(ctx, resyncFrame(start, ResyncCursorExpired)) {
 			s.conn.CloseNow()
 		}
+	case !s.hold.heldUntil(ctx).IsZero():
+		s.last = *since
+		s.asleep = true
+		time.AfterFunc(s.h.cfg.PollInterval, func() { s.push(wakeCheck) })
 	default:
 		s.last = *since
-		for s.last.Less(start) {
-			evs, err := s.h.db.UserEvents(ctx, s.userID, s.last, start, replayBatch)
-			if err != nil {
-				s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
-				s.conn.Close(CloseInternal, "replay failed; reconnect with since")
-				return
-			}
-			for _, e := range evs {
-				if !s.send(ctx, encodeEvent(e)) {
-					s.conn.CloseNow()
-					return
-				}
-				s.last = e.Pos
-			}
-			if len(evs) < replayBatch && s.last.Less(start) {
-				s.last = start // the rest up to start was for other users
-			}
+		if !s.replayTo(ctx, start) {
+			return
 		}
 	}
 	s.write()
+}
+
+// replayTo sends the user's events after s.last up to target from the
+// outbox; false when the socket ended.
+func (s *socket) replayTo(ctx context.Context, target store.EventPos) bool {
+	for s.last.Less(target) {
+		evs, err := s.h.db.UserEvents(ctx, s.userID, s.last, target, replayBatch)
+		if err != nil {
+			s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
+			s.conn.Close(CloseInternal, "replay failed; reconnect with since")
+			return false
+		}
+		for _, e := range evs {
+			if !s.send(ctx, encodeEvent(e)) {
+				s.conn.CloseNow()
+				return false
+			}
+			s.last = e.Pos
+		}
+		if len(evs) < replayBatch && s.last.Less(target) {
+			s.last = target // the rest up to target was for other users
+		}
+	}
+	return true
 }
 
 // Serve upgrades an authorized request (the caller has authenticated it
@@ -248,6 +298,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 	}
 	// writing: the replay runs first; pushes meanwhile only queue.
 	s := &socket{h: h, userID: userID, sessionID: sessionID, writing: true}
+	s.hold = &holdCache{h: h, userID: userID}
 	start, ok := h.register(s)
 	if !ok {
 		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)

@@ -398,7 +398,7 @@ func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRo
 }
 
 const contactColumns = `ct.id, ct.requested_by, ct.created_at, ct.a_approved_at, ct.b_approved_at,
-	ct.child_a_id, coalesce(pa.display_name, ''), ct.child_b_id, coalesce(pb.display_name, '')`
+	ct.child_a_id, coalesce(pa.display_name, ''), ct.child_b_id, coalesce(pb.display_name, ''), ct.blocked_by, ct.blocked_at`
 
 const contactFrom = `contacts ct
 	LEFT JOIN profiles pa ON pa.user_id = ct.child_a_id
@@ -408,7 +408,7 @@ func scanContact(r pgx.CollectableRow) (domain.Contact, error) {
 	var c domain.Contact
 	var a, b domain.ContactChild
 	err := r.Scan(&c.ID, &c.RequestedBy, &c.CreatedAt, &a.ParentApprovedAt, &b.ParentApprovedAt,
-		&a.ChildID, &a.DisplayName, &b.ChildID, &b.DisplayName)
+		&a.ChildID, &a.DisplayName, &b.ChildID, &b.DisplayName, &c.BlockedBy, &c.BlockedAt)
 	a.ParentApproved, b.ParentApproved = a.ParentApprovedAt != nil, b.ParentApprovedAt != nil
 	c.Status = contactStatus(a.ParentApproved && b.ParentApproved)
 	if c.Status == domain.ContactApproved {

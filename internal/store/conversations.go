@@ -460,5 +460,12 @@ func removeChatData(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if _, err := tx.Exec(ctx, `UPDATE reports SET reason = NULL WHERE reporter_id = $1`, userID); err != nil {
 		return fmt.Errorf("clear report reasons of %d: %w", userID, err)
 	}
+	// Parental controls (docs/controls.md): the child's sleep schedule and
+	// leak-guard entries go with them.
+	if _, err := tx.Exec(ctx, `
+		WITH s AS (DELETE FROM sleep_schedules WHERE child_id = $1)
+		DELETE FROM leak_guard_hits WHERE child_id = $1`, userID); err != nil {
+		return fmt.Errorf("remove parental controls of %d: %w", userID, err)
+	}
 	return nil
 }

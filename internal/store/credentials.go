@@ -182,6 +182,9 @@ func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64,
 		if err != nil {
 			return fmt.Errorf("insert game credential for child %d: %w", childID, loginTaken(err))
 		}
+		if err := k.writeLeakFingerprint(ctx, tx, c.ID, n.Password); err != nil {
+			return err
+		}
 		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.create", EntityType: "game_credential",
 			EntityID: c.ID, After: auditOfCredential(c.GameCredential)})
 	})
@@ -295,6 +298,11 @@ func (k *Keeper) Update(ctx context.Context, actor *domain.Actor, id int64, patc
 			RETURNING updated_at`, id, c.GameName, c.Username, c.ciphertext, c.iv).Scan(&c.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("update game credential %d: %w", id, loginTaken(err))
+		}
+		if patch.Password != nil {
+			if err := k.writeLeakFingerprint(ctx, tx, id, *patch.Password); err != nil {
+				return err
+			}
 		}
 		out = c.GameCredential
 		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.update", EntityType: "game_credential",

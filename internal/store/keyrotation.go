@@ -175,6 +175,11 @@ func (k *Keeper) rotateRow(ctx context.Context, tx pgx.Tx, c sealedCredential) (
 		c.ID, ciphertext, iv); err != nil {
 		return nil, fmt.Errorf("update game credential %d: %w", c.ID, err)
 	}
+	// The leak guard's fingerprint moves to the newest key too (and a login
+	// kept before the guard existed gets one).
+	if err := k.writeLeakFingerprint(ctx, tx, c.ID, string(plain)); err != nil {
+		return nil, err
+	}
 	return nil, nil
 }
 

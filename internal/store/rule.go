@@ -13,7 +13,9 @@ import (
 //
 // A conversation satisfies the rule when
 //   - every pair of children in it are approved contacts (both parents
-//     approved the link),
+//     approved the link) and neither child has blocked the other (a
+//     blocked link stays, but counts as not approved until the blocker's
+//     parent unblocks it: internal/store/blocks.go),
 //   - every adult in it is a parent of a child in it (so admins, who have
 //     no children, are never members, and two adults never talk alone) and
 //     of no other family's child: a child talks to no adult but their own
@@ -28,7 +30,8 @@ import (
 // or start holding re-checks the conversations it touches, in the same
 // transaction: creating a conversation and adding a member (refused when
 // the result would break the rule), removing a member, approving, rejecting
-// and revoking a contact, and deleting an account.
+// and revoking a contact, blocking and unblocking one, and deleting an
+// account.
 //
 // Locking. Changes run at READ COMMITTED and serialize on locks that are
 // always taken in this order, so that two transactions never wait on each
@@ -82,14 +85,15 @@ const ruleHoldsSQL = `(
 		  AND NOT EXISTS (
 			SELECT 1 FROM contacts ct
 			WHERE ct.child_a_id = m1.user_id AND ct.child_b_id = m2.user_id
-			  AND ct.a_approved_at IS NOT NULL AND ct.b_approved_at IS NOT NULL))
+			  AND ct.a_approved_at IS NOT NULL AND ct.b_approved_at IS NOT NULL AND ct.blocked_at IS NULL))
 )`
 
-// approvedPairSQL is true when users $1 and $2 are approved contacts.
+// approvedPairSQL is true when users $1 and $2 are approved contacts and
+// the link is not blocked.
 const approvedPairSQL = `EXISTS (
 	SELECT 1 FROM contacts ct
 	WHERE ct.child_a_id = least($1::int, $2::int) AND ct.child_b_id = greatest($1::int, $2::int)
-	  AND ct.a_approved_at IS NOT NULL AND ct.b_approved_at IS NOT NULL)`
+	  AND ct.a_approved_at IS NOT NULL AND ct.b_approved_at IS NOT NULL AND ct.blocked_at IS NULL)`
 
 // ruleLockSpace is the first key of the per-user rule locks
 // (pg_advisory_xact_lock(int, int)); the second is the user id.

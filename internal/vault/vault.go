@@ -12,7 +12,9 @@ package vault
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -48,6 +50,9 @@ type Ring struct {
 	newest   uint32
 	versions []uint32 // ascending
 	aeads    map[uint32]cipher.AEAD
+	// macs are per-version subkeys of the leak guard, derived from the
+	// keys (never the keys themselves): LeakGuardKey.
+	macs map[uint32][]byte
 }
 
 // NewRing builds a ring from keys. Versions must be distinct and positive,
@@ -65,7 +70,7 @@ func newRing(keys []Key) (*Ring, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("empty")
 	}
-	r := &Ring{aeads: make(map[uint32]cipher.AEAD, len(keys))}
+	r := &Ring{aeads: make(map[uint32]cipher.AEAD, len(keys)), macs: make(map[uint32][]byte, len(keys))}
 	seen := make(map[[KeySize]byte]uint32, len(keys))
 	for _, k := range keys {
 		if k.Version == 0 || k.secret == nil {
@@ -87,11 +92,28 @@ func newRing(keys []Key) (*Ring, error) {
 			return nil, fmt.Errorf("key version %d: %w", k.Version, err)
 		}
 		r.aeads[k.Version] = aead
+		mac := hmac.New(sha256.New, k.secret[:])
+		mac.Write([]byte("pixelpals leak-guard subkey v1"))
+		r.macs[k.Version] = mac.Sum(nil)
 		r.versions = append(r.versions, k.Version)
 		r.newest = max(r.newest, k.Version)
 	}
 	slices.Sort(r.versions)
 	return r, nil
+}
+
+// LeakGuardKey is the HMAC key of one kept password's leak-guard
+// fingerprint: derived from key version's subkey and the credential's id,
+// so equal passwords of two credentials have unrelated fingerprints. ok is
+// false when the ring has no such version.
+func (r *Ring) LeakGuardKey(version uint32, credentialID int64) (key []byte, ok bool) {
+	sub, ok := r.macs[version]
+	if !ok {
+		return nil, false
+	}
+	mac := hmac.New(sha256.New, sub)
+	mac.Write(binary.BigEndian.AppendUint64(nil, uint64(credentialID)))
+	return mac.Sum(nil), true
 }
 
 // Newest returns the key version that Seal uses.

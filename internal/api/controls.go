@@ -1,0 +1,243 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+// Parental controls (issue 12): sleep mode. docs/controls.md.
+
+// clockSpan is a quiet span as the API writes it: "HH:MM" local times.
+type clockSpan struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+type sleepModeRequest struct {
+	TimeZone    string     `json:"time_zone"`
+	Weekday     *clockSpan `json:"weekday"`
+	Weekend     *clockSpan `json:"weekend"`
+	AllowParent *bool      `json:"allow_parent_messages"`
+
+	weekday, weekend *store.SleepSpan
+}
+
+// parseClock reads "HH:MM" (24-hour, zero-padded) as minutes after midnight.
+func parseClock(field, s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil || len(s) != 5 {
+		return 0, domain.Invalid(field, "must be a time of day HH:MM, 00:00 to 23:59")
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+func parseSpan(field string, c *clockSpan) (*store.SleepSpan, error) {
+	if c == nil {
+		return nil, nil
+	}
+	start, err := parseClock(field+".start", c.Start)
+	if err != nil {
+		return nil, err
+	}
+	end, err := parseClock(field+".end", c.End)
+	if err != nil {
+		return nil, err
+	}
+	if start == end {
+		return nil, domain.Invalid(field+".end", "must differ from start (use null for no quiet time)")
+	}
+	return &store.SleepSpan{Start: start, End: end}, nil
+}
+
+func (req *sleepModeRequest) validate() (err error) {
+	if !store.ValidTimeZone(req.TimeZone) {
+		return domain.Invalid("time_zone", "must be an IANA time zone name such as Europe/Berlin")
+	}
+	if req.weekday, err = parseSpan("weekday", req.Weekday); err != nil {
+		return err
+	}
+	if req.weekend, err = parseSpan("weekend", req.Weekend); err != nil {
+		return err
+	}
+	if req.weekday == nil && req.weekend == nil {
+		return domain.Invalid("weekday", "give a weekday or a weekend span (DELETE turns sleep mode off)")
+	}
+	if req.AllowParent == nil {
+		return domain.Invalid("allow_parent_messages", "must be true or false")
+	}
+	return nil
+}
+
+// sleepModeView is a schedule with its state now.
+type sleepModeView struct {
+	ChildID     int64      `json:"child_id"`
+	TimeZone    string     `json:"time_zone"`
+	Weekday     *clockSpan `json:"weekday"`
+	Weekend     *clockSpan `json:"weekend"`
+	AllowParent bool       `json:"allow_parent_messages"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	sleepStateView
+}
+
+// sleepStateView is where a child stands now: the UI's "sleeping until".
+type sleepStateView struct {
+	Asleep    bool       `json:"asleep"`
+	EndsAt    *time.Time `json:"ends_at"`
+	NextStart *time.Time `json:"next_start"`
+}
+
+func clockOf(sp *store.SleepSpan) *clockSpan {
+	if sp == nil {
+		return nil
+	}
+	return &clockSpan{fmt.Sprintf("%02d:%02d", sp.Start/60, sp.Start%60), fmt.Sprintf("%02d:%02d", sp.End/60, sp.End%60)}
+}
+
+func stateView(st store.SleepState) sleepStateView {
+	v := sleepStateView{Asleep: st.Asleep}
+	if st.Asleep {
+		t := st.Until.UTC()
+		v.EndsAt = &t
+	} else if !st.Next.IsZero() {
+		t := st.Next.UTC()
+		v.NextStart = &t
+	}
+	return v
+}
+
+func (a *API) viewSleep(s store.SleepSchedule) sleepModeView {
+	return sleepModeView{ChildID: s.ChildID, TimeZone: s.TimeZone, Weekday: clockOf(s.Weekday), Weekend: clockOf(s.Weekend),
+		AllowParent: s.AllowParent, UpdatedAt: s.UpdatedAt.UTC(), sleepStateView: stateView(s.State(a.now()))}
+}
+
+// childSleepMode: GET /children/{id}/sleep-mode; 404 while none is set.
+func (a *API) childSleepMode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	s, err := a.db.ChildSleepSchedule(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return domain.Errorf(domain.CodeNotFound, "this child has no sleep mode set")
+	}
+	writeJSON(w, http.StatusOK, a.viewSleep(*s))
+	return nil
+}
+
+// setSleepMode: PUT /children/{id}/sleep-mode sets the whole schedule.
+func (a *API) setSleepMode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req sleepModeRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	s, err := a.db.SetSleepSchedule(r.Context(), actor, id, store.SleepSchedule{
+		TimeZone: req.TimeZone, Weekday: req.weekday, Weekend: req.weekend, AllowParent: *req.AllowParent})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.viewSleep(s))
+	return nil
+}
+
+// clearSleepMode: DELETE /children/{id}/sleep-mode turns it off.
+func (a *API) clearSleepMode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.db.ClearSleepSchedule(r.Context(), actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// mySleepMode: GET /me/sleep-mode, the child's own state (no schedule
+// details beyond it: those are the parent's).
+func (a *API) mySleepMode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	st, _, err := a.db.SleepStateOf(r.Context(), actor.UserID, a.now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, stateView(st))
+	return nil
+}
+
+// checkSleep refuses a child's send during their quiet hours (423
+// sleep_mode, with ends_at and Retry-After), unless the schedule allows
+// messages to their own parent and this is their direct chat. It runs
+// before the store's send, outside its transaction.
+func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64) error {
+	if !actor.IsChild() {
+		return nil
+	}
+	now := a.now()
+	st, s, err := a.db.SleepStateOf(ctx, actor.UserID, now)
+	if err != nil || !st.Asleep {
+		return err
+	}
+	if s.AllowParent {
+		ok, err := a.db.IsDirectWithOwnParent(ctx, actor.UserID, convID)
+		if err != nil || ok {
+			return err
+		}
+	}
+	loc, _ := time.LoadLocation(s.TimeZone)
+	return &domain.Error{Code: domain.CodeSleepMode, EndsAt: st.Until, RetryAfter: st.Until.Sub(now),
+		Message: fmt.Sprintf("Sleep mode is on until %s. Your message can wait until then. Good night!",
+			st.Until.In(loc).Format("Mon 15:04"))}
+}
+
+// checkLeak refuses a child's message that holds one of their own kept
+// game passwords (422 password_in_message, naming the game to the child
+// only): nothing is sent, the parent gets a dashboard entry and a
+// leak_guard.blocked event naming the game. Like checkSleep it runs before
+// the store's send.
+func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, content string) error {
+	hit, err := a.keeper.CheckLeak(ctx, actor, content)
+	if err != nil || hit == nil {
+		return err
+	}
+	if err := a.db.RecordLeakBlock(ctx, actor, convID, *hit); err != nil {
+		return err
+	}
+	return domain.Errorf(domain.CodePasswordInMessage,
+		"Whoa, this message has your %s password in it! Passwords are secret, even from friends, so it was not sent. Your parent has been told. Send it again without the password.",
+		hit.GameName)
+}
+
+// blockContact: POST /contacts/{id}/block, by a child of the link.
+func (a *API) blockContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return one(w, r, "id", func(id int64) (domain.Contact, error) { return a.db.BlockContact(r.Context(), actor, id) })
+}
+
+// unblockContact: POST /contacts/{id}/unblock, by the blocker's parent.
+func (a *API) unblockContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return one(w, r, "id", func(id int64) (domain.Contact, error) { return a.db.UnblockContact(r.Context(), actor, id) })
+}
+
+// childActivity: GET /children/{id}/activity, the child's last 30 days.
+func (a *API) childActivity(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	act, err := a.db.ChildActivity(r.Context(), actor, id, a.now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, act)
+	return nil
+}
