@@ -110,7 +110,8 @@ func TestPanicIsA500WithoutDetail(t *testing.T) {
 		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("internal detail") })
 	}).Handler()
 	code, body := get(t, h, "/boom")
-	if code != 500 || strings.Contains(body, "internal detail") || !strings.Contains(body, `"code":"internal"`) {
+	// The same error shape as every API error: respond.Error wrote it.
+	if code != 500 || strings.TrimSpace(body) != `{"error":{"code":"internal","message":"internal error"}}` {
 		t.Fatalf("got %d %s", code, body)
 	}
 	if !strings.Contains(logs.String(), "internal detail") {
@@ -180,6 +181,9 @@ func TestPanicIsLoggedAndCounted(t *testing.T) {
 	_, metrics := get(t, h, "/metrics")
 	if !strings.Contains(metrics, `pixelpals_http_requests_total{method="GET",route="GET /boom",status="500"} 1`) {
 		t.Fatal("the panic was not counted")
+	}
+	if !strings.Contains(metrics, `pixelpals_http_errors_total{code="internal",route="GET /boom"} 1`) {
+		t.Fatal("the panic was not counted by error code")
 	}
 }
 
