@@ -52,6 +52,9 @@ type Options struct {
 	// RealHashing uses the production Argon2id parameters instead of
 	// FastParams, for tests about login timing.
 	RealHashing bool
+	// DB is the (migrated) database to serve from instead of a fresh one,
+	// e.g. on a pgtest.Cluster that the test stops and starts.
+	DB *store.DB
 }
 
 // New starts the service for t. The package's TestMain must call
@@ -66,7 +69,10 @@ func New(t testing.TB, opts ...Options) *Env {
 	if o.Limits != nil {
 		limits = *o.Limits
 	}
-	e := &Env{t: t, DB: pgtest.DB(t), Logs: &Buffer{}}
+	e := &Env{t: t, DB: o.DB, Logs: &Buffer{}}
+	if e.DB == nil {
+		e.DB = pgtest.DB(t)
+	}
 	logger := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := config.Load(func(string) string { return "" })
 	if err := cfg.Finish(); err != nil {

@@ -9,10 +9,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"pixelpals/internal/domain"
 )
@@ -62,7 +69,9 @@ var internalError = &domain.Error{Code: domain.CodeInternal, Message: "internal 
 // Error answers with err as a JSON error. An error that is not a domain
 // error is internal: logged here, once, and shown to the client only as
 // "internal error"; so is a domain error whose code has no status (a
-// programming mistake, never a 4xx).
+// programming mistake, never a 4xx). The database going away is
+// "unavailable" (503 with Retry-After), logged as a warning and counted by
+// the server's metrics under its code.
 func Error(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	de := classify(r, logger, err)
 	status, ok := statusOf[de.Code]
@@ -92,6 +101,9 @@ func classify(r *http.Request, logger *slog.Logger, err error) *domain.Error {
 	case r.Context().Err() != nil:
 		// The client went away or the deadline passed: not our bug.
 		return &domain.Error{Code: domain.CodeUnavailable, Message: "request cancelled or timed out"}
+	case DatabaseUnavailable(err):
+		logger.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		return databaseUnavailable
 	}
 	logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	return internalError
@@ -123,4 +135,31 @@ func note(ctx context.Context, code string) {
 	if o, ok := ctx.Value(outcomeKey{}).(*Outcome); ok {
 		o.Code = code
 	}
+}
+
+// databaseUnavailable is what a client sees while PostgreSQL restarts,
+// fails over or refuses connections: try again shortly.
+var databaseUnavailable = &domain.Error{Code: domain.CodeUnavailable,
+	Message: "the database is unavailable; try again shortly", RetryAfter: 2 * time.Second}
+
+// DatabaseUnavailable reports whether err says the database went away
+// rather than that the request or our SQL is wrong. By SQLSTATE: class 08
+// (connection exception), 57P01 admin shutdown, 57P02 crash shutdown,
+// 57P03 cannot connect now (starting up or shutting down) and 53300 too
+// many connections. Without one: a failure to connect, a network error, or
+// a failure before anything reached the server (pgconn.SafeToRetry).
+func DatabaseUnavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P03", "53300":
+			return true
+		}
+		return strings.HasPrefix(pe.Code, "08")
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }

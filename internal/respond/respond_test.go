@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/respond"
@@ -80,5 +86,30 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		if _, ok := respond.StatusOf(code); !ok {
 			t.Errorf("code %q has no status", code)
 		}
+	}
+}
+
+func TestDatabaseUnavailable(t *testing.T) {
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "57P01"}, true}, // admin shutdown
+		{&pgconn.PgError{Code: "57P03"}, true}, // cannot connect now
+		{fmt.Errorf("send: %w", &pgconn.PgError{Code: "08006"}), true},
+		{&pgconn.PgError{Code: "23505"}, false}, // a unique violation is ours to map
+		{&pgconn.PgError{Code: "42P01"}, false}, // a bad query is a bug
+		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true},
+		{fmt.Errorf("commit: %w", io.ErrUnexpectedEOF), true},
+		{errors.New("something else"), false},
+	}
+	for _, c := range cases {
+		if got := respond.DatabaseUnavailable(c.err); got != c.want {
+			t.Errorf("DatabaseUnavailable(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+	status, b, retry, _ := answer(t, fmt.Errorf("load child: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection"}))
+	if status != 503 || b.Error.Code != "unavailable" || retry == "" || strings.Contains(b.Error.Message, "terminating") {
+		t.Fatalf("database shutdown answered %d %+v Retry-After %q", status, b.Error, retry)
 	}
 }
