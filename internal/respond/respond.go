@@ -35,6 +35,7 @@ var statusOf = map[string]int{
 	domain.CodeAccountUnavailable: http.StatusForbidden,
 	domain.CodeCSRF:               http.StatusForbidden,
 	domain.CodeNotFound:           http.StatusNotFound,
+	domain.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	domain.CodeConflict:           http.StatusConflict,
 	domain.CodeFrozen:             http.StatusConflict,
 	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
