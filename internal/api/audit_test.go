@@ -26,7 +26,9 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		}
 	}
 	var n int
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_logs`).Scan(&n)
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_logs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n == 0 {
 		t.Fatal("audit rows vanished")
 	}
@@ -48,14 +50,21 @@ func TestFailedAuditWriteUndoesTheAction(t *testing.T) {
 	if r.Status != 500 {
 		t.Fatalf("create child with a failing audit write: %d %s", r.Status, r.Body)
 	}
-	fam.Parent.Do("DELETE", "/children/"+itoa(fam.Child().UserID), nil)
-	admin.Do("POST", "/admin/users/"+itoa(fam.Parent.UserID)+"/suspend", nil)
+	// Both fail as the create did: 500, the audit write refused.
+	fam.Parent.Must(500, "DELETE", "/children/"+itoa(fam.Child().UserID), nil, nil)
+	admin.Must(500, "POST", "/admin/users/"+itoa(fam.Parent.UserID)+"/suspend", nil, nil)
 
 	var ghosts, kids int
 	var suspended bool
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = 'ghostkid'`).Scan(&ghosts)
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1 AND deleted_at IS NULL`, fam.Child().UserID).Scan(&kids)
-	env.DB.Pool.QueryRow(ctx, `SELECT suspended_at IS NOT NULL FROM users WHERE id = $1`, fam.Parent.UserID).Scan(&suspended)
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = 'ghostkid'`).Scan(&ghosts); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1 AND deleted_at IS NULL`, fam.Child().UserID).Scan(&kids); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT suspended_at IS NOT NULL FROM users WHERE id = $1`, fam.Parent.UserID).Scan(&suspended); err != nil {
+		t.Fatal(err)
+	}
 	if ghosts != 0 || kids != 1 || suspended {
 		t.Fatalf("actions took effect without their audit rows: ghost=%d child=%d suspended=%v", ghosts, kids, suspended)
 	}

@@ -65,7 +65,7 @@ func TestLoginThrottledPerAccountAndPerIP(t *testing.T) {
 	// Other accounts from the same address are throttled once the address
 	// has failed too often.
 	for range 3 {
-		anon.Do("POST", "/auth/login", map[string]string{"login": "x@example.com", "password": "wrong-password"})
+		anon.Must(401, "POST", "/auth/login", map[string]string{"login": "x@example.com", "password": "wrong-password"}, nil)
 	}
 	r = anon.Do("POST", "/auth/login", map[string]string{"login": "y@example.com", "password": "wrong-password"})
 	if r.Status != 429 {
@@ -84,7 +84,9 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var session, csrf *http.Cookie
 	for _, c := range resp.Cookies() {
 		switch c.Name {
@@ -99,7 +101,10 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 	}
 
 	do := func(method, path, csrfToken string) int {
-		req, _ := http.NewRequest(method, env.Server.URL+"/api/v1"+path, strings.NewReader(`{"bio":"hi"}`))
+		req, err := http.NewRequest(method, env.Server.URL+"/api/v1"+path, strings.NewReader(`{"bio":"hi"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
 		req.Header.Set("Content-Type", "application/json")
 		req.AddCookie(session)
 		if csrfToken != "" {
@@ -109,7 +114,9 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Body.Close()
+		if err := r.Body.Close(); err != nil {
+			t.Fatal(err)
+		}
 		return r.StatusCode
 	}
 	if s := do("GET", "/me", ""); s != 200 {

@@ -101,7 +101,9 @@ func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != 415 {
 		t.Fatalf("text/plain body: %d", resp.StatusCode)
 	}

@@ -235,7 +235,9 @@ func TestNoDirectoryOfChildren(t *testing.T) {
 		t.Fatalf("chat with a stranger %d %s, with nobody %d %s", r1.Status, r1.Body, r2.Status, r2.Body)
 	}
 	var n int
-	env.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM conversations`).Scan(&n)
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM conversations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatalf("%d conversations written", n)
 	}

@@ -104,7 +104,9 @@ func TestKeeperRoundTrip(t *testing.T) {
 	r = kid.Must(200, "GET", "/me/game-credentials", nil, nil)
 	noSecretFields(t, "child's list", r.Body)
 	var mine credentialList
-	json.Unmarshal(r.Body, &mine)
+	if err := json.Unmarshal(r.Body, &mine); err != nil {
+		t.Fatalf("child's list: %v: %s", err, r.Body)
+	}
 	if len(mine.Items) != 1 || mine.Items[0].ID != c.ID || mine.NextCursor != nil {
 		t.Fatalf("child's list: %s", r.Body)
 	}

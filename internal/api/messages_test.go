@@ -266,7 +266,9 @@ func TestIdempotentSend(t *testing.T) {
 		ids[m.ID] = true
 	}
 	var rows int
-	env.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM messages WHERE client_id = 'burst-1'`).Scan(&rows)
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM messages WHERE client_id = 'burst-1'`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
 	if created != 1 || len(ids) != 1 || rows != 1 {
 		t.Fatalf("concurrent retries: %d created, ids %v, %d rows", created, ids, rows)
 	}

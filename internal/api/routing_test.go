@@ -51,7 +51,9 @@ func TestAPIIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		if err := resp.Body.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +68,9 @@ func TestAPIIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc.Body.Close()
+		if err := doc.Body.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if doc.StatusCode != 200 || !strings.HasPrefix(doc.Header.Get("Content-Type"), "application/json") {
 			t.Fatalf("the index points at %s, which answers %d", index.OpenAPI, doc.StatusCode)
 		}

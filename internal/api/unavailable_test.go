@@ -35,7 +35,9 @@ func TestDatabaseRestartIsUnavailableNotInternal(t *testing.T) {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	m.Close()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
 	env := apitest.New(t, apitest.Options{DB: db})
 	fam := env.Family(env.Admin(), 2)
 	a, b := fam.Children[0], fam.Children[1]
@@ -61,7 +63,7 @@ func TestDatabaseRestartIsUnavailableNotInternal(t *testing.T) {
 		}
 		req, err := http.NewRequest(method, env.Server.URL+"/api/v1"+path, rd)
 		if err != nil {
-			panic(err)
+			panic(err) // a constant method and a valid URL
 		}
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 		o := outcome{}
@@ -69,7 +71,9 @@ func TestDatabaseRestartIsUnavailableNotInternal(t *testing.T) {
 		if err == nil {
 			var b []byte
 			b, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
+			if cerr := resp.Body.Close(); err == nil {
+				err = cerr
+			}
 			o = outcome{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: string(b)}
 		}
 		o.err = err
@@ -150,7 +154,9 @@ func TestDatabaseRestartIsUnavailableNotInternal(t *testing.T) {
 		t.Fatal(err)
 	}
 	metrics, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,7 +213,9 @@ func (r *Response) ErrorCode() string {
 	var e struct {
 		Error struct{ Code, Field string }
 	}
-	json.Unmarshal(r.Body, &e)
+	if err := json.Unmarshal(r.Body, &e); err != nil {
+		return "" // not a JSON error body: no code, which no caller wants
+	}
 	return e.Error.Code
 }
 
@@ -222,7 +224,9 @@ func (r *Response) ErrorField() string {
 	var e struct {
 		Error struct{ Code, Field string }
 	}
-	json.Unmarshal(r.Body, &e)
+	if err := json.Unmarshal(r.Body, &e); err != nil {
+		return ""
+	}
 	return e.Error.Field
 }
 

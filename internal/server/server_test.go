@@ -127,7 +127,9 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 			close(started)
 			time.Sleep(300 * time.Millisecond)
-			io.WriteString(w, "done")
+			if _, err := io.WriteString(w, "done"); err != nil {
+				t.Error(err)
+			}
 		})
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -196,7 +198,9 @@ func TestBoundedRoutes(t *testing.T) {
 		if err != nil {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
 		}
-		_, _ = io.WriteString(w, strings.Join([]string{strconv.FormatInt(n, 10), strconv.FormatBool(hasDeadline)}, " "))
+		if _, err := io.WriteString(w, strings.Join([]string{strconv.FormatInt(n, 10), strconv.FormatBool(hasDeadline)}, " ")); err != nil {
+			t.Error(err)
+		}
 	}
 	register := func(mux *http.ServeMux) {
 		mux.HandleFunc("POST /plain", probe)

@@ -215,7 +215,9 @@ func TestRotationResumes(t *testing.T) {
 			t.Fatalf("audit actor %d entity %q", actor, entity)
 		}
 		var m map[string]any
-		json.Unmarshal(j, &m)
+		if err := json.Unmarshal(j, &m); err != nil {
+			t.Fatalf("audit JSON %s: %v", j, err)
+		}
 		entries = append(entries, m)
 		for _, line := range keyLines {
 			if _, secret, _ := strings.Cut(line, ":"); strings.Contains(string(j), secret) {
@@ -242,7 +244,9 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	var before []byte
-	db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&before)
+	if err := db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
 
 	k := store.NewKeeper(db, ring(t, 1, 2))
 	for range 2 { // a rerun reports the same row again
@@ -258,7 +262,9 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 		}
 	}
 	var after []byte
-	db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&after)
+	if err := db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
 	if string(before) != string(after) {
 		t.Fatal("the unopenable row was changed")
 	}

@@ -73,7 +73,9 @@ func TestRehashLosesToAReset(t *testing.T) {
 		t.Fatalf("rehash over a reset: replaced=%v err=%v", replaced, err)
 	}
 	var hash string
-	db.Pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, u.ID).Scan(&hash)
+	if err := db.Pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, u.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
 	if hash != "reset-hash" {
 		t.Fatalf("hash = %q, want the reset's", hash)
 	}
