@@ -157,18 +157,22 @@ type Response struct {
 func (c *Client) Do(method, path string, body any) *Response {
 	c.env.t.Helper()
 	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			c.env.t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
+	}
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, c.env.Server.URL+"/api/v1"+path, rd)
 	if err != nil {
@@ -189,8 +193,25 @@ func (c *Client) Do(method, path string, body any) *Response {
 	if err != nil {
 		c.env.t.Fatal(err)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	ct, err := loadContract()
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	if diff := ct.check(req, raw, r); diff != "" {
+		c.env.t.Errorf("%s %s: %s\n\tbody: %s", method, path, diff, truncate(r.Body))
+	}
+	return r
 }
+
+func truncate(b []byte) string {
+	if len(b) > 600 {
+		return string(b[:600]) + "…"
+	}
+	return string(b)
+}
+
+var jsonUnmarshal = json.Unmarshal
 
 // Must sends a request and fails the test unless the status is want; it
 // decodes the body into out when out is not nil.
