@@ -12,6 +12,7 @@ import (
 // TestAuditLogIsAppendOnly: the database itself refuses to change or
 // remove audit rows, whoever asks.
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.Family(env.Admin(), 1)
 	ctx := context.Background()
@@ -37,6 +38,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 // TestFailedAuditWriteUndoesTheAction: when the audit row cannot be
 // written, the action it records does not happen either.
 func TestFailedAuditWriteUndoesTheAction(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)
@@ -74,6 +76,7 @@ func TestFailedAuditWriteUndoesTheAction(t *testing.T) {
 // TestAuditRecordsActionsWithoutSecrets runs the audited account actions
 // and checks each left one row with the client IP and no secret.
 func TestAuditRecordsActionsWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)
@@ -124,6 +127,7 @@ func TestAuditRecordsActionsWithoutSecrets(t *testing.T) {
 // TestAuditLogFiltersAndPaging pages through the audit log with filters and
 // sees every row once.
 func TestAuditLogFiltersAndPaging(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	for range 5 {

@@ -48,6 +48,7 @@ func median(ds []time.Duration) time.Duration {
 }
 
 func TestLoginThrottledPerAccountAndPerIP(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.Options{Limits: &auth.Limits{AccountFailures: 3, IPFailures: 6, Window: time.Minute, Lockout: time.Minute}})
 	fam := env.Family(env.Admin(), 0)
 	anon := env.Anonymous()
@@ -76,6 +77,7 @@ func TestLoginThrottledPerAccountAndPerIP(t *testing.T) {
 // TestCookieSessionsNeedCSRFToken: a browser session (cookie) may read
 // freely but must echo its CSRF token to write; a Bearer token needs none.
 func TestCookieSessionsNeedCSRFToken(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	fam := env.Family(env.Admin(), 0)
 
@@ -137,6 +139,7 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 // TestSessionsEndAtOnce: logout, logout-everywhere, a password reset and
 // suspension each end sessions on the very next request.
 func TestSessionsEndAtOnce(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)
@@ -165,6 +168,7 @@ func TestSessionsEndAtOnce(t *testing.T) {
 }
 
 func TestPendingParentSeesOnlyAwaitingApproval(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.PendingParent()
 	p.Must(200, "GET", "/me", nil, nil)

@@ -18,6 +18,7 @@ func roleOf(c conversationJSON, user int64) string {
 }
 
 func TestGroupMembership(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa := siblings(env, admin, 3)
@@ -105,6 +106,7 @@ func TestGroupMembership(t *testing.T) {
 }
 
 func TestConversationBadInput(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := siblings(env, env.Admin(), 2)
 	a, sib := f.Children[0], f.Children[1]
@@ -156,6 +158,7 @@ func TestConversationBadInput(t *testing.T) {
 // with the children of theirs in it; child_id narrows to one child; other
 // families' conversations never appear.
 func TestParentListsAllChildrensConversations(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa := siblings(env, admin, 2)

@@ -37,6 +37,7 @@ func countRows(t *testing.T, env *apitest.Env, table string) int {
 // test wrongly expected them on the first page only); one that commits
 // later sorts above the first page and is met by reading from the top again.
 func TestHistoryPagingWhileSending(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 1)
 	conv := createDirect(f.Child(), f.Parent.UserID).ID
@@ -140,6 +141,7 @@ func TestHistoryPagingWhileSending(t *testing.T) {
 // idx_messages_created_at backwards, whose rows lie together on disk,
 // skipping the other conversations' rows in between.
 func TestHistoryPageUsesIndex(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 1)
 	conv := createDirect(f.Child(), f.Parent.UserID).ID
@@ -219,6 +221,7 @@ func explainHistoryPage(t *testing.T, env *apitest.Env, conv int64, cursor time.
 }
 
 func TestIdempotentSend(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 2)
 	conv := createDirect(f.Child(), f.Parent.UserID).ID
@@ -275,6 +278,7 @@ func TestIdempotentSend(t *testing.T) {
 }
 
 func TestSendBadInput(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 1)
 	conv := createDirect(f.Child(), f.Parent.UserID).ID
@@ -322,6 +326,7 @@ func TestSendBadInput(t *testing.T) {
 }
 
 func TestSendRateLimited(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.Options{SendRate: throttle.NewRate(0.5, 3)})
 	f := env.Family(env.Admin(), 1)
 	conv := createDirect(f.Child(), f.Parent.UserID).ID

@@ -13,6 +13,7 @@ import (
 // TestOpenAPIMatchesRoutes fails when a route is missing from the served
 // OpenAPI document or the document names a route that does not exist.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	var doc struct {
 		OpenAPI string                    `json:"openapi"`

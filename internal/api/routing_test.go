@@ -14,6 +14,7 @@ import (
 // route serves answers 405 with Allow, in the JSON error shape, while an
 // unknown path stays 404.
 func TestWrongMethodIs405(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	parent := env.Family(env.Admin(), 0).Parent
 	cases := []struct {
@@ -43,6 +44,7 @@ func TestWrongMethodIs405(t *testing.T) {
 // TestAPIIndex: /api/v1 and /api/v1/ answer, without a redirect, with a
 // JSON index pointing at the OpenAPI document.
 func TestAPIIndex(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, path := range []string{"/api/v1", "/api/v1/"} {

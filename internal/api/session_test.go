@@ -35,6 +35,7 @@ func TestLoginRehashesOldParameters(t *testing.T) {
 // TestSessionExpiry: idle and absolute expiry end a session; the token is
 // stored only as a hash.
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	fam := env.Family(env.Admin(), 0)
 	ctx := context.Background()
@@ -79,6 +80,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestAdminUserListAndStateConflicts(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)

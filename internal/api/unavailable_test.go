@@ -22,6 +22,7 @@ import (
 // counted by code in /metrics, and the service answers again once the
 // database is back.
 func TestDatabaseRestartIsUnavailableNotInternal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cluster := pgtest.Cluster(t)
 	if err := cluster.Start(ctx); err != nil {

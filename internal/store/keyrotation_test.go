@@ -127,6 +127,7 @@ func allOpen(t *testing.T, k *store.Keeper, child *domain.Actor, pws map[int64]s
 }
 
 func TestWrongKeyFails(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	f := newFamily(t, db, "wrongkey")
 	ids, _ := keep(t, store.NewKeeper(db, ring(t, 1)), f, 1)
@@ -161,6 +162,7 @@ func mustLine(t *testing.T, v uint32) string {
 // or crash would), then reruns it: every row ends on the new key and opens
 // with a ring that no longer holds the old one.
 func TestRotationResumes(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	ctx := context.Background()
 	admin := newAdmin(t, db)
@@ -234,6 +236,7 @@ func TestRotationResumes(t *testing.T) {
 // TestRotationReportsUnopenableRows: a row that cannot be opened is named,
 // left untouched, and does not stop the others.
 func TestRotationReportsUnopenableRows(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	ctx := context.Background()
 	admin := newAdmin(t, db)
@@ -273,6 +276,7 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 }
 
 func TestRotationNeedsAnAdmin(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	f := newFamily(t, db, "notadmin")
 	k := store.NewKeeper(db, ring(t, 1, 2))
