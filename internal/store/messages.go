@@ -207,9 +207,6 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 // see the content (until a retention job, not built yet, purges it). Deleting by a parent
 // or an admin is audited.
 func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) error {
-	if !actor.Active {
-		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
-	}
 	return db.Transact(ctx, func(tx pgx.Tx) error {
 		m, err := lockMessage(ctx, tx, id)
 		if err != nil {
