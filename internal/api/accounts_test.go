@@ -11,6 +11,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestSignupApproveChildLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	parent := env.PendingParent()

@@ -136,22 +136,22 @@ func (a *API) routes() []route {
 		{"GET /me/friend-code", childOnly, a.myFriendCode},
 		{"GET /children/{id}/friend-code", parentOnly, a.childFriendCode},
 		{"POST /children/{id}/friend-code", parentOnly, a.regenerateFriendCode},
-		{"POST /contacts", active, a.requestContact},
-		{"GET /contacts", active, a.listContacts},
+		{"POST /contacts", family, a.requestContact},
+		{"GET /contacts", family, a.listContacts},
 		{"POST /contacts/{id}/approve", parentOnly, a.approveContact},
 		{"POST /contacts/{id}/reject", parentOnly, a.rejectContact},
 		{"DELETE /contacts/{id}", parentOnly, a.revokeContact},
 
-		{"POST /conversations", active, a.createConversation},
-		{"GET /conversations", active, a.listConversations},
+		{"POST /conversations", family, a.createConversation},
+		{"GET /conversations", family, a.listConversations},
 		{"GET /conversations/{id}", active, a.getConversation},
-		{"POST /conversations/{id}/members", active, a.addMember},
-		{"DELETE /conversations/{id}/members/{user_id}", active, a.removeMember},
+		{"POST /conversations/{id}/members", family, a.addMember},
+		{"DELETE /conversations/{id}/members/{user_id}", family, a.removeMember},
 		{"GET /conversations/{id}/messages", active, a.history},
 		{"POST /conversations/{id}/messages", active, a.sendMessage},
 		{"DELETE /messages/{id}", active, a.deleteMessage},
-		{"POST /messages/{id}/report", active, a.reportMessage},
-		{"GET /reports", active, a.listMyReports},
+		{"POST /messages/{id}/report", family, a.reportMessage},
+		{"GET /reports", family, a.listMyReports},
 		{"GET /admin/reports", adminOnly, a.listReports},
 		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
 
@@ -194,8 +194,46 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle(method+" "+prefix+path, h)
 	}
 	mux.HandleFunc("GET "+prefix+"/openapi.json", serveOpenAPI)
-	mux.HandleFunc(prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+prefix, serveIndex)
+	mux.HandleFunc("GET "+prefix+"/{$}", serveIndex)
+	fallback := func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			a.writeError(w, r, domain.Errorf(domain.CodeMethodNotAllowed,
+				"%s is not allowed here; allowed: %s", r.Method, strings.Join(allow, ", ")))
+			return
+		}
 		a.writeError(w, r, domain.Errorf(domain.CodeNotFound, "no such endpoint"))
+	}
+	// Without a method, these patterns catch whatever no route matched,
+	// so that every answer under /api/v1 is a JSON error (and /api/v1 is
+	// not redirected to /api/v1/).
+	mux.HandleFunc(prefix, fallback)
+	mux.HandleFunc(prefix+"/", fallback)
+}
+
+// allowedMethods lists the methods some route serves at r's path: empty
+// when the path is unknown (404), else the Allow header of a 405.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, m+" ") {
+			allow = append(allow, m)
+			if m == "GET" { // the mux serves HEAD with a GET route
+				allow = append(allow, "HEAD")
+			}
+		}
+	}
+	return allow
+}
+
+// serveIndex answers /api/v1 with where the API is described.
+func serveIndex(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{
+		"name":    "Pixel Pals API",
+		"version": "v1",
+		"openapi": prefix + "/openapi.json",
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 // TestAuditLogIsAppendOnly: the database itself refuses to change or
 // remove audit rows, whoever asks.
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.Family(env.Admin(), 1)
 	ctx := context.Background()
@@ -26,7 +27,9 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		}
 	}
 	var n int
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_logs`).Scan(&n)
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_logs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n == 0 {
 		t.Fatal("audit rows vanished")
 	}
@@ -35,6 +38,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 // TestFailedAuditWriteUndoesTheAction: when the audit row cannot be
 // written, the action it records does not happen either.
 func TestFailedAuditWriteUndoesTheAction(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)
@@ -48,14 +52,21 @@ func TestFailedAuditWriteUndoesTheAction(t *testing.T) {
 	if r.Status != 500 {
 		t.Fatalf("create child with a failing audit write: %d %s", r.Status, r.Body)
 	}
-	fam.Parent.Do("DELETE", "/children/"+itoa(fam.Child().UserID), nil)
-	admin.Do("POST", "/admin/users/"+itoa(fam.Parent.UserID)+"/suspend", nil)
+	// Both fail as the create did: 500, the audit write refused.
+	fam.Parent.Must(500, "DELETE", "/children/"+itoa(fam.Child().UserID), nil, nil)
+	admin.Must(500, "POST", "/admin/users/"+itoa(fam.Parent.UserID)+"/suspend", nil, nil)
 
 	var ghosts, kids int
 	var suspended bool
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = 'ghostkid'`).Scan(&ghosts)
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1 AND deleted_at IS NULL`, fam.Child().UserID).Scan(&kids)
-	env.DB.Pool.QueryRow(ctx, `SELECT suspended_at IS NOT NULL FROM users WHERE id = $1`, fam.Parent.UserID).Scan(&suspended)
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE email = 'ghostkid'`).Scan(&ghosts); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = $1 AND deleted_at IS NULL`, fam.Child().UserID).Scan(&kids); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT suspended_at IS NOT NULL FROM users WHERE id = $1`, fam.Parent.UserID).Scan(&suspended); err != nil {
+		t.Fatal(err)
+	}
 	if ghosts != 0 || kids != 1 || suspended {
 		t.Fatalf("actions took effect without their audit rows: ghost=%d child=%d suspended=%v", ghosts, kids, suspended)
 	}
@@ -65,6 +76,7 @@ func TestFailedAuditWriteUndoesTheAction(t *testing.T) {
 // TestAuditRecordsActionsWithoutSecrets runs the audited account actions
 // and checks each left one row with the client IP and no secret.
 func TestAuditRecordsActionsWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)
@@ -115,6 +127,7 @@ func TestAuditRecordsActionsWithoutSecrets(t *testing.T) {
 // TestAuditLogFiltersAndPaging pages through the audit log with filters and
 // sees every row once.
 func TestAuditLogFiltersAndPaging(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	for range 5 {

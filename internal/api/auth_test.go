@@ -48,6 +48,7 @@ func median(ds []time.Duration) time.Duration {
 }
 
 func TestLoginThrottledPerAccountAndPerIP(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t, apitest.Options{Limits: &auth.Limits{AccountFailures: 3, IPFailures: 6, Window: time.Minute, Lockout: time.Minute}})
 	fam := env.Family(env.Admin(), 0)
 	anon := env.Anonymous()
@@ -65,7 +66,7 @@ func TestLoginThrottledPerAccountAndPerIP(t *testing.T) {
 	// Other accounts from the same address are throttled once the address
 	// has failed too often.
 	for range 3 {
-		anon.Do("POST", "/auth/login", map[string]string{"login": "x@example.com", "password": "wrong-password"})
+		anon.Must(401, "POST", "/auth/login", map[string]string{"login": "x@example.com", "password": "wrong-password"}, nil)
 	}
 	r = anon.Do("POST", "/auth/login", map[string]string{"login": "y@example.com", "password": "wrong-password"})
 	if r.Status != 429 {
@@ -76,6 +77,7 @@ func TestLoginThrottledPerAccountAndPerIP(t *testing.T) {
 // TestCookieSessionsNeedCSRFToken: a browser session (cookie) may read
 // freely but must echo its CSRF token to write; a Bearer token needs none.
 func TestCookieSessionsNeedCSRFToken(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	fam := env.Family(env.Admin(), 0)
 
@@ -84,7 +86,9 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var session, csrf *http.Cookie
 	for _, c := range resp.Cookies() {
 		switch c.Name {
@@ -99,7 +103,10 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 	}
 
 	do := func(method, path, csrfToken string) int {
-		req, _ := http.NewRequest(method, env.Server.URL+"/api/v1"+path, strings.NewReader(`{"bio":"hi"}`))
+		req, err := http.NewRequest(method, env.Server.URL+"/api/v1"+path, strings.NewReader(`{"bio":"hi"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
 		req.Header.Set("Content-Type", "application/json")
 		req.AddCookie(session)
 		if csrfToken != "" {
@@ -109,7 +116,9 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Body.Close()
+		if err := r.Body.Close(); err != nil {
+			t.Fatal(err)
+		}
 		return r.StatusCode
 	}
 	if s := do("GET", "/me", ""); s != 200 {
@@ -130,6 +139,7 @@ func TestCookieSessionsNeedCSRFToken(t *testing.T) {
 // TestSessionsEndAtOnce: logout, logout-everywhere, a password reset and
 // suspension each end sessions on the very next request.
 func TestSessionsEndAtOnce(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)
@@ -158,6 +168,7 @@ func TestSessionsEndAtOnce(t *testing.T) {
 }
 
 func TestPendingParentSeesOnlyAwaitingApproval(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.PendingParent()
 	p.Must(200, "GET", "/me", nil, nil)

@@ -29,6 +29,7 @@ func rowCounts(t *testing.T, env *apitest.Env) string {
 // account endpoint that takes a body: each gets a 4xx JSON error (naming
 // the field where there is one), and the database is unchanged.
 func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)
@@ -101,7 +102,9 @@ func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != 415 {
 		t.Fatalf("text/plain body: %d", resp.StatusCode)
 	}
@@ -117,6 +120,7 @@ func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
 // TestProfileTextIsCleaned: control and bidi-override characters are
 // stripped from display names and bios (a bio keeps its line breaks).
 func TestProfileTextIsCleaned(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	fam := env.Family(env.Admin(), 0)
 	var p struct {
@@ -134,6 +138,7 @@ func TestProfileTextIsCleaned(t *testing.T) {
 // seed's 32-bit SERIAL or a time PostgreSQL cannot hold is a client error
 // on every list, never a 500.
 func TestOutOfRangeCursorsAre400(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)

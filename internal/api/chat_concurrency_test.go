@@ -54,6 +54,7 @@ func sendUntil(c *apitest.Client, conv int64, senders int, stop <-chan struct{})
 // older than the system message recording their removal, and every send
 // after it is refused.
 func TestSendsRacingMemberRemoval(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := siblings(env, env.Admin(), 3)
 	owner, x := f.Children[0], f.Children[1]
@@ -106,6 +107,7 @@ func TestSendsRacingMemberRemoval(t *testing.T) {
 // TestSendsRacingRevocation revokes a link while both children send: no
 // message is accepted after the conversation froze.
 func TestSendsRacingRevocation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
@@ -159,6 +161,7 @@ func sum(m map[int]int) int {
 // the rule, and that no answer was a server error (the lock order leaves
 // no deadlock).
 func TestConcurrentRuleChanges(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	var fams []*apitest.Family
@@ -249,6 +252,7 @@ func TestConcurrentRuleChanges(t *testing.T) {
 // commits first, the other must see it, so the group ends up either
 // without the child or frozen.
 func TestAddMemberRacingRevocation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fo, fx, fy := env.Family(admin, 1), env.Family(admin, 1), env.Family(admin, 1)

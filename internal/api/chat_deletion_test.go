@@ -12,6 +12,7 @@ import (
 // their conversations are re-checked (and freeze where the rule breaks),
 // and no row outside the audit log holds their names or words.
 func TestDeletingChildRemovesChatData(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 2), env.Family(admin, 1)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestContactNeedsBothParents(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
@@ -72,6 +73,7 @@ func TestContactNeedsBothParents(t *testing.T) {
 }
 
 func TestParentReadsChildConversationReadOnly(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)

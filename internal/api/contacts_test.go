@@ -12,6 +12,7 @@ import (
 )
 
 func TestFriendCodes(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
@@ -79,6 +80,7 @@ func TestFriendCodes(t *testing.T) {
 
 // TestFriendCodeGuessing locks out a user who tries many unknown codes.
 func TestFriendCodeGuessing(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 1)
 	for i := range 10 {
@@ -96,6 +98,7 @@ func TestFriendCodeGuessing(t *testing.T) {
 }
 
 func TestContactApprovalRejectionRevocation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb, fc := env.Family(admin, 2), env.Family(admin, 1), env.Family(admin, 1)
@@ -175,6 +178,7 @@ func approvedSides(c contactJSON) int {
 }
 
 func TestContactBadInput(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
@@ -211,6 +215,7 @@ func TestContactBadInput(t *testing.T) {
 // TestNoDirectoryOfChildren: nothing lists or finds children a user is not
 // linked to; ids of strangers' children answer like ids that do not exist.
 func TestNoDirectoryOfChildren(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
@@ -235,7 +240,9 @@ func TestNoDirectoryOfChildren(t *testing.T) {
 		t.Fatalf("chat with a stranger %d %s, with nobody %d %s", r1.Status, r1.Body, r2.Status, r2.Body)
 	}
 	var n int
-	env.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM conversations`).Scan(&n)
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM conversations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatalf("%d conversations written", n)
 	}
@@ -244,6 +251,7 @@ func TestNoDirectoryOfChildren(t *testing.T) {
 // TestNoAdultOfAnotherFamily: a child talks to no adult but their own
 // parent, even in a group with an approved contact (SPEC §4's first rule).
 func TestNoAdultOfAnotherFamily(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)

@@ -18,6 +18,7 @@ func roleOf(c conversationJSON, user int64) string {
 }
 
 func TestGroupMembership(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa := siblings(env, admin, 3)
@@ -105,6 +106,7 @@ func TestGroupMembership(t *testing.T) {
 }
 
 func TestConversationBadInput(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := siblings(env, env.Admin(), 2)
 	a, sib := f.Children[0], f.Children[1]
@@ -149,4 +151,60 @@ func TestConversationBadInput(t *testing.T) {
 			t.Errorf("history %s: %d %s", q, r.Status, r.Body)
 		}
 	}
+}
+
+// TestParentListsAllChildrensConversations: without ?child_id= a parent
+// lists their own conversations and all their children's, each marked
+// with the children of theirs in it; child_id narrows to one child; other
+// families' conversations never appear.
+func TestParentListsAllChildrensConversations(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa := siblings(env, admin, 2)
+	fb := env.Family(admin, 1)
+	a, sib, b := fa.Children[0], fa.Children[1], fb.Child()
+	approveLink(fa, a, fb, b)
+	withB := createDirect(a, b.UserID)          // a's only
+	siblingsChat := createDirect(a, sib.UserID) // both children's
+	withMum := createDirect(sib, fa.Parent.UserID)
+	strangers := createDirect(b, fb.Parent.UserID) // family B's only
+
+	list := func(c *apitest.Client, query string) map[int64][]int64 {
+		t.Helper()
+		got := map[int64][]int64{}
+		path := "/conversations?limit=1" + query
+		for {
+			var p pageJSON[struct {
+				ID       int64
+				ChildIDs []int64 `json:"child_ids"`
+			}]
+			c.Must(200, "GET", path, nil, &p)
+			for _, conv := range p.Items {
+				if _, dup := got[conv.ID]; dup {
+					t.Fatalf("conversation %d listed twice", conv.ID)
+				}
+				if conv.ChildIDs == nil {
+					t.Fatalf("conversation %d has no child_ids", conv.ID)
+				}
+				got[conv.ID] = conv.ChildIDs
+			}
+			if p.NextCursor == nil {
+				return got
+			}
+			path = "/conversations?limit=1" + query + "&cursor=" + *p.NextCursor
+		}
+	}
+	same := func(what string, got map[int64][]int64, want map[int64][]int64) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: got %v, want %v", what, got, want)
+		}
+	}
+	same("parent, all", list(fa.Parent, ""), map[int64][]int64{
+		withB.ID: {a.UserID}, siblingsChat.ID: {a.UserID, sib.UserID}, withMum.ID: {sib.UserID}})
+	same("parent, child a", list(fa.Parent, fmt.Sprintf("&child_id=%d", a.UserID)), map[int64][]int64{
+		withB.ID: {a.UserID}, siblingsChat.ID: {a.UserID, sib.UserID}})
+	same("child a", list(a, ""), map[int64][]int64{withB.ID: {}, siblingsChat.ID: {}})
+	same("other parent", list(fb.Parent, ""), map[int64][]int64{withB.ID: {b.UserID}, strangers.ID: {b.UserID}})
 }

@@ -13,6 +13,7 @@ import (
 // users row they change first, as sends do, so neither side ever meets a
 // deadlock: the delete succeeds and no send fails with a server error.
 func TestDeletingAFamilyWhileItsChildSends(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	for round := range 6 {
@@ -56,6 +57,7 @@ func TestDeletingAFamilyWhileItsChildSends(t *testing.T) {
 // while deleting the child it belongs to. Both lock the child's row before
 // the credential, so one simply waits for the other.
 func TestEditingAGameLoginWhileTheChildIsDeleted(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	for round := range 6 {

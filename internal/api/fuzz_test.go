@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/respond"
 )
 
 // requestBodies are fresh values of every request body type. New features
@@ -54,7 +55,7 @@ func FuzzRequestDecoders(f *testing.F) {
 			if !errors.As(err, &de) {
 				t.Fatalf("%T: not a client error: %v", mk(), err)
 			}
-			if s := statusOf[de.Code]; s < 400 || s >= 500 {
+			if s, _ := respond.StatusOf(de.Code); s < 400 || s >= 500 {
 				t.Fatalf("%T: status %d for %v", mk(), s, err)
 			}
 		}

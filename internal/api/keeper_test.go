@@ -87,6 +87,7 @@ func noSecretFields(t *testing.T, what string, body []byte) {
 }
 
 func TestKeeperRoundTrip(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	f := env.Family(admin, 1)
@@ -104,7 +105,9 @@ func TestKeeperRoundTrip(t *testing.T) {
 	r = kid.Must(200, "GET", "/me/game-credentials", nil, nil)
 	noSecretFields(t, "child's list", r.Body)
 	var mine credentialList
-	json.Unmarshal(r.Body, &mine)
+	if err := json.Unmarshal(r.Body, &mine); err != nil {
+		t.Fatalf("child's list: %v: %s", err, r.Body)
+	}
 	if len(mine.Items) != 1 || mine.Items[0].ID != c.ID || mine.NextCursor != nil {
 		t.Fatalf("child's list: %s", r.Body)
 	}
@@ -179,6 +182,7 @@ func TestKeeperRoundTrip(t *testing.T) {
 }
 
 func TestKeeperPaging(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 1)
 	for i := range 3 {
@@ -201,6 +205,7 @@ func TestKeeperPaging(t *testing.T) {
 // TestKeeperFamilies: a parent manages only their own children's logins,
 // and a child sees and reveals only their own, not a sibling's.
 func TestKeeperFamilies(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	a, b := env.Family(admin, 2), env.Family(admin, 1)
@@ -242,6 +247,7 @@ func TestKeeperFamilies(t *testing.T) {
 // to open with credential_unreadable and nothing more; the server log says
 // why without secrets; a new password repairs the row.
 func TestKeeperTampering(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 1)
 	kid := f.Child()
@@ -328,6 +334,7 @@ func TestKeeperTampering(t *testing.T) {
 // TestKeeperRejectsBadInput: every bad request is a 4xx naming the field
 // (when there is one) and writes nothing.
 func TestKeeperRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	f := env.Family(env.Admin(), 1)
 	kid := f.Child()
@@ -410,6 +417,7 @@ func TestKeeperRejectsBadInput(t *testing.T) {
 // base64) nor in the server's logs, after creating, renaming, changing,
 // revealing and failing to reveal.
 func TestKeeperPasswordsNeverStoredOrLogged(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	f := env.Family(admin, 2)

@@ -87,6 +87,8 @@ var _ = addMatrix(
 		want: familyOnly(201, map[role]int{ownChild: 400, otherParent: 403, otherChild: 403})},
 	matrixCase{method: "GET", route: "/conversations", path: pathf("/conversations?child_id=%d", ownChildID),
 		want: familyOnly(200, map[role]int{otherParent: 404, otherChild: 403})},
+	// Without child_id: everyone's own, and a parent's children's.
+	matrixCase{method: "GET", route: "/conversations", path: path("/conversations"), want: familyOnly(200, nil)},
 	matrixCase{method: "GET", route: "/conversations/{id}", path: pathf("/conversations/%d", groupID),
 		want: familyOnly(200, map[role]int{admin: 404, otherParent: 404, otherChild: 404})},
 	// The owner (A's child) adds their parent; the parent, who only reads,

@@ -124,8 +124,10 @@ func fixedBody(b any) func(*world) any { return func(*world) any { return b } }
 // TestAuthorizationMatrix calls every endpoint as every role, each in a
 // fresh world, and asserts the exact status.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	for _, c := range matrixCases {
 		t.Run(c.method+" "+c.route, func(t *testing.T) {
+			t.Parallel() // each row has a service and database of its own
 			env := apitest.New(t)
 			adm := env.Admin()
 			for _, r := range roles {

@@ -16,8 +16,9 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 )
 
-// access says who may call a route. Handlers and the store check further
-// (whose child, which conversation); this is the first gate.
+// access says who may call a route: the one place that says which role
+// may do what (the authorization matrix tests it). Handlers and the store
+// check only which rows (whose child, which conversation), in the SQL.
 type access int
 
 const (
@@ -27,6 +28,7 @@ const (
 	adminOnly                // an admin
 	parentOnly               // an approved parent
 	childOnly                // a child
+	family                   // an approved parent or a child: admins are never members of family chats and links
 )
 
 // authorize finds the request's actor and checks it against the route's
@@ -57,6 +59,8 @@ func (a *API) authorize(r *http.Request, need access) (*domain.Actor, error) {
 		return nil, domain.Errorf(domain.CodeForbidden, "parents only")
 	case need == childOnly && !actor.IsChild():
 		return nil, domain.Errorf(domain.CodeForbidden, "children only")
+	case need == family && actor.IsAdmin():
+		return nil, domain.Errorf(domain.CodeForbidden, "only children and their parents")
 	}
 	return actor, nil
 }

@@ -108,3 +108,7 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(openapiDoc)
 }
+
+// OpenAPIDocument returns the OpenAPI document the API serves, for tests
+// that hold every request and response to it.
+func OpenAPIDocument() []byte { return openapiDoc }

@@ -52,6 +52,7 @@ func leftovers(t *testing.T, db *store.DB, needles ...string) []string {
 // a child, no table but audit_logs holds the child's login name, display
 // name, bio or the text of their messages.
 func TestDeletingAChildLeavesNoPersonalData(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 2)
@@ -94,6 +95,7 @@ func TestDeletingAChildLeavesNoPersonalData(t *testing.T) {
 // TestDeletingAParentRemovesTheFamily: an admin deleting a parent removes
 // the children too, and the freed login names can be used again.
 func TestDeletingAParentRemovesTheFamily(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 2)
@@ -105,6 +107,7 @@ func TestDeletingAParentRemovesTheFamily(t *testing.T) {
 }
 
 func TestExportHoldsEverythingAboutTheChild(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	fam := env.Family(env.Admin(), 1)
 	kid := fam.Child()
@@ -166,6 +169,7 @@ func TestExportHoldsEverythingAboutTheChild(t *testing.T) {
 }
 
 func TestProfileVisibility(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	a, b := env.Family(admin, 2), env.Family(admin, 1)

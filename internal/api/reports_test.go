@@ -26,6 +26,7 @@ type auditJSON struct {
 }
 
 func TestReports(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb, fc := env.Family(admin, 1), env.Family(admin, 1), env.Family(admin, 1)
@@ -138,6 +139,7 @@ func assertAuditClean(t *testing.T, env *apitest.Env, secrets ...string) {
 }
 
 func TestMessageDeletion(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
@@ -177,6 +179,7 @@ func TestMessageDeletion(t *testing.T) {
 // TestResolveWithoutBody: SPEC §11 gives resolve no body; without one the
 // report is dismissed.
 func TestResolveWithoutBody(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)

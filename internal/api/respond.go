@@ -5,99 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"pixelpals/internal/domain"
-	"pixelpals/internal/store"
+	"pixelpals/internal/respond"
 )
 
-// statusOf maps each error code to its HTTP status: the one place that does.
-var statusOf = map[string]int{
-	domain.CodeInvalid:            http.StatusBadRequest,
-	domain.CodeUnauthorized:       http.StatusUnauthorized,
-	domain.CodeInvalidCredentials: http.StatusUnauthorized,
-	domain.CodeForbidden:          http.StatusForbidden,
-	domain.CodeAwaitingApproval:   http.StatusForbidden,
-	domain.CodeAccountSuspended:   http.StatusForbidden,
-	domain.CodeAccountUnavailable: http.StatusForbidden,
-	domain.CodeCSRF:               http.StatusForbidden,
-	domain.CodeNotFound:           http.StatusNotFound,
-	domain.CodeConflict:           http.StatusConflict,
-	domain.CodeFrozen:             http.StatusConflict,
-	domain.CodeUpgradeRequired:    http.StatusUpgradeRequired,
-	domain.CodeTooLarge:           http.StatusRequestEntityTooLarge,
-	domain.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
-	domain.CodeRateLimited:        http.StatusTooManyRequests,
-	domain.CodeUnavailable:        http.StatusServiceUnavailable,
-	domain.CodeInternal:           http.StatusInternalServerError,
-
-	domain.CodeCredentialUnreadable: http.StatusConflict,
-	domain.CodeSleepMode:            http.StatusLocked,
-	domain.CodePasswordInMessage:    http.StatusUnprocessableEntity,
-}
-
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-	// EndsAt: when a sleep_mode refusal ends (RFC 3339 UTC).
-	EndsAt *time.Time `json:"ends_at,omitempty"`
-}
-
-// writeError answers with err as a JSON error. Errors that are not
-// domain errors are internal: logged here, once, and shown to the client
-// only as "internal error".
+// writeError answers with err as a JSON error (see respond.Error).
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var de *domain.Error
-	if errors.As(err, &de) && de.Code == domain.CodeUnavailable && error(de) != err {
-		// A persistent transaction conflict: the client retries, we note why.
-		a.logger.WarnContext(r.Context(), "request conflicted", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if !errors.As(err, &de) {
-		if r.Context().Err() != nil {
-			// The client went away or the deadline passed: not our bug.
-			de = &domain.Error{Code: domain.CodeUnavailable, Message: "request cancelled or timed out"}
-		} else if store.DatabaseUnavailable(err) {
-			// A failover or restart of the database (docs/replication.md):
-			// the client retries; a send retried with its client_id is
-			// stored once.
-			a.logger.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
-			de = &domain.Error{Code: domain.CodeUnavailable, Message: "the service is briefly unavailable; try again", RetryAfter: time.Second}
-		} else {
-			a.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-			de = &domain.Error{Code: domain.CodeInternal, Message: "internal error"}
-		}
-	}
-	status, ok := statusOf[de.Code]
-	if !ok {
-		status = http.StatusBadRequest
-	}
-	if de.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
-	}
-	detail := errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}
-	if !de.EndsAt.IsZero() {
-		t := de.EndsAt.UTC()
-		detail.EndsAt = &t
-	}
-	writeJSON(w, status, errorBody{detail})
+	respond.Error(w, r, a.logger, err)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { respond.JSON(w, status, v) }
 
 // writeCreatedOrFound answers an idempotent create: 201 when it made v,
 // 200 when v already existed (a retried send, an existing direct chat or

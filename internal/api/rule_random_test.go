@@ -24,6 +24,7 @@ import (
 // It is seeded and reproducible: PIXELPALS_RULE_SEED and
 // PIXELPALS_RULE_STEPS override the seed and the number of steps.
 func TestRandomContactRule(t *testing.T) {
+	t.Parallel()
 	seed := envInt(t, "PIXELPALS_RULE_SEED", 20261127)
 	steps := int(envInt(t, "PIXELPALS_RULE_STEPS", 4000))
 	t.Logf("seed %d, %d steps", seed, steps)

@@ -23,7 +23,9 @@ func TestLoginRehashesOldParameters(t *testing.T) {
 	}
 	var hash string
 	env.Anonymous().Must(200, "POST", "/auth/login", map[string]string{"login": admin.Login, "password": admin.Password}, nil)
-	env.DB.Pool.QueryRow(context.Background(), `SELECT password_hash FROM users WHERE id = $1`, admin.UserID).Scan(&hash)
+	if err := env.DB.Pool.QueryRow(context.Background(), `SELECT password_hash FROM users WHERE id = $1`, admin.UserID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("after login the hash is %q, want the current parameters", hash)
 	}
@@ -33,28 +35,37 @@ func TestLoginRehashesOldParameters(t *testing.T) {
 // TestSessionExpiry: idle and absolute expiry end a session; the token is
 // stored only as a hash.
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	fam := env.Family(env.Admin(), 0)
 	ctx := context.Background()
 
 	var stored int
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE token_hash::text LIKE '%' || $1 || '%'`, fam.Parent.Token).Scan(&stored)
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE token_hash::text LIKE '%' || $1 || '%'`, fam.Parent.Token).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
 	if stored != 0 {
 		t.Fatal("the raw token is stored")
 	}
 
 	idle := env.Family(env.Admin(), 0).Parent
-	env.DB.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() - interval '8 days' WHERE user_id = $1`, idle.UserID)
+	if _, err := env.DB.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() - interval '8 days' WHERE user_id = $1`, idle.UserID); err != nil {
+		t.Fatal(err)
+	}
 	idle.Must(401, "GET", "/me", nil, nil)
 
 	old := fam.Parent
 	old.Must(200, "GET", "/me", nil, nil)
-	env.DB.Pool.Exec(ctx, `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, old.UserID)
+	if _, err := env.DB.Pool.Exec(ctx, `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, old.UserID); err != nil {
+		t.Fatal(err)
+	}
 	old.Must(401, "GET", "/me", nil, nil)
 	// The next login clears the user's dead sessions.
 	env.Anonymous().Must(200, "POST", "/auth/login", map[string]string{"login": old.Login, "password": old.Password}, nil)
 	var dead int
-	env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE user_id = $1 AND expires_at <= now()`, old.UserID).Scan(&dead)
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE user_id = $1 AND expires_at <= now()`, old.UserID).Scan(&dead); err != nil {
+		t.Fatal(err)
+	}
 	if dead != 0 {
 		t.Fatalf("%d expired sessions left after a login", dead)
 	}
@@ -69,6 +80,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestAdminUserListAndStateConflicts(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	fam := env.Family(admin, 1)

@@ -70,6 +70,9 @@ type Options struct {
 	// Now is the clock of sleep mode, for the API and the hub (unless
 	// Live.Now is set); nil means time.Now.
 	Now func() time.Time
+	// DB is the (migrated) database to serve from instead of a fresh one,
+	// e.g. on a pgtest.Cluster that the test stops and starts.
+	DB *store.DB
 }
 
 // New starts the service for t. The package's TestMain must call
@@ -84,10 +87,10 @@ func New(t testing.TB, opts ...Options) *Env {
 	if o.Limits != nil {
 		limits = *o.Limits
 	}
-	e := &Env{t: t, Logs: &Buffer{}}
-	if o.DatabaseURL != "" {
+	e := &Env{t: t, DB: o.DB, Logs: &Buffer{}}
+	if e.DB == nil && o.DatabaseURL != "" {
 		e.DB = pgtest.Open(t, o.DatabaseURL)
-	} else {
+	} else if e.DB == nil {
 		e.DB = pgtest.DB(t)
 	}
 	logger := slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -185,18 +188,22 @@ type Response struct {
 func (c *Client) Do(method, path string, body any) *Response {
 	c.env.t.Helper()
 	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			c.env.t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
+	}
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, c.env.Server.URL+"/api/v1"+path, rd)
 	if err != nil {
@@ -217,8 +224,25 @@ func (c *Client) Do(method, path string, body any) *Response {
 	if err != nil {
 		c.env.t.Fatal(err)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	ct, err := loadContract()
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	if diff := ct.check(req, raw, r); diff != "" {
+		c.env.t.Errorf("%s %s: %s\n\tbody: %s", method, path, diff, truncate(r.Body))
+	}
+	return r
 }
+
+func truncate(b []byte) string {
+	if len(b) > 600 {
+		return string(b[:600]) + "…"
+	}
+	return string(b)
+}
+
+var jsonUnmarshal = json.Unmarshal
 
 // Must sends a request and fails the test unless the status is want; it
 // decodes the body into out when out is not nil.
@@ -241,7 +265,9 @@ func (r *Response) ErrorCode() string {
 	var e struct {
 		Error struct{ Code, Field string }
 	}
-	json.Unmarshal(r.Body, &e)
+	if err := json.Unmarshal(r.Body, &e); err != nil {
+		return "" // not a JSON error body: no code, which no caller wants
+	}
 	return e.Error.Code
 }
 
@@ -250,7 +276,9 @@ func (r *Response) ErrorField() string {
 	var e struct {
 		Error struct{ Code, Field string }
 	}
-	json.Unmarshal(r.Body, &e)
+	if err := json.Unmarshal(r.Body, &e); err != nil {
+		return ""
+	}
 	return e.Error.Field
 }
 

@@ -57,6 +57,10 @@ type Conversation struct {
 	// ReadOnly is true for a viewer who is not a member: a parent of a
 	// member, or an admin reading a reported conversation.
 	ReadOnly bool `json:"read_only"`
+	// ChildIDs are the viewer's own children among the members: which of
+	// their children a parent's listed conversation belongs to (empty for
+	// a child's or an admin's view).
+	ChildIDs []int64 `json:"child_ids"`
 }
 
 // Member is one member of a conversation.

@@ -11,15 +11,16 @@ import (
 
 // Error codes. Each maps to one HTTP status in the API.
 const (
-	CodeInvalid      = "invalid"      // 400: the request is malformed or a field is wrong
-	CodeUnauthorized = "unauthorized" // 401: who are you?
-	CodeForbidden    = "forbidden"    // 403: you may not
-	CodeNotFound     = "not_found"    // 404: no such thing (or not yours to know about)
-	CodeConflict     = "conflict"     // 409: it clashes with the current state
-	CodeTooLarge     = "too_large"    // 413
-	CodeRateLimited  = "rate_limited" // 429
-	CodeUnavailable  = "unavailable"  // 503
-	CodeInternal     = "internal"     // 500: never carries internal detail to clients
+	CodeInvalid          = "invalid"            // 400: the request is malformed or a field is wrong
+	CodeUnauthorized     = "unauthorized"       // 401: who are you?
+	CodeForbidden        = "forbidden"          // 403: you may not
+	CodeNotFound         = "not_found"          // 404: no such thing (or not yours to know about)
+	CodeMethodNotAllowed = "method_not_allowed" // 405: the path exists, the method does not
+	CodeConflict         = "conflict"           // 409: it clashes with the current state
+	CodeTooLarge         = "too_large"          // 413
+	CodeRateLimited      = "rate_limited"       // 429
+	CodeUnavailable      = "unavailable"        // 503
+	CodeInternal         = "internal"           // 500: never carries internal detail to clients
 
 	// More specific codes, each with the status of its kind.
 	CodeInvalidCredentials = "invalid_credentials"    // 401: unknown login or wrong password, never which

@@ -46,7 +46,11 @@ func migrate(t *testing.T, db *store.DB) *migrations.Migrator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return m
 }
 
@@ -136,6 +140,7 @@ func snapshot(t *testing.T, db *store.DB) schema {
 // foreign keys with their ON DELETE rules) and the lookups of every seed
 // index to be there in ours.
 func TestSchemaMatchesSeed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	seedDB := pgtest.Open(t, pgtest.EmptyURL(t))
 	for _, block := range seedSQL(t) {
@@ -188,6 +193,7 @@ func servedBy(want []string, have map[string][]string) bool {
 }
 
 func TestHistoryIndexExists(t *testing.T) {
+	t.Parallel()
 	var def string
 	err := pgtest.DB(t).Pool.QueryRow(context.Background(),
 		`SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_messages_history'`).Scan(&def)
@@ -200,6 +206,7 @@ func TestHistoryIndexExists(t *testing.T) {
 }
 
 func TestDownToZeroAndUpAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.Open(t, pgtest.EmptyURL(t))
 	m := migrate(t, db)
@@ -234,6 +241,7 @@ func TestDownToZeroAndUpAgain(t *testing.T) {
 // once, as several instances starting together would: all succeed and each
 // migration is applied exactly once.
 func TestConcurrentMigrators(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.EmptyURL(t)
 	const instances = 4

@@ -82,8 +82,8 @@ func TestNeedsRehash(t *testing.T) {
 				t.Errorf("Verify = %v, %v, %v; want true, %v, nil", ok, rehash, err, tt.want)
 			}
 			// A wrong password never asks for a rehash.
-			if _, rehash, _ := NewHasher(p, 1).Verify(ctx, "nope", old); rehash {
-				t.Error("needsRehash true for a wrong password")
+			if ok, rehash, err := NewHasher(p, 1).Verify(ctx, "nope", old); err != nil || ok || rehash {
+				t.Errorf("a wrong password: ok %v, rehash %v, err %v; want false, false, nil", ok, rehash, err)
 			}
 		})
 	}
@@ -241,8 +241,8 @@ func TestDummyVerify(t *testing.T) {
 	if h.dummy != first {
 		t.Error("dummy hash recomputed")
 	}
-	if ok, _, _ := h.Verify(context.Background(), "", h.dummy); ok {
-		t.Error("empty password matches the dummy hash")
+	if ok, _, err := h.Verify(context.Background(), "", h.dummy); ok || err != nil {
+		t.Errorf("empty password against the dummy hash: ok %v, err %v", ok, err)
 	}
 }
 
@@ -265,7 +265,11 @@ func TestDummyVerifyTakesAsLongAsVerify(t *testing.T) {
 		}
 		return best
 	}
-	wrong := timeIt(func() { h.Verify(ctx, "wrong", enc) })
+	wrong := timeIt(func() {
+		if ok, _, err := h.Verify(ctx, "wrong", enc); ok || err != nil {
+			t.Errorf("wrong password: ok %v, err %v", ok, err)
+		}
+	})
 	dummy := timeIt(func() { h.DummyVerify(ctx, "wrong") })
 	// Same work, so the fastest runs should be within a loose factor.
 	if dummy < wrong/2 || dummy > wrong*2 {

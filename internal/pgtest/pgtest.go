@@ -192,7 +192,11 @@ func Cluster(t testing.TB) *pgembed.Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(parent) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(parent); err != nil {
+			t.Errorf("pgtest: remove cluster: %v", err)
+		}
+	})
 	if err := pgembed.PrepareParent(parent); err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +205,10 @@ func Cluster(t testing.TB) *pgembed.Cluster {
 		t.Fatal(err)
 	}
 	// Registered after RemoveAll, so it runs before it.
-	t.Cleanup(func() { c.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := c.Stop(context.Background()); err != nil {
+			t.Errorf("pgtest: stop cluster: %v", err)
+		}
+	})
 	return c
 }

@@ -12,6 +12,7 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	errors   *prometheus.CounterVec
 }
 
 func newMetrics(pool *pgxpool.Pool) *metrics {
@@ -26,8 +27,12 @@ func newMetrics(pool *pgxpool.Pool) *metrics {
 			Help:    "HTTP request latency by route pattern and method.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "method"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pixelpals_http_errors_total",
+			Help: "JSON error responses by route pattern and error code (unavailable: the database went away or a conflict persisted).",
+		}, []string{"route", "code"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration,
+	m.registry.MustRegister(m.requests, m.duration, m.errors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {

@@ -20,6 +20,8 @@ import (
 
 	"pixelpals/internal/clientip"
 	"pixelpals/internal/config"
+	"pixelpals/internal/domain"
+	"pixelpals/internal/respond"
 	"pixelpals/internal/store"
 )
 
@@ -95,7 +97,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // readyz answers 200 only while the database answers.
@@ -103,15 +105,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if s.db == nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		respond.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}
 	if err := s.db.Ping(ctx); err != nil {
 		s.logger.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		respond.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // observe bounds the request (body size and deadline, by the route's
@@ -131,6 +133,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			defer cancel()
 		}
 		ctx = clientip.With(ctx, clientip.Of(r, s.cfg.TrustedProxies))
+		var outcome respond.Outcome
+		ctx = respond.WithOutcome(ctx, &outcome)
 		r = r.WithContext(ctx)
 		if r.Body != nil && bounds.MaxBody > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, bounds.MaxBody)
@@ -146,6 +150,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		status := strconv.Itoa(rec.status)
 		s.metrics.requests.WithLabelValues(route, r.Method, status).Inc()
 		s.metrics.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+		if outcome.Code != "" {
+			s.metrics.errors.WithLabelValues(route, outcome.Code).Inc()
+		}
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -168,9 +175,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.logger.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeJSON(w, http.StatusInternalServerError, map[string]any{
-					"error": map[string]string{"code": "internal", "message": "internal error"},
-				})
+				respond.Error(w, r, s.logger, domain.Errorf(domain.CodeInternal, "internal error"))
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -110,7 +110,8 @@ func TestPanicIsA500WithoutDetail(t *testing.T) {
 		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("internal detail") })
 	}).Handler()
 	code, body := get(t, h, "/boom")
-	if code != 500 || strings.Contains(body, "internal detail") || !strings.Contains(body, `"code":"internal"`) {
+	// The same error shape as every API error: respond.Error wrote it.
+	if code != 500 || strings.TrimSpace(body) != `{"error":{"code":"internal","message":"internal error"}}` {
 		t.Fatalf("got %d %s", code, body)
 	}
 	if !strings.Contains(logs.String(), "internal detail") {
@@ -126,7 +127,9 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 			close(started)
 			time.Sleep(300 * time.Millisecond)
-			io.WriteString(w, "done")
+			if _, err := io.WriteString(w, "done"); err != nil {
+				t.Error(err)
+			}
 		})
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -181,6 +184,9 @@ func TestPanicIsLoggedAndCounted(t *testing.T) {
 	if !strings.Contains(metrics, `pixelpals_http_requests_total{method="GET",route="GET /boom",status="500"} 1`) {
 		t.Fatal("the panic was not counted")
 	}
+	if !strings.Contains(metrics, `pixelpals_http_errors_total{code="internal",route="GET /boom"} 1`) {
+		t.Fatal("the panic was not counted by error code")
+	}
 }
 
 // TestBoundedRoutes checks that a route wrapped with Bounded gets its own
@@ -192,7 +198,9 @@ func TestBoundedRoutes(t *testing.T) {
 		if err != nil {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
 		}
-		_, _ = io.WriteString(w, strings.Join([]string{strconv.FormatInt(n, 10), strconv.FormatBool(hasDeadline)}, " "))
+		if _, err := io.WriteString(w, strings.Join([]string{strconv.FormatInt(n, 10), strconv.FormatBool(hasDeadline)}, " ")); err != nil {
+			t.Error(err)
+		}
 	}
 	register := func(mux *http.ServeMux) {
 		mux.HandleFunc("POST /plain", probe)

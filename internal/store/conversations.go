@@ -32,22 +32,10 @@ type NewConversation struct {
 	Title     string // groups only
 }
 
-// requireFamily refuses admins (who are never members of family
-// conversations) and parents awaiting approval.
-func requireFamily(actor *domain.Actor) error {
-	if actor.IsAdmin() || !actor.Active {
-		return domain.Errorf(domain.CodeForbidden, "only children and their approved parents take part in conversations")
-	}
-	return nil
-}
-
 // CreateConversation creates a direct conversation or a group, refused
 // unless it satisfies the contact rule. A direct conversation that exists
 // already is returned instead (created false).
 func (db *DB) CreateConversation(ctx context.Context, actor *domain.Actor, nc NewConversation) (domain.Conversation, bool, error) {
-	if err := requireFamily(actor); err != nil {
-		return domain.Conversation{}, false, err
-	}
 	members := append(slices.Clone(nc.MemberIDs), actor.UserID)
 	slices.Sort(members)
 	members = slices.Compact(members)
@@ -187,30 +175,36 @@ func (db *DB) Conversation(ctx context.Context, actor *domain.Actor, id int64) (
 	return convs[0], nil
 }
 
-// ListConversations returns conversations newest first: the actor's own,
-// or for a parent with childID those of their child (read-only for them).
+// ListConversations returns conversations newest first: the actor's own
+// and, for a parent, those of all their children (read-only for them);
+// childID narrows a parent's list to one child's conversations.
 func (db *DB) ListConversations(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]domain.Conversation, error) {
-	if err := requireFamily(actor); err != nil {
-		return nil, err
-	}
-	whose := actor.UserID
-	if childID != 0 && childID != actor.UserID {
-		if _, err := db.childrenInView(ctx, actor, childID); err != nil {
+	whose := []int64{actor.UserID}
+	switch {
+	case childID != 0 && childID != actor.UserID:
+		kids, err := db.childrenInView(ctx, actor, childID)
+		if err != nil {
 			return nil, err
 		}
-		whose = childID
+		whose = kids
+	case childID == 0 && actor.IsParent():
+		kids, err := db.childrenInView(ctx, actor, 0)
+		if err != nil {
+			return nil, err
+		}
+		whose = append(whose, kids...)
 	}
 	rows, err := db.Pool.Query(ctx, `
-		SELECT conversation_id FROM conversation_members
-		WHERE user_id = $1 AND ($2 = 0 OR conversation_id < $2)
+		SELECT DISTINCT conversation_id FROM conversation_members
+		WHERE user_id = ANY($1) AND ($2 = 0 OR conversation_id < $2)
 		ORDER BY conversation_id DESC
 		LIMIT $3`, whose, afterID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list conversations of %d: %w", whose, err)
+		return nil, fmt.Errorf("list conversations of %v: %w", whose, err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("list conversations of %d: %w", whose, err)
+		return nil, fmt.Errorf("list conversations of %v: %w", whose, err)
 	}
 	return conversationsFor(ctx, db.Pool, actor.UserID, ids)
 }
@@ -230,7 +224,7 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 	}
 	byID := map[int64]*domain.Conversation{}
 	convs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Conversation, error) {
-		c := &domain.Conversation{Members: []domain.Member{}, ReadOnly: true}
+		c := &domain.Conversation{Members: []domain.Member{}, ChildIDs: []int64{}, ReadOnly: true}
 		err := r.Scan(&c.ID, &c.IsGroup, &c.Title, &c.CreatedBy, &c.CreatedAt, &c.FrozenAt)
 		c.Frozen = c.FrozenAt != nil
 		byID[c.ID] = c
@@ -241,22 +235,27 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 	}
 	rows, err = q.Query(ctx, `
 		SELECT m.conversation_id, m.user_id, u.role, coalesce(m.role_in_convo, 'member'),
-		       coalesce(p.display_name, ''), coalesce(m.joined_at, CURRENT_TIMESTAMP)
+		       coalesce(p.display_name, ''), coalesce(m.joined_at, CURRENT_TIMESTAMP),
+		       coalesce(u.parent_id = $2, false)
 		FROM conversation_members m JOIN users u ON u.id = m.user_id
 		LEFT JOIN profiles p ON p.user_id = m.user_id
 		WHERE m.conversation_id = ANY($1)
-		ORDER BY m.conversation_id, m.joined_at, m.user_id`, ids)
+		ORDER BY m.conversation_id, m.joined_at, m.user_id`, ids, viewerID)
 	if err != nil {
 		return nil, fmt.Errorf("load members: %w", err)
 	}
 	var convID int64
 	var m domain.Member
-	_, err = pgx.ForEachRow(rows, []any{&convID, &m.UserID, &m.Role, &m.RoleInConvo, &m.DisplayName, &m.JoinedAt}, func() error {
+	var ownChild bool
+	_, err = pgx.ForEachRow(rows, []any{&convID, &m.UserID, &m.Role, &m.RoleInConvo, &m.DisplayName, &m.JoinedAt, &ownChild}, func() error {
 		c := byID[convID]
 		if c == nil {
 			return nil
 		}
 		c.Members = append(c.Members, m)
+		if ownChild {
+			c.ChildIDs = append(c.ChildIDs, m.UserID)
+		}
 		c.VisibleToParents = c.VisibleToParents || m.Role == domain.RoleChild
 		c.ReadOnly = c.ReadOnly && m.UserID != viewerID
 		return nil
@@ -285,9 +284,6 @@ func lockConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convI
 // AddMember adds a user to a group: only its owner may, and only when the
 // group still satisfies the contact rule afterwards.
 func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID int64) (domain.Conversation, error) {
-	if err := requireFamily(actor); err != nil {
-		return domain.Conversation{}, err
-	}
 	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
 		live, err := lockUsers(ctx, tx, actor.UserID, userID)
 		if err != nil {
@@ -355,9 +351,6 @@ func checkGroupSize(ctx context.Context, tx pgx.Tx, convID int64) error {
 // member leaves, and a parent takes their own child out. The group is then
 // re-checked: it freezes if, say, the child of a parent in it has gone.
 func (db *DB) RemoveMember(ctx context.Context, actor *domain.Actor, convID, userID int64) error {
-	if err := requireFamily(actor); err != nil {
-		return err
-	}
 	return db.transactRetry(ctx, func(tx pgx.Tx) error {
 		if _, err := lockUsers(ctx, tx, actor.UserID); err != nil {
 			return err

@@ -127,6 +127,7 @@ func allOpen(t *testing.T, k *store.Keeper, child *domain.Actor, pws map[int64]s
 }
 
 func TestWrongKeyFails(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	f := newFamily(t, db, "wrongkey")
 	ids, _ := keep(t, store.NewKeeper(db, ring(t, 1)), f, 1)
@@ -161,6 +162,7 @@ func mustLine(t *testing.T, v uint32) string {
 // or crash would), then reruns it: every row ends on the new key and opens
 // with a ring that no longer holds the old one.
 func TestRotationResumes(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	ctx := context.Background()
 	admin := newAdmin(t, db)
@@ -215,7 +217,9 @@ func TestRotationResumes(t *testing.T) {
 			t.Fatalf("audit actor %d entity %q", actor, entity)
 		}
 		var m map[string]any
-		json.Unmarshal(j, &m)
+		if err := json.Unmarshal(j, &m); err != nil {
+			t.Fatalf("audit JSON %s: %v", j, err)
+		}
 		entries = append(entries, m)
 		for _, line := range keyLines {
 			if _, secret, _ := strings.Cut(line, ":"); strings.Contains(string(j), secret) {
@@ -232,6 +236,7 @@ func TestRotationResumes(t *testing.T) {
 // TestRotationReportsUnopenableRows: a row that cannot be opened is named,
 // left untouched, and does not stop the others.
 func TestRotationReportsUnopenableRows(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	ctx := context.Background()
 	admin := newAdmin(t, db)
@@ -242,7 +247,9 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	var before []byte
-	db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&before)
+	if err := db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
 
 	k := store.NewKeeper(db, ring(t, 1, 2))
 	for range 2 { // a rerun reports the same row again
@@ -258,7 +265,9 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 		}
 	}
 	var after []byte
-	db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&after)
+	if err := db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, bad).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
 	if string(before) != string(after) {
 		t.Fatal("the unopenable row was changed")
 	}
@@ -267,6 +276,7 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 }
 
 func TestRotationNeedsAnAdmin(t *testing.T) {
+	t.Parallel()
 	db := pgtest.DB(t)
 	f := newFamily(t, db, "notadmin")
 	k := store.NewKeeper(db, ring(t, 1, 2))

@@ -228,7 +228,7 @@ type systemEvent struct {
 }
 
 // systemMessage posts a server-written message to a conversation the
-// caller has locked. senderID is the user whose action caused it.
+// caller has locked (and keeps locked until commit: see nextMessageTimeSQL). senderID is the user whose action caused it.
 func systemMessage(ctx context.Context, tx pgx.Tx, convID, senderID int64, e systemEvent) error {
 	content, err := json.Marshal(e)
 	if err != nil {
@@ -236,7 +236,7 @@ func systemMessage(ctx context.Context, tx pgx.Tx, convID, senderID int64, e sys
 	}
 	m, err := scanMessage(tx.QueryRow(ctx, `
 		INSERT INTO messages AS m (conversation_id, sender_id, type, content, created_at)
-		VALUES ($1, $2, 'system', $3, clock_timestamp())
+		VALUES ($1, $2, 'system', $3, `+nextMessageTimeSQL+`)
 		RETURNING `+messageColumns, convID, senderID, string(content)))
 	if err != nil {
 		return fmt.Errorf("system message in conversation %d: %w", convID, err)

@@ -14,6 +14,7 @@ import (
 // the user's row while the session insert waits, then commits a new hash;
 // the insert must see it and refuse.
 func TestSessionNotOpenedOverAReset(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.DB(t)
 	u, _, err := db.SignUpParent(ctx, "race@example.com", "old-hash", "Race")
@@ -59,6 +60,7 @@ func TestSessionNotOpenedOverAReset(t *testing.T) {
 // TestRehashLosesToAReset: re-hashing at login replaces only the hash it
 // verified.
 func TestRehashLosesToAReset(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.DB(t)
 	u, _, err := db.SignUpParent(ctx, "rehash@example.com", "old-hash", "Rehash")
@@ -73,7 +75,9 @@ func TestRehashLosesToAReset(t *testing.T) {
 		t.Fatalf("rehash over a reset: replaced=%v err=%v", replaced, err)
 	}
 	var hash string
-	db.Pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, u.ID).Scan(&hash)
+	if err := db.Pool.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, u.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
 	if hash != "reset-hash" {
 		t.Fatalf("hash = %q, want the reset's", hash)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"pixelpals/internal/pgtest"
+	"pixelpals/internal/respond"
 	"pixelpals/internal/store"
 )
 
@@ -22,7 +23,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gone.Close()
-	if err := gone.Ping(ctx); !store.DatabaseUnavailable(err) {
+	if err := gone.Ping(ctx); !respond.DatabaseUnavailable(err) {
 		t.Errorf("no server: %v is not unavailable", err)
 	}
 
@@ -39,18 +40,18 @@ func TestDatabaseUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = conn.Exec(ctx, "SELECT 1")
-	if err == nil || !store.DatabaseUnavailable(err) {
+	if err == nil || !respond.DatabaseUnavailable(err) {
 		t.Errorf("terminated session: %v is not unavailable", err)
 	}
 
 	for _, sql := range []string{"SELECT 1/0", "SELECT * FROM no_such_table", "INSERT INTO users (id) VALUES (1)"} {
 		_, err := db.Pool.Exec(ctx, sql)
-		if err == nil || store.DatabaseUnavailable(err) {
+		if err == nil || respond.DatabaseUnavailable(err) {
 			t.Errorf("%s: %v counted as unavailable", sql, err)
 		}
 	}
 	for _, err := range []error{context.Canceled, errors.New("bug"), os.ErrNotExist} {
-		if store.DatabaseUnavailable(err) {
+		if respond.DatabaseUnavailable(err) {
 			t.Errorf("%v counted as unavailable", err)
 		}
 	}

@@ -245,8 +245,8 @@ func TestRingSealsNewestOpensAll(t *testing.T) {
 
 	ct1, n1 := mustSeal(t, old, []byte("from v1"), ad)
 	ct2, n2 := mustSeal(t, both, []byte("from v2"), ad)
-	if v, _ := both.KeyVersionOf(ct2); v != 2 {
-		t.Fatalf("new ring sealed with version %d, want 2", v)
+	if v, err := both.KeyVersionOf(ct2); err != nil || v != 2 {
+		t.Fatalf("new ring sealed with version %d (%v), want 2", v, err)
 	}
 	for _, c := range []struct {
 		ct, nonce []byte
@@ -549,7 +549,10 @@ func TestLoadOrCreateRingFile(t *testing.T) {
 		assertMode(t, path, 0o600)
 		assertMode(t, dir, 0o700)
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(dir, ".vault-keys-*"))
+	leftovers, err := filepath.Glob(filepath.Join(dir, ".vault-keys-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(leftovers) != 0 {
 		t.Fatalf("temporary files left behind: %v", leftovers)
 	}
@@ -658,8 +661,14 @@ func TestPrintingRedactsKeys(t *testing.T) {
 	var logBuf bytes.Buffer
 	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("text", "ring", ring, "key", key)
 	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("json", "ring", ring, "key", key, "holder", holder{key: key, ring: ring, Key: key})
-	jsonKey, _ := json.Marshal(key)
-	jsonRing, _ := json.Marshal(ring)
+	jsonKey, err := json.Marshal(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonRing, err := json.Marshal(ring)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	outputs := map[string]string{
 		"verbs": fmt.Sprintf("%v %+v %#v %s %q %x %X %d", ring, ring, ring, ring, ring, ring, ring, ring) +
