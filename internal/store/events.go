@@ -254,12 +254,24 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ string, convID int64,
 	for _, m := range convs[0].Members {
 		about = append(about, m.UserID)
 	}
+	parentOf, err := parentsOf(ctx, tx, about)
+	if err != nil {
+		return err
+	}
 	evs, err := fanOut(typ, about, recipients, func(id int64) any {
 		v, canRead := viewerOf(now, id)
 		var c *domain.Conversation
 		if canRead {
 			cc := convs[0]
 			cc.ReadOnly = !v.member
+			// child_ids as this reader's REST shows it: their own
+			// children among the members.
+			cc.ChildIDs = []int64{}
+			for _, m := range cc.Members {
+				if parentOf[m.UserID] == id {
+					cc.ChildIDs = append(cc.ChildIDs, m.UserID)
+				}
+			}
 			c = &cc
 		}
 		if userID != 0 {
@@ -271,6 +283,21 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ string, convID int64,
 		return err
 	}
 	return AppendEvents(ctx, tx, evs)
+}
+
+// parentsOf maps each of ids that is a child to their parent.
+func parentsOf(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id, parent_id FROM users WHERE id = ANY($1) AND parent_id IS NOT NULL`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("parents of %v: %w", ids, err)
+	}
+	out := map[int64]int64{}
+	var id, parent int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &parent}, func() error { out[id] = parent; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("parents of %v: %w", ids, err)
+	}
+	return out, nil
 }
 
 // contactFamilies are both children of a link and their parents.
