@@ -3,6 +3,7 @@ package backup
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -121,9 +122,30 @@ func DropAside(ctx context.Context, pool *pgxpool.Pool, aside string) error {
 // (SetAside's, or ""). Owners
 // and privileges are not restored: the target's connecting user owns what
 // it restores.
+//
+// The pg_stat_statements extension is left out: only a superuser may
+// create it, it holds no data of ours, and it belongs in the maintenance
+// database (older advice put it in the application's, so archives may
+// hold it).
 func (t Tool) Restore(ctx context.Context, pool *pgxpool.Pool, file, aside string) (Counts, error) {
+	list, err := t.run(ctx, nil, "pg_restore", "--list", file)
+	if err != nil {
+		return nil, fmt.Errorf("pg_restore --list (nothing was restored): %w", err)
+	}
+	listFile, err := os.CreateTemp("", "pixelpals-restore-list-")
+	if err != nil {
+		return nil, fmt.Errorf("write the restore list: %w", err)
+	}
+	defer os.Remove(listFile.Name())
+	_, err = listFile.WriteString(withoutStatStatements(string(list)))
+	if cerr := listFile.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write the restore list: %w", err)
+	}
 	if _, err := t.run(ctx, t.Conn.env(), "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-		"--single-transaction", "--no-password", "--dbname="+t.Conn.Database, file); err != nil {
+		"--single-transaction", "--no-password", "--use-list="+listFile.Name(), "--dbname="+t.Conn.Database, file); err != nil {
 		return nil, fmt.Errorf("pg_restore (nothing was restored): %w", err)
 	}
 	got, err := countRows(ctx, pool)
@@ -136,4 +158,22 @@ func (t Tool) Restore(ctx context.Context, pool *pgxpool.Pool, file, aside strin
 		}
 	}
 	return got, nil
+}
+
+// withoutStatStatements drops the pg_stat_statements extension and its
+// comment from a `pg_restore --list` table of contents, e.g.
+//
+//	2; 3079 16385 EXTENSION - pg_stat_statements
+//	3358; 0 0 COMMENT - EXTENSION pg_stat_statements
+func withoutStatStatements(list string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(list, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && !strings.HasPrefix(f[0], ";") && f[len(f)-1] == "pg_stat_statements" &&
+			(strings.Contains(line, " EXTENSION - ") || strings.Contains(line, " COMMENT - EXTENSION ")) {
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }

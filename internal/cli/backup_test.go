@@ -429,3 +429,48 @@ func TestRestoreForceRefusals(t *testing.T) {
 		t.Fatalf("%d set-aside schema(s) left after a verified restore", asides)
 	}
 }
+
+// TestRestoreSkipsStatStatements: an archive of a database holding the
+// pg_stat_statements extension (as older advice had it) restores as a
+// non-superuser that owns the target database, which may not create it.
+func TestRestoreSkipsStatStatements(t *testing.T) {
+	ctx := context.Background()
+	srcURL := pgtest.URL(t)
+	src := pgtest.Open(t, srcURL)
+	if _, err := src.Pool.Exec(ctx, `CREATE EXTENSION pg_stat_statements`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Pool.Exec(ctx, `INSERT INTO users (email, password_hash, role) VALUES ('restored@example.com', '!', 'PARENT')`); err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "a.dump")
+	if code, out, errOut := run(map[string]string{"DATABASE_URL": srcURL}, "backup", "--out", archive); code != 0 {
+		t.Fatalf("backup: %d\n%s\n%s", code, out, errOut)
+	}
+	src.Close()
+	dstURL := pgtest.EmptyURL(t)
+	dst, err := store.Open(ctx, dstURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const role = "restore_app"
+	if _, err := dst.Pool.Exec(ctx, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '`+role+`') THEN CREATE ROLE `+role+` LOGIN; END IF; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Pool.Exec(ctx, `ALTER DATABASE `+dst.Pool.Config().ConnConfig.Database+` OWNER TO `+role); err != nil {
+		t.Fatal(err)
+	}
+	dst.Close()
+	appURL := strings.Replace(dstURL, "user=postgres", "user="+role, 1)
+	if appURL == dstURL {
+		t.Fatalf("cannot change the user of %q", dstURL)
+	}
+	code, out, errOut := run(map[string]string{"DATABASE_URL": appURL}, "restore", "--in", archive)
+	if code != 0 || !strings.Contains(out, "restore OK") {
+		t.Fatalf("restore as %s: %d\n%s\n%s", role, code, out, errOut)
+	}
+	var email string
+	if err := pgtest.Open(t, dstURL).Pool.QueryRow(ctx, `SELECT email FROM users`).Scan(&email); err != nil || email != "restored@example.com" {
+		t.Fatalf("restored users: %q %v", email, err)
+	}
+}
