@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -206,5 +207,31 @@ func TestServerEnvironmentHoldsNoSecrets(t *testing.T) {
 		if strings.Contains(env, s) {
 			t.Errorf("the postmaster's environment holds %s: %q", s, env)
 		}
+	}
+}
+
+// TestCancelledAcquireLeavesNoServer: a command interrupted while it
+// starts the cluster leaves no unrecorded postmaster behind: the start
+// completes and the lease's release stops it, or nothing runs.
+func TestCancelledAcquireLeavesNoServer(t *testing.T) {
+	ctx := context.Background()
+	c := pgtest.Cluster(t)
+	l, err := c.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	l, err = c.Acquire(cctx)
+	cancel()
+	if err == nil {
+		if stopped, err := l.Release(ctx); err != nil || !stopped {
+			t.Fatalf("release after a cancelled start: stopped=%v err=%v", stopped, err)
+		}
+	}
+	if c.Running(ctx) {
+		t.Fatalf("a postmaster runs after the interrupted start (acquire err: %v)", err)
 	}
 }
