@@ -40,7 +40,22 @@ func (e ErrInUse) Error() string {
 
 // Contents counts the rows of every user table of the database.
 func Contents(ctx context.Context, pool *pgxpool.Pool) (Counts, error) {
-	return countRows(ctx, pool)
+	return countAll(ctx, pool)
+}
+
+// countAll counts as countRows does, without the server's (or the embedded
+// cluster's 60 s) statement_timeout: counting a large table takes longer.
+func countAll(ctx context.Context, pool *pgxpool.Pool) (Counts, error) {
+	var counts Counts
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+			return fmt.Errorf("lift the statement timeout for counting: %w", err)
+		}
+		var err error
+		counts, err = countRows(ctx, tx)
+		return err
+	})
+	return counts, err
 }
 
 // SplitPublic separates the tables of schema public from the others.
@@ -148,7 +163,7 @@ func (t Tool) Restore(ctx context.Context, pool *pgxpool.Pool, file, aside strin
 		"--single-transaction", "--no-password", "--use-list="+listFile.Name(), "--dbname="+t.Conn.Database, file); err != nil {
 		return nil, fmt.Errorf("pg_restore (nothing was restored): %w", err)
 	}
-	got, err := countRows(ctx, pool)
+	got, err := countAll(ctx, pool)
 	if err != nil {
 		return nil, err
 	}
