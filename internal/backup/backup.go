@@ -31,6 +31,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/pgembed"
 )
 
 // Tool runs pg_dump and pg_restore from one directory against one server.
@@ -346,7 +348,8 @@ func syncFile(name string) error {
 
 func (t Tool) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, filepath.Join(t.BinDir, name), args...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	// Only what libpq needs: the connection comes as PG* variables (run).
+	cmd.Env = pgembed.ToolEnv()
 	return cmd
 }
 
@@ -362,10 +365,4 @@ func (t Tool) run(ctx context.Context, env []string, name string, args ...string
 	return stdout.Bytes(), nil
 }
 
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 800 {
-		s = "…" + s[len(s)-800:]
-	}
-	return s
-}
+func tail(s string) string { return pgembed.Tail(s, 800) }

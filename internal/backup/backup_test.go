@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -35,5 +36,19 @@ func TestCompare(t *testing.T) {
 	}
 	if Compare(Counts{"a": 1}, Counts{"a": 1}) != "" {
 		t.Error("equal counts differ")
+	}
+}
+
+// TestToolEnvironment: pg_dump and pg_restore get the connection and
+// nothing of ours: not the vault keys, not DATABASE_URL.
+func TestToolEnvironment(t *testing.T) {
+	t.Setenv("PIXELPALS_VAULT_KEYS", "1:VAULTKEYMATERIAL")
+	t.Setenv("DATABASE_URL", "postgres://app:DBPASSWORD@db/pixelpals")
+	tool := Tool{BinDir: "/usr/bin", Conn: Conn{Host: "db", Port: "5432", User: "app", Password: "pw", Database: "pixelpals"}}
+	env := strings.Join(tool.command(context.Background(), "pg_dump").Env, "\n")
+	for _, s := range []string{"VAULTKEYMATERIAL", "PIXELPALS_VAULT_KEYS", "DBPASSWORD", "DATABASE_URL"} {
+		if strings.Contains(env, s) {
+			t.Errorf("pg_dump's environment holds %s:\n%s", s, env)
+		}
 	}
 }

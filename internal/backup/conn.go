@@ -3,13 +3,16 @@ package backup
 import (
 	"context"
 	"fmt"
+	"net"
 	neturl "net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Conn is a database's connection settings as libpq environment
@@ -86,4 +89,52 @@ func hasTools(dir string) bool {
 		}
 	}
 	return true
+}
+
+// UseServerOf points c at the very server the pool's connections reach. A
+// connection string may list several hosts (host=a,b with
+// target_session_attrs=read-write, to find the primary); pg_dump and
+// pg_restore must work on the server the pool checked and counts, not on
+// whichever host is listed first. The host is kept as written (a name, for
+// TLS verification) and matched by the address the connection is open to.
+func (c *Conn) UseServerOf(ctx context.Context, pool *pgxpool.Pool) error {
+	pc, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("connect to the database: %w", err)
+	}
+	remote := pc.Conn().PgConn().Conn().RemoteAddr()
+	pc.Release()
+	cfg := pool.Config().ConnConfig
+	candidates := [][2]string{{cfg.Host, strconv.Itoa(int(cfg.Port))}}
+	for _, f := range cfg.Fallbacks {
+		candidates = append(candidates, [2]string{f.Host, strconv.Itoa(int(f.Port))})
+	}
+	for _, h := range candidates {
+		if serves(ctx, h[0], h[1], remote) {
+			c.Host, c.Port = h[0], h[1]
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot tell which of the database's hosts the connection reached (%s)", remote)
+}
+
+// serves reports whether host:port is the address addr is connected to.
+func serves(ctx context.Context, host, port string, addr net.Addr) bool {
+	if strings.HasPrefix(host, "/") {
+		return addr.Network() == "unix" && addr.String() == filepath.Join(host, ".s.PGSQL."+port)
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || strconv.Itoa(tcp.Port) != port {
+		return false
+	}
+	ips, err := net.DefaultResolver.LookupHost(ctx, host)
+	if err != nil {
+		return false
+	}
+	for _, ip := range ips {
+		if a := net.ParseIP(ip); a != nil && a.Equal(tcp.IP) {
+			return true
+		}
+	}
+	return false
 }

@@ -21,8 +21,10 @@ must equal the database's in that snapshot. The vault keys are NOT in the backup
 
 const restoreAbout = `Restores an archive written by pixelpals backup into an empty database (the embedded one or
 DATABASE_URL) in one transaction, then compares every table's rows with the archive's and exits
-non-zero on any difference. A non-empty database is refused unless --force, which drops its public
-schema and everything in it. The vault keys are NOT in the backup: the restored service needs the
+non-zero on any difference. Refused while other sessions use the database: stop serve first. A
+non-empty database is refused unless --force, which sets its schema public aside, restores, and drops
+the old one only once the restore is verified (or puts it back); tables outside public are refused
+even with --force. The vault keys are NOT in the backup: the restored service needs the
 same keys as the one backed up.`
 
 // runBackup: backup --out FILE.
@@ -72,7 +74,7 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 		func(cfg *config.Config, fs *flag.FlagSet) {
 			cfg.BindDatabase(fs)
 			fs.StringVar(&in, "in", "", "the archive to restore (required)")
-			fs.BoolVar(&force, "force", false, "restore over a non-empty database: drop its public schema and everything in it first")
+			fs.BoolVar(&force, "force", false, "restore over a non-empty database: replace its schema public (dropped once the restore is verified)")
 		})
 	if err != nil {
 		return err
@@ -98,33 +100,56 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("restore refused, the database is untouched: %w", err)
 	}
+	// A restore beside a running server would race its writes, and the
+	// server would go on with caches of the data replaced under it.
+	if others, err := backup.OtherSessions(ctx, db.Pool); err != nil {
+		return err
+	} else if len(others) > 0 {
+		return backup.ErrInUse{Sessions: others}
+	}
 	present, err := backup.Contents(ctx, db.Pool)
 	if err != nil {
 		return err
 	}
+	aside := ""
 	if len(present) > 0 {
 		if !force {
 			return backup.ErrNotEmpty{Tables: present}
 		}
-		fmt.Fprintf(env.Stdout, "--force: dropping schema public and everything in it: %d table(s), %d row(s):\n", len(present), present.Total())
-		printCounts(env.Stdout, present)
-		if err := backup.DropPublic(ctx, db.Pool); err != nil {
+		public, other := backup.SplitPublic(present)
+		if len(other) > 0 {
+			return backup.ErrOutsidePublic{Tables: other}
+		}
+		if aside, err = backup.SetAside(ctx, db.Pool); err != nil {
 			return err
 		}
-		if left, err := backup.Contents(ctx, db.Pool); err != nil {
-			return err
-		} else if len(left) > 0 {
-			return fmt.Errorf("tables outside schema public remain, not restoring over them: %v", left.Tables())
-		}
+		fmt.Fprintf(env.Stdout, "--force: replacing schema public: %d table(s), %d row(s), set aside as schema %s until the restore is verified:\n",
+			len(public), public.Total(), aside)
+		printCounts(env.Stdout, public)
 	}
-	got, err := tool.Restore(ctx, db.Pool, in)
+	// putBack undoes SetAside after a failed restore.
+	putBack := func(cause error) error {
+		if aside == "" {
+			return cause
+		}
+		if err := backup.PutBack(context.WithoutCancel(ctx), db.Pool, aside); err != nil {
+			return fmt.Errorf("%w; and %w", cause, err)
+		}
+		return fmt.Errorf("%w; the previous contents of schema public were put back unchanged", cause)
+	}
+	got, err := tool.Restore(ctx, db.Pool, in, aside)
 	if err != nil {
-		return err
+		return putBack(err)
 	}
 	vaultNote(env.Stdout, cfg)
 	if diff := backup.Compare(arch.Counts, got); diff != "" {
 		fmt.Fprintf(env.Stdout, "restore FAILED the row-count check against the archive:\n%s", diff)
-		return errors.New("restored rows differ from the archive's (see above)")
+		return putBack(errors.New("restored rows differ from the archive's (see above)"))
+	}
+	if aside != "" {
+		if err := backup.DropAside(ctx, db.Pool, aside); err != nil {
+			return err
+		}
 	}
 	printCounts(env.Stdout, got)
 	fmt.Fprintf(env.Stdout, "restore OK: %d tables, %d rows, every table's rows equal the archive's\n", len(got), got.Total())
@@ -140,6 +165,9 @@ func backupTool(ctx context.Context, cfg config.Config, db *store.DB) (backup.To
 	}
 	conn, err := backup.ConnFrom(connString)
 	if err != nil {
+		return backup.Tool{}, err
+	}
+	if err := conn.UseServerOf(ctx, db.Pool); err != nil {
 		return backup.Tool{}, err
 	}
 	fallback := cfg.PGBinDir

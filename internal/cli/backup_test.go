@@ -139,7 +139,10 @@ func TestBackupRestore(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "restore OK") || !strings.Contains(out, "the vault keys are NOT in the backup") {
 		t.Fatalf("restore: %d\n%s\n%s", code, out, errOut)
 	}
-	want, got := fingerprints(t, pgtest.Open(t, srcURL)), fingerprints(t, pgtest.Open(t, dstURL))
+	// Restore refuses to run beside other sessions: close ours.
+	srcDB, dstDB := pgtest.Open(t, srcURL), pgtest.Open(t, dstURL)
+	want, got := fingerprints(t, srcDB), fingerprints(t, dstDB)
+	dstDB.Close()
 	if len(want) < 10 {
 		t.Fatalf("only %d tables in the source: %v", len(want), want)
 	}
@@ -169,7 +172,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatalf("restore over data: %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, errOut = run(dstEnv, "restore", "--in", archive, "--force")
-	if code != 0 || !strings.Contains(out, "--force: dropping schema public and everything in it") || !strings.Contains(out, "restore OK") {
+	if code != 0 || !strings.Contains(out, "--force: replacing schema public") || !strings.Contains(out, "restore OK") {
 		t.Fatalf("restore --force: %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -303,4 +306,171 @@ func (c *client) post(path string, body any) (int, error) {
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
+}
+
+// TestRestoreForceRefusals: restore --force replaces schema public only,
+// on the server the connection reached, never beside other sessions, and
+// a restore that fails puts the previous public back.
+func TestRestoreForceRefusals(t *testing.T) {
+	ctx := context.Background()
+	srcURL := pgtest.URL(t)
+	src := pgtest.Open(t, srcURL)
+	if _, err := src.Pool.Exec(ctx, `INSERT INTO users (email, password_hash, role) VALUES ('restored@example.com', '!', 'PARENT')`); err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "a.dump")
+	if code, out, errOut := run(map[string]string{"DATABASE_URL": srcURL}, "backup", "--out", archive); code != 0 {
+		t.Fatalf("backup: %d\n%s\n%s", code, out, errOut)
+	}
+	// An archive whose restore fails half-way on the targets below: its
+	// schema "extra" exists there already.
+	if _, err := src.Pool.Exec(ctx, `CREATE SCHEMA extra; CREATE TABLE extra.t (n int)`); err != nil {
+		t.Fatal(err)
+	}
+	failing := filepath.Join(t.TempDir(), "failing.dump")
+	if code, out, errOut := run(map[string]string{"DATABASE_URL": srcURL}, "backup", "--out", failing); code != 0 {
+		t.Fatalf("backup: %d\n%s\n%s", code, out, errOut)
+	}
+	src.Close()
+
+	// target is a migrated database holding one user of its own, with
+	// setup run as well; returns its URL.
+	target := func(setup string) string {
+		url := pgtest.URL(t)
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO users (email, password_hash, role) VALUES ('kept@example.com', '!', 'PARENT')`); err != nil {
+			t.Fatal(err)
+		}
+		if setup != "" {
+			if _, err := db.Pool.Exec(ctx, setup); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return url
+	}
+	// emails are the users in url's schema public.
+	emails := func(url string) string {
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var s string
+		if err := db.Pool.QueryRow(ctx, `SELECT coalesce(string_agg(email::text, ',' ORDER BY email), '') FROM public.users`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// Tables outside public: refused before anything is dropped, naming them.
+	url := target(`CREATE SCHEMA reporting; CREATE TABLE reporting.daily (d date)`)
+	code, out, errOut := run(map[string]string{"DATABASE_URL": url}, "restore", "--in", archive, "--force")
+	if code == 0 || !strings.Contains(errOut, "nothing was dropped") || !strings.Contains(errOut, "reporting.daily") ||
+		strings.Contains(errOut, "public.users") || strings.Contains(out, "replacing") {
+		t.Fatalf("restore --force beside reporting.daily: %d\n%s\n%s", code, out, errOut)
+	}
+	if got := emails(url); got != "kept@example.com" {
+		t.Fatalf("after the refusal public holds %q", got)
+	}
+
+	// Another session on the database (a running serve): refused.
+	url = target("")
+	other := pgtest.Open(t, url)
+	if err := other.Pool.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(map[string]string{"DATABASE_URL": url}, "restore", "--in", archive, "--force")
+	if code == 0 || !strings.Contains(errOut, "other session(s) are connected") || !strings.Contains(errOut, "stop `pixelpals serve`") {
+		t.Fatalf("restore --force beside another session: %d\n%s\n%s", code, out, errOut)
+	}
+	other.Close()
+	if got := emails(url); got != "kept@example.com" {
+		t.Fatalf("after the refusal public holds %q", got)
+	}
+
+	// A restore that fails after public was set aside puts it back.
+	url = target(`CREATE SCHEMA extra`)
+	code, out, errOut = run(map[string]string{"DATABASE_URL": url}, "restore", "--in", failing, "--force")
+	if code == 0 || !strings.Contains(errOut, "nothing was restored") || !strings.Contains(errOut, "put back unchanged") {
+		t.Fatalf("failing restore --force: %d\n%s\n%s", code, out, errOut)
+	}
+	if got := emails(url); got != "kept@example.com" {
+		t.Fatalf("after the failed restore public holds %q", got)
+	}
+
+	// A multi-host DATABASE_URL whose first host is down (an old
+	// primary): pg_restore works on the server the pool reached.
+	host := strings.TrimPrefix(strings.Fields(url)[0], "host=")
+	multi := strings.Replace(url, "host="+host+" port=5432", "host=/nonexistent-old-primary,"+host+" port=5432,5432", 1)
+	if multi == url {
+		t.Fatalf("cannot make a multi-host URL of %q", url)
+	}
+	code, out, errOut = run(map[string]string{"DATABASE_URL": multi}, "restore", "--in", archive, "--force")
+	if code != 0 || !strings.Contains(out, "restore OK") {
+		t.Fatalf("restore --force over a multi-host URL: %d\n%s\n%s", code, out, errOut)
+	}
+	if got := emails(url); got != "restored@example.com" {
+		t.Fatalf("after the restore public holds %q", got)
+	}
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var asides int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'public\_replaced\_%'`).Scan(&asides); err != nil {
+		t.Fatal(err)
+	}
+	if asides != 0 {
+		t.Fatalf("%d set-aside schema(s) left after a verified restore", asides)
+	}
+}
+
+// TestRestoreSkipsStatStatements: an archive of a database holding the
+// pg_stat_statements extension (as older advice had it) restores as a
+// non-superuser that owns the target database, which may not create it.
+func TestRestoreSkipsStatStatements(t *testing.T) {
+	ctx := context.Background()
+	srcURL := pgtest.URL(t)
+	src := pgtest.Open(t, srcURL)
+	if _, err := src.Pool.Exec(ctx, `CREATE EXTENSION pg_stat_statements`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Pool.Exec(ctx, `INSERT INTO users (email, password_hash, role) VALUES ('restored@example.com', '!', 'PARENT')`); err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "a.dump")
+	if code, out, errOut := run(map[string]string{"DATABASE_URL": srcURL}, "backup", "--out", archive); code != 0 {
+		t.Fatalf("backup: %d\n%s\n%s", code, out, errOut)
+	}
+	src.Close()
+	dstURL := pgtest.EmptyURL(t)
+	dst, err := store.Open(ctx, dstURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const role = "restore_app"
+	if _, err := dst.Pool.Exec(ctx, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '`+role+`') THEN CREATE ROLE `+role+` LOGIN; END IF; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Pool.Exec(ctx, `ALTER DATABASE `+dst.Pool.Config().ConnConfig.Database+` OWNER TO `+role); err != nil {
+		t.Fatal(err)
+	}
+	dst.Close()
+	appURL := strings.Replace(dstURL, "user=postgres", "user="+role, 1)
+	if appURL == dstURL {
+		t.Fatalf("cannot change the user of %q", dstURL)
+	}
+	code, out, errOut := run(map[string]string{"DATABASE_URL": appURL}, "restore", "--in", archive)
+	if code != 0 || !strings.Contains(out, "restore OK") {
+		t.Fatalf("restore as %s: %d\n%s\n%s", role, code, out, errOut)
+	}
+	var email string
+	if err := pgtest.Open(t, dstURL).Pool.QueryRow(ctx, `SELECT email FROM users`).Scan(&email); err != nil || email != "restored@example.com" {
+		t.Fatalf("restored users: %q %v", email, err)
+	}
 }

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"pixelpals/internal/config"
 	"pixelpals/internal/migrations"
@@ -85,29 +88,47 @@ func embeddedCluster(cfg config.Config) (*pgembed.Cluster, error) {
 }
 
 // ensureDatabase creates the application database on first start.
+// Commands started together on a fresh data directory race here: the
+// loser's CREATE fails on the catalogs' unique index (23505) or as a
+// duplicate (42710 extension, 42P04 database), and what it wanted exists
+// then, so those count as success.
 func ensureDatabase(ctx context.Context, cluster *pgembed.Cluster, name string) error {
 	admin, err := store.Open(ctx, cluster.ConnString("postgres"))
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
+	// pg_stat_statements (loaded by the embedded cluster's settings) lives
+	// in the maintenance database, out of the application's schema and
+	// backups; its view covers every database (pixelpals db report).
+	if _, err := admin.Pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil && !createRaced(err) {
+		return fmt.Errorf("create extension pg_stat_statements: %w", err)
+	}
 	var exists bool
 	if err := admin.Pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return fmt.Errorf("look for database %s: %w", name, err)
 	}
-	// pg_stat_statements (loaded by the embedded cluster's settings) lives
-	// in the maintenance database, out of the application's schema and
-	// backups; its view covers every database (pixelpals db report).
-	if _, err := admin.Pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
-		return fmt.Errorf("create extension pg_stat_statements: %w", err)
-	}
 	if exists {
 		return nil
 	}
-	if _, err := admin.Pool.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := admin.Pool.Exec(ctx, "CREATE DATABASE "+name); err != nil && !createRaced(err) {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
+}
+
+// createRaced reports whether a CREATE failed because another session
+// created the same object at the same time.
+func createRaced(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "23505", "42710", "42P04":
+		return true
+	}
+	return false
 }
 
 // openMigrated opens the database as openDatabase does and applies any

@@ -30,16 +30,18 @@ func runDBReport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeDB()
-	var stats *pgxpool.Pool
-	if cfg.Embedded() {
-		// The embedded cluster keeps pg_stat_statements in its maintenance
-		// database (see ensureDatabase).
-		pc := db.Pool.Config()
-		pc.ConnConfig.Database = "postgres"
-		if stats, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
-			return err
-		}
-		defer stats.Close()
+	// pg_stat_statements belongs in the server's maintenance database
+	// (the embedded cluster creates it there; docs/operations.md tells
+	// operators of other servers to): the report reads it through a
+	// connection to that database, as the same user. The pool connects
+	// only when the report needs it.
+	pc := db.Pool.Config()
+	pc.ConnConfig.Database = "postgres"
+	pc.MinConns = 0
+	stats, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return err
 	}
+	defer stats.Close()
 	return dbreport.Write(ctx, env.Stdout, db.Pool, stats)
 }

@@ -276,3 +276,31 @@ func TestDBReportWithoutStatements(t *testing.T) {
 		t.Fatalf("db report: %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestCommandsStartTogetherOnFreshDataDir: two commands started at once on
+// a data directory that holds nothing yet both succeed: one creates the
+// cluster, and creating its database and extension races harmlessly.
+func TestCommandsStartTogetherOnFreshDataDir(t *testing.T) {
+	for round := 0; round < 2; round++ {
+		env := map[string]string{"PIXELPALS_DATA_DIR": embeddedDataDir(t)}
+		type result struct {
+			code        int
+			out, errOut string
+		}
+		results := make(chan result, 2)
+		for range 2 {
+			go func() {
+				code, out, errOut := run(env, "migrate", "status")
+				results <- result{code, out, errOut}
+			}()
+		}
+		for range 2 {
+			if r := <-results; r.code != 0 {
+				t.Fatalf("round %d: migrate status beside another on a fresh data dir: %d\n%s\n%s", round, r.code, r.out, r.errOut)
+			}
+		}
+		if clusterRunning(env["PIXELPALS_DATA_DIR"]) {
+			t.Fatalf("round %d: the cluster still runs after both commands exited", round)
+		}
+	}
+}

@@ -17,10 +17,10 @@ import (
 )
 
 // Write prints the report of the database db is connected to. stats, when
-// not nil, is a pool on another database of the same server where the
-// pg_stat_statements extension is created (the embedded cluster creates it
-// in its maintenance database, keeping it out of the application's schema
-// and backups); its view covers every database of the server.
+// not nil, is a pool on the same server's maintenance database (postgres),
+// where the pg_stat_statements extension belongs (the embedded cluster
+// creates it there, keeping it out of the application's schema and
+// backups); its view covers every database of the server.
 func Write(ctx context.Context, w io.Writer, db, stats *pgxpool.Pool) error {
 	for _, section := range []func(context.Context, io.Writer, *pgxpool.Pool) error{overview, tables, indexes, unusedIndexes} {
 		if err := section(ctx, w, db); err != nil {
@@ -162,8 +162,19 @@ func statements(ctx context.Context, w io.Writer, db, stats *pgxpool.Pool) error
 		return fmt.Errorf("look for pg_stat_statements: %w", err)
 	}
 	if !here {
+		const advice = "run CREATE EXTENSION pg_stat_statements as a superuser in the server's postgres database (not in the application's: see docs/operations.md)"
 		if stats == nil {
-			fmt.Fprintln(w, "  pg_stat_statements is loaded but not created in this database: run CREATE EXTENSION pg_stat_statements")
+			fmt.Fprintln(w, "  pg_stat_statements is loaded but not created: "+advice)
+			return nil
+		}
+		var there bool
+		if err := stats.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')`).Scan(&there); err != nil {
+			fmt.Fprintf(w, "  cannot read the postgres database, where pg_stat_statements belongs (%v): "+
+				"let this user connect to it, or %s\n", err, advice)
+			return nil
+		}
+		if !there {
+			fmt.Fprintln(w, "  pg_stat_statements is loaded but not created: "+advice)
 			return nil
 		}
 		src = stats

@@ -244,7 +244,7 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, name), args...)
 	// Our working directory may be unreadable to the postgres user.
 	cmd.Dir = "/"
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.Env = ToolEnv()
 	if c.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
@@ -252,12 +252,29 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Run(); err != nil {
-		return out.Bytes(), fmt.Errorf("%s: %w: %s", name, err, tail(out.String(), 600))
+		return out.Bytes(), fmt.Errorf("%s: %w: %s", name, err, Tail(out.String(), 600))
 	}
 	return out.Bytes(), nil
 }
 
-func tail(s string, n int) string {
+// ToolEnv is the whole environment PostgreSQL's programs get: the
+// postmaster keeps the environment it starts with, and a superuser can
+// read it back (pg_read_binary_file('/proc/<pid>/environ')), so our own
+// secrets (PIXELPALS_VAULT_KEYS, DATABASE_URL) must never be in it. It
+// holds PATH, LC_ALL=C and, when set, TZ and HOME (libpq looks for
+// ~/.postgresql certificates there).
+func ToolEnv() []string {
+	env := []string{"LC_ALL=C", "PATH=" + os.Getenv("PATH")}
+	for _, k := range []string{"TZ", "HOME"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// Tail is the last n bytes of s, trimmed, for an error message.
+func Tail(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) > n {
 		s = "…" + s[len(s)-n:]

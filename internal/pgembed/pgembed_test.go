@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -171,5 +172,66 @@ func TestLeases(t *testing.T) {
 	}
 	if !c.Running(ctx) {
 		t.Fatal("an operator's server was stopped")
+	}
+}
+
+// TestServerEnvironmentHoldsNoSecrets: the postmaster keeps the
+// environment it was started with, and a superuser reads it back through
+// SQL; the vault keys and DATABASE_URL of the pixelpals process that
+// started it must not be there.
+func TestServerEnvironmentHoldsNoSecrets(t *testing.T) {
+	const secret = "1:VAULTKEYMATERIAL"
+	t.Setenv("PIXELPALS_VAULT_KEYS", secret)
+	t.Setenv("DATABASE_URL", "postgres://app:DBPASSWORD@db/pixelpals")
+	ctx := context.Background()
+	c := pgtest.Cluster(t)
+	l, err := c.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+	conn, err := pgx.Connect(ctx, c.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var env string
+	if err := conn.QueryRow(ctx, `SELECT encode(pg_read_binary_file('/proc/' ||
+		split_part(pg_read_file('postmaster.pid'), E'\n', 1) || '/environ'), 'escape')`).Scan(&env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(env, "LC_ALL=C") {
+		t.Fatalf("read the wrong environment: %q", env)
+	}
+	for _, s := range []string{"VAULTKEYMATERIAL", "PIXELPALS_VAULT_KEYS", "DBPASSWORD", "DATABASE_URL"} {
+		if strings.Contains(env, s) {
+			t.Errorf("the postmaster's environment holds %s: %q", s, env)
+		}
+	}
+}
+
+// TestCancelledAcquireLeavesNoServer: a command interrupted while it
+// starts the cluster leaves no unrecorded postmaster behind: the start
+// completes and the lease's release stops it, or nothing runs.
+func TestCancelledAcquireLeavesNoServer(t *testing.T) {
+	ctx := context.Background()
+	c := pgtest.Cluster(t)
+	l, err := c.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	l, err = c.Acquire(cctx)
+	cancel()
+	if err == nil {
+		if stopped, err := l.Release(ctx); err != nil || !stopped {
+			t.Fatalf("release after a cancelled start: stopped=%v err=%v", stopped, err)
+		}
+	}
+	if c.Running(ctx) {
+		t.Fatalf("a postmaster runs after the interrupted start (acquire err: %v)", err)
 	}
 }

@@ -73,7 +73,13 @@ func (c *Cluster) Acquire(ctx context.Context) (*Lease, error) {
 	if c.Running(ctx) {
 		return l, nil
 	}
-	if err := c.Start(ctx); err != nil {
+	// Not cancellable: killing pg_ctl half-way leaves a postmaster that
+	// nobody recorded, so nobody would ever stop it (pg_ctl is bounded
+	// by -t anyway).
+	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
+		if c.Running(context.WithoutCancel(ctx)) {
+			_ = c.Stop(context.WithoutCancel(ctx))
+		}
 		users.Close()
 		return nil, err
 	}

@@ -164,7 +164,9 @@ func (j *Job) run(ctx context.Context) (Report, error) {
 				rep.Results = append(rep.Results, res)
 				return rep, fmt.Errorf("retention step %s: %w", step.Name, err)
 			}
-			if n < int64(j.batch()) {
+			// A short batch does not mean nothing more is due: rows locked
+			// by others are skipped (SKIP LOCKED). Stop at an empty batch.
+			if n == 0 {
 				break
 			}
 			if time.Now().After(deadline) {
