@@ -256,15 +256,22 @@ func TestImageMessages(t *testing.T) {
 	if len(hist.Items) == 0 || hist.Items[0].Type != "image" || hist.Items[0].MediaURL == nil || *hist.Items[0].MediaURL != "/api/v1"+p {
 		t.Fatalf("history %+v", hist.Items)
 	}
-	for who, c := range map[string]*apitest.Client{"sibling": w.sibling, "parent": w.fam.Parent, "admin": w.admin} {
+	for who, c := range map[string]*apitest.Client{"sibling": w.sibling, "parent": w.fam.Parent} {
 		if r := c.Do("GET", p, nil); r.Status != 200 {
 			t.Errorf("%s: %d", who, r.Status)
 		}
 	}
-	for who, c := range map[string]*apitest.Client{"stranger child": w.other.Child(), "stranger parent": w.other.Parent} {
+	// An admin reads neither the conversation nor its media until a
+	// message in it is reported.
+	for who, c := range map[string]*apitest.Client{"stranger child": w.other.Child(), "stranger parent": w.other.Parent, "admin": w.admin} {
 		if r := c.Do("GET", p, nil); r.Status != 404 {
 			t.Errorf("%s: %d", who, r.Status)
 		}
+	}
+	w.sibling.Must(201, "POST", fmt.Sprintf("/messages/%d/report", w.message), map[string]string{"reason": "not nice"}, nil)
+	w.admin.Must(200, "GET", fmt.Sprintf("/conversations/%d", w.conv), nil, nil)
+	if r := w.admin.Do("GET", p, nil); r.Status != 200 {
+		t.Errorf("admin after a report: %d", r.Status)
 	}
 	// Only the uploader may send it; the type must match its kind.
 	send := func(c *apitest.Client, body map[string]any) *apitest.Response {
