@@ -314,6 +314,34 @@ func TestFrozenRefusesImages(t *testing.T) {
 	}
 }
 
+// TestFrozenHidesProfiles: once a parent revokes the link that held a
+// conversation, the other child keeps the history but no longer sees the
+// profile, nor an avatar set afterwards.
+func TestFrozenHidesProfiles(t *testing.T) {
+	w := newMediaWorld(t)
+	x := w.other.Child()
+	link := approveLink(w.fam, w.kid, w.other, x)
+	conv := createGroup(w.kid, "with x", x.UserID).ID
+	profile := fmt.Sprintf("/profiles/%d", w.kid.UserID)
+	w.fam.Parent.Must(204, "DELETE", fmt.Sprintf("/contacts/%d", link), nil, nil)
+	// X stays a member of the conversation, which the revocation froze.
+	var c struct{ Frozen bool }
+	x.Must(200, "GET", fmt.Sprintf("/conversations/%d", conv), nil, &c)
+	if !c.Frozen {
+		t.Fatal("the conversation is not frozen after the revocation")
+	}
+	x.Must(200, "GET", fmt.Sprintf("/conversations/%d/messages", conv), nil, nil)
+	av := upload(t, w.kid, "face.png", "image/png", mediatest.PNG(mediatest.Quadrants(11, 7))).ID
+	w.kid.Must(200, "PATCH", "/me/profile", map[string]any{"avatar_media_id": av}, nil)
+	for _, p := range []string{profile, profile + "/avatar", fmt.Sprintf("/media/%d", av)} {
+		if r := x.Do("GET", p, nil); r.Status != 404 {
+			t.Errorf("X after the revocation, GET %s: %d", p, r.Status)
+		}
+	}
+	// A conversation that is not frozen still shows fellow members.
+	w.sibling.Must(200, "GET", profile+"/avatar", nil, nil)
+}
+
 func TestAvatars(t *testing.T) {
 	w := newMediaWorld(t)
 	// The default: a stable generated PNG.
