@@ -349,3 +349,55 @@ func TestAvatarPaletteContrast(t *testing.T) {
 		}
 	}
 }
+
+func m4aBox(typ string, body ...[]byte) []byte {
+	b := bytes.Join(body, nil)
+	out := binary.BigEndian.AppendUint32(nil, uint32(8+len(b)))
+	return append(append(out, typ...), b...)
+}
+
+// m4aWith is an M4A file whose moov holds a movie header and traks,
+// followed by the top-level boxes top and an mdat.
+func m4aWith(traks [][]byte, top ...[]byte) []byte {
+	mvhd := m4aBox("mvhd", make([]byte, 100))
+	moov := m4aBox("moov", append([][]byte{mvhd}, traks...)...)
+	parts := [][]byte{m4aBox("ftyp", []byte("M4A \x00\x00\x00\x00M4A isom")), moov}
+	parts = append(parts, top...)
+	return bytes.Join(append(parts, m4aBox("mdat", make([]byte, 32))), nil)
+}
+
+// m4aTrak is a track with handler type handler, a handler name holding
+// the secret, and extra boxes.
+func m4aTrak(handler string, extra ...[]byte) []byte {
+	hdlr := m4aBox("hdlr", make([]byte, 8), []byte(handler), make([]byte, 12), []byte("HandlerName-"+mediatest.Secret+"\x00"))
+	return m4aBox("trak", append(extra, m4aBox("mdia", hdlr))...)
+}
+
+// TestM4AKeepsOnlyPlaybackBoxes: padding, unknown boxes and handler names
+// are zeroed whatever they hold; tracks other than sound, and chapter or
+// track references, are refused.
+func TestM4AKeepsOnlyPlaybackBoxes(t *testing.T) {
+	in := m4aWith([][]byte{m4aTrak("soun")},
+		m4aBox("free", []byte("old tag: Emma Smith, 12 Elm St "+mediatest.Secret)),
+		m4aBox("skip", []byte(mediatest.Secret)),
+		m4aBox("Xtra", []byte("GPS 51.5N 0.12W "+mediatest.Secret)))
+	r := mustProcess(t, in)
+	for _, s := range []string{"Emma", "GPS", "HandlerName", "Xtra", "skip"} {
+		if bytes.Contains(r.Data, []byte(s)) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	if len(r.Data) != len(in) || !bytes.Contains(r.Data, []byte("soun")) || !bytes.Contains(r.Data, []byte("mdat")) {
+		t.Errorf("%d bytes (in %d), or the playback boxes were lost", len(r.Data), len(in))
+	}
+	for name, data := range map[string][]byte{
+		"a text track":              m4aWith([][]byte{m4aTrak("soun"), m4aTrak("text")}),
+		"a video track":             m4aWith([][]byte{m4aTrak("vide")}),
+		"a track references":        m4aWith([][]byte{m4aTrak("soun", m4aBox("tref", m4aBox("chap", make([]byte, 4))))}),
+		"a track without a handler": m4aWith([][]byte{m4aBox("trak", m4aBox("tkhd", make([]byte, 84)))}),
+	} {
+		if _, err := process(t, data); domain.ErrorCode(err) != domain.CodeUnsupportedMedia {
+			t.Errorf("%s: %v, want unsupported", name, err)
+		}
+	}
+}
