@@ -288,8 +288,54 @@ func TestWebMLosesTagsAndTitle(t *testing.T) {
 	if _, _, err := cleanWebM(r.Data); err != nil {
 		t.Fatalf("the cleaned file does not parse: %v", err)
 	}
-	if !bytes.Contains(r.Data, []byte("A_OPUS")) || !bytes.Contains(r.Data, []byte("Chrome")) {
+	if !bytes.Contains(r.Data, []byte("A_OPUS")) {
 		t.Fatal("playback data was lost")
+	}
+	if bytes.Contains(r.Data, []byte("Chrome")) {
+		t.Fatal("the muxing application survived")
+	}
+}
+
+// ebmlOf is an EBML element with an 8-byte size.
+func ebmlOf(id uint32, payload ...[]byte) []byte {
+	var out []byte
+	for shift := 24; shift >= 0; shift -= 8 {
+		if b := byte(id >> shift); b != 0 || len(out) > 0 {
+			out = append(out, b)
+		}
+	}
+	body := bytes.Join(payload, nil)
+	out = binary.BigEndian.AppendUint64(out, uint64(len(body)))
+	out[len(out)-8] = 0x01
+	return append(out, body...)
+}
+
+// TestWebMKeepsOnlyPlaybackElements: Void padding, the writing and muxing
+// applications and Segment or Cluster children a player does not need
+// are voided whatever they hold; the clip still plays and parses.
+func TestWebMKeepsOnlyPlaybackElements(t *testing.T) {
+	header := ebmlOf(0x1A45DFA3, ebmlOf(0x4286, []byte{1}), ebmlOf(0x4282, []byte("webm")))
+	info := ebmlOf(0x1549A966, ebmlOf(0x2AD7B1, []byte{0x0F, 0x42, 0x40}),
+		ebmlOf(0x5741, []byte("WRITINGAPP "+mediatest.Secret)), ebmlOf(0x4D80, []byte("MUXINGAPP "+mediatest.Secret)),
+		ebmlOf(0xEC, []byte("VOID-IN-INFO "+mediatest.Secret)))
+	tracks := ebmlOf(0x1654AE6B, ebmlOf(0xAE, ebmlOf(0xD7, []byte{1}), ebmlOf(0x83, []byte{2}), ebmlOf(0x86, []byte("A_OPUS"))))
+	void := ebmlOf(0xEC, []byte("VOID-old TITLE: Emma at 12 Elm St "+mediatest.Secret))
+	unknown := ebmlOf(0x1F43B676, []byte("UNKNOWN-TOPLEVEL GPS 51.5N "+mediatest.Secret))
+	block := ebmlOf(0xA3, []byte{0x81, 0, 0, 0x80, 0xF8, 0xFF, 0xFE})
+	cluster := ebmlOf(0x1F43B675, ebmlOf(0xE7, []byte{0}), block, ebmlOf(0xEC, []byte("VOID-IN-CLUSTER "+mediatest.Secret)),
+		ebmlOf(0x6E67, []byte("UNKNOWN-IN-CLUSTER "+mediatest.Secret)))
+	in := append(header, ebmlOf(0x18538067, info, tracks, void, unknown, cluster)...)
+	r := mustProcess(t, in)
+	for _, s := range []string{"WRITINGAPP", "MUXINGAPP", "VOID-", "UNKNOWN-"} {
+		if bytes.Contains(r.Data, []byte(s)) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	if len(r.Data) != len(in) || !bytes.Contains(r.Data, []byte("A_OPUS")) || !bytes.Contains(r.Data, block) {
+		t.Fatalf("%d bytes (in %d), or the track or the block was lost", len(r.Data), len(in))
+	}
+	if _, _, err := cleanWebM(r.Data); err != nil {
+		t.Fatalf("the cleaned file does not parse: %v", err)
 	}
 }
 
