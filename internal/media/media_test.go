@@ -182,6 +182,31 @@ func TestWebPBecomesPNG(t *testing.T) {
 	}
 }
 
+// TestSixteenBitCountsDouble: a 16-bit PNG decodes to 8 bytes a pixel,
+// so it spends the pixel budget twice as fast as an 8-bit one.
+func TestSixteenBitCountsDouble(t *testing.T) {
+	l := DefaultLimits
+	l.MaxPixels = 10_000
+	p := NewProcessor(l)
+	eight := image.NewRGBA(image.Rect(0, 0, 100, 80)) // 8,000 pixels
+	sixteen := image.NewRGBA64(eight.Rect)
+	for i := range eight.Pix {
+		eight.Pix[i] = 0xFF
+	}
+	for i := range sixteen.Pix {
+		sixteen.Pix[i] = 0xFF
+	}
+	if _, err := p.Process(context.Background(), mediatest.PNG(eight)); err != nil {
+		t.Fatalf("8-bit: %v", err)
+	}
+	if _, err := p.Process(context.Background(), mediatest.PNG(sixteen)); domain.ErrorCode(err) != domain.CodeTooLarge {
+		t.Fatalf("16-bit: got %v, want too_large", err)
+	}
+	if _, err := p.Process(context.Background(), mediatest.PNG(sixteen.SubImage(image.Rect(0, 0, 100, 50)))); err != nil {
+		t.Fatalf("16-bit within the budget: %v", err)
+	}
+}
+
 func TestBombRefusedFromTheHeader(t *testing.T) {
 	bomb := mediatest.BombPNG(50_000)
 	if len(bomb) > 8<<10 {
@@ -445,5 +470,52 @@ func TestM4AKeepsOnlyPlaybackBoxes(t *testing.T) {
 		if _, err := process(t, data); domain.ErrorCode(err) != domain.CodeUnsupportedMedia {
 			t.Errorf("%s: %v, want unsupported", name, err)
 		}
+	}
+}
+
+// TestOrientMovesEveryPixel checks each orientation pixel by pixel, on a
+// source whose bounds do not start at the origin.
+func TestOrientMovesEveryPixel(t *testing.T) {
+	const w, h = 5, 3
+	full := image.NewRGBA(image.Rect(0, 0, w+2, h+1))
+	for i := range full.Pix {
+		full.Pix[i] = byte(i)
+	}
+	for i := 3; i < len(full.Pix); i += 4 {
+		full.Pix[i] = 255 // opaque, so that values pass unchanged
+	}
+	src := full.SubImage(image.Rect(2, 1, w+2, h+1)).(*image.RGBA)
+	for o := 2; o <= 8; o++ {
+		dst := orient(src, o).(*image.RGBA)
+		for y := range dst.Rect.Dy() {
+			for x := range dst.Rect.Dx() {
+				from := map[int][2]int{
+					2: {w - 1 - x, y}, 3: {w - 1 - x, h - 1 - y}, 4: {x, h - 1 - y}, 5: {y, x},
+					6: {y, h - 1 - x}, 7: {w - 1 - y, h - 1 - x}, 8: {w - 1 - y, x},
+				}[o]
+				sx, sy := from[0], from[1]
+				if got, want := dst.RGBAAt(x, y), src.RGBAAt(2+sx, 1+sy); got != want {
+					t.Fatalf("orientation %d: (%d,%d) is %v, want %v from (%d,%d)", o, x, y, got, want, sx, sy)
+				}
+			}
+		}
+	}
+}
+
+// TestOrientMakesOneCopy: turning a decoded photo allocates its upright
+// RGBA picture and nothing of the same order besides.
+func TestOrientMakesOneCopy(t *testing.T) {
+	const w, h = 1000, 800
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out := orient(img, 6)
+	runtime.ReadMemStats(&after)
+	if b := out.Bounds(); b.Dx() != h || b.Dy() != w {
+		t.Fatalf("turned to %v", b)
+	}
+	if got, one := after.TotalAlloc-before.TotalAlloc, uint64(w*h*4); got > one+one/4 {
+		t.Fatalf("orient allocated %d bytes; one RGBA copy is %d", got, one)
 	}
 }
