@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/media"
@@ -27,13 +28,14 @@ func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.
 	if !actor.Active {
 		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
 	}
+	if ok, retry := a.uploadRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
+		return domain.RateLimited(retry, "you are uploading too fast; wait a moment")
+	}
 	limit := a.media.Limits().MaxBytes()
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
-	data, err := readFilePart(r, limit)
-	if err != nil {
-		return err
-	}
-	res, err := a.media.Process(r.Context(), data)
+	// The body is buffered only once a decode slot is ours, so uploads
+	// waiting for one hold no memory.
+	res, err := a.media.ProcessFrom(r.Context(), func() ([]byte, error) { return readFilePart(r, limit) })
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/media"
 	"pixelpals/internal/media/mediatest"
+	"pixelpals/internal/throttle"
 )
 
 type uploadJSON struct {
@@ -478,5 +479,26 @@ func TestSharedBlobSurvivesConcurrentDeletion(t *testing.T) {
 	}
 	if n := rowCount(t, env, `SELECT count(*) FROM media m LEFT JOIN media_blobs b USING (sha256) WHERE b.sha256 IS NULL`); n != 0 {
 		t.Errorf("%d uploads without their bytes", n)
+	}
+}
+
+// TestUploadRateLimited: each user has their own upload budget; past it
+// an upload is 429 with Retry-After, before its body is read.
+func TestUploadRateLimited(t *testing.T) {
+	env := apitest.New(t, apitest.Options{UploadRate: throttle.NewRate(0.5, 2)})
+	f := env.Family(env.Admin(), 1)
+	photo := mediatest.JPEGWithGPS(8, 8, 1)
+	for range 2 {
+		if r := f.Child().Upload("photo.jpg", "image/jpeg", photo); r.Status != 201 {
+			t.Fatalf("upload: %d %s", r.Status, r.Body)
+		}
+	}
+	r := f.Child().Upload("photo.jpg", "image/jpeg", photo)
+	wantStatus(t, r, 429, "rate_limited")
+	if ra := r.Header.Get("Retry-After"); ra != "2" {
+		t.Fatalf("Retry-After %q, want 2", ra)
+	}
+	if r := f.Parent.Upload("photo.jpg", "image/jpeg", photo); r.Status != 201 {
+		t.Fatalf("the parent has their own budget: %d %s", r.Status, r.Body)
 	}
 }

@@ -53,6 +53,8 @@ type Options struct {
 	Limits   *auth.Limits   // login throttling; default: effectively off
 	Vault    *vault.Ring    // the game-login keeper's key ring; default: one new key
 	SendRate *throttle.Rate // message flood control; default: effectively off
+	// UploadRate is the upload flood control; default: effectively off.
+	UploadRate *throttle.Rate
 	// Media checks uploads; default: media.DefaultLimits.
 	Media *media.Processor
 	// RealHashing uses the production Argon2id parameters instead of
@@ -99,7 +101,11 @@ func New(t testing.TB, opts ...Options) *Env {
 	if sendRate == nil {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media})
+	uploadRate := o.UploadRate
+	if uploadRate == nil {
+		uploadRate = throttle.NewRate(1e6, 1e6)
+	}
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, UploadRate: uploadRate, Media: o.Media})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
 	t.Cleanup(e.Server.Close)
 	return e

@@ -88,21 +88,54 @@ func (p *Processor) Limits() Limits { return p.limits }
 // §6, too_large (413) past a limit, invalid (400) for a file that does not
 // decode as what it claims to be.
 func (p *Processor) Process(ctx context.Context, data []byte) (Result, error) {
+	f, err := p.check(data)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := p.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer func() { <-p.sem }()
+	return p.clean(data, f)
+}
+
+// ProcessFrom is Process on the bytes read returns, called once a decode
+// slot is free: an upload waiting for its turn has not been buffered yet,
+// so memory holds at most one upload per slot. An error from read is
+// returned as it is.
+func (p *Processor) ProcessFrom(ctx context.Context, read func() ([]byte, error)) (Result, error) {
+	if err := p.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer func() { <-p.sem }()
+	data, err := read()
+	if err != nil {
+		return Result{}, err
+	}
+	f, err := p.check(data)
+	if err != nil {
+		return Result{}, err
+	}
+	return p.clean(data, f)
+}
+
+// check recognises data and checks its size against its kind's limit.
+func (p *Processor) check(data []byte) (Format, error) {
 	f, ok := Sniff(data)
 	if !ok {
-		return Result{}, unsupported()
+		return f, unsupported()
 	}
 	limit := p.limits.MaxImageBytes
 	if f.Kind == KindAudio {
 		limit = p.limits.MaxAudioBytes
 	}
 	if int64(len(data)) > limit {
-		return Result{}, domain.Errorf(domain.CodeTooLarge, "%s files may be at most %d bytes", f.Kind, limit)
+		return f, domain.Errorf(domain.CodeTooLarge, "%s files may be at most %d bytes", f.Kind, limit)
 	}
-	if err := p.acquire(ctx); err != nil {
-		return Result{}, err
-	}
-	defer func() { <-p.sem }()
+	return f, nil
+}
+
+func (p *Processor) clean(data []byte, f Format) (Result, error) {
 	if f.Kind == KindImage {
 		return p.image(data, f)
 	}

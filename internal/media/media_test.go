@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"image"
 	"image/color"
 	"image/gif"
@@ -517,5 +518,31 @@ func TestOrientMakesOneCopy(t *testing.T) {
 	}
 	if got, one := after.TotalAlloc-before.TotalAlloc, uint64(w*h*4); got > one+one/4 {
 		t.Fatalf("orient allocated %d bytes; one RGBA copy is %d", got, one)
+	}
+}
+
+// TestProcessFromReadsInsideTheSlot: an upload waiting for a decode slot
+// has not been read, so it holds no memory.
+func TestProcessFromReadsInsideTheSlot(t *testing.T) {
+	l := DefaultLimits
+	l.MaxConcurrent = 1
+	p := NewProcessor(l)
+	photo := mediatest.JPEGWithGPS(16, 8, 1)
+	secondRead := false
+	r, err := p.ProcessFrom(context.Background(), func() ([]byte, error) {
+		// The only slot is ours: another upload waits without being read.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		_, err := p.ProcessFrom(ctx, func() ([]byte, error) { secondRead = true; return photo, nil })
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the waiting upload: %v", err)
+		}
+		return photo, nil
+	})
+	if err != nil || r.ContentType != "image/jpeg" || secondRead {
+		t.Fatalf("%v %s, second read %v", err, r.ContentType, secondRead)
+	}
+	if _, err := p.ProcessFrom(context.Background(), func() ([]byte, error) { return nil, domain.Invalid("file", "x") }); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("a read error: %v", err)
 	}
 }
