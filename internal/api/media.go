@@ -102,9 +102,12 @@ func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, actor *domain.A
 	if err != nil {
 		return err
 	}
-	// An upload's bytes never change: its URL may be cached for good,
-	// though only by the viewer's own browser.
-	serveContent(w, r, c, "private, max-age=31536000, immutable")
+	// An upload's bytes never change, but who may see them does: a child
+	// who logs out of a shared family device, or loses access, must not
+	// leave their photos in the browser's cache to be shown without a
+	// check. So the cached copy is revalidated every time (a 304 when the
+	// viewer still may see it).
+	serveContent(w, r, c, "private, no-cache")
 	return nil
 }
 

@@ -137,11 +137,16 @@ func TestMediaHeadersCachingAndRange(t *testing.T) {
 	r := kid.Must(200, "GET", p, nil, nil)
 	h := r.Header
 	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") != "sandbox" ||
-		!strings.HasPrefix(h.Get("Cache-Control"), "private") || h.Get("ETag") == "" || h.Get("Accept-Ranges") != "bytes" {
+		h.Get("Cache-Control") != "private, no-cache" || h.Get("ETag") == "" || h.Get("Accept-Ranges") != "bytes" {
 		t.Fatalf("headers %v", h)
 	}
 	if r := kid.Raw("GET", p, nil, http.Header{"If-None-Match": {h.Get("ETag")}}); r.Status != 304 || len(r.Body) != 0 {
 		t.Errorf("If-None-Match: %d, %d bytes", r.Status, len(r.Body))
+	}
+	// Revalidation checks access: a stranger holding the ETag gets 404.
+	stranger := env.Family(env.Admin(), 1).Child()
+	if r := stranger.Raw("GET", p, nil, http.Header{"If-None-Match": {h.Get("ETag")}}); r.Status != 404 {
+		t.Errorf("a stranger's If-None-Match: %d", r.Status)
 	}
 	rr := kid.Raw("GET", p, nil, http.Header{"Range": {"bytes=10-19"}})
 	if rr.Status != 206 || !bytes.Equal(rr.Body, r.Body[10:20]) || rr.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(r.Body)) {
