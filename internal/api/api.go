@@ -28,6 +28,8 @@ type API struct {
 	logger *slog.Logger
 	// sendRate is the flood control of message sends, per user.
 	sendRate *throttle.Rate
+	// uploadRate is the flood control of uploads, per user.
+	uploadRate *throttle.Rate
 	// codeGuesses locks out a user who tries too many unknown friend codes.
 	codeGuesses *throttle.Limiter
 	// live serves the event sockets; nil answers them 503.
@@ -47,6 +49,8 @@ type Deps struct {
 	Vault *vault.Ring
 	// SendRate limits each user's message sends; nil means DefaultSendRate.
 	SendRate *throttle.Rate
+	// UploadRate limits each user's uploads; nil means DefaultUploadRate.
+	UploadRate *throttle.Rate
 	// FriendCodeGuesses limits each user's unknown friend codes; nil means
 	// DefaultFriendCodeGuesses.
 	FriendCodeGuesses *throttle.Limiter
@@ -62,6 +66,11 @@ type Deps struct {
 // bursts of up to 20: more than anyone types, less than a script floods.
 func DefaultSendRate() *throttle.Rate { return throttle.NewRate(5, 20) }
 
+// DefaultUploadRate lets a user upload 10 files in a burst (a few photos
+// picked at once), then one every 5 seconds: each can cost a second or two
+// of a core to clean.
+func DefaultUploadRate() *throttle.Rate { return throttle.NewRate(0.2, 10) }
+
 // DefaultFriendCodeGuesses locks a user out of contact requests for 15
 // minutes after 10 unknown friend codes within 15 minutes, so that codes
 // (2^49 of them) cannot be searched for.
@@ -72,7 +81,7 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now}
+		sendRate: d.SendRate, uploadRate: d.UploadRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now}
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}
@@ -81,6 +90,9 @@ func New(d Deps) *API {
 	}
 	if a.sendRate == nil {
 		a.sendRate = DefaultSendRate()
+	}
+	if a.uploadRate == nil {
+		a.uploadRate = DefaultUploadRate()
 	}
 	if a.codeGuesses == nil {
 		a.codeGuesses = DefaultFriendCodeGuesses()

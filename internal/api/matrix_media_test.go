@@ -22,17 +22,48 @@ func uploadImage(c *apitest.Client, w, h int) int64 {
 
 // sentImage is a photo A's child uploaded and sent to the sibling group.
 func sentImage(w *world) int64 {
+	id, _ := sendImage(w)
+	return id
+}
+
+// sendImage sends a new photo of A's child to the sibling group and
+// returns the upload and the message.
+func sendImage(w *world) (mediaID, messageID int64) {
 	conv := groupID(w)
-	id := uploadImage(w.a.Child(), 8, 8)
+	mediaID = uploadImage(w.a.Child(), 8, 8)
+	var m messageJSON
 	w.a.Child().Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv),
-		map[string]any{"type": "image", "media_id": id, "client_id": nextClientID()}, nil)
+		map[string]any{"type": "image", "media_id": mediaID, "client_id": nextClientID()}, &m)
+	return mediaID, m.ID
+}
+
+// reportedImage is a photo sent to the sibling group, whose message A's
+// child then reported: admins may read that conversation, and its media.
+func reportedImage(w *world) int64 {
+	mediaID, messageID := sendImage(w)
+	w.a.Child().Must(201, "POST", fmt.Sprintf("/messages/%d/report", messageID), map[string]string{"reason": "mean"}, nil)
+	return mediaID
+}
+
+// avatarImage is a photo A's child uploaded and made their avatar, never
+// sent in a message.
+func avatarImage(w *world) int64 {
+	id := uploadImage(w.a.Child(), 8, 8)
+	w.a.Child().Must(200, "PATCH", "/me/profile", map[string]any{"avatar_media_id": id}, nil)
 	return id
 }
 
 var _ = addMatrix(
 	matrixCase{method: "POST", route: "/media", path: path("/media"),
 		upload: func(*world) []byte { return mediatest.JPEGWithGPS(8, 8, 1) }, want: anyActive(201)},
+	// Admins read media as they read conversations: only where a message
+	// was reported.
 	matrixCase{method: "GET", route: "/media/{id}", path: pathf("/media/%d", sentImage),
+		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, admin: 404, otherParent: 404, otherChild: 404})},
+	matrixCase{method: "GET", route: "/media/{id}", path: pathf("/media/%d", reportedImage),
+		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},
+	// An avatar goes by its profile, which admins may see.
+	matrixCase{method: "GET", route: "/media/{id}", path: pathf("/media/%d", avatarImage),
 		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},
 	matrixCase{method: "GET", route: "/profiles/{user_id}/avatar", path: pathf("/profiles/%d/avatar", ownChildID),
 		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/media"
@@ -27,13 +28,14 @@ func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.
 	if !actor.Active {
 		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
 	}
+	if ok, retry := a.uploadRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
+		return domain.RateLimited(retry, "you are uploading too fast; wait a moment")
+	}
 	limit := a.media.Limits().MaxBytes()
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
-	data, err := readFilePart(r, limit)
-	if err != nil {
-		return err
-	}
-	res, err := a.media.Process(r.Context(), data)
+	// The body is buffered only once a decode slot is ours, so uploads
+	// waiting for one hold no memory.
+	res, err := a.media.ProcessFrom(r.Context(), func() ([]byte, error) { return readFilePart(r, limit) })
 	if err != nil {
 		return err
 	}
@@ -100,9 +102,12 @@ func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, actor *domain.A
 	if err != nil {
 		return err
 	}
-	// An upload's bytes never change: its URL may be cached for good,
-	// though only by the viewer's own browser.
-	serveContent(w, r, c, "private, max-age=31536000, immutable")
+	// An upload's bytes never change, but who may see them does: a child
+	// who logs out of a shared family device, or loses access, must not
+	// leave their photos in the browser's cache to be shown without a
+	// check. So the cached copy is revalidated every time (a 304 when the
+	// viewer still may see it).
+	serveContent(w, r, c, "private, no-cache")
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/media"
 	"pixelpals/internal/media/mediatest"
+	"pixelpals/internal/throttle"
 )
 
 type uploadJSON struct {
@@ -136,11 +137,16 @@ func TestMediaHeadersCachingAndRange(t *testing.T) {
 	r := kid.Must(200, "GET", p, nil, nil)
 	h := r.Header
 	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") != "sandbox" ||
-		!strings.HasPrefix(h.Get("Cache-Control"), "private") || h.Get("ETag") == "" || h.Get("Accept-Ranges") != "bytes" {
+		h.Get("Cache-Control") != "private, no-cache" || h.Get("ETag") == "" || h.Get("Accept-Ranges") != "bytes" {
 		t.Fatalf("headers %v", h)
 	}
 	if r := kid.Raw("GET", p, nil, http.Header{"If-None-Match": {h.Get("ETag")}}); r.Status != 304 || len(r.Body) != 0 {
 		t.Errorf("If-None-Match: %d, %d bytes", r.Status, len(r.Body))
+	}
+	// Revalidation checks access: a stranger holding the ETag gets 404.
+	stranger := env.Family(env.Admin(), 1).Child()
+	if r := stranger.Raw("GET", p, nil, http.Header{"If-None-Match": {h.Get("ETag")}}); r.Status != 404 {
+		t.Errorf("a stranger's If-None-Match: %d", r.Status)
 	}
 	rr := kid.Raw("GET", p, nil, http.Header{"Range": {"bytes=10-19"}})
 	if rr.Status != 206 || !bytes.Equal(rr.Body, r.Body[10:20]) || rr.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-19/%d", len(r.Body)) {
@@ -256,15 +262,22 @@ func TestImageMessages(t *testing.T) {
 	if len(hist.Items) == 0 || hist.Items[0].Type != "image" || hist.Items[0].MediaURL == nil || *hist.Items[0].MediaURL != "/api/v1"+p {
 		t.Fatalf("history %+v", hist.Items)
 	}
-	for who, c := range map[string]*apitest.Client{"sibling": w.sibling, "parent": w.fam.Parent, "admin": w.admin} {
+	for who, c := range map[string]*apitest.Client{"sibling": w.sibling, "parent": w.fam.Parent} {
 		if r := c.Do("GET", p, nil); r.Status != 200 {
 			t.Errorf("%s: %d", who, r.Status)
 		}
 	}
-	for who, c := range map[string]*apitest.Client{"stranger child": w.other.Child(), "stranger parent": w.other.Parent} {
+	// An admin reads neither the conversation nor its media until a
+	// message in it is reported.
+	for who, c := range map[string]*apitest.Client{"stranger child": w.other.Child(), "stranger parent": w.other.Parent, "admin": w.admin} {
 		if r := c.Do("GET", p, nil); r.Status != 404 {
 			t.Errorf("%s: %d", who, r.Status)
 		}
+	}
+	w.sibling.Must(201, "POST", fmt.Sprintf("/messages/%d/report", w.message), map[string]string{"reason": "not nice"}, nil)
+	w.admin.Must(200, "GET", fmt.Sprintf("/conversations/%d", w.conv), nil, nil)
+	if r := w.admin.Do("GET", p, nil); r.Status != 200 {
+		t.Errorf("admin after a report: %d", r.Status)
 	}
 	// Only the uploader may send it; the type must match its kind.
 	send := func(c *apitest.Client, body map[string]any) *apitest.Response {
@@ -305,6 +318,34 @@ func TestFrozenRefusesImages(t *testing.T) {
 	if r.Status != 409 || r.ErrorCode() != "conversation_frozen" {
 		t.Errorf("frozen: %d %s", r.Status, r.Body)
 	}
+}
+
+// TestFrozenHidesProfiles: once a parent revokes the link that held a
+// conversation, the other child keeps the history but no longer sees the
+// profile, nor an avatar set afterwards.
+func TestFrozenHidesProfiles(t *testing.T) {
+	w := newMediaWorld(t)
+	x := w.other.Child()
+	link := approveLink(w.fam, w.kid, w.other, x)
+	conv := createGroup(w.kid, "with x", x.UserID).ID
+	profile := fmt.Sprintf("/profiles/%d", w.kid.UserID)
+	w.fam.Parent.Must(204, "DELETE", fmt.Sprintf("/contacts/%d", link), nil, nil)
+	// X stays a member of the conversation, which the revocation froze.
+	var c struct{ Frozen bool }
+	x.Must(200, "GET", fmt.Sprintf("/conversations/%d", conv), nil, &c)
+	if !c.Frozen {
+		t.Fatal("the conversation is not frozen after the revocation")
+	}
+	x.Must(200, "GET", fmt.Sprintf("/conversations/%d/messages", conv), nil, nil)
+	av := upload(t, w.kid, "face.png", "image/png", mediatest.PNG(mediatest.Quadrants(11, 7))).ID
+	w.kid.Must(200, "PATCH", "/me/profile", map[string]any{"avatar_media_id": av}, nil)
+	for _, p := range []string{profile, profile + "/avatar", fmt.Sprintf("/media/%d", av)} {
+		if r := x.Do("GET", p, nil); r.Status != 404 {
+			t.Errorf("X after the revocation, GET %s: %d", p, r.Status)
+		}
+	}
+	// A conversation that is not frozen still shows fellow members.
+	w.sibling.Must(200, "GET", profile+"/avatar", nil, nil)
 }
 
 func TestAvatars(t *testing.T) {
@@ -443,5 +484,26 @@ func TestSharedBlobSurvivesConcurrentDeletion(t *testing.T) {
 	}
 	if n := rowCount(t, env, `SELECT count(*) FROM media m LEFT JOIN media_blobs b USING (sha256) WHERE b.sha256 IS NULL`); n != 0 {
 		t.Errorf("%d uploads without their bytes", n)
+	}
+}
+
+// TestUploadRateLimited: each user has their own upload budget; past it
+// an upload is 429 with Retry-After, before its body is read.
+func TestUploadRateLimited(t *testing.T) {
+	env := apitest.New(t, apitest.Options{UploadRate: throttle.NewRate(0.5, 2)})
+	f := env.Family(env.Admin(), 1)
+	photo := mediatest.JPEGWithGPS(8, 8, 1)
+	for range 2 {
+		if r := f.Child().Upload("photo.jpg", "image/jpeg", photo); r.Status != 201 {
+			t.Fatalf("upload: %d %s", r.Status, r.Body)
+		}
+	}
+	r := f.Child().Upload("photo.jpg", "image/jpeg", photo)
+	wantStatus(t, r, 429, "rate_limited")
+	if ra := r.Header.Get("Retry-After"); ra != "2" {
+		t.Fatalf("Retry-After %q, want 2", ra)
+	}
+	if r := f.Parent.Upload("photo.jpg", "image/jpeg", photo); r.Status != 201 {
+		t.Fatalf("the parent has their own budget: %d %s", r.Status, r.Body)
 	}
 }

@@ -57,6 +57,8 @@ type Options struct {
 	Limits   *auth.Limits   // login throttling; default: effectively off
 	Vault    *vault.Ring    // the game-login keeper's key ring; default: one new key
 	SendRate *throttle.Rate // message flood control; default: effectively off
+	// UploadRate is the upload flood control; default: effectively off.
+	UploadRate *throttle.Rate
 	// Media checks uploads; default: media.DefaultLimits.
 	Media *media.Processor
 	// RealHashing uses the production Argon2id parameters instead of
@@ -111,6 +113,10 @@ func New(t testing.TB, opts ...Options) *Env {
 	if sendRate == nil {
 		sendRate = throttle.NewRate(1e6, 1e6)
 	}
+	uploadRate := o.UploadRate
+	if uploadRate == nil {
+		uploadRate = throttle.NewRate(1e6, 1e6)
+	}
 	if o.Live.Now == nil {
 		o.Live.Now = o.Now
 	}
@@ -118,7 +124,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	ctx, stop := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, Media: o.Media, Live: e.Hub, Now: o.Now})
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, UploadRate: uploadRate, Media: o.Media, Live: e.Hub, Now: o.Now})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
 	t.Cleanup(func() {
 		stop() // closes the sockets first: the server's Close waits for none of them

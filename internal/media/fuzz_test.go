@@ -18,6 +18,9 @@ func FuzzProcess(f *testing.F) {
 		mediatest.JPEGWithGPS(16, 8, 6), mediatest.PNGWithText(8, 8, 1), mediatest.AnimatedGIF(4, 4),
 		mediatest.MP3(3), mediatest.WAV(1), mediatest.OggOpus(1), mediatest.WebM(1), mediatest.M4A(1),
 		mediatest.BombPNG(100),
+		// RIFF headers whose size is smaller than the form type they hold.
+		[]byte("RIFF\x00\x00\x00\x00WAVE"), []byte("RIFF\x00\x00\x00\x00WEBP"),
+		[]byte("RIFF\x02\x00\x00\x00WAVEfmt "),
 	} {
 		f.Add(seed)
 	}

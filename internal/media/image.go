@@ -3,11 +3,14 @@ package media
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 
+	xdraw "golang.org/x/image/draw"
+	"golang.org/x/image/math/f64"
 	"golang.org/x/image/webp"
 
 	"pixelpals/internal/domain"
@@ -39,10 +42,10 @@ func (p *Processor) image(data []byte, f Format) (Result, error) {
 	if frame != nil {
 		canvasW, canvasH = frame.canvasW, frame.canvasH
 	}
-	if err := p.checkSize(canvasW, canvasH); err != nil {
+	if err := p.checkSize(canvasW, canvasH, 1); err != nil {
 		return Result{}, err
 	}
-	if err := p.checkSize(cfg.Width, cfg.Height); err != nil {
+	if err := p.checkSize(cfg.Width, cfg.Height, decodedWeight(cfg.ColorModel)); err != nil {
 		return Result{}, err
 	}
 	img, err := decodeImage(src, f)
@@ -78,15 +81,28 @@ func (p *Processor) image(data []byte, f Format) (Result, error) {
 	return out, nil
 }
 
-func (p *Processor) checkSize(w, h int) error {
+// checkSize refuses an image whose sides or pixel count, each pixel
+// counting weight times (decodedWeight), pass the limits.
+func (p *Processor) checkSize(w, h int, weight int64) error {
 	if w <= 0 || h <= 0 {
 		return domain.Invalid("file", "the image has no pixels")
 	}
-	if w > p.limits.MaxSide || h > p.limits.MaxSide || int64(w)*int64(h) > p.limits.MaxPixels {
-		return domain.Errorf(domain.CodeTooLarge, "the image is %d × %d pixels; at most %d pixels a side and %d in all are accepted",
+	if w > p.limits.MaxSide || h > p.limits.MaxSide || int64(w)*int64(h)*weight > p.limits.MaxPixels {
+		return domain.Errorf(domain.CodeTooLarge, "the image is %d × %d pixels; at most %d pixels a side and %d in all (half that at 16 bits a channel) are accepted",
 			w, h, p.limits.MaxSide, p.limits.MaxPixels)
 	}
 	return nil
+}
+
+// decodedWeight is how many RGBA pixels (4 bytes) one pixel of an image
+// decoded in color model m costs: 2 for 16 bits a channel (8 bytes),
+// else 1 (YCbCr, gray and paletted images take less than RGBA, but their
+// upright or re-composed copy is RGBA).
+func decodedWeight(m color.Model) int64 {
+	if m == color.RGBA64Model || m == color.NRGBA64Model {
+		return 2
+	}
+	return 1
 }
 
 // decodeConfig reads only the header, with the decoder of the sniffed
@@ -118,41 +134,45 @@ func decodeImage(data []byte, f Format) (image.Image, error) {
 }
 
 // orient turns img upright per an EXIF orientation (1..8; anything else
-// leaves it as it is).
+// leaves it as it is). The turn reads the decoded image as it is (YCbCr,
+// gray, 16-bit, ...) into one new RGBA picture: an upload costs its
+// decoded form and one upright copy, never a third.
 func orient(img image.Image, o int) image.Image {
 	if o < 2 || o > 8 {
 		return img
 	}
 	b := img.Bounds()
-	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(src, src.Rect, img, b.Min, draw.Src)
-	w, h := b.Dx(), b.Dy()
-	dw, dh := w, h
+	w, h := float64(b.Dx()), float64(b.Dy())
+	dw, dh := b.Dx(), b.Dy()
 	if o >= 5 { // the ones that turn by a quarter swap the sides
-		dw, dh = h, w
+		dw, dh = dh, dw
 	}
+	// s2d maps a source point (u, v), counted from the image's corner, to
+	// the upright picture: [a b c; d e f] · (u, v, 1).
+	var s2d f64.Aff3
+	switch o {
+	case 2: // mirrored
+		s2d = f64.Aff3{-1, 0, w, 0, 1, 0}
+	case 3: // upside down
+		s2d = f64.Aff3{-1, 0, w, 0, -1, h}
+	case 4: // mirrored upside down
+		s2d = f64.Aff3{1, 0, 0, 0, -1, h}
+	case 5: // transposed
+		s2d = f64.Aff3{0, 1, 0, 1, 0, 0}
+	case 6: // needs a quarter turn clockwise
+		s2d = f64.Aff3{0, -1, h, 1, 0, 0}
+	case 7: // transversed
+		s2d = f64.Aff3{0, -1, h, -1, 0, w}
+	case 8: // needs a quarter turn anticlockwise
+		s2d = f64.Aff3{0, 1, 0, -1, 0, w}
+	}
+	// The source's own coordinates start at b.Min.
+	mx, my := float64(b.Min.X), float64(b.Min.Y)
+	s2d[2] -= s2d[0]*mx + s2d[1]*my
+	s2d[5] -= s2d[3]*mx + s2d[4]*my
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := range dh {
-		for x := range dw {
-			var sx, sy int
-			switch o {
-			case 2: // mirrored
-				sx, sy = w-1-x, y
-			case 3: // upside down
-				sx, sy = w-1-x, h-1-y
-			case 4: // mirrored upside down
-				sx, sy = x, h-1-y
-			case 5: // transposed
-				sx, sy = y, x
-			case 6: // needs a quarter turn clockwise
-				sx, sy = y, h-1-x
-			case 7: // transversed
-				sx, sy = w-1-y, h-1-x
-			case 8: // needs a quarter turn anticlockwise
-				sx, sy = w-1-y, x
-			}
-			copy(dst.Pix[dst.PixOffset(x, y):][:4], src.Pix[src.PixOffset(sx, sy):][:4])
-		}
-	}
+	// Nearest-neighbour on whole-pixel turns and mirrors moves each pixel
+	// exactly, with fast paths for the decoders' image types.
+	xdraw.NearestNeighbor.Transform(dst, s2d, img, b, xdraw.Src, nil)
 	return dst
 }

@@ -9,44 +9,63 @@ import (
 )
 
 // m4aContainers are the boxes whose children are boxes and are walked.
-var m4aContainers = map[string]bool{"moov": true, "trak": true, "mdia": true, "minf": true, "stbl": true, "edts": true, "dinf": true, "moof": true, "traf": true, "mvex": true}
+var m4aContainers = map[string]bool{"moov": true, "trak": true, "mdia": true, "minf": true, "stbl": true, "edts": true, "dinf": true, "moof": true, "traf": true, "mvex": true, "mfra": true}
 
-// m4aMetadata are the boxes that describe rather than play: user data
-// (udta, where the iTunes ilst atoms and location live), meta, uuid
-// extensions (XMP) and ID3 boxes. They are turned into free boxes of the
-// same size, zeroed, so no chunk offset moves.
-var m4aMetadata = map[string]bool{"udta": true, "meta": true, "uuid": true, "ID32": true, "XMP_": true}
+// m4aPlayback are the leaf boxes a player needs, kept as they are (hdlr
+// loses its name, the headers their times). Every other box, metadata
+// (udta, meta, ilst, uuid, XMP_, ID32, ...) or one we do not know, as well
+// as free, skip and wide padding, is turned into a free box of the same
+// size with its payload zeroed, so no chunk offset moves and nothing we
+// did not recognise survives.
+var m4aPlayback = map[string]bool{
+	"ftyp": true, "styp": true, "mdat": true, "mvhd": true, "tkhd": true, "mdhd": true, "hdlr": true,
+	"smhd": true, "dref": true, "elst": true, "stsd": true, "stts": true, "ctts": true, "stsc": true,
+	"stsz": true, "stz2": true, "stco": true, "co64": true, "stss": true, "sdtp": true, "sgpd": true,
+	"sbgp": true, "iods": true, "mehd": true, "trex": true, "mfhd": true, "tfhd": true, "tfdt": true,
+	"trun": true, "sidx": true, "tfra": true, "mfro": true,
+}
+
+// m4aRefused are boxes that tie a sound track to another (tref, and chap
+// naming a chapter track, which carries text and pictures): a file with
+// one is refused rather than cleaned.
+var m4aRefused = map[string]bool{"tref": true, "chap": true}
 
 // m4aBrands are the ftyp brands of MPEG-4 audio files.
 var m4aBrands = [][]byte{[]byte("M4A "), []byte("M4B "), []byte("mp42"), []byte("mp41"), []byte("isom"), []byte("iso2"), []byte("iso5"), []byte("iso6"), []byte("dash")}
 
 type m4a struct {
 	data                []byte
-	audio, video        int
+	audio               int    // sound tracks
+	handler             string // of the track being walked
 	timescale, duration uint64
 }
 
-// cleanM4A accepts an MPEG-4 file with sound tracks and no video, frees
-// every metadata box, zeroes the creation and modification times of the
-// movie, tracks and media headers, and drops bytes after the last box.
+// cleanM4A accepts an MPEG-4 file whose tracks are all sound, frees every
+// box not on the playback list (m4aPlayback), zeroes handler names and
+// the creation and modification times of the movie, tracks and media
+// headers, and drops bytes after the last box.
 // The duration is the movie header's.
 func cleanM4A(data []byte) ([]byte, time.Duration, error) {
 	m := &m4a{data: bytes.Clone(data)}
-	end, err := m.walk(0, len(m.data), 0)
+	end, err := m.walk(0, len(m.data), 0, "")
 	if err != nil {
 		return nil, 0, err
 	}
 	if ft := m.data[8:min(len(m.data), 64)]; !hasBrand(ft) {
 		return nil, 0, domain.Errorf(domain.CodeUnsupportedMedia, "an MPEG-4 file must be M4A audio")
 	}
-	if m.audio == 0 || m.video != 0 {
-		return nil, 0, domain.Errorf(domain.CodeUnsupportedMedia, "an MPEG-4 file must hold sound and no video")
+	if m.audio == 0 {
+		return nil, 0, errNotSound()
 	}
 	var d time.Duration
 	if m.timescale > 0 {
 		d = durationOf(int64(min(m.duration, 1<<62)), int64(m.timescale))
 	}
 	return m.data[:end], d, nil
+}
+
+func errNotSound() error {
+	return domain.Errorf(domain.CodeUnsupportedMedia, "an MPEG-4 file must hold sound tracks only, without chapters or track references")
 }
 
 func hasBrand(ftyp []byte) bool {
@@ -58,9 +77,9 @@ func hasBrand(ftyp []byte) bool {
 	return false
 }
 
-// walk visits the boxes between from and to and returns where the last
-// whole one ends.
-func (m *m4a) walk(from, to, depth int) (int, error) {
+// walk visits the boxes between from and to, children of a box of type
+// parent, and returns where the last whole one ends.
+func (m *m4a) walk(from, to, depth int, parent string) (int, error) {
 	if depth > 10 {
 		return 0, broken(formatM4A, "boxes nested too deep")
 	}
@@ -89,22 +108,37 @@ func (m *m4a) walk(from, to, depth int) (int, error) {
 		box := m.data[i : i+int(size)]
 		body := box[hdr:]
 		switch {
-		case m4aMetadata[typ]:
-			clear(box[hdr:])
-			copy(box[4:8], "free")
-		case m4aContainers[typ]:
-			if _, err := m.walk(i+hdr, i+int(size), depth+1); err != nil {
+		case m4aRefused[typ]:
+			return 0, errNotSound()
+		case typ == "trak":
+			m.handler = ""
+			if _, err := m.walk(i+hdr, i+int(size), depth+1, typ); err != nil {
 				return 0, err
 			}
-		case typ == "hdlr" && len(body) >= 12:
-			switch string(body[8:12]) {
-			case "soun":
-				m.audio++
-			case "vide":
-				m.video++
+			if m.handler != "soun" {
+				return 0, errNotSound()
 			}
+			m.audio++
+		case m4aContainers[typ]:
+			if _, err := m.walk(i+hdr, i+int(size), depth+1, typ); err != nil {
+				return 0, err
+			}
+		case typ == "hdlr":
+			// version and flags, pre_defined, handler type, 12 reserved
+			// bytes, then a free-text name, zeroed.
+			if len(body) < 24 {
+				return 0, broken(formatM4A, "a short handler box")
+			}
+			if parent == "mdia" {
+				m.handler = string(body[8:12])
+			}
+			clear(body[24:])
 		case typ == "mvhd" || typ == "tkhd" || typ == "mdhd":
 			m.header(typ, body)
+		case m4aPlayback[typ]:
+		default: // free, skip, wide, metadata and anything unknown
+			clear(body)
+			copy(box[4:8], "free")
 		}
 		i += int(size)
 	}

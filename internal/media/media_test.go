@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"image"
 	"image/color"
 	"image/gif"
@@ -182,6 +183,31 @@ func TestWebPBecomesPNG(t *testing.T) {
 	}
 }
 
+// TestSixteenBitCountsDouble: a 16-bit PNG decodes to 8 bytes a pixel,
+// so it spends the pixel budget twice as fast as an 8-bit one.
+func TestSixteenBitCountsDouble(t *testing.T) {
+	l := DefaultLimits
+	l.MaxPixels = 10_000
+	p := NewProcessor(l)
+	eight := image.NewRGBA(image.Rect(0, 0, 100, 80)) // 8,000 pixels
+	sixteen := image.NewRGBA64(eight.Rect)
+	for i := range eight.Pix {
+		eight.Pix[i] = 0xFF
+	}
+	for i := range sixteen.Pix {
+		sixteen.Pix[i] = 0xFF
+	}
+	if _, err := p.Process(context.Background(), mediatest.PNG(eight)); err != nil {
+		t.Fatalf("8-bit: %v", err)
+	}
+	if _, err := p.Process(context.Background(), mediatest.PNG(sixteen)); domain.ErrorCode(err) != domain.CodeTooLarge {
+		t.Fatalf("16-bit: got %v, want too_large", err)
+	}
+	if _, err := p.Process(context.Background(), mediatest.PNG(sixteen.SubImage(image.Rect(0, 0, 100, 50)))); err != nil {
+		t.Fatalf("16-bit within the budget: %v", err)
+	}
+}
+
 func TestBombRefusedFromTheHeader(t *testing.T) {
 	bomb := mediatest.BombPNG(50_000)
 	if len(bomb) > 8<<10 {
@@ -213,6 +239,9 @@ func TestRefused(t *testing.T) {
 		{"truncated JPEG", jpg[:len(jpg)/2], domain.CodeInvalid},
 		{"PNG signature only", []byte("\x89PNG\r\n\x1a\n"), domain.CodeInvalid},
 		{"RIFF WAVE without chunks", []byte("RIFF\x04\x00\x00\x00WAVE"), domain.CodeInvalid},
+		{"RIFF WAVE of size 0", []byte("RIFF\x00\x00\x00\x00WAVE"), domain.CodeInvalid},
+		{"RIFF WebP of size 0", []byte("RIFF\x00\x00\x00\x00WEBP"), domain.CodeInvalid},
+		{"RIFF WAVE of size 2", []byte("RIFF\x02\x00\x00\x00WAVEfmt "), domain.CodeInvalid},
 		{"Ogg signature only", []byte("OggS\x00\x02"), domain.CodeInvalid},
 		{"MP3 sync and noise", []byte("\xFF\xFB\x90\x00 a text that follows"), domain.CodeInvalid},
 		{"ftyp of a video", append([]byte("\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  "), make([]byte, 8)...), domain.CodeUnsupportedMedia},
@@ -285,8 +314,54 @@ func TestWebMLosesTagsAndTitle(t *testing.T) {
 	if _, _, err := cleanWebM(r.Data); err != nil {
 		t.Fatalf("the cleaned file does not parse: %v", err)
 	}
-	if !bytes.Contains(r.Data, []byte("A_OPUS")) || !bytes.Contains(r.Data, []byte("Chrome")) {
+	if !bytes.Contains(r.Data, []byte("A_OPUS")) {
 		t.Fatal("playback data was lost")
+	}
+	if bytes.Contains(r.Data, []byte("Chrome")) {
+		t.Fatal("the muxing application survived")
+	}
+}
+
+// ebmlOf is an EBML element with an 8-byte size.
+func ebmlOf(id uint32, payload ...[]byte) []byte {
+	var out []byte
+	for shift := 24; shift >= 0; shift -= 8 {
+		if b := byte(id >> shift); b != 0 || len(out) > 0 {
+			out = append(out, b)
+		}
+	}
+	body := bytes.Join(payload, nil)
+	out = binary.BigEndian.AppendUint64(out, uint64(len(body)))
+	out[len(out)-8] = 0x01
+	return append(out, body...)
+}
+
+// TestWebMKeepsOnlyPlaybackElements: Void padding, the writing and muxing
+// applications and Segment or Cluster children a player does not need
+// are voided whatever they hold; the clip still plays and parses.
+func TestWebMKeepsOnlyPlaybackElements(t *testing.T) {
+	header := ebmlOf(0x1A45DFA3, ebmlOf(0x4286, []byte{1}), ebmlOf(0x4282, []byte("webm")))
+	info := ebmlOf(0x1549A966, ebmlOf(0x2AD7B1, []byte{0x0F, 0x42, 0x40}),
+		ebmlOf(0x5741, []byte("WRITINGAPP "+mediatest.Secret)), ebmlOf(0x4D80, []byte("MUXINGAPP "+mediatest.Secret)),
+		ebmlOf(0xEC, []byte("VOID-IN-INFO "+mediatest.Secret)))
+	tracks := ebmlOf(0x1654AE6B, ebmlOf(0xAE, ebmlOf(0xD7, []byte{1}), ebmlOf(0x83, []byte{2}), ebmlOf(0x86, []byte("A_OPUS"))))
+	void := ebmlOf(0xEC, []byte("VOID-old TITLE: Emma at 12 Elm St "+mediatest.Secret))
+	unknown := ebmlOf(0x1F43B676, []byte("UNKNOWN-TOPLEVEL GPS 51.5N "+mediatest.Secret))
+	block := ebmlOf(0xA3, []byte{0x81, 0, 0, 0x80, 0xF8, 0xFF, 0xFE})
+	cluster := ebmlOf(0x1F43B675, ebmlOf(0xE7, []byte{0}), block, ebmlOf(0xEC, []byte("VOID-IN-CLUSTER "+mediatest.Secret)),
+		ebmlOf(0x6E67, []byte("UNKNOWN-IN-CLUSTER "+mediatest.Secret)))
+	in := append(header, ebmlOf(0x18538067, info, tracks, void, unknown, cluster)...)
+	r := mustProcess(t, in)
+	for _, s := range []string{"WRITINGAPP", "MUXINGAPP", "VOID-", "UNKNOWN-"} {
+		if bytes.Contains(r.Data, []byte(s)) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	if len(r.Data) != len(in) || !bytes.Contains(r.Data, []byte("A_OPUS")) || !bytes.Contains(r.Data, block) {
+		t.Fatalf("%d bytes (in %d), or the track or the block was lost", len(r.Data), len(in))
+	}
+	if _, _, err := cleanWebM(r.Data); err != nil {
+		t.Fatalf("the cleaned file does not parse: %v", err)
 	}
 }
 
@@ -344,5 +419,130 @@ func TestAvatarPaletteContrast(t *testing.T) {
 				t.Errorf("ink %v on %v: contrast %.2f, want at least 4.5", ink, bg, ratio)
 			}
 		}
+	}
+}
+
+func m4aBox(typ string, body ...[]byte) []byte {
+	b := bytes.Join(body, nil)
+	out := binary.BigEndian.AppendUint32(nil, uint32(8+len(b)))
+	return append(append(out, typ...), b...)
+}
+
+// m4aWith is an M4A file whose moov holds a movie header and traks,
+// followed by the top-level boxes top and an mdat.
+func m4aWith(traks [][]byte, top ...[]byte) []byte {
+	mvhd := m4aBox("mvhd", make([]byte, 100))
+	moov := m4aBox("moov", append([][]byte{mvhd}, traks...)...)
+	parts := [][]byte{m4aBox("ftyp", []byte("M4A \x00\x00\x00\x00M4A isom")), moov}
+	parts = append(parts, top...)
+	return bytes.Join(append(parts, m4aBox("mdat", make([]byte, 32))), nil)
+}
+
+// m4aTrak is a track with handler type handler, a handler name holding
+// the secret, and extra boxes.
+func m4aTrak(handler string, extra ...[]byte) []byte {
+	hdlr := m4aBox("hdlr", make([]byte, 8), []byte(handler), make([]byte, 12), []byte("HandlerName-"+mediatest.Secret+"\x00"))
+	return m4aBox("trak", append(extra, m4aBox("mdia", hdlr))...)
+}
+
+// TestM4AKeepsOnlyPlaybackBoxes: padding, unknown boxes and handler names
+// are zeroed whatever they hold; tracks other than sound, and chapter or
+// track references, are refused.
+func TestM4AKeepsOnlyPlaybackBoxes(t *testing.T) {
+	in := m4aWith([][]byte{m4aTrak("soun")},
+		m4aBox("free", []byte("old tag: Emma Smith, 12 Elm St "+mediatest.Secret)),
+		m4aBox("skip", []byte(mediatest.Secret)),
+		m4aBox("Xtra", []byte("GPS 51.5N 0.12W "+mediatest.Secret)))
+	r := mustProcess(t, in)
+	for _, s := range []string{"Emma", "GPS", "HandlerName", "Xtra", "skip"} {
+		if bytes.Contains(r.Data, []byte(s)) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	if len(r.Data) != len(in) || !bytes.Contains(r.Data, []byte("soun")) || !bytes.Contains(r.Data, []byte("mdat")) {
+		t.Errorf("%d bytes (in %d), or the playback boxes were lost", len(r.Data), len(in))
+	}
+	for name, data := range map[string][]byte{
+		"a text track":              m4aWith([][]byte{m4aTrak("soun"), m4aTrak("text")}),
+		"a video track":             m4aWith([][]byte{m4aTrak("vide")}),
+		"a track references":        m4aWith([][]byte{m4aTrak("soun", m4aBox("tref", m4aBox("chap", make([]byte, 4))))}),
+		"a track without a handler": m4aWith([][]byte{m4aBox("trak", m4aBox("tkhd", make([]byte, 84)))}),
+	} {
+		if _, err := process(t, data); domain.ErrorCode(err) != domain.CodeUnsupportedMedia {
+			t.Errorf("%s: %v, want unsupported", name, err)
+		}
+	}
+}
+
+// TestOrientMovesEveryPixel checks each orientation pixel by pixel, on a
+// source whose bounds do not start at the origin.
+func TestOrientMovesEveryPixel(t *testing.T) {
+	const w, h = 5, 3
+	full := image.NewRGBA(image.Rect(0, 0, w+2, h+1))
+	for i := range full.Pix {
+		full.Pix[i] = byte(i)
+	}
+	for i := 3; i < len(full.Pix); i += 4 {
+		full.Pix[i] = 255 // opaque, so that values pass unchanged
+	}
+	src := full.SubImage(image.Rect(2, 1, w+2, h+1)).(*image.RGBA)
+	for o := 2; o <= 8; o++ {
+		dst := orient(src, o).(*image.RGBA)
+		for y := range dst.Rect.Dy() {
+			for x := range dst.Rect.Dx() {
+				from := map[int][2]int{
+					2: {w - 1 - x, y}, 3: {w - 1 - x, h - 1 - y}, 4: {x, h - 1 - y}, 5: {y, x},
+					6: {y, h - 1 - x}, 7: {w - 1 - y, h - 1 - x}, 8: {w - 1 - y, x},
+				}[o]
+				sx, sy := from[0], from[1]
+				if got, want := dst.RGBAAt(x, y), src.RGBAAt(2+sx, 1+sy); got != want {
+					t.Fatalf("orientation %d: (%d,%d) is %v, want %v from (%d,%d)", o, x, y, got, want, sx, sy)
+				}
+			}
+		}
+	}
+}
+
+// TestOrientMakesOneCopy: turning a decoded photo allocates its upright
+// RGBA picture and nothing of the same order besides.
+func TestOrientMakesOneCopy(t *testing.T) {
+	const w, h = 1000, 800
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out := orient(img, 6)
+	runtime.ReadMemStats(&after)
+	if b := out.Bounds(); b.Dx() != h || b.Dy() != w {
+		t.Fatalf("turned to %v", b)
+	}
+	if got, one := after.TotalAlloc-before.TotalAlloc, uint64(w*h*4); got > one+one/4 {
+		t.Fatalf("orient allocated %d bytes; one RGBA copy is %d", got, one)
+	}
+}
+
+// TestProcessFromReadsInsideTheSlot: an upload waiting for a decode slot
+// has not been read, so it holds no memory.
+func TestProcessFromReadsInsideTheSlot(t *testing.T) {
+	l := DefaultLimits
+	l.MaxConcurrent = 1
+	p := NewProcessor(l)
+	photo := mediatest.JPEGWithGPS(16, 8, 1)
+	secondRead := false
+	r, err := p.ProcessFrom(context.Background(), func() ([]byte, error) {
+		// The only slot is ours: another upload waits without being read.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		_, err := p.ProcessFrom(ctx, func() ([]byte, error) { secondRead = true; return photo, nil })
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the waiting upload: %v", err)
+		}
+		return photo, nil
+	})
+	if err != nil || r.ContentType != "image/jpeg" || secondRead {
+		t.Fatalf("%v %s, second read %v", err, r.ContentType, secondRead)
+	}
+	if _, err := p.ProcessFrom(context.Background(), func() ([]byte, error) { return nil, domain.Invalid("file", "x") }); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("a read error: %v", err)
 	}
 }

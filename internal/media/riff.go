@@ -18,7 +18,10 @@ func riffChunks(data []byte) []chunk {
 	body := data
 	if len(data) >= 12 && string(data[:4]) == "RIFF" {
 		n := int64(binary.LittleEndian.Uint32(data[4:]))
-		end := min(int64(len(data)), 8+n)
+		// The size counts the form type, so it is at least 4; a smaller
+		// one (or a file cut short) leaves no chunks rather than a slice
+		// running backwards.
+		end := max(12, min(int64(len(data)), 8+n))
 		body = data[12:end]
 	}
 	var out []chunk

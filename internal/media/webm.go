@@ -20,6 +20,8 @@ const (
 	mkvTrackType = 0x83
 	mkvCodecID   = 0x86
 	mkvCluster   = 0x1F43B675
+	mkvSeekHead  = 0x114D9B74
+	mkvCues      = 0x1C53BB6B
 	mkvTimescale = 0x2AD7B1
 	mkvDuration  = 0x4489
 	mkvVoid      = 0xEC
@@ -27,14 +29,24 @@ const (
 
 // mkvTopLevel are the Segment's children: an unknown-sized Cluster ends
 // where one of them starts.
-var mkvTopLevel = map[uint32]bool{0x114D9B74: true, mkvInfo: true, mkvTracks: true, mkvCluster: true,
-	0x1C53BB6B: true, 0x1254C367: true, 0x1941A469: true, 0x1043A770: true}
+var mkvTopLevel = map[uint32]bool{mkvSeekHead: true, mkvInfo: true, mkvTracks: true, mkvCluster: true,
+	mkvCues: true, 0x1254C367: true, 0x1941A469: true, 0x1043A770: true}
+
+// mkvSegmentKept are the Segment's children a player needs; every other
+// one (tags, attachments, chapters, anything unknown) is voided.
+var mkvSegmentKept = map[uint32]bool{mkvSeekHead: true, mkvInfo: true, mkvTracks: true, mkvCluster: true, mkvCues: true}
+
+// mkvClusterKept are the Cluster's children a player needs (Timestamp,
+// Position, PrevSize, SimpleBlock, BlockGroup, EncryptedBlock,
+// SilentTracks); every other one is voided.
+var mkvClusterKept = map[uint32]bool{0xE7: true, 0xA7: true, 0xAB: true, 0xA3: true, 0xA0: true, 0xAF: true, 0x5854: true}
 
 // mkvVoided are the elements that describe the recording rather than
-// play it (tags, attachments, chapters, title, date, track names): they
-// are overwritten in place with Void elements of the same length, so no
-// offset in SeekHead or Cues moves.
-var mkvVoided = map[uint32]bool{0x1254C367: true, 0x1941A469: true, 0x1043A770: true, 0x7BA9: true, 0x4461: true, 0x536E: true}
+// play it (title, date, track names, writing and muxing applications) and
+// Void elements, whose padding may hold anything: they are overwritten in
+// place with zeroed Void elements of the same length, so no offset in
+// SeekHead or Cues moves.
+var mkvVoided = map[uint32]bool{0x7BA9: true, 0x4461: true, 0x536E: true, 0x5741: true, 0x4D80: true, mkvVoid: true}
 
 const unknownSize = -1
 
@@ -106,7 +118,9 @@ type webm struct {
 }
 
 // cleanWebM accepts a WebM file with one Opus or Vorbis audio track and
-// no other, voids its descriptive metadata and drops trailing bytes. The
+// no other, voids its descriptive metadata, the bodies of its Void
+// elements and every element outside the Segment's and Clusters' playback
+// lists, and drops trailing bytes. The
 // duration is Info's, when stated (browser recorders leave it out).
 func cleanWebM(data []byte) ([]byte, time.Duration, error) {
 	w := &webm{data: bytes.Clone(data), timescale: 1_000_000}
@@ -184,7 +198,7 @@ func (w *webm) walk(from, to, depth int) error {
 		}
 		body := w.data[i+off : int(elemEnd)]
 		switch {
-		case mkvVoided[id]:
+		case mkvVoided[id], depth == 1 && !mkvSegmentKept[id]:
 			if !voidElement(w.data[i:int(elemEnd)]) {
 				return broken(formatWebM, "a malformed element")
 			}
@@ -197,6 +211,12 @@ func (w *webm) walk(from, to, depth int) error {
 			if err := w.walk(i+off, int(elemEnd), depth+1); err != nil {
 				return err
 			}
+		case id == mkvCluster && depth == 1:
+			if next, err := w.clusterEnd(i+off, int(elemEnd)); err != nil {
+				return err
+			} else if next != int(elemEnd) {
+				return broken(formatWebM, "a top-level element inside a cluster")
+			}
 		case id == mkvTimescale:
 			w.timescale = int64(readUint(body))
 		case id == mkvDuration:
@@ -207,8 +227,9 @@ func (w *webm) walk(from, to, depth int) error {
 	return nil
 }
 
-// clusterEnd finds where an unknown-sized Cluster starting its children
-// at from ends: at the next top-level element or the end.
+// clusterEnd voids a Cluster's children other than blocks and their
+// timing, from from, and finds where an unknown-sized one ends: at the
+// next top-level element or to.
 func (w *webm) clusterEnd(from, to int) (int, error) {
 	i := from
 	for i < to {
@@ -221,6 +242,9 @@ func (w *webm) clusterEnd(from, to int) (int, error) {
 		}
 		if size == unknownSize || int64(i+off)+size > int64(to) {
 			return 0, broken(formatWebM, "a truncated cluster")
+		}
+		if !mkvClusterKept[id] && !voidElement(w.data[i:i+off+int(size)]) {
+			return 0, broken(formatWebM, "a malformed element")
 		}
 		i += off + int(size)
 	}

@@ -139,6 +139,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if r.Body != nil && bounds.MaxBody > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, bounds.MaxBody)
 		}
+		// On every response, errors and panics included: no browser
+		// guesses a type other than the one sent, and no other site may
+		// embed a response (a child's photo as an <img> elsewhere).
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)

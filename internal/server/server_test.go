@@ -119,6 +119,27 @@ func TestPanicIsA500WithoutDetail(t *testing.T) {
 	}
 }
 
+// TestSecurityHeadersOnEveryResponse: a route's answer, an unmatched path,
+// a method not allowed and a panic all carry nosniff and a same-origin
+// resource policy.
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	h := server.New(testConfig(), slog.New(slog.DiscardHandler), nil, func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+		mux.HandleFunc("GET /plain", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "<b>hi</b>") })
+	}).Handler()
+	for _, c := range []struct {
+		method, path string
+		code         int
+	}{{"GET", "/healthz", 200}, {"GET", "/plain", 200}, {"GET", "/nowhere", 404}, {"POST", "/healthz", 405}, {"GET", "/boom", 500}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
+		if rec.Code != c.code || rec.Header().Get("X-Content-Type-Options") != "nosniff" ||
+			rec.Header().Get("Cross-Origin-Resource-Policy") != "same-origin" {
+			t.Errorf("%s %s: %d, headers %v", c.method, c.path, rec.Code, rec.Header())
+		}
+	}
+}
+
 // TestGracefulShutdownFinishesInFlight cancels the server while a request
 // is being served: the request still completes, then Serve returns.
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {

@@ -132,6 +132,13 @@ type convAccess struct {
 
 func (a convAccess) canRead() bool { return a.member || a.parentOfMember || a.adminReported }
 
+// adminReadsSQL is true when an admin may read conversation conv (an SQL
+// expression): a message in it was reported. Everything an admin may see
+// of a conversation, its messages and the media they carry, goes by it.
+func adminReadsSQL(conv string) string {
+	return `EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = ` + conv + `)`
+}
+
 // accessTo loads the actor's access to a conversation; one they may not
 // read is not_found.
 func accessTo(ctx context.Context, q querier, actor *domain.Actor, convID int64) (convAccess, error) {
@@ -140,7 +147,7 @@ func accessTo(ctx context.Context, q querier, actor *domain.Actor, convID int64)
 		SELECT coalesce(c.is_group, false), m.user_id IS NOT NULL, coalesce(m.role_in_convo = 'owner', false),
 		       EXISTS (SELECT 1 FROM conversation_members mk JOIN users k ON k.id = mk.user_id
 		               WHERE mk.conversation_id = c.id AND k.parent_id = $2),
-		       $3::boolean AND EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = c.id)
+		       $3::boolean AND `+adminReadsSQL("c.id")+`
 		FROM conversations c
 		LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
 		WHERE c.id = $1`, convID, actor.UserID, actor.IsAdmin()).

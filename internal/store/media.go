@@ -97,10 +97,13 @@ type MediaContent struct {
 // through who uploaded it or a message that carries it: the uploader and
 // their parent; members of a conversation where it was sent, unless the
 // message was deleted; parents of members, who still see deleted ones;
-// admins. Profiles that use it as an avatar are checked by ViewProfile.
-const mediaVisibleSQL = `(
-	$3::boolean
-	OR md.uploader_id = $2
+// admins when a message carrying it is in a conversation they may read
+// (adminReadsSQL: one with a report), deleted or not. Profiles that use it
+// as an avatar are checked by ViewProfile.
+var mediaVisibleSQL = `(
+	md.uploader_id = $2
+	OR ($3::boolean AND EXISTS (SELECT 1 FROM messages m
+	           WHERE m.media_id = md.id AND ` + adminReadsSQL("m.conversation_id") + `))
 	OR EXISTS (SELECT 1 FROM users up WHERE up.id = md.uploader_id AND up.parent_id = $2)
 	OR EXISTS (SELECT 1 FROM messages m JOIN conversation_members cm ON cm.conversation_id = m.conversation_id
 	           WHERE m.media_id = md.id AND cm.user_id = $2 AND m.deleted_at IS NULL)

@@ -210,7 +210,9 @@ func (db *DB) UpdateMyProfile(ctx context.Context, actor *domain.Actor, patch Pr
 }
 
 // ViewProfile returns userID's profile if the actor may see it: themselves,
-// their own parent or children, fellow conversation members, approved
+// their own parent or children, fellow members of a conversation that is
+// not frozen (once a parent revokes the link that held it, the profile and
+// any new avatar are no longer shown; the history stays readable), approved
 // contacts, and admins. Anyone else gets not_found, so that profiles of
 // children cannot be discovered by guessing ids.
 func (db *DB) ViewProfile(ctx context.Context, actor *domain.Actor, userID int64) (domain.Profile, error) {
@@ -223,7 +225,8 @@ func (db *DB) ViewProfile(ctx context.Context, actor *domain.Actor, userID int64
 			OR u.parent_id = $2
 			OR u.id = (SELECT parent_id FROM users WHERE id = $2)
 			OR EXISTS (SELECT 1 FROM conversation_members a JOIN conversation_members b USING (conversation_id)
-			           WHERE a.user_id = $2 AND b.user_id = $1)
+			           JOIN conversations c ON c.id = a.conversation_id
+			           WHERE a.user_id = $2 AND b.user_id = $1 AND c.frozen_at IS NULL)
 			OR `+approvedContactSQL+`
 		)`, userID, actor.UserID, actor.IsAdmin()))
 	if errors.Is(err, pgx.ErrNoRows) {

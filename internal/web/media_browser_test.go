@@ -77,8 +77,23 @@ func TestBrowserMedia(t *testing.T) {
 	p := b.user("parent A")
 	p.login(fa.Parent.Login, fa.Parent.Password)
 	p.visit(fmt.Sprintf("#/child/%d", ka.UserID))
-	p.see("Photos")
-	p.until("the photo in the gallery", `[...document.querySelectorAll("img.media")].some(i => i.complete && i.naturalWidth > 0)`)
+	p.see("Photos and voice messages")
+	p.until("the photo in the gallery", `[...document.querySelectorAll(".gallery img.media")].some(i => i.complete && i.naturalWidth > 0)`)
+	p.until("the voice clip as a player in the gallery", `document.querySelector(".gallery audio[controls][src*='/api/v1/media/']")`)
+	var broken int
+	p.js(`[...document.querySelectorAll(".gallery img")].filter(i => !i.complete || i.naturalWidth === 0).length`, &broken)
+	if broken != 0 {
+		t.Errorf("%d broken images in the gallery", broken)
+	}
+	// The parent deletes the photo from the gallery: it stays, marked.
+	p.js(`(() => { const li = document.querySelector(".gallery img.media").closest("li");
+		[...li.querySelectorAll("button")].find(b => b.innerText.trim() === "Delete").click();
+		[...li.querySelectorAll("button")].find(b => b.innerText.trim() === "Yes, delete").click(); return true; })()`, nil)
+	p.until("the photo marked deleted in the gallery", `document.querySelector(".gallery img.media.deleted")`)
+	p.check("parent-gallery")
+	// In the chat the parent still sees the deleted photo, marked.
+	p.visit(fmt.Sprintf("#/child/%d/chat/%d", ka.UserID, convo.ID))
+	p.until("the deleted photo in the parent's chat view", `[...document.querySelectorAll(".messages img.media.deleted")].some(i => i.complete && i.naturalWidth === 32)`)
 
 	// Avatar: shown from the generated default, then the uploaded picture.
 	a.click("", "Me")

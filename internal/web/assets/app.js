@@ -68,14 +68,25 @@ function drawShell() {
   nav.hidden = items.length === 0;
   whoami.textContent = me ? `${me.profile.display_name}` : "";
   logoutBtn.hidden = !me;
+  if (!me) logoutErr.textContent = "";
 }
+
+// A failed logout says so next to the button. The local state is cleared
+// only once the server ended the session (204) or it had already ended
+// (401): otherwise the session is still alive and the page stays.
+const logoutErr = h("span", { id: "logout-error", class: "error small", role: "alert" });
+logoutBtn.after(logoutErr);
 
 logoutBtn.addEventListener("click", async () => {
   logoutBtn.disabled = true;
+  logoutErr.textContent = "";
   try {
     await api("POST", "/auth/logout");
   } catch (e) {
-    if (e.status !== 401) { state.notice = "Logging out failed: " + e.message; }
+    if (e.status !== 401) {
+      logoutErr.textContent = "Logging out failed: " + e.message + " You are still logged in; try again.";
+      return;
+    }
   } finally {
     logoutBtn.disabled = false;
   }

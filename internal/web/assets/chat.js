@@ -45,7 +45,7 @@ export function chatView(ctx, cid, back, childID) {
 
   function draw() {
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content])) + (convo ? convo.frozen : "");
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "");
     if (sig === drawn) return;
     drawn = sig;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -62,12 +62,17 @@ export function chatView(ctx, cid, back, childID) {
     const mine = m.sender_id === me.id;
     const sender = mine ? "You" : who.get(m.sender_id) || "Someone";
     if (m.type === "system") return h("li", { class: "msg system" }, h("p", { class: "body" }, systemText(m, who)));
+    // Members get neither the media nor the words of a deleted message;
+    // a parent reading their child's chat still gets both (media_url
+    // included) and sees them marked deleted.
     let body;
-    if (m.deleted && !m.content) body = h("p", { class: "body tomb" }, "This message was deleted.");
-    else if (m.type === "image" && m.media_url) body = h("img", { class: "media", src: m.media_url, alt: `Photo from ${sender}` });
-    else if (m.type === "audio" && m.media_url) body = h("audio", { controls: true, src: m.media_url, "aria-label": `Voice message from ${sender}` });
+    const hasMedia = (m.type === "image" || m.type === "audio") && m.media_url;
+    const was = m.deleted ? "Deleted " : "";
+    if (hasMedia && m.type === "image") body = h("img", { class: "media" + (m.deleted ? " deleted" : ""), src: m.media_url, alt: `${was}Photo from ${sender}` });
+    else if (hasMedia) body = h("audio", { controls: true, src: m.media_url, "aria-label": `${was}Voice message from ${sender}` });
+    else if (m.deleted && !m.content) body = h("p", { class: "body tomb" }, "This message was deleted.");
     else body = h("p", { class: "body" }, m.content || "");
-    const caption = (m.type === "image" || m.type === "audio") && m.content && !m.deleted ? h("p", { class: "body" }, m.content) : null;
+    const caption = hasMedia && m.content ? h("p", { class: "body" }, m.content) : null;
     const acts = h("div", { class: "actions" });
     if (!m.deleted) {
       if (!mine) acts.append(h("button", { class: "linkish", type: "button", onclick: () => openReport(m, sender) }, "Report"));

@@ -178,15 +178,54 @@ export function childPage(ctx, id) {
             " ", r.reason || "(no reason given)", h("span", { class: "muted small" }, " · " + when(r.created_at)))))),
     });
 
+    // The gallery (SPEC §6): every photo and voice clip the child sent or
+    // received, deleted ones marked, each with report and (for what the
+    // child sent: only a sender's parent may delete) delete controls.
     const gallery = h("div");
+    const galleryReport = h("div");
+    let photos;
+    const galleryItem = (m) => {
+      const what = m.type === "audio" ? "Voice message" : "Photo";
+      const label = `${m.deleted ? "Deleted " : ""}${what.toLowerCase()} ${m.sent ? "sent" : "received"} ${when(m.created_at)}`;
+      const src = m.media_url || `/api/v1/media/${m.media_id}`;
+      const media = m.type === "audio"
+        ? h("audio", { controls: true, preload: "metadata", src, "aria-label": label[0].toUpperCase() + label.slice(1) })
+        : h("img", { class: "media" + (m.deleted ? " deleted" : ""), src, alt: label[0].toUpperCase() + label.slice(1), width: 120 });
+      const acts = h("div", { class: "row" },
+        h("button", { class: "btn small ghost", type: "button", "aria-label": `Report ${label}`, onclick: () => openGalleryReport(m, label) }, "Report"));
+      if (m.sent && !m.deleted) {
+        acts.append(action("Delete", async () => { await api("DELETE", `/messages/${m.message_id}`); photos.reload(); },
+          { cls: "ghost", confirm: `Delete this ${what.toLowerCase()}? Its chat will show it as deleted.`, yes: "Yes, delete", label: `Delete ${label}` }));
+      }
+      return h("li", { class: "gallery-item" }, media,
+        h("p", { class: "small" }, m.deleted ? h("span", { class: "badge bad" }, "deleted") : null, " ", m.sent ? "Sent" : "Received", " · ", when(m.created_at)),
+        m.caption ? h("p", { class: "small" }, m.caption) : null, acts);
+    };
+    function openGalleryReport(m, label) {
+      const f = form({
+        label: "Report",
+        fields: [field({ name: "reason", label: "What is wrong with it?", multiline: true, maxlength: 500, hint: "A moderator will read this." })],
+        submit: "Send report",
+        busy: "Sending…",
+        onsubmit: async (v) => {
+          await api("POST", `/messages/${m.message_id}/report`, { reason: v.reason.trim() });
+          replace(galleryReport, h("p", { class: "ok-msg", role: "status" }, "Reported. A moderator will look at it."));
+          reports.reload();
+        },
+      });
+      const cancel = h("button", { class: "btn small ghost", type: "button", onclick: () => replace(galleryReport) }, "Cancel");
+      replace(galleryReport, h("div", { class: "card" }, h("h3", {}, `Report the ${label}`), f, cancel));
+      f.querySelector("textarea").focus();
+    }
     feature("media").then(ok => {
       if (!ok || !ctx.alive) return;
-      gallery.append(section({
-        title: "Photos",
+      photos = section({
+        title: "Photos and voice messages",
         load: () => api("GET", `/children/${id}/media`),
-        render: (page) => page.items.length === 0 ? empty("No photos yet.")
-          : h("ul", { class: "list row" }, page.items.map(m => h("li", {}, h("img", { class: "media", src: m.media_url || `/api/v1/media/${m.id}`, alt: "Photo in a chat", width: 120 })))),
-      }));
+        render: (page) => page.items.length === 0 ? empty("No photos or voice messages yet.")
+          : h("ul", { class: "list row gallery" }, page.items.map(galleryItem)),
+      });
+      gallery.append(photos, galleryReport);
     });
 
     const account = h("section", { class: "card", "aria-labelledby": "acct-h" },
@@ -227,7 +266,7 @@ export function childPage(ctx, id) {
       if (ev.type === "report.filed") reports.reload();
     };
     ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); };
-    ctx.refresh = () => { friends.force(); chats.force(); reports.force(); logins.force(); };
+    ctx.refresh = () => { friends.force(); chats.force(); reports.force(); logins.force(); if (photos) photos.force(); };
   }
   return root;
 }
