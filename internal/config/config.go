@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -114,10 +115,10 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 
 // BindDatabase registers the flags of every command that uses the database.
 func (c *Config) BindDatabase(fs *flag.FlagSet) {
-	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (env DATABASE_URL); empty runs the embedded cluster")
+	fs.Var(secretURL{&c.DatabaseURL}, "database-url", "PostgreSQL URL (env DATABASE_URL); empty runs the embedded cluster")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (env PIXELPALS_DATA_DIR)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PIXELPALS_LOG_LEVEL)")
-	fs.StringVar(&c.ListenDatabaseURL, "listen-database-url", c.ListenDatabaseURL, "PostgreSQL URL of the live events' LISTEN connection (env PIXELPALS_LISTEN_DATABASE_URL); empty: the database URL")
+	fs.Var(secretURL{&c.ListenDatabaseURL}, "listen-database-url", "PostgreSQL URL of the live events' LISTEN connection (env PIXELPALS_LISTEN_DATABASE_URL); empty: the database URL")
 	fs.StringVar(&c.rawWindow, "live-replay-window", c.rawWindow, "how far back a reconnecting event socket replays (env PIXELPALS_LIVE_REPLAY_WINDOW)")
 	fs.StringVar(&c.rawOrigins, "allowed-origins", c.rawOrigins, "comma-separated origins besides our own whose pages may open the event socket (env PIXELPALS_ALLOWED_ORIGINS)")
 }
@@ -229,4 +230,37 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// secretURL is a flag holding a connection string. Its String, which
+// --help prints as the default (taken from the environment), never shows a
+// password.
+type secretURL struct{ p *string }
+
+func (s secretURL) String() string {
+	if s.p == nil {
+		return ""
+	}
+	return RedactURL(*s.p)
+}
+
+func (s secretURL) Set(v string) error {
+	*s.p = v
+	return nil
+}
+
+var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+
+// RedactURL hides the password of a PostgreSQL URL or keyword/value
+// connection string.
+func RedactURL(conn string) string {
+	if u, err := url.Parse(conn); err == nil && u.Scheme != "" {
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.Redacted()
+	}
+	return dsnPassword.ReplaceAllString(conn, "${1}xxxxx")
 }

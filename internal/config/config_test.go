@@ -1,7 +1,9 @@
 package config
 
 import (
+	"flag"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,6 +37,34 @@ func TestLiveSettings(t *testing.T) {
 	} {
 		if _, err := load(t, bad); err == nil {
 			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// TestHelpHidesPasswords: --help prints each flag's default, taken from
+// the environment; a database password must never be part of it.
+func TestHelpHidesPasswords(t *testing.T) {
+	for _, conn := range []string{
+		"postgres://app:s3cretpw@db.example:5432/pp",
+		"postgres://app@db.example/pp?password=s3cretpw&sslmode=require",
+		"host=db.example user=app password=s3cretpw dbname=pp",
+		"host=db.example password='s3cret pw' dbname=pp",
+	} {
+		env := map[string]string{"DATABASE_URL": conn, "PIXELPALS_LISTEN_DATABASE_URL": conn}
+		c := Load(func(k string) string { return env[k] })
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		var out strings.Builder
+		fs.SetOutput(&out)
+		c.Bind(fs)
+		fs.PrintDefaults()
+		if strings.Contains(out.String(), "s3cret") {
+			t.Errorf("help for %q shows the password:\n%s", conn, out.String())
+		}
+		if !strings.Contains(out.String(), "db.example") {
+			t.Errorf("help for %q lost the host:\n%s", conn, out.String())
+		}
+		if err := fs.Parse([]string{"-database-url", "postgres://x:y@h/d"}); err != nil || c.DatabaseURL != "postgres://x:y@h/d" {
+			t.Errorf("the flag does not set the URL: %v %q", err, c.DatabaseURL)
 		}
 	}
 }
