@@ -149,26 +149,9 @@ func (a *API) avatar(w http.ResponseWriter, r *http.Request, actor *domain.Actor
 // childGallery pages the images and clips a parent's child sent or
 // received, newest first.
 func (a *API) childGallery(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := parsePage(r, 2)
-	if err != nil {
-		return err
-	}
-	before, err := messageKey(pg)
-	if err != nil {
-		return err
-	}
-	items, err := a.db.ChildGallery(r.Context(), actor, id, before, pg.Limit+1)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(items, pg.Limit, func(g store.GalleryItem) []string {
-		return []string{strconv.FormatInt(g.CreatedAt.UnixMicro(), 10), strconv.FormatInt(g.MessageID, 10)}
-	}))
-	return nil
+	return messagePage(w, r, func(id int64, before *store.MessageKey, limit int) ([]store.GalleryItem, error) {
+		return a.db.ChildGallery(r.Context(), actor, id, before, limit)
+	}, func(g store.GalleryItem) (time.Time, int64) { return g.CreatedAt, g.MessageID })
 }
 
 // optionalMediaID is a JSON field that may be left out (no change), null

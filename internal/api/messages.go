@@ -86,6 +86,16 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 // history pages a conversation's messages newest first; the cursor is the
 // last message's (created_at, id).
 func (a *API) history(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return messagePage(w, r, func(id int64, before *store.MessageKey, limit int) ([]domain.Message, error) {
+		return a.db.History(r.Context(), actor, id, before, limit)
+	}, func(m domain.Message) (time.Time, int64) { return m.CreatedAt, m.ID })
+}
+
+// messagePage answers a newest-first page of rows keyed by a message's
+// (created_at, id), from list on the resource {id}: a conversation's
+// history, a child's gallery.
+func messagePage[T any](w http.ResponseWriter, r *http.Request,
+	list func(id int64, before *store.MessageKey, limit int) ([]T, error), key func(T) (time.Time, int64)) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -98,12 +108,13 @@ func (a *API) history(w http.ResponseWriter, r *http.Request, actor *domain.Acto
 	if err != nil {
 		return err
 	}
-	msgs, err := a.db.History(r.Context(), actor, id, before, pg.Limit+1)
+	rows, err := list(id, before, pg.Limit+1)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pageOf(msgs, pg.Limit, func(m domain.Message) []string {
-		return []string{strconv.FormatInt(m.CreatedAt.UnixMicro(), 10), strconv.FormatInt(m.ID, 10)}
+	writeJSON(w, http.StatusOK, pageOf(rows, pg.Limit, func(v T) []string {
+		at, id := key(v)
+		return []string{strconv.FormatInt(at.UnixMicro(), 10), strconv.FormatInt(id, 10)}
 	}))
 	return nil
 }
