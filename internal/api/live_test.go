@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -593,4 +594,58 @@ func TestLiveImageMessage(t *testing.T) {
 		fr := nextOf(t, c.s, "message.deleted")
 		sameJSON(t, fmt.Sprintf("image message.deleted to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
 	}
+}
+
+// TestLiveReplayOfDeletedMessage: a replay from a cursor before a message
+// was sent, read after it was deleted, shows members its tombstone as
+// History does, never the text; parents keep it (message.deleted) until
+// the retention purge erases it from the stored events too.
+func TestLiveReplayOfDeletedMessage(t *testing.T) {
+	env := apitest.New(t)
+	f := env.Family(env.Admin(), 2)
+	a, b := f.Children[0], f.Children[1]
+	approveLink(f, a, f, b)
+	conv := createDirect(a, b.UserID)
+	s, ps := b.Socket(""), f.Parent.Socket("")
+	mustSend(t, a, conv.ID, "first")
+	seen, pseen := nextOf(t, s, "message.created"), nextOf(t, ps, "message.created")
+	s.Close()
+	ps.Close()
+
+	const secret = "SECRET-DELETED"
+	bad := mustSend(t, a, conv.ID, secret)
+	a.Must(204, "DELETE", fmt.Sprintf("/messages/%d", bad.ID), nil, nil)
+
+	s = b.Socket(seen.ID)
+	for _, fr := range frames(t, s, 2) {
+		if bytes.Contains(fr.Data, []byte(secret)) {
+			t.Errorf("member replay holds the deleted text: %s %s", fr.Type, fr.Data)
+		}
+		sameJSON(t, "member replay of "+fr.Type, fr.Data, restMessage(t, b, conv.ID, bad.ID))
+	}
+	quiet(t, s, 200*time.Millisecond)
+	s.Close()
+
+	// The parent still reads the content, as History shows it to them.
+	ps = f.Parent.Socket(pseen.ID)
+	pf := frames(t, ps, 2)
+	if pf[1].Type != "message.deleted" || !bytes.Contains(pf[1].Data, []byte(secret)) {
+		t.Fatalf("parent replay: %s %s", pf[1].Type, pf[1].Data)
+	}
+	sameJSON(t, "parent replay of message.deleted", pf[1].Data, restMessage(t, f.Parent, conv.ID, bad.ID))
+	ps.Close()
+
+	// The purge erases it from every stored event.
+	n, err := env.DB.EraseDeletedMessages(context.Background(), time.Now().Add(time.Hour), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("purge: %d, %v", n, err)
+	}
+	ps = f.Parent.Socket(pseen.ID)
+	for _, fr := range frames(t, ps, 2) {
+		if bytes.Contains(fr.Data, []byte(secret)) {
+			t.Errorf("parent replay after the purge holds the text: %s %s", fr.Type, fr.Data)
+		}
+	}
+	sameJSON(t, "parent replay after the purge", frames(t, f.Parent.Socket(pseen.ID), 2)[1].Data,
+		restMessage(t, f.Parent, conv.ID, bad.ID))
 }

@@ -208,6 +208,28 @@ func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) e
 	return messageEvents(ctx, tx, EventMessageCreated, msgs...)
 }
 
+// tombstoneCreatedEvents rewrites the stored message.created events of a
+// message just deleted in tx to its tombstone, so a replay from a cursor
+// before the send shows members what History shows them, not the text.
+// Each row is shared by members and parents (the payload was the same
+// before the deletion), so all are rewritten; parents keep the content
+// through the message.deleted event written with it.
+func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) error {
+	patch, err := json.Marshal(map[string]any{"content": nil, "media_url": nil, "deleted": true, "deleted_at": m.DeletedAt})
+	if err != nil {
+		return fmt.Errorf("encode tombstone of message %d: %w", m.ID, err)
+	}
+	// The type and data->>'id' match idx_live_events_message (00011).
+	_, err = tx.Exec(ctx, `
+		UPDATE live_events SET data = data || $2::jsonb
+		WHERE type = 'message.created' AND data->>'id' = $1::text`,
+		strconv.FormatInt(m.ID, 10), patch)
+	if err != nil {
+		return fmt.Errorf("tombstone events of message %d: %w", m.ID, err)
+	}
+	return nil
+}
+
 // messageByID loads a message in tx, unshaped.
 func messageByID(ctx context.Context, tx pgx.Tx, id int64) (domain.Message, error) {
 	m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1`, id))
