@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/live"
+	"pixelpals/internal/store"
 )
 
 // wait is how long a test waits for an event that must come. Delivery
@@ -648,4 +650,50 @@ func TestLiveReplayOfDeletedMessage(t *testing.T) {
 	}
 	sameJSON(t, "parent replay after the purge", frames(t, f.Parent.Socket(pseen.ID), 2)[1].Data,
 		restMessage(t, f.Parent, conv.ID, bad.ID))
+}
+
+// TestLiveSessionEndStopsReplay: a logout during a long replay to a slow
+// reader stops the replay at the next frame, not after thousands: the
+// client gets what the TCP buffers held, then 4001.
+func TestLiveSessionEndStopsReplay(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Family(env.Admin(), 0).Parent
+	ctx := context.Background()
+	const events = 6000
+	if _, err := env.DB.Pool.Exec(ctx, `INSERT INTO live_events (type, user_ids, data)
+		SELECT 'message.created', ARRAY[$1::bigint], jsonb_build_object('n', g, 'pad', repeat('x', 4000))
+		FROM generate_series(1, $2::int) g`, p.UserID, events); err != nil {
+		t.Fatal(err)
+	}
+	var cursor store.EventPos
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT xact, min(id) FROM live_events GROUP BY xact`).Scan(&cursor.Xact, &cursor.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // the hub passes them (no socket of p's yet): they are replay, not live
+	u := "ws" + strings.TrimPrefix(env.Server.URL, "http") + "/api/v1/ws?since=" + cursor.String()
+	conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + p.Token}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(1 << 20)
+	time.Sleep(time.Second) // the server fills the TCP buffers and blocks in Write
+	p.Must(204, "POST", "/auth/logout", nil, nil)
+	time.Sleep(time.Second)
+	n := 0
+	for {
+		_, _, err := conn.Read(ctx)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != live.CloseSessionEnded {
+				t.Fatalf("after %d frames: %v, want close %d", n, err, live.CloseSessionEnded)
+			}
+			break
+		}
+		n++
+		time.Sleep(time.Millisecond) // a slow reader
+	}
+	if n > events/2 {
+		t.Errorf("the replay went on after the logout: %d of %d frames", n, events-1)
+	}
+	t.Logf("%d of %d frames before 4001", n, events-1)
 }
