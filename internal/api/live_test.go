@@ -562,6 +562,33 @@ func TestLiveExpiredSessionCloses(t *testing.T) {
 	}
 }
 
+// TestLiveIdleSessionCloses: the sweep refuses what SessionActor refuses
+// without a row being deleted: a session idle past the idle timeout, and
+// a child's session once their parent's account is no longer usable.
+func TestLiveIdleSessionCloses(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{SweepInterval: 100 * time.Millisecond}})
+	f := env.Family(env.Admin(), 1)
+	ps, cs := f.Parent.Socket(""), f.Child().Socket("")
+	ctx := context.Background()
+	if _, err := env.DB.Pool.Exec(ctx,
+		`UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP - interval '8 days' WHERE user_id = $1`, f.Parent.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := ps.Closed(5 * time.Second); code != live.CloseSessionEnded {
+		t.Fatalf("idle session: close code %d, want %d", code, live.CloseSessionEnded)
+	}
+	f.Child().Must(200, "GET", "/me", nil, nil) // the child's session is still good
+	if _, err := env.DB.Pool.Exec(ctx, `UPDATE users SET suspended_at = CURRENT_TIMESTAMP WHERE id = $1`, f.Parent.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := cs.Closed(5 * time.Second); code != live.CloseSessionEnded {
+		t.Fatalf("child of a suspended parent: close code %d, want %d", code, live.CloseSessionEnded)
+	}
+	if r := f.Child().Do("GET", "/me", nil); r.Status != 401 {
+		t.Fatalf("REST for the child of a suspended parent: %d, want 401", r.Status)
+	}
+}
+
 // TestLiveImageMessage: an image message's event has the shape REST
 // gives it (media_id, media_url), for the sender, the other member and
 // the parents, and the tombstone drops the media for members.

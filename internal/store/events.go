@@ -505,13 +505,19 @@ func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) 
 	return tag.RowsAffected(), nil
 }
 
-// LiveSessions returns which of the sessions still exist, unexpired, for a
-// usable account: an instance closes the sockets of the others.
+// LiveSessions returns which of the sessions SessionActor would still
+// accept (unexpired, not idle past IdleTimeout, a usable account, a child's
+// parent approved and usable): an instance closes the sockets of the others.
 func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+		SELECT s.id FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+		LEFT JOIN users p ON p.id = u.parent_id
 		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
-		  AND u.deleted_at IS NULL AND u.suspended_at IS NULL`, ids)
+		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
+		  AND u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
+		      (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL))`,
+		ids, IdleTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("check sessions: %w", err)
 	}
