@@ -688,7 +688,7 @@ func TestLiveSessionEndStopsReplay(t *testing.T) {
 	ctx := context.Background()
 	const events = 6000
 	if _, err := env.DB.Pool.Exec(ctx, `INSERT INTO live_events (type, user_ids, data)
-		SELECT 'message.created', ARRAY[$1::bigint], jsonb_build_object('n', g, 'pad', repeat('x', 4000))
+		SELECT 'contact.requested', ARRAY[$1::bigint], jsonb_build_object('n', g, 'pad', repeat('x', 4000))
 		FROM generate_series(1, $2::int) g`, p.UserID, events); err != nil {
 		t.Fatal(err)
 	}
@@ -723,4 +723,52 @@ func TestLiveSessionEndStopsReplay(t *testing.T) {
 		t.Errorf("the replay went on after the logout: %d of %d frames", n, events-1)
 	}
 	t.Logf("%d of %d frames before 4001", n, events-1)
+}
+
+// TestLiveReplayAfterRemoval: a member removed from a group while away
+// replays its member_removed, not the messages and changes they may no
+// longer read; the members still replay everything.
+func TestLiveReplayAfterRemoval(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 2), env.Family(admin, 1)
+	a, sib, b := fa.Children[0], fa.Children[1], fb.Child()
+	approveLink(fa, a, fa, sib)
+	approveLink(fa, a, fb, b)
+	approveLink(fa, sib, fb, b)
+	g := createGroup(a, "crew", sib.UserID, b.UserID)
+	s, ss := b.Socket(""), sib.Socket("")
+	mustSend(t, a, g.ID, "hi")
+	seen, sseen := nextOf(t, s, "message.created"), nextOf(t, ss, "message.created")
+	s.Close()
+	ss.Close()
+
+	const body = "GROUP-BODY-AFTER-CURSOR"
+	mustSend(t, a, g.ID, body)
+	a.Must(204, "DELETE", fmt.Sprintf("/conversations/%d/members/%d", g.ID, b.UserID), nil, nil)
+	if r := b.Do("GET", fmt.Sprintf("/conversations/%d/messages", g.ID), nil); r.Status != 404 && r.Status != 403 {
+		t.Fatalf("REST history for the removed member: %d", r.Status)
+	}
+
+	s = b.Socket(seen.ID)
+	got := frames(t, s, 1)
+	if got[0].Type != "conversation.member_removed" || bytes.Contains(got[0].Data, []byte(body)) {
+		t.Fatalf("removed member's replay: %s %s", got[0].Type, got[0].Data)
+	}
+	quiet(t, s, 300*time.Millisecond)
+	ps := fb.Parent.Socket(seen.ID) // b's parent no longer reads it either
+	for {
+		f, err := ps.Next(300 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		if bytes.Contains(f.Data, []byte(body)) {
+			t.Errorf("removed member's parent replays %s %s", f.Type, f.Data)
+		}
+	}
+
+	ss = sib.Socket(sseen.ID)
+	if ts := types(frames(t, ss, 2)); ts[0] != "message.created" || ts[1] != "conversation.member_removed" {
+		t.Fatalf("member's replay: %v", ts)
+	}
 }

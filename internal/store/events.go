@@ -461,12 +461,22 @@ func (db *DB) EventFrontier(ctx context.Context) (EventPos, error) {
 
 // UserEvents returns up to limit of userID's events after after and up to
 // and including upTo (a final position), in order: a reconnecting
-// client's replay.
+// client's replay. An event about a conversation (message.*, and
+// conversation.* but member_removed, which tells the removed) is replayed
+// only while userID may still read it, as a member or a member's parent,
+// as REST decides: someone removed meanwhile does not replay its messages.
 func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos, limit int) ([]LiveEvent, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT xact, id, type, at, user_ids, data FROM live_events
-		WHERE user_ids @> ARRAY[$1::bigint] AND (xact, id) > ($2, $3) AND (xact, id) <= ($4, $5)
-		ORDER BY xact, id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
+		SELECT e.xact, e.id, e.type, e.at, e.user_ids, e.data FROM live_events e
+		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
+		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
+		       OR e.type = 'conversation.member_removed'
+		       OR EXISTS (
+		           SELECT 1 FROM conversation_members m JOIN users k ON k.id = m.user_id
+		           WHERE m.conversation_id = (CASE WHEN e.type LIKE 'message.%' OR e.type = 'conversation.member_added'
+		                                           THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint
+		             AND (m.user_id = $1 OR k.parent_id = $1)))
+		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
 	}
