@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/live"
+	"pixelpals/internal/store"
 )
 
 // wait is how long a test waits for an event that must come. Delivery
@@ -559,6 +562,33 @@ func TestLiveExpiredSessionCloses(t *testing.T) {
 	}
 }
 
+// TestLiveIdleSessionCloses: the sweep refuses what SessionActor refuses
+// without a row being deleted: a session idle past the idle timeout, and
+// a child's session once their parent's account is no longer usable.
+func TestLiveIdleSessionCloses(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{SweepInterval: 100 * time.Millisecond}})
+	f := env.Family(env.Admin(), 1)
+	ps, cs := f.Parent.Socket(""), f.Child().Socket("")
+	ctx := context.Background()
+	if _, err := env.DB.Pool.Exec(ctx,
+		`UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP - interval '8 days' WHERE user_id = $1`, f.Parent.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := ps.Closed(5 * time.Second); code != live.CloseSessionEnded {
+		t.Fatalf("idle session: close code %d, want %d", code, live.CloseSessionEnded)
+	}
+	f.Child().Must(200, "GET", "/me", nil, nil) // the child's session is still good
+	if _, err := env.DB.Pool.Exec(ctx, `UPDATE users SET suspended_at = CURRENT_TIMESTAMP WHERE id = $1`, f.Parent.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := cs.Closed(5 * time.Second); code != live.CloseSessionEnded {
+		t.Fatalf("child of a suspended parent: close code %d, want %d", code, live.CloseSessionEnded)
+	}
+	if r := f.Child().Do("GET", "/me", nil); r.Status != 401 {
+		t.Fatalf("REST for the child of a suspended parent: %d, want 401", r.Status)
+	}
+}
+
 // TestLiveImageMessage: an image message's event has the shape REST
 // gives it (media_id, media_url), for the sender, the other member and
 // the parents, and the tombstone drops the media for members.
@@ -592,5 +622,153 @@ func TestLiveImageMessage(t *testing.T) {
 	}{{sa, a}, {ss, sib}, {sp, f.Parent}} {
 		fr := nextOf(t, c.s, "message.deleted")
 		sameJSON(t, fmt.Sprintf("image message.deleted to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
+	}
+}
+
+// TestLiveReplayOfDeletedMessage: a replay from a cursor before a message
+// was sent, read after it was deleted, shows members its tombstone as
+// History does, never the text; parents keep it (message.deleted) until
+// the retention purge erases it from the stored events too.
+func TestLiveReplayOfDeletedMessage(t *testing.T) {
+	env := apitest.New(t)
+	f := env.Family(env.Admin(), 2)
+	a, b := f.Children[0], f.Children[1]
+	approveLink(f, a, f, b)
+	conv := createDirect(a, b.UserID)
+	s, ps := b.Socket(""), f.Parent.Socket("")
+	mustSend(t, a, conv.ID, "first")
+	seen, pseen := nextOf(t, s, "message.created"), nextOf(t, ps, "message.created")
+	s.Close()
+	ps.Close()
+
+	const secret = "SECRET-DELETED"
+	bad := mustSend(t, a, conv.ID, secret)
+	a.Must(204, "DELETE", fmt.Sprintf("/messages/%d", bad.ID), nil, nil)
+
+	s = b.Socket(seen.ID)
+	for _, fr := range frames(t, s, 2) {
+		if bytes.Contains(fr.Data, []byte(secret)) {
+			t.Errorf("member replay holds the deleted text: %s %s", fr.Type, fr.Data)
+		}
+		sameJSON(t, "member replay of "+fr.Type, fr.Data, restMessage(t, b, conv.ID, bad.ID))
+	}
+	quiet(t, s, 200*time.Millisecond)
+	s.Close()
+
+	// The parent still reads the content, as History shows it to them.
+	ps = f.Parent.Socket(pseen.ID)
+	pf := frames(t, ps, 2)
+	if pf[1].Type != "message.deleted" || !bytes.Contains(pf[1].Data, []byte(secret)) {
+		t.Fatalf("parent replay: %s %s", pf[1].Type, pf[1].Data)
+	}
+	sameJSON(t, "parent replay of message.deleted", pf[1].Data, restMessage(t, f.Parent, conv.ID, bad.ID))
+	ps.Close()
+
+	// The purge erases it from every stored event.
+	n, err := env.DB.EraseDeletedMessages(context.Background(), time.Now().Add(time.Hour), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("purge: %d, %v", n, err)
+	}
+	ps = f.Parent.Socket(pseen.ID)
+	for _, fr := range frames(t, ps, 2) {
+		if bytes.Contains(fr.Data, []byte(secret)) {
+			t.Errorf("parent replay after the purge holds the text: %s %s", fr.Type, fr.Data)
+		}
+	}
+	sameJSON(t, "parent replay after the purge", frames(t, f.Parent.Socket(pseen.ID), 2)[1].Data,
+		restMessage(t, f.Parent, conv.ID, bad.ID))
+}
+
+// TestLiveSessionEndStopsReplay: a logout during a long replay to a slow
+// reader stops the replay at the next frame, not after thousands: the
+// client gets what the TCP buffers held, then 4001.
+func TestLiveSessionEndStopsReplay(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Family(env.Admin(), 0).Parent
+	ctx := context.Background()
+	const events = 6000
+	if _, err := env.DB.Pool.Exec(ctx, `INSERT INTO live_events (type, user_ids, data)
+		SELECT 'contact.requested', ARRAY[$1::bigint], jsonb_build_object('n', g, 'pad', repeat('x', 4000))
+		FROM generate_series(1, $2::int) g`, p.UserID, events); err != nil {
+		t.Fatal(err)
+	}
+	var cursor store.EventPos
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT xact, min(id) FROM live_events GROUP BY xact`).Scan(&cursor.Xact, &cursor.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // the hub passes them (no socket of p's yet): they are replay, not live
+	u := "ws" + strings.TrimPrefix(env.Server.URL, "http") + "/api/v1/ws?since=" + cursor.String()
+	conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + p.Token}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(1 << 20)
+	time.Sleep(time.Second) // the server fills the TCP buffers and blocks in Write
+	p.Must(204, "POST", "/auth/logout", nil, nil)
+	time.Sleep(time.Second)
+	n := 0
+	for {
+		_, _, err := conn.Read(ctx)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != live.CloseSessionEnded {
+				t.Fatalf("after %d frames: %v, want close %d", n, err, live.CloseSessionEnded)
+			}
+			break
+		}
+		n++
+		time.Sleep(time.Millisecond) // a slow reader
+	}
+	if n > events/2 {
+		t.Errorf("the replay went on after the logout: %d of %d frames", n, events-1)
+	}
+	t.Logf("%d of %d frames before 4001", n, events-1)
+}
+
+// TestLiveReplayAfterRemoval: a member removed from a group while away
+// replays its member_removed, not the messages and changes they may no
+// longer read; the members still replay everything.
+func TestLiveReplayAfterRemoval(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 2), env.Family(admin, 1)
+	a, sib, b := fa.Children[0], fa.Children[1], fb.Child()
+	approveLink(fa, a, fa, sib)
+	approveLink(fa, a, fb, b)
+	approveLink(fa, sib, fb, b)
+	g := createGroup(a, "crew", sib.UserID, b.UserID)
+	s, ss := b.Socket(""), sib.Socket("")
+	mustSend(t, a, g.ID, "hi")
+	seen, sseen := nextOf(t, s, "message.created"), nextOf(t, ss, "message.created")
+	s.Close()
+	ss.Close()
+
+	const body = "GROUP-BODY-AFTER-CURSOR"
+	mustSend(t, a, g.ID, body)
+	a.Must(204, "DELETE", fmt.Sprintf("/conversations/%d/members/%d", g.ID, b.UserID), nil, nil)
+	if r := b.Do("GET", fmt.Sprintf("/conversations/%d/messages", g.ID), nil); r.Status != 404 && r.Status != 403 {
+		t.Fatalf("REST history for the removed member: %d", r.Status)
+	}
+
+	s = b.Socket(seen.ID)
+	got := frames(t, s, 1)
+	if got[0].Type != "conversation.member_removed" || bytes.Contains(got[0].Data, []byte(body)) {
+		t.Fatalf("removed member's replay: %s %s", got[0].Type, got[0].Data)
+	}
+	quiet(t, s, 300*time.Millisecond)
+	ps := fb.Parent.Socket(seen.ID) // b's parent no longer reads it either
+	for {
+		f, err := ps.Next(300 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		if bytes.Contains(f.Data, []byte(body)) {
+			t.Errorf("removed member's parent replays %s %s", f.Type, f.Data)
+		}
+	}
+
+	ss = sib.Socket(sseen.ID)
+	if ts := types(frames(t, ss, 2)); ts[0] != "message.created" || ts[1] != "conversation.member_removed" {
+		t.Fatalf("member's replay: %v", ts)
 	}
 }

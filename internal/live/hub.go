@@ -45,7 +45,7 @@ type Config struct {
 	// notification (default 1 s): a missed NOTIFY delays, never loses.
 	PollInterval time.Duration
 	// SweepInterval is how often open sockets' sessions are re-checked
-	// (default 30 s), besides the sessions trigger's notifications.
+	// (default 5 s: one indexed query per instance), besides the sessions trigger's notifications.
 	SweepInterval time.Duration
 	// MaxPerUser bounds one user's open sockets on this instance (default
 	// 16: tabs and devices, not a way to exhaust memory).
@@ -71,7 +71,7 @@ func (c Config) withDefaults() Config {
 		c.PollInterval = time.Second
 	}
 	if c.SweepInterval <= 0 {
-		c.SweepInterval = 30 * time.Second
+		c.SweepInterval = 5 * time.Second
 	}
 	if c.MaxPerUser <= 0 {
 		c.MaxPerUser = 16

@@ -94,6 +94,15 @@ func (s *socket) push(it *item) {
 	s.mu.Unlock()
 }
 
+// stopping tells whether the socket is to end: the writer and the replay
+// check before every send, so that a session end or a full queue stops a
+// long batch or replay at once rather than after it, even for a slow reader.
+func (s *socket) stopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason != stopNone
+}
+
 func (s *socket) stop(r stopReason) {
 	s.mu.Lock()
 	if s.reason == stopNone {
@@ -137,6 +146,9 @@ func (s *socket) write() {
 			}
 			if !s.last.Less(it.pos) {
 				continue // replayed already, or the client was ahead of this instance
+			}
+			if s.stopping() {
+				break // the loop above ends the socket
 			}
 			if !s.send(ctx, it.frame) {
 				s.stop(stopGone)
@@ -243,9 +255,10 @@ func (s *socket) replay(start store.EventPos, since *store.EventPos, inWindow bo
 }
 
 // replayTo sends the user's events after s.last up to target from the
-// outbox; false when the socket ended.
+// outbox; false when the socket ended. When the socket is to stop it
+// returns true early, leaving the end (and its close code) to the writer.
 func (s *socket) replayTo(ctx context.Context, target store.EventPos) bool {
-	for s.last.Less(target) {
+	for s.last.Less(target) && !s.stopping() {
 		evs, err := s.h.db.UserEvents(ctx, s.userID, s.last, target, replayBatch)
 		if err != nil {
 			s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
@@ -253,6 +266,9 @@ func (s *socket) replayTo(ctx context.Context, target store.EventPos) bool {
 			return false
 		}
 		for _, e := range evs {
+			if s.stopping() {
+				return true
+			}
 			if !s.send(ctx, encodeEvent(e)) {
 				s.conn.CloseNow()
 				return false

@@ -208,6 +208,28 @@ func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) e
 	return messageEvents(ctx, tx, EventMessageCreated, msgs...)
 }
 
+// tombstoneCreatedEvents rewrites the stored message.created events of a
+// message just deleted in tx to its tombstone, so a replay from a cursor
+// before the send shows members what History shows them, not the text.
+// Each row is shared by members and parents (the payload was the same
+// before the deletion), so all are rewritten; parents keep the content
+// through the message.deleted event written with it.
+func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) error {
+	patch, err := json.Marshal(map[string]any{"content": nil, "media_url": nil, "deleted": true, "deleted_at": m.DeletedAt})
+	if err != nil {
+		return fmt.Errorf("encode tombstone of message %d: %w", m.ID, err)
+	}
+	// The type and data->>'id' match idx_live_events_message (00011).
+	_, err = tx.Exec(ctx, `
+		UPDATE live_events SET data = data || $2::jsonb
+		WHERE type = 'message.created' AND data->>'id' = $1::text`,
+		strconv.FormatInt(m.ID, 10), patch)
+	if err != nil {
+		return fmt.Errorf("tombstone events of message %d: %w", m.ID, err)
+	}
+	return nil
+}
+
 // messageByID loads a message in tx, unshaped.
 func messageByID(ctx context.Context, tx pgx.Tx, id int64) (domain.Message, error) {
 	m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1`, id))
@@ -466,12 +488,22 @@ func (db *DB) EventFrontier(ctx context.Context) (EventPos, error) {
 
 // UserEvents returns up to limit of userID's events after after and up to
 // and including upTo (a final position), in order: a reconnecting
-// client's replay.
+// client's replay. An event about a conversation (message.*, and
+// conversation.* but member_removed, which tells the removed) is replayed
+// only while userID may still read it, as a member or a member's parent,
+// as REST decides: someone removed meanwhile does not replay its messages.
 func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos, limit int) ([]LiveEvent, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT xact, id, type, at, user_ids, data FROM live_events
-		WHERE user_ids @> ARRAY[$1::bigint] AND (xact, id) > ($2, $3) AND (xact, id) <= ($4, $5)
-		ORDER BY xact, id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
+		SELECT e.xact, e.id, e.type, e.at, e.user_ids, e.data FROM live_events e
+		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
+		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
+		       OR e.type = 'conversation.member_removed'
+		       OR EXISTS (
+		           SELECT 1 FROM conversation_members m JOIN users k ON k.id = m.user_id
+		           WHERE m.conversation_id = (CASE WHEN e.type LIKE 'message.%' OR e.type = 'conversation.member_added'
+		                                           THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint
+		             AND (m.user_id = $1 OR k.parent_id = $1)))
+		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
 	}
@@ -510,13 +542,19 @@ func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) 
 	return tag.RowsAffected(), nil
 }
 
-// LiveSessions returns which of the sessions still exist, unexpired, for a
-// usable account: an instance closes the sockets of the others.
+// LiveSessions returns which of the sessions SessionActor would still
+// accept (unexpired, not idle past IdleTimeout, a usable account, a child's
+// parent approved and usable): an instance closes the sockets of the others.
 func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+		SELECT s.id FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+		LEFT JOIN users p ON p.id = u.parent_id
 		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
-		  AND u.deleted_at IS NULL AND u.suspended_at IS NULL`, ids)
+		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
+		  AND u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
+		      (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL))`,
+		ids, IdleTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("check sessions: %w", err)
 	}

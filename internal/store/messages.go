@@ -298,6 +298,9 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 	if err := messageEvents(ctx, tx, EventMessageDeleted, deleted); err != nil {
 		return err
 	}
+	if err := tombstoneCreatedEvents(ctx, tx, deleted); err != nil {
+		return err
+	}
 	if m.senderID == actor.UserID {
 		return nil
 	}

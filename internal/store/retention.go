@@ -20,20 +20,36 @@ import (
 // (a tombstone: history, reports and audit still point at it). Clearing
 // media_id matters most: access to an upload goes through it, and an
 // upload no message or profile names any more is then the next step's.
+//
+// The same statement erases the content from the live events that still
+// hold it (the parents' message.deleted, the admins' report.filed, any
+// message.created), found through the indexes of migration 00011, so a
+// replay never returns what the purge erased.
 func (db *DB) EraseDeletedMessages(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
-	tag, err := db.Pool.Exec(ctx, `
-		UPDATE messages SET content = NULL, media_url = NULL, media_id = NULL
-		WHERE id IN (
-			SELECT id FROM messages
-			WHERE deleted_at IS NOT NULL AND (content IS NOT NULL OR media_url IS NOT NULL)
-			  AND deleted_at < $1::timestamp
-			ORDER BY deleted_at
-			LIMIT $2
-			FOR UPDATE SKIP LOCKED)`, cutoff.UTC(), limit)
+	var n int64
+	err := db.Pool.QueryRow(ctx, `
+		WITH erased AS (
+			UPDATE messages SET content = NULL, media_url = NULL, media_id = NULL
+			WHERE id IN (
+				SELECT id FROM messages
+				WHERE deleted_at IS NOT NULL AND (content IS NOT NULL OR media_url IS NOT NULL)
+				  AND deleted_at < $1::timestamp
+				ORDER BY deleted_at
+				LIMIT $2
+				FOR UPDATE SKIP LOCKED)
+			RETURNING id::text AS id
+		), message_events AS (
+			UPDATE live_events SET data = data || '{"content": null, "media_url": null}'::jsonb
+			WHERE type IN ('message.created', 'message.deleted') AND data->>'id' IN (SELECT id FROM erased)
+		), report_events AS (
+			UPDATE live_events SET data = jsonb_set(data, '{message}', data->'message' || '{"content": null, "media_url": null}'::jsonb)
+			WHERE type = 'report.filed' AND data->'message'->>'id' IN (SELECT id FROM erased)
+		)
+		SELECT count(*) FROM erased`, cutoff.UTC(), limit).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("erase deleted messages: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // DeleteExpiredSessions deletes up to limit sessions that were no longer
