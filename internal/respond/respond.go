@@ -156,14 +156,17 @@ var databaseUnavailable = &domain.Error{Code: domain.CodeUnavailable,
 // DatabaseUnavailable reports whether err says the database went away
 // rather than that the request or our SQL is wrong. By SQLSTATE: class 08
 // (connection exception), 57P01 admin shutdown, 57P02 crash shutdown,
-// 57P03 cannot connect now (starting up or shutting down) and 53300 too
-// many connections. Without one: a failure to connect, a network error, or
-// a failure before anything reached the server (pgconn.SafeToRetry).
+// 57P03 cannot connect now (starting up or shutting down), 53300 too
+// many connections and 25006 a write on a standby. Without one: a
+// connection pgx closed under the request (a failover's backend killed),
+// a failure to connect, a network error, or a failure before anything
+// reached the server (pgconn.SafeToRetry).
 func DatabaseUnavailable(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
-		case "57P01", "57P02", "57P03", "53300":
+		case "57P01", "57P02", "57P03", "53300",
+			"25006": // a write reached a standby not promoted yet (failover)
 			return true
 		}
 		return strings.HasPrefix(pe.Code, "08")
@@ -171,6 +174,7 @@ func DatabaseUnavailable(err error) bool {
 	var ce *pgconn.ConnectError
 	var ne net.Error
 	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
