@@ -12,7 +12,6 @@ package deploytest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"pixelpals/internal/apitest"
 	"pixelpals/internal/vault"
 )
 
@@ -91,28 +91,25 @@ func isExecutable(p string) bool {
 	return err == nil && !fi.IsDir() && fi.Mode().Perm()&0o111 != 0
 }
 
-// Buffer is a concurrency-safe output sink.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+// listening is a waitFor condition: true once something accepts TCP at
+// addr (up is then set), or once p exited (up stays false).
+func listening(p *Process, addr string, up *bool) func() bool {
+	return func() bool {
+		if p.Exited() {
+			return true
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			*up = true
+		}
+		return *up
+	}
 }
 
 // Process is a subprocess stopped when its test ends.
 type Process struct {
 	Name   string
-	Output *Buffer
+	Output *apitest.Buffer
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error // valid once exited is closed
@@ -122,7 +119,7 @@ type Process struct {
 // SIGKILL after 30 seconds) when t ends.
 func start(t testing.TB, name string, cmd *exec.Cmd) *Process {
 	t.Helper()
-	p := &Process{Name: name, Output: &Buffer{}, cmd: cmd, exited: make(chan struct{})}
+	p := &Process{Name: name, Output: &apitest.Buffer{}, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Output, p.Output
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

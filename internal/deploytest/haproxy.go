@@ -3,7 +3,6 @@ package deploytest
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -72,17 +71,7 @@ backend pixelpals
 		// -db: stay in the foreground; -W would fork a master.
 		h := &HAProxy{Process: start(t, "haproxy", exec.Command(bin, "-db", "-f", cfg)), Port: port, Servers: names}
 		up := false
-		waitFor(t, time.Minute, "haproxy to listen", func() bool {
-			if h.Exited() {
-				return true
-			}
-			c, err := net.DialTimeout("tcp", h.Addr(), time.Second)
-			if err == nil {
-				c.Close()
-				up = true
-			}
-			return up
-		}, h.Output.String)
+		waitFor(t, time.Minute, "haproxy to listen", listening(h.Process, h.Addr(), &up), h.Output.String)
 		if up {
 			h.waitAllUp(t)
 			return h

@@ -3,7 +3,6 @@ package deploytest
 import (
 	"context"
 	"fmt"
-	"net"
 	neturl "net/url"
 	"os"
 	"os/exec"
@@ -79,17 +78,7 @@ ignore_startup_parameters = extra_float_digits
 		asPostgres(t, cmd)
 		b := &PgBouncer{Process: start(t, "pgbouncer", cmd), Port: port, database: cfg.Database, poolSize: poolSize}
 		up := false
-		waitFor(t, time.Minute, "pgbouncer to listen", func() bool {
-			if b.Exited() {
-				return true
-			}
-			c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
-			if err == nil {
-				c.Close()
-				up = true
-			}
-			return up
-		}, b.Output.String)
+		waitFor(t, time.Minute, "pgbouncer to listen", listening(b.Process, "127.0.0.1:"+strconv.Itoa(port), &up), b.Output.String)
 		if up {
 			b.checkTransactionPooling(t)
 			return b
