@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,7 +19,13 @@ type ChildExport struct {
 	Contacts        []domain.Contact     `json:"contacts"`
 	Conversations   []ExportConversation `json:"conversations"`
 	GameCredentials []ExportCredential   `json:"game_credentials"`
-	AuditLogs       []AuditRecord        `json:"audit_logs"`
+	// SleepMode is the child's quiet hours (spans in minutes after local
+	// midnight, as stored), null when none is set.
+	SleepMode *SleepSchedule `json:"sleep_mode"`
+	// LeakGuardHits are the sends the password-leak guard refused, naming
+	// the game only: neither the password nor the message is kept.
+	LeakGuardHits []ActivityLeakHit `json:"leak_guard_hits"`
+	AuditLogs     []AuditRecord     `json:"audit_logs"`
 }
 
 // ExportConversation is a conversation the child is in, with the messages
@@ -71,6 +78,12 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 			return err
 		}
 		if out.Contacts, err = exportChildContacts(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.SleepMode, err = exportSleep(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.LeakGuardHits, err = exportLeakHits(ctx, tx, childID); err != nil {
 			return err
 		}
 		out.AuditLogs, err = exportAudit(ctx, tx, childID)
@@ -156,4 +169,36 @@ func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]AuditRecord, 
 		return nil, fmt.Errorf("export audit logs: %w", err)
 	}
 	return pgx.CollectRows(rows, scanAudit)
+}
+
+func exportSleep(ctx context.Context, tx pgx.Tx, childID int64) (*SleepSchedule, error) {
+	s, err := scanSleep(tx.QueryRow(ctx, `SELECT `+sleepColumns+` FROM sleep_schedules WHERE child_id = $1`, childID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export sleep mode: %w", err)
+	}
+	return &s, nil
+}
+
+func exportLeakHits(ctx context.Context, tx pgx.Tx, childID int64) ([]ActivityLeakHit, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT id, game_name, conversation_id, created_at
+		FROM leak_guard_hits WHERE child_id = $1 ORDER BY id`, childID)
+	if err != nil {
+		return nil, fmt.Errorf("export leak guard hits: %w", err)
+	}
+	hits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ActivityLeakHit, error) {
+		var h ActivityLeakHit
+		err := r.Scan(&h.ID, &h.GameName, &h.ConversationID, &h.At)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export leak guard hits: %w", err)
+	}
+	if hits == nil {
+		hits = []ActivityLeakHit{}
+	}
+	return hits, nil
 }
