@@ -271,3 +271,35 @@ func TestSleepModeHoldsSocket(t *testing.T) {
 	}
 	quiet(t, s, 100*time.Millisecond)
 }
+
+// TestSleepModeEventShowsTheChildNoSchedule: sleep_mode.changed tells the
+// child no more than GET /me/sleep-mode would (their state, not the
+// parent's schedule: time zone, spans, the parent switch); the parent's
+// event holds the schedule (null when cleared).
+func TestSleepModeEventShowsTheChildNoSchedule(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	cs, ps := child.Socket(""), parent.Socket("")
+	defer cs.Close()
+	defer ps.Close()
+	path := fmt.Sprintf("/children/%d/sleep-mode", child.UserID)
+	for _, change := range []string{"PUT", "DELETE"} {
+		want := 200
+		var body any = schoolNights(true)
+		if change == "DELETE" {
+			want, body = 204, nil
+		}
+		parent.Must(want, change, path, body, nil)
+		var cd, pd map[string]json.RawMessage
+		json.Unmarshal(nextOf(t, cs, "sleep_mode.changed").Data, &cd)
+		json.Unmarshal(nextOf(t, ps, "sleep_mode.changed").Data, &pd)
+		if len(cd) != 1 || string(cd["child_id"]) != fmt.Sprint(child.UserID) {
+			t.Fatalf("%s: the child's event says %v", change, cd)
+		}
+		sched, ok := pd["schedule"]
+		if string(pd["child_id"]) != fmt.Sprint(child.UserID) || !ok ||
+			(change == "PUT") != strings.Contains(string(sched), "Europe/Berlin") {
+			t.Fatalf("%s: the parent's event says %v", change, pd)
+		}
+	}
+}
