@@ -337,3 +337,32 @@ func TestRotationFingerprintsOlderLogins(t *testing.T) {
 		t.Fatalf("second run: %+v, %v", rep, err)
 	}
 }
+
+// TestRotationFingerprintsRenamedLogins: a login renamed after a key was
+// added is re-sealed under the new key by the rename while its fingerprint
+// stays on the old key; keys rotate moves the fingerprint too, so the guard
+// still catches the password once the old key is removed.
+func TestRotationFingerprintsRenamedLogins(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	admin := newAdmin(t, db)
+	f := newFamily(t, db, "renamed")
+	ids, pws := keep(t, store.NewKeeper(db, ring(t, 1)), f, 1)
+	k12 := store.NewKeeper(db, ring(t, 1, 2))
+	name := "Renamed"
+	if _, err := k12.Update(ctx, f.parent, ids[0], store.CredentialPatch{GameName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if got := versions(t, db); got[2] != 1 {
+		t.Fatalf("after the rename: %v", got)
+	}
+	rep, err := k12.RotateKeys(ctx, admin, 10, nil)
+	if err != nil || rep.Rotated != 0 || rep.Fingerprinted != 1 || rep.Remaining != 0 {
+		t.Fatalf("rotation: %+v, %v", rep, err)
+	}
+	hit, err := store.NewKeeper(db, ring(t, 2)).CheckLeak(ctx, f.child, "x "+pws[ids[0]]+" y")
+	if err != nil || hit == nil || hit.GameName != "Renamed" {
+		t.Fatalf("with the old key removed: %+v, %v", hit, err)
+	}
+}
