@@ -5,6 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	// The IANA zone database, built in: the system's copy is used when
+	// present, this one when it is not (a minimal image without tzdata),
+	// so that a family's zone neither fails to validate nor, worse, stops
+	// their stored schedule from ever sleeping (State below).
+	_ "time/tzdata"
 
 	"github.com/jackc/pgx/v5"
 
