@@ -303,3 +303,23 @@ func TestSleepModeEventShowsTheChildNoSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestSleepModeAllowsSeedDirectChat: a direct chat whose is_group is NULL
+// (the seed schema's column is nullable; the rest of the service reads
+// NULL as not a group) is still the direct chat with the parent that
+// allow_parent_messages lets through.
+func TestSleepModeAllowsSeedDirectChat(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	if _, err := f.env.DB.Pool.Exec(t.Context(), `UPDATE conversations SET is_group = NULL WHERE id = $1`, f.direct); err != nil {
+		t.Fatal(err)
+	}
+	parent.Must(200, "PUT", fmt.Sprintf("/children/%d/sleep-mode", child.UserID), schoolNights(true), nil)
+	f.clock.Set("2026-03-25T22:30:00Z")
+	if r := f.send(child, f.direct); r.Status != 201 {
+		t.Fatalf("allowed message to the parent in a seed-shaped direct chat: %d %s", r.Status, r.Body)
+	}
+	if r := f.send(child, f.group); r.Status != 423 {
+		t.Fatalf("the group: %d", r.Status)
+	}
+}

@@ -272,7 +272,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 func (db *DB) IsDirectWithOwnParent(ctx context.Context, childID, convID int64) (bool, error) {
 	var ok bool
 	err := db.Pool.QueryRow(ctx, `
-		SELECT coalesce(NOT c.is_group, false)
+		SELECT NOT coalesce(c.is_group, false)
 		   AND (SELECT count(*) FROM conversation_members m WHERE m.conversation_id = c.id) = 2
 		   AND EXISTS (SELECT 1 FROM conversation_members m JOIN users u ON u.id = $1
 		               WHERE m.conversation_id = c.id AND m.user_id = u.parent_id)
