@@ -603,16 +603,20 @@ func TestLiveImageMessage(t *testing.T) {
 	var m messageJSON
 	a.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
 		map[string]any{"type": "image", "media_id": mediaID, "client_id": "img1"}, &m)
+	var parentSeen string
 	for _, c := range []struct {
 		s *apitest.Socket
 		c *apitest.Client
 	}{{sa, a}, {ss, sib}, {sp, f.Parent}} {
 		fr := nextOf(t, c.s, "message.created")
+		if c.c == f.Parent {
+			parentSeen = fr.ID
+		}
 		sameJSON(t, fmt.Sprintf("image message.created to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
 		var got map[string]any
 		json.Unmarshal(fr.Data, &got)
-		if got["media_url"] == nil {
-			t.Errorf("user %d: no media_url in %s", c.c.UserID, fr.Data)
+		if got["media_url"] == nil || got["media_id"] != float64(mediaID) {
+			t.Errorf("user %d: want media_id %d and media_url in %s", c.c.UserID, mediaID, fr.Data)
 		}
 	}
 	a.Must(204, "DELETE", fmt.Sprintf("/messages/%d", m.ID), nil, nil)
@@ -622,7 +626,19 @@ func TestLiveImageMessage(t *testing.T) {
 	}{{sa, a}, {ss, sib}, {sp, f.Parent}} {
 		fr := nextOf(t, c.s, "message.deleted")
 		sameJSON(t, fmt.Sprintf("image message.deleted to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
+		var got map[string]any
+		json.Unmarshal(fr.Data, &got)
+		if member := c.c != f.Parent; (got["media_id"] == nil) != member {
+			t.Errorf("user %d: media_id in the tombstone %s", c.c.UserID, fr.Data)
+		}
 	}
+	// The purge erases the media from the stored events as from the row:
+	// the parent's replay of message.deleted still equals History.
+	if n, err := env.DB.EraseDeletedMessages(context.Background(), time.Now().Add(time.Hour), 100); err != nil || n != 1 {
+		t.Fatalf("purge: %d, %v", n, err)
+	}
+	fr := nextOf(t, f.Parent.Socket(parentSeen), "message.deleted")
+	sameJSON(t, "parent replay of the purged image message", fr.Data, restMessage(t, f.Parent, conv.ID, m.ID))
 }
 
 // TestLiveReplayOfDeletedMessage: a replay from a cursor before a message
