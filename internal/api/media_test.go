@@ -299,6 +299,27 @@ func TestImageMessages(t *testing.T) {
 	if r := send(w.kid, map[string]any{"type": "text", "content": "hi", "media_id": w.media, "client_id": "txt"}); r.Status != 400 {
 		t.Errorf("text with media: %d %s", r.Status, r.Body)
 	}
+	// The parent's export of the child carries the message's media_id too.
+	var export struct {
+		Conversations []struct {
+			Messages []struct {
+				ID      int64
+				MediaID *int64 `json:"media_id"`
+			}
+		}
+	}
+	w.fam.Parent.Must(200, "GET", fmt.Sprintf("/children/%d/export", w.kid.UserID), nil, &export)
+	exported := false
+	for _, c := range export.Conversations {
+		for _, m := range c.Messages {
+			if m.ID == w.message {
+				exported = m.MediaID != nil && *m.MediaID == w.media
+			}
+		}
+	}
+	if !exported {
+		t.Errorf("the export lacks media_id %d of message %d: %+v", w.media, w.message, export)
+	}
 	// A text message carries media_id and media_url, both null (SPEC §6).
 	var txt map[string]any
 	w.kid.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", w.conv), map[string]any{"type": "text", "content": "hi", "client_id": "txt-ok"}, &txt)
