@@ -45,6 +45,7 @@ type ExportMessage struct {
 	SenderID  int64      `json:"sender_id"`
 	Type      string     `json:"type"`
 	Content   *string    `json:"content"`
+	MediaID   *int64     `json:"media_id"`
 	MediaURL  *string    `json:"media_url"`
 	CreatedAt time.Time  `json:"created_at"`
 	DeletedAt *time.Time `json:"deleted_at"`
@@ -115,6 +116,7 @@ func exportConversations(ctx context.Context, tx pgx.Tx, childID int64) ([]Expor
 		rows, err := tx.Query(ctx, `
 			SELECT id, sender_id, type,
 			       CASE WHEN deleted_at IS NULL THEN content END,
+			       CASE WHEN deleted_at IS NULL THEN media_id END,
 			       CASE WHEN deleted_at IS NULL THEN media_url END,
 			       coalesce(created_at, CURRENT_TIMESTAMP), deleted_at
 			FROM messages WHERE conversation_id = $1
@@ -124,7 +126,7 @@ func exportConversations(ctx context.Context, tx pgx.Tx, childID int64) ([]Expor
 		}
 		convs[i].Messages, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportMessage, error) {
 			var m ExportMessage
-			err := r.Scan(&m.ID, &m.SenderID, &m.Type, &m.Content, &m.MediaURL, &m.CreatedAt, &m.DeletedAt)
+			err := r.Scan(&m.ID, &m.SenderID, &m.Type, &m.Content, &m.MediaID, &m.MediaURL, &m.CreatedAt, &m.DeletedAt)
 			return m, err
 		})
 		if err != nil {
