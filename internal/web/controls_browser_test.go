@@ -11,6 +11,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +122,36 @@ func (u *User) setValue(css, value string) {
 	}
 }
 
+// checkFull is check with whole-page screenshots (the new controls sit
+// below the fold on long pages): axe-core, then the page at phone and
+// desktop width, which must not scroll sideways on the phone.
+func (u *User) checkFull(name string) {
+	u.t.Helper()
+	time.Sleep(150 * time.Millisecond)
+	u.axeCheck(name)
+	dir := artefacts(u.t)
+	for _, size := range []struct {
+		label string
+		w, h  int64
+	}{{"phone", 360, 740}, {"desktop", 1280, 860}} {
+		u.run(chromedp.EmulateViewport(size.w, size.h), chromedp.Sleep(150*time.Millisecond))
+		if size.label == "phone" {
+			var wide bool
+			u.js(`document.documentElement.scrollWidth > 362`, &wide)
+			if wide {
+				u.t.Errorf("%s: page %s scrolls sideways at 360 px", u.name, name)
+			}
+		}
+		img, err := chromedp.Run(u.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			u.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-"+size.label+".png"), img, 0o644); err != nil {
+			u.t.Fatal(err)
+		}
+	}
+}
+
 // noSecretStored fails when secret is in the page's web storage or
 // cookies.
 func (u *User) noSecretStored(secret string) {
@@ -173,7 +205,7 @@ func TestBrowserLeakGuardAndBlocks(t *testing.T) {
 		t.Error("the refused message shows in the chat")
 	}
 	ka.noSecretStored("h u n t e r")
-	ka.check("child-leak-guard")
+	ka.checkFull("child-leak-guard")
 	var stored int
 	if err := f.env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM messages WHERE content ILIKE '%hunter%' OR content ILIKE '%h u n t e r%'`).Scan(&stored); err != nil {
 		t.Fatal(err)
@@ -194,7 +226,7 @@ func TestBrowserLeakGuardAndBlocks(t *testing.T) {
 	if !strings.Contains(notice, "Ada") || strings.Contains(strings.ToLower(notice), "hunter") {
 		t.Errorf("the notice: %q", notice)
 	}
-	pa.check("parent-leak-notice")
+	pa.checkFull("parent-leak-notice")
 	pa.click("", "See Ada's activity")
 	pa.see("Ada's activity")
 	pa.until("the hit on the dashboard", `document.querySelector(".leaks").innerText.includes("Blockcraft")`)
@@ -211,20 +243,20 @@ func TestBrowserLeakGuardAndBlocks(t *testing.T) {
 	if !strings.Contains(dialog, "Only your parent can unblock Ben") {
 		t.Errorf("the block dialog: %q", dialog)
 	}
-	ka.check("child-block-dialog")
+	ka.checkFull("child-block-dialog")
 	ka.click("", "Cancel")
 	ka.until("the dialog closed", `!document.querySelector("dialog")`)
 	ka.seeNot("You blocked Ben")
 	ka.click("", "Block Ben")
 	ka.click("", "Yes, block Ben")
 	ka.see("You blocked Ben. Only your parent can unblock.")
-	ka.check("child-blocked")
+	ka.checkFull("child-blocked")
 	ka.click("", "Chats")
 	ka.see("paused")
 	ka.visit(fmt.Sprintf("#/chat/%d", f.convo))
 	ka.see("This chat is paused because you blocked Ben. Only your parent can unblock them.")
 	ka.until("the composer disabled", `document.querySelector("textarea[name=content]").disabled`)
-	ka.check("child-chat-blocked")
+	ka.checkFull("child-chat-blocked")
 
 	kb := b.user("Ben")
 	kb.login(f.kb.Login, f.kb.Password)
@@ -248,7 +280,7 @@ func TestBrowserLeakGuardAndBlocks(t *testing.T) {
 	pa.visit(fmt.Sprintf("#/child/%d", f.ka.UserID))
 	pa.see("blocked by Ada")
 	pa.see("Ada blocked Ben. Their chats are paused until you unblock.")
-	pa.check("parent-unblock")
+	pa.checkFull("parent-unblock")
 	pa.click("", "Unblock Ben")
 	pa.click("", "Yes, unblock")
 	pa.until("the link a friendship again", `!document.querySelector("main").innerText.includes("blocked by Ada")`)
@@ -294,11 +326,11 @@ func TestBrowserSleepMode(t *testing.T) {
 		Selected string `json:"selected"`
 		Browser  string `json:"browser"`
 	}
-	pa.js(`({selected: document.querySelector("select[name=time_zone]").value, browser: Intl.DateTimeFormat().resolvedOptions().timeZone})`, &zones)
+	pa.js(`({selected: document.querySelector("input[name=time_zone]").value, browser: Intl.DateTimeFormat().resolvedOptions().timeZone})`, &zones)
 	if zones.Selected != zones.Browser || zones.Selected == "" {
 		t.Errorf("the time zone defaults to %q, the browser's is %q", zones.Selected, zones.Browser)
 	}
-	pa.setValue("select[name=time_zone]", zone)
+	pa.setValue("input[name=time_zone]", zone)
 	for _, span := range []string{"weekday", "weekend"} {
 		pa.js(`document.querySelector("input[name='`+span+`.on']").checked || document.querySelector("input[name='`+span+`.on']").click(), true`, nil)
 		pa.setValue("input[name='"+span+".start']", start.Format("15:04"))
@@ -309,7 +341,7 @@ func TestBrowserSleepMode(t *testing.T) {
 	pa.see("Saved.")
 	wantState := fmt.Sprintf("On. Ada is in quiet time now, until %d:%02d (%s time).", end.Hour(), end.Minute(), zone)
 	pa.see(wantState)
-	pa.check("parent-sleep-settings")
+	pa.checkFull("parent-sleep-settings")
 
 	// Ada, whose page does not know yet, is refused and sees the screen.
 	ka.fill("", "Your message", "one more thing!")
@@ -319,10 +351,10 @@ func TestBrowserSleepMode(t *testing.T) {
 		t.Errorf("the sleep screen says %q, want %q", got, wantUntil)
 	}
 	ka.see("Sleep mode is on until")
-	ka.check("child-sleep-chat")
+	ka.checkFull("child-sleep-chat")
 	ka.click("", "Chats")
 	ka.until("the sleep screen on the chats page", `document.querySelector(".sleep h2") && document.querySelector(".sleep h2").innerText.trim() === `+jsString(wantUntil))
-	ka.check("child-sleep")
+	ka.checkFull("child-sleep")
 	// A fresh load asks GET /me/sleep-mode.
 	ka.visit("#/friends")
 	ka.until("the sleep screen after a reload", `document.querySelector(".sleep h2") && document.querySelector(".sleep h2").innerText.trim() === `+jsString(wantUntil))
@@ -336,13 +368,13 @@ func TestBrowserSleepMode(t *testing.T) {
 	ka.until("refused in the parent chat", `document.querySelector(".sleep.compact")`)
 
 	// The parent allows it; the settings are there after a reload.
-	pa.visit(fmt.Sprintf("#/child/%d", f.ka.UserID))
+	pa.run(chromedp.Reload())
 	pa.see(wantState)
 	var saved struct {
 		Zone, WdStart, WdEnd, WeEnd string
 		Allow                       bool
 	}
-	pa.js(`({Zone: document.querySelector("select[name=time_zone]").value, WdStart: document.querySelector("input[name='weekday.start']").value,
+	pa.js(`({Zone: document.querySelector("input[name=time_zone]").value, WdStart: document.querySelector("input[name='weekday.start']").value,
 		WdEnd: document.querySelector("input[name='weekday.end']").value, WeEnd: document.querySelector("input[name='weekend.end']").value,
 		Allow: document.querySelector("input[name=allow_parent_messages]").checked})`, &saved)
 	if saved.Zone != zone || saved.WdStart != start.Format("15:04") || saved.WdEnd != end.Format("15:04") || saved.WeEnd != end.Format("15:04") || saved.Allow {
@@ -365,8 +397,8 @@ func TestBrowserSleepMode(t *testing.T) {
 	f.clock.jump(time.Until(end) + time.Minute)
 	ka.until("the sleep screen gone", `!document.querySelector(".sleep")`)
 	ka.visit(fmt.Sprintf("#/chat/%d", f.convo))
-	ka.until("the composer back", `!document.querySelector("form.composer").hidden && !document.querySelector(".sleep")`)
-	pa.visit(fmt.Sprintf("#/child/%d", f.ka.UserID))
+	ka.until("the composer back", `document.querySelector("form.composer") && !document.querySelector("form.composer").hidden && !document.querySelector(".sleep")`)
+	pa.run(chromedp.Reload())
 	pa.see("On. The next quiet time starts")
 
 	// Turned off: the state says so and the API agrees.
@@ -402,7 +434,7 @@ func TestBrowserSleepMode(t *testing.T) {
 		pa.see(want)
 	}
 	pa.seeNot("Hunter2")
-	pa.check("parent-activity")
+	pa.checkFull("parent-activity")
 
 	// A child with nothing yet: every section says so.
 	kid := f.fa.AddChild()
@@ -413,5 +445,5 @@ func TestBrowserSleepMode(t *testing.T) {
 	} {
 		pa.see(want)
 	}
-	pa.check("parent-activity-empty")
+	pa.checkFull("parent-activity-empty")
 }

@@ -212,6 +212,7 @@ export function chatView(ctx, cid, back, childID) {
     refusal = e;
     sleepWatch.refused(e);
     drawSleep(sleepWatch.state);
+    sleepSlot.scrollIntoView({ block: "nearest" });
   }
   function drawSleep(st) {
     if (!isChild || !convo) return;

@@ -123,8 +123,14 @@ export function sleepSettings(ctx, id, name) {
     if (sig === shown) return;
     shown = sig;
     const tz = s ? s.time_zone : browserZone();
-    const zone = field({ name: "time_zone", label: "Time zone", options: zones([tz]).map(z => [z, z]), value: tz,
-      hint: s ? "The family's time zone." : "Your browser's time zone, unless you pick another." });
+    // A text box with suggestions rather than a fixed list: browsers know
+    // some zones by older names (Asia/Calcutta), and any IANA name the
+    // server knows is fine.
+    const listID = uid("zones");
+    const zone = field({ name: "time_zone", label: "Time zone", value: tz, list: listID, autocomplete: "off", spellcheck: "false",
+      autocapitalize: "none", required: true,
+      hint: s ? "The family's time zone, as an IANA name such as Europe/Berlin." : "Your browser's time zone; type another IANA name (such as Europe/Berlin) if it is not yours." });
+    zone.append(h("datalist", { id: listID }, zones([tz]).map(z => h("option", { value: z }))));
     const wd = span("weekday", "School nights (Sunday to Thursday)", { start: "20:30", end: "07:00" }, s);
     const we = span("weekend", "Weekend nights (Friday and Saturday)", { start: "21:30", end: "08:30" }, s);
     const allow = h("input", { type: "checkbox", role: "switch", id: uid("allow"), name: "allow_parent_messages" });
@@ -163,15 +169,22 @@ export function sleepSettings(ctx, id, name) {
     replace(body, f);
   }
 
+  // The state line follows the clock: it is read again when the quiet
+  // time ends or starts, and at least every minute while shown.
+  let timer = 0;
   card.reload = async () => {
+    clearTimeout(timer);
     try {
       const s = await api("GET", `/children/${id}/sleep-mode`).catch(e => { if (e.status === 404) return null; throw e; });
       err.textContent = "";
-      if (JSON.stringify(s) === JSON.stringify(current)) return;
-      draw(s);
+      if (JSON.stringify(s) !== JSON.stringify(current)) draw(s);
     } catch (e) {
       err.textContent = e.message;
     }
+    if (!ctx.alive) return;
+    const at = current && (current.asleep ? current.ends_at : current.next_start);
+    const wait = at ? Math.min(Math.max(new Date(at).getTime() - Date.now() + 500, 2000), 60000) : 60000;
+    timer = setTimeout(() => { if (ctx.alive && card.isConnected) card.reload(); }, wait);
   };
   card.reload();
   return card;
