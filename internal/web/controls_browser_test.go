@@ -152,6 +152,26 @@ func (u *User) checkFull(name string) {
 	}
 }
 
+// shootPart saves the element matching css alone, at phone and desktop
+// width, to look at a section of a long page closely.
+func (u *User) shootPart(name, css string) {
+	u.t.Helper()
+	dir := artefacts(u.t)
+	for _, size := range []struct {
+		label string
+		w, h  int64
+	}{{"phone", 360, 740}, {"desktop", 1280, 860}} {
+		u.run(chromedp.EmulateViewport(size.w, size.h), chromedp.Sleep(150*time.Millisecond))
+		img, err := chromedp.Run(u.ctx, chromedp.Screenshot(chromedp.CSS(css)))
+		if err != nil {
+			u.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-"+size.label+".png"), img, 0o644); err != nil {
+			u.t.Fatal(err)
+		}
+	}
+}
+
 // noSecretStored fails when secret is in the page's web storage or
 // cookies.
 func (u *User) noSecretStored(secret string) {
@@ -330,6 +350,12 @@ func TestBrowserSleepMode(t *testing.T) {
 	if zones.Selected != zones.Browser || zones.Selected == "" {
 		t.Errorf("the time zone defaults to %q, the browser's is %q", zones.Selected, zones.Browser)
 	}
+	// A zone the server does not know: its message under the field.
+	pa.setValue("input[name=time_zone]", "Mars/Olympus")
+	pa.click("", "Turn sleep mode on")
+	pa.until("the time-zone error under its field", `document.querySelector("input[name=time_zone][aria-invalid=true]") &&
+		document.querySelector(".sleep-settings").innerText.includes("must be an IANA time zone name")`)
+	pa.see("Off. Ada can chat at any time.")
 	pa.setValue("input[name=time_zone]", zone)
 	for _, span := range []string{"weekday", "weekend"} {
 		pa.js(`document.querySelector("input[name='`+span+`.on']").checked || document.querySelector("input[name='`+span+`.on']").click(), true`, nil)
@@ -342,6 +368,7 @@ func TestBrowserSleepMode(t *testing.T) {
 	wantState := fmt.Sprintf("On. Ada is in quiet time now, until %d:%02d (%s time).", end.Hour(), end.Minute(), zone)
 	pa.see(wantState)
 	pa.checkFull("parent-sleep-settings")
+	pa.shootPart("parent-sleep-settings-card", ".sleep-settings")
 
 	// Ada, whose page does not know yet, is refused and sees the screen.
 	ka.fill("", "Your message", "one more thing!")

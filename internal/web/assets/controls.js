@@ -97,10 +97,12 @@ function span(key, legend, def, s) {
   const sync = () => { start.input.disabled = end.input.disabled = !on.checked; };
   on.addEventListener("change", sync);
   sync();
+  const times = h("div", { class: "times" });
   const fs = h("fieldset", { class: "span" }, h("legend", {}, legend),
-    h("div", { class: "check" }, on, h("label", { for: on.id }, "Quiet time on these nights")),
-    h("div", { class: "times" }, start, end));
-  return { fs, on, start, end, value: () => on.checked ? { start: start.input.value, end: end.input.value } : null };
+    h("div", { class: "check" }, on, h("label", { for: on.id }, "Quiet time on these nights")), times);
+  // place() puts the times in their group once form() has taken them.
+  const place = () => times.append(start, end);
+  return { fs, on, start, end, place, value: () => on.checked ? { start: start.input.value, end: end.input.value } : null };
 }
 
 // sleepSettings is the parent's sleep-mode card for child id.
@@ -109,7 +111,7 @@ export function sleepSettings(ctx, id, name) {
   const state = h("p", { class: "banner night", role: "status" }, "Loading…");
   const err = h("p", { class: "error box", role: "alert" });
   const body = h("div");
-  const card = h("section", { class: "card", "aria-labelledby": hid },
+  const card = h("section", { class: "card sleep-settings", "aria-labelledby": hid },
     h("h2", { id: hid }, icon("moon"), "Sleep mode"),
     h("p", { class: "small" }, `Quiet hours when ${name} cannot send messages. Times are in the time zone you pick; a time “until” before “from” runs past midnight.`),
     state, err, body);
@@ -155,6 +157,8 @@ export function sleepSettings(ctx, id, name) {
     f.insertBefore(zone, row);
     f.insertBefore(wd.fs, row);
     f.insertBefore(we.fs, row);
+    wd.place();
+    we.place();
     f.insertBefore(h("div", { class: "check" }, allow,
       h("label", { for: allow.id }, `Let ${name} write to you (their parent) during quiet time`)), row);
     if (s) {
