@@ -412,6 +412,7 @@ func TestBrowserSleepMode(t *testing.T) {
 	pa.see("Saved.")
 	ka.run(chromedp.Reload())
 	ka.see("Quiet time is on.")
+	ka.checkFull("child-sleep-parent-chat")
 	ka.fill("", "Your message", "Good night!")
 	ka.click("", "Send")
 	ka.until("the message to the parent sent", `document.querySelector(".messages").innerText.includes("Good night!")`)
