@@ -304,9 +304,9 @@ export function leakNotices(getMe) {
   const seen = new Set();
   let names = null;
   const nameOf = async (childID) => {
-    if (!names) {
+    if (!names || !names.has(childID)) {
       try { names = new Map((await api("GET", "/children")).items.map(c => [c.user.id, c.profile.display_name])); }
-      catch { names = new Map(); }
+      catch { names = names || new Map(); }
     }
     return names.get(childID) || "Your child";
   };
