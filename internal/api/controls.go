@@ -165,15 +165,27 @@ func (a *API) clearSleepMode(w http.ResponseWriter, r *http.Request, actor *doma
 	return nil
 }
 
-// mySleepMode: GET /me/sleep-mode, the child's own state (no schedule
-// details beyond it: those are the parent's).
+// mySleepMode: GET /me/sleep-mode, the child's own state and the family's
+// time zone, so the "sleeping until 7:00" screen can name the end in the
+// family's local time (no other schedule details: those are the parent's).
 func (a *API) mySleepMode(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	st, _, err := a.db.SleepStateOf(r.Context(), actor.UserID, a.now())
+	st, s, err := a.db.SleepStateOf(r.Context(), actor.UserID, a.now())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, stateView(st))
+	v := mySleepView{sleepStateView: stateView(st)}
+	if s != nil {
+		v.TimeZone = &s.TimeZone
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// mySleepView is GET /me/sleep-mode: the state and the schedule's time
+// zone (null without a schedule).
+type mySleepView struct {
+	sleepStateView
+	TimeZone *string `json:"time_zone"`
 }
 
 // checkSleep refuses a child's send during their quiet hours (423

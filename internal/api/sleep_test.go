@@ -141,11 +141,12 @@ func TestSleepModeRefusesSends(t *testing.T) {
 		t.Fatalf("the parent is never asleep: %d %s", r.Status, r.Body)
 	}
 	var me struct {
-		Asleep bool       `json:"asleep"`
-		EndsAt *time.Time `json:"ends_at"`
+		Asleep   bool       `json:"asleep"`
+		EndsAt   *time.Time `json:"ends_at"`
+		TimeZone *string    `json:"time_zone"`
 	}
 	child.Must(200, "GET", "/me/sleep-mode", nil, &me)
-	if !me.Asleep || me.EndsAt == nil || !me.EndsAt.Equal(wantEnd) {
+	if !me.Asleep || me.EndsAt == nil || !me.EndsAt.Equal(wantEnd) || me.TimeZone == nil || *me.TimeZone != "Europe/Berlin" {
 		t.Fatalf("GET /me/sleep-mode: %+v", me)
 	}
 

@@ -3,11 +3,13 @@
 // the X-CSRF-Token header. Nothing is ever put in web storage.
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, detail) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || "";
+    // detail is the whole error object (e.g. ends_at of a sleep_mode 423).
+    this.detail = detail || {};
   }
 }
 
@@ -44,7 +46,7 @@ export async function api(method, path, body) {
   if (!resp.ok) {
     const e = data && data.error;
     if (resp.status === 401 && !path.startsWith("/auth/") && path !== "/me") unauthorized();
-    if (e && e.message) throw new ApiError(resp.status, e.code, e.message, e.field);
+    if (e && e.message) throw new ApiError(resp.status, e.code, e.message, e.field, e);
     throw new ApiError(resp.status, "http_" + resp.status, `The server answered ${resp.status} ${resp.statusText}.`);
   }
   return data;

@@ -8,6 +8,8 @@ import { parentHome, childPage } from "./parent.js";
 import { childChats, childFriends, childLogins, childMe } from "./child.js";
 import { adminPending, adminUsers, adminReports, adminAudit } from "./admin.js";
 import { chatView } from "./chat.js";
+import { sleepWatch, sleepTop } from "./sleep.js";
+import { leakNotices, activityPage } from "./controls.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -16,11 +18,19 @@ const whoami = document.getElementById("whoami");
 const logoutBtn = document.getElementById("logout");
 
 const POLL_MS = 3000;
+// Parents see a notice, on every page, when the leak guard stops one of
+// their children's messages.
+const notices = leakNotices(() => state.me);
+main.before(notices.el);
 const state = { me: null, ctx: null, notice: "" };
 
 const live = new Live(
   (ev) => {
     const ctx = state.ctx;
+    // A child's socket delivers nothing during quiet time, so any event
+    // while the page thinks it asleep means it is over: ask.
+    if (ev.type === "sleep_mode.changed" || ev.type === "resync" || sleepWatch.state.asleep) sleepWatch.checkSoon();
+    if (ev.type === "leak_guard.blocked" && state.me) notices.add(ev);
     if (!ctx) return;
     if (ev.type === "resync") { if (ctx.refresh) ctx.refresh(); return; }
     if (ctx.onevent) ctx.onevent(ev);
@@ -42,6 +52,8 @@ onUnauthorized(() => {
   state.me = null;
   state.notice = "Your session has ended. Please log in again.";
   live.stop();
+  sleepWatch.stop();
+  notices.clear();
   location.hash = "#/login";
   route();
 });
@@ -92,6 +104,8 @@ logoutBtn.addEventListener("click", async () => {
   }
   state.me = null;
   live.stop();
+  sleepWatch.stop();
+  notices.clear();
   go("#/login");
 });
 
@@ -139,15 +153,18 @@ function userView(ctx, parts) {
   if (role === "PARENT" && !me.user.approved_by_admin) return pendingView(ctx);
   if (role === "PARENT") {
     if (parts[0] === "child" && parts[2] === "chat") return chatView(ctx, Number(parts[3]), `#/child/${parts[1]}`, Number(parts[1]));
+    if (parts[0] === "child" && parts[2] === "activity") return activityPage(ctx, Number(parts[1]));
     if (parts[0] === "child") return childPage(ctx, Number(parts[1]));
     return parentHome(ctx);
   }
   if (role === "CHILD") {
+    sleepWatch.start();
     if (parts[0] === "chat") return chatView(ctx, Number(parts[1]), "#/");
-    if (parts[0] === "friends") return childFriends(ctx);
-    if (parts[0] === "logins") return childLogins(ctx);
-    if (parts[0] === "me") return childMe(ctx);
-    return childChats(ctx);
+    const top = sleepTop(ctx);
+    if (parts[0] === "friends") return h("div", {}, top, childFriends(ctx));
+    if (parts[0] === "logins") return h("div", {}, top, childLogins(ctx));
+    if (parts[0] === "me") return h("div", {}, top, childMe(ctx));
+    return h("div", {}, top, childChats(ctx));
   }
   if (role === "ADMIN") {
     if (parts[1] === "users") return adminUsers(ctx);

@@ -6,6 +6,7 @@ import { h, replace, when, uid } from "./dom.js";
 import { api, feature } from "./api.js";
 import { field, form } from "./forms.js";
 import { avatar, convoName, icon } from "./ui.js";
+import { sleepWatch, sleepScreen } from "./sleep.js";
 
 export function chatView(ctx, cid, back, childID) {
   const me = ctx.me.user;
@@ -34,7 +35,7 @@ export function chatView(ctx, cid, back, childID) {
     try { e = JSON.parse(m.content || "{}"); } catch { return m.content || ""; }
     const name = e.user_id === me.id ? "You" : who.get(e.user_id) || "Someone";
     switch (e.event) {
-      case "conversation_frozen": return "The chat was paused: the parents no longer both approve this friendship.";
+      case "conversation_frozen": return "The chat was paused.";
       case "conversation_unfrozen": return "The chat is back on: both parents approve again.";
       case "member_added": return `${name} joined the chat.`;
       case "member_removed": return `${name} was removed from the chat.`;
@@ -122,7 +123,7 @@ export function chatView(ctx, cid, back, childID) {
     if (isChild) b.push(h("p", { class: "banner watch" }, icon("eye"), "Your parent can read this chat."));
     if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
     if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
-      icon("pause"), "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));
+      icon("pause"), frozenWhy || "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));
     replace(banners, b);
     ctx.title = title.textContent;
     document.title = title.textContent + " · Pixel Pals";
@@ -138,13 +139,24 @@ export function chatView(ctx, cid, back, childID) {
     }
     if (!composer) {
       composer = buildComposer();
-      replace(composerSlot, composer);
+      replace(composerSlot, sleepSlot, composer);
     }
     composer.setFrozen(convo.frozen, banners.querySelector(".banner.frozen"));
+    drawSleep(sleepWatch.state);
   }
 
   function buildComposer() {
-    const text = field({ name: "content", label: "Your message", multiline: true, maxlength: 2000 });
+    // autocomplete off: what a child types (maybe a password the leak
+    // guard stops) is never kept by the browser's form memory either.
+    const text = field({ name: "content", label: "Your message", multiline: true, maxlength: 2000, autocomplete: "off" });
+    const leak = h("div", { class: "leak", role: "alert", id: uid("leak") });
+    leak.hidden = true;
+    const clearLeak = () => {
+      leak.hidden = true;
+      leak.replaceChildren();
+      text.input.removeAttribute("aria-invalid");
+      text.input.setAttribute("aria-describedby", text.err.id);
+    };
     const f = form({
       label: "Send a message",
       cls: "composer",
@@ -154,11 +166,28 @@ export function chatView(ctx, cid, back, childID) {
       onsubmit: async (v) => {
         const content = v.content.trim();
         if (!content) { const e = new Error("Type a message first."); e.field = "content"; throw e; }
-        await send({ type: "text", content });
+        clearLeak();
+        try {
+          await send({ type: "text", content });
+        } catch (e) {
+          if (e.status === 423 && e.code === "sleep_mode") { sleepRefused(e); return; }
+          if (e.code === "password_in_message") {
+            // The words stay only in the box, for the child to take the
+            // password out; nothing of them is stored anywhere.
+            leak.replaceChildren(icon("shield"), h("strong", {}, "Not sent. "), e.message);
+            leak.hidden = false;
+            text.input.setAttribute("aria-invalid", "true");
+            text.input.setAttribute("aria-describedby", leak.id + " " + text.err.id);
+            text.input.focus();
+            return;
+          }
+          throw e;
+        }
         text.input.value = "";
         text.input.focus();
       },
     });
+    f.prepend(leak);
     text.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); f.requestSubmit(); }
     });
@@ -170,6 +199,39 @@ export function chatView(ctx, cid, back, childID) {
       if (frozen && banner) text.input.setAttribute("aria-describedby", banner.id);
     };
     return f;
+  }
+
+  // Sleep mode (child only): while asleep the composer gives way to the
+  // sleep screen, except in the direct chat with their own parent, which
+  // the schedule may allow; a send refused there (423) shows it too.
+  const sleepSlot = h("div");
+  let refusal = null; // the 423 of this chat while it holds
+  const parentChat = () => !!convo && !convo.is_group && convo.members.length === 2 &&
+    convo.members.some(m => m.user_id === ctx.me.user.parent_id);
+  function sleepRefused(e) {
+    refusal = e;
+    sleepWatch.refused(e);
+    drawSleep(sleepWatch.state);
+    sleepSlot.scrollIntoView({ block: "nearest" });
+  }
+  function drawSleep(st) {
+    if (!isChild || !convo) return;
+    if (!st.asleep) refusal = null;
+    const hold = st.asleep && (!parentChat() || refusal);
+    if (composer) composer.hidden = !!hold;
+    if (hold) {
+      replace(sleepSlot, sleepScreen(st, { compact: true, message: refusal ? refusal.message : "" }));
+    } else if (st.asleep) {
+      replace(sleepSlot, h("p", { class: "banner night", role: "status" }, icon("moon"),
+        "Quiet time is on. If your parent allows it, you can still write to them here."));
+    } else {
+      replace(sleepSlot);
+    }
+  }
+  if (isChild) {
+    const unsub = sleepWatch.subscribe(drawSleep);
+    const prev = ctx.cleanup;
+    ctx.cleanup = () => { unsub(); if (prev) prev(); };
   }
 
   async function send(body) {
@@ -194,7 +256,8 @@ export function chatView(ctx, cid, back, childID) {
         status.textContent = "";
       } catch (e) {
         status.textContent = "";
-        f.status.textContent = e.message;
+        if (e.status === 423 && e.code === "sleep_mode") sleepRefused(e);
+        else f.status.textContent = e.message;
       }
     };
     pick.addEventListener("change", async () => {
@@ -224,8 +287,34 @@ export function chatView(ctx, cid, back, childID) {
     });
   }
 
+  // frozenWhy says why a frozen chat is paused when a block between the
+  // viewer's child (or the viewer) and a member is the reason.
+  let frozenWhy = "";
+  async function blockReason() {
+    const kid = childID || me.id;
+    let page;
+    try { page = await api("GET", "/contacts" + (childID ? `?child_id=${childID}` : "")); } catch { return ""; }
+    const members = new Set(convo.members.map(m => m.user_id));
+    for (const k of page.items) {
+      if (!k.blocked_by) continue;
+      const other = k.children.find(c => c.child_id !== kid);
+      const mine = k.children.find(c => c.child_id === kid);
+      if (!other || !mine || !members.has(other.child_id)) continue;
+      if (!childID) {
+        return k.blocked_by === me.id
+          ? `This chat is paused because you blocked ${other.display_name}. Only your parent can unblock them.`
+          : `This chat is paused because ${other.display_name} blocked it. Only ${other.display_name}'s parent can undo that.`;
+      }
+      return k.blocked_by === childID
+        ? `This chat is paused because ${mine.display_name} blocked ${other.display_name}. You can unblock them on ${mine.display_name}'s page.`
+        : `This chat is paused because ${other.display_name} blocked ${mine.display_name}. Only ${other.display_name}'s parent can unblock.`;
+    }
+    return "";
+  }
+
   async function loadConvo() {
     convo = await api("GET", `/conversations/${cid}`);
+    frozenWhy = convo.frozen ? await blockReason() : "";
     drawHeader();
   }
 

@@ -3,6 +3,7 @@ import { h, replace } from "./dom.js";
 import { api, feature } from "./api.js";
 import { field, form, action } from "./forms.js";
 import { section, empty, avatar, otherChild, convoName, icon } from "./ui.js";
+import { blockButton, blockState } from "./controls.js";
 
 const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
 
@@ -23,7 +24,7 @@ export function childChats(ctx) {
     title: "Start a chat with a friend",
     load: () => api("GET", "/contacts"),
     render: (page) => {
-      const ok = page.items.filter(k => k.status === "approved");
+      const ok = page.items.filter(k => k.status === "approved" && !k.blocked_by);
       if (!ok.length) return empty("When both parents have approved a friend, they show up here.");
       return h("ul", { class: "list" }, ok.map(k => {
         const other = otherChild(k, me.id);
@@ -62,13 +63,21 @@ export function childFriends(ctx) {
       : h("ul", { class: "list" }, page.items.map(k => {
         const other = otherChild(k, me.id);
         const waiting = k.children.filter(c => !c.parent_approved).length;
-        return h("li", { class: "row spread" }, h("span", { class: "who" }, avatar(other.child_id), h("strong", {}, other.display_name)),
-          k.status === "approved" ? h("span", { class: "row" }, h("span", { class: "badge" }, "friends ✔"),
-            action("Chat", async () => {
-              const c = await api("POST", "/conversations", { member_ids: [other.child_id], is_group: false });
-              ctx.go(`#/chat/${c.id}`);
-            }, { label: `Chat with ${other.display_name}` }))
-            : h("span", { class: "badge wait" }, waiting === 2 ? "waiting for both parents" : "waiting for a parent"));
+        const who = h("span", { class: "who" }, avatar(other.child_id), h("strong", {}, other.display_name));
+        if (k.blocked_by) {
+          return h("li", { class: "row spread blocked" }, who,
+            h("span", { class: "row" }, h("span", { class: "badge bad" }, icon("block"), "blocked"),
+              h("span", { class: "small" }, blockState(k, me.id, false))));
+        }
+        return h("li", { class: "row spread" }, who,
+          h("span", { class: "row" },
+            k.status === "approved" ? [h("span", { class: "badge" }, "friends ✔"),
+              action("Chat", async () => {
+                const c = await api("POST", "/conversations", { member_ids: [other.child_id], is_group: false });
+                ctx.go(`#/chat/${c.id}`);
+              }, { label: `Chat with ${other.display_name}` })]
+              : h("span", { class: "badge wait" }, waiting === 2 ? "waiting for both parents" : "waiting for a parent"),
+            blockButton(k, other, () => list.reload())));
       })),
     footer: h("div", {}, h("h3", {}, "Add a friend"), form({
       label: "Add a friend",

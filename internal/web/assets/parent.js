@@ -3,7 +3,8 @@
 import { h, replace, when } from "./dom.js";
 import { api, q, feature } from "./api.js";
 import { field, form, action } from "./forms.js";
-import { section, empty, avatar, otherChild, convoName } from "./ui.js";
+import { section, empty, avatar, otherChild, convoName, icon } from "./ui.js";
+import { sleepSettings, blockState } from "./controls.js";
 
 export function parentHome(ctx) {
   ctx.title = "My children";
@@ -67,6 +68,19 @@ function requestRow(childID, childName, k, reload) {
   const other = otherChild(k, childID);
   const mine = k.children.find(x => x.child_id === childID) || {};
   let state, acts = [];
+  if (k.blocked_by) {
+    state = h("span", { class: "badge bad" }, icon("block"), k.blocked_by === childID ? `blocked by ${childName}` : `blocked by ${other.display_name}`);
+    if (k.blocked_by === childID) {
+      acts.push(action("Unblock", async () => { await api("POST", `/contacts/${k.id}/unblock`); reload(); },
+        { cls: "good", label: `Unblock ${other.display_name}`, confirm: `Unblock ${other.display_name}? ${childName} blocked them; after this they can chat again (shared groups too).`, yes: "Yes, unblock" }));
+    }
+    acts.push(action("Remove friend", async () => { await api("DELETE", `/contacts/${k.id}`); reload(); },
+      { cls: "ghost", confirm: `Remove ${other.display_name} as ${childName}'s friend?`, yes: "Yes, remove" }));
+    return h("li", {},
+      h("p", {}, h("strong", {}, other.display_name), ` and ${childName} `, state),
+      h("p", { class: "small" }, blockState(k, childID, true)),
+      h("div", { class: "row" }, acts));
+  }
   if (k.status === "approved") {
     state = h("span", { class: "badge" }, "friends");
     acts.push(action("Remove friend", async () => { await api("DELETE", `/contacts/${k.id}`); reload(); },
@@ -259,13 +273,20 @@ export function childPage(ctx, id) {
       action(`Delete ${name}'s account`, async () => { await api("DELETE", `/children/${id}`); ctx.go("#/"); },
         { cls: "bad", confirm: `Really delete ${name}'s account for good?`, yes: "Yes, delete for good" }));
 
-    root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, logins), gallery, h("div", { class: "grid" }, account, reports));
+    const sleep = sleepSettings(ctx, id, name);
+    const activity = h("section", { class: "card", "aria-labelledby": "act-link-h" },
+      h("h2", { id: "act-link-h" }, "Activity"),
+      h("p", {}, `Who ${name} chatted with in the last 30 days, new friends, reports, photos, sleep-mode changes and what the password guard stopped.`),
+      h("a", { class: "btn", href: `#/child/${id}/activity` }, `See ${name}'s activity`));
+    root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, logins),
+      h("div", { class: "grid" }, sleep, activity), gallery, h("div", { class: "grid" }, account, reports));
     ctx.onevent = (ev) => {
       if (ev.type.startsWith("contact.")) friends.reload();
       if (ev.type.startsWith("conversation.") || ev.type === "message.created") chats.reload();
       if (ev.type === "report.filed") reports.reload();
+      if (ev.type === "sleep_mode.changed") sleep.reload();
     };
-    ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); };
+    ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); sleep.reload(); };
     ctx.refresh = () => { friends.force(); chats.force(); reports.force(); logins.force(); if (photos) photos.force(); };
   }
   return root;
