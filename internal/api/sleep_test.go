@@ -273,6 +273,31 @@ func TestSleepModeHoldsSocket(t *testing.T) {
 	quiet(t, s, 100*time.Millisecond)
 }
 
+// TestSleepModeStartIsToldAtOnce: a schedule that puts the child to sleep
+// at once reaches their socket at once (their page shows the sleep screen
+// from it); after a held event, a later change waits with it, and both
+// come on waking, in order.
+func TestSleepModeStartIsToldAtOnce(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	f.clock.Set("2026-03-25T22:30:00Z") // 23:30 in Berlin, a school night
+	s := child.Socket("")
+	defer s.Close()
+	path := fmt.Sprintf("/children/%d/sleep-mode", child.UserID)
+	parent.Must(200, "PUT", path, schoolNights(false), nil)
+	nextOf(t, s, "sleep_mode.changed")
+
+	f.send(parent, f.direct)
+	parent.Must(200, "PUT", path, schoolNights(true), nil)
+	quiet(t, s, 300*time.Millisecond)
+	f.clock.Set("2026-03-26T06:00:00Z")
+	got := frames(t, s, 2)
+	if got[0].Type != "message.created" || got[1].Type != "sleep_mode.changed" {
+		t.Fatalf("on waking: %s then %s, want message.created then sleep_mode.changed", got[0].Type, got[1].Type)
+	}
+	quiet(t, s, 100*time.Millisecond)
+}
+
 // TestSleepModeEventShowsTheChildNoSchedule: sleep_mode.changed tells the
 // child no more than GET /me/sleep-mode would (their state, not the
 // parent's schedule: time zone, spans, the parent switch); the parent's

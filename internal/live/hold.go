@@ -6,7 +6,8 @@ import (
 )
 
 // Sleep mode (issue 12.1, docs/controls.md): while a child is in their
-// quiet hours their sockets write nothing new. Events that arrive are
+// quiet hours their sockets write nothing new but their own
+// sleep_mode.changed (while nothing before it is held). Events that arrive are
 // dropped from the queue, and when the quiet time ends the socket replays
 // them from the outbox (the same replay as ?since=), so nothing is lost
 // and nothing is written twice. The socket's writer decides (socket.awake).

@@ -75,8 +75,9 @@ type socket struct {
 	// Sleep mode (hold.go), the writer's own: while the user is in their
 	// quiet hours nothing is sent and last stays put, so that waking up
 	// replays what was held from the outbox.
-	hold   *holdCache
-	asleep bool
+	hold    *holdCache
+	asleep  bool
+	heldAny bool // an event was held since the socket fell asleep
 }
 
 // push queues an event without ever blocking the hub: a full queue stops
@@ -172,10 +173,18 @@ func (s *socket) awake(ctx context.Context, it *item) bool {
 			s.asleep = true
 			time.AfterFunc(s.h.cfg.PollInterval, func() { s.push(wakeCheck) })
 		}
+		// The user's own sleep_mode.changed says what GET /me/sleep-mode
+		// says, and it is how their page learns that quiet time began, so
+		// it goes out at once: but only while nothing before it is held,
+		// for the cursor it carries must never pass a held event.
+		if it.typ == sleepChanged && !s.heldAny {
+			return true
+		}
+		s.heldAny = s.heldAny || it != wakeCheck
 		return false
 	}
 	if s.asleep {
-		s.asleep = false
+		s.asleep, s.heldAny = false, false
 		if !s.replayTo(ctx, s.h.position()) {
 			s.stop(stopGone)
 			return false
@@ -243,7 +252,7 @@ func (s *socket) replay(start store.EventPos, since *store.EventPos, inWindow bo
 		}
 	case !s.hold.heldUntil(ctx).IsZero():
 		s.last = *since
-		s.asleep = true
+		s.asleep, s.heldAny = true, true // the events after since wait
 		time.AfterFunc(s.h.cfg.PollInterval, func() { s.push(wakeCheck) })
 	default:
 		s.last = *since
