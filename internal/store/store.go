@@ -18,6 +18,7 @@ import (
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	Pool *pgxpool.Pool
+	sendState
 }
 
 // Open connects a pool to the database at url. Sessions run in UTC because
