@@ -58,7 +58,11 @@ var sendMediaCheckSQL = `SELECT ` + sendMediaSQL + ` FROM (SELECT $1::int, $4::t
 // message (created false). Concurrent sends share a transaction and a
 // commit (sendbatch.go); each is answered after that commit.
 func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
-	out := db.sends().do(sendReq{sender: actor.UserID, convID: convID, nm: nm})
+	return db.sendAnswer(ctx, actor, convID, nm, db.sends().do(sendReq{sender: actor.UserID, convID: convID, nm: nm}))
+}
+
+// sendAnswer is SendMessage's answer to a send its batch did out for.
+func (db *DB) sendAnswer(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage, out sendOutcome) (domain.Message, bool, error) {
 	switch {
 	case out.err != nil:
 		return domain.Message{}, false, fmt.Errorf("send message to conversation %d: %w", convID, out.err)
