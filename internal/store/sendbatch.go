@@ -135,6 +135,11 @@ func (db *DB) sends() *group[sendReq, sendOutcome] {
 type sendState struct {
 	sendOnce  sync.Once
 	sendGroup *group[sendReq, sendOutcome]
+	gateOnce  sync.Once
+	gateGroup *group[int64, gateOutcome]
+
+	sessionOnce  sync.Once
+	sessionGroup *group[string, sessionOutcome]
 }
 
 // writeSends commits one batch of sends and answers each of them.

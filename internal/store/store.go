@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -48,7 +49,9 @@ func OpenWith(ctx context.Context, url string, o Options) (*DB, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "pixelpals"
-	cfg.MaxConns = DefaultMaxConns
+	if !strings.Contains(url, "pool_max_conns") { // a URL's own setting stands
+		cfg.MaxConns = DefaultMaxConns
+	}
 	if o.MaxConns > 0 {
 		cfg.MaxConns = int32(o.MaxConns)
 	}
