@@ -229,15 +229,18 @@ func messageEventsFor(typ string, audiences map[int64][]viewer, msgs []domain.Me
 	return evs, nil
 }
 
-// convAudiencesSQL is convAudience for the conversations $1 at once.
+// convAudiencesSQL is convAudience for the conversations $1 at once. The
+// members' parents are looked up per member (LATERAL ... LIMIT), so that
+// a generic plan (forceGenericSQL) cannot start from every child instead.
 const convAudiencesSQL = `
 		SELECT c, v, bool_or(member), bool_or(parent) FROM (
 			SELECT m.conversation_id AS c, m.user_id AS v, true AS member, false AS parent
 			FROM conversation_members m WHERE m.conversation_id = ANY($1)
 			UNION ALL
 			SELECT m.conversation_id, k.parent_id, false, true
-			FROM conversation_members m JOIN users k ON k.id = m.user_id
-			WHERE m.conversation_id = ANY($1) AND k.parent_id IS NOT NULL
+			FROM conversation_members m
+			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
+			WHERE m.conversation_id = ANY($1)
 		) s GROUP BY c, v ORDER BY c, v`
 
 // collectAudiences reads convAudiencesSQL's rows.

@@ -1,6 +1,11 @@
 package store
 
-import "sync"
+import (
+	"context"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // group runs calls in batches, with no added wait when idle (a
 // leader/follower scheme): a call that finds fewer than flushers batches in
@@ -79,4 +84,58 @@ func (g *group[Req, Res]) lead(batch []*call[Req, Res]) {
 	if len(next) > 0 {
 		next[0].wake <- next
 	}
+}
+
+// forceGenericSQL makes a transaction's statements run on generic plans.
+// The batch statements take arrays, and for each new array PostgreSQL
+// would otherwise plan them anew (a custom plan for one element always
+// looks cheaper than the generic one for a guessed hundred): planning cost
+// several times what running them does. Their generic plans probe the
+// same indexes (each row's lookups are scalar or LATERAL ... LIMIT
+// subqueries, which the planner cannot turn into joins over whole
+// tables). SET LOCAL, not a session setting: it ends with the transaction,
+// which also holds behind PgBouncer's transaction pooling.
+const forceGenericSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
+
+// genericRead runs one batch read, sql with args, under forceGenericSQL,
+// in one round trip (BEGIN, SET LOCAL, the query, COMMIT), handing its
+// rows to each.
+func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func(pgx.Rows) error) error {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// Released inside a transaction (after an error), the connection is
+	// closed, not reused.
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN READ ONLY`)
+	b.Queue(forceGenericSQL)
+	b.Queue(sql, args...)
+	b.Queue(`COMMIT`)
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	return br.Close()
 }

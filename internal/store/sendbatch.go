@@ -209,6 +209,7 @@ func (db *DB) flushSends(ctx context.Context, batch []*sendCall) (inserted []dom
 	// Round trip 1: begin, lock, insert, read the audiences.
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
+	b.Queue(forceGenericSQL)
 	b.Queue(batchLockSendersSQL, distinct(senders))
 	b.Queue(batchLockConvsSQL, distinct(convs))
 	b.Queue(batchInsertSQL, convs, senders, types, contents, clientIDs, media)
@@ -216,7 +217,7 @@ func (db *DB) flushSends(ctx context.Context, batch []*sendCall) (inserted []dom
 	br := conn.SendBatch(ctx, b)
 	audiences, err := func() (map[int64][]viewer, error) {
 		defer br.Close()
-		for range 3 {
+		for range 4 {
 			if _, err := br.Exec(); err != nil {
 				return nil, err
 			}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"pixelpals/internal/domain"
 )
 
@@ -43,12 +45,14 @@ const (
 const sendGateSQL = `
 	SELECT u.id, s.child_id IS NOT NULL, coalesce(s.time_zone, ''), s.weekday_start, s.weekday_end, s.weekend_start, s.weekend_end,
 	       coalesce(s.allow_parent, false), coalesce(s.updated_at, 'epoch'),
-	       f.credential_id, coalesce(g.game_name, ''), f.key_version, f.length, f.fp
+	       f.credential_id, coalesce(f.game_name, ''), f.key_version, f.length, f.fp
 	FROM unnest($1::int[]) AS u(id)
-	LEFT JOIN sleep_schedules s ON s.child_id = u.id
-	LEFT JOIN (leak_fingerprints f
-	           JOIN game_credentials g ON g.id = f.credential_id
-	           JOIN profiles p ON p.id = g.profile_id) ON p.user_id = u.id
+	LEFT JOIN LATERAL (SELECT * FROM sleep_schedules s WHERE s.child_id = u.id LIMIT 1) s ON true
+	LEFT JOIN LATERAL (SELECT f.*, g.game_name
+	                   FROM profiles p
+	                   JOIN game_credentials g ON g.profile_id = p.id
+	                   JOIN leak_fingerprints f ON f.credential_id = g.id
+	                   WHERE p.user_id = u.id OFFSET 0) f ON true
 	ORDER BY u.id, f.credential_id`
 
 type gateOutcome struct {
@@ -86,13 +90,8 @@ func (db *DB) readGates(batch []*gateCall) {
 }
 
 func (db *DB) queryGates(ctx context.Context, ids []int64) (map[int64]SendGate, error) {
-	rows, err := db.Pool.Query(ctx, sendGateSQL, ids)
-	if err != nil {
-		return nil, fmt.Errorf("send gates of %d children: %w", len(ids), err)
-	}
-	defer rows.Close()
 	out := make(map[int64]SendGate, len(ids))
-	for rows.Next() {
+	err := db.genericRead(ctx, sendGateSQL, []any{ids}, func(rows pgx.Rows) error {
 		var id int64
 		var has bool
 		var s SleepSchedule
@@ -103,7 +102,7 @@ func (db *DB) queryGates(ctx context.Context, ids []int64) (map[int64]SendGate, 
 		var fp []byte
 		if err := rows.Scan(&id, &has, &s.TimeZone, &wds, &wde, &wes, &wee, &s.AllowParent, &s.UpdatedAt,
 			&cred, &game, &version, &length, &fp); err != nil {
-			return nil, fmt.Errorf("send gates: %w", err)
+			return err
 		}
 		g := out[id]
 		if has && g.Sleep == nil {
@@ -120,9 +119,10 @@ func (db *DB) queryGates(ctx context.Context, ids []int64) (map[int64]SendGate, 
 			g.prints = append(g.prints, printRow{credentialID: *cred, gameName: game, version: *version, length: *length, fp: fp})
 		}
 		out[id] = g
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("send gates: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("send gates of %d children: %w", len(ids), err)
 	}
 	return out, nil
 }

@@ -83,7 +83,7 @@ const sessionLookupSQL = `
 		           (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL)),
 		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval
 		FROM unnest($1::bytea[]) AS t(h)
-		JOIN sessions s ON s.token_hash = t.h
+		CROSS JOIN LATERAL (SELECT * FROM sessions s WHERE s.token_hash = t.h LIMIT 1) s
 		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
 		LEFT JOIN users p ON p.id = u.parent_id
 		WHERE s.expires_at > CURRENT_TIMESTAMP
@@ -107,24 +107,21 @@ func (db *DB) lookupSessions(batch []*call[string, sessionOutcome]) {
 	}
 	found := make(map[string]*domain.Actor, len(batch))
 	var stale []int64
-	rows, err := db.Pool.Query(ctx, sessionLookupSQL, hashes, touchEvery, IdleTimeout)
-	if err == nil {
-		var h []byte
-		var approved, usable, old bool
-		a := domain.Actor{}
-		_, err = pgx.ForEachRow(rows, []any{&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old}, func() error {
-			if !usable {
-				return nil
-			}
-			actor := a
-			actor.Active = actor.Role != domain.RoleParent || approved
-			found[string(h)] = &actor
-			if old {
-				stale = append(stale, actor.SessionID)
-			}
-			return nil
-		})
-	}
+	var h []byte
+	var approved, usable, old bool
+	a := domain.Actor{}
+	err := db.genericRead(ctx, sessionLookupSQL, []any{hashes, touchEvery, IdleTimeout}, func(rows pgx.Rows) error {
+		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old); err != nil || !usable {
+			return err
+		}
+		actor := a
+		actor.Active = actor.Role != domain.RoleParent || approved
+		found[string(h)] = &actor
+		if old {
+			stale = append(stale, actor.SessionID)
+		}
+		return nil
+	})
 	for _, c := range batch {
 		switch actor := found[c.req]; {
 		case err != nil:
