@@ -524,8 +524,11 @@ func (db *DB) EventsAfter(ctx context.Context, pos EventPos, limit int) ([]LiveE
 	if len(evs) == limit {
 		return evs, false, nil
 	}
+	// max(xact) is one probe of idx_live_events_order; an EXISTS over
+	// xact >= the frontier was planned as a scan of the whole outbox, run
+	// after every notification, which is after every send.
 	var waiting bool
-	err = db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM live_events WHERE xact >= `+frontierSQL+`)`).Scan(&waiting)
+	err = db.Pool.QueryRow(ctx, `SELECT coalesce(max(xact) >= `+frontierSQL+`, false) FROM live_events`).Scan(&waiting)
 	if err != nil {
 		return nil, false, fmt.Errorf("read events: %w", err)
 	}
