@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,9 @@ type group[Req, Res any] struct {
 	max, flushers int
 	// run executes one batch and must answer every call of it.
 	run func(batch []*call[Req, Res])
+	// fail is the answer to a call whose batch panicked before answering
+	// it: the panic goes on in the leader, no other caller waits forever.
+	fail func(error) Res
 
 	mu       sync.Mutex
 	inFlight int
@@ -28,13 +32,14 @@ type group[Req, Res any] struct {
 // call is one request in a group. wake carries nil once res is set, or a
 // batch for this call to lead.
 type call[Req, Res any] struct {
-	req  Req
-	res  Res
-	wake chan []*call[Req, Res]
+	req      Req
+	res      Res
+	wake     chan []*call[Req, Res]
+	answered bool
 }
 
 func (c *call[Req, Res]) answer(res Res) {
-	c.res = res
+	c.res, c.answered = res, true
 	c.wake <- nil
 }
 
@@ -71,10 +76,26 @@ func (g *group[Req, Res]) takeLocked(n int) []*call[Req, Res] {
 	return out
 }
 
-// lead runs batch, then hands the flusher slot to the next queued batch,
-// or gives it back.
+// lead runs batch, then hands the flusher slot on.
 func (g *group[Req, Res]) lead(batch []*call[Req, Res]) {
+	defer func() {
+		if p := recover(); p != nil {
+			for _, c := range batch {
+				if !c.answered {
+					c.answer(g.fail(fmt.Errorf("batch panicked: %v", p)))
+				}
+			}
+			g.handOff()
+			panic(p)
+		}
+	}()
 	g.run(batch)
+	g.handOff()
+}
+
+// handOff gives the flusher slot of a finished batch to the next queued
+// batch, or back.
+func (g *group[Req, Res]) handOff() {
 	g.mu.Lock()
 	next := g.takeLocked(g.max)
 	if len(next) == 0 {

@@ -126,7 +126,8 @@ type sendCall = call[sendReq, sendOutcome]
 // sends is db's group of sends, made on first use.
 func (db *DB) sends() *group[sendReq, sendOutcome] {
 	db.sendOnce.Do(func() {
-		db.sendGroup = &group[sendReq, sendOutcome]{max: maxSendBatch, flushers: sendFlushers, run: db.writeSends}
+		db.sendGroup = &group[sendReq, sendOutcome]{max: maxSendBatch, flushers: sendFlushers, run: db.writeSends,
+			fail: func(err error) sendOutcome { return sendOutcome{err: err} }}
 	})
 	return db.sendGroup
 }

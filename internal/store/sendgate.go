@@ -64,7 +64,8 @@ type gateCall = call[int64, gateOutcome]
 
 func (db *DB) gates() *group[int64, gateOutcome] {
 	db.gateOnce.Do(func() {
-		db.gateGroup = &group[int64, gateOutcome]{max: maxGateBatch, flushers: gateFlushers, run: db.readGates}
+		db.gateGroup = &group[int64, gateOutcome]{max: maxGateBatch, flushers: gateFlushers, run: db.readGates,
+			fail: func(err error) gateOutcome { return gateOutcome{err: err} }}
 	})
 	return db.gateGroup
 }

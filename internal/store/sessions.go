@@ -62,7 +62,8 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // lookups share one statement (group.go).
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
 	db.sessionOnce.Do(func() {
-		db.sessionGroup = &group[string, sessionOutcome]{max: maxSessionBatch, flushers: sessionFlushers, run: db.lookupSessions}
+		db.sessionGroup = &group[string, sessionOutcome]{max: maxSessionBatch, flushers: sessionFlushers, run: db.lookupSessions,
+			fail: func(err error) sessionOutcome { return sessionOutcome{err: err} }}
 	})
 	out := db.sessionGroup.do(string(tokenHash))
 	return out.actor, out.err
