@@ -117,6 +117,38 @@ func TestBadInputIsA4xxAndChangesNothing(t *testing.T) {
 	}
 }
 
+// TestJSONBodyContentType pins the body convention (README "API"): a
+// body declared as anything but application/json is 415
+// unsupported_media_type, before it is read; one without a Content-Type
+// is read as strict JSON (non-browser clients often send none, and a
+// browser cannot send a cross-site write without the X-CSRF-Token
+// header anyway), so it is accepted when it is JSON and 400 when not.
+func TestJSONBodyContentType(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	fam := env.Family(env.Admin(), 0)
+	body := `{"display_name":"Renamed"}`
+	before := rowCounts(t, env)
+	for _, ct := range []string{"text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+		"multipart/form-data; boundary=x", "application/jsonx", "json", ";;"} {
+		r := fam.Parent.Raw("PATCH", "/me/profile", strings.NewReader(body), http.Header{"Content-Type": {ct}})
+		if r.Status != 415 || r.ErrorCode() != "unsupported_media_type" || !strings.Contains(string(r.Body), "send the body as application/json") {
+			t.Errorf("Content-Type %q: %d %s", ct, r.Status, r.Body)
+		}
+	}
+	if after := rowCounts(t, env); after != before {
+		t.Fatalf("refused bodies changed the database: %s → %s", before, after)
+	}
+	if r := fam.Parent.Raw("PATCH", "/me/profile", strings.NewReader("display_name=Renamed"), nil); r.Status != 400 || r.ErrorCode() != "invalid" {
+		t.Errorf("no Content-Type, not JSON: %d %s", r.Status, r.Body)
+	}
+	for _, h := range []http.Header{nil, {"Content-Type": {"application/json; charset=utf-8"}}, {"Content-Type": {"Application/JSON"}}} {
+		if r := fam.Parent.Raw("PATCH", "/me/profile", strings.NewReader(body), h); r.Status != 200 {
+			t.Errorf("JSON body with %v: %d %s", h, r.Status, r.Body)
+		}
+	}
+}
+
 // TestProfileTextIsCleaned: control and bidi-override characters are
 // stripped from display names and bios (a bio keeps its line breaks).
 func TestProfileTextIsCleaned(t *testing.T) {

@@ -82,3 +82,39 @@ func TestBlocks(t *testing.T) {
 		t.Fatalf("%d block audit rows, want 2", audits)
 	}
 }
+
+// TestUnblockKeepsOtherFreezes: unblocking thaws only what the block froze.
+// A group of three whose other link was revoked while it was blocked stays
+// frozen after the unblock (the rule still fails for the other pair); the
+// pair's direct chat thaws.
+func TestUnblockKeepsOtherFreezes(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb, fc := env.Family(admin, 1), env.Family(admin, 1), env.Family(admin, 1)
+	a, b, c := fa.Child(), fb.Child(), fc.Child()
+	ac := approveLink(fa, a, fc, c)
+	approveLink(fa, a, fb, b)
+	bc := approveLink(fb, b, fc, c)
+	var direct struct{ ID int64 }
+	a.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{c.UserID}, "is_group": false}, &direct)
+	group := createGroup(a, "three", b.UserID, c.UserID).ID
+	frozen := func(conv int64) bool {
+		var f bool
+		if err := env.DB.Pool.QueryRow(t.Context(), `SELECT frozen_at IS NOT NULL FROM conversations WHERE id = $1`, conv).Scan(&f); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	a.Must(200, "POST", fmt.Sprintf("/contacts/%d/block", ac), nil, nil)
+	if !frozen(direct.ID) || !frozen(group) {
+		t.Fatal("the block froze neither the direct chat nor the group")
+	}
+	fb.Parent.Must(204, "DELETE", fmt.Sprintf("/contacts/%d", bc), nil, nil)
+	fa.Parent.Must(200, "POST", fmt.Sprintf("/contacts/%d/unblock", ac), nil, nil)
+	if frozen(direct.ID) {
+		t.Fatal("the direct chat stayed frozen after the unblock")
+	}
+	if !frozen(group) {
+		t.Fatal("the unblock thawed a group whose other link is gone")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"pixelpals/internal/domain"
@@ -226,6 +227,14 @@ func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, 
 	hit := a.keeper.CheckLeakIn(actor, gate, content)
 	if hit == nil {
 		return nil
+	}
+	// A refused send takes a token of the send budget like any send: the
+	// handler's flood control comes after this check, and each refusal
+	// writes an audit row (serialized by the audit chain) and an event to
+	// the parent, so a loop resending the password must not write them
+	// unbounded.
+	if ok, retry := a.sendRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
+		return domain.RateLimited(retry, "you are sending messages too fast; wait a moment")
 	}
 	if err := a.db.RecordLeakBlock(ctx, actor, convID, *hit); err != nil {
 		return err

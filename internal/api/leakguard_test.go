@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"pixelpals/internal/apitest"
+	"pixelpals/internal/throttle"
 )
 
 // TestLeakGuard: a child's message holding their own kept password (any
@@ -101,5 +102,40 @@ func TestLeakGuard(t *testing.T) {
 	}
 	if r := send(child, conv.ID, "creeper 99"); r.Status != 422 {
 		t.Fatalf("new password: %d", r.Status)
+	}
+}
+
+// TestLeakGuardRateLimited: a refused send takes a token of the send
+// budget like any send, so a child resending their password in a loop gets
+// 429 and writes no more dashboard rows, audit rows or parent events than
+// the budget allows.
+func TestLeakGuardRateLimited(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t, apitest.Options{SendRate: throttle.NewRate(0.5, 3)})
+	fam := env.Family(env.Admin(), 1)
+	child, parent := fam.Children[0], fam.Parent
+	var cred struct{ ID int64 }
+	parent.Must(201, "POST", fmt.Sprintf("/children/%d/game-credentials", child.UserID),
+		map[string]string{"game_name": "Blockcraft", "username": "kid", "password": "Hunter2!"}, &cred)
+	var conv struct{ ID int64 }
+	child.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{parent.UserID}, "is_group": false}, &conv)
+	for i := range 6 {
+		r := child.Do("POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
+			map[string]string{"type": "text", "content": "Hunter2!", "client_id": fmt.Sprintf("flood-%d", i)})
+		want := 422
+		if i >= 3 {
+			want = 429
+		}
+		if r.Status != want {
+			t.Fatalf("send %d: %d %s, want %d", i, r.Status, r.Body, want)
+		}
+	}
+	var hits, audits int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM leak_guard_hits WHERE child_id = $1),
+		(SELECT count(*) FROM audit_logs WHERE action = 'leak_guard.blocked' AND entity_id = $2)`, child.UserID, cred.ID).Scan(&hits, &audits); err != nil {
+		t.Fatal(err)
+	}
+	if hits != 3 || audits != 3 {
+		t.Fatalf("%d dashboard rows and %d audit rows, want 3 each", hits, audits)
 	}
 }

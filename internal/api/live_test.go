@@ -603,16 +603,20 @@ func TestLiveImageMessage(t *testing.T) {
 	var m messageJSON
 	a.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
 		map[string]any{"type": "image", "media_id": mediaID, "client_id": "img1"}, &m)
+	var parentSeen string
 	for _, c := range []struct {
 		s *apitest.Socket
 		c *apitest.Client
 	}{{sa, a}, {ss, sib}, {sp, f.Parent}} {
 		fr := nextOf(t, c.s, "message.created")
+		if c.c == f.Parent {
+			parentSeen = fr.ID
+		}
 		sameJSON(t, fmt.Sprintf("image message.created to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
 		var got map[string]any
 		json.Unmarshal(fr.Data, &got)
-		if got["media_url"] == nil {
-			t.Errorf("user %d: no media_url in %s", c.c.UserID, fr.Data)
+		if got["media_url"] == nil || got["media_id"] != float64(mediaID) {
+			t.Errorf("user %d: want media_id %d and media_url in %s", c.c.UserID, mediaID, fr.Data)
 		}
 	}
 	a.Must(204, "DELETE", fmt.Sprintf("/messages/%d", m.ID), nil, nil)
@@ -622,7 +626,19 @@ func TestLiveImageMessage(t *testing.T) {
 	}{{sa, a}, {ss, sib}, {sp, f.Parent}} {
 		fr := nextOf(t, c.s, "message.deleted")
 		sameJSON(t, fmt.Sprintf("image message.deleted to %d", c.c.UserID), fr.Data, restMessage(t, c.c, conv.ID, m.ID))
+		var got map[string]any
+		json.Unmarshal(fr.Data, &got)
+		if member := c.c != f.Parent; (got["media_id"] == nil) != member {
+			t.Errorf("user %d: media_id in the tombstone %s", c.c.UserID, fr.Data)
+		}
 	}
+	// The purge erases the media from the stored events as from the row:
+	// the parent's replay of message.deleted still equals History.
+	if n, err := env.DB.EraseDeletedMessages(context.Background(), time.Now().Add(time.Hour), 100); err != nil || n != 1 {
+		t.Fatalf("purge: %d, %v", n, err)
+	}
+	fr := nextOf(t, f.Parent.Socket(parentSeen), "message.deleted")
+	sameJSON(t, "parent replay of the purged image message", fr.Data, restMessage(t, f.Parent, conv.ID, m.ID))
 }
 
 // TestLiveReplayOfDeletedMessage: a replay from a cursor before a message
@@ -773,5 +789,86 @@ func TestLiveReplayAfterRemoval(t *testing.T) {
 	ss = sib.Socket(sseen.ID)
 	if ts := types(frames(t, ss, 2)); ts[0] != "message.created" || ts[1] != "conversation.member_removed" {
 		t.Fatalf("member's replay: %v", ts)
+	}
+}
+
+// TestLiveAccountDeletionTombstones: deleting a child scrubs the messages
+// they sent, and the other members and their parents get message.deleted
+// for each, as History then shows it (no content), over an open socket;
+// a replay from a cursor before the messages were sent ends on their
+// tombstones and never holds the text. That includes a message deleted
+// before, whose content a parent still read until the account went.
+func TestLiveAccountDeletionTombstones(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	a, b := fa.Child(), fb.Child()
+	approveLink(fa, a, fb, b)
+	conv := createDirect(a, b.UserID)
+	s, ps := b.Socket(""), fb.Parent.Socket("")
+	mustSend(t, b, conv.ID, "before")
+	seen, pseen := nextOf(t, s, "message.created"), nextOf(t, ps, "message.created")
+
+	const secret, old = "SECRET-OF-A", "OLD-SECRET-OF-A"
+	gone := mustSend(t, a, conv.ID, old)
+	a.Must(204, "DELETE", fmt.Sprintf("/messages/%d", gone.ID), nil, nil)
+	said := mustSend(t, a, conv.ID, secret)
+	for _, sock := range []*apitest.Socket{s, ps} {
+		nextOf(t, sock, "message.created")
+		nextOf(t, sock, "message.created") // past the first deletion
+	}
+	if pm := restMessage(t, fb.Parent, conv.ID, gone.ID); !bytes.Contains(pm, []byte(old)) {
+		t.Fatalf("before: the parent reads the deleted message as %s", pm)
+	}
+
+	fa.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d", a.UserID), nil, nil)
+
+	// Live: b and b's parent get both tombstones, the older one now
+	// without the content the parent still read.
+	for _, r := range []struct {
+		c    *apitest.Client
+		sock *apitest.Socket
+	}{{b, s}, {fb.Parent, ps}} {
+		got := map[int64]json.RawMessage{}
+		for len(got) < 2 {
+			fr := nextOf(t, r.sock, "message.deleted")
+			var m messageJSON
+			json.Unmarshal(fr.Data, &m)
+			got[m.ID] = fr.Data
+		}
+		for _, id := range []int64{gone.ID, said.ID} {
+			sameJSON(t, fmt.Sprintf("user %d: message.deleted of %d", r.c.UserID, id), got[id], restMessage(t, r.c, conv.ID, id))
+		}
+	}
+
+	// Replays from before the sends hold no text, and end on tombstones
+	// equal to History.
+	for _, r := range []struct {
+		c     *apitest.Client
+		since string
+	}{{b, seen.ID}, {fb.Parent, pseen.ID}} {
+		last := map[int64]json.RawMessage{}
+		sock := r.c.Socket(r.since)
+		for {
+			fr, err := sock.Next(time.Second)
+			if err != nil {
+				break
+			}
+			if bytes.Contains(fr.Data, []byte(secret)) || bytes.Contains(fr.Data, []byte(old)) {
+				t.Errorf("user %d: replay holds the deleted text: %s %s", r.c.UserID, fr.Type, fr.Data)
+			}
+			if strings.HasPrefix(fr.Type, "message.") {
+				var m messageJSON
+				json.Unmarshal(fr.Data, &m)
+				last[m.ID] = fr.Data
+			}
+		}
+		for _, id := range []int64{said.ID, gone.ID} {
+			if last[id] == nil {
+				t.Errorf("user %d: the replay has no event of message %d", r.c.UserID, id)
+				continue
+			}
+			sameJSON(t, fmt.Sprintf("user %d: last replayed event of %d", r.c.UserID, id), last[id], restMessage(t, r.c, conv.ID, id))
+		}
 	}
 }

@@ -237,12 +237,14 @@ func newMediaWorld(t *testing.T) *mediaWorld {
 	w.media = upload(t, w.kid, "cat.jpg", "image/jpeg", mediatest.JPEGWithGPS(20, 10, 1)).ID
 	var m struct {
 		ID       int64
+		MediaID  *int64  `json:"media_id"`
 		MediaURL *string `json:"media_url"`
 		Content  *string
 	}
 	w.kid.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", w.conv),
 		map[string]any{"type": "image", "media_id": w.media, "content": "my cat", "client_id": "img-1"}, &m)
-	if m.MediaURL == nil || *m.MediaURL != fmt.Sprintf("/api/v1/media/%d", w.media) || m.Content == nil || *m.Content != "my cat" {
+	if m.MediaID == nil || *m.MediaID != w.media || m.MediaURL == nil || *m.MediaURL != fmt.Sprintf("/api/v1/media/%d", w.media) ||
+		m.Content == nil || *m.Content != "my cat" {
 		t.Fatalf("sent %+v", m)
 	}
 	w.message = m.ID
@@ -254,12 +256,14 @@ func TestImageMessages(t *testing.T) {
 	p := fmt.Sprintf("/media/%d", w.media)
 	var hist struct {
 		Items []struct {
+			MediaID  *int64  `json:"media_id"`
 			MediaURL *string `json:"media_url"`
 			Type     string
 		}
 	}
 	w.sibling.Must(200, "GET", fmt.Sprintf("/conversations/%d/messages", w.conv), nil, &hist)
-	if len(hist.Items) == 0 || hist.Items[0].Type != "image" || hist.Items[0].MediaURL == nil || *hist.Items[0].MediaURL != "/api/v1"+p {
+	if len(hist.Items) == 0 || hist.Items[0].Type != "image" || hist.Items[0].MediaURL == nil || *hist.Items[0].MediaURL != "/api/v1"+p ||
+		hist.Items[0].MediaID == nil || *hist.Items[0].MediaID != w.media {
 		t.Fatalf("history %+v", hist.Items)
 	}
 	for who, c := range map[string]*apitest.Client{"sibling": w.sibling, "parent": w.fam.Parent} {
@@ -295,8 +299,52 @@ func TestImageMessages(t *testing.T) {
 	if r := send(w.kid, map[string]any{"type": "text", "content": "hi", "media_id": w.media, "client_id": "txt"}); r.Status != 400 {
 		t.Errorf("text with media: %d %s", r.Status, r.Body)
 	}
+	// The parent's export of the child carries the message's media_id too.
+	var export struct {
+		Conversations []struct {
+			Messages []struct {
+				ID      int64
+				MediaID *int64 `json:"media_id"`
+			}
+		}
+	}
+	w.fam.Parent.Must(200, "GET", fmt.Sprintf("/children/%d/export", w.kid.UserID), nil, &export)
+	exported := false
+	for _, c := range export.Conversations {
+		for _, m := range c.Messages {
+			if m.ID == w.message {
+				exported = m.MediaID != nil && *m.MediaID == w.media
+			}
+		}
+	}
+	if !exported {
+		t.Errorf("the export lacks media_id %d of message %d: %+v", w.media, w.message, export)
+	}
+	// A text message carries media_id and media_url, both null (SPEC §6).
+	var txt map[string]any
+	w.kid.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", w.conv), map[string]any{"type": "text", "content": "hi", "client_id": "txt-ok"}, &txt)
+	for _, k := range []string{"media_id", "media_url"} {
+		if v, ok := txt[k]; !ok || v != nil {
+			t.Errorf("text message: %s = %v (present %v), want null", k, v, ok)
+		}
+	}
 	// Deleted: members no longer get it; parents and admins still do.
 	w.kid.Must(204, "DELETE", fmt.Sprintf("/messages/%d", w.message), nil, nil)
+	for who, c := range map[string]*apitest.Client{"sibling": w.sibling, "parent": w.fam.Parent} {
+		var page struct{ Items []map[string]any }
+		c.Must(200, "GET", fmt.Sprintf("/conversations/%d/messages?limit=200", w.conv), nil, &page)
+		for _, it := range page.Items {
+			if it["id"] != float64(w.message) {
+				continue
+			}
+			// A member's tombstone hides the media as it hides the text;
+			// a parent still sees both.
+			hidden := who == "sibling"
+			if (it["media_id"] == nil) != hidden || (it["media_url"] == nil) != hidden {
+				t.Errorf("%s: deleted image message %v", who, it)
+			}
+		}
+	}
 	if r := w.sibling.Do("GET", p, nil); r.Status != 404 {
 		t.Errorf("sibling after delete: %d", r.Status)
 	}

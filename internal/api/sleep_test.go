@@ -271,3 +271,55 @@ func TestSleepModeHoldsSocket(t *testing.T) {
 	}
 	quiet(t, s, 100*time.Millisecond)
 }
+
+// TestSleepModeEventShowsTheChildNoSchedule: sleep_mode.changed tells the
+// child no more than GET /me/sleep-mode would (their state, not the
+// parent's schedule: time zone, spans, the parent switch); the parent's
+// event holds the schedule (null when cleared).
+func TestSleepModeEventShowsTheChildNoSchedule(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	cs, ps := child.Socket(""), parent.Socket("")
+	defer cs.Close()
+	defer ps.Close()
+	path := fmt.Sprintf("/children/%d/sleep-mode", child.UserID)
+	for _, change := range []string{"PUT", "DELETE"} {
+		want := 200
+		var body any = schoolNights(true)
+		if change == "DELETE" {
+			want, body = 204, nil
+		}
+		parent.Must(want, change, path, body, nil)
+		var cd, pd map[string]json.RawMessage
+		json.Unmarshal(nextOf(t, cs, "sleep_mode.changed").Data, &cd)
+		json.Unmarshal(nextOf(t, ps, "sleep_mode.changed").Data, &pd)
+		if len(cd) != 1 || string(cd["child_id"]) != fmt.Sprint(child.UserID) {
+			t.Fatalf("%s: the child's event says %v", change, cd)
+		}
+		sched, ok := pd["schedule"]
+		if string(pd["child_id"]) != fmt.Sprint(child.UserID) || !ok ||
+			(change == "PUT") != strings.Contains(string(sched), "Europe/Berlin") {
+			t.Fatalf("%s: the parent's event says %v", change, pd)
+		}
+	}
+}
+
+// TestSleepModeAllowsSeedDirectChat: a direct chat whose is_group is NULL
+// (the seed schema's column is nullable; the rest of the service reads
+// NULL as not a group) is still the direct chat with the parent that
+// allow_parent_messages lets through.
+func TestSleepModeAllowsSeedDirectChat(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	if _, err := f.env.DB.Pool.Exec(t.Context(), `UPDATE conversations SET is_group = NULL WHERE id = $1`, f.direct); err != nil {
+		t.Fatal(err)
+	}
+	parent.Must(200, "PUT", fmt.Sprintf("/children/%d/sleep-mode", child.UserID), schoolNights(true), nil)
+	f.clock.Set("2026-03-25T22:30:00Z")
+	if r := f.send(child, f.direct); r.Status != 201 {
+		t.Fatalf("allowed message to the parent in a seed-shaped direct chat: %d %s", r.Status, r.Body)
+	}
+	if r := f.send(child, f.group); r.Status != 423 {
+		t.Fatalf("the group: %d", r.Status)
+	}
+}

@@ -31,7 +31,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"db", "--help"}, []string{"report"}, nil},
 		{[]string{"db", "report", "--help"}, []string{"-database-url"},
 			append([]string{"-vault-keys-file", "-retention-days"}, serveOnly...)},
-		{[]string{"purge", "--help"}, []string{"-retention-days", "-batch", "-database-url"},
+		{[]string{"purge", "--help"}, []string{"-retention-days", "-batch", "-database-url", "uploads no message or profile uses once they are 24 hours old", "live events"},
 			append([]string{"-vault-keys-file"}, serveOnly...)},
 		{[]string{"keys", "rotate", "--help"}, []string{"-actor", "-batch", "-vault-keys-file", "-database-url"},
 			append([]string{"-retention-days"}, serveOnly...)},

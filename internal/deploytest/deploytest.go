@@ -159,6 +159,29 @@ func (p *Process) Stop(t testing.TB) {
 	}
 }
 
+// Hang stops the process (SIGSTOP) until Resume, as a wedged process
+// looks from outside: its listening socket still accepts connections
+// (the kernel completes them), but nothing answers. t's cleanup resumes
+// it, so that Stop can end it gracefully.
+func (p *Process) Hang(t testing.TB) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop %s: %v", p.Name, err)
+	}
+	t.Cleanup(func() { p.Resume(t) })
+}
+
+// Resume continues a process Hang stopped.
+func (p *Process) Resume(t testing.TB) {
+	t.Helper()
+	if p.Exited() {
+		return
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatalf("continue %s: %v", p.Name, err)
+	}
+}
+
 // ExitErr is the process's exit error, once it has exited.
 func (p *Process) ExitErr() error {
 	<-p.exited

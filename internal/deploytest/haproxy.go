@@ -52,6 +52,13 @@ defaults
   timeout connect 5s
   timeout client 60s
   timeout server 60s
+  # A health check's read timeout (its connect is bounded by min(timeout
+  # connect, inter)): a backend that accepts the connection but never
+  # answers /readyz, hung or wedged, fails each check after 1s and is DOWN
+  # after "fall" of them. Without it haproxy bounds the whole check by
+  # inter, which ties the timeout to the check rate (300ms here, which a
+  # loaded machine's /readyz can exceed and flap).
+  timeout check 1s
   option forwardfor
 
 frontend web
@@ -73,7 +80,7 @@ backend pixelpals
 		up := false
 		waitFor(t, time.Minute, "haproxy to listen", listening(h.Process, h.Addr(), &up), h.Output.String)
 		if up {
-			h.waitAllUp(t)
+			h.WaitAllUp(t)
 			return h
 		}
 		if attempt == 3 || !strings.Contains(h.Output.String(), "in use") {
@@ -82,15 +89,34 @@ backend pixelpals
 	}
 }
 
+// WaitDown waits until haproxy reports backend name DOWN (its own log
+// line, on stderr under -db) and returns that line, which gives the
+// reason and the failing check's duration.
+func (h *HAProxy) WaitDown(t testing.TB, name string) string {
+	t.Helper()
+	needle := "pixelpals/" + name + " is DOWN"
+	var line string
+	waitFor(t, time.Minute, "haproxy to mark "+name+" down", func() bool {
+		for _, l := range strings.Split(h.Output.String(), "\n") {
+			if strings.Contains(l, needle) {
+				line = l
+				return true
+			}
+		}
+		return false
+	}, h.Output.String)
+	return line
+}
+
 // Addr is the balancer's host:port.
 func (h *HAProxy) Addr() string { return "127.0.0.1:" + strconv.Itoa(h.Port) }
 
 // URL is the balancer's base URL.
 func (h *HAProxy) URL() string { return "http://" + h.Addr() }
 
-// waitAllUp waits until every backend has served a /readyz through the
+// WaitAllUp waits until every backend has served a /readyz through the
 // balancer (its health checks passed).
-func (h *HAProxy) waitAllUp(t testing.TB) {
+func (h *HAProxy) WaitAllUp(t testing.TB) {
 	t.Helper()
 	seen := map[string]bool{}
 	c := http.Client{Timeout: 5 * time.Second}

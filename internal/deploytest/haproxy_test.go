@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"pixelpals/internal/deploytest"
@@ -140,4 +141,22 @@ func TestTwoInstancesBehindHAProxy(t *testing.T) {
 		}
 	}
 	t.Logf("send rate: %d of 60 back-to-back sends accepted through %d instances (a burst of 20 and 5/s per instance)", accepted, len(lb.Servers))
+
+	// A hung instance (stopped: the kernel still accepts its connections,
+	// nothing answers) fails its health checks on their timeout and is
+	// taken out, so requests reach the other one instead of waiting for
+	// "timeout server"; once it answers again it is back (rise 1).
+	two.Hang(t)
+	down := lb.WaitDown(t, lb.Servers[1])
+	if !strings.Contains(down, "timeout") {
+		t.Fatalf("the hung instance was marked down for another reason: %s", down)
+	}
+	t.Logf("hung instance: %s", strings.TrimSpace(down))
+	for range 4 {
+		if r := parent.Must(200, "GET", "/me", nil, nil); r.ServedBy() != lb.Servers[0] {
+			t.Fatalf("a request reached %q while %s was down", r.ServedBy(), lb.Servers[1])
+		}
+	}
+	two.Resume(t)
+	lb.WaitAllUp(t)
 }

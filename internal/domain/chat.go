@@ -88,7 +88,10 @@ type Message struct {
 	SenderID       int64   `json:"sender_id"`
 	Type           string  `json:"type"`
 	Content        *string `json:"content"`
-	MediaURL       *string `json:"media_url"`
+	// MediaID is the upload an image or audio message carries (null for
+	// text and system messages, and on a tombstone, as MediaURL is).
+	MediaID  *int64  `json:"media_id"`
+	MediaURL *string `json:"media_url"`
 	// ClientID is shown to the sender only.
 	ClientID  *string    `json:"client_id,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`

@@ -365,6 +365,50 @@ func TestWebMKeepsOnlyPlaybackElements(t *testing.T) {
 	}
 }
 
+// TestWebMLosesLinkingIDs: the ids and file names a recording tool sets
+// that tie one file to another (SegmentUID, a random 128-bit id; the
+// previous and next segments'; SegmentFamily; SegmentFilename), CRC-32s,
+// and anything in the EBML header beyond the version and DocType fields
+// are voided; the mandatory TrackUID becomes 1. The clip keeps its
+// length, DocType and playback data, and still parses.
+func TestWebMLosesLinkingIDs(t *testing.T) {
+	uid := func(tag string) []byte { return []byte(tag + "-0123456789")[:16] }
+	header := ebmlOf(0x1A45DFA3, ebmlOf(0x4286, []byte{1}), ebmlOf(0x42F7, []byte{1}), ebmlOf(0x4282, []byte("webm")),
+		ebmlOf(0x4287, []byte{4}), ebmlOf(0x4285, []byte{2}), ebmlOf(0xEC, []byte("HDRVOID "+mediatest.Secret)),
+		ebmlOf(0x4281, ebmlOf(0x4283, []byte("HDREXT "+mediatest.Secret))), ebmlOf(0xBF, []byte("HCRC")))
+	info := ebmlOf(0x1549A966, ebmlOf(0xBF, []byte("ICRC")), ebmlOf(0x2AD7B1, []byte{0x0F, 0x42, 0x40}),
+		ebmlOf(0x73A4, uid("SEGUID")), ebmlOf(0x7384, []byte("FILENAME emma-bedroom.webm")),
+		ebmlOf(0x3CB923, uid("PREVUID")), ebmlOf(0x3C83AB, []byte("PREVNAME a.webm")),
+		ebmlOf(0x3EB923, uid("NEXTUID")), ebmlOf(0x3E83BB, []byte("NEXTNAME c.webm")),
+		ebmlOf(0x4444, uid("FAMILY")))
+	trackUID := []byte("TRKUID-7")
+	tracks := ebmlOf(0x1654AE6B, ebmlOf(0xAE, ebmlOf(0xD7, []byte{1}), ebmlOf(0x73C5, trackUID), ebmlOf(0x83, []byte{2}),
+		ebmlOf(0x86, []byte("A_OPUS"))))
+	block := ebmlOf(0xA3, []byte{0x81, 0, 0, 0x80, 0xF8, 0xFF, 0xFE})
+	cluster := ebmlOf(0x1F43B675, ebmlOf(0xE7, []byte{0}), block)
+	in := append(header, ebmlOf(0x18538067, info, tracks, cluster)...)
+	r := mustProcess(t, in)
+	for _, s := range []string{"HDRVOID", "HDREXT", "HCRC", "ICRC", "SEGUID", "FILENAME", "PREVUID", "PREVNAME", "NEXTUID", "NEXTNAME", "FAMILY", "TRKUID"} {
+		if bytes.Contains(r.Data, []byte(s)) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	if len(r.Data) != len(in) || !bytes.Contains(r.Data, []byte("A_OPUS")) || !bytes.Contains(r.Data, block) {
+		t.Fatalf("%d bytes (in %d), or the track or the block was lost", len(r.Data), len(in))
+	}
+	if want := ebmlOf(0x73C5, []byte{0, 0, 0, 0, 0, 0, 0, 1}); !bytes.Contains(r.Data, want) {
+		t.Error("the track UID is not 1")
+	}
+	for _, kept := range [][]byte{ebmlOf(0x4282, []byte("webm")), ebmlOf(0x4287, []byte{4}), ebmlOf(0x4285, []byte{2})} {
+		if !bytes.Contains(r.Data, kept) {
+			t.Errorf("header field %x was lost", kept)
+		}
+	}
+	if _, _, err := cleanWebM(r.Data); err != nil {
+		t.Fatalf("the cleaned file does not parse: %v", err)
+	}
+}
+
 func TestM4ALosesAtoms(t *testing.T) {
 	in := mediatest.M4A(5)
 	r := mustProcess(t, in)

@@ -25,7 +25,15 @@ const (
 	mkvTimescale = 0x2AD7B1
 	mkvDuration  = 0x4489
 	mkvVoid      = 0xEC
+	mkvTrackUID  = 0x73C5
 )
+
+// ebmlHeaderKept are the EBML header's children a reader needs (EBML
+// version and read version, maximum id and size lengths, DocType and its
+// version and read version); any other one (Void, CRC-32, DocTypeExtension,
+// anything unknown) is voided, as in the Segment.
+var ebmlHeaderKept = map[uint32]bool{0x4286: true, 0x42F7: true, 0x42F2: true, 0x42F3: true,
+	ebmlDocType: true, 0x4287: true, 0x4285: true}
 
 // mkvTopLevel are the Segment's children: an unknown-sized Cluster ends
 // where one of them starts.
@@ -42,11 +50,17 @@ var mkvSegmentKept = map[uint32]bool{mkvSeekHead: true, mkvInfo: true, mkvTracks
 var mkvClusterKept = map[uint32]bool{0xE7: true, 0xA7: true, 0xAB: true, 0xA3: true, 0xA0: true, 0xAF: true, 0x5854: true}
 
 // mkvVoided are the elements that describe the recording rather than
-// play it (title, date, track names, writing and muxing applications) and
-// Void elements, whose padding may hold anything: they are overwritten in
-// place with zeroed Void elements of the same length, so no offset in
-// SeekHead or Cues moves.
-var mkvVoided = map[uint32]bool{0x7BA9: true, 0x4461: true, 0x536E: true, 0x5741: true, 0x4D80: true, mkvVoid: true}
+// play it (title, date, track names, writing and muxing applications),
+// the ids and file names that link one file to others (SegmentUID, a
+// random 128-bit id the recording tool sets; SegmentFilename; the previous
+// and next segment's UID and file name; SegmentFamily; ChapterTranslate),
+// Void elements, whose padding may hold anything, and CRC-32 elements,
+// which the voiding would make wrong: they are overwritten in place with
+// zeroed Void elements of the same length, so no offset in SeekHead or
+// Cues moves.
+var mkvVoided = map[uint32]bool{0x7BA9: true, 0x4461: true, 0x536E: true, 0x5741: true, 0x4D80: true, mkvVoid: true,
+	0x73A4: true, 0x7384: true, 0x3CB923: true, 0x3C83AB: true, 0x3EB923: true, 0x3E83BB: true, 0x4444: true, 0x6924: true,
+	0xBF: true}
 
 const unknownSize = -1
 
@@ -131,6 +145,9 @@ func cleanWebM(data []byte) ([]byte, time.Duration, error) {
 	if !w.docTypeIsWebM(w.data[off : int64(off)+size]) {
 		return nil, 0, domain.Errorf(domain.CodeUnsupportedMedia, "only WebM audio is accepted of the Matroska family")
 	}
+	if !w.cleanHeader(off, off+int(size)) {
+		return nil, 0, broken(formatWebM, "a malformed header")
+	}
 	at := off + int(size)
 	id, off, size, ok = ebmlElement(w.data[at:])
 	if !ok || id != mkvSegment {
@@ -168,6 +185,23 @@ func (w *webm) docTypeIsWebM(header []byte) bool {
 		i += off + int(size)
 	}
 	return false
+}
+
+// cleanHeader voids the EBML header's children (between from and to)
+// other than ebmlHeaderKept. docTypeIsWebM has checked their framing.
+func (w *webm) cleanHeader(from, to int) bool {
+	for i := from; i < to; {
+		id, off, size, ok := ebmlElement(w.data[i:to])
+		if !ok || size == unknownSize || int64(i+off)+size > int64(to) {
+			return false
+		}
+		end := i + off + int(size)
+		if !ebmlHeaderKept[id] && !voidElement(w.data[i:end]) {
+			return false
+		}
+		i = end
+	}
+	return true
 }
 
 // walk visits the elements between from and to at a depth (1: the
@@ -217,6 +251,14 @@ func (w *webm) walk(from, to, depth int) error {
 			} else if next != int(elemEnd) {
 				return broken(formatWebM, "a top-level element inside a cluster")
 			}
+		case id == mkvTrackUID && depth == 3:
+			// Mandatory, but random per file like SegmentUID: the same
+			// value, 1, for every clip (the length stays, so no offset moves).
+			if len(body) == 0 || len(body) > 8 {
+				return broken(formatWebM, "a malformed track UID")
+			}
+			clear(body)
+			body[len(body)-1] = 1
 		case id == mkvTimescale:
 			w.timescale = int64(readUint(body))
 		case id == mkvDuration:

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -52,11 +54,11 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err := removeMedia(ctx, tx, userID); err != nil {
 		return err
 	}
-	// System messages are left alone: they hold only events and user ids,
-	// never text a person wrote.
+	scrubbed, err := scrubMessages(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
 	steps := []string{
-		`UPDATE messages SET content = NULL, media_url = NULL, deleted_at = coalesce(deleted_at, CURRENT_TIMESTAMP)
-		 WHERE sender_id = $1 AND type <> 'system'`,
 		`DELETE FROM conversation_members WHERE user_id = $1`,
 		`DELETE FROM sessions WHERE user_id = $1`,
 		`DELETE FROM profiles WHERE user_id = $1`,
@@ -67,6 +69,14 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 		if _, err := tx.Exec(ctx, sql, userID); err != nil {
 			return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 		}
+	}
+	// After the step above deleted their old events (message.created with
+	// the text among them), and after they left every conversation: the
+	// other members and their parents get message.deleted for each
+	// scrubbed message, as History now shows it to them, so open clients
+	// drop the text and a replay from an older cursor ends on the tombstone.
+	if err := messageEvents(ctx, tx, EventMessageDeleted, scrubbed...); err != nil {
+		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
 
 	sp, err := tx.Begin(ctx) // a savepoint: a failed DELETE must not abort tx
@@ -93,6 +103,30 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 		return fmt.Errorf("tombstone user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// scrubMessages erases the content and media of every message userID sent
+// and marks it deleted, returning the messages that changed (not those
+// already deleted and erased), in history order. System messages are left
+// alone: they hold only events and user ids, never text a person wrote.
+func scrubMessages(ctx context.Context, tx pgx.Tx, userID int64) ([]domain.Message, error) {
+	rows, err := tx.Query(ctx, `
+		UPDATE messages AS m SET content = NULL, media_id = NULL, media_url = NULL,
+		       deleted_at = coalesce(m.deleted_at, CURRENT_TIMESTAMP)
+		WHERE m.sender_id = $1 AND m.type <> 'system'
+		  AND (m.deleted_at IS NULL OR m.content IS NOT NULL OR m.media_id IS NOT NULL OR m.media_url IS NOT NULL)
+		RETURNING `+messageColumns, userID)
+	if err != nil {
+		return nil, fmt.Errorf("scrub messages of user %d: %w", userID, err)
+	}
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return scanMessage(r) })
+	if err != nil {
+		return nil, fmt.Errorf("scrub messages of user %d: %w", userID, err)
+	}
+	slices.SortFunc(msgs, func(a, b domain.Message) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return msgs, nil
 }
 
 // removeFamily removes a parent's children, then the parent.

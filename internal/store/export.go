@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,7 +19,13 @@ type ChildExport struct {
 	Contacts        []domain.Contact     `json:"contacts"`
 	Conversations   []ExportConversation `json:"conversations"`
 	GameCredentials []ExportCredential   `json:"game_credentials"`
-	AuditLogs       []AuditRecord        `json:"audit_logs"`
+	// SleepMode is the child's quiet hours (spans in minutes after local
+	// midnight, as stored), null when none is set.
+	SleepMode *SleepSchedule `json:"sleep_mode"`
+	// LeakGuardHits are the sends the password-leak guard refused, naming
+	// the game only: neither the password nor the message is kept.
+	LeakGuardHits []ActivityLeakHit `json:"leak_guard_hits"`
+	AuditLogs     []AuditRecord     `json:"audit_logs"`
 }
 
 // ExportConversation is a conversation the child is in, with the messages
@@ -38,6 +45,7 @@ type ExportMessage struct {
 	SenderID  int64      `json:"sender_id"`
 	Type      string     `json:"type"`
 	Content   *string    `json:"content"`
+	MediaID   *int64     `json:"media_id"`
 	MediaURL  *string    `json:"media_url"`
 	CreatedAt time.Time  `json:"created_at"`
 	DeletedAt *time.Time `json:"deleted_at"`
@@ -73,6 +81,12 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 		if out.Contacts, err = exportChildContacts(ctx, tx, childID); err != nil {
 			return err
 		}
+		if out.SleepMode, err = exportSleep(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.LeakGuardHits, err = exportLeakHits(ctx, tx, childID); err != nil {
+			return err
+		}
 		out.AuditLogs, err = exportAudit(ctx, tx, childID)
 		return err
 	})
@@ -102,6 +116,7 @@ func exportConversations(ctx context.Context, tx pgx.Tx, childID int64) ([]Expor
 		rows, err := tx.Query(ctx, `
 			SELECT id, sender_id, type,
 			       CASE WHEN deleted_at IS NULL THEN content END,
+			       CASE WHEN deleted_at IS NULL THEN media_id END,
 			       CASE WHEN deleted_at IS NULL THEN media_url END,
 			       coalesce(created_at, CURRENT_TIMESTAMP), deleted_at
 			FROM messages WHERE conversation_id = $1
@@ -111,7 +126,7 @@ func exportConversations(ctx context.Context, tx pgx.Tx, childID int64) ([]Expor
 		}
 		convs[i].Messages, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportMessage, error) {
 			var m ExportMessage
-			err := r.Scan(&m.ID, &m.SenderID, &m.Type, &m.Content, &m.MediaURL, &m.CreatedAt, &m.DeletedAt)
+			err := r.Scan(&m.ID, &m.SenderID, &m.Type, &m.Content, &m.MediaID, &m.MediaURL, &m.CreatedAt, &m.DeletedAt)
 			return m, err
 		})
 		if err != nil {
@@ -156,4 +171,36 @@ func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]AuditRecord, 
 		return nil, fmt.Errorf("export audit logs: %w", err)
 	}
 	return pgx.CollectRows(rows, scanAudit)
+}
+
+func exportSleep(ctx context.Context, tx pgx.Tx, childID int64) (*SleepSchedule, error) {
+	s, err := scanSleep(tx.QueryRow(ctx, `SELECT `+sleepColumns+` FROM sleep_schedules WHERE child_id = $1`, childID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export sleep mode: %w", err)
+	}
+	return &s, nil
+}
+
+func exportLeakHits(ctx context.Context, tx pgx.Tx, childID int64) ([]ActivityLeakHit, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT id, game_name, conversation_id, created_at
+		FROM leak_guard_hits WHERE child_id = $1 ORDER BY id`, childID)
+	if err != nil {
+		return nil, fmt.Errorf("export leak guard hits: %w", err)
+	}
+	hits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ActivityLeakHit, error) {
+		var h ActivityLeakHit
+		err := r.Scan(&h.ID, &h.GameName, &h.ConversationID, &h.At)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export leak guard hits: %w", err)
+	}
+	if hits == nil {
+		hits = []ActivityLeakHit{}
+	}
+	return hits, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -25,6 +26,11 @@ type RotationReport struct {
 	// Remaining rows were still not on the newest key when the run ended:
 	// the failed ones, and any a stopped run did not reach.
 	Remaining int
+	// Fingerprinted rows were on the newest key already but had no
+	// leak-guard fingerprint under it (logins kept before the guard
+	// existed): this run opened them and wrote one (or, for a password too
+	// short to guard, confirmed there is none).
+	Fingerprinted int
 }
 
 // RotationFailure is a row rotation could not open, and why (the vault's
@@ -53,7 +59,9 @@ func (db *DB) AdminByEmail(ctx context.Context, email string) (*domain.Actor, er
 }
 
 // RotateKeys re-seals every game_credentials row that is not on the ring's
-// newest key, batchSize rows per transaction in id order. Each row is
+// newest key, batchSize rows per transaction in id order, and gives every
+// row on the newest key that lacks one its leak-guard fingerprint under
+// that key (without re-sealing it). Each row is
 // replaced whole, so a run stopped at any point (cancelled, killed, the
 // database gone) leaves every row on either its old key or the new one,
 // and running it again finishes the rest. Rows that fail to open are
@@ -112,17 +120,22 @@ func (k *Keeper) rotateAll(ctx context.Context, newest []byte, batchSize int, re
 // rotateBatch re-seals up to limit rows with id above afterID that are not
 // on the newest key, in one transaction, and returns the last id it saw.
 // Its counts are added to rep only once the transaction has committed.
+//
+// Rows already on the newest key are picked too when they have no
+// fingerprint under it (a password too short to guard has none, so such a
+// row is opened again by every run: a decryption, no write).
 func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newest []byte, rep *RotationReport) (lastID int64, n int, err error) {
-	var rotated int
+	var rotated, fingerprinted int
 	var failed []RotationFailure
 	err = k.db.Transact(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			SELECT id, profile_id, game_name, username, password_ciphertext, iv
-			FROM game_credentials
-			WHERE id > $1 AND substring(password_ciphertext FROM 1 FOR 4) <> $2
+			FROM game_credentials g
+			WHERE id > $1 AND (substring(password_ciphertext FROM 1 FOR 4) <> $2
+				OR NOT EXISTS (SELECT 1 FROM leak_fingerprints f WHERE f.credential_id = g.id AND f.key_version = $4))
 			ORDER BY id
 			LIMIT $3
-			FOR UPDATE`, afterID, newest, limit)
+			FOR UPDATE`, afterID, newest, limit, int64(k.ring.Newest()))
 		if err != nil {
 			return fmt.Errorf("select rows to rotate: %w", err)
 		}
@@ -136,15 +149,19 @@ func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newe
 		}
 		for _, c := range batch {
 			lastID = c.ID
-			openErr, err := k.rotateRow(ctx, tx, c)
+			current := bytes.HasPrefix(c.ciphertext, newest)
+			openErr, err := k.rotateRow(ctx, tx, c, current)
 			if err != nil {
 				return err
 			}
-			if openErr != nil {
+			switch {
+			case openErr != nil:
 				failed = append(failed, RotationFailure{ID: c.ID, Reason: openErr.Error()})
-				continue
+			case current:
+				fingerprinted++
+			default:
+				rotated++
 			}
-			rotated++
 		}
 		n = len(batch)
 		return nil
@@ -153,19 +170,24 @@ func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newe
 		return 0, 0, fmt.Errorf("rotate batch after id %d: %w", afterID, err)
 	}
 	rep.Rotated += rotated
+	rep.Fingerprinted += fingerprinted
 	rep.Failed = append(rep.Failed, failed...)
 	return lastID, n, nil
 }
 
 // rotateRow opens one locked row with its old key and re-seals it under the
-// newest. openErr says why a row cannot be opened (it is then left alone);
-// err is a failure that stops the batch.
-func (k *Keeper) rotateRow(ctx context.Context, tx pgx.Tx, c sealedCredential) (openErr, err error) {
+// newest (unless it is current already), then writes its fingerprint.
+// openErr says why a row cannot be opened (it is then left alone); err is
+// a failure that stops the batch.
+func (k *Keeper) rotateRow(ctx context.Context, tx pgx.Tx, c sealedCredential, current bool) (openErr, err error) {
 	plain, openErr := k.ring.Open(c.ciphertext, c.iv, c.ad())
 	if openErr != nil {
 		return openErr, nil
 	}
 	defer clear(plain)
+	if current {
+		return nil, k.writeLeakFingerprint(ctx, tx, c.ID, string(plain))
+	}
 	ciphertext, iv, err := k.ring.Seal(plain, c.ad())
 	if err != nil {
 		return nil, fmt.Errorf("seal game credential %d: %w", c.ID, err)
@@ -201,6 +223,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 				"already_current": rep.AlreadyCurrent,
 				"failed":          len(rep.Failed),
 				"remaining":       rep.Remaining,
+				"fingerprinted":   rep.Fingerprinted,
 				"completed":       !stopped,
 			}})
 	})

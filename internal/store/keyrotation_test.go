@@ -287,3 +287,82 @@ func TestRotationNeedsAnAdmin(t *testing.T) {
 		t.Fatalf("AdminByEmail of a parent: %v", err)
 	}
 }
+
+// TestRotationFingerprintsOlderLogins: a login kept before the leak guard
+// existed has no fingerprint, even when it is on the newest key already;
+// keys rotate gives it one without re-sealing it, and the guard then
+// catches its password. A run with nothing to do changes nothing.
+func TestRotationFingerprintsOlderLogins(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	admin := newAdmin(t, db)
+	f := newFamily(t, db, "older")
+	k := store.NewKeeper(db, ring(t, 1))
+	ids, pws := keep(t, k, f, 3)
+	// As before migration 00010: no fingerprints at all.
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM leak_fingerprints`); err != nil {
+		t.Fatal(err)
+	}
+	var before []byte
+	if err := db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, ids[0]).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if hit, err := k.CheckLeak(ctx, f.child, "it is "+pws[ids[0]]); err != nil || hit != nil {
+		t.Fatalf("without fingerprints: %+v, %v", hit, err)
+	}
+
+	rep, err := k.RotateKeys(ctx, admin, 2, nil)
+	if err != nil || rep.Rotated != 0 || rep.Fingerprinted != 3 || rep.AlreadyCurrent != 3 || rep.Remaining != 0 || len(rep.Failed) != 0 {
+		t.Fatalf("rotation on a one-key ring: %+v, %v", rep, err)
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM leak_fingerprints WHERE key_version = 1`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d fingerprints, want 3 (%v)", n, err)
+	}
+	var after []byte
+	if err := db.Pool.QueryRow(ctx, `SELECT password_ciphertext FROM game_credentials WHERE id = $1`, ids[0]).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if string(before) != string(after) {
+		t.Fatal("a row on the newest key was re-sealed")
+	}
+	for _, id := range ids {
+		hit, err := k.CheckLeak(ctx, f.child, "psst "+strings.ToUpper(pws[id]))
+		if err != nil || hit == nil || hit.CredentialID != id {
+			t.Fatalf("login %d after the rotation: %+v, %v", id, hit, err)
+		}
+	}
+	if rep, err := k.RotateKeys(ctx, admin, 2, nil); err != nil || rep.Fingerprinted != 0 || rep.Rotated != 0 {
+		t.Fatalf("second run: %+v, %v", rep, err)
+	}
+}
+
+// TestRotationFingerprintsRenamedLogins: a login renamed after a key was
+// added is re-sealed under the new key by the rename while its fingerprint
+// stays on the old key; keys rotate moves the fingerprint too, so the guard
+// still catches the password once the old key is removed.
+func TestRotationFingerprintsRenamedLogins(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	admin := newAdmin(t, db)
+	f := newFamily(t, db, "renamed")
+	ids, pws := keep(t, store.NewKeeper(db, ring(t, 1)), f, 1)
+	k12 := store.NewKeeper(db, ring(t, 1, 2))
+	name := "Renamed"
+	if _, err := k12.Update(ctx, f.parent, ids[0], store.CredentialPatch{GameName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if got := versions(t, db); got[2] != 1 {
+		t.Fatalf("after the rename: %v", got)
+	}
+	rep, err := k12.RotateKeys(ctx, admin, 10, nil)
+	if err != nil || rep.Rotated != 0 || rep.Fingerprinted != 1 || rep.Remaining != 0 {
+		t.Fatalf("rotation: %+v, %v", rep, err)
+	}
+	hit, err := store.NewKeeper(db, ring(t, 2)).CheckLeak(ctx, f.child, "x "+pws[ids[0]]+" y")
+	if err != nil || hit == nil || hit.GameName != "Renamed" {
+		t.Fatalf("with the old key removed: %+v, %v", hit, err)
+	}
+}

@@ -168,7 +168,10 @@ func (k *Keeper) CheckLeak(ctx context.Context, actor *domain.Actor, message str
 
 // RecordLeakBlock writes the parent's dashboard entry for a refused send,
 // its audit row and a leak_guard.blocked event to the parent, in one
-// transaction. The conversation is kept only when the child is a member.
+// transaction. The conversation is kept only when the child is a member,
+// the login only while it exists: CheckLeak read it outside this
+// transaction, and a parent may have deleted it since (the hit then keeps
+// the game's name only, as for a login deleted later).
 func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID int64, hit LeakHit) error {
 	return db.Transact(ctx, func(tx pgx.Tx) error {
 		var parentID int64
@@ -177,7 +180,7 @@ func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID i
 		err := tx.QueryRow(ctx, `
 			WITH c AS (SELECT conversation_id FROM conversation_members WHERE conversation_id = $3 AND user_id = $1)
 			INSERT INTO leak_guard_hits (child_id, credential_id, game_name, conversation_id)
-			SELECT $1, $2, $4, (SELECT conversation_id FROM c)
+			SELECT $1, (SELECT id FROM game_credentials WHERE id = $2), $4, (SELECT conversation_id FROM c)
 			RETURNING id, conversation_id, (SELECT parent_id FROM users WHERE id = $1)`,
 			actor.UserID, hit.CredentialID, convID, hit.GameName).Scan(&hitID, &conv, &parentID)
 		if err != nil {

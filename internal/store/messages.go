@@ -22,12 +22,20 @@ type NewMessage struct {
 	MediaID *int64
 }
 
-const messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_url, m.client_id,
+// messageColumns are a message's columns in the order messageFields
+// scans them.
+const messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_id, m.media_url, m.client_id,
 	coalesce(m.created_at, CURRENT_TIMESTAMP), m.deleted_at`
+
+// messageFields are the scan targets of messageColumns, for a query that
+// selects more than a message (the report queue).
+func messageFields(m *domain.Message) []any {
+	return []any{&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaID, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt}
+}
 
 func scanMessage(row pgx.Row) (domain.Message, error) {
 	var m domain.Message
-	err := row.Scan(&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt)
+	err := row.Scan(messageFields(&m)...)
 	m.Deleted = m.DeletedAt != nil
 	return m, err
 }
@@ -37,7 +45,7 @@ func scanMessage(row pgx.Row) (domain.Message, error) {
 // client id is the sender's business only.
 func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 	if m.Deleted && !seeDeleted {
-		m.Content, m.MediaURL = nil, nil
+		m.Content, m.MediaID, m.MediaURL = nil, nil, nil
 	}
 	if m.SenderID != viewerID {
 		m.ClientID = nil

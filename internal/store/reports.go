@@ -142,8 +142,8 @@ func (db *DB) ListReports(ctx context.Context, actor *domain.Actor, f ReportFilt
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Report, error) {
 		var r domain.Report
 		var m domain.Message
-		err := row.Scan(&r.ID, &r.MessageID, &r.ConversationID, &r.ReporterID, &r.Reason, &r.Status, &r.Resolution, &r.ResolvedAt, &r.CreatedAt,
-			&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt)
+		err := row.Scan(append([]any{&r.ID, &r.MessageID, &r.ConversationID, &r.ReporterID, &r.Reason, &r.Status, &r.Resolution, &r.ResolvedAt, &r.CreatedAt},
+			messageFields(&m)...)...)
 		m.Deleted = m.DeletedAt != nil
 		m.ClientID = nil
 		r.Message = &m

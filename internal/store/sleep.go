@@ -5,6 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	// The IANA zone database, built in: the system's copy is used when
+	// present, this one when it is not (a minimal image without tzdata),
+	// so that a family's zone neither fails to validate nor, worse, stops
+	// their stored schedule from ever sleeping (State below).
+	_ "time/tzdata"
 
 	"github.com/jackc/pgx/v5"
 
@@ -183,11 +188,16 @@ func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int
 	return nil
 }
 
-// sleepEvent tells the child's and the parent's sockets that the schedule
-// changed: the child's sockets re-read it at once.
-func sleepEvent(childID, parentID int64, s *SleepSchedule) Event {
-	return Event{Type: "sleep_mode.changed", To: []int64{childID, parentID},
-		Data: map[string]any{"child_id": childID, "schedule": s}}
+// sleepEvents tell the child's and the parent's sockets that the schedule
+// changed: the child's sockets re-read it at once. The parent's event holds
+// the schedule; the child's only names them, as GET /me/sleep-mode gives a
+// child their state and not the schedule (time zone, spans, the parent
+// switch are the parent's).
+func sleepEvents(childID, parentID int64, s *SleepSchedule) []Event {
+	return []Event{
+		{Type: "sleep_mode.changed", To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
+		{Type: "sleep_mode.changed", To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+	}
 }
 
 // SetSleepSchedule sets (creates or replaces) the acting parent's child's
@@ -230,7 +240,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 			Before: beforeAudit, After: out}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, []Event{sleepEvent(childID, actor.UserID, &out)})
+		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, &out))
 	})
 	return out, err
 }
@@ -253,7 +263,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 			Before: before}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, []Event{sleepEvent(childID, actor.UserID, nil)})
+		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, nil))
 	})
 }
 
@@ -262,7 +272,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 func (db *DB) IsDirectWithOwnParent(ctx context.Context, childID, convID int64) (bool, error) {
 	var ok bool
 	err := db.Pool.QueryRow(ctx, `
-		SELECT coalesce(NOT c.is_group, false)
+		SELECT NOT coalesce(c.is_group, false)
 		   AND (SELECT count(*) FROM conversation_members m WHERE m.conversation_id = c.id) = 2
 		   AND EXISTS (SELECT 1 FROM conversation_members m JOIN users u ON u.id = $1
 		               WHERE m.conversation_id = c.id AND m.user_id = u.parent_id)
