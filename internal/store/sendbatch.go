@@ -167,8 +167,9 @@ func (db *DB) writeSends(batch []*sendCall) {
 		}
 		return
 	}
-	// Each inserted row answers the first send with its sender and client
-	// id; a repeat of it inside the batch finds it in whyNotSent.
+	// Each inserted row answers the first send with its sender, client id
+	// and conversation; a repeat of it inside the batch finds it in
+	// whyNotSent.
 	type key struct {
 		sender   int64
 		clientID string
@@ -180,7 +181,10 @@ func (db *DB) writeSends(batch []*sendCall) {
 	for _, c := range batch {
 		k := key{c.req.sender, c.req.nm.ClientID}
 		m, ok := rows[k]
-		if ok {
+		// A row is the answer only of a send to its conversation: a send
+		// refused by its checks whose client id a later send of the batch
+		// used elsewhere is told so by whyNotSent (409).
+		if ok = ok && m.ConversationID == c.req.convID; ok {
 			delete(rows, k)
 		}
 		c.answer(sendOutcome{m: m, ok: ok})

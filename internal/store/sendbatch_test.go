@@ -103,6 +103,10 @@ func TestSendBatchMixed(t *testing.T) {
 		{store.BatchSend{kid1, convA, text("old", "retry into another conversation")}, want{domain.CodeConflict, false}},
 		{store.BatchSend{kid1, convB, text("old", "a retry")}, want{"", false}},
 		{store.BatchSend{kid2, convB, text("c7", "not a member either")}, want{domain.CodeNotFound, false}},
+		// Refused, and its client id then used by a good send: the refused
+		// one is told the id is taken, not given the other's message.
+		{store.BatchSend{kid1, convF, text("c9", "frozen, then reused")}, want{domain.CodeConflict, false}},
+		{store.BatchSend{kid1, convA, text("c9", "reuses c9")}, want{"", true}},
 		{store.BatchSend{parent, convA, text("c8", "a parent reads only")}, want{domain.CodeForbidden, false}},
 	}
 	batch := make([]store.BatchSend, len(sends))
