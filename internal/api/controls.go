@@ -188,18 +188,36 @@ type mySleepView struct {
 	TimeZone *string `json:"time_zone"`
 }
 
-// checkSleep refuses a child's send during their quiet hours (423
-// sleep_mode, with ends_at and Retry-After), unless the schedule allows
-// messages to their own parent and this is their direct chat. It runs
-// before the store's send, outside its transaction.
-func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64) error {
+// sendChecks runs a child's send checks, sleep mode and the password-leak
+// guard, on one read of their send gate (shared with concurrent sends:
+// store.SendGateOf). They run before the store's send, outside its
+// transaction; others' sends are not checked.
+func (a *API) sendChecks(ctx context.Context, actor *domain.Actor, convID int64, content string) error {
 	if !actor.IsChild() {
 		return nil
 	}
-	now := a.now()
-	st, s, err := a.db.SleepStateOf(ctx, actor.UserID, now)
-	if err != nil || !st.Asleep {
+	gate, err := a.db.SendGateOf(ctx, actor.UserID)
+	if err != nil {
 		return err
+	}
+	if err := a.checkSleep(ctx, actor, convID, gate.Sleep); err != nil {
+		return err
+	}
+	return a.checkLeak(ctx, actor, convID, content, gate)
+}
+
+// checkSleep refuses a child's send during their quiet hours (423
+// sleep_mode, with ends_at and Retry-After) by schedule s (nil: none),
+// unless the schedule allows messages to their own parent and this is
+// their direct chat.
+func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64, s *store.SleepSchedule) error {
+	if s == nil {
+		return nil
+	}
+	now := a.now()
+	st := s.State(now)
+	if !st.Asleep {
+		return nil
 	}
 	if s.AllowParent {
 		ok, err := a.db.IsDirectWithOwnParent(ctx, actor.UserID, convID)
@@ -216,12 +234,11 @@ func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64)
 // checkLeak refuses a child's message that holds one of their own kept
 // game passwords (422 password_in_message, naming the game to the child
 // only): nothing is sent, the parent gets a dashboard entry and a
-// leak_guard.blocked event naming the game. Like checkSleep it runs before
-// the store's send.
-func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, content string) error {
-	hit, err := a.keeper.CheckLeak(ctx, actor, content)
-	if err != nil || hit == nil {
-		return err
+// leak_guard.blocked event naming the game.
+func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, content string, gate store.SendGate) error {
+	hit := a.keeper.CheckLeakIn(actor, gate, content)
+	if hit == nil {
+		return nil
 	}
 	// A refused send takes a token of the send budget like any send: the
 	// handler's flood control comes after this check, and each refusal

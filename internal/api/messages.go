@@ -66,10 +66,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 		return err
 	}
 	nm := store.NewMessage{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID}
-	if err := a.checkSleep(r.Context(), actor, id); err != nil {
-		return err
-	}
-	if err := a.checkLeak(r.Context(), actor, id, nm.Content); err != nil {
+	if err := a.sendChecks(r.Context(), actor, id, nm.Content); err != nil {
 		return err
 	}
 	if ok, retry := a.sendRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {

@@ -31,7 +31,7 @@ const embeddedDatabase = "pixelpals"
 // to be created, so that a mistyped data directory is not silent.
 func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, notice io.Writer) (*store.DB, func(), error) {
 	if !cfg.Embedded() {
-		db, err := store.Open(ctx, cfg.DatabaseURL)
+		db, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{MaxConns: cfg.DBMaxConns})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -71,7 +71,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, n
 		release()
 		return nil, nil, err
 	}
-	db, err := store.Open(ctx, cluster.ConnString(embeddedDatabase))
+	db, err := store.OpenWith(ctx, cluster.ConnString(embeddedDatabase), store.Options{MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		release()
 		return nil, nil, err

@@ -61,10 +61,15 @@ type Config struct {
 	MediaMaxImageBytes int64
 	MediaMaxAudioBytes int64
 
+	// DBMaxConns bounds the database pool (PIXELPALS_DB_MAX_CONNS,
+	// --db-max-conns; 0: store.DefaultMaxConns).
+	DBMaxConns int
+
 	rawProxies                    string
 	rawRetentionDays              string
 	rawMaxImageBytes, rawMaxAudio string
 	rawWindow, rawOrigins         string
+	rawDBMaxConns                 string
 }
 
 // DefaultDataDir is where the embedded cluster, generated keys and media
@@ -100,6 +105,7 @@ func Load(getenv func(string) string) Config {
 	c.rawRetentionDays = or(getenv("PIXELPALS_RETENTION_DAYS"), "30")
 	c.RetentionInterval = time.Hour
 	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
+	c.rawDBMaxConns = getenv("PIXELPALS_DB_MAX_CONNS")
 	return c
 }
 
@@ -120,6 +126,7 @@ func (c *Config) BindDatabase(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env PIXELPALS_LOG_LEVEL)")
 	fs.Var(secretURL{&c.ListenDatabaseURL}, "listen-database-url", "PostgreSQL URL of the live events' LISTEN connection (env PIXELPALS_LISTEN_DATABASE_URL); empty: the database URL")
 	fs.StringVar(&c.rawWindow, "live-replay-window", c.rawWindow, "how far back a reconnecting event socket replays (env PIXELPALS_LIVE_REPLAY_WINDOW)")
+	fs.StringVar(&c.rawDBMaxConns, "db-max-conns", c.rawDBMaxConns, "most connections the database pool opens (env PIXELPALS_DB_MAX_CONNS); empty: 16")
 	fs.StringVar(&c.rawOrigins, "allowed-origins", c.rawOrigins, "comma-separated origins besides our own whose pages may open the event socket (env PIXELPALS_ALLOWED_ORIGINS)")
 }
 
@@ -176,6 +183,28 @@ func (c *Config) Finish() error {
 	if c.MediaMaxAudioBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_AUDIO_BYTES", c.rawMaxAudio); err != nil {
 		return err
 	}
+	return c.finishDBMaxConns()
+}
+
+// MaxEmbeddedConns is the largest pool the embedded cluster takes: its
+// max_connections (pgembed.ServerSettings, 100) less room for the live
+// listener, commands run next to serve, backups and psql.
+const MaxEmbeddedConns = 80
+
+func (c *Config) finishDBMaxConns() error {
+	c.DBMaxConns = 0
+	if c.rawDBMaxConns == "" {
+		return nil
+	}
+	most := 1000
+	if c.Embedded() {
+		most = MaxEmbeddedConns
+	}
+	n, err := strconv.Atoi(c.rawDBMaxConns)
+	if err != nil || n < 1 || n > most {
+		return fmt.Errorf("database pool size %q: want a whole number from 1 to %d (PIXELPALS_DB_MAX_CONNS, --db-max-conns)", c.rawDBMaxConns, most)
+	}
+	c.DBMaxConns = n
 	return nil
 }
 

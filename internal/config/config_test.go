@@ -68,3 +68,30 @@ func TestHelpHidesPasswords(t *testing.T) {
 		}
 	}
 }
+
+func TestDBMaxConns(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil || c.DBMaxConns != 0 {
+		t.Fatalf("default: %d %v", c.DBMaxConns, err)
+	}
+	if c, err = load(t, map[string]string{"PIXELPALS_DB_MAX_CONNS": "32"}); err != nil || c.DBMaxConns != 32 {
+		t.Fatalf("32: %d %v", c.DBMaxConns, err)
+	}
+	if c, err = load(t, map[string]string{"PIXELPALS_DB_MAX_CONNS": "200", "DATABASE_URL": "postgres://db/x"}); err != nil || c.DBMaxConns != 200 {
+		t.Fatalf("200 on a server of one's own: %d %v", c.DBMaxConns, err)
+	}
+	for _, bad := range []string{"0", "-1", "many", "81", "1.5"} {
+		if _, err := load(t, map[string]string{"PIXELPALS_DB_MAX_CONNS": bad}); err == nil {
+			t.Errorf("%q accepted for the embedded cluster", bad)
+		}
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c = Load(func(string) string { return "" })
+	c.Bind(fs)
+	if err := fs.Parse([]string{"--db-max-conns", "24"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Finish(); err != nil || c.DBMaxConns != 24 {
+		t.Fatalf("--db-max-conns 24: %d %v", c.DBMaxConns, err)
+	}
+}

@@ -28,8 +28,9 @@ var ServerSettings = []Setting{
 	{"effective_cache_size", "1GB"},
 	{"work_mem", "8MB"},
 	{"maintenance_work_mem", "128MB"},
-	// Connections: the pool's size plus tools (psql, backup, the
-	// listener). Raise together with PIXELPALS_DB_MAX_CONNS.
+	// Connections: the pool's size (16 by default, at most 80 on the
+	// embedded cluster: config.MaxEmbeddedConns) plus tools (psql,
+	// backup, the listener). Raise together with PIXELPALS_DB_MAX_CONNS.
 	{"max_connections", "100"},
 	// Durability: an acknowledged message is on disk.
 	{"synchronous_commit", "on"},

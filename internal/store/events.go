@@ -57,6 +57,27 @@ type Event struct {
 // outbox's trigger announces them; PostgreSQL delivers that NOTIFY at
 // commit, so nobody hears of an event whose action rolled back.
 func AppendEvents(ctx context.Context, tx pgx.Tx, evs []Event) error {
+	batch, err := encodeEvents(evs)
+	if err != nil || batch == nil {
+		return err
+	}
+	if _, err = tx.Exec(ctx, appendEventsSQL, batch); err != nil {
+		return fmt.Errorf("write events: %w", err)
+	}
+	return nil
+}
+
+// appendEventsSQL writes the events encodeEvents encoded as $1.
+const appendEventsSQL = `
+		INSERT INTO live_events (type, user_ids, subject_ids, data)
+		SELECT e->>'type', ARRAY(SELECT jsonb_array_elements_text(e->'to')::bigint),
+		       ARRAY(SELECT jsonb_array_elements_text(e->'about')::bigint), e->'data'
+		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+		ORDER BY n`
+
+// encodeEvents is the parameter of appendEventsSQL for evs, or nil when
+// none of them has a recipient.
+func encodeEvents(evs []Event) ([]byte, error) {
 	type row struct {
 		Type  string          `json:"type"`
 		To    []int64         `json:"to"`
@@ -70,7 +91,7 @@ func AppendEvents(ctx context.Context, tx pgx.Tx, evs []Event) error {
 		}
 		data, err := json.Marshal(e.Data)
 		if err != nil {
-			return fmt.Errorf("encode %s event: %w", e.Type, err)
+			return nil, fmt.Errorf("encode %s event: %w", e.Type, err)
 		}
 		about := e.About
 		if about == nil {
@@ -79,22 +100,13 @@ func AppendEvents(ctx context.Context, tx pgx.Tx, evs []Event) error {
 		rows = append(rows, row{Type: e.Type, To: e.To, About: about, Data: data})
 	}
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	batch, err := json.Marshal(rows)
 	if err != nil {
-		return fmt.Errorf("encode events: %w", err)
+		return nil, fmt.Errorf("encode events: %w", err)
 	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO live_events (type, user_ids, subject_ids, data)
-		SELECT e->>'type', ARRAY(SELECT jsonb_array_elements_text(e->'to')::bigint),
-		       ARRAY(SELECT jsonb_array_elements_text(e->'about')::bigint), e->'data'
-		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
-		ORDER BY n`, batch)
-	if err != nil {
-		return fmt.Errorf("write events: %w", err)
-	}
-	return nil
+	return batch, nil
 }
 
 // fanOut builds the audiences of one event: view gives what each viewer
@@ -180,27 +192,77 @@ func viewerOf(vs []viewer, id int64) (viewer, bool) {
 // sent message's event is written; a batched send calls it with all its
 // messages.
 func messageEvents(ctx context.Context, tx pgx.Tx, typ string, msgs ...domain.Message) error {
-	audiences := map[int64][]viewer{}
+	convIDs := make([]int64, len(msgs))
+	for i, m := range msgs {
+		convIDs[i] = m.ConversationID
+	}
+	rows, err := tx.Query(ctx, convAudiencesSQL, distinct(convIDs))
+	if err != nil {
+		return fmt.Errorf("audiences of %d messages: %w", len(msgs), err)
+	}
+	audiences, err := collectAudiences(rows)
+	if err != nil {
+		return err
+	}
+	evs, err := messageEventsFor(typ, audiences, msgs)
+	if err != nil {
+		return err
+	}
+	return AppendEvents(ctx, tx, evs)
+}
+
+// messageEventsFor builds messageEvents' events from the audiences of the
+// messages' conversations (convAudiencesSQL, read in the transaction).
+func messageEventsFor(typ string, audiences map[int64][]viewer, msgs []domain.Message) ([]Event, error) {
 	var evs []Event
 	for _, m := range msgs {
-		vs, ok := audiences[m.ConversationID]
-		if !ok {
-			var err error
-			if vs, err = convAudience(ctx, tx, m.ConversationID); err != nil {
-				return err
-			}
-			audiences[m.ConversationID] = vs
-		}
+		vs := audiences[m.ConversationID]
 		e, err := fanOut(typ, []int64{m.SenderID}, viewerIDs(vs), func(id int64) any {
 			v, _ := viewerOf(vs, id)
 			return viewed(m, id, v.parentOfMember)
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		evs = append(evs, e...)
 	}
-	return AppendEvents(ctx, tx, evs)
+	return evs, nil
+}
+
+// convAudiencesSQL is convAudience for the conversations $1 at once. The
+// members' parents are looked up per member (LATERAL ... LIMIT), so that
+// a generic plan (forceGenericSQL) cannot start from every child instead.
+const convAudiencesSQL = `
+		SELECT c, v, bool_or(member), bool_or(parent) FROM (
+			SELECT m.conversation_id AS c, m.user_id AS v, true AS member, false AS parent
+			FROM conversation_members m WHERE m.conversation_id = ANY($1)
+			UNION ALL
+			SELECT m.conversation_id, k.parent_id, false, true
+			FROM conversation_members m
+			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
+			WHERE m.conversation_id = ANY($1)
+		) s GROUP BY c, v ORDER BY c, v`
+
+// collectAudiences reads convAudiencesSQL's rows.
+func collectAudiences(rows pgx.Rows) (map[int64][]viewer, error) {
+	out := map[int64][]viewer{}
+	var conv int64
+	var v viewer
+	_, err := pgx.ForEachRow(rows, []any{&conv, &v.id, &v.member, &v.parentOfMember}, func() error {
+		out[conv] = append(out[conv], v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audiences of conversations: %w", err)
+	}
+	return out, nil
+}
+
+// distinct returns the ids sorted, without repeats.
+func distinct(ids []int64) []int64 {
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	return slices.Compact(s)
 }
 
 // sentMessageEvents writes message.created for messages just sent in tx.
@@ -462,8 +524,11 @@ func (db *DB) EventsAfter(ctx context.Context, pos EventPos, limit int) ([]LiveE
 	if len(evs) == limit {
 		return evs, false, nil
 	}
+	// max(xact) is one probe of idx_live_events_order; an EXISTS over
+	// xact >= the frontier was planned as a scan of the whole outbox, run
+	// after every notification, which is after every send.
 	var waiting bool
-	err = db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM live_events WHERE xact >= `+frontierSQL+`)`).Scan(&waiting)
+	err = db.Pool.QueryRow(ctx, `SELECT coalesce(max(xact) >= `+frontierSQL+`, false) FROM live_events`).Scan(&waiting)
 	if err != nil {
 		return nil, false, fmt.Errorf("read events: %w", err)
 	}

@@ -94,21 +94,33 @@ func (k *Keeper) childLeakPrints(ctx context.Context, childID int64) ([]leakPrin
 		return nil, fmt.Errorf("leak fingerprints of %d: %w", childID, err)
 	}
 	defer rows.Close()
-	var out []leakPrint
+	var raw []printRow
 	for rows.Next() {
-		var p leakPrint
-		var version int64
-		if err := rows.Scan(&p.credentialID, &p.gameName, &version, &p.length, &p.fp); err != nil {
+		var p printRow
+		if err := rows.Scan(&p.credentialID, &p.gameName, &p.version, &p.length, &p.fp); err != nil {
 			return nil, err
 		}
-		key, ok := k.ring.LeakGuardKey(uint32(version), p.credentialID)
-		if !ok {
-			continue // its key left the ring: re-saving the password renews it
-		}
-		p.mac = hmac.New(sha256.New, key)
-		out = append(out, p)
+		raw = append(raw, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return k.keyPrints(raw), nil
+}
+
+// keyPrints keys the HMAC of each fingerprint; one whose key left the
+// ring is skipped (re-saving the password renews it).
+func (k *Keeper) keyPrints(raw []printRow) []leakPrint {
+	var out []leakPrint
+	for _, r := range raw {
+		key, ok := k.ring.LeakGuardKey(uint32(r.version), r.credentialID)
+		if !ok {
+			continue
+		}
+		out = append(out, leakPrint{credentialID: r.credentialID, gameName: r.gameName, length: r.length, fp: r.fp,
+			mac: hmac.New(sha256.New, key)})
+	}
+	return out
 }
 
 // matchLeak returns the first print whose password is a substring of the

@@ -53,85 +53,31 @@ func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 	return m
 }
 
-// The send, in one transaction (one round trip for the statements below,
-// then the event write, see events.go):
-//  1. share-lock the sender's users row (lock order: users first, see
-//     rule.go), so that an account deletion cannot deadlock with the send;
-//  2. lock the conversation row, which every membership change and freeze
-//     also locks, so none of them can interleave with this send, and
-//     messages of one conversation commit in the order of their history
-//     key (see nextMessageTimeSQL);
-//  3. insert the message only if the sender is a member, the
-//     conversation is not frozen and the media rule holds. This statement's snapshot is taken after
-//     the lock is granted, so it sees a removal or freeze committed while
-//     the send waited.
-const (
-	sendLockSenderSQL = `SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`
-	sendLockConvSQL   = `SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`
-	sendInsertSQL     = `
-		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
-		SELECT $1, $2, $3::text, NULLIF($4, ''), $5, ` + nextMessageTimeSQL + `, $6::int, '/api/v1/media/' || $6::int
-		WHERE EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
-		  AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND frozen_at IS NULL)
-		  AND ` + sendMediaSQL + `
-		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-		RETURNING ` + messageColumns
-
-	// sendMediaSQL is the media rule of a send, for sender $2, message
-	// type $3 and upload $6: a text message carries none, an image or
-	// audio message one the sender uploaded, of its kind.
-	sendMediaSQL = `CASE WHEN $6::int IS NULL THEN $3::text = 'text'
-		ELSE EXISTS (SELECT 1 FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
-		             WHERE md.id = $6::int AND md.uploader_id = $2 AND b.kind = $3::text) END`
-)
+// sendMediaSQL is the media rule of a send (sendMediaRule), for sender
+// $2, message type $3 and upload $6.
+var sendMediaSQL = sendMediaRule("$2", "$3::text", "$6::int")
 
 // sendMediaCheckSQL evaluates sendMediaSQL alone, with the send's
 // parameters, to tell why a send was refused.
-const sendMediaCheckSQL = `SELECT ` + sendMediaSQL + ` FROM (SELECT $1::int, $4::text, $5::text) AS unused`
+var sendMediaCheckSQL = `SELECT ` + sendMediaSQL + ` FROM (SELECT $1::int, $4::text, $5::text) AS unused`
 
 // SendMessage posts a message from the actor to a conversation they are a
 // member of. A send repeating an earlier client id returns the earlier
-// message (created false).
+// message (created false). Concurrent sends share a transaction and a
+// commit (sendbatch.go); each is answered after that commit.
 func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
-	var m domain.Message
-	err := retryConflicts(func() (err error) {
-		m, err = db.trySend(ctx, actor, convID, nm)
-		return err
-	})
-	switch {
-	case err == nil:
-		return viewed(m, actor.UserID, false), true, nil
-	case !errors.Is(err, pgx.ErrNoRows):
-		return m, false, fmt.Errorf("send message to conversation %d: %w", convID, err)
-	}
-	return db.whyNotSent(ctx, actor, convID, nm)
+	return db.sendAnswer(ctx, actor, convID, nm, db.sends().do(sendReq{sender: actor.UserID, convID: convID, nm: nm}))
 }
 
-func (db *DB) trySend(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, error) {
-	var m domain.Message
-	err := db.Transact(ctx, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(sendLockSenderSQL, actor.UserID)
-		b.Queue(sendLockConvSQL, convID)
-		b.Queue(sendInsertSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID, nm.MediaID)
-		br := tx.SendBatch(ctx, b)
-		for range 2 {
-			if _, err := br.Exec(); err != nil {
-				br.Close()
-				return err
-			}
-		}
-		var err error
-		if m, err = scanMessage(br.QueryRow()); err != nil {
-			br.Close()
-			return err
-		}
-		if err := br.Close(); err != nil {
-			return err
-		}
-		return sentMessageEvents(ctx, tx, m)
-	})
-	return m, err
+// sendAnswer is SendMessage's answer to a send its batch did out for.
+func (db *DB) sendAnswer(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage, out sendOutcome) (domain.Message, bool, error) {
+	switch {
+	case out.err != nil:
+		return domain.Message{}, false, fmt.Errorf("send message to conversation %d: %w", convID, out.err)
+	case out.ok:
+		return viewed(out.m, actor.UserID, false), true, nil
+	}
+	return db.whyNotSent(ctx, actor, convID, nm)
 }
 
 // whyNotSent explains a send that inserted nothing: a retry (the first

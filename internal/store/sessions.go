@@ -56,36 +56,95 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // SessionActor resolves a session token's hash to its actor. It answers
 // unauthorized when the session is unknown, expired or idle too long, or
 // when the account may not be used any more: deleted, suspended, or a child
-// whose parent is not approved or is suspended.
+// whose parent is not approved or is suspended. Nothing is cached: every
+// request reads the session and the account as committed now, so a logout,
+// suspension or deletion takes effect at the next request. Concurrent
+// lookups share one statement (group.go).
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
-	a := &domain.Actor{}
-	var approved, usable, stale bool
-	err := db.Pool.QueryRow(ctx, `
-		SELECT s.id, u.id, u.role, coalesce(u.approved_by_admin, false),
+	db.sessionOnce.Do(func() {
+		db.sessionGroup = &group[string, sessionOutcome]{max: maxSessionBatch, flushers: sessionFlushers, run: db.lookupSessions,
+			fail: func(err error) sessionOutcome { return sessionOutcome{err: err} }}
+	})
+	out := db.sessionGroup.do(string(tokenHash))
+	return out.actor, out.err
+}
+
+const (
+	maxSessionBatch = 64
+	sessionFlushers = 2
+	// sessionTimeout bounds one shared lookup, whatever its callers'
+	// deadlines.
+	sessionTimeout = 15 * time.Second
+)
+
+// sessionLookupSQL resolves the token hashes $1 (a row per live one).
+const sessionLookupSQL = `
+		SELECT t.h, s.id, u.id, u.role, coalesce(u.approved_by_admin, false),
 		       u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
 		           (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL)),
 		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval
-		FROM sessions s
+		FROM unnest($1::bytea[]) AS t(h)
+		CROSS JOIN LATERAL (SELECT * FROM sessions s WHERE s.token_hash = t.h LIMIT 1) s
 		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
 		LEFT JOIN users p ON p.id = u.parent_id
-		WHERE s.token_hash = $1
-		  AND s.expires_at > CURRENT_TIMESTAMP
-		  AND s.last_seen_at > CURRENT_TIMESTAMP - $3::interval`,
-		tokenHash, touchEvery, IdleTimeout).
-		Scan(&a.SessionID, &a.UserID, &a.Role, &approved, &usable, &stale)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !usable) {
-		return nil, domain.Errorf(domain.CodeUnauthorized, "not logged in or session expired")
+		WHERE s.expires_at > CURRENT_TIMESTAMP
+		  AND s.last_seen_at > CURRENT_TIMESTAMP - $3::interval`
+
+type sessionOutcome struct {
+	actor *domain.Actor
+	err   error
+}
+
+// lookupSessions answers one batch of session lookups in one statement.
+// Sessions whose last_seen_at is older than touchEvery are touched after
+// the answers, in one statement of their own that no request waits for:
+// the touch only keeps a busy session from idling out.
+func (db *DB) lookupSessions(batch []*call[string, sessionOutcome]) {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionTimeout)
+	defer cancel()
+	hashes := make([][]byte, len(batch))
+	for i, c := range batch {
+		hashes[i] = []byte(c.req)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("resolve session: %w", err)
-	}
-	a.Active = a.Role != domain.RoleParent || approved
-	if stale {
-		if _, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP WHERE id = $1`, a.SessionID); err != nil {
-			return nil, fmt.Errorf("touch session: %w", err)
+	found := make(map[string]*domain.Actor, len(batch))
+	var stale []int64
+	var h []byte
+	var approved, usable, old bool
+	a := domain.Actor{}
+	err := db.genericRead(ctx, sessionLookupSQL, []any{hashes, touchEvery, IdleTimeout}, func(rows pgx.Rows) error {
+		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old); err != nil || !usable {
+			return err
+		}
+		actor := a
+		actor.Active = actor.Role != domain.RoleParent || approved
+		found[string(h)] = &actor
+		if old {
+			stale = append(stale, actor.SessionID)
+		}
+		return nil
+	})
+	for _, c := range batch {
+		switch actor := found[c.req]; {
+		case err != nil:
+			c.answer(sessionOutcome{err: fmt.Errorf("resolve session: %w", err)})
+		case actor == nil:
+			c.answer(sessionOutcome{err: domain.Errorf(domain.CodeUnauthorized, "not logged in or session expired")})
+		default:
+			a := *actor // each caller its own copy
+			c.answer(sessionOutcome{actor: &a})
 		}
 	}
-	return a, nil
+	if len(stale) > 0 {
+		// In the background, so that neither the caller leading this batch
+		// nor the next batch waits for its commit. A lost touch costs
+		// nothing but an idle timeout 7 days after the last one that
+		// landed, instead of after the last request.
+		go func(ids []int64) {
+			ctx, cancel := context.WithTimeout(context.Background(), sessionTimeout)
+			defer cancel()
+			db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP WHERE id = ANY($1)`, ids)
+		}(distinct(stale))
+	}
 }
 
 // DeleteSession ends one session.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,18 +19,42 @@ import (
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	Pool *pgxpool.Pool
+	sendState
 }
 
 // Open connects a pool to the database at url. Sessions run in UTC because
 // the seed's columns are TIMESTAMP WITHOUT TIME ZONE: CURRENT_TIMESTAMP then
 // stores UTC wall time, and the API reports it as RFC 3339 UTC.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// DefaultMaxConns is the pool's default size (PIXELPALS_DB_MAX_CONNS,
+// --db-max-conns). pgx's own default, max(4, cores), made concurrent
+// senders wait for a connection while PostgreSQL idled between WAL
+// flushes; the README's durable send benchmark is what this rests on.
+const DefaultMaxConns = 16
+
+// Options tune a pool.
+type Options struct {
+	// MaxConns bounds the pool (0: DefaultMaxConns).
+	MaxConns int
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, o Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", redactConfigError(err))
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "pixelpals"
+	if !strings.Contains(url, "pool_max_conns") { // a URL's own setting stands
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(o.MaxConns)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)

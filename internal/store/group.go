@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// group runs calls in batches, with no added wait when idle (a
+// leader/follower scheme): a call that finds fewer than flushers batches in
+// flight runs at once, in its caller's goroutine, as a batch of one; calls
+// arriving while flushers batches are in flight queue, and when a batch
+// finishes, the first queued call leads the next batch with every call
+// queued behind it (up to max). No goroutine is started: a batch runs in
+// the goroutine of one of its callers, and each caller returns only once
+// run has answered it.
+type group[Req, Res any] struct {
+	max, flushers int
+	// run executes one batch and must answer every call of it.
+	run func(batch []*call[Req, Res])
+	// fail is the answer to a call whose batch panicked before answering
+	// it: the panic goes on in the leader, no other caller waits forever.
+	fail func(error) Res
+
+	mu       sync.Mutex
+	inFlight int
+	queue    []*call[Req, Res]
+}
+
+// call is one request in a group. wake carries nil once res is set, or a
+// batch for this call to lead.
+type call[Req, Res any] struct {
+	req      Req
+	res      Res
+	wake     chan []*call[Req, Res]
+	answered bool
+}
+
+func (c *call[Req, Res]) answer(res Res) {
+	c.res, c.answered = res, true
+	c.wake <- nil
+}
+
+// do runs req in a batch and returns its answer.
+func (g *group[Req, Res]) do(req Req) Res {
+	c := &call[Req, Res]{req: req, wake: make(chan []*call[Req, Res], 1)}
+	g.mu.Lock()
+	if g.inFlight < g.flushers {
+		g.inFlight++
+		batch := append([]*call[Req, Res]{c}, g.takeLocked(g.max-1)...)
+		g.mu.Unlock()
+		g.lead(batch)
+	} else {
+		g.queue = append(g.queue, c)
+		g.mu.Unlock()
+	}
+	for {
+		batch := <-c.wake
+		if batch == nil {
+			return c.res
+		}
+		g.lead(batch)
+	}
+}
+
+// takeLocked removes up to n calls from the head of the queue.
+func (g *group[Req, Res]) takeLocked(n int) []*call[Req, Res] {
+	n = min(n, len(g.queue))
+	out := g.queue[:n:n]
+	g.queue = g.queue[n:]
+	if len(g.queue) == 0 {
+		g.queue = nil
+	}
+	return out
+}
+
+// lead runs batch, then hands the flusher slot on.
+func (g *group[Req, Res]) lead(batch []*call[Req, Res]) {
+	defer func() {
+		if p := recover(); p != nil {
+			for _, c := range batch {
+				if !c.answered {
+					c.answer(g.fail(fmt.Errorf("batch panicked: %v", p)))
+				}
+			}
+			g.handOff()
+			panic(p)
+		}
+	}()
+	g.run(batch)
+	g.handOff()
+}
+
+// handOff gives the flusher slot of a finished batch to the next queued
+// batch, or back.
+func (g *group[Req, Res]) handOff() {
+	g.mu.Lock()
+	next := g.takeLocked(g.max)
+	if len(next) == 0 {
+		g.inFlight--
+	}
+	g.mu.Unlock()
+	if len(next) > 0 {
+		next[0].wake <- next
+	}
+}
+
+// forceGenericSQL makes a transaction's statements run on generic plans.
+// The batch statements take arrays, and for each new array PostgreSQL
+// would otherwise plan them anew (a custom plan for one element always
+// looks cheaper than the generic one for a guessed hundred): planning cost
+// several times what running them does. Their generic plans probe the
+// same indexes (each row's lookups are scalar or LATERAL ... LIMIT
+// subqueries, which the planner cannot turn into joins over whole
+// tables). SET LOCAL, not a session setting: it ends with the transaction,
+// which also holds behind PgBouncer's transaction pooling.
+const forceGenericSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
+
+// genericRead runs one batch read, sql with args, under forceGenericSQL,
+// in one round trip (BEGIN, SET LOCAL, the query, COMMIT), handing its
+// rows to each.
+func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func(pgx.Rows) error) error {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// Released inside a transaction (after an error), the connection is
+	// closed, not reused.
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN READ ONLY`)
+	b.Queue(forceGenericSQL)
+	b.Queue(sql, args...)
+	b.Queue(`COMMIT`)
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := br.Exec(); err != nil {
+		return err
+	}
+	return br.Close()
+}

@@ -1,0 +1,279 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// Group commit of message sends (docs/chat.md, "Group commit").
+//
+// A durable commit costs a WAL flush and every statement its fixed costs,
+// both far dearer than inserting a row. Concurrent sends therefore share
+// one transaction: a send that finds no batch in flight (fewer than
+// sendFlushers) runs at once, in its own goroutine, as a batch of one;
+// sends arriving meanwhile queue, and the next batch takes them all (up to
+// maxSendBatch). See group.go.
+//
+// One transaction per batch, in two round trips and one commit:
+//
+//  1. BEGIN; share-lock the batch's senders' users rows (lock order: users
+//     first, see rule.go) and then lock its conversations, each in id
+//     order, as every membership change and freeze also locks them, so
+//     none of them can interleave with the batch; one INSERT ... SELECT of
+//     every row that passes its own checks (sendCheckSQL: membership, not
+//     frozen, the media rule), idempotent on (sender_id, client_id); the
+//     audiences of the batch's conversations, for the live events;
+//  2. the message.created events of every inserted row (messageEventsFor,
+//     the same as sentMessageEvents writes), and COMMIT.
+//
+// A row that fails a check is simply not inserted; its neighbours are.
+// Each send is answered only after COMMIT returned: with its row, or, when
+// its row was not inserted, by whyNotSent in its own goroutine. If the
+// batch's transaction fails as a whole (a deadlock with another writer
+// that persists, a lost connection), each of its sends is written alone,
+// and gets its own answer. A crash before the commit acknowledges nothing.
+//
+// History order: every INSERT statement runs after the locks of its
+// conversations were granted and keeps them until commit, so created_at
+// (sendTimeSQL) is never below what a committed message of the
+// conversation has, and two rows of one conversation in one batch get
+// created_at and ids in batch order (the statement sorts them before it
+// numbers and inserts them).
+const (
+	// maxSendBatch bounds the sends one transaction writes.
+	maxSendBatch = 64
+	// sendFlushers is how many batches may be in flight at once: while one
+	// waits for its WAL flush, the next one runs its statements.
+	sendFlushers = 2
+	// sendBatchTimeout bounds one batch's transaction, whatever its
+	// senders' own deadlines: the batch is shared, so no single request's
+	// cancellation may fail it.
+	sendBatchTimeout = 15 * time.Second
+)
+
+// sendMediaRule is the media rule of a send (sendMediaSQL) for the given
+// sender, message type and upload expressions: a text message carries
+// none, an image or audio message one the sender uploaded, of its kind.
+func sendMediaRule(sender, typ, media string) string {
+	return `CASE WHEN ` + media + ` IS NULL THEN ` + typ + ` = 'text'
+		ELSE coalesce((SELECT true FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
+		               WHERE md.id = ` + media + ` AND md.uploader_id = ` + sender + ` AND b.kind = ` + typ + `), false) END`
+}
+
+const (
+	batchLockSendersSQL = `SELECT 1 FROM users WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`
+	batchLockConvsSQL   = `SELECT 1 FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
+	// sendCheckSQL is every check a batch row r must pass. Each is a
+	// scalar subquery (NULL when nothing matches, which rejects the row),
+	// which PostgreSQL runs per row as an index probe; an EXISTS could be
+	// pulled up into a join planned for unnest's guessed 100 rows.
+	sendCheckSQL = `
+		(SELECT true FROM conversation_members cm WHERE cm.conversation_id = r.conversation_id AND cm.user_id = r.sender_id)
+		AND (SELECT c.frozen_at IS NULL FROM conversations c WHERE c.id = r.conversation_id)`
+	// sendTimeSQL is nextMessageTimeSQL for the k-th (from 1) row of a
+	// conversation in one batch: the statement's clock, never below the
+	// conversation's newest message, plus k-1 microseconds, so rows of
+	// one conversation in one batch grow in batch order whatever the clock
+	// does between them.
+	sendTimeSQL = `GREATEST(t.now,
+		(SELECT max(x.created_at) FROM messages x WHERE x.conversation_id = ok.conversation_id))
+		+ (ok.k - 1) * interval '1 microsecond'`
+)
+
+var batchInsertSQL = `
+		WITH r AS (
+			SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[])
+				WITH ORDINALITY AS r(conversation_id, sender_id, type, content, client_id, media_id, ord)),
+		ok AS MATERIALIZED (
+			SELECT r.*, row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS k
+			FROM r WHERE ` + sendCheckSQL + ` AND ` + batchMediaSQL + `
+			ORDER BY r.ord),
+		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now)
+		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
+		SELECT ok.conversation_id, ok.sender_id, ok.type, NULLIF(ok.content, ''), ok.client_id, ` + sendTimeSQL + `,
+		       ok.media_id, '/api/v1/media/' || ok.media_id
+		FROM ok CROSS JOIN t
+		ORDER BY ok.ord
+		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+		RETURNING ` + messageColumns
+
+var batchMediaSQL = sendMediaRule("r.sender_id", "r.type", "r.media_id")
+
+// sendReq is one send.
+type sendReq struct {
+	sender int64
+	convID int64
+	nm     NewMessage
+}
+
+// sendOutcome is what a batch did for one send: inserted its row (ok), or
+// not (the sender then asks whyNotSent), or failed (err).
+type sendOutcome struct {
+	m   domain.Message
+	ok  bool
+	err error
+}
+
+type sendCall = call[sendReq, sendOutcome]
+
+// sends is db's group of sends, made on first use.
+func (db *DB) sends() *group[sendReq, sendOutcome] {
+	db.sendOnce.Do(func() {
+		db.sendGroup = &group[sendReq, sendOutcome]{max: maxSendBatch, flushers: sendFlushers, run: db.writeSends,
+			fail: func(err error) sendOutcome { return sendOutcome{err: err} }}
+	})
+	return db.sendGroup
+}
+
+// sendState is DB's part for group commit.
+type sendState struct {
+	sendOnce  sync.Once
+	sendGroup *group[sendReq, sendOutcome]
+	gateOnce  sync.Once
+	gateGroup *group[int64, gateOutcome]
+
+	sessionOnce  sync.Once
+	sessionGroup *group[string, sessionOutcome]
+}
+
+// writeSends commits one batch of sends and answers each of them.
+func (db *DB) writeSends(batch []*sendCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), sendBatchTimeout)
+	defer cancel()
+	var inserted []domain.Message
+	err := retryConflicts(func() (err error) {
+		inserted, err = db.flushSends(ctx, batch)
+		return err
+	})
+	if err != nil && len(batch) > 1 && ctx.Err() == nil {
+		// Rows are checked so that none can fail the statement; if one
+		// did anyway, or the batch met a lasting conflict, it must not
+		// fail its neighbours: each is written alone.
+		for _, c := range batch {
+			db.writeSends([]*sendCall{c})
+		}
+		return
+	}
+	if err != nil {
+		for _, c := range batch {
+			c.answer(sendOutcome{err: err})
+		}
+		return
+	}
+	// Each inserted row answers the first send with its sender, client id
+	// and conversation; a repeat of it inside the batch finds it in
+	// whyNotSent.
+	type key struct {
+		sender   int64
+		clientID string
+	}
+	rows := make(map[key]domain.Message, len(inserted))
+	for _, m := range inserted {
+		rows[key{m.SenderID, *m.ClientID}] = m
+	}
+	for _, c := range batch {
+		k := key{c.req.sender, c.req.nm.ClientID}
+		m, ok := rows[k]
+		// A row is the answer only of a send to its conversation: a send
+		// refused by its checks whose client id a later send of the batch
+		// used elsewhere is told so by whyNotSent (409).
+		if ok = ok && m.ConversationID == c.req.convID; ok {
+			delete(rows, k)
+		}
+		c.answer(sendOutcome{m: m, ok: ok})
+	}
+}
+
+// flushSends runs one batch's transaction and returns the rows it
+// inserted.
+func (db *DB) flushSends(ctx context.Context, batch []*sendCall) (inserted []domain.Message, err error) {
+	n := len(batch)
+	convs, senders := make([]int64, n), make([]int64, n)
+	types, contents, clientIDs := make([]string, n), make([]string, n), make([]string, n)
+	media := make([]*int64, n)
+	for i, c := range batch {
+		r := c.req
+		convs[i], senders[i] = r.convID, r.sender
+		types[i], contents[i], clientIDs[i], media[i] = r.nm.Type, r.nm.Content, r.nm.ClientID, r.nm.MediaID
+	}
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("send batch: %w", err)
+	}
+	// A connection left inside a transaction (after an error) is closed
+	// when released, not reused: its transaction is rolled back.
+	defer conn.Release()
+
+	// Round trip 1: begin, lock, insert, read the audiences.
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(forceGenericSQL)
+	b.Queue(batchLockSendersSQL, distinct(senders))
+	b.Queue(batchLockConvsSQL, distinct(convs))
+	b.Queue(batchInsertSQL, convs, senders, types, contents, clientIDs, media)
+	b.Queue(convAudiencesSQL, distinct(convs))
+	br := conn.SendBatch(ctx, b)
+	audiences, err := func() (map[int64][]viewer, error) {
+		defer br.Close()
+		for range 4 {
+			if _, err := br.Exec(); err != nil {
+				return nil, err
+			}
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return nil, err
+		}
+		if inserted, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return scanMessage(r) }); err != nil {
+			return nil, err
+		}
+		rows, err = br.Query()
+		if err != nil {
+			return nil, err
+		}
+		return collectAudiences(rows)
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("insert batch of %d sends: %w", n, err)
+	}
+
+	// Round trip 2: the live events, and commit.
+	evs, err := messageEventsFor(EventMessageCreated, audiences, inserted)
+	if err != nil {
+		return nil, err
+	}
+	events, err := encodeEvents(evs)
+	if err != nil {
+		return nil, err
+	}
+	b = &pgx.Batch{}
+	if events != nil {
+		b.Queue(appendEventsSQL, events)
+	}
+	b.Queue(`COMMIT`)
+	br = conn.SendBatch(ctx, b)
+	defer br.Close()
+	if events != nil {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("write events of a batch of %d sends: %w", n, err)
+		}
+	}
+	tag, err := br.Exec()
+	if err == nil && tag.String() != "COMMIT" {
+		err = errors.New("transaction rolled back")
+	}
+	if err == nil {
+		err = br.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
+	}
+	return inserted, nil
+}

@@ -1,0 +1,265 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/pgtest"
+	"pixelpals/internal/store"
+)
+
+// chatFixture is a parent, children and conversations written directly.
+type chatFixture struct {
+	t   *testing.T
+	db  *store.DB
+	ctx context.Context
+	n   int
+}
+
+func (f *chatFixture) exec(sql string, args ...any) {
+	f.t.Helper()
+	if _, err := f.db.Pool.Exec(f.ctx, sql, args...); err != nil {
+		f.t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func (f *chatFixture) id(sql string, args ...any) int64 {
+	f.t.Helper()
+	var id int64
+	if err := f.db.Pool.QueryRow(f.ctx, sql, args...).Scan(&id); err != nil {
+		f.t.Fatalf("%s: %v", sql, err)
+	}
+	return id
+}
+
+func (f *chatFixture) user(role domain.Role, parent *int64) *domain.Actor {
+	f.n++
+	id := f.id(`INSERT INTO users (email, password_hash, role, parent_id, approved_by_admin) VALUES ($1, 'x', $2, $3, true) RETURNING id`,
+		fmt.Sprintf("u%d@example.com", f.n), string(role), parent)
+	return &domain.Actor{UserID: id, Role: role, Active: true}
+}
+
+func (f *chatFixture) conv(members ...*domain.Actor) int64 {
+	id := f.id(`INSERT INTO conversations (created_by) VALUES ($1) RETURNING id`, members[0].UserID)
+	for _, m := range members {
+		f.exec(`INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)`, id, m.UserID)
+	}
+	return id
+}
+
+func text(clientID, content string) store.NewMessage {
+	return store.NewMessage{Type: domain.MessageText, Content: content, ClientID: clientID}
+}
+
+func newChatFixture(t *testing.T) *chatFixture {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return &chatFixture{t: t, db: pgtest.DB(t), ctx: ctx}
+}
+
+// TestSendBatchMixed sends one batch whose members fail in every way a
+// send can, next to good ones: each gets its own answer, and only the
+// good ones are stored, each with its live event.
+func TestSendBatchMixed(t *testing.T) {
+	f := newChatFixture(t)
+	parent := f.user(domain.RoleParent, nil)
+	kid1, kid2, kid3 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+	stranger := f.user(domain.RoleParent, nil)
+	convA, convB, convF := f.conv(kid1, kid2), f.conv(kid1, kid3), f.conv(kid1, kid2)
+	convX := f.conv(stranger, kid3)
+	f.exec(`UPDATE conversations SET frozen_at = CURRENT_TIMESTAMP WHERE id = $1`, convF)
+	f.exec(`INSERT INTO media_blobs (sha256, kind, content_type, size, data) VALUES (sha256('img'), 'image', 'image/png', 3, 'img')`)
+	mine := f.id(`INSERT INTO media (uploader_id, sha256) VALUES ($1, sha256('img')) RETURNING id`, kid1.UserID)
+	theirs := f.id(`INSERT INTO media (uploader_id, sha256) VALUES ($1, sha256('img')) RETURNING id`, kid2.UserID)
+	old, created, err := f.db.SendMessage(f.ctx, kid1, convB, text("old", "before the batch"))
+	if err != nil || !created {
+		t.Fatalf("first send: %v %v", created, err)
+	}
+
+	type want struct {
+		code    string // "" for a message
+		created bool
+	}
+	img := func(clientID string, media int64) store.NewMessage {
+		return store.NewMessage{Type: domain.MessageImage, ClientID: clientID, MediaID: &media}
+	}
+	sends := []struct {
+		s store.BatchSend
+		w want
+	}{
+		{store.BatchSend{kid1, convA, text("c1", "one")}, want{"", true}},
+		{store.BatchSend{kid1, convA, text("c2", "two")}, want{"", true}},
+		{store.BatchSend{kid1, convX, text("c3", "not a member")}, want{domain.CodeNotFound, false}},
+		{store.BatchSend{kid3, convX, text("c3", "member")}, want{"", true}},
+		{store.BatchSend{kid1, convF, text("c4", "frozen")}, want{domain.CodeFrozen, false}},
+		{store.BatchSend{kid1, convB, img("c5", theirs)}, want{domain.CodeInvalid, false}},
+		{store.BatchSend{kid1, convB, text("c1", "same client id, other conversation")}, want{domain.CodeConflict, false}},
+		{store.BatchSend{kid1, convA, text("c1", "same client id, same conversation")}, want{"", false}},
+		{store.BatchSend{kid1, convB, img("c6", mine)}, want{"", true}},
+		{store.BatchSend{kid2, convA, text("c1", "another sender's c1")}, want{"", true}},
+		{store.BatchSend{kid1, convA, text("old", "retry into another conversation")}, want{domain.CodeConflict, false}},
+		{store.BatchSend{kid1, convB, text("old", "a retry")}, want{"", false}},
+		{store.BatchSend{kid2, convB, text("c7", "not a member either")}, want{domain.CodeNotFound, false}},
+		// Refused, and its client id then used by a good send: the refused
+		// one is told the id is taken, not given the other's message.
+		{store.BatchSend{kid1, convF, text("c9", "frozen, then reused")}, want{domain.CodeConflict, false}},
+		{store.BatchSend{kid1, convA, text("c9", "reuses c9")}, want{"", true}},
+		{store.BatchSend{parent, convA, text("c8", "a parent reads only")}, want{domain.CodeForbidden, false}},
+	}
+	batch := make([]store.BatchSend, len(sends))
+	for i, s := range sends {
+		batch[i] = s.s
+	}
+	answers := f.db.SendBatch(f.ctx, batch)
+	stored := map[int64]bool{}
+	for i, a := range answers {
+		w := sends[i].w
+		got := ""
+		if a.Err != nil {
+			got = domain.ErrorCode(a.Err)
+		}
+		if got != w.code || (a.Err == nil && a.Created != w.created) {
+			t.Errorf("send %d (%s): created %v, error %v; want created %v, code %q", i, sends[i].s.NM.ClientID, a.Created, a.Err, w.created, w.code)
+			continue
+		}
+		if a.Err == nil && a.Created {
+			stored[a.M.ID] = true
+			if a.M.ConversationID != sends[i].s.ConvID || a.M.SenderID != sends[i].s.Actor.UserID {
+				t.Errorf("send %d: got message %+v", i, a.M)
+			}
+		}
+	}
+	if a := answers[7]; a.Err == nil && a.M.ID != answers[0].M.ID {
+		t.Errorf("repeat of c1 inside the batch answered message %d, want %d", a.M.ID, answers[0].M.ID)
+	}
+	if a := answers[11]; a.Err == nil && a.M.ID != old.ID {
+		t.Errorf("retry of old answered message %d, want %d", a.M.ID, old.ID)
+	}
+	if a := answers[8]; a.Err == nil && (a.M.MediaURL == nil || *a.M.MediaURL != fmt.Sprintf("/api/v1/media/%d", mine)) {
+		t.Errorf("image message: media_url %v", a.M.MediaURL)
+	}
+	var n int
+	if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM messages WHERE id <> $1`, old.ID).Scan(&n); err != nil || n != len(stored) {
+		t.Errorf("%d messages stored (%v), want %d", n, err, len(stored))
+	}
+	for id := range stored {
+		var events int
+		if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM live_events WHERE type = 'message.created' AND data->>'id' = $1::text`,
+			fmt.Sprint(id)).Scan(&events); err != nil || events == 0 {
+			t.Errorf("message %d: %d message.created events (%v)", id, events, err)
+		}
+	}
+}
+
+// TestSendBatchOrder sends one batch of many messages into one
+// conversation, after a message whose created_at is ahead of the clock:
+// the batch's rows get created_at and ids growing in batch order, all
+// after that message.
+func TestSendBatchOrder(t *testing.T) {
+	f := newChatFixture(t)
+	parent := f.user(domain.RoleParent, nil)
+	kid1, kid2 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+	conv, other := f.conv(kid1, kid2), f.conv(kid1, kid2)
+	ahead := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)
+	f.exec(`INSERT INTO messages (conversation_id, sender_id, type, content, created_at) VALUES ($1, $2, 'text', 'ahead', $3)`,
+		conv, kid1.UserID, ahead)
+	var batch []store.BatchSend
+	for i := range 40 {
+		from, to := kid1, conv
+		if i%2 == 1 {
+			from = kid2
+		}
+		if i%5 == 4 {
+			to = other
+		}
+		batch = append(batch, store.BatchSend{from, to, text(fmt.Sprintf("o%d", i), fmt.Sprint(i))})
+	}
+	last := map[int64]domain.Message{}
+	for i, a := range f.db.SendBatch(f.ctx, batch) {
+		if a.Err != nil || !a.Created {
+			t.Fatalf("send %d: %v", i, a.Err)
+		}
+		// A tie with the message ahead is broken by the id; rows of one
+		// batch never tie.
+		if batch[i].ConvID == conv && a.M.CreatedAt.Before(ahead) {
+			t.Errorf("send %d: created_at %v before the newest message's %v", i, a.M.CreatedAt, ahead)
+		}
+		if p, ok := last[batch[i].ConvID]; ok && !(a.M.CreatedAt.After(p.CreatedAt) && a.M.ID > p.ID) {
+			t.Errorf("send %d: (%v, %d) not after the previous send's (%v, %d)", i, a.M.CreatedAt, a.M.ID, p.CreatedAt, p.ID)
+		}
+		last[batch[i].ConvID] = a.M
+	}
+}
+
+// TestSendBatchRacesFreeze runs a batch with sends to a conversation
+// whose freeze commits while the batch waits for the conversation's lock,
+// and sends to another conversation in the same batch: the frozen
+// conversation gets nothing, the other everything. When the freeze rolls
+// back instead, every send goes through.
+func TestSendBatchRacesFreeze(t *testing.T) {
+	for _, commit := range []bool{true, false} {
+		t.Run(fmt.Sprintf("commit=%v", commit), func(t *testing.T) {
+			f := newChatFixture(t)
+			parent := f.user(domain.RoleParent, nil)
+			kid1, kid2 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+			frozen, open := f.conv(kid1, kid2), f.conv(kid1, kid2)
+			tx, err := f.db.Pool.Begin(f.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(f.ctx)
+			if _, err := tx.Exec(f.ctx, `UPDATE conversations SET frozen_at = CURRENT_TIMESTAMP WHERE id = $1`, frozen); err != nil {
+				t.Fatal(err)
+			}
+			batch := []store.BatchSend{
+				{kid1, open, text("a", "open 1")}, {kid1, frozen, text("b", "frozen 1")},
+				{kid2, frozen, text("c", "frozen 2")}, {kid2, open, text("d", "open 2")},
+			}
+			done := make(chan []store.BatchAnswer)
+			go func() { done <- f.db.SendBatch(f.ctx, batch) }()
+			// Wait until the batch waits for the freeze's lock.
+			for {
+				var waiting bool
+				if err := f.db.Pool.QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+					WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+					t.Fatal(err)
+				}
+				if waiting {
+					break
+				}
+				select {
+				case a := <-done:
+					t.Fatalf("the batch did not wait for the freeze: %+v", a)
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			if commit {
+				err = tx.Commit(f.ctx)
+			} else {
+				err = tx.Rollback(f.ctx)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, a := range <-done {
+				wantFrozen := commit && batch[i].ConvID == frozen
+				if wantFrozen && domain.ErrorCode(a.Err) != domain.CodeFrozen {
+					t.Errorf("send %d to the frozen conversation: %v, created %v", i, a.Err, a.Created)
+				}
+				if !wantFrozen && (a.Err != nil || !a.Created) {
+					t.Errorf("send %d: %v, created %v", i, a.Err, a.Created)
+				}
+			}
+			var n int
+			if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM messages WHERE conversation_id = $1`, frozen).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{true: 0, false: 2}[commit]; n != want {
+				t.Errorf("%d messages in the conversation, want %d", n, want)
+			}
+		})
+	}
+}
