@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"pixelpals/internal/cli"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
 )
@@ -27,37 +26,13 @@ import (
 func TestSendsSurviveAKill(t *testing.T) {
 	url := pgtest.URL(t)
 	env := map[string]string{"DATABASE_URL": url, "PIXELPALS_VAULT_KEYS": keyLine(t, 1)}
-	var out strings.Builder
-	if code := cli.Main(context.Background(), []string{"admin", "create", "--email", "admin@example.com"}, cli.Env{
-		Stdin: strings.NewReader("admin-password\n"), Stdout: &out, Stderr: &out,
-		Getenv: func(k string) string { return env[k] },
-	}); code != 0 {
-		t.Fatalf("admin create: %d %s", code, out.String())
-	}
+	createAdmin(t, env)
 	base, proc := startLiveInstance(t, env)
 	anon := &client{t: t, base: base}
 	admin := anon.login("admin@example.com", "admin-password")
-	family := func(n int) (parent, child *client, childID int64) {
-		email := fmt.Sprintf("parent%d@example.com", n)
-		var signup struct{ User idOnly }
-		anon.call("POST", "/auth/signup", map[string]string{"email": email, "password": "parent-password", "display_name": "Parent"}, 201, &signup)
-		admin.call("POST", fmt.Sprintf("/admin/users/%d/approve", signup.User.ID), nil, 200, nil)
-		parent = anon.login(email, "parent-password")
-		var kid struct{ User idOnly }
-		parent.call("POST", "/children", map[string]string{"login": fmt.Sprintf("kid%d", n), "password": "kidpass", "display_name": "Kid"}, 201, &kid)
-		return parent, anon.login(fmt.Sprintf("kid%d", n), "kidpass"), kid.User.ID
-	}
-	pa, a, aID := family(1)
-	pb, b, bID := family(2)
-	var fc struct {
-		FriendCode string `json:"friend_code"`
-	}
-	b.call("GET", "/me/friend-code", nil, 200, &fc)
-	var link idOnly
-	pa.call("POST", "/contacts", map[string]any{"friend_code": fc.FriendCode, "child_id": aID}, 201, &link)
-	pb.call("POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, 200, nil)
-	var conv idOnly
-	a.call("POST", "/conversations", map[string]any{"member_ids": []int64{bID}, "is_group": false}, 201, &conv)
+	pa, a, aID := family(anon, admin, 1)
+	pb, b, bID := family(anon, admin, 2)
+	convID := directChat(pa, a, aID, pb, b, bID)
 
 	// 2 children x 15 sends (under the flood control's burst of 20), from
 	// 8 goroutines; SIGKILL once a few are acknowledged.
@@ -71,7 +46,7 @@ func TestSendsSurviveAKill(t *testing.T) {
 	}
 	post := func(base, token, clientID string) (id int64, status int, err error) {
 		body, _ := json.Marshal(map[string]any{"type": "text", "content": "burst " + clientID, "client_id": clientID})
-		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/conversations/%d/messages", base, conv.ID), bytes.NewReader(body))
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/conversations/%d/messages", base, convID), bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
@@ -161,7 +136,7 @@ func TestSendsSurviveAKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Pool.Query(context.Background(), `SELECT client_id, id FROM messages WHERE conversation_id = $1 AND type = 'text'`, conv.ID)
+	rows, err := db.Pool.Query(context.Background(), `SELECT client_id, id FROM messages WHERE conversation_id = $1 AND type = 'text'`, convID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,51 @@ func (c *client) login(login, password string) *client {
 	return &client{t: c.t, base: c.base, token: out.Token}
 }
 
+// createAdmin bootstraps admin@example.com (password admin-password) with
+// the real `pixelpals admin create` on the database env names.
+func createAdmin(t *testing.T, env map[string]string) {
+	t.Helper()
+	var out bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"admin", "create", "--email", "admin@example.com"}, cli.Env{
+		Stdin: strings.NewReader("admin-password\n"), Stdout: &out, Stderr: &out,
+		Getenv: func(k string) string { return env[k] },
+	}); code != 0 {
+		t.Fatalf("admin create: %d %s", code, out.String())
+	}
+}
+
+// family signs up parent n, has the admin approve them, and has them
+// create child kid<n>: the parent's and the child's clients, and the
+// child's id.
+func family(anon, admin *client, n int) (parent, child *client, childID int64) {
+	anon.t.Helper()
+	email := fmt.Sprintf("parent%d@example.com", n)
+	var signup struct{ User idOnly }
+	anon.call("POST", "/auth/signup", map[string]string{"email": email, "password": "parent-password", "display_name": "Parent"}, 201, &signup)
+	admin.call("POST", fmt.Sprintf("/admin/users/%d/approve", signup.User.ID), nil, 200, nil)
+	parent = anon.login(email, "parent-password")
+	var kid struct{ User idOnly }
+	parent.call("POST", "/children", map[string]string{"login": fmt.Sprintf("kid%d", n), "password": "kidpass", "display_name": "Kid"}, 201, &kid)
+	return parent, anon.login(fmt.Sprintf("kid%d", n), "kidpass"), kid.User.ID
+}
+
+// directChat links child a (of parent pa) and child b (of pb) as
+// contacts, pa asking with b's friend code and pb approving, and opens
+// their direct conversation: its id.
+func directChat(pa, a *client, aID int64, pb, b *client, bID int64) int64 {
+	a.t.Helper()
+	var fc struct {
+		FriendCode string `json:"friend_code"`
+	}
+	b.call("GET", "/me/friend-code", nil, 200, &fc)
+	var link idOnly
+	pa.call("POST", "/contacts", map[string]any{"friend_code": fc.FriendCode, "child_id": aID}, 201, &link)
+	pb.call("POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, 200, nil)
+	var conv idOnly
+	a.call("POST", "/conversations", map[string]any{"member_ids": []int64{bID}, "is_group": false}, 201, &conv)
+	return conv.ID
+}
+
 // TestEndToEnd drives the real `pixelpals` wiring — configuration, key
 // ring, migrations, production password hashing, the HTTP server — as
 // clients would, through the SPEC §11 paths: an admin bootstrapped with the
@@ -90,28 +135,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("GET /: %d %q\n%.200s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), ui)
 	}
 
-	var out bytes.Buffer
-	code := cli.Main(context.Background(), []string{"admin", "create", "--email", "admin@example.com"}, cli.Env{
-		Stdin: strings.NewReader("admin-password\n"), Stdout: &out, Stderr: &out,
-		Getenv: func(k string) string { return env[k] },
-	})
-	if code != 0 {
-		t.Fatalf("admin create: %d %s", code, out.String())
-	}
+	createAdmin(t, env)
 	admin := anon.login("admin@example.com", "admin-password")
 
-	family := func(n int) (parent, child *client, childID int64) {
-		email := fmt.Sprintf("parent%d@example.com", n)
-		var signup struct{ User idOnly }
-		anon.call("POST", "/auth/signup", map[string]string{"email": email, "password": "parent-password", "display_name": "Parent"}, 201, &signup)
-		admin.call("POST", fmt.Sprintf("/admin/users/%d/approve", signup.User.ID), nil, 200, nil)
-		parent = anon.login(email, "parent-password")
-		var kid struct{ User idOnly }
-		parent.call("POST", "/children", map[string]string{"login": fmt.Sprintf("kid%d", n), "password": "kidpass", "display_name": "Kid"}, 201, &kid)
-		return parent, anon.login(fmt.Sprintf("kid%d", n), "kidpass"), kid.User.ID
-	}
-	pa, a, aID := family(1)
-	pb, b, bID := family(2)
+	pa, a, aID := family(anon, admin, 1)
+	pb, b, bID := family(anon, admin, 2)
 
 	// Contacts: A asks with B's friend code; both parents approve.
 	var fc struct {

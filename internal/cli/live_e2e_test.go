@@ -14,7 +14,6 @@ import (
 	"github.com/coder/websocket"
 
 	"pixelpals/internal/apitest"
-	"pixelpals/internal/cli"
 	"pixelpals/internal/pgtest"
 )
 
@@ -84,44 +83,20 @@ func socket(t *testing.T, base string, c *client, since string) *apitest.Socket 
 func TestLiveAcrossInstances(t *testing.T) {
 	url := pgtest.URL(t)
 	env := map[string]string{"DATABASE_URL": url, "PIXELPALS_VAULT_KEYS": keyLine(t, 1)}
-	var out strings.Builder
-	if code := cli.Main(context.Background(), []string{"admin", "create", "--email", "admin@example.com"}, cli.Env{
-		Stdin: strings.NewReader("admin-password\n"), Stdout: &out, Stderr: &out,
-		Getenv: func(k string) string { return env[k] },
-	}); code != 0 {
-		t.Fatalf("admin create: %d %s", code, out.String())
-	}
+	createAdmin(t, env)
 	baseA, _ := startLiveInstance(t, env)
 	baseB, procB := startLiveInstance(t, env)
 	anonA := &client{t: t, base: baseA}
 	admin := anonA.login("admin@example.com", "admin-password")
-	family := func(n int) (parent, child *client, childID int64) {
-		email := fmt.Sprintf("parent%d@example.com", n)
-		var signup struct{ User idOnly }
-		anonA.call("POST", "/auth/signup", map[string]string{"email": email, "password": "parent-password", "display_name": "Parent"}, 201, &signup)
-		admin.call("POST", fmt.Sprintf("/admin/users/%d/approve", signup.User.ID), nil, 200, nil)
-		parent = anonA.login(email, "parent-password")
-		var kid struct{ User idOnly }
-		parent.call("POST", "/children", map[string]string{"login": fmt.Sprintf("kid%d", n), "password": "kidpass", "display_name": "Kid"}, 201, &kid)
-		return parent, anonA.login(fmt.Sprintf("kid%d", n), "kidpass"), kid.User.ID
-	}
-	pa, a, _ := family(1)
-	pb, b, bID := family(2)
-	var fc struct {
-		FriendCode string `json:"friend_code"`
-	}
-	b.call("GET", "/me/friend-code", nil, 200, &fc)
-	var link idOnly
-	pa.call("POST", "/contacts", map[string]any{"friend_code": fc.FriendCode, "child_id": a.userID(t)}, 201, &link)
-	pb.call("POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, 200, nil)
-	var conv idOnly
-	a.call("POST", "/conversations", map[string]any{"member_ids": []int64{bID}, "is_group": false}, 201, &conv)
+	pa, a, aID := family(anonA, admin, 1)
+	pb, b, bID := family(anonA, admin, 2)
+	convID := directChat(pa, a, aID, pb, b, bID)
 
 	// b listens on A; a sends through B.
 	onA := socket(t, baseA, b, "")
 	aOnB := &client{t: t, base: baseB, token: a.token}
 	var m idOnly
-	aOnB.call("POST", fmt.Sprintf("/conversations/%d/messages", conv.ID), map[string]any{"type": "text", "content": "via B", "client_id": "x1"}, 201, &m)
+	aOnB.call("POST", fmt.Sprintf("/conversations/%d/messages", convID), map[string]any{"type": "text", "content": "via B", "client_id": "x1"}, 201, &m)
 	f, err := onA.Next(10 * time.Second)
 	if err != nil || f.Type != "message.created" {
 		t.Fatalf("on A: %+v %v", f, err)
@@ -141,7 +116,7 @@ func TestLiveAcrossInstances(t *testing.T) {
 			via = &client{t: t, base: baseA, token: a.token}
 		}
 		var sent idOnly
-		via.call("POST", fmt.Sprintf("/conversations/%d/messages", conv.ID), map[string]any{"type": "text", "content": fmt.Sprint("away ", i), "client_id": fmt.Sprint("y", i)}, 201, &sent)
+		via.call("POST", fmt.Sprintf("/conversations/%d/messages", convID), map[string]any{"type": "text", "content": fmt.Sprint("away ", i), "client_id": fmt.Sprint("y", i)}, 201, &sent)
 		missed = append(missed, fmt.Sprintf("message.created %d", sent.ID))
 	}
 	aOnB.call("DELETE", fmt.Sprintf("/messages/%d", m.ID), nil, 204, nil)
@@ -171,7 +146,7 @@ func TestLiveAcrossInstances(t *testing.T) {
 	}
 	t.Logf("reconnect with since replayed exactly the %d missed events", len(missed))
 	// And live on B for a send through A.
-	(&client{t: t, base: baseA, token: a.token}).call("POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
+	(&client{t: t, base: baseA, token: a.token}).call("POST", fmt.Sprintf("/conversations/%d/messages", convID),
 		map[string]any{"type": "text", "content": "live", "client_id": "z"}, 201, &m)
 	fr, err := onB.Next(10 * time.Second)
 	json.Unmarshal(fr.Data, &got)
