@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -140,6 +141,7 @@ type sendState struct {
 	gateGroup *group[int64, gateOutcome]
 
 	sessionOnce  sync.Once
+	touching     atomic.Bool // a last_seen_at touch runs (sessions.go)
 	sessionGroup *group[string, sessionOutcome]
 }
 

@@ -134,15 +134,19 @@ func (db *DB) lookupSessions(batch []*call[string, sessionOutcome]) {
 			c.answer(sessionOutcome{actor: &a})
 		}
 	}
-	if len(stale) > 0 {
-		// In the background, so that neither the caller leading this batch
-		// nor the next batch waits for its commit. A lost touch costs
-		// nothing but an idle timeout 7 days after the last one that
-		// landed, instead of after the last request.
+	// In the background, so that neither the caller leading this batch
+	// nor the next batch waits for its commit; one touch at a time, so a
+	// burst after a quiet spell does not start one identical UPDATE per
+	// batch (a batch that finds one running leaves its sessions to the
+	// next). A lost touch costs nothing but an idle timeout 7 days after
+	// the last one that landed, instead of after the last request.
+	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
 		go func(ids []int64) {
+			defer db.touching.Store(false)
 			ctx, cancel := context.WithTimeout(context.Background(), sessionTimeout)
 			defer cancel()
-			db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP WHERE id = ANY($1)`, ids)
+			db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP
+				WHERE id = ANY($1) AND last_seen_at < CURRENT_TIMESTAMP - $2::interval`, ids, touchEvery)
 		}(distinct(stale))
 	}
 }
