@@ -160,7 +160,7 @@ func (a *API) routes() []route {
 		{"POST /conversations/{id}/members", family, a.addMember},
 		{"DELETE /conversations/{id}/members/{user_id}", family, a.removeMember},
 		{"GET /conversations/{id}/messages", active, a.history},
-		{"POST /conversations/{id}/messages", active, a.sendMessage},
+		{"POST /conversations/{id}/messages", sending, a.sendMessage},
 		{"DELETE /messages/{id}", active, a.deleteMessage},
 		{"POST /messages/{id}/report", family, a.reportMessage},
 		{"GET /reports", family, a.listMyReports},
@@ -251,7 +251,7 @@ func serveIndex(w http.ResponseWriter, _ *http.Request) {
 
 func (a *API) serve(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := a.authorize(r, rt.access)
+		actor, r, err := a.authorize(r, rt.access)
 		if err == nil {
 			err = rt.handle(w, r, actor)
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -25,6 +26,7 @@ const (
 	public     access = iota // no session needed
 	loggedIn                 // any session, even a parent awaiting approval
 	active                   // an admin, an approved parent or a child
+	sending                  // as active; a child's send gate is read with the session (sendGateKey)
 	adminOnly                // an admin
 	parentOnly               // an approved parent
 	childOnly                // a child
@@ -33,15 +35,21 @@ const (
 
 // authorize finds the request's actor and checks it against the route's
 // access: 401 when nobody is logged in, 403 when the role does not fit.
-func (a *API) authorize(r *http.Request, need access) (*domain.Actor, error) {
+func (a *API) authorize(r *http.Request, need access) (*domain.Actor, *http.Request, error) {
 	if need == public {
-		return nil, nil
+		return nil, r, nil
 	}
 	token, fromCookie := sessionToken(r)
-	actor, err := a.auth.Authenticate(r.Context(), token)
+	actor, r, err := a.authenticate(r, need, token)
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
+	actor, err = a.permit(r, need, actor, token, fromCookie)
+	return actor, r, err
+}
+
+// permit checks actor against the route's access need.
+func (a *API) permit(r *http.Request, need access, actor *domain.Actor, token string, fromCookie bool) (*domain.Actor, error) {
 	if fromCookie && !safeMethod(r.Method) && !auth.CheckCSRF(token, r.Header.Get(csrfHeader)) {
 		return nil, domain.Errorf(domain.CodeCSRF, "missing or wrong %s header", csrfHeader)
 	}
@@ -63,6 +71,25 @@ func (a *API) authorize(r *http.Request, need access) (*domain.Actor, error) {
 		return nil, domain.Errorf(domain.CodeForbidden, "only children and their parents")
 	}
 	return actor, nil
+}
+
+// sendGateKey is the request context key of the send gate of a child's
+// send (store.SendGate), read with their session on sending routes.
+type sendGateKey struct{}
+
+// authenticate resolves token to its actor; on a sending route, a child's
+// send gate comes with it, in the context of the request it returns
+// (where sendChecks finds it).
+func (a *API) authenticate(r *http.Request, need access, token string) (*domain.Actor, *http.Request, error) {
+	if need != sending {
+		actor, err := a.auth.Authenticate(r.Context(), token)
+		return actor, r, err
+	}
+	actor, gate, err := a.auth.AuthenticateForSend(r.Context(), token)
+	if gate != nil {
+		r = r.WithContext(context.WithValue(r.Context(), sendGateKey{}, gate))
+	}
+	return actor, r, err
 }
 
 // sessionToken takes the token from "Authorization: Bearer" (API clients)

@@ -167,10 +167,27 @@ func (s *Service) fail(acctKey, ipKey string, now time.Time) {
 
 // Authenticate resolves a session token to its actor.
 func (s *Service) Authenticate(ctx context.Context, token string) (*domain.Actor, error) {
-	if token == "" || len(token) > 200 {
-		return nil, domain.Errorf(domain.CodeUnauthorized, "not logged in")
+	if err := checkTokenShape(token); err != nil {
+		return nil, err
 	}
 	return s.db.SessionActor(ctx, HashToken(token))
+}
+
+// AuthenticateForSend is Authenticate for a message send: it also returns
+// a child's send gate, read with the session (store.SessionForSend).
+func (s *Service) AuthenticateForSend(ctx context.Context, token string) (*domain.Actor, *store.SendGate, error) {
+	if err := checkTokenShape(token); err != nil {
+		return nil, nil, err
+	}
+	return s.db.SessionForSend(ctx, HashToken(token))
+}
+
+// checkTokenShape refuses what cannot be a token before any lookup.
+func checkTokenShape(token string) error {
+	if token == "" || len(token) > 200 {
+		return domain.Errorf(domain.CodeUnauthorized, "not logged in")
+	}
+	return nil
 }
 
 // NewToken returns a random session token and the hash to store.

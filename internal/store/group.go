@@ -118,10 +118,18 @@ func (g *group[Req, Res]) handOff() {
 // which also holds behind PgBouncer's transaction pooling.
 const forceGenericSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
 
-// genericRead runs one batch read, sql with args, under forceGenericSQL,
-// in one round trip (BEGIN, SET LOCAL, the query, COMMIT), handing its
-// rows to each.
-func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func(pgx.Rows) error) error {
+// read is one query of a genericRead: sql with args, each called for
+// each of its rows.
+type read struct {
+	sql  string
+	args []any
+	each func(pgx.Rows) error
+}
+
+// genericRead runs batch reads under forceGenericSQL in one read-only
+// transaction and one round trip (BEGIN, SET LOCAL, the queries, COMMIT),
+// handing each query's rows to its each.
+func (db *DB) genericRead(ctx context.Context, reads ...read) error {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -132,7 +140,9 @@ func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN READ ONLY`)
 	b.Queue(forceGenericSQL)
-	b.Queue(sql, args...)
+	for _, q := range reads {
+		b.Queue(q.sql, q.args...)
+	}
 	b.Queue(`COMMIT`)
 	br := conn.SendBatch(ctx, b)
 	defer br.Close()
@@ -141,22 +151,28 @@ func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func
 			return err
 		}
 	}
-	rows, err := br.Query()
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			rows.Close()
+	for _, q := range reads {
+		if err := eachRow(br, q.each); err != nil {
 			return err
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	if _, err := br.Exec(); err != nil {
 		return err
 	}
 	return br.Close()
+}
+
+// eachRow hands the rows of br's next query to each.
+func eachRow(br pgx.BatchResults, each func(pgx.Rows) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

@@ -137,12 +137,10 @@ func (db *DB) sends() *group[sendReq, sendOutcome] {
 type sendState struct {
 	sendOnce  sync.Once
 	sendGroup *group[sendReq, sendOutcome]
-	gateOnce  sync.Once
-	gateGroup *group[int64, gateOutcome]
 
 	sessionOnce  sync.Once
 	touching     atomic.Bool // a last_seen_at touch runs (sessions.go)
-	sessionGroup *group[string, sessionOutcome]
+	sessionGroup *group[sessionReq, sessionOutcome]
 }
 
 // writeSends commits one batch of sends and answers each of them.

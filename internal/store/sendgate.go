@@ -1,20 +1,17 @@
 package store
 
 import (
-	"context"
-	"fmt"
-	"time"
-
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
 )
 
 // The send gate: what the API checks before a child's send (sleep mode,
-// the password-leak guard) reads of the child, in one statement, shared by
-// concurrent sends (group.go, as the sends themselves). Nothing is cached:
+// the password-leak guard) reads of the child. It is read with the
+// sender's session (SessionForSend), in the same transaction and round
+// trip, shared by concurrent requests (group.go). Nothing is cached:
 // every send reads the schedule and the fingerprints as committed when
-// its batch ran.
+// its session lookup ran.
 
 // SendGate is a child's sleep schedule (nil: none) and the kept
 // fingerprints of their game passwords, as a send's checks need them.
@@ -32,21 +29,18 @@ type printRow struct {
 	fp           []byte
 }
 
-const (
-	maxGateBatch = 64
-	gateFlushers = 2
-	// gateTimeout bounds one batch's read, whatever its callers' own
-	// deadlines (the read is shared).
-	gateTimeout = 15 * time.Second
-)
-
-// sendGateSQL reads the gates of the children $1: a row per fingerprint
-// (or one without any), each with the child's schedule (NULLs: none).
+// sendGateSQL reads the gates of the children whose sessions have the
+// token hashes $1: a row per fingerprint (or one without any), each with
+// the child's schedule (NULLs: none). Whether each session is still
+// usable is sessionLookupSQL's to say; a gate is only used with its
+// session's actor.
 const sendGateSQL = `
 	SELECT u.id, s.child_id IS NOT NULL, coalesce(s.time_zone, ''), s.weekday_start, s.weekday_end, s.weekend_start, s.weekend_end,
 	       coalesce(s.allow_parent, false), coalesce(s.updated_at, 'epoch'),
 	       f.credential_id, coalesce(f.game_name, ''), f.key_version, f.length, f.fp
-	FROM unnest($1::int[]) AS u(id)
+	FROM unnest($1::bytea[]) AS t(h)
+	CROSS JOIN LATERAL (SELECT ss.user_id FROM sessions ss WHERE ss.token_hash = t.h LIMIT 1) ss
+	JOIN users u ON u.id = ss.user_id AND u.role = 'CHILD'
 	LEFT JOIN LATERAL (SELECT * FROM sleep_schedules s WHERE s.child_id = u.id LIMIT 1) s ON true
 	LEFT JOIN LATERAL (SELECT f.*, g.game_name
 	                   FROM profiles p
@@ -55,44 +49,9 @@ const sendGateSQL = `
 	                   WHERE p.user_id = u.id OFFSET 0) f ON true
 	ORDER BY u.id, f.credential_id`
 
-type gateOutcome struct {
-	gate SendGate
-	err  error
-}
-
-type gateCall = call[int64, gateOutcome]
-
-func (db *DB) gates() *group[int64, gateOutcome] {
-	db.gateOnce.Do(func() {
-		db.gateGroup = &group[int64, gateOutcome]{max: maxGateBatch, flushers: gateFlushers, run: db.readGates,
-			fail: func(err error) gateOutcome { return gateOutcome{err: err} }}
-	})
-	return db.gateGroup
-}
-
-// SendGateOf reads childID's send gate.
-func (db *DB) SendGateOf(ctx context.Context, childID int64) (SendGate, error) {
-	out := db.gates().do(childID)
-	return out.gate, out.err
-}
-
-// readGates answers one batch of gate reads.
-func (db *DB) readGates(batch []*gateCall) {
-	ctx, cancel := context.WithTimeout(context.Background(), gateTimeout)
-	defer cancel()
-	ids := make([]int64, len(batch))
-	for i, c := range batch {
-		ids[i] = c.req
-	}
-	gates, err := db.queryGates(ctx, distinct(ids))
-	for _, c := range batch {
-		c.answer(gateOutcome{gate: gates[c.req], err: err})
-	}
-}
-
-func (db *DB) queryGates(ctx context.Context, ids []int64) (map[int64]SendGate, error) {
-	out := make(map[int64]SendGate, len(ids))
-	err := db.genericRead(ctx, sendGateSQL, []any{ids}, func(rows pgx.Rows) error {
+// gateRows reads sendGateSQL's rows into out, by child.
+func gateRows(out map[int64]*SendGate) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
 		var id int64
 		var has bool
 		var s SleepSchedule
@@ -106,6 +65,10 @@ func (db *DB) queryGates(ctx context.Context, ids []int64) (map[int64]SendGate, 
 			return err
 		}
 		g := out[id]
+		if g == nil {
+			g = &SendGate{}
+			out[id] = g
+		}
 		if has && g.Sleep == nil {
 			s.ChildID = id
 			if wds != nil && wde != nil {
@@ -119,13 +82,8 @@ func (db *DB) queryGates(ctx context.Context, ids []int64) (map[int64]SendGate, 
 		if cred != nil {
 			g.prints = append(g.prints, printRow{credentialID: *cred, gameName: game, version: *version, length: *length, fp: fp})
 		}
-		out[id] = g
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("send gates of %d children: %w", len(ids), err)
 	}
-	return out, nil
 }
 
 // CheckLeakIn is CheckLeak on fingerprints read with the child's send

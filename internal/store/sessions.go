@@ -61,12 +61,26 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // suspension or deletion takes effect at the next request. Concurrent
 // lookups share one statement (group.go).
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
+	out := db.sessions().do(sessionReq{hash: string(tokenHash)})
+	return out.actor, out.err
+}
+
+// SessionForSend is SessionActor for a message send: for a child, it also
+// reads their send gate (sendgate.go) in the same transaction and round
+// trip, so that a send reads the database once before its own batch.
+// The gate is nil for anyone else.
+func (db *DB) SessionForSend(ctx context.Context, tokenHash []byte) (*domain.Actor, *SendGate, error) {
+	out := db.sessions().do(sessionReq{hash: string(tokenHash), gate: true})
+	return out.actor, out.gate, out.err
+}
+
+// sessions is db's group of session lookups, made on first use.
+func (db *DB) sessions() *group[sessionReq, sessionOutcome] {
 	db.sessionOnce.Do(func() {
-		db.sessionGroup = &group[string, sessionOutcome]{max: maxSessionBatch, flushers: sessionFlushers, run: db.lookupSessions,
+		db.sessionGroup = &group[sessionReq, sessionOutcome]{max: maxSessionBatch, flushers: sessionFlushers, run: db.lookupSessions,
 			fail: func(err error) sessionOutcome { return sessionOutcome{err: err} }}
 	})
-	out := db.sessionGroup.do(string(tokenHash))
-	return out.actor, out.err
+	return db.sessionGroup
 }
 
 const (
@@ -90,28 +104,42 @@ const sessionLookupSQL = `
 		WHERE s.expires_at > CURRENT_TIMESTAMP
 		  AND s.last_seen_at > CURRENT_TIMESTAMP - $3::interval`
 
+// sessionReq is one lookup: a token hash, and whether its child's send
+// gate is wanted too.
+type sessionReq struct {
+	hash string
+	gate bool
+}
+
 type sessionOutcome struct {
 	actor *domain.Actor
+	gate  *SendGate // SessionForSend's, for a child
 	err   error
 }
 
-// lookupSessions answers one batch of session lookups in one statement.
+// lookupSessions answers one batch of session lookups in one statement
+// (and the send gates some of them want in a second one, in the same
+// round trip).
 // Sessions whose last_seen_at is older than touchEvery are touched after
 // the answers, in one statement of their own that no request waits for:
 // the touch only keeps a busy session from idling out.
-func (db *DB) lookupSessions(batch []*call[string, sessionOutcome]) {
+func (db *DB) lookupSessions(batch []*call[sessionReq, sessionOutcome]) {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionTimeout)
 	defer cancel()
 	hashes := make([][]byte, len(batch))
+	var gateHashes [][]byte
 	for i, c := range batch {
-		hashes[i] = []byte(c.req)
+		hashes[i] = []byte(c.req.hash)
+		if c.req.gate {
+			gateHashes = append(gateHashes, hashes[i])
+		}
 	}
 	found := make(map[string]*domain.Actor, len(batch))
 	var stale []int64
 	var h []byte
 	var approved, usable, old bool
 	a := domain.Actor{}
-	err := db.genericRead(ctx, sessionLookupSQL, []any{hashes, touchEvery, IdleTimeout}, func(rows pgx.Rows) error {
+	lookup := read{sql: sessionLookupSQL, args: []any{hashes, touchEvery, IdleTimeout}, each: func(rows pgx.Rows) error {
 		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old); err != nil || !usable {
 			return err
 		}
@@ -122,16 +150,22 @@ func (db *DB) lookupSessions(batch []*call[string, sessionOutcome]) {
 			stale = append(stale, actor.SessionID)
 		}
 		return nil
-	})
+	}}
+	reads := []read{lookup}
+	gates := map[int64]*SendGate{}
+	if gateHashes != nil {
+		reads = append(reads, read{sql: sendGateSQL, args: []any{gateHashes}, each: gateRows(gates)})
+	}
+	err := db.genericRead(ctx, reads...)
 	for _, c := range batch {
-		switch actor := found[c.req]; {
+		switch actor := found[c.req.hash]; {
 		case err != nil:
 			c.answer(sessionOutcome{err: fmt.Errorf("resolve session: %w", err)})
 		case actor == nil:
 			c.answer(sessionOutcome{err: domain.Errorf(domain.CodeUnauthorized, "not logged in or session expired")})
 		default:
 			a := *actor // each caller its own copy
-			c.answer(sessionOutcome{actor: &a})
+			c.answer(sessionOutcome{actor: &a, gate: gateFor(c.req, &a, gates)})
 		}
 	}
 	// In the background, so that neither the caller leading this batch
@@ -149,6 +183,20 @@ func (db *DB) lookupSessions(batch []*call[string, sessionOutcome]) {
 				WHERE id = ANY($1) AND last_seen_at < CURRENT_TIMESTAMP - $2::interval`, ids, touchEvery)
 		}(distinct(stale))
 	}
+}
+
+// gateFor is the send gate answering req for actor (its own SendGate; the
+// schedule and fingerprints it points to are shared, and only read); a
+// child without a schedule or fingerprints has an empty one.
+func gateFor(req sessionReq, actor *domain.Actor, gates map[int64]*SendGate) *SendGate {
+	if !req.gate || !actor.IsChild() {
+		return nil
+	}
+	g := &SendGate{}
+	if read := gates[actor.UserID]; read != nil {
+		*g = *read
+	}
+	return g
 }
 
 // DeleteSession ends one session.
