@@ -141,13 +141,25 @@ func (db *DB) lookupSessions(batch []*call[string, sessionOutcome]) {
 	// next). A lost touch costs nothing but an idle timeout 7 days after
 	// the last one that landed, instead of after the last request.
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
-		go func(ids []int64) {
+		ids := distinct(stale)
+		if !db.background.start(func(ctx context.Context) {
 			defer db.touching.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), sessionTimeout)
-			defer cancel()
-			db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP
-				WHERE id = ANY($1) AND last_seen_at < CURRENT_TIMESTAMP - $2::interval`, ids, touchEvery)
-		}(distinct(stale))
+			db.touchSessions(ctx, ids)
+		}) {
+			db.touching.Store(false) // closing
+		}
+	}
+}
+
+// touchSessions writes last_seen_at of the sessions ids that are still
+// stale. A failure has no request to answer: it is logged, with the
+// number of sessions only (their ids and tokens are nobody's business).
+func (db *DB) touchSessions(ctx context.Context, ids []int64) {
+	ctx, cancel := context.WithTimeout(ctx, sessionTimeout)
+	defer cancel()
+	if _, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP
+		WHERE id = ANY($1) AND last_seen_at < CURRENT_TIMESTAMP - $2::interval`, ids, touchEvery); err != nil {
+		db.logger.Warn("touch last_seen_at of sessions", "sessions", len(ids), "err", err)
 	}
 }
 
