@@ -69,7 +69,7 @@ func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64
 	r := sendReq{sender: actor.UserID, convID: convID, nm: nm}
 	out := sendOutcome{alone: true}
 	if !db.alone.busy(r) {
-		out = db.sends().do(r)
+		out = db.sends().do(ctx, r)
 	}
 	return db.sendAnswer(ctx, actor, convID, nm, out)
 }

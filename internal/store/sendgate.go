@@ -72,7 +72,7 @@ func (db *DB) gates() *group[int64, gateOutcome] {
 
 // SendGateOf reads childID's send gate.
 func (db *DB) SendGateOf(ctx context.Context, childID int64) (SendGate, error) {
-	out := db.gates().do(childID)
+	out := db.gates().do(ctx, childID)
 	return out.gate, out.err
 }
 

@@ -65,7 +65,7 @@ func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor
 		db.sessionGroup = &group[string, sessionOutcome]{max: maxSessionBatch, flushers: sessionFlushers, run: db.lookupSessions,
 			fail: func(err error) sessionOutcome { return sessionOutcome{err: err} }}
 	})
-	out := db.sessionGroup.do(string(tokenHash))
+	out := db.sessionGroup.do(ctx, string(tokenHash))
 	return out.actor, out.err
 }
 
