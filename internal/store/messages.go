@@ -67,8 +67,10 @@ var sendMediaCheckSQL = `SELECT ` + sendMediaSQL + ` FROM (SELECT $1::int, $4::t
 // commit (sendbatch.go); each is answered after that commit.
 func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
 	r := sendReq{sender: actor.UserID, convID: convID, nm: nm}
-	out := sendOutcome{alone: true}
-	if !db.alone.busy(r) {
+	var out sendOutcome
+	if db.alone.busy(r) {
+		out = db.sendAlone(ctx, r) // its row may be held: see aloneSends
+	} else {
 		out = db.sends().do(ctx, r)
 	}
 	return db.sendAnswer(ctx, actor, convID, nm, out)
@@ -77,7 +79,7 @@ func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64
 // sendAnswer is SendMessage's answer to a send its batch did out for.
 func (db *DB) sendAnswer(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage, out sendOutcome) (domain.Message, bool, error) {
 	if out.alone {
-		out = db.sendAlone(ctx, sendReq{sender: actor.UserID, convID: convID, nm: nm})
+		out = db.sendGivenBack(ctx, sendReq{sender: actor.UserID, convID: convID, nm: nm})
 	}
 	switch {
 	case out.err != nil:

@@ -182,12 +182,12 @@ func (db *DB) writeSends(batch []*sendCall) {
 		return err
 	})
 	if err != nil && ctx.Err() == nil && (len(batch) > 1 || pgCode(err) == codeLockNotAvailable) {
-		// A lock held elsewhere past sendLockWait (one conversation in a
-		// long membership change, an account being deleted), a row that
+		// A lock held elsewhere past sendLockWaitSQL (one conversation in
+		// a long membership change, an account being deleted), a row that
 		// failed the statement although rows are checked so that none
 		// can, a lasting conflict: the batch must not fail or stall its
-		// neighbours: each caller writes its send alone (sendAlone), out
-		// of the group.
+		// neighbours, so each caller writes its send alone (sendAlone),
+		// out of the group.
 		for _, c := range batch {
 			c.answer(sendOutcome{alone: true})
 		}
@@ -209,8 +209,6 @@ func (db *DB) writeSends(batch []*sendCall) {
 // waits for its locks as long as its caller's ctx allows (at most
 // sendBatchTimeout), occupying no batch's place meanwhile.
 func (db *DB) sendAlone(ctx context.Context, r sendReq) sendOutcome {
-	db.alone.add(r, 1)
-	defer db.alone.add(r, -1)
 	ctx, cancel := context.WithTimeout(ctx, sendBatchTimeout)
 	defer cancel()
 	var inserted []domain.Message
@@ -224,11 +222,22 @@ func (db *DB) sendAlone(ctx context.Context, r sendReq) sendOutcome {
 	return outcomes([]sendReq{r}, inserted)[0]
 }
 
-// aloneSends counts the sends being written alone, per conversation and
-// per sender. A send whose conversation or sender has one is written
-// alone too, without joining a batch: the row its neighbour waits for may
-// still be held, and each batch it joined would wait sendLockWait for it
-// and then go alone, holding up every other send of that batch.
+// sendGivenBack writes alone a send its batch could not write, counted in
+// aloneSends meanwhile.
+func (db *DB) sendGivenBack(ctx context.Context, r sendReq) sendOutcome {
+	db.alone.add(r, 1)
+	defer db.alone.add(r, -1)
+	return db.sendAlone(ctx, r)
+}
+
+// aloneSends counts the sends that a batch could not write and that are
+// being written alone, per conversation and per sender. A new send whose
+// conversation or sender has one is written alone too, without joining a
+// batch: the row they wait for may still be held, and each batch it
+// joined would wait sendLockWaitSQL for it and then go alone, holding up
+// every other send of that batch. Such a send is not counted itself, or
+// a busy conversation's sends would keep each other out of the group for
+// good; the count ends with the sends its batch gave back.
 type aloneSends struct {
 	mu             sync.Mutex
 	convs, senders map[int64]int

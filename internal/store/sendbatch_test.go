@@ -288,7 +288,7 @@ func TestSendBatchHeldConversation(t *testing.T) {
 
 			// More held sends than batches may be in flight at once.
 			const stuckSends = 3
-			done := make(chan error, stuckSends)
+			done := make(chan error, 8)
 			for i := range stuckSends {
 				go func() {
 					_, created, err := f.db.SendMessage(f.ctx, kid1, stuck, text(fmt.Sprintf("s%d", i), "held"))
@@ -319,6 +319,25 @@ func TestSendBatchHeldConversation(t *testing.T) {
 				t.Fatalf("a send to another conversation waited over 2 s for a %s row held elsewhere", held)
 			}
 
+			// Once the held sends are all written alone, new ones to the
+			// held row skip the group: no batch waits for it again.
+			for waitForLockWaiters(t, f, stuckSends); f.db.SendBatchesInFlight() > 0; time.Sleep(5 * time.Millisecond) {
+			}
+			const lateSends = 2
+			for i := range lateSends {
+				go func() {
+					_, created, err := f.db.SendMessage(f.ctx, kid1, stuck, text(fmt.Sprintf("late%d", i), "held"))
+					if err == nil && !created {
+						err = fmt.Errorf("late send %d not created", i)
+					}
+					done <- err
+				}()
+			}
+			waitForLockWaiters(t, f, stuckSends+lateSends)
+			if n := f.db.SendBatchesInFlight(); n > 0 {
+				t.Errorf("%d batches wait for the held row while its sends are written alone", n)
+			}
+
 			select {
 			case err := <-done:
 				t.Fatalf("a send went through while its %s row was held: %v", held, err)
@@ -327,7 +346,7 @@ func TestSendBatchHeldConversation(t *testing.T) {
 			if err := tx.Commit(f.ctx); err != nil {
 				t.Fatal(err)
 			}
-			for range stuckSends {
+			for range stuckSends + lateSends {
 				if err := <-done; err != nil {
 					t.Errorf("held send, after the release: %v", err)
 				}
