@@ -59,6 +59,7 @@ func (g *group[Req, Res]) do(ctx context.Context, req Req) Res {
 	g.mu.Lock()
 	if g.inFlight < g.flushers {
 		g.inFlight++
+		c.taken = true // it leads: answered by its own batch
 		batch := append([]*call[Req, Res]{c}, g.takeLocked(g.max-1)...)
 		g.mu.Unlock()
 		g.lead(batch)

@@ -178,3 +178,21 @@ func TestGroupCancelQueued(t *testing.T) {
 		t.Errorf("left %d in flight, %d queued", g.inFlight, len(g.queue))
 	}
 }
+
+// TestGroupLeaderAnswered: a call that ran in a batch returns that
+// batch's answer even when its ctx has ended meanwhile.
+func TestGroupLeaderAnswered(t *testing.T) {
+	g := &group[int, int]{max: 5, flushers: 1, fail: func(error) int { return -1 }}
+	g.run = func(batch []*call[int, int]) {
+		for _, c := range batch {
+			c.answer(c.req * 10)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 200 {
+		if got := g.do(ctx, i); got != i*10 {
+			t.Fatalf("call %d, led in its own batch, answered %d", i, got)
+		}
+	}
+}
