@@ -25,10 +25,13 @@ func siblings(env *apitest.Env, admin *apitest.Client, n int) *apitest.Family {
 }
 
 // sendUntil sends as c to conv from several goroutines until stop closes,
-// and returns how many sends each status got.
-func sendUntil(c *apitest.Client, conv int64, senders int, stop <-chan struct{}) map[int]int {
+// and returns how many sends each answer got: "201", or the status and
+// the error code ("409 conversation_frozen"). firstOK, when not nil, is
+// closed at the first 201.
+func sendUntil(c *apitest.Client, conv int64, senders int, stop <-chan struct{}, firstOK chan<- struct{}) map[string]int {
 	var mu sync.Mutex
-	counts := map[int]int{}
+	counts := map[string]int{}
+	var once sync.Once
 	var wg sync.WaitGroup
 	for range senders {
 		wg.Go(func() {
@@ -39,14 +42,33 @@ func sendUntil(c *apitest.Client, conv int64, senders int, stop <-chan struct{})
 				default:
 				}
 				r := send(c, conv, "race")
+				answer := fmt.Sprint(r.Status)
+				if r.Status >= 400 {
+					answer += " " + r.ErrorCode()
+				}
 				mu.Lock()
-				counts[r.Status]++
+				counts[answer]++
 				mu.Unlock()
+				if r.Status == 201 && firstOK != nil {
+					once.Do(func() { close(firstOK) })
+				}
 			}
 		})
 	}
 	wg.Wait()
 	return counts
+}
+
+// waitClosed waits until each of chans is closed.
+func waitClosed(t *testing.T, what string, chans ...chan struct{}) {
+	t.Helper()
+	for _, c := range chans {
+		select {
+		case <-c:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no %s after 30 s", what)
+		}
+	}
 }
 
 // TestSendsRacingMemberRemoval removes a member while they send from many
@@ -61,10 +83,13 @@ func TestSendsRacingMemberRemoval(t *testing.T) {
 	conv := createGroup(owner, "race", x.UserID, f.Children[2].UserID).ID
 
 	for round := range 6 {
-		stop := make(chan struct{})
-		done := make(chan map[int]int)
-		go func() { done <- sendUntil(x, conv, 6, stop) }()
-		time.Sleep(time.Duration(20+rand.IntN(40)) * time.Millisecond)
+		stop, sent := make(chan struct{}), make(chan struct{})
+		done := make(chan map[string]int)
+		go func() { done <- sendUntil(x, conv, 6, stop, sent) }()
+		// Some sends before the removal, however slow the machine, and
+		// the removal among the sends still arriving.
+		waitClosed(t, "send accepted before the removal", sent)
+		time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
 		remover := owner
 		if round%2 == 1 {
 			remover = f.Parent // a parent takes their child out
@@ -73,8 +98,8 @@ func TestSendsRacingMemberRemoval(t *testing.T) {
 		time.Sleep(30 * time.Millisecond)
 		close(stop)
 		counts := <-done
-		if counts[201] == 0 || counts[201]+counts[404] != sum(counts) {
-			t.Fatalf("round %d: statuses %v, want only 201 and 404 with some of each", round, counts)
+		if counts["201"] == 0 || counts["201"]+counts["404 not_found"] != sum(counts) {
+			t.Fatalf("round %d: answers %v, want only 201 and 404 not_found with some of each", round, counts)
 		}
 		wantStatus(t, send(x, conv, "after"), 404, "not_found")
 
@@ -118,20 +143,24 @@ func TestSendsRacingRevocation(t *testing.T) {
 		if round > 0 {
 			link = approveLink(fa, a, fb, b) // approved again: the conversation thaws
 		}
-		stop := make(chan struct{})
+		stop, sent := make(chan struct{}), []chan struct{}{make(chan struct{}), make(chan struct{})}
 		var wg sync.WaitGroup
-		var counts [2]map[int]int
+		var counts [2]map[string]int
 		for i, c := range []*apitest.Client{a, b} {
-			wg.Go(func() { counts[i] = sendUntil(c, conv, 3, stop) })
+			wg.Go(func() { counts[i] = sendUntil(c, conv, 3, stop, sent[i]) })
 		}
-		time.Sleep(30 * time.Millisecond)
+		// Each child had a send accepted before the revocation, however
+		// slow the machine, and the revocation comes among sends still
+		// arriving.
+		waitClosed(t, "send accepted before the revocation", sent...)
+		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
 		fb.Parent.Must(204, "DELETE", fmt.Sprintf("/contacts/%d", link), nil, nil)
 		time.Sleep(30 * time.Millisecond)
 		close(stop)
 		wg.Wait()
 		for i := range counts {
-			if counts[i][201] == 0 || counts[i][201]+counts[i][409] != sum(counts[i]) {
-				t.Fatalf("round %d sender %d: statuses %v, want only 201 and 409", round, i, counts[i])
+			if counts[i]["201"] == 0 || counts[i]["201"]+counts[i]["409 conversation_frozen"] != sum(counts[i]) {
+				t.Fatalf("round %d sender %d: answers %v, want only 201 and 409 conversation_frozen", round, i, counts[i])
 			}
 		}
 		var frozenAt, lastText int64
@@ -147,7 +176,7 @@ func TestSendsRacingRevocation(t *testing.T) {
 	}
 }
 
-func sum(m map[int]int) int {
+func sum[K comparable](m map[K]int) int {
 	n := 0
 	for _, v := range m {
 		n += v

@@ -66,9 +66,9 @@ func TestHistoryPagingWhileSending(t *testing.T) {
 	}
 
 	stop := make(chan struct{})
-	sends := make(chan map[int]int, 2)
+	sends := make(chan map[string]int, 2)
 	for _, c := range []*apitest.Client{f.Parent, f.Child()} {
-		wg.Go(func() { sends <- sendUntil(c, conv, 1, stop) })
+		wg.Go(func() { sends <- sendUntil(c, conv, 1, stop, nil) })
 	}
 	type item struct {
 		ID        int64     `json:"id"`
@@ -97,7 +97,7 @@ func TestHistoryPagingWhileSending(t *testing.T) {
 	wg.Wait()
 	close(sends)
 	for counts := range sends {
-		if counts[201] == 0 || counts[201] != sum(counts) {
+		if counts["201"] == 0 || counts["201"] != sum(counts) {
 			t.Fatalf("sends while paging: statuses %v, want only 201", counts)
 		}
 	}

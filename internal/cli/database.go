@@ -31,7 +31,7 @@ const embeddedDatabase = "pixelpals"
 // to be created, so that a mistyped data directory is not silent.
 func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, notice io.Writer) (*store.DB, func(), error) {
 	if !cfg.Embedded() {
-		db, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{MaxConns: cfg.DBMaxConns})
+		db, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{MaxConns: cfg.DBMaxConns, Logger: logger})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -71,7 +71,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, n
 		release()
 		return nil, nil, err
 	}
-	db, err := store.OpenWith(ctx, cluster.ConnString(embeddedDatabase), store.Options{MaxConns: cfg.DBMaxConns})
+	db, err := store.OpenWith(ctx, cluster.ConnString(embeddedDatabase), store.Options{MaxConns: cfg.DBMaxConns, Logger: logger})
 	if err != nil {
 		release()
 		return nil, nil, err

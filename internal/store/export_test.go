@@ -36,3 +36,11 @@ func (db *DB) SendBatch(ctx context.Context, sends []BatchSend) []BatchAnswer {
 	}
 	return out
 }
+
+// SendBatchesInFlight is how many send batches run now.
+func (db *DB) SendBatchesInFlight() int {
+	g := db.sends()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inFlight
+}

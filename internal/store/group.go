@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -15,13 +16,17 @@ import (
 // finishes, the first queued call leads the next batch with every call
 // queued behind it (up to max). No goroutine is started: a batch runs in
 // the goroutine of one of its callers, and each caller returns only once
-// run has answered it.
+// run has answered it, but for a call whose ctx ends while it is still
+// queued: nothing was run for it, it leaves (a client gone away does not
+// wait its turn).
 type group[Req, Res any] struct {
 	max, flushers int
 	// run executes one batch and must answer every call of it.
 	run func(batch []*call[Req, Res])
-	// fail is the answer to a call whose batch panicked before answering
-	// it: the panic goes on in the leader, no other caller waits forever.
+	// fail is the answer to a call no batch answered: its batch panicked
+	// before answering it (the panic goes on in the leader, no other
+	// caller waits forever), or its caller's ctx ended while it was still
+	// queued.
 	fail func(error) Res
 
 	mu       sync.Mutex
@@ -30,12 +35,15 @@ type group[Req, Res any] struct {
 }
 
 // call is one request in a group. wake carries nil once res is set, or a
-// batch for this call to lead.
+// batch for this call to lead. taken (under the group's mu) is set once a
+// batch took it from the queue: from then on its caller must wait for
+// the batch's answer.
 type call[Req, Res any] struct {
 	req      Req
 	res      Res
 	wake     chan []*call[Req, Res]
 	answered bool
+	taken    bool
 }
 
 func (c *call[Req, Res]) answer(res Res) {
@@ -43,12 +51,15 @@ func (c *call[Req, Res]) answer(res Res) {
 	c.wake <- nil
 }
 
-// do runs req in a batch and returns its answer.
-func (g *group[Req, Res]) do(req Req) Res {
+// do runs req in a batch and returns its answer. A call whose ctx ends
+// while it is still queued leaves the queue unrun, answered fail(ctx.Err());
+// once a batch took it, it waits for that batch's answer whatever ctx does.
+func (g *group[Req, Res]) do(ctx context.Context, req Req) Res {
 	c := &call[Req, Res]{req: req, wake: make(chan []*call[Req, Res], 1)}
 	g.mu.Lock()
 	if g.inFlight < g.flushers {
 		g.inFlight++
+		c.taken = true // it leads: answered by its own batch
 		batch := append([]*call[Req, Res]{c}, g.takeLocked(g.max-1)...)
 		g.mu.Unlock()
 		g.lead(batch)
@@ -56,8 +67,18 @@ func (g *group[Req, Res]) do(req Req) Res {
 		g.queue = append(g.queue, c)
 		g.mu.Unlock()
 	}
+	done := ctx.Done()
 	for {
-		batch := <-c.wake
+		var batch []*call[Req, Res]
+		select {
+		case batch = <-c.wake:
+		case <-done:
+			if g.leave(c) {
+				return g.fail(ctx.Err())
+			}
+			done = nil // taken meanwhile: wait for the batch's answer
+			continue
+		}
 		if batch == nil {
 			return c.res
 		}
@@ -65,10 +86,27 @@ func (g *group[Req, Res]) do(req Req) Res {
 	}
 }
 
+// leave removes c from the queue, unless a batch already took it.
+func (g *group[Req, Res]) leave(c *call[Req, Res]) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c.taken {
+		return false
+	}
+	g.queue = slices.DeleteFunc(g.queue, func(q *call[Req, Res]) bool { return q == c })
+	if len(g.queue) == 0 {
+		g.queue = nil
+	}
+	return true
+}
+
 // takeLocked removes up to n calls from the head of the queue.
 func (g *group[Req, Res]) takeLocked(n int) []*call[Req, Res] {
 	n = min(n, len(g.queue))
 	out := g.queue[:n:n]
+	for _, c := range out {
+		c.taken = true
+	}
 	g.queue = g.queue[n:]
 	if len(g.queue) == 0 {
 		g.queue = nil

@@ -66,11 +66,21 @@ var sendMediaCheckSQL = `SELECT ` + sendMediaSQL + ` FROM (SELECT $1::int, $4::t
 // message (created false). Concurrent sends share a transaction and a
 // commit (sendbatch.go); each is answered after that commit.
 func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
-	return db.sendAnswer(ctx, actor, convID, nm, db.sends().do(sendReq{sender: actor.UserID, convID: convID, nm: nm}))
+	r := sendReq{sender: actor.UserID, convID: convID, nm: nm}
+	var out sendOutcome
+	if db.alone.busy(r) {
+		out = db.sendAlone(ctx, r) // its row may be held: see aloneSends
+	} else {
+		out = db.sends().do(ctx, r)
+	}
+	return db.sendAnswer(ctx, actor, convID, nm, out)
 }
 
 // sendAnswer is SendMessage's answer to a send its batch did out for.
 func (db *DB) sendAnswer(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage, out sendOutcome) (domain.Message, bool, error) {
+	if out.alone {
+		out = db.sendGivenBack(ctx, sendReq{sender: actor.UserID, convID: convID, nm: nm})
+	}
 	switch {
 	case out.err != nil:
 		return domain.Message{}, false, fmt.Errorf("send message to conversation %d: %w", convID, out.err)

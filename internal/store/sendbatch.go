@@ -36,10 +36,22 @@ import (
 //
 // A row that fails a check is simply not inserted; its neighbours are.
 // Each send is answered only after COMMIT returned: with its row, or, when
-// its row was not inserted, by whyNotSent in its own goroutine. If the
-// batch's transaction fails as a whole (a deadlock with another writer
-// that persists, a lost connection), each of its sends is written alone,
-// and gets its own answer. A crash before the commit acknowledges nothing.
+// its row was not inserted, by whyNotSent in its own goroutine. A crash
+// before the commit acknowledges nothing.
+//
+// One send's trouble must not fail or stall its neighbours. A batch waits
+// at most sendLockWaitSQL for any one lock: a row held for long elsewhere
+// (a conversation in a long membership change, an account being deleted)
+// would otherwise hold up every send of the instance, as only
+// sendFlushers batches are in flight. If the batch's transaction fails as
+// a whole for that or any other reason (a deadlock that persists, a lost
+// connection), it wrote nothing (a commit that landed before the
+// connection was lost is found again by client id), and each caller writes
+// its send alone (sendAlone), in its own goroutine and out of the group,
+// waiting for its locks as long as its own request allows. While a send
+// is written alone, the next sends to its conversation or from its sender
+// are written alone too (aloneSends), so a held row does not make batch
+// after batch wait for it.
 //
 // History order: every INSERT statement runs after the locks of its
 // conversations were granted and keeps them until commit, so created_at
@@ -57,6 +69,14 @@ const (
 	// senders' own deadlines: the batch is shared, so no single request's
 	// cancellation may fail it.
 	sendBatchTimeout = 15 * time.Second
+	// sendLockWaitSQL bounds how long a batch waits for any one lock: far
+	// above a commit's few milliseconds, which is what a batch normally
+	// waits for (another batch's, a membership change's), far below
+	// sendBatchTimeout. A batch waiting on a row that another transaction
+	// holds for long would stall every send of the instance, since only
+	// sendFlushers batches are in flight; past this wait its sends are
+	// written alone by their callers instead (writeSends).
+	sendLockWaitSQL = `SET LOCAL lock_timeout = '250ms'`
 )
 
 // sendMediaRule is the media rule of a send (sendMediaSQL) for the given
@@ -115,11 +135,13 @@ type sendReq struct {
 }
 
 // sendOutcome is what a batch did for one send: inserted its row (ok), or
-// not (the sender then asks whyNotSent), or failed (err).
+// not (the sender then asks whyNotSent), or failed (err), or could not
+// write it (alone: the sender then writes it alone, sendAlone).
 type sendOutcome struct {
-	m   domain.Message
-	ok  bool
-	err error
+	m     domain.Message
+	ok    bool
+	alone bool
+	err   error
 }
 
 type sendCall = call[sendReq, sendOutcome]
@@ -137,6 +159,7 @@ func (db *DB) sends() *group[sendReq, sendOutcome] {
 type sendState struct {
 	sendOnce  sync.Once
 	sendGroup *group[sendReq, sendOutcome]
+	alone     aloneSends
 
 	sessionOnce  sync.Once
 	touching     atomic.Bool // a last_seen_at touch runs (sessions.go)
@@ -147,17 +170,24 @@ type sendState struct {
 func (db *DB) writeSends(batch []*sendCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), sendBatchTimeout)
 	defer cancel()
+	reqs := make([]sendReq, len(batch))
+	for i, c := range batch {
+		reqs[i] = c.req
+	}
 	var inserted []domain.Message
 	err := retryConflicts(func() (err error) {
-		inserted, err = db.flushSends(ctx, batch)
+		inserted, err = db.flushSends(ctx, reqs, true)
 		return err
 	})
-	if err != nil && len(batch) > 1 && ctx.Err() == nil {
-		// Rows are checked so that none can fail the statement; if one
-		// did anyway, or the batch met a lasting conflict, it must not
-		// fail its neighbours: each is written alone.
+	if err != nil && ctx.Err() == nil && (len(batch) > 1 || pgCode(err) == codeLockNotAvailable) {
+		// A lock held elsewhere past sendLockWaitSQL (one conversation in
+		// a long membership change, an account being deleted), a row that
+		// failed the statement although rows are checked so that none
+		// can, a lasting conflict: the batch must not fail or stall its
+		// neighbours, so each caller writes its send alone (sendAlone),
+		// out of the group.
 		for _, c := range batch {
-			db.writeSends([]*sendCall{c})
+			c.answer(sendOutcome{alone: true})
 		}
 		return
 	}
@@ -167,9 +197,78 @@ func (db *DB) writeSends(batch []*sendCall) {
 		}
 		return
 	}
-	// Each inserted row answers the first send with its sender, client id
-	// and conversation; a repeat of it inside the batch finds it in
-	// whyNotSent.
+	for i, out := range outcomes(reqs, inserted) {
+		batch[i].answer(out)
+	}
+}
+
+// sendAlone writes one send in a transaction of its own, in its caller's
+// goroutine, outside the group: for a send its batch could not write. It
+// waits for its locks as long as its caller's ctx allows (at most
+// sendBatchTimeout), occupying no batch's place meanwhile.
+func (db *DB) sendAlone(ctx context.Context, r sendReq) sendOutcome {
+	ctx, cancel := context.WithTimeout(ctx, sendBatchTimeout)
+	defer cancel()
+	var inserted []domain.Message
+	err := retryConflicts(func() (err error) {
+		inserted, err = db.flushSends(ctx, []sendReq{r}, false)
+		return err
+	})
+	if err != nil {
+		return sendOutcome{err: err}
+	}
+	return outcomes([]sendReq{r}, inserted)[0]
+}
+
+// sendGivenBack writes alone a send its batch could not write, counted in
+// aloneSends meanwhile.
+func (db *DB) sendGivenBack(ctx context.Context, r sendReq) sendOutcome {
+	db.alone.add(r, 1)
+	defer db.alone.add(r, -1)
+	return db.sendAlone(ctx, r)
+}
+
+// aloneSends counts the sends that a batch could not write and that are
+// being written alone, per conversation and per sender. A new send whose
+// conversation or sender has one is written alone too, without joining a
+// batch: the row they wait for may still be held, and each batch it
+// joined would wait sendLockWaitSQL for it and then go alone, holding up
+// every other send of that batch. Such a send is not counted itself, or
+// a busy conversation's sends would keep each other out of the group for
+// good; the count ends with the sends its batch gave back.
+type aloneSends struct {
+	mu             sync.Mutex
+	convs, senders map[int64]int
+}
+
+// busy tells whether r's conversation or sender has a send written alone.
+func (a *aloneSends) busy(r sendReq) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.convs[r.convID] > 0 || a.senders[r.sender] > 0
+}
+
+// add counts r in (by 1) or out (by -1).
+func (a *aloneSends) add(r sendReq, by int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.convs == nil {
+		a.convs, a.senders = map[int64]int{}, map[int64]int{}
+	}
+	countIn(a.convs, r.convID, by)
+	countIn(a.senders, r.sender, by)
+}
+
+func countIn(m map[int64]int, k int64, by int) {
+	if m[k] += by; m[k] == 0 {
+		delete(m, k)
+	}
+}
+
+// outcomes matches the rows a transaction inserted to its sends. Each row
+// answers the first send with its sender, client id and conversation; a
+// repeat of it inside the batch finds it in whyNotSent.
+func outcomes(reqs []sendReq, inserted []domain.Message) []sendOutcome {
 	type key struct {
 		sender   int64
 		clientID string
@@ -178,28 +277,30 @@ func (db *DB) writeSends(batch []*sendCall) {
 	for _, m := range inserted {
 		rows[key{m.SenderID, *m.ClientID}] = m
 	}
-	for _, c := range batch {
-		k := key{c.req.sender, c.req.nm.ClientID}
+	out := make([]sendOutcome, len(reqs))
+	for i, r := range reqs {
+		k := key{r.sender, r.nm.ClientID}
 		m, ok := rows[k]
 		// A row is the answer only of a send to its conversation: a send
 		// refused by its checks whose client id a later send of the batch
 		// used elsewhere is told so by whyNotSent (409).
-		if ok = ok && m.ConversationID == c.req.convID; ok {
+		if ok = ok && m.ConversationID == r.convID; ok {
 			delete(rows, k)
 		}
-		c.answer(sendOutcome{m: m, ok: ok})
+		out[i] = sendOutcome{m: m, ok: ok}
 	}
+	return out
 }
 
 // flushSends runs one batch's transaction and returns the rows it
-// inserted.
-func (db *DB) flushSends(ctx context.Context, batch []*sendCall) (inserted []domain.Message, err error) {
+// inserted. With boundedWait, a lock it waits for longer than
+// sendLockWait fails it (codeLockNotAvailable).
+func (db *DB) flushSends(ctx context.Context, batch []sendReq, boundedWait bool) (inserted []domain.Message, err error) {
 	n := len(batch)
 	convs, senders := make([]int64, n), make([]int64, n)
 	types, contents, clientIDs := make([]string, n), make([]string, n), make([]string, n)
 	media := make([]*int64, n)
-	for i, c := range batch {
-		r := c.req
+	for i, r := range batch {
 		convs[i], senders[i] = r.convID, r.sender
 		types[i], contents[i], clientIDs[i], media[i] = r.nm.Type, r.nm.Content, r.nm.ClientID, r.nm.MediaID
 	}
@@ -215,6 +316,11 @@ func (db *DB) flushSends(ctx context.Context, batch []*sendCall) (inserted []dom
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	b.Queue(forceGenericSQL)
+	statements := 4
+	if boundedWait {
+		b.Queue(sendLockWaitSQL)
+		statements++
+	}
 	b.Queue(batchLockSendersSQL, distinct(senders))
 	b.Queue(batchLockConvsSQL, distinct(convs))
 	b.Queue(batchInsertSQL, convs, senders, types, contents, clientIDs, media)
@@ -222,7 +328,7 @@ func (db *DB) flushSends(ctx context.Context, batch []*sendCall) (inserted []dom
 	br := conn.SendBatch(ctx, b)
 	audiences, err := func() (map[int64][]viewer, error) {
 		defer br.Close()
-		for range 4 {
+		for range statements {
 			if _, err := br.Exec(); err != nil {
 				return nil, err
 			}

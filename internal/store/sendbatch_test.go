@@ -263,3 +263,114 @@ func TestSendBatchRacesFreeze(t *testing.T) {
 		})
 	}
 }
+
+// TestSendBatchHeldConversation: a transaction holds one conversation's
+// row (or one sender's) for long, as a long membership change or an
+// account deletion would, while sends to it fill every batch in flight. A
+// send elsewhere must not wait for it; once the row is released, the held
+// sends go through.
+func TestSendBatchHeldConversation(t *testing.T) {
+	for _, held := range []string{"conversations", "users"} {
+		t.Run(held, func(t *testing.T) {
+			f := newChatFixture(t)
+			parent := f.user(domain.RoleParent, nil)
+			kid1, kid2, kid3 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+			stuck, free := f.conv(kid1, kid2), f.conv(kid2, kid3)
+			tx, err := f.db.Pool.Begin(f.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(f.ctx)
+			row := map[string]int64{"conversations": stuck, "users": kid1.UserID}[held]
+			if _, err := tx.Exec(f.ctx, `SELECT 1 FROM `+held+` WHERE id = $1 FOR UPDATE`, row); err != nil {
+				t.Fatal(err)
+			}
+
+			// More held sends than batches may be in flight at once.
+			const stuckSends = 3
+			done := make(chan error, 8)
+			for i := range stuckSends {
+				go func() {
+					_, created, err := f.db.SendMessage(f.ctx, kid1, stuck, text(fmt.Sprintf("s%d", i), "held"))
+					if err == nil && !created {
+						err = fmt.Errorf("send %d not created", i)
+					}
+					done <- err
+				}()
+			}
+			waitForLockWaiters(t, f, 2)
+
+			start := time.Now()
+			free1 := make(chan error, 1)
+			go func() {
+				_, created, err := f.db.SendMessage(f.ctx, kid3, free, text("f", "elsewhere"))
+				if err == nil && !created {
+					err = fmt.Errorf("not created")
+				}
+				free1 <- err
+			}()
+			select {
+			case err := <-free1:
+				if err != nil {
+					t.Fatalf("send to another conversation: %v", err)
+				}
+				t.Logf("send to another conversation took %v", time.Since(start))
+			case <-time.After(2 * time.Second):
+				t.Fatalf("a send to another conversation waited over 2 s for a %s row held elsewhere", held)
+			}
+
+			// Once the held sends are all written alone, new ones to the
+			// held row skip the group: no batch waits for it again.
+			for waitForLockWaiters(t, f, stuckSends); f.db.SendBatchesInFlight() > 0; time.Sleep(5 * time.Millisecond) {
+			}
+			const lateSends = 2
+			for i := range lateSends {
+				go func() {
+					_, created, err := f.db.SendMessage(f.ctx, kid1, stuck, text(fmt.Sprintf("late%d", i), "held"))
+					if err == nil && !created {
+						err = fmt.Errorf("late send %d not created", i)
+					}
+					done <- err
+				}()
+			}
+			waitForLockWaiters(t, f, stuckSends+lateSends)
+			if n := f.db.SendBatchesInFlight(); n > 0 {
+				t.Errorf("%d batches wait for the held row while its sends are written alone", n)
+			}
+
+			select {
+			case err := <-done:
+				t.Fatalf("a send went through while its %s row was held: %v", held, err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			if err := tx.Commit(f.ctx); err != nil {
+				t.Fatal(err)
+			}
+			for range stuckSends + lateSends {
+				if err := <-done; err != nil {
+					t.Errorf("held send, after the release: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// waitForLockWaiters waits until at least n connections wait for a lock.
+func waitForLockWaiters(t *testing.T, f *chatFixture, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections wait for a lock after 10 s, want %d", waiting, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -61,7 +61,7 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // suspension or deletion takes effect at the next request. Concurrent
 // lookups share one statement (group.go).
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
-	out := db.sessions().do(sessionReq{hash: string(tokenHash)})
+	out := db.sessions().do(ctx, sessionReq{hash: string(tokenHash)})
 	return out.actor, out.err
 }
 
@@ -70,7 +70,7 @@ func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor
 // trip, so that a send reads the database once before its own batch.
 // The gate is nil for anyone else.
 func (db *DB) SessionForSend(ctx context.Context, tokenHash []byte) (*domain.Actor, *SendGate, error) {
-	out := db.sessions().do(sessionReq{hash: string(tokenHash), gate: true})
+	out := db.sessions().do(ctx, sessionReq{hash: string(tokenHash), gate: true})
 	return out.actor, out.gate, out.err
 }
 
@@ -117,10 +117,9 @@ type sessionOutcome struct {
 	err   error
 }
 
-// lookupSessions answers one batch of session lookups in one statement
-// (and the send gates some of them want in a second one, in the same
-// round trip).
-// Sessions whose last_seen_at is older than touchEvery are touched after
+// lookupSessions answers one batch of session lookups in one statement,
+// and the send gates some of them want in a second one, in the same round
+// trip. Sessions whose last_seen_at is older than touchEvery are touched after
 // the answers, in one statement of their own that no request waits for:
 // the touch only keeps a busy session from idling out.
 func (db *DB) lookupSessions(batch []*call[sessionReq, sessionOutcome]) {
@@ -175,13 +174,25 @@ func (db *DB) lookupSessions(batch []*call[sessionReq, sessionOutcome]) {
 	// next). A lost touch costs nothing but an idle timeout 7 days after
 	// the last one that landed, instead of after the last request.
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
-		go func(ids []int64) {
+		ids := distinct(stale)
+		if !db.background.start(func(ctx context.Context) {
 			defer db.touching.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), sessionTimeout)
-			defer cancel()
-			db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP
-				WHERE id = ANY($1) AND last_seen_at < CURRENT_TIMESTAMP - $2::interval`, ids, touchEvery)
-		}(distinct(stale))
+			db.touchSessions(ctx, ids)
+		}) {
+			db.touching.Store(false) // closing
+		}
+	}
+}
+
+// touchSessions writes last_seen_at of the sessions ids that are still
+// stale. A failure has no request to answer: it is logged, with the
+// number of sessions only (their ids and tokens are nobody's business).
+func (db *DB) touchSessions(ctx context.Context, ids []int64) {
+	ctx, cancel := context.WithTimeout(ctx, sessionTimeout)
+	defer cancel()
+	if _, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP
+		WHERE id = ANY($1) AND last_seen_at < CURRENT_TIMESTAMP - $2::interval`, ids, touchEvery); err != nil {
+		db.logger.Warn("touch last_seen_at of sessions", "sessions", len(ids), "err", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -20,6 +21,10 @@ import (
 type DB struct {
 	Pool *pgxpool.Pool
 	sendState
+	// logger is told what fails in work no request waits for, which
+	// has no caller to return an error to.
+	logger     *slog.Logger
+	background background
 }
 
 // Open connects a pool to the database at url. Sessions run in UTC because
@@ -39,6 +44,9 @@ const DefaultMaxConns = 16
 type Options struct {
 	// MaxConns bounds the pool (0: DefaultMaxConns).
 	MaxConns int
+	// Logger is told what fails in background work, such as the
+	// last_seen_at touch (nil: slog.Default()).
+	Logger *slog.Logger
 }
 
 // OpenWith is Open with options.
@@ -59,7 +67,11 @@ func OpenWith(ctx context.Context, url string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	return &DB{Pool: pool}, nil
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &DB{Pool: pool, logger: logger}, nil
 }
 
 // redactConfigError drops the connection string (which may hold a password)
@@ -72,8 +84,12 @@ func redactConfigError(err error) error {
 	return err
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close waits for background work still running (at most closeWait,
+// then cancels it), and closes the pool.
+func (db *DB) Close() {
+	db.background.close(closeWait)
+	db.Pool.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
@@ -102,6 +118,7 @@ const (
 	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
+	codeLockNotAvailable     = "55P03"
 )
 
 // retryConflicts runs fn, again up to twice more when it fails on a
