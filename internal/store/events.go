@@ -509,31 +509,38 @@ func scanLiveEvent(r pgx.CollectableRow) (LiveEvent, error) {
 // an instance to deliver to its sockets, and whether committed events
 // wait beyond the frontier (an older transaction is still running), so
 // that the caller looks again soon.
+//
+// It runs after every notification, so after every send, on every
+// instance: one round trip, both reads in one snapshot (so one frontier),
+// on generic plans. A custom plan for the cursor's values had the planner
+// probe the end of the (xact, id) index for the column's actual maximum,
+// past the rows of sends not yet committed, and planning cost several
+// times what running did.
 func (db *DB) EventsAfter(ctx context.Context, pos EventPos, limit int) ([]LiveEvent, bool, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT xact, id, type, at, user_ids, data FROM live_events
-		WHERE (xact, id) > ($1, $2) AND xact < `+frontierSQL+`
-		ORDER BY xact, id LIMIT $3`, pos.Xact, pos.ID, limit)
-	if err != nil {
-		return nil, false, fmt.Errorf("read events: %w", err)
-	}
-	evs, err := pgx.CollectRows(rows, scanLiveEvent)
-	if err != nil {
-		return nil, false, fmt.Errorf("read events: %w", err)
-	}
-	if len(evs) == limit {
-		return evs, false, nil
-	}
-	// max(xact) is one probe of idx_live_events_order; an EXISTS over
-	// xact >= the frontier was planned as a scan of the whole outbox, run
-	// after every notification, which is after every send.
+	var evs []LiveEvent
 	var waiting bool
-	err = db.Pool.QueryRow(ctx, `SELECT coalesce(max(xact) >= `+frontierSQL+`, false) FROM live_events`).Scan(&waiting)
+	err := db.genericReads(ctx,
+		read{eventsAfterSQL, []any{pos.Xact, pos.ID, limit}, func(rows pgx.Rows) error {
+			e, err := scanLiveEvent(rows)
+			evs = append(evs, e)
+			return err
+		}},
+		read{waitingSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
 	if err != nil {
 		return nil, false, fmt.Errorf("read events: %w", err)
 	}
 	return evs, waiting, nil
 }
+
+const eventsAfterSQL = `
+		SELECT xact, id, type, at, user_ids, data FROM live_events
+		WHERE (xact, id) > ($1, $2) AND xact < ` + frontierSQL + `
+		ORDER BY xact, id LIMIT $3`
+
+// waitingSQL tells whether committed events wait at or beyond the
+// frontier. max(xact) is one probe of the (xact, id) index; an EXISTS
+// over xact >= the frontier was planned as a scan of the whole outbox.
+const waitingSQL = `SELECT coalesce(max(xact) >= ` + frontierSQL + `, false) FROM live_events`
 
 // EventFrontier is the position of the last final event: a reader that
 // starts there misses nothing committed later.

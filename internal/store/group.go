@@ -122,6 +122,22 @@ const forceGenericSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
 // in one round trip (BEGIN, SET LOCAL, the query, COMMIT), handing its
 // rows to each.
 func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func(pgx.Rows) error) error {
+	return db.genericReads(ctx, read{sql, args, each})
+}
+
+// read is one query of genericReads and what takes its rows.
+type read struct {
+	sql  string
+	args []any
+	each func(pgx.Rows) error
+}
+
+// genericReads runs reads, in order, under forceGenericSQL, in one round
+// trip and one REPEATABLE READ transaction: they all see one snapshot, so
+// what one of them reads agrees with what the next one does (the outbox's
+// frontier, for one). A read-only REPEATABLE READ transaction never fails
+// to serialize.
+func (db *DB) genericReads(ctx context.Context, reads ...read) error {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -130,9 +146,11 @@ func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func
 	// closed, not reused.
 	defer conn.Release()
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN READ ONLY`)
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
 	b.Queue(forceGenericSQL)
-	b.Queue(sql, args...)
+	for _, r := range reads {
+		b.Queue(r.sql, r.args...)
+	}
 	b.Queue(`COMMIT`)
 	br := conn.SendBatch(ctx, b)
 	defer br.Close()
@@ -141,22 +159,29 @@ func (db *DB) genericRead(ctx context.Context, sql string, args []any, each func
 			return err
 		}
 	}
-	rows, err := br.Query()
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			rows.Close()
+	for _, r := range reads {
+		if err := readRows(br, r.each); err != nil {
 			return err
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	if _, err := br.Exec(); err != nil {
 		return err
 	}
 	return br.Close()
+}
+
+// readRows hands the rows of a batch's next query to each.
+func readRows(br pgx.BatchResults, each func(pgx.Rows) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	rows.Close()
+	return rows.Err()
 }
