@@ -57,56 +57,67 @@ type Event struct {
 // outbox's trigger announces them; PostgreSQL delivers that NOTIFY at
 // commit, so nobody hears of an event whose action rolled back.
 func AppendEvents(ctx context.Context, tx pgx.Tx, evs []Event) error {
-	batch, err := encodeEvents(evs)
-	if err != nil || batch == nil {
+	cols, err := encodeEvents(evs)
+	if err != nil || cols.empty() {
 		return err
 	}
-	if _, err = tx.Exec(ctx, appendEventsSQL, batch); err != nil {
+	if _, err = tx.Exec(ctx, appendEventsSQL, cols.args()...); err != nil {
 		return fmt.Errorf("write events: %w", err)
 	}
 	return nil
 }
 
-// appendEventsSQL writes the events encodeEvents encoded as $1.
+// appendEventsSQL writes the events encodeEvents encoded, one array per
+// column, row n of each the n-th event: every send writes its events
+// with it, and arrays cost PostgreSQL less than taking one JSON document
+// apart row by row. The recipient lists travel as array literals
+// ('{1,2}') because an array of arrays cannot be ragged.
 const appendEventsSQL = `
 		INSERT INTO live_events (type, user_ids, subject_ids, data)
-		SELECT e->>'type', ARRAY(SELECT jsonb_array_elements_text(e->'to')::bigint),
-		       ARRAY(SELECT jsonb_array_elements_text(e->'about')::bigint), e->'data'
-		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+		SELECT t, u::bigint[], s::bigint[], d::jsonb
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(t, u, s, d, n)
 		ORDER BY n`
 
-// encodeEvents is the parameter of appendEventsSQL for evs, or nil when
-// none of them has a recipient.
-func encodeEvents(evs []Event) ([]byte, error) {
-	type row struct {
-		Type  string          `json:"type"`
-		To    []int64         `json:"to"`
-		About []int64         `json:"about"`
-		Data  json.RawMessage `json:"data"`
-	}
-	rows := make([]row, 0, len(evs))
+// eventColumns are appendEventsSQL's parameters.
+type eventColumns struct {
+	types, to, about, data []string
+}
+
+func (c eventColumns) empty() bool { return len(c.types) == 0 }
+
+func (c eventColumns) args() []any { return []any{c.types, c.to, c.about, c.data} }
+
+// encodeEvents is the parameters of appendEventsSQL for evs, leaving out
+// those without a recipient.
+func encodeEvents(evs []Event) (eventColumns, error) {
+	var c eventColumns
 	for _, e := range evs {
 		if len(e.To) == 0 {
 			continue
 		}
 		data, err := json.Marshal(e.Data)
 		if err != nil {
-			return nil, fmt.Errorf("encode %s event: %w", e.Type, err)
+			return eventColumns{}, fmt.Errorf("encode %s event: %w", e.Type, err)
 		}
-		about := e.About
-		if about == nil {
-			about = []int64{}
+		c.types = append(c.types, e.Type)
+		c.to = append(c.to, arrayLiteral(e.To))
+		c.about = append(c.about, arrayLiteral(e.About))
+		c.data = append(c.data, string(data))
+	}
+	return c, nil
+}
+
+// arrayLiteral is ids as a PostgreSQL array literal: {1,2,3}.
+func arrayLiteral(ids []int64) string {
+	b := make([]byte, 0, 2+len(ids)*8)
+	b = append(b, '{')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		rows = append(rows, row{Type: e.Type, To: e.To, About: about, Data: data})
+		b = strconv.AppendInt(b, id, 10)
 	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	batch, err := json.Marshal(rows)
-	if err != nil {
-		return nil, fmt.Errorf("encode events: %w", err)
-	}
-	return batch, nil
+	return string(append(b, '}'))
 }
 
 // fanOut builds the audiences of one event: view gives what each viewer
