@@ -613,11 +613,12 @@ func (db *DB) CursorInWindow(ctx context.Context, pos EventPos, window time.Dura
 // DeleteOldEvents deletes up to limit live events written before cutoff
 // (the replay window's start), in one short statement: the retention
 // purge's share of the outbox. A cursor pointing at a deleted event gets
-// resync, as any cursor past the window does.
+// resync, as any cursor past the window does. Rows are deleted by the
+// primary key, (xact, id) (migration 00012).
 func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
 	tag, err := db.Pool.Exec(ctx, `
 		DELETE FROM live_events
-		WHERE id IN (SELECT id FROM live_events WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		WHERE (xact, id) IN (SELECT xact, id FROM live_events WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 		cutoff, limit)
 	if err != nil {
 		return 0, fmt.Errorf("delete old live events: %w", err)
