@@ -557,9 +557,7 @@ const waitingSQL = `SELECT coalesce(max(xact) >= ` + frontierSQL + `, false) FRO
 // starts there misses nothing committed later.
 func (db *DB) EventFrontier(ctx context.Context) (EventPos, error) {
 	var p EventPos
-	err := db.Pool.QueryRow(ctx, `
-		SELECT xact, id FROM live_events WHERE xact < `+frontierSQL+`
-		ORDER BY xact DESC, id DESC LIMIT 1`).Scan(&p.Xact, &p.ID)
+	err := db.Pool.QueryRow(ctx, eventFrontierSQL).Scan(&p.Xact, &p.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return EventPos{}, nil
 	}
@@ -567,6 +565,25 @@ func (db *DB) EventFrontier(ctx context.Context) (EventPos, error) {
 		return p, fmt.Errorf("event frontier: %w", err)
 	}
 	return p, nil
+}
+
+const eventFrontierSQL = `
+		SELECT xact, id FROM live_events WHERE xact < ` + frontierSQL + `
+		ORDER BY xact DESC, id DESC LIMIT 1`
+
+// EventFrontierWaiting is EventFrontier and, in the same snapshot,
+// EventsAfter's waiting: where an instance with no socket open may move
+// its position to without reading the events, in one round trip.
+func (db *DB) EventFrontierWaiting(ctx context.Context) (EventPos, bool, error) {
+	var p EventPos
+	var waiting bool
+	err := db.genericReads(ctx,
+		read{eventFrontierSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&p.Xact, &p.ID) }},
+		read{waitingSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
+	if err != nil {
+		return EventPos{}, false, fmt.Errorf("event frontier: %w", err)
+	}
+	return p, waiting, nil
 }
 
 // UserEvents returns up to limit of userID's events after after and up to
