@@ -95,6 +95,9 @@ type Hub struct {
 	pos      store.EventPos // every event up to here is handed out
 	users    map[int64]map[*socket]struct{}
 	sessions map[int64]map[*socket]struct{}
+	// registered counts the sockets ever registered: skipIdle's sign
+	// that one registered while it read the frontier.
+	registered int64
 
 	wake  chan struct{}
 	sweep chan struct{}
@@ -277,6 +280,9 @@ func encodeEvent(e store.LiveEvent) []byte {
 // committed events wait beyond the frontier (or the read failed), so that
 // the caller reads again soon.
 func (h *Hub) drain(ctx context.Context) bool {
+	if waiting, skipped := h.skipIdle(ctx); skipped {
+		return waiting
+	}
 	for {
 		evs, waiting, err := h.db.EventsAfter(ctx, h.position(), readBatch)
 		if err != nil {
@@ -292,6 +298,46 @@ func (h *Hub) drain(ctx context.Context) bool {
 			return waiting
 		}
 	}
+}
+
+// skipIdle moves pos to the frontier without reading the events when no
+// socket is open (an instance serving only REST, the send benchmark):
+// nobody here would receive them. It reports whether it did, and whether
+// committed events wait beyond the frontier.
+//
+// The move is safe only if no socket registered between the check and
+// the move: such a socket replays up to the pos it registered at and
+// expects every event after it in its queue, so a jump past events it
+// never got would lose them. Hence the second look under the lock, at
+// the count of registrations: any registration since the first look
+// (even one already gone) cancels the move, and drain reads as usual. A
+// socket registering after the move replays up to the new pos: each event
+// is in its replay or its queue, as deliver keeps it.
+func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
+	h.mu.Lock()
+	idle, registered := len(h.sessions) == 0, h.registered
+	h.mu.Unlock()
+	if !idle {
+		return false, false
+	}
+	frontier, waiting, err := h.db.EventFrontierWaiting(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.log.Warn("live: read the event frontier", "err", err)
+		}
+		return true, true
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.registered != registered {
+		return false, false
+	}
+	// The frontier can be behind pos if the newest events were deleted
+	// (an account's deletion); pos never moves back.
+	if h.pos.Less(frontier) {
+		h.pos = frontier
+	}
+	return waiting, true
 }
 
 func (h *Hub) position() store.EventPos {
@@ -402,6 +448,7 @@ func (h *Hub) register(s *socket) (store.EventPos, bool) {
 	}
 	add(h.users, s.userID, s)
 	add(h.sessions, s.sessionID, s)
+	h.registered++
 	return h.pos, true
 }
 

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,4 +303,62 @@ func TestRetentionDeletesOldEvents(t *testing.T) {
 	if f := next(t, p.Socket(old.ID)); f.Type != "resync" {
 		t.Fatalf("cursor on a purged event: %s", f.Type)
 	}
+}
+
+// TestIdleSkipRacesRegister: with no socket open, the hub moves its
+// position to the frontier without reading the events. A socket that
+// registers while it does so must still get every event, in its replay or
+// its queue. One writer commits numbered events without pause; a client
+// reconnects with its cursor (the instance has no socket left meanwhile,
+// so the hub skips), reads on until events committed after its
+// registration, and closes, many times: it must see 1, 2, 3, ... with no
+// gap and no repeat.
+func TestIdleSkipRacesRegister(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Family(env.Admin(), 0).Parent
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	var committed atomic.Int64
+	wg.Go(func() {
+		for n := 1; ctx.Err() == nil; n++ {
+			tx, err := env.DB.Pool.Begin(ctx)
+			if err != nil {
+				return
+			}
+			if err := store.AppendEvents(ctx, tx, []store.Event{{Type: "test.n", To: []int64{p.UserID}, Data: map[string]int{"n": n}}}); err != nil {
+				tx.Rollback(context.Background())
+				return
+			}
+			if tx.Commit(ctx) != nil {
+				return
+			}
+			committed.Store(int64(n))
+		}
+	})
+	s := p.Socket("") // from now on
+	last, cursor := 0, ""
+	readPast := func(n int) {
+		t.Helper()
+		for last <= n {
+			f := next(t, s)
+			if got := number(f); got == 0 || last != 0 && got != last+1 {
+				t.Fatalf("after event %d got %d (%s)", last, got, f.Type)
+			}
+			last, cursor = number(f), f.ID
+		}
+	}
+	readPast(0)
+	for round := range 50 {
+		s.Close()
+		waitFor(t, func() bool { return env.Hub.Sockets() == 0 })
+		// Let the hub skip a few notifications with nobody to deliver to.
+		time.Sleep(time.Duration(round%4) * time.Millisecond)
+		s = p.Socket(cursor)
+		// Past the events committed by the time the socket is open, so
+		// that whatever a wrong skip left out falls in what is read.
+		readPast(int(committed.Load()))
+	}
+	s.Close()
 }

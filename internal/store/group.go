@@ -156,18 +156,19 @@ func (g *group[Req, Res]) handOff() {
 // which also holds behind PgBouncer's transaction pooling.
 const forceGenericSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
 
-// read is one query of a genericRead: sql with args, each called for
-// each of its rows.
+// read is one query of genericReads and what takes its rows.
 type read struct {
 	sql  string
 	args []any
 	each func(pgx.Rows) error
 }
 
-// genericRead runs batch reads under forceGenericSQL in one read-only
-// transaction and one round trip (BEGIN, SET LOCAL, the queries, COMMIT),
-// handing each query's rows to its each.
-func (db *DB) genericRead(ctx context.Context, reads ...read) error {
+// genericReads runs reads, in order, under forceGenericSQL, in one round
+// trip and one REPEATABLE READ transaction: they all see one snapshot, so
+// what one of them reads agrees with what the next one does (the outbox's
+// frontier, for one). A read-only REPEATABLE READ transaction never fails
+// to serialize.
+func (db *DB) genericReads(ctx context.Context, reads ...read) error {
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -176,10 +177,10 @@ func (db *DB) genericRead(ctx context.Context, reads ...read) error {
 	// closed, not reused.
 	defer conn.Release()
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN READ ONLY`)
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
 	b.Queue(forceGenericSQL)
-	for _, q := range reads {
-		b.Queue(q.sql, q.args...)
+	for _, r := range reads {
+		b.Queue(r.sql, r.args...)
 	}
 	b.Queue(`COMMIT`)
 	br := conn.SendBatch(ctx, b)
@@ -189,8 +190,8 @@ func (db *DB) genericRead(ctx context.Context, reads ...read) error {
 			return err
 		}
 	}
-	for _, q := range reads {
-		if err := eachRow(br, q.each); err != nil {
+	for _, r := range reads {
+		if err := readRows(br, r.each); err != nil {
 			return err
 		}
 	}
@@ -200,8 +201,8 @@ func (db *DB) genericRead(ctx context.Context, reads ...read) error {
 	return br.Close()
 }
 
-// eachRow hands the rows of br's next query to each.
-func eachRow(br pgx.BatchResults, each func(pgx.Rows) error) error {
+// readRows hands the rows of a batch's next query to each.
+func readRows(br pgx.BatchResults, each func(pgx.Rows) error) error {
 	rows, err := br.Query()
 	if err != nil {
 		return err
@@ -212,5 +213,6 @@ func eachRow(br pgx.BatchResults, each func(pgx.Rows) error) error {
 			return err
 		}
 	}
+	rows.Close()
 	return rows.Err()
 }

@@ -360,13 +360,13 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, boundedWait bool)
 		return nil, err
 	}
 	b = &pgx.Batch{}
-	if events != nil {
-		b.Queue(appendEventsSQL, events)
+	if !events.empty() {
+		b.Queue(appendEventsSQL, events.args()...)
 	}
 	b.Queue(`COMMIT`)
 	br = conn.SendBatch(ctx, b)
 	defer br.Close()
-	if events != nil {
+	if !events.empty() {
 		if _, err := br.Exec(); err != nil {
 			return nil, fmt.Errorf("write events of a batch of %d sends: %w", n, err)
 		}

@@ -155,7 +155,7 @@ func (db *DB) lookupSessions(batch []*call[sessionReq, sessionOutcome]) {
 	if gateHashes != nil {
 		reads = append(reads, read{sql: sendGateSQL, args: []any{gateHashes}, each: gateRows(gates)})
 	}
-	err := db.genericRead(ctx, reads...)
+	err := db.genericReads(ctx, reads...)
 	for _, c := range batch {
 		switch actor := found[c.req.hash]; {
 		case err != nil:
