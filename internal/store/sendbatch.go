@@ -40,7 +40,7 @@ import (
 // before the commit acknowledges nothing.
 //
 // One send's trouble must not fail or stall its neighbours. A batch waits
-// at most sendLockWaitSQL for any one lock: a row held for long elsewhere
+// at most batchLockWait for any one lock: a row held for long elsewhere
 // (a conversation in a long membership change, an account being deleted)
 // would otherwise hold up every send of the instance, as only
 // sendFlushers batches are in flight. If the batch's transaction fails as
@@ -48,7 +48,8 @@ import (
 // connection), it wrote nothing (a commit that landed before the
 // connection was lost is found again by client id), and each caller writes
 // its send alone (sendAlone), in its own goroutine and out of the group,
-// waiting for its locks as long as its own request allows. While a send
+// at most a quarter of the pool at once (aloneSlots) and waiting at most
+// aloneLockWait for a lock (then 503, errRowBusy). While a send
 // is written alone, the next sends to its conversation or from its sender
 // are written alone too (aloneSends), so a held row does not make batch
 // after batch wait for it.
@@ -69,14 +70,26 @@ const (
 	// senders' own deadlines: the batch is shared, so no single request's
 	// cancellation may fail it.
 	sendBatchTimeout = 15 * time.Second
-	// sendLockWaitSQL bounds how long a batch waits for any one lock: far
-	// above a commit's few milliseconds, which is what a batch normally
-	// waits for (another batch's, a membership change's), far below
-	// sendBatchTimeout. A batch waiting on a row that another transaction
-	// holds for long would stall every send of the instance, since only
-	// sendFlushers batches are in flight; past this wait its sends are
-	// written alone by their callers instead (writeSends).
-	sendLockWaitSQL = `SET LOCAL lock_timeout = '250ms'`
+	// batchLockWait bounds how long a batch waits for any one row lock:
+	// far above a commit's few milliseconds, which is what a batch
+	// normally waits for (another batch's, a membership change's), far
+	// below sendBatchTimeout. A batch waiting on a row that another
+	// transaction holds for long would stall every send of the instance,
+	// since only sendFlushers batches are in flight; past this wait its
+	// sends are written alone by their callers instead (writeSends).
+	batchLockWait = `SET LOCAL lock_timeout = '250ms'`
+	// aloneLockWait bounds a send written alone: past it, the send is
+	// answered 503 with Retry-After (errRowBusy), and its client sends
+	// again with the same client_id, so that a row held for long keeps no
+	// connection and no slot of aloneSlots.
+	aloneLockWait = `SET LOCAL lock_timeout = '5s'`
+	// commitLockWait lifts the bound for round trip 2: every row lock was
+	// taken in round trip 1, and COMMIT waits for PostgreSQL's notify
+	// queue lock behind other commits' WAL flushes (the events' NOTIFY),
+	// which a slow disk or a synchronous standby can make longer than
+	// batchLockWait; failing there would turn every batch into sends
+	// written alone exactly when commits are dear.
+	commitLockWait = `SET LOCAL lock_timeout = 0`
 )
 
 // sendMediaRule is the media rule of a send (sendMediaSQL) for the given
@@ -160,6 +173,8 @@ type sendState struct {
 	sendOnce  sync.Once
 	sendGroup *group[sendReq, sendOutcome]
 	alone     aloneSends
+	aloneOnce sync.Once
+	aloneSem  chan struct{} // aloneSlots
 
 	sessionOnce  sync.Once
 	touching     atomic.Bool // a last_seen_at touch runs (sessions.go)
@@ -176,11 +191,11 @@ func (db *DB) writeSends(batch []*sendCall) {
 	}
 	var inserted []domain.Message
 	err := retryConflicts(func() (err error) {
-		inserted, err = db.flushSends(ctx, reqs, true)
+		inserted, err = db.flushSends(ctx, reqs, batchLockWait)
 		return err
 	})
 	if err != nil && ctx.Err() == nil && (len(batch) > 1 || pgCode(err) == codeLockNotAvailable) {
-		// A lock held elsewhere past sendLockWaitSQL (one conversation in
+		// A lock held elsewhere past batchLockWait (one conversation in
 		// a long membership change, an account being deleted), a row that
 		// failed the statement although rows are checked so that none
 		// can, a lasting conflict: the batch must not fail or stall its
@@ -203,21 +218,52 @@ func (db *DB) writeSends(batch []*sendCall) {
 }
 
 // sendAlone writes one send in a transaction of its own, in its caller's
-// goroutine, outside the group: for a send its batch could not write. It
-// waits for its locks as long as its caller's ctx allows (at most
-// sendBatchTimeout), occupying no batch's place meanwhile.
+// goroutine, outside the group: for a send its batch could not write, or
+// one to a row such sends wait for (aloneSends). It occupies no batch's
+// place meanwhile, and one of aloneSlots: sends waiting on a held row
+// must not take every connection of the pool, which the rest of the
+// instance needs too. It waits for that slot as long as its caller's ctx
+// allows, and for a lock at most aloneLockWait (then errRowBusy).
 func (db *DB) sendAlone(ctx context.Context, r sendReq) sendOutcome {
-	ctx, cancel := context.WithTimeout(ctx, sendBatchTimeout)
+	slots := db.aloneSlots()
+	select {
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
+	case <-ctx.Done():
+		return sendOutcome{err: ctx.Err()}
+	}
+	bounded, cancel := context.WithTimeout(ctx, sendBatchTimeout)
 	defer cancel()
 	var inserted []domain.Message
 	err := retryConflicts(func() (err error) {
-		inserted, err = db.flushSends(ctx, []sendReq{r}, false)
+		inserted, err = db.flushSends(bounded, []sendReq{r}, aloneLockWait)
 		return err
 	})
+	// Past its own bound while its request still waits (no connection
+	// came free in time), it is as busy as a held row.
+	if pgCode(err) == codeLockNotAvailable || err != nil && bounded.Err() != nil && ctx.Err() == nil {
+		return sendOutcome{err: fmt.Errorf("%w: %w", errRowBusy, err)}
+	}
 	if err != nil {
 		return sendOutcome{err: err}
 	}
 	return outcomes([]sendReq{r}, inserted)[0]
+}
+
+// errRowBusy answers a send written alone whose conversation or account
+// row stayed held past aloneLockWait (a long membership change, an
+// account being deleted): nothing was written, and sending again with
+// the same client_id is safe.
+var errRowBusy = &domain.Error{Code: domain.CodeUnavailable, RetryAfter: 5 * time.Second,
+	Message: "this conversation is busy; send your message again in a moment"}
+
+// aloneSlots is the semaphore of sendAlone: a quarter of the pool, at
+// least one.
+func (db *DB) aloneSlots() chan struct{} {
+	db.aloneOnce.Do(func() {
+		db.aloneSem = make(chan struct{}, max(1, int(db.Pool.Config().MaxConns)/4))
+	})
+	return db.aloneSem
 }
 
 // sendGivenBack writes alone a send its batch could not write, counted in
@@ -232,7 +278,7 @@ func (db *DB) sendGivenBack(ctx context.Context, r sendReq) sendOutcome {
 // being written alone, per conversation and per sender. A new send whose
 // conversation or sender has one is written alone too, without joining a
 // batch: the row they wait for may still be held, and each batch it
-// joined would wait sendLockWaitSQL for it and then go alone, holding up
+// joined would wait batchLockWait for it and then go alone, holding up
 // every other send of that batch. Such a send is not counted itself, or
 // a busy conversation's sends would keep each other out of the group for
 // good; the count ends with the sends its batch gave back.
@@ -293,9 +339,9 @@ func outcomes(reqs []sendReq, inserted []domain.Message) []sendOutcome {
 }
 
 // flushSends runs one batch's transaction and returns the rows it
-// inserted. With boundedWait, a lock it waits for longer than
-// sendLockWait fails it (codeLockNotAvailable).
-func (db *DB) flushSends(ctx context.Context, batch []sendReq, boundedWait bool) (inserted []domain.Message, err error) {
+// inserted. A row lock it waits for longer than lockWait (batchLockWait,
+// aloneLockWait) fails it (codeLockNotAvailable).
+func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) (inserted []domain.Message, err error) {
 	n := len(batch)
 	convs, senders := make([]int64, n), make([]int64, n)
 	types, contents, clientIDs := make([]string, n), make([]string, n), make([]string, n)
@@ -316,11 +362,7 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, boundedWait bool)
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	b.Queue(forceGenericSQL)
-	statements := 4
-	if boundedWait {
-		b.Queue(sendLockWaitSQL)
-		statements++
-	}
+	b.Queue(lockWait)
 	b.Queue(batchLockSendersSQL, distinct(senders))
 	b.Queue(batchLockConvsSQL, distinct(convs))
 	b.Queue(batchInsertSQL, convs, senders, types, contents, clientIDs, media)
@@ -328,7 +370,7 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, boundedWait bool)
 	br := conn.SendBatch(ctx, b)
 	audiences, err := func() (map[int64][]viewer, error) {
 		defer br.Close()
-		for range statements {
+		for range 5 {
 			if _, err := br.Exec(); err != nil {
 				return nil, err
 			}
@@ -360,12 +402,16 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, boundedWait bool)
 		return nil, err
 	}
 	b = &pgx.Batch{}
+	b.Queue(commitLockWait)
 	if !events.empty() {
 		b.Queue(appendEventsSQL, events.args()...)
 	}
 	b.Queue(`COMMIT`)
 	br = conn.SendBatch(ctx, b)
 	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
+	}
 	if !events.empty() {
 		if _, err := br.Exec(); err != nil {
 			return nil, fmt.Errorf("write events of a batch of %d sends: %w", n, err)

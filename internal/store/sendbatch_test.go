@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -323,7 +324,9 @@ func TestSendBatchHeldConversation(t *testing.T) {
 			// held row skip the group: no batch waits for it again.
 			for waitForLockWaiters(t, f, stuckSends); f.db.SendBatchesInFlight() > 0; time.Sleep(5 * time.Millisecond) {
 			}
-			const lateSends = 2
+			// With the held ones, no more than aloneSlots (a quarter of
+			// the pool of 16) can wait on the row at once.
+			const lateSends = 1
 			for i := range lateSends {
 				go func() {
 					_, created, err := f.db.SendMessage(f.ctx, kid1, stuck, text(fmt.Sprintf("late%d", i), "held"))
@@ -352,6 +355,84 @@ func TestSendBatchHeldConversation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSendsHeldRowLeaveThePool: more sends to a held conversation than
+// the pool has connections take at most a quarter of it while they wait
+// (aloneSlots), so other requests still get connections and other sends
+// go through; the held sends end 503 (or with their request) after the
+// bounded wait, having written nothing.
+func TestSendsHeldRowLeaveThePool(t *testing.T) {
+	f := newChatFixture(t)
+	parent := f.user(domain.RoleParent, nil)
+	kid1, kid2, kid3 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+	stuck, free := f.conv(kid1, kid2), f.conv(kid2, kid3)
+	tx, err := f.db.Pool.Begin(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(f.ctx)
+	if _, err := tx.Exec(f.ctx, `SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE`, stuck); err != nil {
+		t.Fatal(err)
+	}
+	maxConns := int(f.db.Pool.Config().MaxConns)
+	held := maxConns + 4
+	ctx, cancel := context.WithTimeout(f.ctx, 8*time.Second)
+	defer cancel()
+	done := make(chan error, held)
+	for i := range held {
+		go func() {
+			_, _, err := f.db.SendMessage(ctx, kid1, stuck, text(fmt.Sprintf("h%d", i), "held"))
+			done <- err
+		}()
+	}
+	waitForLockWaiters(t, f, maxConns/4)
+	// Over a second, while the held sends go alone (each batch gives its
+	// sends back after 250 ms), at most a quarter of the pool, the held
+	// transaction and a batch are taken.
+	most := 0
+	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		most = max(most, int(f.db.Pool.Stat().AcquiredConns()))
+	}
+	if most > maxConns/4+2 {
+		t.Errorf("%d of %d connections taken while sends wait on one row", most, maxConns)
+	}
+	start := time.Now()
+	if _, _, err := f.db.SendMessage(f.ctx, kid3, free, text("f", "elsewhere")); err != nil {
+		t.Fatalf("send elsewhere: %v", err)
+	}
+	if _, err := f.db.Pool.Exec(f.ctx, `SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a send elsewhere and a query took %v while sends wait on a held row", d)
+	}
+
+	busy := 0
+	for range held {
+		err := <-done
+		switch {
+		case err == nil:
+			t.Error("a send went through while its conversation was held")
+		case domain.ErrorCode(err) == domain.CodeUnavailable:
+			busy++
+		case !errors.Is(err, context.DeadlineExceeded):
+			t.Errorf("held send: %v, want 503 or its deadline", err)
+		}
+	}
+	if busy == 0 {
+		t.Error("no held send was answered 503 after the bounded lock wait")
+	}
+	if err := tx.Commit(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM messages WHERE conversation_id = $1`, stuck).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d messages stored from sends that were refused", n)
 	}
 }
 

@@ -31,15 +31,16 @@ type printRow struct {
 
 // sendGateSQL reads the gates of the children whose sessions have the
 // token hashes $1: a row per fingerprint (or one without any), each with
-// the child's schedule (NULLs: none). Whether each session is still
+// the child's schedule (NULLs: none); each child once, however many of
+// their sessions or sends are in the batch. Whether each session is still
 // usable is sessionLookupSQL's to say; a gate is only used with its
 // session's actor.
 const sendGateSQL = `
 	SELECT u.id, s.child_id IS NOT NULL, coalesce(s.time_zone, ''), s.weekday_start, s.weekday_end, s.weekend_start, s.weekend_end,
 	       coalesce(s.allow_parent, false), coalesce(s.updated_at, 'epoch'),
 	       f.credential_id, coalesce(f.game_name, ''), f.key_version, f.length, f.fp
-	FROM unnest($1::bytea[]) AS t(h)
-	CROSS JOIN LATERAL (SELECT ss.user_id FROM sessions ss WHERE ss.token_hash = t.h LIMIT 1) ss
+	FROM (SELECT DISTINCT ss.user_id FROM unnest($1::bytea[]) AS t(h)
+	      CROSS JOIN LATERAL (SELECT ss.user_id FROM sessions ss WHERE ss.token_hash = t.h LIMIT 1) ss) ss
 	JOIN users u ON u.id = ss.user_id AND u.role = 'CHILD'
 	LEFT JOIN LATERAL (SELECT * FROM sleep_schedules s WHERE s.child_id = u.id LIMIT 1) s ON true
 	LEFT JOIN LATERAL (SELECT f.*, g.game_name

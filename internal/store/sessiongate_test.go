@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -11,9 +12,10 @@ import (
 )
 
 // TestSessionForSendReadsTheGate: concurrent lookups share batches, some
-// wanting send gates and some not; each gets its own actor, and a child's
-// send lookup its own schedule, never another child's, nor a parent a
-// gate.
+// wanting send gates and some not, some of one session or one child
+// twice; each gets its own actor, and a child's send lookup their own
+// schedule and fingerprints, each once, never another child's, nor a
+// parent a gate.
 func TestSessionForSendReadsTheGate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -27,6 +29,7 @@ func TestSessionForSendReadsTheGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokens := map[string]int64{"parent-token": parent}
+	prints := map[int64][]int64{} // child: credentials with fingerprints
 	for i := range kids {
 		var kid int64
 		err := db.Pool.QueryRow(ctx, `
@@ -36,6 +39,22 @@ func TestSessionForSendReadsTheGate(t *testing.T) {
 			t.Fatal(err)
 		}
 		tokens[fmt.Sprintf("kid-token-%d", i)] = kid
+		if i == 2 { // a second device
+			tokens["kid-token-2-phone"] = kid
+		}
+		for g := range i % 3 { // zero to two kept game logins
+			var cred int64
+			err := db.Pool.QueryRow(ctx, `
+				WITH p AS (INSERT INTO profiles (user_id, display_name) VALUES ($1, 'Kid') ON CONFLICT (user_id) DO UPDATE SET display_name = 'Kid' RETURNING id),
+				g AS (INSERT INTO game_credentials (profile_id, game_name, username, password_ciphertext, iv)
+				      SELECT id, 'Game ' || $2::int, 'kid', '\x00', '\x00' FROM p RETURNING id)
+				INSERT INTO leak_fingerprints (credential_id, key_version, length, fp) SELECT id, 1, 8, '\x01' FROM g
+				RETURNING credential_id`, kid, g).Scan(&cred)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prints[kid] = append(prints[kid], cred)
+		}
 		if i%2 == 0 { // every other child has quiet hours, starting at minute i
 			if _, err := db.Pool.Exec(ctx, `
 				INSERT INTO sleep_schedules (child_id, time_zone, weekday_start, weekday_end) VALUES ($1, 'UTC', $2, 600)`, kid, i); err != nil {
@@ -53,34 +72,39 @@ func TestSessionForSendReadsTheGate(t *testing.T) {
 	var wg sync.WaitGroup
 	for round := range 20 {
 		for tok, id := range tokens {
-			wg.Go(func() {
-				if round%2 == 0 {
-					a, err := db.SessionActor(ctx, []byte(tok))
+			for range 1 + round%3 { // the same session up to three times at once
+				wg.Go(func() {
+					if round%2 == 0 {
+						a, err := db.SessionActor(ctx, []byte(tok))
+						if err != nil || a.UserID != id {
+							t.Errorf("SessionActor(%s) = %+v, %v; want user %d", tok, a, err, id)
+						}
+						return
+					}
+					a, gate, err := db.SessionForSend(ctx, []byte(tok))
 					if err != nil || a.UserID != id {
-						t.Errorf("SessionActor(%s) = %+v, %v; want user %d", tok, a, err, id)
+						t.Errorf("SessionForSend(%s) = %+v, %v; want user %d", tok, a, err, id)
+						return
 					}
-					return
-				}
-				a, gate, err := db.SessionForSend(ctx, []byte(tok))
-				if err != nil || a.UserID != id {
-					t.Errorf("SessionForSend(%s) = %+v, %v; want user %d", tok, a, err, id)
-					return
-				}
-				switch {
-				case a.Role != domain.RoleChild && gate != nil:
-					t.Errorf("%s: a %s got a send gate", tok, a.Role)
-				case a.Role == domain.RoleChild && gate == nil:
-					t.Errorf("%s: a child got no send gate", tok)
-				case a.Role == domain.RoleChild:
-					var i int
-					fmt.Sscanf(tok, "kid-token-%d", &i)
-					if (gate.Sleep != nil) != (i%2 == 0) {
-						t.Errorf("%s: schedule %+v, want one: %v", tok, gate.Sleep, i%2 == 0)
-					} else if gate.Sleep != nil && (gate.Sleep.ChildID != id || gate.Sleep.Weekday.Start != i) {
-						t.Errorf("%s: schedule %+v is not child %d's", tok, gate.Sleep, id)
+					switch {
+					case a.Role != domain.RoleChild && gate != nil:
+						t.Errorf("%s: a %s got a send gate", tok, a.Role)
+					case a.Role == domain.RoleChild && gate == nil:
+						t.Errorf("%s: a child got no send gate", tok)
+					case a.Role == domain.RoleChild:
+						if got := gate.PrintCredentials(); !slices.Equal(got, prints[id]) {
+							t.Errorf("%s: fingerprints of credentials %v, want %v", tok, got, prints[id])
+						}
+						var i int
+						fmt.Sscanf(tok, "kid-token-%d", &i)
+						if (gate.Sleep != nil) != (i%2 == 0) {
+							t.Errorf("%s: schedule %+v, want one: %v", tok, gate.Sleep, i%2 == 0)
+						} else if gate.Sleep != nil && (gate.Sleep.ChildID != id || gate.Sleep.Weekday.Start != i) {
+							t.Errorf("%s: schedule %+v is not child %d's", tok, gate.Sleep, id)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 	wg.Wait()
