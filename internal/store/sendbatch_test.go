@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"pixelpals/internal/domain"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
@@ -273,19 +275,8 @@ func TestSendBatchRacesFreeze(t *testing.T) {
 func TestSendBatchHeldConversation(t *testing.T) {
 	for _, held := range []string{"conversations", "users"} {
 		t.Run(held, func(t *testing.T) {
-			f := newChatFixture(t)
-			parent := f.user(domain.RoleParent, nil)
-			kid1, kid2, kid3 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
-			stuck, free := f.conv(kid1, kid2), f.conv(kid2, kid3)
-			tx, err := f.db.Pool.Begin(f.ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(f.ctx)
-			row := map[string]int64{"conversations": stuck, "users": kid1.UserID}[held]
-			if _, err := tx.Exec(f.ctx, `SELECT 1 FROM `+held+` WHERE id = $1 FOR UPDATE`, row); err != nil {
-				t.Fatal(err)
-			}
+			h := holdRow(t, held)
+			f, kid1, kid3, stuck, free, tx := h.f, h.sender, h.other, h.stuck, h.free, h.tx
 
 			// More held sends than batches may be in flight at once.
 			const stuckSends = 3
@@ -364,18 +355,8 @@ func TestSendBatchHeldConversation(t *testing.T) {
 // go through; the held sends end 503 (or with their request) after the
 // bounded wait, having written nothing.
 func TestSendsHeldRowLeaveThePool(t *testing.T) {
-	f := newChatFixture(t)
-	parent := f.user(domain.RoleParent, nil)
-	kid1, kid2, kid3 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
-	stuck, free := f.conv(kid1, kid2), f.conv(kid2, kid3)
-	tx, err := f.db.Pool.Begin(f.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(f.ctx)
-	if _, err := tx.Exec(f.ctx, `SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE`, stuck); err != nil {
-		t.Fatal(err)
-	}
+	h := holdRow(t, "conversations")
+	f, kid1, kid3, stuck, free, tx := h.f, h.sender, h.other, h.stuck, h.free, h.tx
 	maxConns := int(f.db.Pool.Config().MaxConns)
 	held := maxConns + 4
 	ctx, cancel := context.WithTimeout(f.ctx, 8*time.Second)
@@ -434,6 +415,36 @@ func TestSendsHeldRowLeaveThePool(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d messages stored from sends that were refused", n)
 	}
+}
+
+// heldRow is a chat with a row held FOR UPDATE by an open transaction, as
+// a long membership change or an account deletion would hold it: sender
+// is a member of stuck and other of free, which is not held.
+type heldRow struct {
+	f             *chatFixture
+	sender, other *domain.Actor
+	stuck, free   int64
+	tx            pgx.Tx
+}
+
+// holdRow holds stuck's row (table "conversations") or the sender's
+// ("users") until the test ends or commits tx.
+func holdRow(t *testing.T, table string) heldRow {
+	f := newChatFixture(t)
+	parent := f.user(domain.RoleParent, nil)
+	kid1, kid2, kid3 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+	h := heldRow{f: f, sender: kid1, other: kid3, stuck: f.conv(kid1, kid2), free: f.conv(kid2, kid3)}
+	tx, err := f.db.Pool.Begin(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	row := map[string]int64{"conversations": h.stuck, "users": kid1.UserID}[table]
+	if _, err := tx.Exec(f.ctx, `SELECT 1 FROM `+table+` WHERE id = $1 FOR UPDATE`, row); err != nil {
+		t.Fatal(err)
+	}
+	h.tx = tx
+	return h
 }
 
 // waitForLockWaiters waits until at least n connections wait for a lock.
