@@ -161,7 +161,11 @@ func (t Tool) Restore(ctx context.Context, pool *pgxpool.Pool, file, aside strin
 	}
 	if _, err := t.run(ctx, t.Conn.env(), "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
 		"--single-transaction", "--no-password", "--use-list="+listFile.Name(), "--dbname="+t.Conn.Database, file); err != nil {
-		return nil, fmt.Errorf("pg_restore (nothing was restored): %w", err)
+		// Inspect reads the data and the list, but the definitions are
+		// plain text to it: a damaged one is only found here. One
+		// transaction, so nothing of the archive stays.
+		return nil, fmt.Errorf("restore refused, the database is untouched: archive %s is damaged or does not fit this server: "+
+			"pg_restore (nothing was restored): %w", file, err)
 	}
 	got, err := countAll(ctx, pool)
 	if err != nil {

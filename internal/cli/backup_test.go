@@ -186,7 +186,16 @@ func TestBackupRestore(t *testing.T) {
 	for i := len(flipped) * 3 / 4; i < len(flipped)*3/4+64 && i < len(flipped); i++ {
 		flipped[i] ^= 0x5a
 	}
-	damaged := map[string][]byte{"flipped": flipped, "truncated": raw[:len(raw)/2], "garbage": []byte("not a dump\n")}
+	// A definition is plain text in the archive, which only the restore
+	// itself reads: damage there is refused too.
+	badDefinition := append([]byte(nil), raw...)
+	at := bytes.Index(badDefinition, []byte("CREATE TRIGGER "))
+	if at < 0 {
+		t.Fatal("no trigger definition in the archive")
+	}
+	copy(badDefinition[at+len("CREATE TRIGGER "):], ";;;")
+	damaged := map[string][]byte{"flipped": flipped, "truncated": raw[:len(raw)/2], "garbage": []byte("not a dump\n"),
+		"bad definition": badDefinition}
 	emptyURL := pgtest.EmptyURL(t)
 	for name, b := range damaged {
 		file := filepath.Join(t.TempDir(), name+".dump")
