@@ -23,7 +23,8 @@ type Config struct {
 	DatabaseURL string
 	// Addr is the HTTP listen address.
 	Addr string
-	// DataDir holds the embedded cluster, generated keys and media.
+	// DataDir holds the embedded cluster and generated keys (uploads live in
+	// PostgreSQL, with everything else).
 	DataDir string
 	// PGBinDir holds the PostgreSQL server binaries for the embedded
 	// cluster; empty means found (pg_config, /usr/lib/postgresql).
@@ -72,7 +73,7 @@ type Config struct {
 	rawDBMaxConns                 string
 }
 
-// DefaultDataDir is where the embedded cluster, generated keys and media
+// DefaultDataDir is where the embedded cluster and generated keys
 // live when PIXELPALS_DATA_DIR is not set: ./pixelpals-data for a user,
 // /var/lib/pixelpals for root. Root runs the cluster as the postgres user,
 // which must be able to reach the directory, and root's home (where a

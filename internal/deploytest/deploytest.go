@@ -7,7 +7,7 @@
 // ends.
 //
 // Nothing here skips: a missing pgbouncer or haproxy fails the test with
-// the command that installs it (scripts/setup does).
+// the command that installs it (scripts/setup --tests does).
 package deploytest
 
 import (
@@ -81,7 +81,7 @@ func need(t testing.TB, program, pkg string) string {
 				return p
 			}
 		}
-		t.Fatalf("%s is not installed: run scripts/setup, or as root: apt-get install -y %s", program, pkg)
+		t.Fatalf("%s is not installed: run scripts/setup --tests, or as root: apt-get install -y %s", program, pkg)
 	}
 	return path
 }

@@ -199,8 +199,9 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 
 // DeleteMessage soft-deletes a message: its sender, a parent of its sender
 // or an admin may. Members then see a tombstone; parents and admins still
-// see the content (until a retention job, not built yet, purges it). Deleting by a parent
-// or an admin is audited.
+// see the content until the retention purge erases it (internal/retention,
+// after PIXELPALS_RETENTION_DAYS). Deleting by a parent or an admin is
+// audited.
 func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) error {
 	return db.Transact(ctx, func(tx pgx.Tx) error {
 		m, err := lockMessage(ctx, tx, id)

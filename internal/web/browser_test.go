@@ -23,7 +23,7 @@ import (
 // Each user gets an isolated browser context (own cookies and storage) in
 // one browser process, so two children can chat side by side.
 
-const installChromium = "install Chromium: sudo apt-get install -y chromium (or run scripts/setup)"
+const installChromium = "install Chromium: sudo apt-get install -y chromium (or run scripts/setup --tests)"
 
 const axeVersion = "4.14.1"
 
@@ -78,7 +78,7 @@ func newBrowser(t *testing.T, base string, extraFlags ...chromedp.ExecAllocatorO
 	axePath := filepath.Join(repoRoot(t), ".cache", "axe-core-"+axeVersion, "axe.min.js")
 	axe, err := os.ReadFile(axePath)
 	if err != nil {
-		t.Fatalf("axe-core is missing (%v): run scripts/setup, which fetches it from npm", err)
+		t.Fatalf("axe-core is missing (%v): run scripts/setup --tests, which fetches it from npm", err)
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
