@@ -37,7 +37,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // DefaultMaxConns is the pool's default size (PIXELPALS_DB_MAX_CONNS,
 // --db-max-conns). pgx's own default, max(4, cores), made concurrent
 // senders wait for a connection while PostgreSQL idled between WAL
-// flushes; the README's durable send benchmark is what this rests on.
+// flushes; the durable send benchmark (docs/benchmarks.md) is what this rests on.
 const DefaultMaxConns = 16
 
 // Options tune a pool.
