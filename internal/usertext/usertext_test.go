@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Text a child might really write comes back as it was (NFC, trimmed).
@@ -97,4 +99,34 @@ func TestCleanLines(t *testing.T) {
 	if _, err := CleanLines("a\vb"); err == nil {
 		t.Fatal("a vertical tab was accepted")
 	}
+}
+
+// FuzzClean: whatever comes in, what Clean keeps is stable (cleaning it
+// again changes nothing), is NFC, and holds something visible unless empty.
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"Bob", "👨\u200d👩\u200d👧", "\u200b\u200b", "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F",
+		"a\u202eb", "क्\u200dष", "❤\ufe0f", " \u3164x\u00ad ", "line\r\nline"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, multiline bool) {
+		clean := Clean
+		if multiline {
+			clean = CleanLines
+		}
+		out, err := clean(s)
+		if err != nil {
+			return
+		}
+		again, err := clean(out)
+		if err != nil || again != out {
+			t.Fatalf("clean(%+q) = %+q, but cleaning that gives %+q, %v", s, out, again, err)
+		}
+		if !norm.NFC.IsNormalString(out) {
+			t.Fatalf("clean(%+q) = %+q, not NFC", s, out)
+		}
+		if out != "" && !hasVisible(out) {
+			t.Fatalf("clean(%+q) = %+q, nothing visible", s, out)
+		}
+	})
 }
