@@ -146,6 +146,11 @@ const (
 // (ZWJ and the marks are format characters too).
 func classify(r rune) class {
 	switch {
+	case r < utf8.RuneSelf:
+		return classifyASCII(r)
+	case unicode.IsLetter(r) && !unicode.Is(droppedChars, r):
+		// Most text is letters: one table look-up, not all of them.
+		return visible
 	case r == zwj || r == zwnj:
 		return joiner
 	case unicode.Is(unicode.Variation_Selector, r):
@@ -170,6 +175,16 @@ func classify(r rune) class {
 		return noncharacter
 	case unicode.Is(unicode.White_Space, r), unicode.In(r, unicode.M), r == brailleBlank:
 		return kept
+	}
+	return visible
+}
+
+func classifyASCII(r rune) class {
+	switch {
+	case r == ' ':
+		return kept
+	case r < ' ' || r == 0x7F:
+		return control
 	}
 	return visible
 }

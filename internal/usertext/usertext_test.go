@@ -130,3 +130,14 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCleanLines: a message of the longest length the API allows,
+// mixed scripts and emoji, as the send path cleans it.
+func BenchmarkCleanLines(b *testing.B) {
+	msg := strings.Repeat("Héllo 小明 👨\u200d👩\u200d👧 ❤\ufe0f\n", 2000/20)
+	for b.Loop() {
+		if _, err := CleanLines(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
