@@ -46,8 +46,6 @@ func clean(s string, multiline bool) (string, error) {
 	if !utf8.ValidString(s) {
 		return refuse("must be valid UTF-8")
 	}
-	// NFC so that "é" typed two ways is stored (and compared) one way.
-	s = norm.NFC.String(s)
 	if multiline {
 		s = lineBreaks.Replace(s)
 	}
@@ -64,12 +62,26 @@ func clean(s string, multiline bool) (string, error) {
 	if !hasVisible(out) {
 		return refuse("must have something visible: it holds only invisible characters")
 	}
-	return out, nil
+	// NFC so that "é" typed two ways is stored (and compared) one way;
+	// last, because a removed zero-width space can leave an accent next
+	// to the letter it belongs on.
+	return norm.NFC.String(out), nil
 }
 
 // lineBreaks turns every way of ending a line into "\n": browsers send
 // "\r\n" from forms, and U+2028/U+2029 break lines where they are drawn.
-var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u0085", "\n", "\u2028", "\n", "\u2029", "\n")
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\v", "\n", "\f", "\n", "\u0085", "\n", "\u2028", "\n", "\u2029", "\n")
+
+// isLineBreak reports whether r ends a line (or, a tab, lines text up):
+// allowed in multiline text, where lineBreaks has made each of them "\n",
+// and refused in one line, where they would break a name in two.
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\t', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
+}
 
 // class is what a character is for this package's purposes.
 type class uint8
@@ -202,7 +214,7 @@ func scan(rs []rune, multiline bool) (string, error) {
 	w := writer{last: kept}
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
-		if r == '\n' || r == '\t' {
+		if isLineBreak(r) {
 			if !multiline {
 				return refuse("must be one line, without line breaks or tabs")
 			}

@@ -30,6 +30,7 @@ func TestVisibleTextIsKept(t *testing.T) {
 		{"NBSP inside", "Jean\u00a0Luc", "Jean\u00a0Luc"},
 		{"zero-width space inside is removed", "Bo\u200bb", "Bob"},
 		{"soft hyphen removed", "Ali\u00adce", "Alice"},
+		{"NFC after removing", "Zoe\u200b\u0301", "Zoé"},
 		{"BOM at start removed", "\ufeffHi", "Hi"},
 		{"Hangul filler after a name removed", "Bob\u3164\u3164", "Bob"},
 		{"dangling ZWJ removed", "\u200dBob\u200d", "Bob"},
@@ -72,6 +73,9 @@ func TestInvisibleTextIsRefused(t *testing.T) {
 		{"reserved default ignorable", "a\U000E0100\U000E01F0", "formatting"},
 		{"noncharacter", "a\ufffe", "noncharacter"},
 		{"line break in a name", "Bo\nb", "one line"},
+		{"line separator in a name", "Bo\u2028b", "one line"},
+		{"carriage return in a name", "Bo\rb", "one line"},
+		{"tab in a name", "Bo\tb", "one line"},
 		{"invalid UTF-8", "a\xffb", "UTF-8"},
 	} {
 		got, err := Clean(tc.in)
@@ -96,8 +100,8 @@ func TestCleanLines(t *testing.T) {
 	if _, err := CleanLines("\u200b\n\u200b"); err == nil {
 		t.Fatal("zero-width spaces on two lines were accepted")
 	}
-	if _, err := CleanLines("a\vb"); err == nil {
-		t.Fatal("a vertical tab was accepted")
+	if got, err := CleanLines("a\vb\fc\u0085d"); err != nil || got != "a\nb\nc\nd" {
+		t.Fatalf("vertical tab, form feed and NEL: %+q, %v; want line breaks", got, err)
 	}
 }
 
