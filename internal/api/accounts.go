@@ -29,7 +29,7 @@ func (req *signupRequest) validate() (err error) {
 	if err := auth.CheckPassword("password", req.Password, auth.MinAdultPassword); err != nil {
 		return err
 	}
-	req.DisplayName, err = displayName("display_name", req.DisplayName)
+	req.DisplayName, err = DisplayName("display_name", req.DisplayName)
 	return err
 }
 
@@ -120,7 +120,7 @@ type profilePatchRequest struct {
 
 func (req *profilePatchRequest) validate() (err error) {
 	if req.DisplayName != nil {
-		if *req.DisplayName, err = displayName("display_name", *req.DisplayName); err != nil {
+		if *req.DisplayName, err = DisplayName("display_name", *req.DisplayName); err != nil {
 			return err
 		}
 	}

@@ -149,8 +149,11 @@ func TestJSONBodyContentType(t *testing.T) {
 	}
 }
 
-// TestProfileTextIsCleaned: control and bidi-override characters are
-// stripped from display names and bios (a bio keeps its line breaks).
+// TestProfileTextIsCleaned: display names and bios are stored NFC and
+// trimmed, without the zero-width characters that mean nothing; a bio keeps
+// its line breaks, all made "\n". (Control characters and direction
+// overrides were once stripped here; they are refused now, see
+// TestEveryTextFieldNeedsVisibleText.)
 func TestProfileTextIsCleaned(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
@@ -160,9 +163,14 @@ func TestProfileTextIsCleaned(t *testing.T) {
 		Bio         string `json:"bio"`
 	}
 	fam.Parent.Must(200, "PATCH", "/me/profile", map[string]string{
-		"display_name": "  Bo\u0007b\u202e \u200f", "bio": "line one\nline\u001b[31m two\u2028"}, &p)
-	if p.DisplayName != "Bob" || p.Bio != "line one\nline[31m two" {
+		"display_name": "  \ufeffZoe\u0301\u200b \u3164", "bio": "line one\r\nline\u00ad two\u2028three\n"}, &p)
+	if p.DisplayName != "Zo\u00e9" || p.Bio != "line one\nline two\nthree" {
 		t.Fatalf("cleaned profile: %+q", p)
+	}
+	for _, bad := range []map[string]string{{"display_name": "Bo\u0007b"}, {"bio": "line\u001b[31m two"}, {"display_name": "Bob\u202e"}} {
+		if r := fam.Parent.Do("PATCH", "/me/profile", bad); r.Status != 400 {
+			t.Errorf("%+q: %d %s, want 400", bad, r.Status, r.Body)
+		}
 	}
 }
 

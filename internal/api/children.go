@@ -21,7 +21,7 @@ func (req *createChildRequest) validate() (err error) {
 	if err := auth.CheckPassword("password", req.Password, auth.MinChildPassword); err != nil {
 		return err
 	}
-	req.DisplayName, err = displayName("display_name", req.DisplayName)
+	req.DisplayName, err = DisplayName("display_name", req.DisplayName)
 	return err
 }
 
@@ -69,7 +69,7 @@ func (req *patchChildRequest) validate() (err error) {
 		}
 		return nil
 	}
-	*req.DisplayName, err = displayName("display_name", *req.DisplayName)
+	*req.DisplayName, err = DisplayName("display_name", *req.DisplayName)
 	return err
 }
 

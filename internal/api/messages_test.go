@@ -316,9 +316,12 @@ func TestSendBadInput(t *testing.T) {
 	if after := countRows(t, env, "messages"); after != before {
 		t.Fatalf("bad sends wrote %d messages", after-before)
 	}
-	// Control characters are stripped, lines kept, ends trimmed.
+	// Zero-width characters are removed, lines kept ("\r\n" made "\n"),
+	// ends trimmed. (Control characters and direction overrides were once
+	// stripped here; they are refused now, see
+	// TestEveryTextFieldNeedsVisibleText.)
 	var m messageJSON
-	f.Child().Must(201, "POST", path, map[string]any{"type": "text", "content": "  hi\u0007 there\nbye\u202e  ", "client_id": "ok"}, &m)
+	f.Child().Must(201, "POST", path, map[string]any{"type": "text", "content": "  hi\u200b there\r\nbye\ufeff  ", "client_id": "ok"}, &m)
 	if *m.Content != "hi there\nbye" {
 		t.Fatalf("content stored as %q", *m.Content)
 	}

@@ -4,32 +4,26 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/usertext"
 )
 
-// cleanText trims s and strips control characters (keeping newlines and
-// tabs when multiline), rejecting NUL bytes and invalid UTF-8 outright, then
-// checks its length in characters.
+// cleanText is how every field of text a person writes is checked:
+// usertext decides what is visible, stored and refused (invisible-only
+// text, tag characters, direction overrides, control characters), then its
+// length in characters after cleaning must be min..max. Line breaks and
+// tabs are kept when multiline. A refusal names the field.
 func cleanText(field, s string, min, max int, multiline bool) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", domain.Invalid(field, "must be valid UTF-8")
+	clean := usertext.Clean
+	if multiline {
+		clean = usertext.CleanLines
 	}
-	if strings.ContainsRune(s, 0) {
-		return "", domain.Invalid(field, "must not contain NUL bytes")
+	s, err := clean(s)
+	if err != nil {
+		return "", domain.Invalid(field, "%s", err.Error())
 	}
-	s = strings.Map(func(r rune) rune {
-		if multiline && (r == '\n' || r == '\t') {
-			return r
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n < min && min == 1:
@@ -42,8 +36,9 @@ func cleanText(field, s string, min, max int, multiline bool) (string, error) {
 	return s, nil
 }
 
-// displayName validates a display name (profiles.display_name VARCHAR(100)).
-func displayName(field, s string) (string, error) { return cleanText(field, s, 1, 100, false) }
+// DisplayName validates a display name (profiles.display_name
+// VARCHAR(100)); the admin CLI's --name uses it too.
+func DisplayName(field, s string) (string, error) { return cleanText(field, s, 1, 100, false) }
 
 // maxBio bounds profiles.bio (TEXT in the seed).
 const maxBio = 500

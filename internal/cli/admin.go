@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,8 +12,10 @@ import (
 
 	"golang.org/x/term"
 
+	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
+	"pixelpals/internal/domain"
 	"pixelpals/internal/password"
 	"pixelpals/internal/store"
 )
@@ -42,6 +45,9 @@ func runAdminCreate(ctx context.Context, env Env, args []string) error {
 	if !strings.Contains(email, "@") {
 		return fmt.Errorf("%w: --email must be an email address", errUsage)
 	}
+	if name, err = adminName(name); err != nil {
+		return err
+	}
 	pw, err := readPassword(env)
 	if err != nil {
 		return err
@@ -65,6 +71,17 @@ func runAdminCreate(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "created admin %s (id %d)\n", u.Email, u.ID)
 	return nil
+}
+
+// adminName checks --name as the API checks every display name: an admin
+// named with invisible characters shows as nobody in the audit log.
+func adminName(name string) (string, error) {
+	name, err := api.DisplayName("name", name)
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return "", fmt.Errorf("%w: --name %s", errUsage, de.Message)
+	}
+	return name, err
 }
 
 func readPassword(env Env) (string, error) {

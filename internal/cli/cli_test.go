@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -214,5 +215,38 @@ func TestAdminCreate(t *testing.T) {
 	}
 	if role != "ADMIN" || !approved {
 		t.Fatalf("created %s approved=%v", role, approved)
+	}
+}
+
+// TestAdminCreateNeedsVisibleName: --name is checked as every display name
+// is (issue 19): invisible or disguising text is a usage error naming
+// --name that creates nobody; a real name in any script is kept (NFC).
+func TestAdminCreateNeedsVisibleName(t *testing.T) {
+	url := pgtest.URL(t)
+	run := func(email, name string) (int, string) {
+		var out bytes.Buffer
+		code := cli.Main(context.Background(), []string{"admin", "create", "--email", email, "--name", name}, cli.Env{
+			Stdin: strings.NewReader("a-strong-password\n"), Stdout: &out, Stderr: &out,
+			Getenv: func(k string) string { return map[string]string{"DATABASE_URL": url}[k] },
+		})
+		return code, out.String()
+	}
+	for i, name := range []string{"\u200b\u200b", "\ufeff", "\u3164", "Ops\U000E0041", "abc\u202edef", "Bo\u0007b", "   "} {
+		if code, out := run(fmt.Sprintf("bad%d@example.com", i), name); code != 2 || !strings.Contains(out, "--name") {
+			t.Errorf("--name %+q: exit %d, %s; want 2 naming --name", name, code, out)
+		}
+	}
+	if code, out := run("ops@example.com", "  Zoe\u0301 👩\u200d💻 "); code != 0 {
+		t.Fatalf("a real name: exit %d, %s", code, out)
+	}
+	db := pgtest.Open(t, url)
+	var admins int
+	var name string
+	if err := db.Pool.QueryRow(context.Background(),
+		`SELECT count(*), max(display_name) FROM users JOIN profiles ON profiles.user_id = users.id WHERE role = 'ADMIN'`).Scan(&admins, &name); err != nil {
+		t.Fatal(err)
+	}
+	if admins != 1 || name != "Zo\u00e9 👩\u200d💻" {
+		t.Fatalf("%d admins, named %+q; want only the one with a real name", admins, name)
 	}
 }
