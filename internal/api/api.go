@@ -36,6 +36,8 @@ type API struct {
 	live *live.Hub
 	// media checks and cleans uploads.
 	media *media.Processor
+	// uploadPace is the slowest an upload's body may arrive.
+	uploadPace UploadPace
 	// now is the clock of sleep mode; tests set it.
 	now func() time.Time
 }
@@ -58,6 +60,9 @@ type Deps struct {
 	Live *live.Hub
 	// Media checks and cleans uploads; nil means media.DefaultLimits.
 	Media *media.Processor
+	// UploadPace is the slowest an upload's body may arrive; the zero
+	// value means DefaultUploadPace.
+	UploadPace UploadPace
 	// Now is the clock of sleep mode; nil means time.Now.
 	Now func() time.Time
 }
@@ -81,7 +86,11 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, uploadRate: d.UploadRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now}
+		sendRate: d.SendRate, uploadRate: d.UploadRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now,
+		uploadPace: d.UploadPace}
+	if a.uploadPace.BytesPerSecond <= 0 {
+		a.uploadPace = DefaultUploadPace
+	}
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}
