@@ -198,10 +198,11 @@ func (a *API) routes() []route {
 // stream, sockets that live long. Keyed by route pattern.
 var routeBounds = map[string]server.Bounds{
 	"GET /ws": {Timeout: -1}, // lives as long as its session
-	// An upload reads at most the configured media limit plus
-	// multipartOverhead itself (uploadMedia), and may take longer than a
-	// JSON request: 10 MiB from a phone, then a wait for a decode slot.
-	"POST /media": {MaxBody: -1, Timeout: 2 * time.Minute},
+	// An upload bounds itself (uploadMedia): its body to the configured
+	// media limit plus multipartOverhead, arriving at the UploadPace (a
+	// 10 MiB photo over a poor link may take minutes), then the wait for
+	// a decode slot and the work to uploadWork.
+	"POST /media": {MaxBody: -1, Timeout: -1},
 }
 
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.

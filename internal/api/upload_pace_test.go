@@ -186,7 +186,9 @@ func TestTricklingUploadIsCutOff(t *testing.T) {
 	resp := slow.response(10 * time.Second)
 	took := time.Since(slow.sent)
 	stop()
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	b, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(b, &e); err != nil || resp.StatusCode != http.StatusRequestTimeout || e.Error.Code != "request_timeout" {
 		t.Fatalf("a trickling upload: %d %s", resp.StatusCode, b)

@@ -10,6 +10,10 @@ import (
 // goes to a temporary file.
 const SpoolMemory = 64 << 10
 
+// ErrSpool marks a failure to write a spool: the server's disk, never the
+// upload's fault.
+var ErrSpool = errors.New("spool upload")
+
 // Spool holds an upload while it waits for a decode slot: up to
 // SpoolMemory in memory, the rest in a temporary file that is unlinked as
 // soon as it is made. Uploads that have arrived but wait their turn so cost
@@ -45,7 +49,7 @@ func (s *Spool) Write(p []byte) (int, error) {
 	n, err := s.file.Write(p)
 	s.size += int64(n)
 	if err != nil {
-		return n, fmt.Errorf("spool upload: %w", err)
+		return n, fmt.Errorf("%w: %w", ErrSpool, err)
 	}
 	return n, nil
 }
@@ -54,14 +58,14 @@ func (s *Spool) Write(p []byte) (int, error) {
 func (s *Spool) toFile() error {
 	f, err := os.CreateTemp(s.dir, "pixelpals-upload-*")
 	if err != nil {
-		return fmt.Errorf("spool upload: %w", err)
+		return fmt.Errorf("%w: %w", ErrSpool, err)
 	}
 	if err := os.Remove(f.Name()); err != nil {
 		s.name = f.Name()
 	}
 	s.file = f
 	if _, err := f.Write(s.mem); err != nil {
-		return fmt.Errorf("spool upload: %w", err)
+		return fmt.Errorf("%w: %w", ErrSpool, err)
 	}
 	s.mem = nil
 	return nil
