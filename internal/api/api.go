@@ -36,6 +36,8 @@ type API struct {
 	live *live.Hub
 	// media checks and cleans uploads.
 	media *media.Processor
+	// uploadPace is the slowest an upload's body may arrive.
+	uploadPace UploadPace
 	// now is the clock of sleep mode; tests set it.
 	now func() time.Time
 }
@@ -58,6 +60,9 @@ type Deps struct {
 	Live *live.Hub
 	// Media checks and cleans uploads; nil means media.DefaultLimits.
 	Media *media.Processor
+	// UploadPace is the slowest an upload's body may arrive; the zero
+	// value means DefaultUploadPace.
+	UploadPace UploadPace
 	// Now is the clock of sleep mode; nil means time.Now.
 	Now func() time.Time
 }
@@ -81,7 +86,11 @@ func DefaultFriendCodeGuesses() *throttle.Limiter {
 // New builds the API over its dependencies.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, uploadRate: d.UploadRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now}
+		sendRate: d.SendRate, uploadRate: d.UploadRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now,
+		uploadPace: d.UploadPace}
+	if a.uploadPace.BytesPerSecond <= 0 {
+		a.uploadPace = DefaultUploadPace
+	}
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}
@@ -189,10 +198,11 @@ func (a *API) routes() []route {
 // stream, sockets that live long. Keyed by route pattern.
 var routeBounds = map[string]server.Bounds{
 	"GET /ws": {Timeout: -1}, // lives as long as its session
-	// An upload reads at most the configured media limit plus
-	// multipartOverhead itself (uploadMedia), and may take longer than a
-	// JSON request: 10 MiB from a phone, then a wait for a decode slot.
-	"POST /media": {MaxBody: -1, Timeout: 2 * time.Minute},
+	// An upload bounds itself (uploadMedia): its body to the configured
+	// media limit plus multipartOverhead, arriving at the UploadPace (a
+	// 10 MiB photo over a poor link may take minutes), then the wait for
+	// a decode slot and the work to uploadWork.
+	"POST /media": {MaxBody: -1, Timeout: -1},
 }
 
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,10 +21,18 @@ import (
 // boundaries, part headers, small other fields.
 const multipartOverhead = 64 << 10
 
+// uploadWork bounds what follows an upload's body: the wait for a decode
+// slot, the cleaning and the insert. The body itself is bounded by the
+// UploadPace, not by a clock started with the request.
+const uploadWork = 2 * time.Minute
+
 // uploadMedia takes one file from the multipart field "file", recognises
-// and cleans it (internal/media) and stores it: 201 with the upload. The
-// route has no server body cap (routeBounds); it reads at most the
-// configured limit plus multipartOverhead.
+// and cleans it (internal/media) and stores it: 201 with the upload.
+//
+// The whole body is read first, at the upload pace and spooled, and only
+// then is a decode slot taken: a sender trickling its body holds no slot,
+// so it delays no one else's upload (issue 19). With the body read, the
+// server notices a client that leaves, and its upload stops waiting.
 func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	if !actor.Active {
 		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
@@ -31,26 +40,63 @@ func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.
 	if ok, retry := a.uploadRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
 		return domain.RateLimited(retry, "you are uploading too fast; wait a moment")
 	}
-	limit := a.media.Limits().MaxBytes()
-	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
-	// The body is buffered only once a decode slot is ours, so uploads
-	// waiting for one hold no memory.
-	res, err := a.media.ProcessFrom(r.Context(), func() ([]byte, error) { return readFilePart(r, limit) })
+	file, err := a.receiveUpload(w, r)
 	if err != nil {
 		return err
 	}
-	m, err := a.db.SaveMedia(r.Context(), actor, store.NewMedia{Kind: res.Kind, ContentType: res.ContentType, Data: res.Data,
+	defer file.Close()
+	ctx, cancel := context.WithTimeout(r.Context(), uploadWork)
+	defer cancel()
+	res, err := a.media.ProcessFrom(ctx, file.Bytes)
+	if err != nil {
+		return busyIfTimedOut(r, err)
+	}
+	file.Close() // the cleaned copy is all that is needed now
+	m, err := a.db.SaveMedia(ctx, actor, store.NewMedia{Kind: res.Kind, ContentType: res.ContentType, Data: res.Data,
 		Width: res.Width, Height: res.Height, Duration: res.Duration})
 	if err != nil {
-		return err
+		return busyIfTimedOut(r, err)
 	}
 	writeJSON(w, http.StatusCreated, m)
 	return nil
 }
 
-// readFilePart returns the first part named "file" of a multipart body,
-// refusing one longer than limit. Other parts are skipped.
-func readFilePart(r *http.Request, limit int64) ([]byte, error) {
+// busyIfTimedOut turns uploadWork running out, the client still there,
+// into a 503 to retry: the uploads ahead took the slots that long.
+func busyIfTimedOut(r *http.Request, err error) error {
+	if r.Context().Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return &domain.Error{Code: domain.CodeUnavailable, Message: "too many uploads are being processed; try again in a moment",
+			RetryAfter: 10 * time.Second}
+	}
+	return err
+}
+
+// receiveUpload reads the whole body, held to the upload pace and to the
+// configured limit plus multipartOverhead (the route has no server body
+// cap: routeBounds), and returns its file part spooled. On error nothing is
+// left open.
+func (a *API) receiveUpload(w http.ResponseWriter, r *http.Request) (*media.Spool, error) {
+	limit := a.media.Limits().MaxBytes()
+	paced := newPacedBody(w, r.Body, a.uploadPace)
+	defer paced.done()
+	r.Body = http.MaxBytesReader(w, paced, limit+multipartOverhead)
+	file, err := spoolFilePart(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	// The rest (the closing boundary, other fields) is read to its end
+	// too: only then does the server watch the connection, and cancel the
+	// request when the client leaves.
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		file.Close()
+		return nil, uploadReadError(err, limit)
+	}
+	return file, nil
+}
+
+// spoolFilePart spools the first part named "file" of a multipart body,
+// refusing one longer than limit. Other parts before it are skipped.
+func spoolFilePart(r *http.Request, limit int64) (*media.Spool, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, domain.Errorf(domain.CodeUnsupportedMedia, "send the upload as multipart/form-data with the file in the field \"file\"")
@@ -66,23 +112,40 @@ func readFilePart(r *http.Request, limit int64) ([]byte, error) {
 		if part.FormName() != "file" {
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(part, limit+1))
-		if err != nil {
-			return nil, uploadReadError(err, limit)
+		file := media.NewSpool("")
+		if err := spoolPart(file, part, limit); err != nil {
+			file.Close()
+			return nil, err
 		}
-		if int64(len(data)) > limit {
-			return nil, tooLarge(limit)
-		}
-		if len(data) == 0 {
-			return nil, domain.Invalid("file", "the file is empty")
-		}
-		return data, nil
+		return file, nil
 	}
 }
 
+// spoolPart copies part into file, up to limit.
+func spoolPart(file *media.Spool, part io.Reader, limit int64) error {
+	if _, err := io.Copy(file, io.LimitReader(part, limit+1)); errors.Is(err, media.ErrSpool) {
+		return err // our disk, not the client's body: an internal error
+	} else if err != nil {
+		return uploadReadError(err, limit)
+	}
+	if file.Size() > limit {
+		return tooLarge(limit)
+	}
+	if file.Size() == 0 {
+		return domain.Invalid("file", "the file is empty")
+	}
+	return nil
+}
+
+// uploadReadError is what the client is told of an error reading the
+// body: too slow (the pace's own error), too large, else malformed.
 func uploadReadError(err error, limit int64) error {
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de):
+		return de
+	case errors.As(err, &tooBig):
 		return tooLarge(limit)
 	}
 	return domain.Errorf(domain.CodeInvalid, "malformed multipart body")

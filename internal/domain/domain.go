@@ -16,6 +16,7 @@ const (
 	CodeForbidden        = "forbidden"          // 403: you may not
 	CodeNotFound         = "not_found"          // 404: no such thing (or not yours to know about)
 	CodeMethodNotAllowed = "method_not_allowed" // 405: the path exists, the method does not
+	CodeRequestTimeout   = "request_timeout"    // 408: the body arrived too slowly
 	CodeConflict         = "conflict"           // 409: it clashes with the current state
 	CodeTooLarge         = "too_large"          // 413
 	CodeRateLimited      = "rate_limited"       // 429

@@ -8,6 +8,7 @@ package media
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"pixelpals/internal/domain"
@@ -67,8 +68,9 @@ type Result struct {
 // Processor cleans uploads within its limits. It is safe for concurrent
 // use.
 type Processor struct {
-	limits Limits
-	sem    chan struct{} // one slot per decode allowed to run at once
+	limits  Limits
+	sem     chan struct{} // one slot per decode allowed to run at once
+	waiting atomic.Int64  // callers waiting for a slot
 }
 
 // NewProcessor returns a Processor with limits l.
@@ -100,9 +102,11 @@ func (p *Processor) Process(ctx context.Context, data []byte) (Result, error) {
 }
 
 // ProcessFrom is Process on the bytes read returns, called once a decode
-// slot is free: an upload waiting for its turn has not been buffered yet,
-// so memory holds at most one upload per slot. An error from read is
-// returned as it is.
+// slot is ours: an upload waiting for its turn is kept small (a Spool that
+// read loads into memory), so memory holds at most one whole upload per
+// slot. read must not wait on the client: a slot is held while it runs. An
+// error from read is returned as it is; a caller whose ctx ends while it
+// waits for a slot gets ctx's error and never takes one.
 func (p *Processor) ProcessFrom(ctx context.Context, read func() ([]byte, error)) (Result, error) {
 	if err := p.acquire(ctx); err != nil {
 		return Result{}, err
@@ -142,10 +146,15 @@ func (p *Processor) clean(data []byte, f Format) (Result, error) {
 	return p.audio(data, f)
 }
 
+// Waiting is how many callers wait for a decode slot now.
+func (p *Processor) Waiting() int { return int(p.waiting.Load()) }
+
 func (p *Processor) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
 	select {
 	case p.sem <- struct{}{}:
 		return nil

@@ -589,4 +589,10 @@ func TestProcessFromReadsInsideTheSlot(t *testing.T) {
 	if _, err := p.ProcessFrom(context.Background(), func() ([]byte, error) { return nil, domain.Invalid("file", "x") }); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Fatalf("a read error: %v", err)
 	}
+	// Every path gave its slot back and left the queue.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := p.ProcessFrom(ctx, func() ([]byte, error) { return photo, nil }); err != nil || p.Waiting() != 0 {
+		t.Fatalf("after a wait given up and a read error: %v, %d waiting", err, p.Waiting())
+	}
 }

@@ -36,6 +36,7 @@ var statusOf = map[string]int{
 	domain.CodeCSRF:               http.StatusForbidden,
 	domain.CodeNotFound:           http.StatusNotFound,
 	domain.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
+	domain.CodeRequestTimeout:     http.StatusRequestTimeout,
 	domain.CodeConflict:           http.StatusConflict,
 	domain.CodeFrozen:             http.StatusConflict,
 	domain.CodeUpgradeRequired:    http.StatusUpgradeRequired,

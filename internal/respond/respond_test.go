@@ -78,7 +78,7 @@ func TestErrorMapping(t *testing.T) {
 func TestEveryCodeHasAStatus(t *testing.T) {
 	for _, code := range []string{
 		domain.CodeInvalid, domain.CodeUnauthorized, domain.CodeForbidden, domain.CodeNotFound, domain.CodeMethodNotAllowed,
-		domain.CodeConflict, domain.CodeTooLarge, domain.CodeRateLimited, domain.CodeUnavailable,
+		domain.CodeRequestTimeout, domain.CodeConflict, domain.CodeTooLarge, domain.CodeRateLimited, domain.CodeUnavailable,
 		domain.CodeInternal, domain.CodeInvalidCredentials, domain.CodeAwaitingApproval,
 		domain.CodeAccountSuspended, domain.CodeAccountUnavailable, domain.CodeCSRF,
 		domain.CodeUnsupportedMedia, domain.CodeFrozen, domain.CodeCredentialUnreadable,

@@ -1,7 +1,8 @@
 // Package mediatest builds the files media tests upload: real images and
 // clips carrying the metadata (EXIF with GPS, text chunks, ID3 tags,
 // Vorbis comments, iTunes atoms) and trailing bytes that the service must
-// remove, each with a marker string that must not survive.
+// remove, each with a marker string that must not survive; and lists the
+// files an upload left open.
 package mediatest
 
 import (
