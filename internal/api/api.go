@@ -16,7 +16,6 @@ import (
 	"pixelpals/internal/media"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
-	"pixelpals/internal/throttle"
 	"pixelpals/internal/vault"
 )
 
@@ -26,12 +25,10 @@ type API struct {
 	auth   *auth.Service
 	keeper *store.Keeper
 	logger *slog.Logger
-	// sendRate is the flood control of message sends, per user.
-	sendRate *throttle.Rate
 	// uploadRate is the flood control of uploads, per user.
-	uploadRate *throttle.Rate
+	uploadRate store.RateLimit
 	// codeGuesses locks out a user who tries too many unknown friend codes.
-	codeGuesses *throttle.Limiter
+	codeGuesses store.FailureLimit
 	// live serves the event sockets; nil answers them 503.
 	live *live.Hub
 	// media checks and cleans uploads.
@@ -49,13 +46,15 @@ type Deps struct {
 	Logger *slog.Logger
 	// Vault seals and opens the game-login keeper's passwords.
 	Vault *vault.Ring
-	// SendRate limits each user's message sends; nil means DefaultSendRate.
-	SendRate *throttle.Rate
+	// SendRate limits each user's message sends; nil means
+	// DefaultSendRate. It is kept in the database (store.LimitSends), so
+	// it holds across instances, as all of these limits do.
+	SendRate *store.RateLimit
 	// UploadRate limits each user's uploads; nil means DefaultUploadRate.
-	UploadRate *throttle.Rate
+	UploadRate *store.RateLimit
 	// FriendCodeGuesses limits each user's unknown friend codes; nil means
 	// DefaultFriendCodeGuesses.
-	FriendCodeGuesses *throttle.Limiter
+	FriendCodeGuesses *store.FailureLimit
 	// Live is this instance's hub of event sockets (GET /ws).
 	Live *live.Hub
 	// Media checks and cleans uploads; nil means media.DefaultLimits.
@@ -69,44 +68,44 @@ type Deps struct {
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
 // bursts of up to 20: more than anyone types, less than a script floods.
-func DefaultSendRate() *throttle.Rate { return throttle.NewRate(5, 20) }
+var DefaultSendRate = store.RateLimit{PerSecond: 5, Burst: 20}
 
 // DefaultUploadRate lets a user upload 10 files in a burst (a few photos
 // picked at once), then one every 5 seconds: each can cost a second or two
 // of a core to clean.
-func DefaultUploadRate() *throttle.Rate { return throttle.NewRate(0.2, 10) }
+var DefaultUploadRate = store.RateLimit{PerSecond: 0.2, Burst: 10}
 
 // DefaultFriendCodeGuesses locks a user out of contact requests for 15
 // minutes after 10 unknown friend codes within 15 minutes, so that codes
 // (2^49 of them) cannot be searched for.
-func DefaultFriendCodeGuesses() *throttle.Limiter {
-	return throttle.New(10, 15*time.Minute, 15*time.Minute)
-}
+var DefaultFriendCodeGuesses = store.FailureLimit{Max: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 
-// New builds the API over its dependencies.
+// New builds the API over its dependencies. It sets d.DB's send budget
+// (store.LimitSends): sends take their tokens inside the send batch.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
-		sendRate: d.SendRate, uploadRate: d.UploadRate, codeGuesses: d.FriendCodeGuesses, media: d.Media, live: d.Live, now: d.Now,
-		uploadPace: d.UploadPace}
+		media: d.Media, live: d.Live, now: d.Now, uploadPace: d.UploadPace}
 	if a.uploadPace.BytesPerSecond <= 0 {
 		a.uploadPace = DefaultUploadPace
 	}
+	a.uploadRate = orDefault(d.UploadRate, DefaultUploadRate).Check()
+	a.codeGuesses = orDefault(d.FriendCodeGuesses, DefaultFriendCodeGuesses).Check()
+	d.DB.LimitSends(orDefault(d.SendRate, DefaultSendRate))
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
-	if a.sendRate == nil {
-		a.sendRate = DefaultSendRate()
-	}
-	if a.uploadRate == nil {
-		a.uploadRate = DefaultUploadRate()
-	}
-	if a.codeGuesses == nil {
-		a.codeGuesses = DefaultFriendCodeGuesses()
-	}
 	return a
+}
+
+// orDefault is *v, or def when v is nil.
+func orDefault[T any](v *T, def T) T {
+	if v == nil {
+		return def
+	}
+	return *v
 }
 
 // handler serves one route for an authorized actor (nil on public routes).

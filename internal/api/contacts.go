@@ -1,11 +1,11 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
 	"strconv"
-	"time"
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/store"
@@ -69,16 +69,22 @@ func (a *API) requestContact(w http.ResponseWriter, r *http.Request, actor *doma
 		childID = *req.ChildID
 	}
 	code := req.FriendCode
-	key := strconv.FormatInt(actor.UserID, 10)
-	now := time.Now()
-	if ok, retry := a.codeGuesses.Allow(key, now); !ok {
-		return domain.RateLimited(retry, "too many unknown friend codes; try again later")
+	subject := "friend_code:" + strconv.FormatInt(actor.UserID, 10)
+	waits, err := a.db.LockedOut(r.Context(), subject)
+	if err != nil {
+		return err
+	}
+	if waits[0] > 0 {
+		return domain.RateLimited(waits[0], "too many unknown friend codes; try again later")
 	}
 	c, created, err := a.db.RequestContact(r.Context(), actor, code, childID)
 	if err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeNotFound && de.Field == "friend_code" {
-			a.codeGuesses.Fail(key, now)
+			// Counted even if the client has gone: it has its answer.
+			if ferr := a.db.RecordFailures(context.WithoutCancel(r.Context()), store.Failure{Limit: a.codeGuesses, Subject: subject}); ferr != nil {
+				return ferr
+			}
 		}
 		return err
 	}

@@ -92,8 +92,8 @@ func TestFriendCodeGuessing(t *testing.T) {
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
-	if api.DefaultFriendCodeGuesses() == nil {
-		t.Fatal("no default")
+	if api.DefaultFriendCodeGuesses.Max != 10 {
+		t.Fatalf("default friend-code limit %+v", api.DefaultFriendCodeGuesses)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"pixelpals/internal/domain"
@@ -248,8 +247,8 @@ func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, 
 	// writes an audit row (serialized by the audit chain) and an event to
 	// the parent, so a loop resending the password must not write them
 	// unbounded.
-	if ok, retry := a.sendRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
-		return domain.RateLimited(retry, "you are sending messages too fast; wait a moment")
+	if err := a.db.TakeSendToken(ctx, actor.UserID); err != nil {
+		return err
 	}
 	if err := a.db.RecordLeakBlock(ctx, actor, convID, *hit); err != nil {
 		return err

@@ -37,7 +37,11 @@ func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.
 	if !actor.Active {
 		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
 	}
-	if ok, retry := a.uploadRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
+	ok, retry, err := a.db.TakeToken(r.Context(), a.uploadRate, "upload:"+strconv.FormatInt(actor.UserID, 10))
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return domain.RateLimited(retry, "you are uploading too fast; wait a moment")
 	}
 	file, err := a.receiveUpload(w, r)

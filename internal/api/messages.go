@@ -69,9 +69,8 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 	if err := a.sendChecks(r.Context(), actor, id, nm.Content); err != nil {
 		return err
 	}
-	if ok, retry := a.sendRate.Allow(strconv.FormatInt(actor.UserID, 10), time.Now()); !ok {
-		return domain.RateLimited(retry, "you are sending messages too fast; wait a moment")
-	}
+	// The send budget's token is taken by SendMessage, in the send
+	// batch's transaction (store.LimitSends): 429 past it.
 	m, created, err := a.db.SendMessage(r.Context(), actor, id, nm)
 	if err != nil {
 		return err

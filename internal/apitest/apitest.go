@@ -29,7 +29,6 @@ import (
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
-	"pixelpals/internal/throttle"
 	"pixelpals/internal/vault"
 	"pixelpals/internal/web"
 )
@@ -54,11 +53,11 @@ type Env struct {
 
 // Options adjust an Env.
 type Options struct {
-	Limits   *auth.Limits   // login throttling; default: effectively off
-	Vault    *vault.Ring    // the game-login keeper's key ring; default: one new key
-	SendRate *throttle.Rate // message flood control; default: effectively off
+	Limits   *auth.Limits     // login throttling; default: effectively off
+	Vault    *vault.Ring      // the game-login keeper's key ring; default: one new key
+	SendRate *store.RateLimit // message flood control; default: effectively off
 	// UploadRate is the upload flood control; default: effectively off.
-	UploadRate *throttle.Rate
+	UploadRate *store.RateLimit
 	// Media checks uploads; default: media.DefaultLimits.
 	Media *media.Processor
 	// UploadPace is the slowest an upload's body may arrive; default:
@@ -112,13 +111,16 @@ func New(t testing.TB, opts ...Options) *Env {
 		params = password.DefaultParams
 	}
 	authn := auth.New(e.DB, params, limits)
+	// Off, but kept in the database as in production: every send and
+	// upload still takes its token.
+	unlimited := &store.RateLimit{PerSecond: 1e6, Burst: 1e6}
 	sendRate := o.SendRate
 	if sendRate == nil {
-		sendRate = throttle.NewRate(1e6, 1e6)
+		sendRate = unlimited
 	}
 	uploadRate := o.UploadRate
 	if uploadRate == nil {
-		uploadRate = throttle.NewRate(1e6, 1e6)
+		uploadRate = unlimited
 	}
 	if o.Live.Now == nil {
 		o.Live.Now = o.Now

@@ -17,7 +17,6 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/password"
 	"pixelpals/internal/store"
-	"pixelpals/internal/throttle"
 )
 
 // Limits of the login throttle: per account name and per client address.
@@ -34,10 +33,12 @@ var DefaultLimits = Limits{AccountFailures: 5, IPFailures: 30, Window: 15 * time
 
 // Service authenticates users.
 type Service struct {
-	db       *store.DB
-	hasher   *password.Hasher
-	accounts *throttle.Limiter
-	ips      *throttle.Limiter
+	db     *store.DB
+	hasher *password.Hasher
+	// The login throttle's limits, kept in the database (store.LockedOut)
+	// so that they hold across instances.
+	accounts store.FailureLimit
+	ips      store.FailureLimit
 }
 
 // New builds the service. At most GOMAXPROCS hashes run at once, so
@@ -47,8 +48,8 @@ func New(db *store.DB, params password.Params, limits Limits) *Service {
 	return &Service{
 		db:       db,
 		hasher:   password.NewHasher(params, runtime.GOMAXPROCS(0)),
-		accounts: throttle.New(limits.AccountFailures, limits.Window, limits.Lockout),
-		ips:      throttle.New(limits.IPFailures, limits.Window, limits.Lockout),
+		accounts: store.FailureLimit{Max: limits.AccountFailures, Window: limits.Window, Lockout: limits.Lockout}.Check(),
+		ips:      store.FailureLimit{Max: limits.IPFailures, Window: limits.Window, Lockout: limits.Lockout}.Check(),
 	}
 }
 
@@ -96,21 +97,23 @@ type Session struct {
 // a session. An unknown login and a wrong password give the same error
 // after the same work: a dummy hash is verified for unknown logins.
 func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, error) {
-	now := time.Now()
 	login = store.NormalizeLogin(login)
 	acctKey, ipKey := "acct:"+login, "ip:"+ip
-	if ok, wait := s.ips.Allow(ipKey, now); !ok {
-		return Session{}, domain.RateLimited(wait, "too many failed logins from this address; try again later")
+	waits, err := s.db.LockedOut(ctx, ipKey, acctKey)
+	if err != nil {
+		return Session{}, err
 	}
-	if ok, wait := s.accounts.Allow(acctKey, now); !ok {
-		return Session{}, domain.RateLimited(wait, "too many failed logins for this account; try again later")
+	if waits[0] > 0 {
+		return Session{}, domain.RateLimited(waits[0], "too many failed logins from this address; try again later")
+	}
+	if waits[1] > 0 {
+		return Session{}, domain.RateLimited(waits[1], "too many failed logins for this account; try again later")
 	}
 
 	creds, err := s.db.CredentialsByLogin(ctx, login)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		s.hasher.DummyVerify(ctx, pw)
-		s.fail(acctKey, ipKey, now)
-		return Session{}, errBadLogin
+		return Session{}, s.fail(ctx, acctKey, ipKey)
 	}
 	if err != nil {
 		return Session{}, err
@@ -120,10 +123,11 @@ func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, err
 		return Session{}, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
-		s.fail(acctKey, ipKey, now)
-		return Session{}, errBadLogin
+		return Session{}, s.fail(ctx, acctKey, ipKey)
 	}
-	s.accounts.Reset(acctKey)
+	if err := s.db.ClearFailures(ctx, acctKey); err != nil {
+		return Session{}, err
+	}
 
 	// The password was right, so saying why the account cannot log in
 	// tells nothing to someone who does not already own it.
@@ -160,9 +164,17 @@ func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, err
 	return Session{Token: token, UserID: creds.UserID}, nil
 }
 
-func (s *Service) fail(acctKey, ipKey string, now time.Time) {
-	s.accounts.Fail(acctKey, now)
-	s.ips.Fail(ipKey, now)
+// fail counts a failed login against its account name and address and
+// returns what the client is told: errBadLogin, or the error that kept
+// the failure from being counted (a limit not kept is not waived). It is
+// counted even if the client has gone: by then the guess was checked.
+func (s *Service) fail(ctx context.Context, acctKey, ipKey string) error {
+	err := s.db.RecordFailures(context.WithoutCancel(ctx),
+		store.Failure{Limit: s.accounts, Subject: acctKey}, store.Failure{Limit: s.ips, Subject: ipKey})
+	if err != nil {
+		return err
+	}
+	return errBadLogin
 }
 
 // Authenticate resolves a session token to its actor.

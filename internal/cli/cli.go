@@ -40,7 +40,7 @@ func commands() []command {
 		{"keys", "make and rotate the game-login keeper's keys (keys generate, keys rotate)", runKeys},
 		{"backup", "write a verified pg_dump archive of the database (vault keys not included)", runBackup},
 		{"restore", "restore a backup archive into an empty database and check every table's rows", runRestore},
-		{"purge", "run the retention purge once (deleted messages' content, unused uploads, expired sessions, old live events)", runPurge},
+		{"purge", "run the retention purge once (deleted messages' content, unused uploads, expired sessions and rate limits, old live events)", runPurge},
 		{"db", "database health: db report (sizes, vacuum, unused indexes, slowest statements)", runDB},
 		{"audit", "tamper-evident audit log: audit verify (walks the hash chain, names the first break)", runAudit},
 		{"version", "print the version", runVersion},

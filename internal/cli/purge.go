@@ -30,9 +30,9 @@ func runPurge(ctx context.Context, env Env, args []string) error {
 	cfg, _, err := loadConfig(env, "purge", "pixelpals purge [--retention-days N] [--batch N] [flags]",
 		fmt.Sprintf("Runs the retention purge once: erases the content and media of messages deleted more than\n"+
 			"--retention-days ago, deletes uploads no message or profile uses once they are %d hours old\n"+
-			"(time to send the message an upload is for), expired sessions, and live events older than\n"+
-			"--live-replay-window, in short batches. If another instance is purging right now, it does\n"+
-			"nothing and says so.", int(retention.UploadGrace.Hours())),
+			"(time to send the message an upload is for), expired sessions, rate-limit state no longer\n"+
+			"needed, and live events older than --live-replay-window, in short batches. If another\n"+
+			"instance is purging right now, it does nothing and says so.", int(retention.UploadGrace.Hours())),
 		args, func(cfg *config.Config, fs *flag.FlagSet) {
 			cfg.BindDatabase(fs)
 			cfg.BindRetention(fs)

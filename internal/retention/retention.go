@@ -53,6 +53,11 @@ func Steps(db *store.DB, retentionDays int) []Step {
 		{"expired_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
 			return db.DeleteExpiredSessions(ctx, now, limit)
 		}},
+		// By the database's clock, not the job's: the limits count time
+		// by it, and a row deleted early hands back a budget.
+		{"expired_rate_limits", func(ctx context.Context, _ time.Time, limit int) (int64, error) {
+			return db.DeleteExpiredRateLimits(ctx, limit)
+		}},
 	}
 }
 

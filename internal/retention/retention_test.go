@@ -99,14 +99,24 @@ func TestPurge(t *testing.T) {
 		f.session(t, now.Add(-8*day), now.Add(20*day)),           // idle longer than the idle timeout
 	}
 	valid := f.session(t, now.Add(-time.Hour), now.Add(20*day))
+	// Rate limits: a full bucket and failures past their window and
+	// lockout are due, a bucket still refilling is not.
+	if _, err := f.db.Pool.Exec(context.Background(), `
+		INSERT INTO rate_buckets (key, tokens, granted, updated_at, full_at) VALUES
+			(sha256('full'), 1, 1, now() - interval '2 hours', now() - interval '1 hour'),
+			(sha256('refilling'), 0, 1, now(), now() + interval '1 hour');
+		INSERT INTO rate_failures (key, failures, expires_at) VALUES (sha256('old'), '{}', now() - interval '1 minute')`); err != nil {
+		t.Fatal(err)
+	}
 
 	job := f.job(30)
 	rep, err := job.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Ran || len(rep.Results) != 3 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 0 || rep.Results[2].Rows != 2 {
-		t.Fatalf("report %+v, want 5 messages, no media and 2 sessions", rep)
+	if !rep.Ran || len(rep.Results) != 4 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 0 || rep.Results[2].Rows != 2 ||
+		rep.Results[3].Step != "expired_rate_limits" || rep.Results[3].Rows != 2 {
+		t.Fatalf("report %+v, want 5 messages, no media, 2 sessions and 2 rate limits", rep)
 	}
 	ctx := context.Background()
 	check := func(ids []int64, erased bool) {
@@ -145,6 +155,10 @@ func TestPurge(t *testing.T) {
 	}
 	if len(left) != 1 || left[0] != valid {
 		t.Fatalf("sessions left %v, want only %d (expired were %v)", left, valid, expired)
+	}
+	var buckets int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM rate_buckets WHERE key = sha256('refilling')`).Scan(&buckets); err != nil || buckets != 1 {
+		t.Fatalf("the refilling bucket: %d rows, %v", buckets, err)
 	}
 
 	// Counted in metrics.

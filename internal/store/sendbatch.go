@@ -27,10 +27,14 @@ import (
 //  1. BEGIN; share-lock the batch's senders' users rows (lock order: users
 //     first, see rule.go) and then lock its conversations, each in id
 //     order, as every membership change and freeze also locks them, so
-//     none of them can interleave with the batch; one INSERT ... SELECT of
-//     every row that passes its own checks (sendCheckSQL: membership, not
-//     frozen, the media rule), idempotent on (sender_id, client_id); the
-//     audiences of the batch's conversations, for the live events;
+//     none of them can interleave with the batch; the senders' tokens of
+//     the send budget (LimitSends, takeTokensSQL: one per send, in the
+//     shared rate_buckets table, so the budget holds across instances and
+//     a rolled-back batch takes none); one INSERT ... SELECT of every row
+//     that passes its own checks (batchRateSQL: a token was granted,
+//     sendCheckSQL: membership, not frozen, the media rule), idempotent on
+//     (sender_id, client_id); the audiences of the batch's conversations,
+//     for the live events;
 //  2. the message.created events of every inserted row (messageEventsFor,
 //     the same as sentMessageEvents writes), and COMMIT.
 //
@@ -121,13 +125,22 @@ const (
 		+ (ok.k - 1) * interval '1 microsecond'`
 )
 
+// batchRateSQL is the send budget of a batch row r: the nth send of its
+// sender in the batch goes out only if the batch's token take
+// (takeTokensSQL, earlier in the same transaction, which keeps the
+// bucket's row locked) granted at least n tokens. A row without a key is
+// not limited.
+const batchRateSQL = `
+		(r.rate_key IS NULL OR r.nth <= (SELECT b.granted FROM rate_buckets b WHERE b.key = r.rate_key))`
+
 var batchInsertSQL = `
 		WITH r AS (
-			SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[])
-				WITH ORDINALITY AS r(conversation_id, sender_id, type, content, client_id, media_id, ord)),
+			SELECT u.*, row_number() OVER (PARTITION BY u.sender_id ORDER BY u.ord) AS nth
+			FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bytea[])
+				WITH ORDINALITY AS u(conversation_id, sender_id, type, content, client_id, media_id, rate_key, ord)),
 		ok AS MATERIALIZED (
 			SELECT r.*, row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS k
-			FROM r WHERE ` + sendCheckSQL + ` AND ` + batchMediaSQL + `
+			FROM r WHERE ` + batchRateSQL + ` AND ` + sendCheckSQL + ` AND ` + batchMediaSQL + `
 			ORDER BY r.ord),
 		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now)
 		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
@@ -176,6 +189,8 @@ type sendState struct {
 	aloneOnce sync.Once
 	aloneSem  chan struct{} // aloneSlots
 
+	sendLimit atomic.Pointer[RateLimit] // LimitSends; nil: sends are not limited
+
 	sessionOnce  sync.Once
 	touching     atomic.Bool // a last_seen_at touch runs (sessions.go)
 	sessionGroup *group[sessionReq, sessionOutcome]
@@ -190,8 +205,9 @@ func (db *DB) writeSends(batch []*sendCall) {
 		reqs[i] = c.req
 	}
 	var inserted []domain.Message
+	var takes map[int64]tokenTake
 	err := retryConflicts(func() (err error) {
-		inserted, err = db.flushSends(ctx, reqs, batchLockWait)
+		inserted, takes, err = db.flushSends(ctx, reqs, batchLockWait)
 		return err
 	})
 	if err != nil && ctx.Err() == nil && (len(batch) > 1 || pgCode(err) == codeLockNotAvailable) {
@@ -212,7 +228,7 @@ func (db *DB) writeSends(batch []*sendCall) {
 		}
 		return
 	}
-	for i, out := range outcomes(reqs, inserted) {
+	for i, out := range outcomes(reqs, inserted, takes) {
 		batch[i].answer(out)
 	}
 }
@@ -235,8 +251,9 @@ func (db *DB) sendAlone(ctx context.Context, r sendReq) sendOutcome {
 	bounded, cancel := context.WithTimeout(ctx, sendBatchTimeout)
 	defer cancel()
 	var inserted []domain.Message
+	var takes map[int64]tokenTake
 	err := retryConflicts(func() (err error) {
-		inserted, err = db.flushSends(bounded, []sendReq{r}, aloneLockWait)
+		inserted, takes, err = db.flushSends(bounded, []sendReq{r}, aloneLockWait)
 		return err
 	})
 	// Past its own bound while its request still waits (no connection
@@ -247,7 +264,7 @@ func (db *DB) sendAlone(ctx context.Context, r sendReq) sendOutcome {
 	if err != nil {
 		return sendOutcome{err: err}
 	}
-	return outcomes([]sendReq{r}, inserted)[0]
+	return outcomes([]sendReq{r}, inserted, takes)[0]
 }
 
 // errRowBusy answers a send written alone whose conversation or account
@@ -313,8 +330,9 @@ func countIn(m map[int64]int, k int64, by int) {
 
 // outcomes matches the rows a transaction inserted to its sends. Each row
 // answers the first send with its sender, client id and conversation; a
-// repeat of it inside the batch finds it in whyNotSent.
-func outcomes(reqs []sendReq, inserted []domain.Message) []sendOutcome {
+// repeat of it inside the batch finds it in whyNotSent. A send past the
+// tokens its sender was granted (takes, batchRateSQL) is rate limited.
+func outcomes(reqs []sendReq, inserted []domain.Message, takes map[int64]tokenTake) []sendOutcome {
 	type key struct {
 		sender   int64
 		clientID string
@@ -324,7 +342,13 @@ func outcomes(reqs []sendReq, inserted []domain.Message) []sendOutcome {
 		rows[key{m.SenderID, *m.ClientID}] = m
 	}
 	out := make([]sendOutcome, len(reqs))
+	nth := make(map[int64]int, len(takes))
 	for i, r := range reqs {
+		nth[r.sender]++
+		if t, ok := takes[r.sender]; ok && nth[r.sender] > t.granted {
+			out[i] = sendOutcome{err: errSendRate(t.wait)}
+			continue
+		}
 		k := key{r.sender, r.nm.ClientID}
 		m, ok := rows[k]
 		// A row is the answer only of a send to its conversation: a send
@@ -341,8 +365,10 @@ func outcomes(reqs []sendReq, inserted []domain.Message) []sendOutcome {
 // flushSends runs one batch's transaction and returns the rows it
 // inserted. A row lock it waits for longer than lockWait (batchLockWait,
 // aloneLockWait) fails it (codeLockNotAvailable).
-func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) (inserted []domain.Message, err error) {
+func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) (inserted []domain.Message, takes map[int64]tokenTake, err error) {
 	n := len(batch)
+	limit := db.sendLimit.Load()
+	rate := takesFor(batch, limit)
 	convs, senders := make([]int64, n), make([]int64, n)
 	types, contents, clientIDs := make([]string, n), make([]string, n), make([]string, n)
 	media := make([]*int64, n)
@@ -352,26 +378,39 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 	}
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("send batch: %w", err)
+		return nil, nil, fmt.Errorf("send batch: %w", err)
 	}
 	// A connection left inside a transaction (after an error) is closed
 	// when released, not reused: its transaction is rolled back.
 	defer conn.Release()
 
-	// Round trip 1: begin, lock, insert, read the audiences.
+	// Round trip 1: begin, lock, take the senders' tokens, insert, read
+	// the audiences.
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	b.Queue(forceGenericSQL)
 	b.Queue(lockWait)
 	b.Queue(batchLockSendersSQL, distinct(senders))
 	b.Queue(batchLockConvsSQL, distinct(convs))
-	b.Queue(batchInsertSQL, convs, senders, types, contents, clientIDs, media)
+	if limit != nil {
+		b.Queue(takeTokensSQL, rate.keys, rate.counts, limit.Burst, limit.PerSecond)
+	}
+	b.Queue(batchInsertSQL, convs, senders, types, contents, clientIDs, media, rate.rowKeys)
 	b.Queue(convAudiencesSQL, distinct(convs))
 	br := conn.SendBatch(ctx, b)
 	audiences, err := func() (map[int64][]viewer, error) {
 		defer br.Close()
 		for range 5 {
 			if _, err := br.Exec(); err != nil {
+				return nil, err
+			}
+		}
+		if limit != nil {
+			rows, err := br.Query()
+			if err != nil {
+				return nil, err
+			}
+			if takes, err = rate.readTakes(rows); err != nil {
 				return nil, err
 			}
 		}
@@ -389,17 +428,17 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 		return collectAudiences(rows)
 	}()
 	if err != nil {
-		return nil, fmt.Errorf("insert batch of %d sends: %w", n, err)
+		return nil, nil, fmt.Errorf("insert batch of %d sends: %w", n, err)
 	}
 
 	// Round trip 2: the live events, and commit.
 	evs, err := messageEventsFor(EventMessageCreated, audiences, inserted)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	events, err := encodeEvents(evs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b = &pgx.Batch{}
 	b.Queue(commitLockWait)
@@ -410,11 +449,11 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 	br = conn.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
-		return nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
+		return nil, nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
 	}
 	if !events.empty() {
 		if _, err := br.Exec(); err != nil {
-			return nil, fmt.Errorf("write events of a batch of %d sends: %w", n, err)
+			return nil, nil, fmt.Errorf("write events of a batch of %d sends: %w", n, err)
 		}
 	}
 	tag, err := br.Exec()
@@ -425,7 +464,7 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 		err = br.Close()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
+		return nil, nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
 	}
-	return inserted, nil
+	return inserted, takes, nil
 }

@@ -1,0 +1,238 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"pixelpals/internal/domain"
+	"pixelpals/internal/pgtest"
+	"pixelpals/internal/store"
+)
+
+func take(t *testing.T, db *store.DB, l store.RateLimit, subject string) (bool, time.Duration) {
+	t.Helper()
+	ok, wait, err := db.TakeToken(context.Background(), l, subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok, wait
+}
+
+// TestTokenBucketBurstThenRefill: a new bucket gives its burst, then says
+// how long until the next token, and that wait is enough. Buckets are
+// per subject.
+func TestTokenBucketBurstThenRefill(t *testing.T) {
+	db := pgtest.DB(t)
+	l := store.RateLimit{PerSecond: 1, Burst: 3}
+	for i := range 3 {
+		if ok, _ := take(t, db, l, "send:1"); !ok {
+			t.Fatalf("take %d of a burst of 3 refused", i+1)
+		}
+	}
+	ok, wait := take(t, db, l, "send:1")
+	if ok || wait <= 0 || wait > time.Second {
+		t.Fatalf("4th take: ok=%v wait=%v, want refused with a wait in (0, 1s]", ok, wait)
+	}
+	if ok, _ := take(t, db, l, "send:2"); !ok {
+		t.Fatal("another subject's bucket was spent")
+	}
+	time.Sleep(wait)
+	if ok, wait := take(t, db, l, "send:1"); !ok {
+		t.Fatalf("after the wait it was told: refused again (wait %v)", wait)
+	}
+}
+
+// TestTokenBucketAcrossPools: takes through two pools (as two instances
+// hold) at once share one budget.
+func TestTokenBucketAcrossPools(t *testing.T) {
+	url := pgtest.URL(t)
+	a, b := pgtest.Open(t, url), pgtest.Open(t, url)
+	l := store.RateLimit{PerSecond: 0.001, Burst: 10}
+	var mu sync.Mutex
+	granted := 0
+	var wg sync.WaitGroup
+	for i := range 40 {
+		db := a
+		if i%2 == 1 {
+			db = b
+		}
+		wg.Go(func() {
+			ok, _, err := db.TakeToken(context.Background(), l, "upload:7")
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				granted++
+			}
+		})
+	}
+	wg.Wait()
+	if granted != 10 {
+		t.Fatalf("%d of 40 takes granted, want the burst of 10", granted)
+	}
+}
+
+func lockedOut(t *testing.T, db *store.DB, subject string) time.Duration {
+	t.Helper()
+	waits, err := db.LockedOut(context.Background(), subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return waits[0]
+}
+
+func fail(t *testing.T, db *store.DB, l store.FailureLimit, subject string) {
+	t.Helper()
+	if err := db.RecordFailures(context.Background(), store.Failure{Limit: l, Subject: subject}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFailureLockout: the Max-th failure within the window locks the
+// subject out for Lockout; failures while locked out do not extend it;
+// clearing forgets the subject.
+func TestFailureLockout(t *testing.T) {
+	db := pgtest.DB(t)
+	l := store.FailureLimit{Max: 3, Window: time.Minute, Lockout: time.Minute}
+	for i := range 2 {
+		fail(t, db, l, "acct:alice")
+		if w := lockedOut(t, db, "acct:alice"); w != 0 {
+			t.Fatalf("locked out for %v after %d failures of 3", w, i+1)
+		}
+	}
+	fail(t, db, l, "acct:alice")
+	first := lockedOut(t, db, "acct:alice")
+	if first < 50*time.Second || first > time.Minute {
+		t.Fatalf("after 3 failures locked out for %v, want about a minute", first)
+	}
+	if w := lockedOut(t, db, "acct:bob"); w != 0 {
+		t.Fatalf("another subject locked out for %v", w)
+	}
+	time.Sleep(20 * time.Millisecond)
+	fail(t, db, l, "acct:alice")
+	if w := lockedOut(t, db, "acct:alice"); w > first {
+		t.Fatalf("a failure while locked out extended the lockout from %v to %v", first, w)
+	}
+	if err := db.ClearFailures(context.Background(), "acct:alice"); err != nil {
+		t.Fatal(err)
+	}
+	if w := lockedOut(t, db, "acct:alice"); w != 0 {
+		t.Fatalf("cleared, still locked out for %v", w)
+	}
+}
+
+// TestFailureWindowSlides: failures further apart than the window never
+// lock; after a lockout ends the count starts afresh.
+func TestFailureWindowSlides(t *testing.T) {
+	db := pgtest.DB(t)
+	short := store.FailureLimit{Max: 2, Window: 200 * time.Millisecond, Lockout: time.Hour}
+	fail(t, db, short, "ip:192.0.2.2")
+	time.Sleep(300 * time.Millisecond)
+	fail(t, db, short, "ip:192.0.2.2")
+	if w := lockedOut(t, db, "ip:192.0.2.2"); w != 0 {
+		t.Fatalf("two failures a window apart locked out for %v", w)
+	}
+
+	l := store.FailureLimit{Max: 2, Window: time.Hour, Lockout: 300 * time.Millisecond}
+	fail(t, db, l, "ip:192.0.2.1")
+	fail(t, db, l, "ip:192.0.2.1")
+	if w := lockedOut(t, db, "ip:192.0.2.1"); w == 0 {
+		t.Fatal("two failures within the window did not lock out")
+	}
+	time.Sleep(400 * time.Millisecond)
+	if w := lockedOut(t, db, "ip:192.0.2.1"); w != 0 {
+		t.Fatalf("still locked out for %v after the lockout", w)
+	}
+	fail(t, db, l, "ip:192.0.2.1")
+	if w := lockedOut(t, db, "ip:192.0.2.1"); w != 0 {
+		t.Fatalf("the first failure after a lockout locked out again for %v", w)
+	}
+}
+
+// TestRateLimitsStoreNoSubjectInClear: rows are keyed by a hash, never the
+// login name or address.
+func TestRateLimitsStoreNoSubjectInClear(t *testing.T) {
+	db := pgtest.DB(t)
+	fail(t, db, store.FailureLimit{Max: 5, Window: time.Minute, Lockout: time.Minute}, "acct:alice@example.com")
+	take(t, db, store.RateLimit{PerSecond: 1, Burst: 1}, "ip:192.0.2.77")
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), `
+		SELECT (SELECT count(*) FROM rate_failures WHERE position('alice' IN encode(key, 'escape')) > 0)
+		     + (SELECT count(*) FROM rate_buckets WHERE position('192.0.2' IN encode(key, 'escape')) > 0)`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d rows hold their subject in clear", n)
+	}
+}
+
+// TestDeleteExpiredRateLimits: the purge deletes full buckets and
+// failures past their window and lockout, nothing else.
+func TestDeleteExpiredRateLimits(t *testing.T) {
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	fast, slow := store.RateLimit{PerSecond: 100, Burst: 1}, store.RateLimit{PerSecond: 0.001, Burst: 1}
+	take(t, db, fast, "send:1")
+	take(t, db, slow, "send:2")
+	fail(t, db, store.FailureLimit{Max: 5, Window: 50 * time.Millisecond, Lockout: 50 * time.Millisecond}, "acct:a")
+	fail(t, db, store.FailureLimit{Max: 5, Window: time.Hour, Lockout: time.Hour}, "acct:b")
+	time.Sleep(200 * time.Millisecond)
+	n, err := db.DeleteExpiredRateLimits(ctx, 500)
+	if err != nil || n != 2 {
+		t.Fatalf("purge: %d rows, %v; want 2", n, err)
+	}
+	if ok, _ := take(t, db, slow, "send:2"); ok {
+		t.Fatal("the purge handed back a bucket that was not full")
+	}
+	if n, err := db.DeleteExpiredRateLimits(ctx, 500); err != nil || n != 0 {
+		t.Fatalf("second purge: %d rows, %v; want 0", n, err)
+	}
+}
+
+// TestSendBatchTakesTokens: concurrent sends of one sender, batched
+// together, get the tokens its budget has, in order; the rest are told
+// to wait (429), and a refused send inserted nothing.
+func TestSendBatchTakesTokens(t *testing.T) {
+	f := newChatFixture(t)
+	parent := f.user(domain.RoleParent, nil)
+	kid1, kid2 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+	conv := f.conv(kid1, kid2)
+	f.db.LimitSends(store.RateLimit{PerSecond: 0.001, Burst: 3})
+	var mu sync.Mutex
+	sent, limited := 0, 0
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			_, _, err := f.db.SendMessage(f.ctx, kid1, conv, text(fmt.Sprint("c", i), "hi"))
+			mu.Lock()
+			defer mu.Unlock()
+			var de *domain.Error
+			switch {
+			case err == nil:
+				sent++
+			case domain.ErrorCode(err) == domain.CodeRateLimited && errors.As(err, &de) && de.RetryAfter > 0:
+				limited++
+			default:
+				t.Errorf("send %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	var rows int
+	if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM messages WHERE conversation_id = $1`, conv).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if sent != 3 || limited != 5 || rows != 3 {
+		t.Fatalf("%d sent, %d rate limited, %d rows; want 3, 5, 3", sent, limited, rows)
+	}
+	// Another sender has their own budget.
+	if _, _, err := f.db.SendMessage(f.ctx, kid2, conv, text("k2", "hello")); err != nil {
+		t.Fatal(err)
+	}
+}
