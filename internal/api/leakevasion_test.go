@@ -12,7 +12,7 @@ import (
 )
 
 // leakWorld is a child with two kept passwords (Hunter2Pass for
-// Blockcraft, Sunny-Pony-42 for Ponyland), a sibling, their parent, and a
+// Blockcraft, Sunny-Pony-42 for Stablequest), a sibling, their parent, and a
 // clock the test moves forward.
 type leakWorld struct {
 	env                    *apitest.Env
@@ -28,7 +28,7 @@ func newLeakWorld(t *testing.T) *leakWorld {
 	fam := env.Family(env.Admin(), 2)
 	w := &leakWorld{env: env, child: fam.Children[0], sibling: fam.Children[1], parent: fam.Parent, skew: skew}
 	approveLink(fam, w.child, fam, w.sibling)
-	for game, pw := range map[string]string{"Blockcraft": "Hunter2Pass", "Ponyland": "Sunny-Pony-42"} {
+	for game, pw := range map[string]string{"Blockcraft": "Hunter2Pass", "Stablequest": "Sunny-Pony-42"} {
 		w.parent.Must(201, "POST", fmt.Sprintf("/children/%d/game-credentials", w.child.UserID),
 			map[string]string{"game_name": game, "username": "kid", "password": pw}, nil)
 	}
@@ -64,7 +64,7 @@ func refusedFor(r *apitest.Response, field string) bool {
 	json.Unmarshal(r.Body, &e)
 	low := strings.ToLower(string(r.Body))
 	return r.Status == 422 && e.Error.Code == "password_in_message" && e.Error.Field == field &&
-		(strings.Contains(e.Error.Message, "Blockcraft") || strings.Contains(e.Error.Message, "Ponyland")) &&
+		(strings.Contains(e.Error.Message, "Blockcraft") || strings.Contains(e.Error.Message, "Stablequest")) &&
 		!strings.Contains(low, "hunter") && !strings.Contains(low, "pony")
 }
 
@@ -106,7 +106,7 @@ func TestLeakGuardEvasions(t *testing.T) {
 		{"split over three, spaced", []string{"h u n", "t e r 2", "p a s s"}},
 		{"split and reversed", []string{"ssap", "2ret", "nuh"}},
 	}
-	failed := 0
+	failed, sent := 0, 0
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			conv := w.group(t)
@@ -119,13 +119,16 @@ func TestLeakGuardEvasions(t *testing.T) {
 				}
 				if last && !refusedFor(r, "content") {
 					failed++
+					if r.Status == 201 {
+						sent++
+					}
 					t.Fatalf("%q: %d %s, want 422 password_in_message naming content", text, r.Status, r.Body)
 				}
 			}
 		})
 	}
 	if failed > 0 {
-		t.Logf("%d of %d evasions got through", failed, len(cases))
+		t.Logf("%d of %d cases failed, %d of them because the password was sent", failed, len(cases), sent)
 	}
 }
 
