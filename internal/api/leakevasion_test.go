@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"pixelpals/internal/apitest"
 )
@@ -52,6 +53,12 @@ func (w *leakWorld) send(c *apitest.Client, convID int64, text string) *apitest.
 		map[string]string{"type": "text", "content": text, "client_id": fmt.Sprintf("ev-%d", w.n)})
 }
 
+// invisible says whether text holds a format character (zero-width
+// spaces, soft hyphens, BOM).
+func invisible(text string) bool {
+	return strings.ContainsFunc(text, func(r rune) bool { return unicode.Is(unicode.Cf, r) })
+}
+
 // refusal is a 422 body's error.
 type refusal struct {
 	Error struct{ Code, Message, Field string }
@@ -71,7 +78,9 @@ func refusedFor(r *apitest.Response, field string) bool {
 // TestLeakGuardEvasions: every way round the guard that outside testing
 // found (issue 19.1) is refused. Each case is sent in a new group: every
 // message but the last must be sent (a part alone is no password), the
-// last refused with 422 password_in_message naming the field.
+// last refused with 422 password_in_message naming the field (or, for
+// text with invisible formatting characters, a 400 naming it: refusing
+// those is issue 19.4's, and either way nothing is sent).
 func TestLeakGuardEvasions(t *testing.T) {
 	w := newLeakWorld(t)
 	cases := []struct {
@@ -117,7 +126,7 @@ func TestLeakGuardEvasions(t *testing.T) {
 					failed++
 					t.Fatalf("part %d %q alone: %d %s, want 201", i, text, r.Status, r.Body)
 				}
-				if last && !refusedFor(r, "content") {
+				if last && !refusedFor(r, "content") && !(invisible(text) && r.Status == 400 && r.ErrorField() == "content") {
 					failed++
 					if r.Status == 201 {
 						sent++
@@ -233,4 +242,28 @@ func TestLeakGuardProfileAndTitles(t *testing.T) {
 	w.child.Must(200, "PATCH", "/me/profile", map[string]string{"display_name": "Sunny the Pony", "bio": "I like hunting for 2 passes"}, nil)
 	w.child.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{w.parent.UserID}, "is_group": true, "title": "Pony club 42"}, nil)
 	w.parent.Must(200, "PATCH", "/me/profile", map[string]string{"bio": "Hunter2Pass"}, nil)
+}
+
+// TestLeakGuardCaptions: a photo's caption is a message's text: guarded
+// alone and joined to the child's last messages.
+func TestLeakGuardCaptions(t *testing.T) {
+	w := newLeakWorld(t)
+	conv := w.group(t)
+	photo := func(caption string) *apitest.Response {
+		w.n++
+		return w.child.Do("POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": "image",
+			"media_id": uploadImage(w.child, 8, 8), "content": caption, "client_id": fmt.Sprintf("ph-%d", w.n)})
+	}
+	if r := photo("Sunny Pony 42"); !refusedFor(r, "content") {
+		t.Fatalf("caption: %d %s", r.Status, r.Body)
+	}
+	if r := w.send(w.child, conv, "Hunter2"); r.Status != 201 {
+		t.Fatalf("first part: %d %s", r.Status, r.Body)
+	}
+	if r := photo("pass"); !refusedFor(r, "content") {
+		t.Fatalf("caption completing a password: %d %s", r.Status, r.Body)
+	}
+	if r := photo("my pony"); r.Status != 201 {
+		t.Fatalf("ordinary caption: %d %s", r.Status, r.Body)
+	}
 }
