@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -72,5 +73,19 @@ func TestMatchLeakAcrossTexts(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%q then %q: credential %d, want %d", c.before, c.text, got, c.want)
 		}
+	}
+}
+
+// BenchmarkLeakNormalize: the normalization of a longest message (2000
+// characters), ASCII (the fast path) and not (NFKD and the look-alike
+// table), beside which the match's HMACs (BenchmarkLeakMatch) dominate.
+func BenchmarkLeakNormalize(b *testing.B) {
+	for name, unit := range map[string]string{"ascii": "see you at the park later! ", "mixed": "Привет, ｆｒｉｅｎｄ! Ça va? 🦄 "} {
+		text := []rune(strings.Repeat(unit, 2000/len([]rune(unit))+1))[:2000]
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				leakNormalize(string(text))
+			}
+		})
 	}
 }
