@@ -4,18 +4,17 @@
 -- keeps a second HMAC of the normalized password reversed, so a reversed
 -- password is found at no extra cost per send.
 --
--- Existing rows stay norm_version 1 (fp_rev NULL) until the server
--- rewrites them: `serve` does at start (store.Keeper.RefreshLeakPrints:
--- it has the vault keys and the sealed passwords), and so does `keys
--- rotate`. Until then they are still matched, forwards only.
+-- Existing rows, and any written without saying (the default), are
+-- norm_version 1 (fp_rev NULL) until the server rewrites them: `serve`
+-- does at start (store.Keeper.RefreshLeakPrints: it has the vault keys
+-- and the sealed passwords), and so does `keys rotate`. Until then they
+-- are still matched, forwards only.
 
 -- +goose Up
 ALTER TABLE leak_fingerprints
     ADD COLUMN norm_version SMALLINT NOT NULL DEFAULT 1 CHECK (norm_version > 0),
     ADD COLUMN fp_rev BYTEA,
     ADD CONSTRAINT leak_fingerprints_rev CHECK (norm_version = 1 OR fp_rev IS NOT NULL);
--- Writers say which normalization they used.
-ALTER TABLE leak_fingerprints ALTER COLUMN norm_version DROP DEFAULT;
 
 -- +goose Down
 -- The old normalization's rows are gone with their format: `keys rotate`
