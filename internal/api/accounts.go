@@ -137,6 +137,9 @@ func (a *API) updateMyProfile(w http.ResponseWriter, r *http.Request, actor *dom
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
+	if err := a.checkLeakFields(r.Context(), actor, leakField{"display_name", req.DisplayName}, leakField{"bio", req.Bio}); err != nil {
+		return err
+	}
 	p, err := a.db.UpdateMyProfile(r.Context(), actor, store.ProfilePatch{DisplayName: req.DisplayName, Bio: req.Bio,
 		SetAvatar: req.AvatarMediaID.Set, AvatarMediaID: req.AvatarMediaID.ID})
 	if err != nil {

@@ -233,16 +233,56 @@ func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64,
 			st.Until.In(loc).Format("Mon 15:04"))}
 }
 
-// checkLeak refuses a child's message that holds one of their own kept
-// game passwords (422 password_in_message, naming the game to the child
-// only): nothing is sent, the parent gets a dashboard entry and a
-// leak_guard.blocked event naming the game.
+// checkLeak refuses a child's message (or caption) that holds one of
+// their own kept game passwords, alone or with their last messages in
+// the conversation (store.Keeper.CheckLeakIn).
 func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, content string, gate store.SendGate) error {
-	hit := a.keeper.CheckLeakIn(actor, gate, content)
-	if hit == nil {
+	hit, err := a.keeper.CheckLeakIn(ctx, actor, gate, convID, content, a.now())
+	if err != nil || hit == nil {
+		return err
+	}
+	return a.refuseLeak(ctx, actor, convID, "content", *hit)
+}
+
+// leakField is one text a child writes outside a conversation: the
+// request field and its value (nil: not being set).
+type leakField struct {
+	name  string
+	value *string
+}
+
+// checkLeakFields refuses a child's texts outside a conversation (their
+// display name, bio, a group's title) that hold one of their own kept
+// game passwords, like a message; others' are not checked.
+func (a *API) checkLeakFields(ctx context.Context, actor *domain.Actor, fields ...leakField) error {
+	if !actor.IsChild() {
 		return nil
 	}
-	// A refused send takes a token of the send budget like any send: the
+	var names, texts []string
+	for _, f := range fields {
+		if f.value != nil {
+			names, texts = append(names, f.name), append(texts, *f.value)
+		}
+	}
+	if len(texts) == 0 {
+		return nil
+	}
+	hit, i, err := a.keeper.CheckLeakTexts(ctx, actor, texts...)
+	if err != nil || hit == nil {
+		return err
+	}
+	return a.refuseLeak(ctx, actor, 0, names[i], *hit)
+}
+
+// leakNouns say what the child was writing, for the refusal.
+var leakNouns = map[string]string{"content": "message", "display_name": "name", "bio": "bio", "title": "group name"}
+
+// refuseLeak answers a leak-guard hit in field (in conversation convID,
+// or 0): 422 password_in_message naming the game to the child only and
+// the field; nothing is written but the parent's dashboard entry and a
+// leak_guard.blocked event naming the game.
+func (a *API) refuseLeak(ctx context.Context, actor *domain.Actor, convID int64, field string, hit store.LeakHit) error {
+	// A refusal takes a token of the send budget like any send: the
 	// handler's flood control comes after this check, and each refusal
 	// writes an audit row (serialized by the audit chain) and an event to
 	// the parent, so a loop resending the password must not write them
@@ -250,12 +290,12 @@ func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, 
 	if err := a.db.TakeSendToken(ctx, actor.UserID); err != nil {
 		return err
 	}
-	if err := a.db.RecordLeakBlock(ctx, actor, convID, *hit); err != nil {
+	if err := a.db.RecordLeakBlock(ctx, actor, convID, hit); err != nil {
 		return err
 	}
-	return domain.Errorf(domain.CodePasswordInMessage,
-		"Whoa, this message has your %s password in it! Passwords are secret, even from friends, so it was not sent. Your parent has been told. Send it again without the password.",
-		hit.GameName)
+	return &domain.Error{Code: domain.CodePasswordInMessage, Field: field, Message: fmt.Sprintf(
+		"Whoa, this %s has your %s password in it! Passwords are secret, even from friends, so it was not saved or sent. Your parent has been told. Try again without the password.",
+		leakNouns[field], hit.GameName)}
 }
 
 // blockContact: POST /contacts/{id}/block, by a child of the link.

@@ -56,6 +56,9 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request, actor *
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
+	if err := a.checkLeakFields(r.Context(), actor, leakField{"title", req.Title}); err != nil {
+		return err
+	}
 	c, created, err := a.db.CreateConversation(r.Context(), actor, req.conversation())
 	if err != nil {
 		return err

@@ -80,8 +80,9 @@ func TestLeakGuard(t *testing.T) {
 		t.Fatalf("the password is in %d audit rows", got)
 	}
 
-	// Not guarded: near misses, a too-short password, other children, parents.
-	for _, text := range []string{"hunter 3!", "Hunter2", "abc abc", "hello"} {
+	// Not guarded: near misses, a too-short password, other children,
+	// parents. ("Hunter2" is no near miss: only letters and digits count.)
+	for _, text := range []string{"hunter 3!", "Hunter", "abc abc", "hello"} {
 		if r := send(child, conv.ID, text); r.Status != 201 {
 			t.Fatalf("%q: %d %s", text, r.Status, r.Body)
 		}

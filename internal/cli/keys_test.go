@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -354,4 +355,33 @@ func waitForBlockedRotation(t *testing.T, db *store.DB, progress <-chan string, 
 		}
 	}
 	t.Fatalf("rotation did not block on the held row (%d batches seen): %s", batches, stderr.String())
+}
+
+// TestServeRefreshesLeakPrints: leak-guard fingerprints kept before
+// migration 00014 are written again by serve at start, before it listens,
+// with no rotation run: a reversed password is then found, with the
+// fingerprint under the newest key.
+func TestServeRefreshesLeakPrints(t *testing.T) {
+	f := newRotationFixture(t, 3)
+	ctx := context.Background()
+	if _, err := f.db.Pool.Exec(ctx, `UPDATE leak_fingerprints SET norm_version = 1, fp_rev = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	in := serve(t, f.env)
+	in.addr(t)
+	var n int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM leak_fingerprints WHERE norm_version = 2 AND key_version = 2`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d fingerprints refreshed under the newest key, want 3 (%v)\n%s", n, err, in.logs)
+	}
+	k := store.NewKeeper(f.db, f.newOnly)
+	for id, pw := range f.passwords {
+		r := []rune(pw)
+		slices.Reverse(r)
+		if hit, err := k.CheckLeak(ctx, f.child, string(r)); err != nil || hit == nil || hit.CredentialID != id {
+			t.Fatalf("login %d reversed: %+v, %v", id, hit, err)
+		}
+	}
+	if !strings.Contains(in.logs.String(), `"msg":"leak guard fingerprints refreshed","refreshed":3`) {
+		t.Fatalf("no log of the refresh:\n%s", in.logs)
+	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 
@@ -14,6 +15,7 @@ import (
 	"pixelpals/internal/password"
 	"pixelpals/internal/retention"
 	"pixelpals/internal/server"
+	"pixelpals/internal/store"
 	"pixelpals/internal/web"
 )
 
@@ -37,6 +39,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeDB()
+	refreshLeakPrints(ctx, store.NewKeeper(db, ring), logger)
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
 	limits := media.DefaultLimits
 	if cfg.MediaMaxImageBytes > 0 {
@@ -68,4 +71,21 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	stopPurge()
 	<-purgeDone
 	return err
+}
+
+// refreshLeakPrints writes again the leak-guard fingerprints kept with an
+// older normalization (after an upgrade; a few milliseconds per hundred
+// logins, none at all after the first start). A failure is logged, not
+// fatal: those logins stay guarded by their old fingerprint meanwhile.
+func refreshLeakPrints(ctx context.Context, k *store.Keeper, logger *slog.Logger) {
+	n, failed, err := k.RefreshLeakPrints(ctx, 100)
+	if n > 0 || len(failed) > 0 {
+		logger.Info("leak guard fingerprints refreshed", "refreshed", n, "failed", len(failed))
+	}
+	for _, f := range failed {
+		logger.Warn("leak guard fingerprint not refreshed", "game_credential", f.ID, "reason", f.Reason)
+	}
+	if err != nil {
+		logger.Error("leak guard fingerprints not refreshed", "err", err)
+	}
 }

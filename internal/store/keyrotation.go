@@ -27,9 +27,10 @@ type RotationReport struct {
 	// the failed ones, and any a stopped run did not reach.
 	Remaining int
 	// Fingerprinted rows were on the newest key already but had no
-	// leak-guard fingerprint under it (logins kept before the guard
-	// existed): this run opened them and wrote one (or, for a password too
-	// short to guard, confirmed there is none).
+	// leak-guard fingerprint under it, or one of an older normalization
+	// (logins kept before the guard existed, or before 00014): this run
+	// opened them and wrote one (or, for a password too short to guard,
+	// confirmed there is none).
 	Fingerprinted int
 }
 
@@ -122,7 +123,7 @@ func (k *Keeper) rotateAll(ctx context.Context, newest []byte, batchSize int, re
 // Its counts are added to rep only once the transaction has committed.
 //
 // Rows already on the newest key are picked too when they have no
-// fingerprint under it (a password too short to guard has none, so such a
+// fingerprint under it of the current normalization (a password too short to guard has none, so such a
 // row is opened again by every run: a decryption, no write).
 func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newest []byte, rep *RotationReport) (lastID int64, n int, err error) {
 	var rotated, fingerprinted int
@@ -132,10 +133,11 @@ func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newe
 			SELECT id, profile_id, game_name, username, password_ciphertext, iv
 			FROM game_credentials g
 			WHERE id > $1 AND (substring(password_ciphertext FROM 1 FOR 4) <> $2
-				OR NOT EXISTS (SELECT 1 FROM leak_fingerprints f WHERE f.credential_id = g.id AND f.key_version = $4))
+				OR NOT EXISTS (SELECT 1 FROM leak_fingerprints f
+					WHERE f.credential_id = g.id AND f.key_version = $4 AND f.norm_version = $5))
 			ORDER BY id
 			LIMIT $3
-			FOR UPDATE`, afterID, newest, limit, int64(k.ring.Newest()))
+			FOR UPDATE`, afterID, newest, limit, int64(k.ring.Newest()), leakNormVersion)
 		if err != nil {
 			return fmt.Errorf("select rows to rotate: %w", err)
 		}
@@ -227,4 +229,72 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 				"completed":       !stopped,
 			}})
 	})
+}
+
+// RefreshLeakPrints writes again, batchSize rows per transaction, every
+// leak-guard fingerprint kept with an older normalization than
+// leakNormVersion (migration 00014), from the sealed passwords: serve
+// runs it at start so an upgrade needs no `keys rotate` for the guard to
+// match as documented. Rows another instance is refreshing are skipped
+// (it does them); rows that fail to open are left as they are (still
+// matched forwards by their old fingerprint) and returned.
+func (k *Keeper) RefreshLeakPrints(ctx context.Context, batchSize int) (refreshed int, failed []RotationFailure, err error) {
+	var afterID int64
+	for {
+		var batch []sealedCredential
+		var written int
+		var bad []RotationFailure
+		err := k.db.Transact(ctx, func(tx pgx.Tx) error {
+			batch, written, bad = nil, 0, nil
+			rows, err := tx.Query(ctx, `
+				SELECT g.id, g.profile_id, g.game_name, g.username, g.password_ciphertext, g.iv
+				FROM leak_fingerprints f
+				JOIN game_credentials g ON g.id = f.credential_id
+				WHERE f.norm_version < $1 AND g.id > $2
+				ORDER BY g.id
+				LIMIT $3
+				FOR UPDATE OF g SKIP LOCKED`, leakNormVersion, afterID, batchSize)
+			if err != nil {
+				return err
+			}
+			batch, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (sealedCredential, error) {
+				var c sealedCredential
+				err := r.Scan(&c.ID, &c.profileID, &c.GameName, &c.Username, &c.ciphertext, &c.iv)
+				return c, err
+			})
+			if err != nil {
+				return err
+			}
+			written, bad, err = k.refreshBatch(ctx, tx, batch)
+			return err
+		})
+		if err != nil {
+			return refreshed, failed, fmt.Errorf("refresh leak fingerprints after id %d: %w", afterID, err)
+		}
+		if len(batch) == 0 {
+			return refreshed, failed, nil
+		}
+		refreshed += written
+		failed = append(failed, bad...)
+		afterID = batch[len(batch)-1].ID
+	}
+}
+
+// refreshBatch writes the fingerprints of one locked batch and says how
+// many it wrote and which rows failed to open.
+func (k *Keeper) refreshBatch(ctx context.Context, tx pgx.Tx, batch []sealedCredential) (written int, failed []RotationFailure, err error) {
+	for _, c := range batch {
+		plain, openErr := k.ring.Open(c.ciphertext, c.iv, c.ad())
+		if openErr != nil {
+			failed = append(failed, RotationFailure{ID: c.ID, Reason: openErr.Error()})
+			continue
+		}
+		err := k.writeLeakFingerprint(ctx, tx, c.ID, string(plain))
+		clear(plain)
+		if err != nil {
+			return 0, nil, err
+		}
+		written++
+	}
+	return written, failed, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -364,5 +365,85 @@ func TestRotationFingerprintsRenamedLogins(t *testing.T) {
 	hit, err := store.NewKeeper(db, ring(t, 2)).CheckLeak(ctx, f.child, "x "+pws[ids[0]]+" y")
 	if err != nil || hit == nil || hit.GameName != "Renamed" {
 		t.Fatalf("with the old key removed: %+v, %v", hit, err)
+	}
+}
+
+// asBefore00014 makes every fingerprint look as one written before
+// migration 00014: normalization 1, no reversed fingerprint, and (since
+// the old normalization's HMAC is not the new one's) an fp no text
+// matches.
+func asBefore00014(t *testing.T, db *store.DB) {
+	t.Helper()
+	if _, err := db.Pool.Exec(context.Background(), `
+		UPDATE leak_fingerprints SET norm_version = 1, fp_rev = NULL, fp = sha256(fp)`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func reversed(s string) string {
+	r := []rune(s)
+	slices.Reverse(r)
+	return string(r)
+}
+
+// TestLeakPrintsRefreshed: serve's start rewrites the fingerprints kept
+// with the normalization before 00014 from the sealed passwords, so they
+// match as documented (reversed too); a row that cannot be opened is
+// reported and left; a second run has nothing to do.
+func TestLeakPrintsRefreshed(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	f := newFamily(t, db, "refresh")
+	k := store.NewKeeper(db, ring(t, 1))
+	ids, pws := keep(t, k, f, 5)
+	asBefore00014(t, db)
+	bad := ids[3]
+	if _, err := db.Pool.Exec(ctx, `UPDATE game_credentials SET username = 'tampered' WHERE id = $1`, bad); err != nil {
+		t.Fatal(err)
+	}
+	if hit, err := k.CheckLeak(ctx, f.child, reversed(pws[ids[0]])); err != nil || hit != nil {
+		t.Fatalf("before the refresh: %+v, %v", hit, err)
+	}
+
+	n, failed, err := k.RefreshLeakPrints(ctx, 2)
+	if err != nil || n != 4 || len(failed) != 1 || failed[0].ID != bad {
+		t.Fatalf("refresh: %d, %+v, %v", n, failed, err)
+	}
+	for _, id := range ids {
+		hit, err := k.CheckLeak(ctx, f.child, "psst "+reversed(pws[id]))
+		if err != nil || (hit == nil || hit.CredentialID != id) != (id == bad) {
+			t.Fatalf("login %d reversed after the refresh: %+v, %v", id, hit, err)
+		}
+	}
+	var old int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM leak_fingerprints WHERE norm_version < 2`).Scan(&old); err != nil || old != 1 {
+		t.Fatalf("%d old fingerprints left, want the unopenable one (%v)", old, err)
+	}
+	if n, failed, err := k.RefreshLeakPrints(ctx, 2); err != nil || n != 0 || len(failed) != 1 {
+		t.Fatalf("second run: %d, %+v, %v", n, failed, err)
+	}
+}
+
+// TestRotationRefreshesOldNormalization: keys rotate also rewrites the
+// fingerprints of an older normalization on rows already on the newest
+// key.
+func TestRotationRefreshesOldNormalization(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	admin := newAdmin(t, db)
+	f := newFamily(t, db, "renorm")
+	k := store.NewKeeper(db, ring(t, 1))
+	ids, pws := keep(t, k, f, 3)
+	asBefore00014(t, db)
+	rep, err := k.RotateKeys(ctx, admin, 2, nil)
+	if err != nil || rep.Fingerprinted != 3 || rep.Rotated != 0 {
+		t.Fatalf("rotation: %+v, %v", rep, err)
+	}
+	for _, id := range ids {
+		if hit, err := k.CheckLeak(ctx, f.child, reversed(pws[id])); err != nil || hit == nil || hit.CredentialID != id {
+			t.Fatalf("login %d reversed after the rotation: %+v, %v", id, hit, err)
+		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash"
-	"unicode"
+	"slices"
+	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,27 +18,26 @@ import (
 // The password-leak guard (issue 12.2, docs/controls.md): a child's message
 // that contains one of their own kept game passwords is refused. The
 // passwords are not kept in any new recoverable form: leak_fingerprints
-// holds, per credential, HMAC-SHA256(k, normalized password) with k derived
-// from the vault key and the credential id (vault.Ring.LeakGuardKey), and
-// the normalized length. A send normalizes the message the same way and
-// HMACs its substrings of the kept lengths.
+// holds, per credential, HMAC-SHA256(k, normalized password) and the same
+// of the normalized password reversed, with k derived from the vault key
+// and the credential id (vault.Ring.LeakGuardKey), and the normalized
+// length. A check normalizes the text the same way (leaknormalize.go) and
+// HMACs its substrings of the kept lengths, so one HMAC per substring
+// finds the password forwards and backwards.
 
 // minLeakLen is the shortest normalized password guarded: shorter ones
 // would match ordinary words far too often.
 const minLeakLen = 4
 
-// leakNormalize lower-cases s and drops whitespace and dots, so that
-// "Hunter2", "h u n t e r 2" and "h.u.n.t.e.r.2" are the same.
-func leakNormalize(s string) []rune {
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		if unicode.IsSpace(r) || r == '.' {
-			continue
-		}
-		out = append(out, unicode.ToLower(r))
-	}
-	return out
-}
+// A password split over messages is found when its parts are in the
+// child's last leakLookback messages in the conversation, sent within
+// leakWindow, and the new one: enough for "Hunter2" "Pass" or three
+// parts typed one after the other, not so much that words from unrelated
+// messages much later join up.
+const (
+	leakLookback = 2
+	leakWindow   = 5 * time.Minute
+)
 
 func leakMAC(key []byte, runes []rune) []byte {
 	m := hmac.New(sha256.New, key)
@@ -55,10 +56,15 @@ func (k *Keeper) writeLeakFingerprint(ctx context.Context, tx pgx.Tx, id int64, 
 		_, err := tx.Exec(ctx, `DELETE FROM leak_fingerprints WHERE credential_id = $1`, id)
 		return err
 	}
+	fp := leakMAC(key, norm)
+	slices.Reverse(norm)
+	fpRev := leakMAC(key, norm)
 	_, err := tx.Exec(ctx, `
-		INSERT INTO leak_fingerprints (credential_id, key_version, length, fp) VALUES ($1, $2, $3, $4)
+		INSERT INTO leak_fingerprints (credential_id, key_version, norm_version, length, fp, fp_rev)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (credential_id) DO UPDATE SET key_version = EXCLUDED.key_version,
-			length = EXCLUDED.length, fp = EXCLUDED.fp`, id, int64(version), len(norm), leakMAC(key, norm))
+			norm_version = EXCLUDED.norm_version, length = EXCLUDED.length, fp = EXCLUDED.fp, fp_rev = EXCLUDED.fp_rev`,
+		id, int64(version), leakNormVersion, len(norm), fp, fpRev)
 	if err != nil {
 		return fmt.Errorf("leak fingerprint of credential %d: %w", id, err)
 	}
@@ -70,7 +76,7 @@ type leakPrint struct {
 	credentialID int64
 	gameName     string
 	length       int
-	fp           []byte
+	fp, fpRev    []byte // fpRev is nil on a norm_version 1 row
 	mac          hash.Hash
 }
 
@@ -84,7 +90,7 @@ type LeakHit struct {
 // childLeakPrints loads childID's fingerprints with their HMACs keyed.
 func (k *Keeper) childLeakPrints(ctx context.Context, childID int64) ([]leakPrint, error) {
 	rows, err := k.db.Pool.Query(ctx, `
-		SELECT f.credential_id, g.game_name, f.key_version, f.length, f.fp
+		SELECT f.credential_id, g.game_name, f.key_version, f.length, f.fp, f.fp_rev
 		FROM leak_fingerprints f
 		JOIN game_credentials g ON g.id = f.credential_id
 		JOIN profiles p ON p.id = g.profile_id
@@ -93,17 +99,13 @@ func (k *Keeper) childLeakPrints(ctx context.Context, childID int64) ([]leakPrin
 	if err != nil {
 		return nil, fmt.Errorf("leak fingerprints of %d: %w", childID, err)
 	}
-	defer rows.Close()
-	var raw []printRow
-	for rows.Next() {
+	raw, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (printRow, error) {
 		var p printRow
-		if err := rows.Scan(&p.credentialID, &p.gameName, &p.version, &p.length, &p.fp); err != nil {
-			return nil, err
-		}
-		raw = append(raw, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		err := r.Scan(&p.credentialID, &p.gameName, &p.version, &p.length, &p.fp, &p.fpRev)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("leak fingerprints of %d: %w", childID, err)
 	}
 	return k.keyPrints(raw), nil
 }
@@ -117,28 +119,62 @@ func (k *Keeper) keyPrints(raw []printRow) []leakPrint {
 		if !ok {
 			continue
 		}
-		out = append(out, leakPrint{credentialID: r.credentialID, gameName: r.gameName, length: r.length, fp: r.fp,
-			mac: hmac.New(sha256.New, key)})
+		out = append(out, leakPrint{credentialID: r.credentialID, gameName: r.gameName, length: r.length,
+			fp: r.fp, fpRev: r.fpRev, mac: hmac.New(sha256.New, key)})
 	}
 	return out
 }
 
-// matchLeak returns the first print whose password is a substring of the
-// normalized message, or nil.
-func matchLeak(prints []leakPrint, message string) *leakPrint {
-	norm := leakNormalize(message)
-	var buf []byte
+// leakText is the normalized text a check searches: the earlier texts
+// (oldest first), then the new one from runes[from:], UTF-8 encoded once
+// with each rune's offset, so a substring's bytes are a slice of it.
+type leakText struct {
+	bytes   []byte
+	offsets []int // offsets[i] is rune i's first byte; one more at the end
+	from    int
+}
+
+// newLeakText normalizes before and text. Of the earlier texts only the
+// tail that could begin a password ending in text is kept (maxLen-1
+// runes).
+func newLeakText(before []string, text string, maxLen int) leakText {
+	var prev []rune
+	for _, b := range before {
+		prev = append(prev, leakNormalize(b)...)
+	}
+	if keep := maxLen - 1; len(prev) > keep {
+		prev = prev[len(prev)-keep:]
+	}
+	runes := append(prev, leakNormalize(text)...)
+	t := leakText{bytes: make([]byte, 0, len(runes)), offsets: make([]int, 0, len(runes)+1), from: len(prev)}
+	for _, r := range runes {
+		t.offsets = append(t.offsets, len(t.bytes))
+		t.bytes = utf8.AppendRune(t.bytes, r)
+	}
+	t.offsets = append(t.offsets, len(t.bytes))
+	return t
+}
+
+// matchLeak returns the first print whose password, forwards or
+// reversed, is a substring of the normalized text or of the earlier texts
+// and text run together, or nil. A match must end in the new text: what
+// the earlier texts hold alone was checked when they were sent (or sent
+// before the password was kept, and is no reason to refuse this one).
+func matchLeak(prints []leakPrint, before []string, text string) *leakPrint {
+	maxLen := 0
+	for _, p := range prints {
+		maxLen = max(maxLen, p.length)
+	}
+	t := newLeakText(before, text, maxLen)
+	n := len(t.offsets) - 1
 	sum := make([]byte, 0, sha256.Size)
 	for i := range prints {
 		p := &prints[i]
-		for start := 0; start+p.length <= len(norm); start++ {
-			buf = buf[:0]
-			for _, r := range norm[start : start+p.length] {
-				buf = appendRune(buf, r)
-			}
+		for start := max(0, t.from-p.length+1); start+p.length <= n; start++ {
 			p.mac.Reset()
-			p.mac.Write(buf)
-			if hmac.Equal(p.mac.Sum(sum[:0]), p.fp) {
+			p.mac.Write(t.bytes[t.offsets[start]:t.offsets[start+p.length]])
+			sum = p.mac.Sum(sum[:0])
+			if hmac.Equal(sum, p.fp) || p.fpRev != nil && hmac.Equal(sum, p.fpRev) {
 				return p
 			}
 		}
@@ -146,24 +182,51 @@ func matchLeak(prints []leakPrint, message string) *leakPrint {
 	return nil
 }
 
-func appendRune(b []byte, r rune) []byte {
-	return append(b, string(r)...)
-}
-
 // CheckLeak reports which of the acting child's kept passwords message
 // contains, if any. Others are never checked (nil).
 func (k *Keeper) CheckLeak(ctx context.Context, actor *domain.Actor, message string) (*LeakHit, error) {
+	hit, _, err := k.CheckLeakTexts(ctx, actor, message)
+	return hit, err
+}
+
+// CheckLeakTexts is CheckLeak for several texts: the first hit and the
+// index of its text. It is for what a child writes outside a
+// conversation (their profile, a group's title); a send is checked with
+// CheckLeakIn.
+func (k *Keeper) CheckLeakTexts(ctx context.Context, actor *domain.Actor, texts ...string) (*LeakHit, int, error) {
 	if !actor.IsChild() {
-		return nil, nil
+		return nil, 0, nil
 	}
 	prints, err := k.childLeakPrints(ctx, actor.UserID)
 	if err != nil || len(prints) == 0 {
-		return nil, err
+		return nil, 0, err
 	}
-	if p := matchLeak(prints, message); p != nil {
-		return &LeakHit{CredentialID: p.credentialID, GameName: p.gameName}, nil
+	for i, text := range texts {
+		if p := matchLeak(prints, nil, text); p != nil {
+			return &LeakHit{CredentialID: p.credentialID, GameName: p.gameName}, i, nil
+		}
 	}
-	return nil, nil
+	return nil, 0, nil
+}
+
+// recentTexts returns the texts (and captions) of senderID's last
+// leakLookback messages in convID sent after since, oldest first. Deleted
+// messages count: the others may have read them before they went.
+func (db *DB) recentTexts(ctx context.Context, senderID, convID int64, since time.Time) ([]string, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT content FROM messages
+		WHERE conversation_id = $1 AND created_at > $3 AND sender_id = $2 AND content <> ''
+		ORDER BY created_at DESC, id DESC
+		LIMIT $4`, convID, senderID, since.UTC(), leakLookback)
+	if err != nil {
+		return nil, fmt.Errorf("recent messages of %d in %d: %w", senderID, convID, err)
+	}
+	texts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("recent messages of %d in %d: %w", senderID, convID, err)
+	}
+	slices.Reverse(texts)
+	return texts, nil
 }
 
 // RecordLeakBlock writes the parent's dashboard entry for a refused send,

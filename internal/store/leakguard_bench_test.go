@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/pgtest"
@@ -12,10 +13,13 @@ import (
 	"pixelpals/internal/vault"
 )
 
-// BenchmarkCheckLeak: the whole pre-send check (read the child's
-// fingerprints, HMAC the message's candidate substrings) for a child with
-// 5 kept passwords and a 200-character message, beside a raw PostgreSQL
-// round trip of one indexed read, in one run.
+// BenchmarkCheckLeak: the guard's check of a profile or title (read the
+// child's fingerprints, HMAC the text's candidate substrings) for a child
+// with 5 kept passwords and a 200-character text; a send's check
+// (send-check: fingerprints read with the session, as the send gate
+// does, then the child's last 2 messages in the conversation read and
+// joined to the text); beside a raw PostgreSQL round trip of one indexed
+// read, in one run.
 func BenchmarkCheckLeak(b *testing.B) {
 	ctx := context.Background()
 	db := pgtest.DB(b)
@@ -42,10 +46,44 @@ func BenchmarkCheckLeak(b *testing.B) {
 		}
 	}
 	msg := strings.Repeat("see you at the park later ", 8)[:200]
+	conv, _, err := db.CreateConversation(ctx, child, store.NewConversation{MemberIDs: []int64{u.ID}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 2 {
+		if _, _, err := db.SendMessage(ctx, child, conv.ID, store.NewMessage{Type: "text", Content: msg, ClientID: fmt.Sprint("bench-", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// A child's session is usable once their parent is approved.
+	if _, err := db.Pool.Exec(ctx, `UPDATE users SET approved_by_admin = true WHERE id = $1`, u.ID); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.CreateSession(ctx, c.User.ID, "!", []byte("bench-token")); err != nil {
+		b.Fatal(err)
+	}
 	b.Run("guard", func(b *testing.B) {
 		for b.Loop() {
 			if hit, err := k.CheckLeak(ctx, child, msg); err != nil || hit != nil {
 				b.Fatal(hit, err)
+			}
+		}
+	})
+	b.Run("send-check", func(b *testing.B) {
+		for b.Loop() {
+			_, gate, err := db.SessionForSend(ctx, []byte("bench-token"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if hit, err := k.CheckLeakIn(ctx, child, *gate, conv.ID, msg, time.Now()); err != nil || hit != nil {
+				b.Fatal(hit, err)
+			}
+		}
+	})
+	b.Run("session-read", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := db.SessionForSend(ctx, []byte("bench-token")); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

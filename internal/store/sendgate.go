@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"time"
+
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
@@ -26,7 +29,7 @@ type printRow struct {
 	gameName     string
 	version      int64
 	length       int
-	fp           []byte
+	fp, fpRev    []byte
 }
 
 // sendGateSQL reads the gates of the children whose sessions have the
@@ -38,7 +41,7 @@ type printRow struct {
 const sendGateSQL = `
 	SELECT u.id, s.child_id IS NOT NULL, coalesce(s.time_zone, ''), s.weekday_start, s.weekday_end, s.weekend_start, s.weekend_end,
 	       coalesce(s.allow_parent, false), coalesce(s.updated_at, 'epoch'),
-	       f.credential_id, coalesce(f.game_name, ''), f.key_version, f.length, f.fp
+	       f.credential_id, coalesce(f.game_name, ''), f.key_version, f.length, f.fp, f.fp_rev
 	FROM (SELECT DISTINCT ss.user_id FROM unnest($1::bytea[]) AS t(h)
 	      CROSS JOIN LATERAL (SELECT ss.user_id FROM sessions ss WHERE ss.token_hash = t.h LIMIT 1) ss) ss
 	JOIN users u ON u.id = ss.user_id AND u.role = 'CHILD'
@@ -60,9 +63,9 @@ func gateRows(out map[int64]*SendGate) func(pgx.Rows) error {
 		var cred, version *int64
 		var length *int
 		var game string
-		var fp []byte
+		var fp, fpRev []byte
 		if err := rows.Scan(&id, &has, &s.TimeZone, &wds, &wde, &wes, &wee, &s.AllowParent, &s.UpdatedAt,
-			&cred, &game, &version, &length, &fp); err != nil {
+			&cred, &game, &version, &length, &fp, &fpRev); err != nil {
 			return err
 		}
 		g := out[id]
@@ -81,20 +84,27 @@ func gateRows(out map[int64]*SendGate) func(pgx.Rows) error {
 			g.Sleep = &s
 		}
 		if cred != nil {
-			g.prints = append(g.prints, printRow{credentialID: *cred, gameName: game, version: *version, length: *length, fp: fp})
+			g.prints = append(g.prints, printRow{credentialID: *cred, gameName: game, version: *version, length: *length, fp: fp, fpRev: fpRev})
 		}
 		return nil
 	}
 }
 
-// CheckLeakIn is CheckLeak on fingerprints read with the child's send
-// gate.
-func (k *Keeper) CheckLeakIn(actor *domain.Actor, gate SendGate, message string) *LeakHit {
+// CheckLeakIn is the leak guard's check of a child's send of text to
+// convID, on fingerprints read with their send gate: the text alone and
+// joined to their last messages there (recentTexts, sent after now less
+// leakWindow), so a password split over two or three messages is found.
+// The messages are read only for a child with kept passwords.
+func (k *Keeper) CheckLeakIn(ctx context.Context, actor *domain.Actor, gate SendGate, convID int64, text string, now time.Time) (*LeakHit, error) {
 	if !actor.IsChild() || len(gate.prints) == 0 {
-		return nil
+		return nil, nil
 	}
-	if p := matchLeak(k.keyPrints(gate.prints), message); p != nil {
-		return &LeakHit{CredentialID: p.credentialID, GameName: p.gameName}
+	before, err := k.db.recentTexts(ctx, actor.UserID, convID, now.Add(-leakWindow))
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if p := matchLeak(k.keyPrints(gate.prints), before, text); p != nil {
+		return &LeakHit{CredentialID: p.credentialID, GameName: p.gameName}, nil
+	}
+	return nil, nil
 }
