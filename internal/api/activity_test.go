@@ -50,12 +50,10 @@ func TestActivity(t *testing.T) {
 			Messages int64
 		}
 		NewContacts []struct{ ID int64 } `json:"new_contacts"`
-		Reports     []struct {
-			ByChild bool `json:"by_child"`
-		}
-		Images    struct{ Sent, Received int64 }
-		SleepMode []struct{ Action string } `json:"sleep_mode_changes"`
-		LeakGuard []struct {
+		Reports     []struct{ Relation string }
+		Images      struct{ Sent, Received int64 }
+		SleepMode   []struct{ Action string } `json:"sleep_mode_changes"`
+		LeakGuard   []struct {
 			GameName string `json:"game_name"`
 		} `json:"leak_guard_hits"`
 	}
@@ -66,7 +64,7 @@ func TestActivity(t *testing.T) {
 	if len(act.NewContacts) != 1 || act.NewContacts[0].ID != link {
 		t.Errorf("new contacts: %+v", act.NewContacts)
 	}
-	if len(act.Reports) != 1 || !act.Reports[0].ByChild {
+	if len(act.Reports) != 1 || act.Reports[0].Relation != "filed_by_child" {
 		t.Errorf("reports: %+v", act.Reports)
 	}
 	if act.Images.Sent != 1 || act.Images.Received != 2 {
@@ -81,11 +79,12 @@ func TestActivity(t *testing.T) {
 	// The other side's parent sees the report as about their child.
 	var other struct {
 		Reports []struct {
-			ByChild bool `json:"by_child"`
+			Relation string
+			Reason   *string
 		}
 	}
 	fc.Parent.Must(200, "GET", fmt.Sprintf("/children/%d/activity", c.UserID), nil, &other)
-	if len(other.Reports) != 1 || other.Reports[0].ByChild {
+	if len(other.Reports) != 1 || other.Reports[0].Relation != "about_child" || other.Reports[0].Reason != nil {
 		t.Errorf("reports about C's child: %+v", other.Reports)
 	}
 	fc.Parent.Must(404, "GET", fmt.Sprintf("/children/%d/activity", a.UserID), nil, nil)

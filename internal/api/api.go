@@ -189,6 +189,8 @@ func (a *API) routes() []route {
 		{"POST /contacts/{id}/block", childOnly, a.blockContact},
 		{"POST /contacts/{id}/unblock", parentOnly, a.unblockContact},
 		{"GET /children/{id}/activity", parentOnly, a.childActivity},
+		{"GET /me/notices", parentOnly, a.listNotices},
+		{"DELETE /me/notices/{id}", parentOnly, a.dismissNotice},
 	}
 }
 

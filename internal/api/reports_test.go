@@ -17,6 +17,8 @@ type reportJSON struct {
 	Status     string
 	Resolution *string
 	Message    *messageJSON
+	Relation   string
+	ChildID    *int64 `json:"child_id"`
 }
 
 type auditJSON struct {
@@ -56,16 +58,33 @@ func TestReports(t *testing.T) {
 	}
 
 	// The reporting child's parent is told: their list holds the child's
-	// report and their own; the other family sees neither.
+	// report and their own (both concern their child). The reported
+	// child's parent sees both as about their child, without reporter or
+	// reason; the reported child sees none, the third family none.
 	for _, tc := range []struct {
 		who  *apitest.Client
 		path string
-		n    int
-	}{{a, "/reports", 1}, {fa.Parent, "/reports", 2}, {fa.Parent, fmt.Sprintf("/reports?child_id=%d", a.UserID), 1}, {fb.Parent, "/reports", 0}, {b, "/reports", 0}} {
+		want string
+	}{
+		{a, "/reports", "filed_by_you"},
+		{fa.Parent, "/reports", "filed_by_you filed_by_child"},
+		{fa.Parent, fmt.Sprintf("/reports?child_id=%d", a.UserID), "filed_by_you filed_by_child"},
+		{fb.Parent, "/reports", "about_child about_child"},
+		{fb.Parent, fmt.Sprintf("/reports?child_id=%d", b.UserID), "about_child about_child"},
+		{b, "/reports", ""},
+		{fc.Parent, "/reports", ""},
+	} {
 		var list pageJSON[reportJSON]
 		tc.who.Must(200, "GET", tc.path, nil, &list)
-		if len(list.Items) != tc.n {
-			t.Errorf("%s as %d: %d reports, want %d", tc.path, tc.who.UserID, len(list.Items), tc.n)
+		var got []string
+		for _, r := range list.Items {
+			got = append(got, r.Relation)
+			if hidden := r.Relation == "about_child"; hidden != (r.Reason == nil) || hidden != (r.ReporterID == nil) {
+				t.Errorf("%s as %d: %s report shows reporter %v, reason %v", tc.path, tc.who.UserID, r.Relation, r.ReporterID, r.Reason)
+			}
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s as %d: %q, want %q", tc.path, tc.who.UserID, got, tc.want)
 		}
 	}
 	wantStatus(t, fb.Parent.Do("GET", fmt.Sprintf("/reports?child_id=%d", a.UserID), nil), 404, "not_found")

@@ -107,7 +107,16 @@ const (
 	ResolutionMsgDeleted = "message_deleted"
 )
 
-// Report is a report of a message. Message is filled in for admins.
+// How a report concerns the child or parent who reads it (their GET
+// /reports and the activity dashboard; admins' queue has none).
+const (
+	ReportFiledByYou   = "filed_by_you"   // they filed it
+	ReportFiledByChild = "filed_by_child" // their child filed it
+	ReportAboutChild   = "about_child"    // it is about their child's message: no reporter, no reason
+)
+
+// Report is a report of a message. Message is filled in for admins;
+// Relation and ChildID for the families it concerns.
 type Report struct {
 	ID             int64      `json:"id"`
 	MessageID      int64      `json:"message_id"`
@@ -119,4 +128,9 @@ type Report struct {
 	ResolvedAt     *time.Time `json:"resolved_at"`
 	CreatedAt      time.Time  `json:"created_at"`
 	Message        *Message   `json:"message,omitempty"`
+	Relation       string     `json:"relation,omitempty"`
+	// ChildID is the reader's child the report is about: the reporting
+	// child, the reported child, or for a parent's own report their child
+	// in the conversation.
+	ChildID *int64 `json:"child_id,omitempty"`
 }

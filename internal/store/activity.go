@@ -27,7 +27,7 @@ type Activity struct {
 	Until       time.Time         `json:"until"`
 	Contacts    []ActivityContact `json:"contacts"`
 	NewContacts []ActivityLink    `json:"new_contacts"`
-	Reports     []ActivityReport  `json:"reports"`
+	Reports     []domain.Report   `json:"reports"`
 	Images      ActivityImages    `json:"images"`
 	SleepMode   []ActivitySleep   `json:"sleep_mode_changes"`
 	LeakGuard   []ActivityLeakHit `json:"leak_guard_hits"`
@@ -49,17 +49,6 @@ type ActivityLink struct {
 	Status       string    `json:"status"`
 	Blocked      bool      `json:"blocked"`
 	CreatedAt    time.Time `json:"created_at"`
-}
-
-// ActivityReport is a report filed by the child or about their message
-// (the reporter's reason is theirs, so it is not shown).
-type ActivityReport struct {
-	ID             int64     `json:"id"`
-	MessageID      int64     `json:"message_id"`
-	ConversationID int64     `json:"conversation_id"`
-	ByChild        bool      `json:"by_child"`
-	Status         string    `json:"status"`
-	CreatedAt      time.Time `json:"created_at"`
 }
 
 // ActivityImages counts image messages.
@@ -108,12 +97,6 @@ const (
 		WHERE (ct.child_a_id = $1 OR ct.child_b_id = $1) AND ct.created_at >= $2 AND ct.created_at < $3
 		ORDER BY ct.created_at DESC, ct.id DESC
 		LIMIT $4`
-	activityReportsSQL = `
-		SELECT r.id, r.message_id, r.conversation_id, r.reporter_id IS NOT DISTINCT FROM $1, r.status, r.created_at
-		FROM reports r JOIN messages m ON m.id = r.message_id
-		WHERE (r.reporter_id = $1 OR m.sender_id = $1) AND r.created_at >= $2 AND r.created_at < $3
-		ORDER BY r.created_at DESC, r.id DESC
-		LIMIT $4`
 	activityImagesSQL = `
 		SELECT count(*) FILTER (WHERE msg.sender_id = $1), count(*) FILTER (WHERE msg.sender_id <> $1)
 		FROM conversation_members cm
@@ -135,9 +118,11 @@ const (
 		LIMIT $4`
 )
 
-// ActivitySections names each section's query, for EXPLAIN.
+// ActivitySections names each section's query, for EXPLAIN. The reports
+// section is the families' one report view (reportViewSQL, as the
+// parent reads it), so it is not listed here: its parameters differ.
 var ActivitySections = map[string]string{
-	"contacts": activityContactsSQL, "new_contacts": activityLinksSQL, "reports": activityReportsSQL,
+	"contacts": activityContactsSQL, "new_contacts": activityLinksSQL,
 	"images": activityImagesSQL, "sleep_mode_changes": activitySleepSQL, "leak_guard_hits": activityLeakSQL,
 }
 
@@ -146,7 +131,7 @@ var ActivitySections = map[string]string{
 func (db *DB) ChildActivity(ctx context.Context, actor *domain.Actor, childID int64, until time.Time) (Activity, error) {
 	until = until.UTC().Truncate(time.Microsecond)
 	a := Activity{ChildID: childID, Since: until.Add(-ActivityWindow), Until: until,
-		Contacts: []ActivityContact{}, NewContacts: []ActivityLink{}, Reports: []ActivityReport{},
+		Contacts: []ActivityContact{}, NewContacts: []ActivityLink{}, Reports: []domain.Report{},
 		SleepMode: []ActivitySleep{}, LeakGuard: []ActivityLeakHit{}}
 	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := isOwnChild(ctx, tx, actor, childID); err != nil {
@@ -184,14 +169,14 @@ func (db *DB) ChildActivity(ctx context.Context, actor *domain.Actor, childID in
 		}); err != nil {
 			return fmt.Errorf("activity links: %w", err)
 		}
-		if err := list(activityReportsSQL, func(r pgx.Rows) error {
-			var x ActivityReport
-			err := r.Scan(&x.ID, &x.MessageID, &x.ConversationID, &x.ByChild, &x.Status, &x.CreatedAt)
-			a.Reports = append(a.Reports, x)
-			return err
-		}); err != nil {
+		// The reports the child page lists (GET /reports?child_id=), in
+		// the window: one view, so the two pages cannot disagree.
+		reports, err := reportsSeenBy(ctx, tx, actor.UserID,
+			reportScope{childID: childID, since: &a.Since, until: &a.Until, limit: activityLimit})
+		if err != nil {
 			return fmt.Errorf("activity reports: %w", err)
 		}
+		a.Reports = append(a.Reports, reports...)
 		if err := tx.QueryRow(ctx, activityImagesSQL, args[:3]...).Scan(&a.Images.Sent, &a.Images.Received); err != nil {
 			return fmt.Errorf("activity images: %w", err)
 		}

@@ -34,6 +34,7 @@ const (
 	EventContactApproved   = "contact.approved"
 	EventContactRevoked    = "contact.revoked"
 	EventReportFiled       = "report.filed"
+	EventReportResolved    = "report.resolved"
 )
 
 // Channels the outbox and the sessions table announce on (migration 00005).
@@ -429,9 +430,8 @@ func contactRevokedEvent(ctx context.Context, tx pgx.Tx, c contactRow) error {
 }
 
 // reportFiledEvent tells the admins (with the message in full, as their
-// queue shows it) and the reporting child's parent (the report as their
-// GET /reports shows it) of a new report.
-func reportFiledEvent(ctx context.Context, tx pgx.Tx, reportID int64, reporter *domain.Actor) error {
+// queue shows it) and the families (familyReportEvents) of a new report.
+func reportFiledEvent(ctx context.Context, tx pgx.Tx, reportID int64) error {
 	r, err := reportIn(ctx, tx, reportID)
 	if err != nil {
 		return err
@@ -451,18 +451,54 @@ func reportFiledEvent(ctx context.Context, tx pgx.Tx, reportID int64, reporter *
 	m.ClientID = nil
 	full := r
 	full.Message = &m
+	evs := []Event{{Type: EventReportFiled, To: admins, Data: full, About: reportSubjects(r, m)}}
+	if err := AppendEvents(ctx, tx, evs); err != nil {
+		return err
+	}
+	return familyReportEvents(ctx, tx, EventReportFiled, reportID)
+}
+
+// reportSubjects are the users whose data a report's events hold: the
+// sender (the message, for admins) and the reporter (their reason).
+func reportSubjects(r domain.Report, m domain.Message) []int64 {
 	about := []int64{m.SenderID}
 	if r.ReporterID != nil {
 		about = append(about, *r.ReporterID)
 	}
-	evs := []Event{{Type: EventReportFiled, To: admins, Data: full, About: about}}
-	if reporter.IsChild() {
-		var parent *int64
-		if err := tx.QueryRow(ctx, `SELECT parent_id FROM users WHERE id = $1`, reporter.UserID).Scan(&parent); err != nil {
-			return fmt.Errorf("parent of %d: %w", reporter.UserID, err)
+	return about
+}
+
+// familyReportEvents writes typ about report id to each family account
+// whose GET /reports lists it (the reporter, the reporting child's parent,
+// the reported child's parent), each with the report as that list shows
+// it: the same query decides who hears and what they see.
+func familyReportEvents(ctx context.Context, tx pgx.Tx, typ string, id int64) error {
+	var reporter, reporterParent, senderParent *int64
+	var sender int64
+	err := tx.QueryRow(ctx, `
+		SELECT r.reporter_id, rep.parent_id, m.sender_id, snd.parent_id
+		FROM reports r JOIN messages m ON m.id = r.message_id
+		LEFT JOIN users rep ON rep.id = r.reporter_id
+		LEFT JOIN users snd ON snd.id = m.sender_id
+		WHERE r.id = $1`, id).Scan(&reporter, &reporterParent, &sender, &senderParent)
+	if err != nil {
+		return fmt.Errorf("audience of report %d: %w", id, err)
+	}
+	about := []int64{sender}
+	if reporter != nil {
+		about = append(about, *reporter)
+	}
+	var evs []Event
+	for _, v := range []*int64{reporter, reporterParent, senderParent} {
+		if v == nil || slices.ContainsFunc(evs, func(e Event) bool { return e.To[0] == *v }) {
+			continue
 		}
-		if parent != nil {
-			evs = append(evs, Event{Type: EventReportFiled, To: []int64{*parent}, Data: r, About: about})
+		view, ok, err := reportSeenBy(ctx, tx, *v, id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			evs = append(evs, Event{Type: typ, To: []int64{*v}, Data: view, About: about})
 		}
 	}
 	return AppendEvents(ctx, tx, evs)

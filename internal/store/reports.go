@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -58,12 +59,13 @@ func (db *DB) ReportMessage(ctx context.Context, actor *domain.Actor, messageID 
 		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.create", EntityType: "report", EntityID: id, After: after}); err != nil {
 			return err
 		}
-		return reportFiledEvent(ctx, tx, id, actor)
+		return reportFiledEvent(ctx, tx, id)
 	})
 	if err != nil {
 		return domain.Report{}, err
 	}
-	return reportIn(ctx, db.Pool, id)
+	r, _, err := reportSeenBy(ctx, db.Pool, actor.UserID, id)
+	return r, err
 }
 
 // reportingChild is the child a report is about, for the audit's child_id:
@@ -99,25 +101,86 @@ func reportIn(ctx context.Context, q rowsQuerier, id int64) (domain.Report, erro
 	return r, nil
 }
 
-// ListMyReports returns reports newest first: a child's own; for a parent
-// their own and their children's, or only child childID's.
+// ListMyReports returns the reports the actor's family has to do with,
+// newest first (reportViewSQL): a child's own; for a parent their own,
+// their children's and those about their children's messages, or only
+// those concerning child childID.
 func (db *DB) ListMyReports(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]domain.Report, error) {
-	reporters, err := db.childrenInView(ctx, actor, childID)
-	if err != nil {
+	if _, err := db.childrenInView(ctx, actor, childID); err != nil {
 		return nil, err
 	}
-	if actor.IsParent() && childID == 0 {
-		reporters = append(reporters, actor.UserID)
+	if actor.IsChild() {
+		childID = 0 // their own: a child's reports concern no child of theirs
 	}
-	rows, err := db.Pool.Query(ctx, `
-		SELECT `+reportColumns+` FROM reports r
-		WHERE r.reporter_id = ANY($1) AND ($2 = 0 OR r.id < $2)
+	return reportsSeenBy(ctx, db.Pool, actor.UserID, reportScope{childID: childID, afterID: afterID, limit: limit})
+}
+
+// reportScope narrows reportViewSQL: zero values leave a filter out.
+type reportScope struct {
+	childID, reportID, afterID int64
+	since, until               *time.Time
+	limit                      int
+}
+
+// reportViewSQL is the one view of reports for families: the reports
+// $1 filed, their children filed, or that are about a message one of their
+// children sent, each with how it concerns $1 (relation) and which child
+// (child_id). A report about their child by someone else shows neither
+// the reporter nor the reason: those are the reporter's. Deleted accounts
+// no longer count as anyone's children. GET /reports, the activity
+// dashboard and the report.* events all read it, so the three cannot
+// disagree. It scans reports (joined to their messages by key), as the
+// admins' queue does: reports are few beside messages.
+const reportViewSQL = `
+		SELECT r.id, r.message_id, r.conversation_id,
+		       CASE WHEN v.relation = 'about_child' THEN NULL ELSE r.reporter_id END,
+		       CASE WHEN v.relation = 'about_child' THEN NULL ELSE r.reason END,
+		       r.status, r.resolution, r.resolved_at, r.created_at, v.relation, v.child_id
+		FROM reports r
+		JOIN messages m ON m.id = r.message_id
+		LEFT JOIN users rep ON rep.id = r.reporter_id AND rep.deleted_at IS NULL
+		LEFT JOIN users snd ON snd.id = m.sender_id AND snd.deleted_at IS NULL
+		CROSS JOIN LATERAL (SELECT
+		    CASE WHEN r.reporter_id = $1 THEN 'filed_by_you'
+		         WHEN rep.parent_id = $1 THEN 'filed_by_child'
+		         WHEN snd.parent_id = $1 THEN 'about_child' END AS relation,
+		    CASE WHEN r.reporter_id = $1 THEN (
+		             SELECT min(k.id) FROM conversation_members cm JOIN users k ON k.id = cm.user_id
+		             WHERE cm.conversation_id = r.conversation_id AND k.parent_id = $1 AND k.deleted_at IS NULL)
+		         WHEN rep.parent_id = $1 THEN rep.id
+		         ELSE snd.id END AS child_id) v
+		WHERE (r.reporter_id = $1 OR rep.parent_id = $1 OR snd.parent_id = $1)
+		  AND ($2 = 0 OR v.child_id = $2) AND ($3 = 0 OR r.id = $3) AND ($4 = 0 OR r.id < $4)
+		  AND ($5::timestamp IS NULL OR r.created_at >= $5) AND ($6::timestamp IS NULL OR r.created_at < $6)
 		ORDER BY r.id DESC
-		LIMIT $3`, reporters, afterID, limit)
+		LIMIT $7`
+
+// reportsSeenBy reads reportViewSQL for viewer.
+func reportsSeenBy(ctx context.Context, q rowsQuerier, viewer int64, s reportScope) ([]domain.Report, error) {
+	rows, err := q.Query(ctx, reportViewSQL, viewer, s.childID, s.reportID, s.afterID, s.since, s.until, s.limit)
 	if err != nil {
-		return nil, fmt.Errorf("list reports: %w", err)
+		return nil, fmt.Errorf("reports of %d: %w", viewer, err)
 	}
-	return pgx.CollectRows(rows, scanReport)
+	reports, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Report, error) {
+		var r domain.Report
+		err := row.Scan(&r.ID, &r.MessageID, &r.ConversationID, &r.ReporterID, &r.Reason, &r.Status, &r.Resolution,
+			&r.ResolvedAt, &r.CreatedAt, &r.Relation, &r.ChildID)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reports of %d: %w", viewer, err)
+	}
+	return reports, nil
+}
+
+// reportSeenBy is report id as viewer's GET /reports shows it, or false
+// when it does not list it.
+func reportSeenBy(ctx context.Context, q rowsQuerier, viewer, id int64) (domain.Report, bool, error) {
+	reports, err := reportsSeenBy(ctx, q, viewer, reportScope{reportID: id, limit: 1})
+	if err != nil || len(reports) == 0 {
+		return domain.Report{}, false, err
+	}
+	return reports[0], true, nil
 }
 
 // ReportFilter narrows the admins' report queue.
@@ -188,8 +251,12 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 		if reporterIsChild {
 			after["child_id"] = *reporterID
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.resolve", EntityType: "report", EntityID: id,
+		err = audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.resolve", EntityType: "report", EntityID: id,
 			Before: map[string]any{"status": status}, After: after})
+		if err != nil {
+			return err
+		}
+		return familyReportEvents(ctx, tx, EventReportResolved, id)
 	})
 	if err != nil {
 		return domain.Report{}, err

@@ -18,8 +18,8 @@ const whoami = document.getElementById("whoami");
 const logoutBtn = document.getElementById("logout");
 
 const POLL_MS = 3000;
-// Parents see a notice, on every page, when the leak guard stops one of
-// their children's messages.
+// Parents see a notice, on every page, for each child and game whose
+// password the leak guard stopped, until they dismiss it.
 const notices = leakNotices(() => state.me);
 main.before(notices.el);
 const state = { me: null, ctx: null, notice: "" };
@@ -30,7 +30,7 @@ const live = new Live(
     // A child's socket delivers nothing during quiet time, so any event
     // while the page thinks it asleep means it is over: ask.
     if (ev.type === "sleep_mode.changed" || ev.type === "resync" || sleepWatch.state.asleep) sleepWatch.checkSoon();
-    if (ev.type === "leak_guard.blocked" && state.me) notices.add(ev);
+    if (state.me) notices.onevent(ev);
     if (!ctx) return;
     if (ev.type === "resync") { if (ctx.refresh) ctx.refresh(); return; }
     if (ctx.onevent) ctx.onevent(ev);
@@ -45,6 +45,7 @@ const live = new Live(
 setInterval(() => {
   const ctx = state.ctx;
   if (ctx && !live.connected && ctx.poll && !document.hidden) ctx.poll();
+  if (state.me && live.stopped === false && !live.connected && !document.hidden) notices.load();
 }, POLL_MS);
 
 onUnauthorized(() => {
@@ -131,7 +132,7 @@ async function route() {
   if (!state.me) {
     view = parts[0] === "signup" ? signupView(ctx) : loginView(ctx);
   } else {
-    if (live.stopped && activeUser(state.me)) live.start();
+    if (live.stopped && activeUser(state.me)) { live.start(); notices.load(); }
     view = userView(ctx, parts);
   }
   state.ctx = ctx;

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { field, form, action, clearErrors } from "./forms.js";
 import { empty, icon } from "./ui.js";
 import { clock } from "./sleep.js";
+import { reportList, isReportEvent } from "./reports.js";
 
 // confirmDialog asks in a modal <dialog> (Escape or Cancel closes it) and
 // runs run() on yes, showing its failure inside the dialog.
@@ -228,12 +229,7 @@ export function activityPage(ctx, id) {
         k.status === "approved" ? h("span", { class: "badge" }, "friends") : h("span", { class: "badge wait" }, "request waiting"),
         k.blocked ? [" ", h("span", { class: "badge bad" }, "blocked")] : null,
         h("span", { class: "muted small" }, " · " + day(k.created_at)))));
-    const reports = a.reports.length === 0 ? empty(`No reports by or about ${who}.`)
-      : h("ul", { class: "list" }, a.reports.map(r => h("li", {},
-        h("p", {}, r.by_child ? `${who} reported a message` : `A message ${who} sent was reported`, " ",
-          h("span", { class: r.status === "open" ? "badge wait" : "badge" }, r.status),
-          h("span", { class: "muted small" }, " · " + when(r.created_at))),
-        chatLink(r.conversation_id))));
+    const reports = reportList(a.reports, id, who, `No reports by or about ${who}.`);
     const images = h("div", {},
       h("p", { class: "stats" },
         h("span", { class: "stat" }, icon("camera"), h("strong", {}, String(a.images.sent)), ` sent by ${who}`),
@@ -286,8 +282,8 @@ export function activityPage(ctx, id) {
   let pending = 0;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = 0; if (ctx.alive) load(); }, 2000); };
   ctx.onevent = (ev) => {
-    if (ev.type === "leak_guard.blocked" || ev.type === "sleep_mode.changed") load();
-    else if (ev.type.startsWith("contact.") || ev.type.startsWith("report.") || ev.type === "message.created") soon();
+    if (ev.type === "leak_guard.blocked" || ev.type === "sleep_mode.changed" || isReportEvent(ev)) load();
+    else if (ev.type.startsWith("contact.") || ev.type === "message.created") soon();
   };
   ctx.poll = () => load();
   ctx.refresh = () => { last = ""; load(); };
@@ -298,35 +294,77 @@ export function activityPage(ctx, id) {
 
 // --- Leak-guard notices (parent, every page) ---
 
-// leakNotices keeps the notices the parent has not dismissed yet.
+// noticeText says what the guard stopped, once however often it did.
+function noticeText(n, name) {
+  const one = n.count === 1;
+  return [icon("shield"), h("strong", {}, "Password guard: "),
+    one ? `Pixel Pals stopped a message from ${name} because it had ${name}'s `
+      : `Pixel Pals stopped ${n.count} messages from ${name} because they had ${name}'s `,
+    h("strong", {}, n.game_name), one ? " password in it." : ` password in them (the last at ${when(n.last_at)}).`,
+    " Nothing was sent. You may want to talk about keeping passwords secret."];
+}
+
+// leakNotices shows a parent's notices (GET /me/notices): one box per
+// child and game, kept by the server until the parent dismisses it, so
+// they survive a reload and follow the parent to another device. They are
+// read again on leak_guard.blocked, notice.dismissed (another tab or
+// device dismissed one) and resync.
 export function leakNotices(getMe) {
   const el = h("aside", { class: "notices", "aria-label": "Notices" });
-  const seen = new Set();
-  let names = null;
-  const nameOf = async (childID) => {
-    if (!names || !names.has(childID)) {
-      try { names = new Map((await api("GET", "/children")).items.map(c => [c.user.id, c.profile.display_name])); }
-      catch { names = names || new Map(); }
+  let names = new Map();
+  let shown = "";
+  let seen = new Set();
+  let gen = 0;
+  const isParent = () => { const me = getMe(); return !!me && me.user.role === "PARENT" && me.user.approved_by_admin; };
+
+  function box(n) {
+    const name = names.get(n.child_id) || "Your child";
+    const err = h("span", { class: "error small", role: "alert" });
+    const dismiss = h("button", { class: "btn small ghost", type: "button", "aria-label": `Dismiss the ${n.game_name} notice about ${name}` }, "Dismiss");
+    // Only a notice not shown before is announced.
+    const b = h("div", { class: "notice leak", role: seen.has(n.id) ? null : "alert", "data-notice": n.id },
+      h("p", {}, noticeText(n, name)),
+      h("div", { class: "row" }, h("a", { class: "btn small", href: `#/child/${n.child_id}/activity` }, `See ${name}'s activity`), dismiss, err));
+    dismiss.addEventListener("click", async () => {
+      dismiss.disabled = true;
+      err.textContent = "";
+      try {
+        await api("DELETE", `/me/notices/${n.id}`);
+      } catch (e) {
+        if (e.status !== 404) { err.textContent = e.message; dismiss.disabled = false; return; }
+      }
+      b.remove();
+      load();
+    });
+    return b;
+  }
+
+  async function load() {
+    if (!isParent()) return;
+    const mine = ++gen;
+    try {
+      const page = await api("GET", "/me/notices");
+      if (page.items.some(n => !names.has(n.child_id))) {
+        names = new Map((await api("GET", "/children")).items.map(c => [c.user.id, c.profile.display_name]));
+      }
+      if (mine !== gen || !isParent()) return;
+      const sig = JSON.stringify(page.items);
+      if (sig === shown) return;
+      shown = sig;
+      replace(el, page.items.map(box));
+      seen = new Set(page.items.map(n => n.id));
+    } catch (e) {
+      if (mine === gen && e.status !== 401) replace(el, h("p", { class: "notice error", role: "alert" }, "Could not load your notices: ", e.message));
+      shown = "";
     }
-    return names.get(childID) || "Your child";
-  };
+  }
+
   return {
     el,
-    async add(ev) {
-      const me = getMe();
-      const d = ev.data || {};
-      if (!me || me.user.role !== "PARENT" || seen.has(d.id)) return;
-      seen.add(d.id);
-      const name = await nameOf(d.child_id);
-      const dismiss = h("button", { class: "btn small ghost", type: "button" }, "Dismiss");
-      const box = h("div", { class: "notice leak", role: "alert" },
-        h("p", {}, icon("shield"), h("strong", {}, "Password guard: "),
-          `Pixel Pals stopped a message from ${name} because it had ${name}'s `, h("strong", {}, d.game_name),
-          " password in it. Nothing was sent. You may want to talk about keeping passwords secret."),
-        h("div", { class: "row" }, h("a", { class: "btn small", href: `#/child/${d.child_id}/activity` }, `See ${name}'s activity`), dismiss));
-      dismiss.addEventListener("click", () => box.remove());
-      el.append(box);
+    load,
+    onevent(ev) {
+      if (ev.type === "leak_guard.blocked" || ev.type === "notice.dismissed" || ev.type === "resync") load();
     },
-    clear() { el.replaceChildren(); seen.clear(); names = null; },
+    clear() { gen++; el.replaceChildren(); shown = ""; seen = new Set(); names = new Map(); },
   };
 }

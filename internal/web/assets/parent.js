@@ -5,6 +5,7 @@ import { api, q, feature } from "./api.js";
 import { field, form, action } from "./forms.js";
 import { section, empty, avatar, otherChild, convoName, icon } from "./ui.js";
 import { sleepSettings, blockState } from "./controls.js";
+import { reportList, isReportEvent } from "./reports.js";
 
 export function parentHome(ctx) {
   ctx.title = "My children";
@@ -186,10 +187,7 @@ export function childPage(ctx, id) {
     const reports = section({
       title: "Reports",
       load: () => api("GET", "/reports" + q({ child_id: id })),
-      render: (page) => page.items.length === 0 ? empty("No reports.")
-        : h("ul", { class: "list" }, page.items.map(r => h("li", {},
-          h("p", {}, h("span", { class: r.status === "open" ? "badge wait" : "badge" }, r.status === "open" ? "open" : `resolved: ${r.resolution}`),
-            " ", r.reason || "(no reason given)", h("span", { class: "muted small" }, " · " + when(r.created_at)))))),
+      render: (page) => reportList(page.items, id, name, `No reports by or about ${name}.`),
     });
 
     // The gallery (SPEC §6): every photo and voice clip the child sent or
@@ -283,7 +281,7 @@ export function childPage(ctx, id) {
     ctx.onevent = (ev) => {
       if (ev.type.startsWith("contact.")) friends.reload();
       if (ev.type.startsWith("conversation.") || ev.type === "message.created") chats.reload();
-      if (ev.type === "report.filed") reports.reload();
+      if (isReportEvent(ev)) reports.reload();
       if (ev.type === "sleep_mode.changed") sleep.reload();
     };
     ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); sleep.reload(); };

@@ -1,0 +1,34 @@
+// Reports as a parent reads them (GET /reports, the activity dashboard and
+// the report.* events all give the same view, docs/web.md): one list item
+// per report, saying how it concerns them, where it stands, and the chat.
+import { h, when } from "./dom.js";
+import { empty } from "./ui.js";
+
+const outcome = { dismissed: "resolved: nothing needed doing", message_deleted: "resolved: the message was removed" };
+
+// reportWho says whose report it is, as the reader's relation has it.
+function reportWho(r, name) {
+  if (r.relation === "filed_by_you") return "You reported a message";
+  if (r.relation === "filed_by_child") return `${name} reported a message`;
+  return `A message ${name} sent was reported`;
+}
+
+// reportStatus is the report's state as a badge.
+export function reportStatus(r) {
+  return r.status === "open"
+    ? h("span", { class: "badge wait" }, "open: a moderator will look at it")
+    : h("span", { class: "badge" }, outcome[r.resolution] || "resolved");
+}
+
+// reportList draws reports concerning child childID (named name), or
+// emptyText when there are none.
+export function reportList(reports, childID, name, emptyText) {
+  if (reports.length === 0) return empty(emptyText);
+  return h("ul", { class: "list reports" }, reports.map(r => h("li", { "data-report": r.id },
+    h("p", {}, reportWho(r, name), " ", reportStatus(r), h("span", { class: "muted small" }, " · " + when(r.created_at))),
+    r.reason ? h("p", { class: "small" }, "Reason given: “", r.reason, "”") : null,
+    h("a", { href: `#/child/${childID}/chat/${r.conversation_id}` }, "Read the chat"))));
+}
+
+// isReportEvent tells which live events change a report list.
+export const isReportEvent = (ev) => ev.type === "report.filed" || ev.type === "report.resolved";
