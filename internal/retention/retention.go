@@ -53,6 +53,9 @@ func Steps(db *store.DB, retentionDays int) []Step {
 		{"expired_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
 			return db.DeleteExpiredSessions(ctx, now, limit)
 		}},
+		{"expired_ended_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
+			return db.DeleteExpiredEndedSessions(ctx, now, limit)
+		}},
 	}
 }
 
