@@ -205,7 +205,7 @@ const notFoundPage = `<!doctype html>
 </header>
 <main id="main">
 <section class="card narrow hero" aria-labelledby="missing-h">
-  <img class="sprite" src="/assets/{{VERSION}}/avatar.svg" alt="" width="72" height="72">
+  <img class="sprite" src="/assets/{{VERSION}}/logo.svg" alt="" width="72" height="72">
   <h1 id="missing-h">Oops, this page isn't here</h1>
   <p>The link may be old, or a letter in it may be wrong. Nothing is broken: your chats and friends are all still there.</p>
   <p><a class="btn" href="/">Go to Pixel Pals</a></p>

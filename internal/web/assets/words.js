@@ -22,7 +22,7 @@ const byCode = {
   not_found: "We couldn't find that. It may have been removed.",
   conflict: "Something changed in the meantime. Reload the page and try again.",
   conversation_frozen: "This chat is paused, so messages can't be sent right now.",
-  too_large: "That file is too big. Try a smaller picture or a shorter voice clip.",
+  too_large: "That is too big to send. Try a smaller picture or a shorter voice clip.",
   unsupported_media_type: "Pixel Pals can't use that kind of file. Try a PNG, JPEG, GIF or WebP picture.",
   rate_limited: "Whoa, that's a lot at once! Wait a moment, then try again.",
   unavailable: "Pixel Pals is very busy right now. Try again in a moment.",
