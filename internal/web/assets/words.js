@@ -38,7 +38,16 @@ const byCode = {
 
 const byField = {
   "invalid:email": "Type an email address, like name@example.com.",
-  "invalid:password": "That password won't do. Make it longer (see the hint).",
+  "invalid:password": "That password won't do. Type one that follows the hint.",
+  "invalid:game_name": "Type the game's name.",
+  "invalid:username": "Type the username for the game.",
+  "invalid:time_zone": "Pick a time zone from the list, such as Europe/Berlin.",
+  "invalid:weekday": "Set a quiet time for school nights, the weekend, or both.",
+  "invalid:weekday.start": "Type a time like 20:30.",
+  "invalid:weekday.end": "Type a time like 07:00, not the same as the start.",
+  "invalid:weekend.start": "Type a time like 21:30.",
+  "invalid:weekend.end": "Type a time like 08:30, not the same as the start.",
+  "invalid:avatar_media_id": "That picture didn't arrive. Try choosing it again.",
   "invalid:login": "Use only letters, numbers, dots, dashes and underscores for the login name.",
   "invalid:display_name": "Type a name with letters people can see.",
   "invalid:bio": "Type a few words people can see, or leave it empty.",
