@@ -69,6 +69,16 @@ func (f *fixture) session(t *testing.T, lastSeen, expires time.Time) int64 {
 	return id
 }
 
+// endedSession remembers a declined parent's session until expires.
+func (f *fixture) endedSession(t *testing.T, hash string, expires time.Time) {
+	t.Helper()
+	if _, err := f.db.Pool.Exec(context.Background(), `
+		INSERT INTO ended_sessions (token_hash, reason, expires_at)
+		VALUES (sha256($1::bytea), 'account_rejected', $2)`, hash, expires); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func ago(d time.Duration) *time.Time { t := now.Add(-d); return &t }
 
 const day = 24 * time.Hour
@@ -99,14 +109,16 @@ func TestPurge(t *testing.T) {
 		f.session(t, now.Add(-8*day), now.Add(20*day)),           // idle longer than the idle timeout
 	}
 	valid := f.session(t, now.Add(-time.Hour), now.Add(20*day))
+	f.endedSession(t, "gone", now.Add(-time.Minute))
+	f.endedSession(t, "kept", now.Add(20*day))
 
 	job := f.job(30)
 	rep, err := job.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Ran || len(rep.Results) != 3 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 0 || rep.Results[2].Rows != 2 {
-		t.Fatalf("report %+v, want 5 messages, no media and 2 sessions", rep)
+	if !rep.Ran || len(rep.Results) != 4 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 0 || rep.Results[2].Rows != 2 || rep.Results[3].Rows != 1 {
+		t.Fatalf("report %+v, want 5 messages, no media, 2 sessions and 1 ended session", rep)
 	}
 	ctx := context.Background()
 	check := func(ids []int64, erased bool) {
@@ -145,6 +157,10 @@ func TestPurge(t *testing.T) {
 	}
 	if len(left) != 1 || left[0] != valid {
 		t.Fatalf("sessions left %v, want only %d (expired were %v)", left, valid, expired)
+	}
+	var ended int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM ended_sessions WHERE token_hash = sha256('kept'::bytea)`).Scan(&ended); err != nil || ended != 1 {
+		t.Fatalf("the ended session not yet expired: %d rows, %v", ended, err)
 	}
 
 	// Counted in metrics.
