@@ -456,16 +456,17 @@ func removeChatData(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if ids, err = lockConversations(ctx, tx, ids); err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if err := leave(ctx, tx, id, userID, userID, "member_left"); err != nil {
-			return err
-		}
-	}
-	// The others are told who left was a deleted account (migration 00016).
+	// The others are told the one leaving is a deleted account (migration
+	// 00016); written first, so the events of their leaving say so too.
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO conversation_departures (conversation_id, user_id)
 		SELECT c, $2 FROM unnest($1::int[]) c ON CONFLICT DO NOTHING`, ids, userID); err != nil {
 		return fmt.Errorf("record departures of %d: %w", userID, err)
+	}
+	for _, id := range ids {
+		if err := leave(ctx, tx, id, userID, userID, "member_left"); err != nil {
+			return err
+		}
 	}
 	if err := recheck(ctx, tx, userID, ids); err != nil {
 		return err

@@ -171,11 +171,20 @@ func TestBrowserDeletedFriend(t *testing.T) {
 	conv := directChat(t, fa, ka, fb, kb)
 	kb.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": "text", "content": "see you", "client_id": "b1"}, nil)
 	ka.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv), map[string]any{"type": "text", "content": "bye!", "client_id": "a1"}, nil)
-	fb.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d", kb.UserID), nil, nil)
 
 	b := newBrowser(t, env.Server.URL)
 	a := b.user("child A")
 	a.login(ka.Login, ka.Password)
+	// The chat is open when the friend's account is deleted: it changes
+	// by itself.
+	a.visit(fmt.Sprintf("#/chat/%d", conv))
+	a.see("see you")
+	fb.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d", kb.UserID), nil, nil)
+	a.see("because the other account was deleted")
+	a.see("A deleted account left the chat.")
+	a.seeNoDeveloperText()
+
+	a.click("", "← Back")
 	a.see("A deleted account")
 	a.until("the chat list's pictures", noBrokenAvatars)
 	a.click("", "A deleted account")

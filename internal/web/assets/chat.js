@@ -51,7 +51,7 @@ export function chatView(ctx, cid, back, childID) {
 
   function draw() {
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "");
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "") + [...gone()];
     if (sig === drawn) return;
     drawn = sig;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -338,10 +338,13 @@ export function chatView(ctx, cid, back, childID) {
     convo = await api("GET", `/conversations/${cid}`);
     frozenWhy = convo.frozen ? deletedReason() || await blockReason() : "";
     drawHeader();
+    if (haveHistory) draw(); // names may have changed (a deleted account)
   }
 
+  let haveHistory = false; // until then the list says "Loading messages…"
   async function loadLatest() {
     const page = await api("GET", `/conversations/${cid}/messages?limit=50`);
+    haveHistory = true;
     if (older === null && msgs.size === 0) { older = page.next_cursor; olderBtn.hidden = !older; }
     const fresh = new Set(page.items.map(m => m.id));
     // A newer page replaces what it covers (deletions show), keeps older.
