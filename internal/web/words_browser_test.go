@@ -125,6 +125,17 @@ func TestBrowserKindWords(t *testing.T) {
 	a.seeNoDeveloperText()
 	a.check("child-kind-words-upload")
 
+	// A photo that is gone by the time it is sent: the API says "no such
+	// image of yours: upload it with POST /media first"; the page's client
+	// (api.js, as every view uses it) says it kindly.
+	var said struct{ Message, Dev string }
+	a.js(fmt.Sprintf(`import(document.querySelector("script[type=module]").src.replace("app.js", "api.js"))
+		.then(m => m.api("POST", "/conversations/%d/messages", {type: "image", media_id: 987654321, client_id: "gone-1"}))
+		.then(() => ({message: "sent?!"}), e => ({message: e.message, dev: e.devMessage}))`, conv), &said)
+	if said.Message != "That picture didn't arrive. Try sending it again." || !bytes.Contains([]byte(said.Dev), []byte("POST /media")) {
+		t.Errorf("a gone photo reads %+v", said)
+	}
+
 	a.visit("#/chat/987654")
 	a.see("We couldn't find that.")
 	a.seeNoDeveloperText()
