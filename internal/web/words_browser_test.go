@@ -198,6 +198,8 @@ func TestBrowserDeletedFriend(t *testing.T) {
 	a.click("", "← Back")
 	a.see("A deleted account")
 	a.until("the chat list's pictures", noBrokenAvatars)
+	a.until("the list's hide button", `[...document.querySelectorAll("main button")].some(b => b.getAttribute("aria-label") === "Hide the chat with a deleted account")`)
+	a.check("child-chats-deleted-friend")
 	a.click("", "A deleted account")
 	a.see("Chat with a deleted account")
 	a.see("because the other account was deleted")
