@@ -184,7 +184,7 @@ func TestKindWordsForEveryCode(t *testing.T) {
 	}
 	for _, c := range codes {
 		code := string(c[1])
-		if !regexp.MustCompile(`(?m)^\s*` + code + `: `).Match(words) && !strings.Contains(string(words), `"`+code+`"`) {
+		if !regexp.MustCompile(`(?m)^\s*`+code+`: `).Match(words) && !strings.Contains(string(words), `"`+code+`"`) {
 			t.Errorf("words.js has no kind words for the API's code %q", code)
 		}
 	}
