@@ -82,6 +82,14 @@ func (a *API) login(w http.ResponseWriter, r *http.Request, _ *domain.Actor) err
 		return err
 	}
 	s, err := a.auth.Login(r.Context(), req.Login, req.Password, clientip.From(r.Context()))
+	if domain.ErrorCode(err) == domain.CodeInvalidCredentials {
+		// The browser of a parent whose sign-up was declined still sends
+		// that session: tell them why the login is gone.
+		token, _ := sessionToken(r)
+		if ended := a.auth.EndedSession(r.Context(), token); ended != nil {
+			return ended
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -167,6 +167,7 @@ func (a *API) routes() []route {
 		{"GET /conversations/{id}", active, a.getConversation},
 		{"POST /conversations/{id}/members", family, a.addMember},
 		{"DELETE /conversations/{id}/members/{user_id}", family, a.removeMember},
+		{"POST /conversations/{id}/hide", family, a.hideConversation},
 		{"GET /conversations/{id}/messages", active, a.history},
 		{"POST /conversations/{id}/messages", sending, a.sendMessage},
 		{"DELETE /messages/{id}", active, a.deleteMessage},

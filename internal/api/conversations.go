@@ -122,3 +122,17 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request, actor *domain
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// hideConversation takes a chat nobody else is left in out of the
+// caller's own list (store.HideConversation).
+func (a *API) hideConversation(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.db.HideConversation(r.Context(), actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -119,3 +119,20 @@ var _ = addMatrix(
 	matrixCase{method: "POST", route: "/admin/reports/{id}/resolve", path: pathf("/admin/reports/%d/resolve", reportByChild),
 		body: fixedBody(map[string]string{"resolution": "dismissed"}), want: adminsOnly(200)},
 )
+
+// leftAloneGroup is the sibling group after the sibling's account was
+// deleted: A's child is the only one left in it.
+func leftAloneGroup(w *world) int64 {
+	conv, sibling := siblingGroup(w)
+	w.a.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d", sibling.UserID), nil, nil)
+	return conv
+}
+
+var _ = addMatrix(
+	// Hiding: a member, once nobody else is left; a parent only reads.
+	matrixCase{method: "POST", route: "/conversations/{id}/hide", path: pathf("/conversations/%d/hide", leftAloneGroup),
+		want: familyOnly(204, map[role]int{parent: 403, otherParent: 404, otherChild: 404})},
+	// While the sibling is still in it, the member is refused too.
+	matrixCase{method: "POST", route: "/conversations/{id}/hide", path: pathf("/conversations/%d/hide", groupID),
+		want: familyOnly(409, map[role]int{parent: 403, otherParent: 404, otherChild: 404})},
+)

@@ -182,7 +182,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*domain.Actor
 	if err := checkTokenShape(token); err != nil {
 		return nil, err
 	}
-	return s.db.SessionActor(ctx, HashToken(token))
+	actor, err := s.db.SessionActor(ctx, HashToken(token))
+	return actor, s.whyEnded(ctx, token, err)
 }
 
 // AuthenticateForSend is Authenticate for a message send: it also returns
@@ -191,8 +192,40 @@ func (s *Service) AuthenticateForSend(ctx context.Context, token string) (*domai
 	if err := checkTokenShape(token); err != nil {
 		return nil, nil, err
 	}
-	return s.db.SessionForSend(ctx, HashToken(token))
+	actor, gate, err := s.db.SessionForSend(ctx, HashToken(token))
+	return actor, gate, s.whyEnded(ctx, token, err)
 }
+
+// whyEnded turns a lookup's unauthorized into the reason the session was
+// ended, when one was remembered (store.EndedSession): a parent whose
+// sign-up an admin declined is told so, not just "log in again". Any
+// other error is returned as it is.
+func (s *Service) whyEnded(ctx context.Context, token string, err error) error {
+	if domain.ErrorCode(err) != domain.CodeUnauthorized {
+		return err
+	}
+	if ended := s.EndedSession(ctx, token); ended != nil {
+		return ended
+	}
+	return err
+}
+
+// EndedSession is the error telling why token's session was ended, or nil
+// when nothing was remembered about it. A login from the browser that
+// held the session uses it too.
+func (s *Service) EndedSession(ctx context.Context, token string) error {
+	if checkTokenShape(token) != nil {
+		return nil
+	}
+	reason, err := s.db.EndedSession(ctx, HashToken(token))
+	if err != nil || reason != store.EndedRejected {
+		return nil // the plain answer is still true
+	}
+	return errRejected
+}
+
+var errRejected = &domain.Error{Code: domain.CodeAccountRejected,
+	Message: "an admin declined this parent account and removed it; you may sign up again or write to the admins"}
 
 // checkTokenShape refuses what cannot be a token before any lookup.
 func checkTokenShape(token string) error {

@@ -61,6 +61,9 @@ type Conversation struct {
 	// their children a parent's listed conversation belongs to (empty for
 	// a child's or an admin's view).
 	ChildIDs []int64 `json:"child_ids"`
+	// DeletedMemberIDs are the former members whose account was deleted:
+	// the others see "a deleted account" and why the chat is paused.
+	DeletedMemberIDs []int64 `json:"deleted_member_ids"`
 }
 
 // Member is one member of a conversation.

@@ -28,6 +28,7 @@ const (
 	CodeAwaitingApproval   = "awaiting_approval"      // 403: a parent an admin has not approved yet
 	CodeAccountSuspended   = "account_suspended"      // 403
 	CodeAccountUnavailable = "account_unavailable"    // 403: a child whose parent cannot use the service now
+	CodeAccountRejected    = "account_rejected"       // 401: an admin declined this parent's sign-up and removed the account
 	CodeCSRF               = "csrf_failed"            // 403: a cookie-authenticated write without the CSRF token
 	CodeUnsupportedMedia   = "unsupported_media_type" // 415
 	CodeFrozen             = "conversation_frozen"    // 409: the contact rule no longer holds

@@ -29,6 +29,7 @@ var statusOf = map[string]int{
 	domain.CodeInvalid:            http.StatusBadRequest,
 	domain.CodeUnauthorized:       http.StatusUnauthorized,
 	domain.CodeInvalidCredentials: http.StatusUnauthorized,
+	domain.CodeAccountRejected:    http.StatusUnauthorized,
 	domain.CodeForbidden:          http.StatusForbidden,
 	domain.CodeAwaitingApproval:   http.StatusForbidden,
 	domain.CodeAccountSuspended:   http.StatusForbidden,

@@ -58,6 +58,9 @@ func Steps(db *store.DB, retentionDays int) []Step {
 		{"expired_rate_limits", func(ctx context.Context, _ time.Time, limit int) (int64, error) {
 			return db.DeleteExpiredRateLimits(ctx, limit)
 		}},
+		{"expired_ended_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
+			return db.DeleteExpiredEndedSessions(ctx, now, limit)
+		}},
 	}
 }
 

@@ -69,6 +69,16 @@ func (f *fixture) session(t *testing.T, lastSeen, expires time.Time) int64 {
 	return id
 }
 
+// endedSession remembers a declined parent's session until expires.
+func (f *fixture) endedSession(t *testing.T, hash string, expires time.Time) {
+	t.Helper()
+	if _, err := f.db.Pool.Exec(context.Background(), `
+		INSERT INTO ended_sessions (token_hash, reason, expires_at)
+		VALUES (sha256($1::bytea), 'account_rejected', $2)`, hash, expires); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func ago(d time.Duration) *time.Time { t := now.Add(-d); return &t }
 
 const day = 24 * time.Hour
@@ -108,15 +118,18 @@ func TestPurge(t *testing.T) {
 		INSERT INTO rate_failures (key, failures, expires_at) VALUES (sha256('old'), '{}', now() - interval '1 minute')`); err != nil {
 		t.Fatal(err)
 	}
+	f.endedSession(t, "gone", now.Add(-time.Minute))
+	f.endedSession(t, "kept", now.Add(20*day))
 
 	job := f.job(30)
 	rep, err := job.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Ran || len(rep.Results) != 4 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 0 || rep.Results[2].Rows != 2 ||
-		rep.Results[3].Step != "expired_rate_limits" || rep.Results[3].Rows != 2 {
-		t.Fatalf("report %+v, want 5 messages, no media, 2 sessions and 2 rate limits", rep)
+	if !rep.Ran || len(rep.Results) != 5 || rep.Results[0].Rows != 5 || rep.Results[1].Rows != 0 || rep.Results[2].Rows != 2 ||
+		rep.Results[3].Step != "expired_rate_limits" || rep.Results[3].Rows != 2 ||
+		rep.Results[4].Step != "expired_ended_sessions" || rep.Results[4].Rows != 1 {
+		t.Fatalf("report %+v, want 5 messages, no media, 2 sessions, 2 rate limits and 1 ended session", rep)
 	}
 	ctx := context.Background()
 	check := func(ids []int64, erased bool) {
@@ -159,6 +172,10 @@ func TestPurge(t *testing.T) {
 	var buckets int
 	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM rate_buckets WHERE key = sha256('refilling')`).Scan(&buckets); err != nil || buckets != 1 {
 		t.Fatalf("the refilling bucket: %d rows, %v", buckets, err)
+	}
+	var ended int
+	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM ended_sessions WHERE token_hash = sha256('kept'::bytea)`).Scan(&ended); err != nil || ended != 1 {
+		t.Fatalf("the ended session not yet expired: %d rows, %v", ended, err)
 	}
 
 	// Counted in metrics.

@@ -105,9 +105,13 @@ func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) 
 	})
 }
 
-// RejectParent removes a pending parent's account.
+// RejectParent removes a pending parent's account. Their sessions are
+// remembered as rejected (endSessions) so that their browser is told so.
 func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) error {
 	_, err := db.adminAction(ctx, actor, id, "user.reject", pendingParent, func(tx pgx.Tx, u domain.User) error {
+		if err := endSessions(ctx, tx, id, EndedRejected); err != nil {
+			return err
+		}
 		return removeFamily(ctx, tx, id)
 	})
 	return err

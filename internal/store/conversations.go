@@ -184,7 +184,9 @@ func (db *DB) Conversation(ctx context.Context, actor *domain.Actor, id int64) (
 
 // ListConversations returns conversations newest first: the actor's own
 // and, for a parent, those of all their children (read-only for them);
-// childID narrows a parent's list to one child's conversations.
+// childID narrows a parent's list to one child's conversations. A chat the
+// actor hid (HideConversation) is left out of their own list, never of
+// their parent's.
 func (db *DB) ListConversations(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]domain.Conversation, error) {
 	whose := []int64{actor.UserID}
 	switch {
@@ -204,8 +206,9 @@ func (db *DB) ListConversations(ctx context.Context, actor *domain.Actor, childI
 	rows, err := db.Pool.Query(ctx, `
 		SELECT DISTINCT conversation_id FROM conversation_members
 		WHERE user_id = ANY($1) AND ($2 = 0 OR conversation_id < $2)
+		  AND (hidden_at IS NULL OR user_id <> $4) -- hidden only from the member's own list
 		ORDER BY conversation_id DESC
-		LIMIT $3`, whose, afterID, limit)
+		LIMIT $3`, whose, afterID, limit, actor.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations of %v: %w", whose, err)
 	}
@@ -231,7 +234,7 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 	}
 	byID := map[int64]*domain.Conversation{}
 	convs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Conversation, error) {
-		c := &domain.Conversation{Members: []domain.Member{}, ChildIDs: []int64{}, ReadOnly: true}
+		c := &domain.Conversation{Members: []domain.Member{}, ChildIDs: []int64{}, DeletedMemberIDs: []int64{}, ReadOnly: true}
 		err := r.Scan(&c.ID, &c.IsGroup, &c.Title, &c.CreatedBy, &c.CreatedAt, &c.FrozenAt)
 		c.Frozen = c.FrozenAt != nil
 		byID[c.ID] = c
@@ -269,6 +272,9 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load members: %w", err)
+	}
+	if err := loadDepartures(ctx, q, byID, ids); err != nil {
+		return nil, err
 	}
 	out := make([]domain.Conversation, 0, len(convs))
 	for _, id := range ids {
@@ -327,6 +333,10 @@ func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID
 		}
 		if !ok {
 			return ruleError("user_id")
+		}
+		// Someone is back in a chat its members may have hidden.
+		if _, err := tx.Exec(ctx, `UPDATE conversation_members SET hidden_at = NULL WHERE conversation_id = $1`, convID); err != nil {
+			return fmt.Errorf("unhide conversation %d: %w", convID, err)
 		}
 		if err := conversationEvent(ctx, tx, EventConvMemberAdded, convID, nil, userID); err != nil {
 			return err
@@ -445,6 +455,13 @@ func removeChatData(ctx context.Context, tx pgx.Tx, userID int64) error {
 	}
 	if ids, err = lockConversations(ctx, tx, ids); err != nil {
 		return err
+	}
+	// The others are told the one leaving is a deleted account (migration
+	// 00016); written first, so the events of their leaving say so too.
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO conversation_departures (conversation_id, user_id)
+		SELECT c, $2 FROM unnest($1::int[]) c ON CONFLICT DO NOTHING`, ids, userID); err != nil {
+		return fmt.Errorf("record departures of %d: %w", userID, err)
 	}
 	for _, id := range ids {
 		if err := leave(ctx, tx, id, userID, userID, "member_left"); err != nil {

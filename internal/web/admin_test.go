@@ -27,12 +27,12 @@ func TestBrowserAdmin(t *testing.T) {
 	b := newBrowser(t, env.Server.URL)
 	ad := b.user("admin")
 
-	// A wrong password: the API's message is shown, and nobody is logged in.
+	// A wrong password: said in words (words.js), and nobody is logged in.
 	ad.visit("#/login")
 	ad.fill("", "Email or login name", admin.Login)
 	ad.fill("", "Password", "not-the-password")
 	ad.click("", "Log in")
-	ad.see("wrong login or password")
+	ad.see("That login name or password doesn't match.")
 	var loggedIn bool
 	ad.js(`!document.getElementById("logout").hidden`, &loggedIn)
 	if loggedIn {

@@ -350,11 +350,11 @@ func TestBrowserSleepMode(t *testing.T) {
 	if zones.Selected != zones.Browser || zones.Selected == "" {
 		t.Errorf("the time zone defaults to %q, the browser's is %q", zones.Selected, zones.Browser)
 	}
-	// A zone the server does not know: its message under the field.
+	// A zone the server does not know: kind words (words.js) under the field.
 	pa.setValue("input[name=time_zone]", "Mars/Olympus")
 	pa.click("", "Turn sleep mode on")
 	pa.until("the time-zone error under its field", `document.querySelector("input[name=time_zone][aria-invalid=true]") &&
-		document.querySelector(".sleep-settings").innerText.includes("must be an IANA time zone name")`)
+		document.querySelector(".sleep-settings").innerText.includes("Pick a time zone from the list")`)
 	pa.see("Off. Ada can chat at any time.")
 	pa.setValue("input[name=time_zone]", zone)
 	for _, span := range []string{"weekday", "weekend"} {

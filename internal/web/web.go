@@ -48,6 +48,7 @@ type UI struct {
 	version string           // hash of every asset, the path segment of their URLs
 	assets  map[string]asset // by name below assets/, e.g. "app.js"
 	index   asset            // the page, with the version filled in
+	missing []byte           // the 404 page, with the version filled in
 }
 
 // New loads the embedded assets.
@@ -79,6 +80,7 @@ func New() *UI {
 	}
 	u.version = hex.EncodeToString(all.Sum(nil))[:16]
 	u.index = newAsset("index.html", bytes.ReplaceAll(page, []byte("{{VERSION}}"), []byte(u.version)))
+	u.missing = []byte(strings.ReplaceAll(notFoundPage, "{{VERSION}}", u.version))
 	return u
 }
 
@@ -139,7 +141,7 @@ func (u *UI) serve(w http.ResponseWriter, r *http.Request) {
 		version, name, _ := strings.Cut(strings.TrimPrefix(p, "/assets/"), "/")
 		a, ok := u.assets[name]
 		if !ok || version != u.version {
-			notFound(w)
+			u.notFound(w)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
@@ -148,7 +150,7 @@ func (u *UI) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		serveAsset(w, r, u.assets["favicon.svg"])
 	default:
-		notFound(w)
+		u.notFound(w)
 	}
 }
 
@@ -177,9 +179,38 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-func notFound(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+// notFound answers a path outside the API that is nothing: a page a child
+// may land on from an old or mistyped link, in words, with the way back.
+func (u *UI) notFound(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusNotFound)
-	w.Write([]byte("404 page not found\n"))
+	w.Write(u.missing)
 }
+
+// notFoundPage is the 404 page: static, styled by the app's stylesheet,
+// no script (the CSP allows none inline).
+const notFoundPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Page not found · Pixel Pals</title>
+<link rel="icon" href="/assets/{{VERSION}}/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/{{VERSION}}/style.css">
+</head>
+<body>
+<header class="topbar">
+  <a class="brand" href="/"><img src="/assets/{{VERSION}}/logo.svg" alt="" width="36" height="36"><span>Pixel Pals</span></a>
+</header>
+<main id="main">
+<section class="card narrow hero" aria-labelledby="missing-h">
+  <img class="sprite" src="/assets/{{VERSION}}/logo.svg" alt="" width="72" height="72">
+  <h1 id="missing-h">Oops, this page isn't here</h1>
+  <p>The link may be old, or a letter in it may be wrong. Nothing is broken: your chats and friends are all still there.</p>
+  <p><a class="btn" href="/">Go to Pixel Pals</a></p>
+</section>
+</main>
+</body>
+</html>
+`

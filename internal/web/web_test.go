@@ -165,3 +165,27 @@ func TestAssetsHaveNoInlineCodeOrStorage(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestKindWordsForEveryCode: every error code the API has (the domain
+// package's Code constants) has its kind words in words.js, so no error
+// a child can meet falls back on the API's developer message.
+func TestKindWordsForEveryCode(t *testing.T) {
+	src, err := os.ReadFile("../domain/domain.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	words, err := os.ReadFile("assets/words.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := regexp.MustCompile(`(?m)^\s*Code\w+\s*=\s*"([a-z_]+)"`).FindAllSubmatch(src, -1)
+	if len(codes) < 15 {
+		t.Fatalf("found only %d codes in domain.go: has the file moved?", len(codes))
+	}
+	for _, c := range codes {
+		code := string(c[1])
+		if !regexp.MustCompile(`(?m)^\s*`+code+`: `).Match(words) && !strings.Contains(string(words), `"`+code+`"`) {
+			t.Errorf("words.js has no kind words for the API's code %q", code)
+		}
+	}
+}

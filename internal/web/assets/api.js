@@ -1,12 +1,16 @@
 // The JSON API client. The session is the HttpOnly cookie the server set
 // at login; writes echo the (readable, non-secret-by-itself) CSRF cookie in
 // the X-CSRF-Token header. Nothing is ever put in web storage.
+import { kindWords } from "./words.js";
 
+// ApiError's message is the kind sentence people read (words.js); the
+// API's own message, written for developers, stays in devMessage.
 export class ApiError extends Error {
-  constructor(status, code, message, field, detail) {
-    super(message);
+  constructor(status, code, devMessage, field, detail) {
+    super(kindWords(status, code, field, devMessage));
     this.status = status;
     this.code = code;
+    this.devMessage = devMessage || "";
     this.field = field || "";
     // detail is the whole error object (e.g. ends_at of a sleep_mode 423).
     this.detail = detail || {};
@@ -37,7 +41,7 @@ export async function api(method, path, body) {
   try {
     resp = await fetch("/api/v1" + path, { method, headers, body: payload, credentials: "same-origin" });
   } catch (e) {
-    throw new ApiError(0, "network", "Cannot reach Pixel Pals. Check your connection and try again.");
+    throw new ApiError(0, "network", "fetch failed: " + e.message);
   }
   if (resp.status === 204) return null;
   const text = await resp.text();
@@ -45,9 +49,10 @@ export async function api(method, path, body) {
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!resp.ok) {
     const e = data && data.error;
-    if (resp.status === 401 && !path.startsWith("/auth/") && path !== "/me") unauthorized();
-    if (e && e.message) throw new ApiError(resp.status, e.code, e.message, e.field, e);
-    throw new ApiError(resp.status, "http_" + resp.status, `The server answered ${resp.status} ${resp.statusText}.`);
+    const err = e && e.code ? new ApiError(resp.status, e.code, e.message, e.field, e)
+      : new ApiError(resp.status, "http_" + resp.status, `The server answered ${resp.status} ${resp.statusText}.`);
+    if (resp.status === 401 && !path.startsWith("/auth/") && path !== "/me") unauthorized(err);
+    throw err;
   }
   return data;
 }
@@ -78,5 +83,6 @@ export async function feature(name) {
 }
 
 let unauthorized = () => {};
-// onUnauthorized sets what happens when a call finds the session gone.
+// onUnauthorized sets what happens when a call finds the session gone;
+// fn gets the ApiError (account_rejected says why).
 export function onUnauthorized(fn) { unauthorized = fn; }

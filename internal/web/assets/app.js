@@ -10,6 +10,7 @@ import { adminPending, adminUsers, adminReports, adminAudit } from "./admin.js";
 import { chatView } from "./chat.js";
 import { sleepWatch, sleepTop } from "./sleep.js";
 import { leakNotices, activityPage } from "./controls.js";
+import { setAudience } from "./words.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -22,7 +23,9 @@ const POLL_MS = 3000;
 // password the leak guard stopped, until they dismiss it.
 const notices = leakNotices(() => state.me);
 main.before(notices.el);
-const state = { me: null, ctx: null, notice: "" };
+// rejected: an admin declined this browser's parent sign-up (the API
+// answered account_rejected), so the page says so instead of "log in".
+const state = { me: null, ctx: null, notice: "", rejected: false };
 
 const live = new Live(
   (ev) => {
@@ -48,10 +51,11 @@ setInterval(() => {
   if (state.me && live.stopped === false && !live.connected && !document.hidden) notices.load();
 }, POLL_MS);
 
-onUnauthorized(() => {
+onUnauthorized((e) => {
   if (!state.me) return;
   state.me = null;
-  state.notice = "Your session has ended. Please log in again.";
+  state.rejected = e.code === "account_rejected";
+  state.notice = state.rejected ? "" : "Your session has ended. Please log in again.";
   live.stop();
   sleepWatch.stop();
   notices.clear();
@@ -113,10 +117,13 @@ logoutBtn.addEventListener("click", async () => {
 async function loadMe() {
   try {
     state.me = await api("GET", "/me");
+    state.rejected = false;
   } catch (e) {
     state.me = null;
-    if (e.status !== 401) state.notice = e.message;
+    if (e.code === "account_rejected") state.rejected = true;
+    else if (e.status !== 401) state.notice = e.message;
   }
+  setAudience(state.me && state.me.user.role);
 }
 
 let routing = 0;
@@ -130,7 +137,8 @@ async function route() {
   const ctx = { me: state.me, go, live, alive: true, reloadMe: loadMe };
   let view;
   if (!state.me) {
-    view = parts[0] === "signup" ? signupView(ctx) : loginView(ctx);
+    if (parts[0] === "signup" || parts[0] === "login") state.rejected = false;
+    view = parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
   } else {
     if (live.stopped && activeUser(state.me)) { live.start(); notices.load(); }
     view = userView(ctx, parts);
@@ -197,7 +205,14 @@ function loginView(ctx) {
     submit: "Log in",
     busy: "Logging in…",
     onsubmit: async (v) => {
-      await api("POST", "/auth/login", { login: v.login.trim(), password: v.password });
+      try {
+        await api("POST", "/auth/login", { login: v.login.trim(), password: v.password });
+      } catch (e) {
+        if (e.code !== "account_rejected") throw e;
+        state.rejected = true; // this browser's sign-up was declined
+        go("#/");
+        return;
+      }
       await loadMe();
       go("#/");
     },
@@ -247,20 +262,37 @@ function pendingView(ctx) {
     await loadMe();
     check.disabled = false;
     if (state.me && state.me.user.approved_by_admin) go("#/");
-    else status.textContent = "Not approved yet. We will keep your account waiting.";
+    else if (state.me) status.textContent = "Not approved yet. This page changes by itself as soon as an admin decides.";
+    else route(); // declined, or logged out
   });
   ctx.poll = async () => {
     await loadMe();
-    if (state.me && state.me.user.approved_by_admin) go("#/");
+    if (!state.me || state.me.user.approved_by_admin) route();
   };
   return h("section", { class: "card narrow hero", "aria-labelledby": "pending-h" }, sprite(),
     h("h1", { id: "pending-h" }, "Awaiting approval"),
     h("p", {}, `Thanks for signing up, ${ctx.me.profile.display_name}! A Pixel Pals admin checks every new parent account before it can be used.`),
     h("ol", { class: "steps" },
       h("li", {}, "You signed up ✔"),
-      h("li", {}, "An admin approves your account (usually soon)"),
+      h("li", {}, "An admin checks your account (usually soon); this page shows what they decide"),
       h("li", {}, "You create accounts for your children")),
     h("div", { class: "row" }, check), status);
+}
+
+// declinedView tells a parent whose sign-up an admin declined what
+// happened and what they can do; their account is already gone.
+function declinedView(ctx) {
+  ctx.title = "Your request was declined";
+  const again = h("a", { class: "btn", href: "#/signup" }, "Sign up again");
+  const other = h("a", { class: "btn ghost", href: "#/login" }, "Log in with another account");
+  return h("section", { class: "card narrow hero", "aria-labelledby": "declined-h" }, sprite(),
+    h("h1", { id: "declined-h" }, "Your request was declined"),
+    h("p", {}, "A Pixel Pals admin looked at your sign-up and declined it. Your account has been removed, with everything in it: nothing of it is kept, and you cannot log in with it any more."),
+    h("h2", {}, "What you can do"),
+    h("ul", { class: "steps" },
+      h("li", {}, "If you think this was a mistake, write to the people who run this Pixel Pals service and tell them who you are."),
+      h("li", {}, "You can sign up again, with the same email, at any time.")),
+    h("div", { class: "row" }, again, other));
 }
 
 window.addEventListener("hashchange", route);

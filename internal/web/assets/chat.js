@@ -4,8 +4,8 @@
 // sees that their parent can read it.
 import { h, replace, when, uid } from "./dom.js";
 import { api, feature } from "./api.js";
-import { field, form } from "./forms.js";
-import { avatar, convoName, icon } from "./ui.js";
+import { field, form, action, clearErrors } from "./forms.js";
+import { avatar, convoName, icon, deletedName, aloneAfterDeletion, upperFirst } from "./ui.js";
 import { sleepWatch, sleepScreen } from "./sleep.js";
 
 export function chatView(ctx, cid, back, childID) {
@@ -26,7 +26,12 @@ export function chatView(ctx, cid, back, childID) {
   const root = h("section", { class: "card chat", "aria-labelledby": title.id },
     h("p", {}, h("a", { href: back }, "← Back")), title, banners, loadErr, h("div", { class: "row" }, olderBtn), list, reportSlot, composerSlot);
 
-  const names = () => new Map((convo ? convo.members : []).map(m => [m.user_id, m.display_name]));
+  // names maps the people of the chat to their names, former members whose
+  // account was deleted included ("A deleted account", never "Someone").
+  const gone = () => new Set(convo ? convo.deleted_member_ids || [] : []);
+  const names = () => new Map([
+    ...[...gone()].map(id => [id, upperFirst(deletedName)]),
+    ...(convo ? convo.members : []).map(m => [m.user_id, m.display_name])]);
 
   // systemText says in words what a server-written message records (its
   // content is {"event": ..., "user_id"?: ...}, naming people by id only).
@@ -46,7 +51,7 @@ export function chatView(ctx, cid, back, childID) {
 
   function draw() {
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "");
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "") + [...gone()];
     if (sig === drawn) return;
     drawn = sig;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -83,7 +88,7 @@ export function chatView(ctx, cid, back, childID) {
       }
     }
     return h("li", { class: "msg" + (mine ? " mine" : "") },
-      h("div", { class: "meta" }, m.sender_id ? avatar(m.sender_id) : null, h("strong", {}, sender),
+      h("div", { class: "meta" }, m.sender_id ? avatar(gone().has(m.sender_id) ? 0 : m.sender_id) : null, h("strong", {}, sender),
         h("time", { datetime: m.created_at }, when(m.created_at)), m.deleted ? h("span", { class: "badge bad" }, "deleted") : null),
       body, caption, acts);
   }
@@ -124,6 +129,11 @@ export function chatView(ctx, cid, back, childID) {
     if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
     if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
       icon("pause"), frozenWhy || "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));
+    if (canHide()) b.push(h("div", { class: "row" }, action("Hide this chat", async () => {
+      await api("POST", `/conversations/${cid}/hide`);
+      ctx.go(back);
+    }, { cls: "ghost" }),
+    h("span", { class: "muted small" }, isChild ? "It goes from your list of chats. Your parent can still read it." : "It goes from your list of chats.")));
     replace(banners, b);
     ctx.title = title.textContent;
     document.title = title.textContent + " · Pixel Pals";
@@ -254,6 +264,7 @@ export function chatView(ctx, cid, back, childID) {
         const media = await api("POST", "/media", fd);
         await send({ type, media_id: media.id });
         status.textContent = "";
+        clearErrors(f); // an old "Type a message first." no longer holds
       } catch (e) {
         status.textContent = "";
         if (e.status === 423 && e.code === "sleep_mode") sleepRefused(e);
@@ -287,9 +298,20 @@ export function chatView(ctx, cid, back, childID) {
     });
   }
 
-  // frozenWhy says why a frozen chat is paused when a block between the
-  // viewer's child (or the viewer) and a member is the reason.
+  // canHide: a member left alone after the others' accounts were deleted
+  // may hide the chat (POST /conversations/{id}/hide).
+  const canHide = () => !convo.read_only && aloneAfterDeletion(convo, me.id);
+
+  // frozenWhy says why a frozen chat is paused: the other's deleted
+  // account, or a block between the viewer's child (or the viewer) and a
+  // member.
   let frozenWhy = "";
+  function deletedReason() {
+    if (!aloneAfterDeletion(convo, childID || me.id)) return "";
+    return childID
+      ? "This chat is paused because the friend's account was deleted. Nobody can write in it any more."
+      : "This chat is paused because the other account was deleted. Nobody can write here any more, but you can still read it.";
+  }
   async function blockReason() {
     const kid = childID || me.id;
     let page;
@@ -314,12 +336,15 @@ export function chatView(ctx, cid, back, childID) {
 
   async function loadConvo() {
     convo = await api("GET", `/conversations/${cid}`);
-    frozenWhy = convo.frozen ? await blockReason() : "";
+    frozenWhy = convo.frozen ? deletedReason() || await blockReason() : "";
     drawHeader();
+    if (haveHistory) draw(); // names may have changed (a deleted account)
   }
 
+  let haveHistory = false; // until then the list says "Loading messages…"
   async function loadLatest() {
     const page = await api("GET", `/conversations/${cid}/messages?limit=50`);
+    haveHistory = true;
     if (older === null && msgs.size === 0) { older = page.next_cursor; olderBtn.hidden = !older; }
     const fresh = new Set(page.items.map(m => m.id));
     // A newer page replaces what it covers (deletions show), keeps older.

@@ -2,7 +2,7 @@
 import { h, replace } from "./dom.js";
 import { api, feature } from "./api.js";
 import { field, form, action } from "./forms.js";
-import { section, empty, avatar, otherChild, convoName, icon } from "./ui.js";
+import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneAfterDeletion, deletedName } from "./ui.js";
 import { blockButton, blockState } from "./controls.js";
 
 const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
@@ -17,8 +17,11 @@ export function childChats(ctx) {
     render: (page) => page.items.length === 0
       ? empty("No chats yet. Pick a friend below to start one, or add a friend on the Friends page.")
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
-        h("a", { href: `#/chat/${c.id}` }, icon("chat"), convoName(c, me.id)),
-        h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge" }, icon("eye"), "parent can read"))))),
+        h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id))),
+        h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge" }, icon("eye"), "parent can read"),
+          // A chat left alone by a deleted account can go from the list.
+          aloneAfterDeletion(c, me.id) ? [" ", action("Hide", async () => { await api("POST", `/conversations/${c.id}/hide`); chats.reload(); },
+            { cls: "ghost", label: `Hide the chat with ${deletedName}` })] : null)))),
   });
   const start = section({
     title: "Start a chat with a friend",

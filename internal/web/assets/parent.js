@@ -3,7 +3,7 @@
 import { h, replace, when } from "./dom.js";
 import { api, q, feature } from "./api.js";
 import { field, form, action } from "./forms.js";
-import { section, empty, avatar, otherChild, convoName, icon } from "./ui.js";
+import { section, empty, avatar, otherChild, convoName, icon, upperFirst } from "./ui.js";
 import { sleepSettings, blockState } from "./controls.js";
 import { reportList, isReportEvent } from "./reports.js";
 
@@ -152,7 +152,7 @@ export function childPage(ctx, id) {
       load: () => api("GET", "/conversations" + q({ child_id: id })),
       render: (page) => page.items.length === 0 ? empty(`${name} has no chats yet.`)
         : h("ul", { class: "list" }, page.items.map(cv => h("li", { class: "row spread" },
-          h("span", {}, h("strong", {}, convoName(cv, id)), cv.frozen ? [" ", h("span", { class: "badge bad" }, "paused")] : null),
+          h("span", {}, h("strong", {}, upperFirst(convoName(cv, id))), cv.frozen ? [" ", h("span", { class: "badge bad" }, "paused")] : null),
           h("a", { class: "btn small ghost", href: `#/child/${id}/chat/${cv.id}`, "aria-label": `Read chat with ${convoName(cv, id)}` }, "Read")))),
     });
 

@@ -33,12 +33,23 @@ export function section({ title, load, render, footer, level, cls }) {
 
 export function empty(text) { return h("p", { class: "empty" }, text); }
 
+// defaultAvatar is the sprite shown for anyone without a picture we may
+// show: none set, not (yet) a friend's, a deleted account.
+export const defaultAvatar = new URL("./avatar.svg", import.meta.url).href;
+
 // avatar is the profile picture of userID when the server has avatars,
-// else nothing. It is decorative: the name is always written next to it.
+// else nothing; the default sprite when the picture cannot be had (a 404
+// for a pending friend, no picture) or userID is 0 (a deleted account).
+// It is decorative: the name is always written next to it.
 export function avatar(userID, big) {
   const img = h("img", { class: big ? "avatar big" : "avatar", alt: "", width: big ? 96 : 40, height: big ? 96 : 40, hidden: true });
+  img.addEventListener("error", () => {
+    if (img.src !== defaultAvatar) img.src = defaultAvatar;
+  });
   feature("avatar").then(ok => {
-    if (ok) { img.src = `/api/v1/profiles/${userID}/avatar`; img.hidden = false; }
+    if (!ok) return;
+    img.src = userID ? `/api/v1/profiles/${userID}/avatar` : defaultAvatar;
+    img.hidden = false;
   });
   return img;
 }
@@ -48,12 +59,26 @@ export function otherChild(contact, childID) {
   return contact.children.find(c => c.child_id !== childID) || contact.children[0];
 }
 
-// convoName names a conversation for viewer (the people in it but them).
+// deletedName is how a former member whose account was deleted is called.
+export const deletedName = "a deleted account";
+
+// convoName names a conversation for viewer (the people in it but them;
+// "a deleted account" when the only other one was deleted).
 export function convoName(c, viewerID) {
   if (c.is_group && c.title) return c.title;
   const others = c.members.filter(m => m.user_id !== viewerID).map(m => m.display_name);
+  if (!others.length && (c.deleted_member_ids || []).length) return deletedName;
   return others.length ? others.join(", ") : "Just you";
 }
+
+// aloneAfterDeletion is true when viewerID is left alone in c because the
+// others' accounts were deleted: nobody can write there any more.
+export function aloneAfterDeletion(c, viewerID) {
+  return (c.deleted_member_ids || []).length > 0 && c.members.every(m => m.user_id === viewerID);
+}
+
+// upperFirst starts a sentence with a capital.
+export function upperFirst(s) { return s ? s[0].toUpperCase() + s.slice(1) : s; }
 
 // icon is a decorative pixel icon (see style.css).
 export function icon(name) { return h("span", { class: "icon icon-" + name, "aria-hidden": "true" }); }
