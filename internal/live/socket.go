@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -70,6 +71,7 @@ type socket struct {
 	pending []*item        // events to send, in order; bounded by QueueSize
 	writing bool           // a writer goroutine runs (or the replay does)
 	reason  stopReason     // set once: why the socket ends
+	room    *room          // the connection's room for the last frames (room.go)
 	last    store.EventPos // the last position sent; the writer's own
 
 	// Sleep mode (hold.go), the writer's own: while the user is in their
@@ -87,6 +89,7 @@ func (s *socket) push(it *item) {
 	if s.reason == stopNone {
 		if len(s.pending) >= s.h.cfg.QueueSize {
 			s.reason = stopTooSlow
+			s.room.release() // the writer waits inside a frame, perhaps
 		} else {
 			s.pending = append(s.pending, it)
 		}
@@ -108,6 +111,7 @@ func (s *socket) stop(r stopReason) {
 	s.mu.Lock()
 	if s.reason == stopNone {
 		s.reason = r
+		s.room.release() // room for the close frame
 	}
 	s.kickLocked()
 	s.mu.Unlock()
@@ -209,6 +213,18 @@ func (s *socket) end(ctx context.Context, reason stopReason) {
 		s.conn.Close(CloseGoingAway, "server shutting down; reconnect with since")
 	default:
 		s.conn.CloseNow()
+	}
+}
+
+// keepRoom keeps room in c for the last frames (room.go); pushes may
+// already have stopped the socket.
+func (s *socket) keepRoom(c net.Conn) {
+	r := keepRoom(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.room = r
+	if s.reason != stopNone {
+		r.release()
 	}
 }
 
@@ -329,13 +345,15 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)
 	}
 	// The Origin was checked by the caller, for cookie sessions only.
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	hw := &hijackRecorder{ResponseWriter: w}
+	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		h.unregister(s)
 		return nil // Accept has answered the client
 	}
 	conn.SetReadLimit(readLimit)
 	s.conn = conn
+	s.keepRoom(hw.conn)
 	// The socket lives on in goroutines of its own: the handler's
 	// goroutine, its stack grown by the request's middleware, and the
 	// request itself are freed.
