@@ -129,9 +129,11 @@ func TestLiveHandshakeByRole(t *testing.T) {
 		}
 	}
 	// A malformed cursor is a 400 naming the field, before any upgrade.
-	_, status, _ := dial(t, env, w.a.Parent.Token, "not-a-cursor", nil)
-	if status != 400 {
-		t.Errorf("bad since: status %d, want 400", status)
+	for _, bad := range []string{"not-a-cursor", "1.2~", "~1.2", "1.2~3", "1.2~3.4~5.6"} {
+		_, status, _ := dial(t, env, w.a.Parent.Token, bad, nil)
+		if status != 400 {
+			t.Errorf("bad since %q: status %d, want 400", bad, status)
+		}
 	}
 	// A plain GET is told to upgrade.
 	wantStatus(t, w.a.Parent.Do("GET", "/ws", nil), 426, "upgrade_required")

@@ -302,7 +302,7 @@ func (s *socket) walk(ctx context.Context, from, target store.EventPos) bool {
 			from = target
 		}
 	}
-	if !s.heldAny && s.last.Less(target) {
+	if !s.heldAny && !from.Less(target) && s.last.Less(target) {
 		s.last = target // the rest up to target was for other users
 	}
 	if !s.last.Less(s.ahead) {
