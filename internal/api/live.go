@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"pixelpals/internal/domain"
-	"pixelpals/internal/store"
+	"pixelpals/internal/live"
 )
 
 // liveEvents opens the actor's event socket (SPEC §12). A browser's cookie
@@ -20,9 +20,9 @@ func (a *API) liveEvents(w http.ResponseWriter, r *http.Request, actor *domain.A
 	if _, fromCookie := sessionToken(r); fromCookie && !a.live.OriginAllowed(r) {
 		return domain.Errorf(domain.CodeForbidden, "a page of another origin may not open the event socket with this session's cookie")
 	}
-	var since *store.EventPos
+	var since *live.Cursor
 	if s := r.URL.Query().Get("since"); s != "" {
-		p, err := store.ParseEventPos(s)
+		p, err := live.ParseCursor(s)
 		if err != nil {
 			return domain.Invalid("since", "must be the id of an event this socket sent")
 		}

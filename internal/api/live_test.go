@@ -129,9 +129,11 @@ func TestLiveHandshakeByRole(t *testing.T) {
 		}
 	}
 	// A malformed cursor is a 400 naming the field, before any upgrade.
-	_, status, _ := dial(t, env, w.a.Parent.Token, "not-a-cursor", nil)
-	if status != 400 {
-		t.Errorf("bad since: status %d, want 400", status)
+	for _, bad := range []string{"not-a-cursor", "1.2~", "~1.2", "1.2~3", "1.2~3.4~5.6"} {
+		_, status, _ := dial(t, env, w.a.Parent.Token, bad, nil)
+		if status != 400 {
+			t.Errorf("bad since %q: status %d, want 400", bad, status)
+		}
 	}
 	// A plain GET is told to upgrade.
 	wantStatus(t, w.a.Parent.Do("GET", "/ws", nil), 426, "upgrade_required")
@@ -518,6 +520,68 @@ func TestLiveSlowConsumer(t *testing.T) {
 	}
 	if last.Type != "resync" || string(last.Data) != `{"reason":"too_slow"}` {
 		t.Fatalf("last frame before the close: %s %s", last.Type, last.Data)
+	}
+}
+
+// TestLiveStalledReaderToldTooSlow: a client that stops reading for good
+// while events pile up still finds, when it reads again after the server
+// has let its socket go, resync and the close code 4008 at the end of the
+// stream, not an abnormal closure (1006): the server keeps room in the
+// connection for those last frames (docs/live.md, "Cursors, replay, resync").
+func TestLiveStalledReaderToldTooSlow(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{QueueSize: 8}})
+	p := env.Family(env.Admin(), 0).Parent
+	ctx := context.Background()
+	conn, _, err := websocket.Dial(ctx, "ws"+env.Server.URL[len("http"):]+"/api/v1/ws",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + p.Token}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(1 << 20)
+	waitFor(t, func() bool { return env.Hub.Sockets() == 1 })
+	bigEvents(t, env, p.UserID, 1300) // 20 MiB, far more than the socket buffers hold
+	// Read nothing until the server is done with the socket: whatever it
+	// wrote last is in the connection by then, or never will be.
+	for deadline := time.Now().Add(time.Minute); env.Hub.Sockets() > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server kept the socket of a client that reads nothing for a minute")
+		}
+	}
+	var last apitest.Frame
+	for {
+		_, b, err := conn.Read(ctx)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != live.CloseTooSlow {
+				t.Fatalf("closed with %d (%v), want %d", code, err, live.CloseTooSlow)
+			}
+			break
+		}
+		json.Unmarshal(b, &last)
+	}
+	if last.Type != "resync" || string(last.Data) != `{"reason":"too_slow"}` {
+		t.Fatalf("last frame before the close: %s %s", last.Type, last.Data)
+	}
+}
+
+// bigEvents commits n events of 16 KiB each for userID, in one transaction.
+func bigEvents(t *testing.T, env *apitest.Env, userID int64, n int) {
+	t.Helper()
+	ctx := context.Background()
+	big := strings.Repeat("x", 16<<10)
+	tx, err := env.DB.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO live_events (type, user_ids, data)
+		SELECT 'test.big', ARRAY[$1::bigint], jsonb_build_object('x', $2::text) FROM generate_series(1, $3)`,
+		userID, big, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

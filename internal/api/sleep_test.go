@@ -287,7 +287,9 @@ func TestSleepModeStartIsToldAtOnce(t *testing.T) {
 	parent.Must(200, "PUT", path, schoolNights(false), nil)
 	nextOf(t, s, "sleep_mode.changed")
 
-	f.send(parent, f.direct)
+	// The group: the direct chat is let through once the switch is on,
+	// and the socket may judge this message after that (hold.go).
+	f.send(parent, f.group)
 	parent.Must(200, "PUT", path, schoolNights(true), nil)
 	quiet(t, s, 300*time.Millisecond)
 	f.clock.Set("2026-03-26T06:00:00Z")
@@ -348,4 +350,93 @@ func TestSleepModeAllowsSeedDirectChat(t *testing.T) {
 	if r := f.send(child, f.group); r.Status != 423 {
 		t.Fatalf("the group: %d", r.Status)
 	}
+}
+
+// TestSleepModeChangeReachesSleepingSocket: a socket opened during quiet
+// time, with nothing of the user's to replay, still gets the next
+// sleep_mode.changed at once (issue 19.6: the replay held everything after
+// the cursor, so the change waited for the morning).
+func TestSleepModeChangeReachesSleepingSocket(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	path := fmt.Sprintf("/children/%d/sleep-mode", child.UserID)
+	parent.Must(200, "PUT", path, schoolNights(false), nil)
+	f.clock.Set("2026-03-25T22:30:00Z")
+	s := child.Socket("")
+	defer func() { s.Close() }()
+	parent.Must(200, "PUT", path, schoolNights(true), nil)
+	last := nextOf(t, s, "sleep_mode.changed")
+
+	s.Close() // and again with since, in the same night
+	s = child.Socket(last.ID)
+	parent.Must(200, "PUT", path, schoolNights(false), nil)
+	nextOf(t, s, "sleep_mode.changed")
+	quiet(t, s, 100*time.Millisecond)
+}
+
+// TestSleepModeParentChatIsLive: when the parent allows messages to them
+// during quiet time, the messages of the child's direct chat with that
+// parent reach the child's open socket at once, both ways, while the rest
+// waits (issue 19.7); a reconnect in the night does not repeat them, the
+// chat's messages held while the switch was off come before the next one,
+// and on waking the socket replays only what was held, in order, once.
+func TestSleepModeParentChatIsLive(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	path := fmt.Sprintf("/children/%d/sleep-mode", child.UserID)
+	s := child.Socket("")
+	defer func() { s.Close() }()
+	parent.Must(200, "PUT", path, schoolNights(true), nil)
+	nextOf(t, s, "sleep_mode.changed")
+	f.clock.Set("2026-03-25T22:30:00Z")
+
+	content := func(fr apitest.Frame) string {
+		var m struct{ Content string }
+		json.Unmarshal(fr.Data, &m)
+		return fr.Type + " " + m.Content
+	}
+	expect := func(s *apitest.Socket, want ...string) apitest.Frame {
+		t.Helper()
+		got := frames(t, s, len(want))
+		for i, fr := range got {
+			if content(fr) != want[i] {
+				t.Fatalf("frame %d: %s, want %s", i, content(fr), want[i])
+			}
+		}
+		quiet(t, s, 200*time.Millisecond)
+		return got[len(got)-1]
+	}
+	mustSend := func(c *apitest.Client, conv int64) {
+		t.Helper()
+		if r := f.send(c, conv); r.Status != 201 {
+			t.Fatalf("send: %d %s", r.Status, r.Body)
+		}
+	}
+	mustSend(parent, f.group)  // msg 1: held
+	mustSend(parent, f.direct) // msg 2: the reply, live
+	expect(s, "message.created msg 2")
+	mustSend(child, f.direct) // msg 3: the child's own, live too
+	last := expect(s, "message.created msg 3")
+
+	s.Close() // a reconnect in the night repeats nothing
+	s = child.Socket(last.ID)
+	quiet(t, s, 300*time.Millisecond)
+	mustSend(parent, f.direct) // msg 4
+	expect(s, "message.created msg 4")
+
+	parent.Must(200, "PUT", path, schoolNights(false), nil)
+	mustSend(parent, f.direct) // msg 5: held, the switch is off
+	quiet(t, s, 300*time.Millisecond)
+	parent.Must(200, "PUT", path, schoolNights(true), nil)
+	mustSend(parent, f.direct) // msg 6: after msg 5
+	mid := expect(s, "message.created msg 5", "message.created msg 6")
+
+	f.clock.Set("2026-03-26T06:00:00Z")
+	expect(s, "message.created msg 1", "sleep_mode.changed ", "sleep_mode.changed ")
+	mustSend(parent, f.group) // msg 7
+	expect(s, "message.created msg 7")
+
+	s.Close() // the night's cursor, after waking: only what was held, and later
+	s = child.Socket(mid.ID)
+	expect(s, "message.created msg 1", "sleep_mode.changed ", "sleep_mode.changed ", "message.created msg 7")
 }

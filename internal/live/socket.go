@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -70,14 +71,21 @@ type socket struct {
 	pending []*item        // events to send, in order; bounded by QueueSize
 	writing bool           // a writer goroutine runs (or the replay does)
 	reason  stopReason     // set once: why the socket ends
+	room    *room          // the connection's room for the last frames (room.go)
 	last    store.EventPos // the last position sent; the writer's own
 
 	// Sleep mode (hold.go), the writer's own: while the user is in their
-	// quiet hours nothing is sent and last stays put, so that waking up
-	// replays what was held from the outbox.
+	// quiet hours last stays before the first event held, so that waking
+	// up replays what was held from the outbox.
 	hold    *holdCache
 	asleep  bool
 	heldAny bool // an event was held since the socket fell asleep
+	// ahead is, while events are held, the last event of the child's
+	// chat with their parent sent past last (zero: none); behind, that
+	// such an event after ahead was held, so the next one waits for a
+	// catch-up from the outbox.
+	ahead  store.EventPos
+	behind bool
 }
 
 // push queues an event without ever blocking the hub: a full queue stops
@@ -87,6 +95,7 @@ func (s *socket) push(it *item) {
 	if s.reason == stopNone {
 		if len(s.pending) >= s.h.cfg.QueueSize {
 			s.reason = stopTooSlow
+			s.room.release() // the writer waits inside a frame, perhaps
 		} else {
 			s.pending = append(s.pending, it)
 		}
@@ -108,6 +117,7 @@ func (s *socket) stop(r stopReason) {
 	s.mu.Lock()
 	if s.reason == stopNone {
 		s.reason = r
+		s.room.release() // room for the close frame
 	}
 	s.kickLocked()
 	s.mu.Unlock()
@@ -142,66 +152,57 @@ func (s *socket) write() {
 		}
 		s.mu.Unlock()
 		for _, it := range batch {
-			if !s.awake(ctx, it) {
-				continue // held: replayed from the outbox on waking
-			}
-			if !s.last.Less(it.pos) {
-				continue // replayed already, or the client was ahead of this instance
-			}
-			if s.stopping() {
+			if s.stopping() || !s.take(ctx, it) {
 				break // the loop above ends the socket
 			}
-			if !s.send(ctx, it.frame) {
-				s.stop(stopGone)
-				s.conn.CloseNow()
-				return
-			}
-			s.last = it.pos
 		}
 	}
 }
 
-// awake tells whether the writer may send now, for the item at hand: not
-// during the user's quiet time (a wake-up check is then scheduled); and
-// on waking it first replays what was held, up to the hub's position.
-func (s *socket) awake(ctx context.Context, it *item) bool {
-	if it.typ == sleepChanged || it == wakeCheck {
-		s.hold.invalidate()
-	}
-	if !s.hold.heldUntil(ctx).IsZero() {
-		if !s.asleep || it == wakeCheck {
-			s.asleep = true
-			time.AfterFunc(s.h.cfg.PollInterval, func() { s.push(wakeCheck) })
-		}
-		// The user's own sleep_mode.changed says what GET /me/sleep-mode
-		// says, and it is how their page learns that quiet time began, so
-		// it goes out at once: but only while nothing before it is held,
-		// for the cursor it carries must never pass a held event.
-		if it.typ == sleepChanged && !s.heldAny {
-			return true
-		}
-		s.heldAny = s.heldAny || it != wakeCheck
-		return false
-	}
+// offer sends it, an event from the queue or the outbox, unless the
+// client has it already or (during quiet time, hold.go) it waits; false
+// when the socket ended.
+func (s *socket) offer(ctx context.Context, it *item) bool {
 	if s.asleep {
-		s.asleep, s.heldAny = false, false
-		if !s.replayTo(ctx, s.h.position()) {
-			s.stop(stopGone)
-			return false
-		}
+		return s.quiet(ctx, it)
 	}
-	return it != wakeCheck
+	if s.sent(ctx, it) {
+		return true // replayed already, or the client was ahead of this instance
+	}
+	return s.sendAt(ctx, it)
 }
 
-// wakeCheck is queued to a sleeping socket every PollInterval, so that it
-// notices the end of the quiet time (by the hub's clock, which tests set).
-var wakeCheck = &item{typ: "wake_check"}
+// sent tells whether the client has it already: at or before last, or an
+// event of the chat with the parent sent ahead during quiet time.
+func (s *socket) sent(ctx context.Context, it *item) bool {
+	return !s.last.Less(it.pos) || (!s.ahead.Less(it.pos) && s.parentChat(ctx, it))
+}
+
+// sendAt sends it with its own position as the cursor: everything before
+// it has been sent.
+func (s *socket) sendAt(ctx context.Context, it *item) bool {
+	if !s.send(ctx, it.frame) {
+		return s.fail()
+	}
+	s.last = it.pos
+	if !s.last.Less(s.ahead) {
+		s.ahead = store.EventPos{}
+	}
+	return true
+}
+
+// fail ends a socket whose connection failed; false, for the caller.
+func (s *socket) fail() bool {
+	s.stop(stopGone)
+	s.conn.CloseNow()
+	return false
+}
 
 // end closes the socket for reason: resync first when it fell behind.
 func (s *socket) end(ctx context.Context, reason stopReason) {
 	switch reason {
 	case stopTooSlow:
-		s.send(ctx, resyncFrame(s.last, ResyncTooSlow))
+		s.send(ctx, resyncFrame(s.cursor(), ResyncTooSlow))
 		s.conn.Close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
 	case stopSessionEnded:
 		s.conn.Close(CloseSessionEnded, "session ended")
@@ -209,6 +210,18 @@ func (s *socket) end(ctx context.Context, reason stopReason) {
 		s.conn.Close(CloseGoingAway, "server shutting down; reconnect with since")
 	default:
 		s.conn.CloseNow()
+	}
+}
+
+// keepRoom keeps room in c for the last frames (room.go); pushes may
+// already have stopped the socket.
+func (s *socket) keepRoom(c net.Conn) {
+	r := keepRoom(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.room = r
+	if s.reason != stopNone {
+		r.release()
 	}
 }
 
@@ -240,53 +253,60 @@ func (s *socket) ping() {
 
 // replay sends the user's events after since and up to start (where the
 // live queue begins), or resync for a cursor past the window, then hands
-// over to the writer. A sleeping user's replay waits for the end of their
-// quiet time, like their live events.
-func (s *socket) replay(start store.EventPos, since *store.EventPos, inWindow bool) {
+// over to the writer. A sleeping user's replay holds what their live
+// events would hold (hold.go).
+func (s *socket) replay(start store.EventPos, since Cursor, inWindow bool) {
 	ctx := context.Background()
-	s.last = start
-	switch {
-	case !inWindow:
-		if !s.send(ctx, resyncFrame(start, ResyncCursorExpired)) {
+	if !inWindow {
+		s.last = start
+		if !s.send(ctx, resyncFrame(Cursor{Pos: start}, ResyncCursorExpired)) {
 			s.conn.CloseNow()
 		}
-	case !s.hold.heldUntil(ctx).IsZero():
-		s.last = *since
-		s.asleep, s.heldAny = true, true // the events after since wait
-		time.AfterFunc(s.h.cfg.PollInterval, func() { s.push(wakeCheck) })
-	default:
-		s.last = *since
-		if !s.replayTo(ctx, start) {
-			return
-		}
+		s.write()
+		return
 	}
-	s.write()
+	s.last = since.Pos
+	if since.Pos.Less(since.Ahead) {
+		s.ahead = since.Ahead
+	}
+	if !s.hold.heldUntil(ctx).IsZero() {
+		s.fallAsleep()
+	}
+	if s.walk(ctx, s.last, start) {
+		s.write()
+	}
 }
 
-// replayTo sends the user's events after s.last up to target from the
+// walk offers the user's events after from and up to target, from the
 // outbox; false when the socket ended. When the socket is to stop it
 // returns true early, leaving the end (and its close code) to the writer.
-func (s *socket) replayTo(ctx context.Context, target store.EventPos) bool {
-	for s.last.Less(target) && !s.stopping() {
-		evs, err := s.h.db.UserEvents(ctx, s.userID, s.last, target, replayBatch)
+func (s *socket) walk(ctx context.Context, from, target store.EventPos) bool {
+	for from.Less(target) && !s.stopping() {
+		evs, err := s.h.db.UserEvents(ctx, s.userID, from, target, replayBatch)
 		if err != nil {
 			s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
 			s.conn.Close(CloseInternal, "replay failed; reconnect with since")
+			s.stop(stopGone)
 			return false
 		}
 		for _, e := range evs {
 			if s.stopping() {
 				return true
 			}
-			if !s.send(ctx, encodeEvent(e)) {
-				s.conn.CloseNow()
+			if !s.offer(ctx, &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}) {
 				return false
 			}
-			s.last = e.Pos
+			from = e.Pos
 		}
-		if len(evs) < replayBatch && s.last.Less(target) {
-			s.last = target // the rest up to target was for other users
+		if len(evs) < replayBatch {
+			from = target
 		}
+	}
+	if !s.heldAny && !from.Less(target) && s.last.Less(target) {
+		s.last = target // the rest up to target was for other users
+	}
+	if !s.last.Less(s.ahead) {
+		s.ahead = store.EventPos{}
 	}
 	return true
 }
@@ -295,7 +315,7 @@ func (s *socket) replayTo(ctx context.Context, target store.EventPos) bool {
 // and checked its Origin) and streams the user's events: after since when
 // given (a replay, then live), else from now. It returns an error only
 // before the upgrade, for the caller to answer as JSON.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID int64, since *store.EventPos) error {
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID int64, since *Cursor) error {
 	if !isUpgrade(r) {
 		return &domain.Error{Code: domain.CodeUpgradeRequired, Message: "this endpoint is a WebSocket: send a WebSocket handshake"}
 	}
@@ -309,7 +329,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 	inWindow := true
 	if since != nil {
 		var err error
-		if inWindow, err = h.db.CursorInWindow(r.Context(), *since, h.cfg.Window); err != nil {
+		if inWindow, err = h.db.CursorInWindow(r.Context(), since.Pos, h.cfg.Window); err != nil {
 			return err
 		}
 	} else {
@@ -319,7 +339,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		if err != nil {
 			return err
 		}
-		since = &now
+		since = &Cursor{Pos: now}
 	}
 	// writing: the replay runs first; pushes meanwhile only queue.
 	s := &socket{h: h, userID: userID, sessionID: sessionID, writing: true}
@@ -329,18 +349,20 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)
 	}
 	// The Origin was checked by the caller, for cookie sessions only.
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	hw := &hijackRecorder{ResponseWriter: w}
+	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		h.unregister(s)
 		return nil // Accept has answered the client
 	}
 	conn.SetReadLimit(readLimit)
 	s.conn = conn
+	s.keepRoom(hw.conn)
 	// The socket lives on in goroutines of its own: the handler's
 	// goroutine, its stack grown by the request's middleware, and the
 	// request itself are freed.
 	go s.read()
-	go s.replay(start, since, inWindow)
+	go s.replay(start, *since, inWindow)
 	return nil
 }
 
@@ -361,8 +383,8 @@ func headerHas(h http.Header, key, token string) bool {
 
 // resync is the frame that tells a client to reload by REST: its id is
 // where it may continue from.
-func resyncFrame(pos store.EventPos, reason string) []byte {
+func resyncFrame(c Cursor, reason string) []byte {
 	data, _ := json.Marshal(map[string]string{"reason": reason})
-	b, _ := json.Marshal(frame{ID: pos.String(), Type: "resync", At: time.Now().UTC(), Data: data})
+	b, _ := json.Marshal(frame{ID: c.String(), Type: "resync", At: time.Now().UTC(), Data: data})
 	return b
 }

@@ -18,8 +18,10 @@ import (
 
 // Sleep mode (issue 12.1): a child's weekly quiet hours, in their family's
 // time zone. While asleep the child cannot send (the API checks
-// SleepStateOf before the store's send) and their sockets hold every event
-// until the end, then replay it from the outbox (internal/live).
+// SleepStateOf before the store's send) and their sockets hold their
+// events until the end, then replay them from the outbox, but for their
+// own sleep_mode.changed and, when the parent allows it, their direct chat
+// with the parent (internal/live/hold.go).
 
 // SleepSpan is one daily quiet span, in minutes after local midnight. An
 // End at or before Start runs past midnight into the next day.

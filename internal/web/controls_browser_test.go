@@ -13,6 +13,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -417,6 +418,17 @@ func TestBrowserSleepMode(t *testing.T) {
 	ka.fill("", "Your message", "Good night!")
 	ka.click("", "Send")
 	ka.until("the message to the parent sent", `document.querySelector(".messages").innerText.includes("Good night!")`)
+	// The parent's reply reaches her open chat live, quiet time or not
+	// (issue 19.7): the switch lets their chat through her socket too.
+	var hash string
+	ka.js(`location.hash`, &hash)
+	parentChat, err := strconv.ParseInt(strings.TrimPrefix(hash, "#/chat/"), 10, 64)
+	if err != nil {
+		t.Fatalf("the parent chat's address: %q", hash)
+	}
+	f.fa.Parent.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", parentChat),
+		map[string]any{"type": "text", "content": "Sleep well, Ada", "client_id": "p-1"}, nil)
+	ka.until("the parent's reply, live", `document.querySelector(".messages").innerText.includes("Sleep well, Ada")`)
 
 	// Past the end (by the service's clock) the screen goes by itself:
 	// the socket wakes and catches up on what Ben sent meanwhile.
