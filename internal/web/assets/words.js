@@ -23,6 +23,7 @@ const byCode = {
   conflict: "Something changed in the meantime. Reload the page and try again.",
   conversation_frozen: "This chat is paused, so messages can't be sent right now.",
   too_large: "That is too big to send. Try a smaller picture or a shorter voice clip.",
+  request_timeout: "That took too long to arrive. Check your connection, then try again.",
   unsupported_media_type: "Pixel Pals can't use that kind of file. Try a PNG, JPEG, GIF or WebP picture.",
   rate_limited: "Whoa, that's a lot at once! Wait a moment, then try again.",
   unavailable: "Pixel Pals is very busy right now. Try again in a moment.",
