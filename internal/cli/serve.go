@@ -76,7 +76,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // refreshLeakPrints writes again the leak-guard fingerprints kept with an
 // older normalization (after an upgrade; a few milliseconds per hundred
 // logins, none at all after the first start). A failure is logged, not
-// fatal: those logins stay guarded by their old fingerprint meanwhile.
+// fatal: those logins keep their old fingerprint, which still catches a
+// password of letters and digits (docs/controls.md).
 func refreshLeakPrints(ctx context.Context, k *store.Keeper, logger *slog.Logger) {
 	n, failed, err := k.RefreshLeakPrints(ctx, 100)
 	if n > 0 || len(failed) > 0 {

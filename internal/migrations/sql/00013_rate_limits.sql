@@ -8,7 +8,7 @@
 -- are not on a streaming replica) only ever lets someone try again, as a
 -- restart of an instance did before. Keys are SHA-256 of the limit's name
 -- and its subject (an account name, an address, a user id), so no login
--- name or address is stored in clear.
+-- name or address is stored as written (a plain hash, not a secret one).
 
 -- +goose Up
 CREATE UNLOGGED TABLE rate_buckets (
