@@ -35,6 +35,9 @@ type API struct {
 	media *media.Processor
 	// uploadPace is the slowest an upload's body may arrive.
 	uploadPace UploadPace
+	// receiving counts each user's uploads whose body is still arriving
+	// (spooled to disk), so that slow bodies cannot fill the disk.
+	receiving receivingUploads
 	// now is the clock of sleep mode; tests set it.
 	now func() time.Time
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"pixelpals/internal/domain"
@@ -44,7 +45,11 @@ func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.
 	if !ok {
 		return domain.RateLimited(retry, "you are uploading too fast; wait a moment")
 	}
+	if !a.receiving.start(actor.UserID) {
+		return domain.RateLimited(10*time.Second, "you are already sending two uploads; wait for one of them to finish")
+	}
 	file, err := a.receiveUpload(w, r)
+	a.receiving.end(actor.UserID)
 	if err != nil {
 		return err
 	}
@@ -249,4 +254,43 @@ func (o *optionalMediaID) parse(name string) error {
 	}
 	o.ID = &id
 	return nil
+}
+
+// maxReceivingPerUser is how many uploads one user may have arriving at
+// once. A body is spooled to disk before it is cleaned, and the upload pace
+// lets a large one take minutes: without a cap, one account could open
+// uploads at its token rate and keep gigabytes of spool. Per instance is
+// enough: each instance spools to its own disk.
+const maxReceivingPerUser = 2
+
+// receivingUploads counts, per user, the uploads whose body is arriving.
+type receivingUploads struct {
+	mu     sync.Mutex
+	byUser map[int64]int
+}
+
+// start counts one more upload of user's, or reports false when they
+// already have maxReceivingPerUser arriving.
+func (u *receivingUploads) start(user int64) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.byUser[user] >= maxReceivingPerUser {
+		return false
+	}
+	if u.byUser == nil {
+		u.byUser = make(map[int64]int)
+	}
+	u.byUser[user]++
+	return true
+}
+
+// end counts one of user's uploads as arrived (or given up).
+func (u *receivingUploads) end(user int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.byUser[user] <= 1 {
+		delete(u.byUser, user)
+		return
+	}
+	u.byUser[user]--
 }

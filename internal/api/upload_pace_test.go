@@ -343,3 +343,27 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestUploadsArrivingAtOncePerUser: a user with two uploads still arriving
+// gets 429 for a third, before any of its body is spooled, while another
+// user's upload goes through; once one of the two is cut off, the next is
+// taken. Slow bodies are spooled to disk, so without this cap one account
+// could keep gigabytes of them.
+func TestUploadsArrivingAtOncePerUser(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Media: processorWith(2)})
+	fam := env.Family(env.Admin(), 2)
+	kid, other := fam.Children[0], fam.Children[1]
+	png := mediatest.PNG(mediatest.Quadrants(8, 8))
+	const length = 1 << 20
+	for range 2 {
+		slow := startSlowUpload(t, env, kid, length)
+		slow.trickle(fileBody(png, length), time.Second)
+	}
+	status, body, err := uploadWithin(t, env, kid, png, 5*time.Second)
+	if err != nil || status != http.StatusTooManyRequests || !strings.Contains(body, `"rate_limited"`) {
+		t.Fatalf("a third upload while two are arriving: %d %s %v, want 429 rate_limited", status, body, err)
+	}
+	if status, body, err := uploadWithin(t, env, other, png, 5*time.Second); err != nil || status != http.StatusCreated {
+		t.Fatalf("another child's upload beside them: %d %s %v, want 201", status, body, err)
+	}
+}
