@@ -270,7 +270,7 @@ func TestLeavingClientFreesItsPlace(t *testing.T) {
 // ends: stored, too large, or its client gone mid-body.
 func TestSpooledUploadsLeaveNoFiles(t *testing.T) {
 	dir := t.TempDir()
-	openUnder(t, dir) // skips where open files cannot be listed
+	mediatest.OpenFilesUnder(t, dir) // skips where open files cannot be listed
 	// A lost *os.File is closed by its finalizer at the next collection:
 	// with the collector off, a spool left open stays open to be seen.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
@@ -286,7 +286,7 @@ func TestSpooledUploadsLeaveNoFiles(t *testing.T) {
 	}
 	// The handler closes the spool before it answers.
 	upload(t, kid, "voice.wav", "audio/wav", wav)
-	if open := openUnder(t, dir); len(open) != 0 {
+	if open := mediatest.OpenFilesUnder(t, dir); len(open) != 0 {
 		t.Errorf("open after a stored upload: %v", open)
 	}
 	// Refused once read, past the audio limit; and while read, past the
@@ -295,7 +295,7 @@ func TestSpooledUploadsLeaveNoFiles(t *testing.T) {
 		if r := kid.Upload("long.wav", "audio/wav", mediatest.WAV(seconds)); r.Status != http.StatusRequestEntityTooLarge {
 			t.Errorf("a %d s clip: %d %s", seconds, r.Status, r.Body)
 		}
-		if open := openUnder(t, dir); len(open) != 0 {
+		if open := mediatest.OpenFilesUnder(t, dir); len(open) != 0 {
 			t.Errorf("open after a %d s clip was refused: %v", seconds, open)
 		}
 	}
@@ -309,27 +309,13 @@ func TestSpooledUploadsLeaveNoFiles(t *testing.T) {
 		}
 		slow.conn.Close()
 		waitUntil(t, "the upload cut short to end", func() bool { return strings.Count(env.Logs.String(), `"status":400`) == i+1 })
-		if open := openUnder(t, dir); len(open) != 0 {
+		if open := mediatest.OpenFilesUnder(t, dir); len(open) != 0 {
 			t.Errorf("open after the client left %d bytes into a %d-byte file: %v", 100<<10, len(wav), open)
 		}
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files left in the spool directory: %v", entries)
 	}
-}
-
-// openUnder lists this process's open files under dir, skipping the test
-// where that cannot be seen.
-func openUnder(t *testing.T, dir string) []string {
-	t.Helper()
-	open, ok, err := mediatest.OpenFilesUnder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !ok {
-		t.Skip("needs /proc/self/fd to see open files")
-	}
-	return open
 }
 
 // waitUntil polls cond until it holds, failing the test after 10 s.

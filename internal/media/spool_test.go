@@ -11,20 +11,6 @@ import (
 	"pixelpals/internal/media/mediatest"
 )
 
-// openUnder lists this process's open files under dir, skipping the test
-// where that cannot be seen.
-func openUnder(t *testing.T, dir string) []string {
-	t.Helper()
-	open, ok, err := mediatest.OpenFilesUnder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !ok {
-		t.Skip("needs /proc/self/fd to see open files")
-	}
-	return open
-}
-
 func fill(t *testing.T, s *Spool, data []byte, chunk int) {
 	t.Helper()
 	for i := 0; i < len(data); i += chunk {
@@ -45,7 +31,7 @@ func TestSpoolKeepsSmallUploadsInMemory(t *testing.T) {
 	if err != nil || !bytes.Equal(got, data) || s.OnDisk() || s.Size() != int64(len(data)) {
 		t.Fatalf("%d bytes back (%v), on disk %v, size %d", len(got), err, s.OnDisk(), s.Size())
 	}
-	if open := openUnder(t, dir); len(open) != 0 {
+	if open := mediatest.OpenFilesUnder(t, dir); len(open) != 0 {
 		t.Fatalf("files open: %v", open)
 	}
 }
@@ -63,7 +49,7 @@ func TestSpoolMovesToAnUnlinkedFile(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("the spool file has a name: %v", entries)
 	}
-	if open := openUnder(t, dir); len(open) != 1 || !strings.HasSuffix(open[0], "(deleted)") {
+	if open := mediatest.OpenFilesUnder(t, dir); len(open) != 1 || !strings.HasSuffix(open[0], "(deleted)") {
 		t.Errorf("open files while spooling: %v", open)
 	}
 	got, err := s.Bytes()
@@ -76,7 +62,7 @@ func TestSpoolMovesToAnUnlinkedFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("a second Close: %v", err)
 	}
-	if open := openUnder(t, dir); len(open) != 0 {
+	if open := mediatest.OpenFilesUnder(t, dir); len(open) != 0 {
 		t.Errorf("open after Close: %v", open)
 	}
 }
