@@ -488,39 +488,9 @@ func TestLiveSlowConsumer(t *testing.T) {
 	defer conn.CloseNow()
 	conn.SetReadLimit(1 << 20)
 	waitFor(t, func() bool { return env.Hub.Sockets() == 1 })
-	// Far more than the socket buffers hold: 20 MiB of events, unread.
-	big := make([]byte, 16<<10)
-	for i := range big {
-		big[i] = 'x'
-	}
-	tx, err := env.DB.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 1300 {
-		if _, err := tx.Exec(ctx, `INSERT INTO live_events (type, user_ids, data) VALUES ('test.big', ARRAY[$1::bigint], jsonb_build_object('x', $2::text))`,
-			p.UserID, string(big)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	bigEvents(t, env, p.UserID, 1300)  // 20 MiB, far more than the socket buffers hold
 	time.Sleep(500 * time.Millisecond) // let the queue overflow while nobody reads
-	var last apitest.Frame
-	for {
-		_, b, err := conn.Read(ctx)
-		if err != nil {
-			if code := websocket.CloseStatus(err); code != live.CloseTooSlow {
-				t.Fatalf("closed with %d (%v), want %d", code, err, live.CloseTooSlow)
-			}
-			break
-		}
-		json.Unmarshal(b, &last)
-	}
-	if last.Type != "resync" || string(last.Data) != `{"reason":"too_slow"}` {
-		t.Fatalf("last frame before the close: %s %s", last.Type, last.Data)
-	}
+	wantToldTooSlow(t, conn)
 }
 
 // TestLiveStalledReaderToldTooSlow: a client that stops reading for good
@@ -548,9 +518,16 @@ func TestLiveStalledReaderToldTooSlow(t *testing.T) {
 			t.Fatal("the server kept the socket of a client that reads nothing for a minute")
 		}
 	}
+	wantToldTooSlow(t, conn)
+}
+
+// wantToldTooSlow reads conn to its end, which must be a resync frame
+// ("too_slow") and the close code 4008.
+func wantToldTooSlow(t *testing.T, conn *websocket.Conn) {
+	t.Helper()
 	var last apitest.Frame
 	for {
-		_, b, err := conn.Read(ctx)
+		_, b, err := conn.Read(context.Background())
 		if err != nil {
 			if code := websocket.CloseStatus(err); code != live.CloseTooSlow {
 				t.Fatalf("closed with %d (%v), want %d", code, err, live.CloseTooSlow)
