@@ -99,69 +99,115 @@ type Session struct {
 func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, error) {
 	login = store.NormalizeLogin(login)
 	acctKey, ipKey := "acct:"+login, "ip:"+ip
-	waits, err := s.db.LockedOut(ctx, ipKey, acctKey)
-	if err != nil {
+	if err := s.notLockedOut(ctx, acctKey, ipKey); err != nil {
 		return Session{}, err
 	}
-	if waits[0] > 0 {
-		return Session{}, domain.RateLimited(waits[0], "too many failed logins from this address; try again later")
-	}
-	if waits[1] > 0 {
-		return Session{}, domain.RateLimited(waits[1], "too many failed logins for this account; try again later")
-	}
-
-	creds, err := s.db.CredentialsByLogin(ctx, login)
-	if domain.ErrorCode(err) == domain.CodeNotFound {
-		s.hasher.DummyVerify(ctx, pw)
-		return Session{}, s.fail(ctx, acctKey, ipKey)
-	}
+	creds, rehash, err := s.verifyLogin(ctx, login, pw, acctKey, ipKey)
 	if err != nil {
 		return Session{}, err
-	}
-	ok, rehash, err := s.hasher.Verify(ctx, pw, creds.PasswordHash)
-	if err != nil && !errors.Is(err, password.ErrMalformedHash) {
-		return Session{}, fmt.Errorf("verify password: %w", err)
-	}
-	if !ok {
-		return Session{}, s.fail(ctx, acctKey, ipKey)
 	}
 	if err := s.db.ClearFailures(ctx, acctKey); err != nil {
 		return Session{}, err
 	}
-
 	// The password was right, so saying why the account cannot log in
 	// tells nothing to someone who does not already own it.
-	switch {
-	case creds.Suspended:
-		return Session{}, domain.Errorf(domain.CodeAccountSuspended, "this account is suspended")
-	case !creds.ParentUsable:
-		return Session{}, domain.Errorf(domain.CodeAccountUnavailable, "this account cannot be used until your parent's account is approved and active")
+	if err := canLogIn(creds); err != nil {
+		return Session{}, err
 	}
 	checked := creds.PasswordHash
 	if rehash {
-		if h, err := s.HashPassword(ctx, pw); err == nil {
-			replaced, err := s.db.RehashPassword(ctx, creds.UserID, checked, h)
-			if err != nil {
-				return Session{}, err
-			}
-			if replaced {
-				checked = h
-			}
+		if checked, err = s.upgradeHash(ctx, creds, pw); err != nil {
+			return Session{}, err
 		}
 	}
+	return s.openSession(ctx, creds.UserID, checked)
+}
+
+// notLockedOut refuses a login while its address or its account name is
+// locked out by the throttle, the address first.
+func (s *Service) notLockedOut(ctx context.Context, acctKey, ipKey string) error {
+	waits, err := s.db.LockedOut(ctx, ipKey, acctKey)
+	if err != nil {
+		return err
+	}
+	if waits[0] > 0 {
+		return domain.RateLimited(waits[0], "too many failed logins from this address; try again later")
+	}
+	if waits[1] > 0 {
+		return domain.RateLimited(waits[1], "too many failed logins for this account; try again later")
+	}
+	return nil
+}
+
+// verifyLogin returns the account of a login whose password is pw, and
+// whether its hash should be redone with today's parameters. An unknown
+// login and a wrong password are both counted as failures and both return
+// errBadLogin.
+func (s *Service) verifyLogin(ctx context.Context, login, pw, acctKey, ipKey string) (creds store.Credentials, rehash bool, err error) {
+	creds, err = s.db.CredentialsByLogin(ctx, login)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		s.hasher.DummyVerify(ctx, pw)
+		return store.Credentials{}, false, s.fail(ctx, acctKey, ipKey)
+	}
+	if err != nil {
+		return store.Credentials{}, false, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, pw, creds.PasswordHash)
+	if err != nil && !errors.Is(err, password.ErrMalformedHash) {
+		return store.Credentials{}, false, fmt.Errorf("verify password: %w", err)
+	}
+	if !ok {
+		return store.Credentials{}, false, s.fail(ctx, acctKey, ipKey)
+	}
+	return creds, rehash, nil
+}
+
+// canLogIn refuses a suspended account, and a child's whose parent cannot
+// use the service.
+func canLogIn(creds store.Credentials) error {
+	switch {
+	case creds.Suspended:
+		return domain.Errorf(domain.CodeAccountSuspended, "this account is suspended")
+	case !creds.ParentUsable:
+		return domain.Errorf(domain.CodeAccountUnavailable, "this account cannot be used until your parent's account is approved and active")
+	}
+	return nil
+}
+
+// upgradeHash rehashes a verified password with today's parameters and
+// returns the hash the account now has: the new one if it replaced the
+// checked one, the checked one if hashing failed or a reset came first.
+func (s *Service) upgradeHash(ctx context.Context, creds store.Credentials, pw string) (string, error) {
+	checked := creds.PasswordHash
+	h, err := s.HashPassword(ctx, pw)
+	if err != nil {
+		return checked, nil
+	}
+	replaced, err := s.db.RehashPassword(ctx, creds.UserID, checked, h)
+	if err != nil {
+		return "", err
+	}
+	if replaced {
+		return h, nil
+	}
+	return checked, nil
+}
+
+// openSession opens a session for the user only if checked, the verified
+// hash, is still the account's: a reset during the check turns this login
+// into a failed one.
+func (s *Service) openSession(ctx context.Context, userID int64, checked string) (Session, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return Session{}, err
 	}
-	// Opened only if the verified hash is still the account's: a reset
-	// during the check turns this login into a failed one.
-	if _, err := s.db.CreateSession(ctx, creds.UserID, checked, hash); err != nil {
+	if _, err := s.db.CreateSession(ctx, userID, checked, hash); err != nil {
 		if domain.ErrorCode(err) == domain.CodeUnauthorized {
 			return Session{}, errBadLogin
 		}
 		return Session{}, err
 	}
-	return Session{Token: token, UserID: creds.UserID}, nil
+	return Session{Token: token, UserID: userID}, nil
 }
 
 // fail counts a failed login against its account name and address and

@@ -68,22 +68,9 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 
 // runRestore: restore --in FILE [--force].
 func runRestore(ctx context.Context, env Env, args []string) error {
-	var in string
-	var force bool
-	cfg, _, err := loadConfig(env, "restore", "pixelpals restore --in FILE [--force] [flags]", restoreAbout, args,
-		func(cfg *config.Config, fs *flag.FlagSet) {
-			cfg.BindDatabase(fs)
-			fs.StringVar(&in, "in", "", "the archive to restore (required)")
-			fs.BoolVar(&force, "force", false, "restore over a non-empty database: replace its schema public (dropped once the restore is verified)")
-		})
+	cfg, in, force, err := restoreArgs(env, args)
 	if err != nil {
 		return err
-	}
-	if in == "" {
-		return fmt.Errorf("%w: --in FILE is required", errUsage)
-	}
-	if _, err := os.Stat(in); err != nil {
-		return fmt.Errorf("archive: %w", err)
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
 	db, closeDB, err := openDatabase(ctx, cfg, logger, env.Stderr)
@@ -100,60 +87,107 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("restore refused, the database is untouched: %w", err)
 	}
+	aside, err := clearForRestore(ctx, env.Stdout, db, force)
+	if err != nil {
+		return err
+	}
+	job := restoreJob{out: env.Stdout, db: db, tool: tool, in: in, aside: aside}
+	return job.restoreAndVerify(ctx, cfg, arch.Counts)
+}
+
+// restoreArgs reads restore's flags: the archive, which must exist, and --force.
+func restoreArgs(env Env, args []string) (cfg config.Config, in string, force bool, err error) {
+	cfg, _, err = loadConfig(env, "restore", "pixelpals restore --in FILE [--force] [flags]", restoreAbout, args,
+		func(cfg *config.Config, fs *flag.FlagSet) {
+			cfg.BindDatabase(fs)
+			fs.StringVar(&in, "in", "", "the archive to restore (required)")
+			fs.BoolVar(&force, "force", false, "restore over a non-empty database: replace its schema public (dropped once the restore is verified)")
+		})
+	if err != nil {
+		return cfg, "", false, err
+	}
+	if in == "" {
+		return cfg, "", false, fmt.Errorf("%w: --in FILE is required", errUsage)
+	}
+	if _, err := os.Stat(in); err != nil {
+		return cfg, "", false, fmt.Errorf("archive: %w", err)
+	}
+	return cfg, in, force, nil
+}
+
+// clearForRestore refuses a database that others use, or that holds data
+// without --force. With --force it sets schema public aside and returns the
+// name it now has; an empty database returns "".
+func clearForRestore(ctx context.Context, out io.Writer, db *store.DB, force bool) (aside string, err error) {
 	// A restore beside a running server would race its writes, and the
 	// server would go on with caches of the data replaced under it.
 	if others, err := backup.OtherSessions(ctx, db.Pool); err != nil {
-		return err
+		return "", err
 	} else if len(others) > 0 {
-		return backup.ErrInUse{Sessions: others}
+		return "", backup.ErrInUse{Sessions: others}
 	}
 	present, err := backup.Contents(ctx, db.Pool)
-	if err != nil {
-		return err
+	if err != nil || len(present) == 0 {
+		return "", err
 	}
-	aside := ""
-	if len(present) > 0 {
-		if !force {
-			return backup.ErrNotEmpty{Tables: present}
-		}
-		public, other := backup.SplitPublic(present)
-		if len(other) > 0 {
-			return backup.ErrOutsidePublic{Tables: other}
-		}
-		if aside, err = backup.SetAside(ctx, db.Pool); err != nil {
+	if !force {
+		return "", backup.ErrNotEmpty{Tables: present}
+	}
+	public, other := backup.SplitPublic(present)
+	if len(other) > 0 {
+		return "", backup.ErrOutsidePublic{Tables: other}
+	}
+	if aside, err = backup.SetAside(ctx, db.Pool); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(out, "--force: replacing schema public: %d table(s), %d row(s), set aside as schema %s until the restore is verified:\n",
+		len(public), public.Total(), aside)
+	printCounts(out, public)
+	return aside, nil
+}
+
+// restoreJob is one restore of an archive into a cleared database; aside
+// names the old schema public that --force set aside, "" when there was none.
+type restoreJob struct {
+	out   io.Writer
+	db    *store.DB
+	tool  backup.Tool
+	in    string
+	aside string
+}
+
+// restoreAndVerify restores the archive, checks every table's rows against
+// want (the archive's), and only then drops the set-aside schema: on any
+// failure the old contents are put back.
+func (j restoreJob) restoreAndVerify(ctx context.Context, cfg config.Config, want backup.Counts) error {
+	got, err := j.tool.Restore(ctx, j.db.Pool, j.in, j.aside)
+	if err != nil {
+		return j.putBack(ctx, err)
+	}
+	vaultNote(j.out, cfg)
+	if diff := backup.Compare(want, got); diff != "" {
+		fmt.Fprintf(j.out, "restore FAILED the row-count check against the archive:\n%s", diff)
+		return j.putBack(ctx, errors.New("restored rows differ from the archive's (see above)"))
+	}
+	if j.aside != "" {
+		if err := backup.DropAside(ctx, j.db.Pool, j.aside); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "--force: replacing schema public: %d table(s), %d row(s), set aside as schema %s until the restore is verified:\n",
-			len(public), public.Total(), aside)
-		printCounts(env.Stdout, public)
 	}
-	// putBack undoes SetAside after a failed restore.
-	putBack := func(cause error) error {
-		if aside == "" {
-			return cause
-		}
-		if err := backup.PutBack(context.WithoutCancel(ctx), db.Pool, aside); err != nil {
-			return fmt.Errorf("%w; and %w", cause, err)
-		}
-		return fmt.Errorf("%w; the previous contents of schema public were put back unchanged", cause)
-	}
-	got, err := tool.Restore(ctx, db.Pool, in, aside)
-	if err != nil {
-		return putBack(err)
-	}
-	vaultNote(env.Stdout, cfg)
-	if diff := backup.Compare(arch.Counts, got); diff != "" {
-		fmt.Fprintf(env.Stdout, "restore FAILED the row-count check against the archive:\n%s", diff)
-		return putBack(errors.New("restored rows differ from the archive's (see above)"))
-	}
-	if aside != "" {
-		if err := backup.DropAside(ctx, db.Pool, aside); err != nil {
-			return err
-		}
-	}
-	printCounts(env.Stdout, got)
-	fmt.Fprintf(env.Stdout, "restore OK: %d tables, %d rows, every table's rows equal the archive's\n", len(got), got.Total())
+	printCounts(j.out, got)
+	fmt.Fprintf(j.out, "restore OK: %d tables, %d rows, every table's rows equal the archive's\n", len(got), got.Total())
 	return nil
+}
+
+// putBack undoes SetAside after a failed restore.
+func (j restoreJob) putBack(ctx context.Context, cause error) error {
+	if j.aside == "" {
+		return cause
+	}
+	if err := backup.PutBack(context.WithoutCancel(ctx), j.db.Pool, j.aside); err != nil {
+		return fmt.Errorf("%w; and %w", cause, err)
+	}
+	return fmt.Errorf("%w; the previous contents of schema public were put back unchanged", cause)
 }
 
 // backupTool points pg_dump and pg_restore at the open database, with the

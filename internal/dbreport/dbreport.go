@@ -142,43 +142,67 @@ func unusedIndexes(ctx context.Context, w io.Writer, db *pgxpool.Pool) error {
 	return nil
 }
 
+// statements prints the slowest statements of this database, or says why
+// pg_stat_statements cannot tell.
 func statements(ctx context.Context, w io.Writer, db, stats *pgxpool.Pool) error {
 	fmt.Fprintln(w, "== slowest statements (pg_stat_statements, by mean time)")
+	dbOID, src, err := statementsSource(ctx, w, db, stats)
+	if err != nil || src == nil {
+		return err
+	}
+	return slowestStatements(ctx, w, src, dbOID)
+}
+
+// statementsSource returns this database's oid and the pool to read
+// pg_stat_statements from: the application's database if the extension was
+// created there, else the server's postgres database (stats). When it cannot
+// be read, it says why on w and returns a nil pool.
+func statementsSource(ctx context.Context, w io.Writer, db, stats *pgxpool.Pool) (dbOID uint32, src *pgxpool.Pool, err error) {
 	var preload string
 	if err := db.QueryRow(ctx, `SELECT current_setting('shared_preload_libraries')`).Scan(&preload); err != nil {
-		return fmt.Errorf("read shared_preload_libraries: %w", err)
+		return 0, nil, fmt.Errorf("read shared_preload_libraries: %w", err)
 	}
 	if !strings.Contains(preload, "pg_stat_statements") {
 		fmt.Fprintln(w, "  pg_stat_statements is not loaded: add it to shared_preload_libraries and restart (the embedded cluster loads it)")
-		return nil
+		return 0, nil, nil
 	}
-	var dbOID uint32
 	if err := db.QueryRow(ctx, `SELECT oid FROM pg_database WHERE datname = current_database()`).Scan(&dbOID); err != nil {
-		return fmt.Errorf("find the database: %w", err)
+		return 0, nil, fmt.Errorf("find the database: %w", err)
 	}
-	src := db
 	var here bool
 	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')`).Scan(&here); err != nil {
-		return fmt.Errorf("look for pg_stat_statements: %w", err)
+		return 0, nil, fmt.Errorf("look for pg_stat_statements: %w", err)
 	}
-	if !here {
-		const advice = "run CREATE EXTENSION pg_stat_statements as a superuser in the server's postgres database (not in the application's: see docs/operations.md)"
-		if stats == nil {
-			fmt.Fprintln(w, "  pg_stat_statements is loaded but not created: "+advice)
-			return nil
-		}
-		var there bool
-		if err := stats.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')`).Scan(&there); err != nil {
-			fmt.Fprintf(w, "  cannot read the postgres database, where pg_stat_statements belongs (%v): "+
-				"let this user connect to it, or %s\n", err, advice)
-			return nil
-		}
-		if !there {
-			fmt.Fprintln(w, "  pg_stat_statements is loaded but not created: "+advice)
-			return nil
-		}
-		src = stats
+	if here {
+		return dbOID, db, nil
 	}
+	return dbOID, statementsInPostgres(ctx, w, stats), nil
+}
+
+// statementsInPostgres returns stats, the server's postgres database, if
+// pg_stat_statements was created there; else it says why on w and returns nil.
+func statementsInPostgres(ctx context.Context, w io.Writer, stats *pgxpool.Pool) *pgxpool.Pool {
+	const advice = "run CREATE EXTENSION pg_stat_statements as a superuser in the server's postgres database (not in the application's: see docs/operations.md)"
+	if stats == nil {
+		fmt.Fprintln(w, "  pg_stat_statements is loaded but not created: "+advice)
+		return nil
+	}
+	var there bool
+	if err := stats.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')`).Scan(&there); err != nil {
+		fmt.Fprintf(w, "  cannot read the postgres database, where pg_stat_statements belongs (%v): "+
+			"let this user connect to it, or %s\n", err, advice)
+		return nil
+	}
+	if !there {
+		fmt.Fprintln(w, "  pg_stat_statements is loaded but not created: "+advice)
+		return nil
+	}
+	return stats
+}
+
+// slowestStatements prints the ten statements of database dbOID with the
+// highest mean time, each cut to 120 characters.
+func slowestStatements(ctx context.Context, w io.Writer, src *pgxpool.Pool, dbOID uint32) error {
 	rows, err := src.Query(ctx, `
 		SELECT calls, mean_exec_time, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
 		FROM pg_stat_statements

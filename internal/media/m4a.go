@@ -85,16 +85,9 @@ func (m *m4a) walk(from, to, depth int, parent string) (int, error) {
 	}
 	i := from
 	for to-i >= 8 {
-		size, hdr := int64(binary.BigEndian.Uint32(m.data[i:])), 8
-		typ := string(m.data[i+4 : i+8])
-		switch size {
-		case 0:
-			size = int64(to - i)
-		case 1:
-			if to-i < 16 {
-				return 0, broken(formatM4A, "a truncated box")
-			}
-			size, hdr = int64(binary.BigEndian.Uint64(m.data[i+8:])), 16
+		size, hdr, err := m.boxSize(i, to)
+		if err != nil {
+			return 0, err
 		}
 		if size < int64(hdr) || size > int64(to-i) {
 			if depth == 0 && i > from {
@@ -102,47 +95,86 @@ func (m *m4a) walk(from, to, depth int, parent string) (int, error) {
 			}
 			return 0, broken(formatM4A, "a truncated box")
 		}
-		if depth == 0 && i == from && typ != "ftyp" {
+		if depth == 0 && i == from && string(m.data[i+4:i+8]) != "ftyp" {
 			return 0, broken(formatM4A, "no ftyp box first")
 		}
-		box := m.data[i : i+int(size)]
-		body := box[hdr:]
-		switch {
-		case m4aRefused[typ]:
-			return 0, errNotSound()
-		case typ == "trak":
-			m.handler = ""
-			if _, err := m.walk(i+hdr, i+int(size), depth+1, typ); err != nil {
-				return 0, err
-			}
-			if m.handler != "soun" {
-				return 0, errNotSound()
-			}
-			m.audio++
-		case m4aContainers[typ]:
-			if _, err := m.walk(i+hdr, i+int(size), depth+1, typ); err != nil {
-				return 0, err
-			}
-		case typ == "hdlr":
-			// version and flags, pre_defined, handler type, 12 reserved
-			// bytes, then a free-text name, zeroed.
-			if len(body) < 24 {
-				return 0, broken(formatM4A, "a short handler box")
-			}
-			if parent == "mdia" {
-				m.handler = string(body[8:12])
-			}
-			clear(body[24:])
-		case typ == "mvhd" || typ == "tkhd" || typ == "mdhd":
-			m.header(typ, body)
-		case m4aPlayback[typ]:
-		default: // free, skip, wide, metadata and anything unknown
-			clear(body)
-			copy(box[4:8], "free")
+		if err := m.visit(i, int(size), hdr, depth, parent); err != nil {
+			return 0, err
 		}
 		i += int(size)
 	}
 	return i, nil
+}
+
+// boxSize reads the size of the box at i (at least 8 bytes before to) and
+// the length of its header: 8 bytes, or 16 with a 64-bit size. A size of 0
+// runs to to. The size is not checked against to.
+func (m *m4a) boxSize(i, to int) (size int64, hdr int, err error) {
+	size, hdr = int64(binary.BigEndian.Uint32(m.data[i:])), 8
+	switch size {
+	case 0:
+		size = int64(to - i)
+	case 1:
+		if to-i < 16 {
+			return 0, 0, broken(formatM4A, "a truncated box")
+		}
+		size, hdr = int64(binary.BigEndian.Uint64(m.data[i+8:])), 16
+	}
+	return size, hdr, nil
+}
+
+// visit keeps, cleans, walks into or frees the box of size bytes at i,
+// whose header is hdr bytes long, a child of a box of type parent.
+func (m *m4a) visit(i, size, hdr, depth int, parent string) error {
+	box := m.data[i : i+size]
+	typ := string(box[4:8])
+	body := box[hdr:]
+	switch {
+	case m4aRefused[typ]:
+		return errNotSound()
+	case typ == "trak":
+		return m.track(i+hdr, i+size, depth)
+	case m4aContainers[typ]:
+		_, err := m.walk(i+hdr, i+size, depth+1, typ)
+		return err
+	case typ == "hdlr":
+		return m.handlerBox(body, parent)
+	case typ == "mvhd" || typ == "tkhd" || typ == "mdhd":
+		m.header(typ, body)
+	case m4aPlayback[typ]:
+	default: // free, skip, wide, metadata and anything unknown
+		clear(body)
+		copy(box[4:8], "free")
+	}
+	return nil
+}
+
+// track walks a track box's children, between from and to, and refuses
+// the track unless its media handler is sound.
+func (m *m4a) track(from, to, depth int) error {
+	m.handler = ""
+	if _, err := m.walk(from, to, depth+1, "trak"); err != nil {
+		return err
+	}
+	if m.handler != "soun" {
+		return errNotSound()
+	}
+	m.audio++
+	return nil
+}
+
+// handlerBox reads a media handler's type and zeroes its name. The body is
+// version and flags, pre_defined, handler type, 12 reserved bytes, then a
+// free-text name.
+func (m *m4a) handlerBox(body []byte, parent string) error {
+	if len(body) < 24 {
+		return broken(formatM4A, "a short handler box")
+	}
+	if parent == "mdia" {
+		m.handler = string(body[8:12])
+	}
+	clear(body[24:])
+	return nil
 }
 
 // header zeroes a movie, track or media header's times and reads the

@@ -230,42 +230,53 @@ func (w *webm) walk(from, to, depth int) error {
 		if elemEnd > int64(to) {
 			return broken(formatWebM, "a truncated element")
 		}
-		body := w.data[i+off : int(elemEnd)]
-		switch {
-		case mkvVoided[id], depth == 1 && !mkvSegmentKept[id]:
-			if !voidElement(w.data[i:int(elemEnd)]) {
-				return broken(formatWebM, "a malformed element")
-			}
-		case id == mkvInfo, id == mkvTracks:
-			if err := w.walk(i+off, int(elemEnd), depth+1); err != nil {
-				return err
-			}
-		case id == mkvTrack:
-			w.track(body)
-			if err := w.walk(i+off, int(elemEnd), depth+1); err != nil {
-				return err
-			}
-		case id == mkvCluster && depth == 1:
-			if next, err := w.clusterEnd(i+off, int(elemEnd)); err != nil {
-				return err
-			} else if next != int(elemEnd) {
-				return broken(formatWebM, "a top-level element inside a cluster")
-			}
-		case id == mkvTrackUID && depth == 3:
-			// Mandatory, but random per file like SegmentUID: the same
-			// value, 1, for every clip (the length stays, so no offset moves).
-			if len(body) == 0 || len(body) > 8 {
-				return broken(formatWebM, "a malformed track UID")
-			}
-			clear(body)
-			body[len(body)-1] = 1
-		case id == mkvTimescale:
-			w.timescale = int64(readUint(body))
-		case id == mkvDuration:
-			w.duration = readFloat(body)
+		if err := w.visit(id, i, i+off, int(elemEnd), depth); err != nil {
+			return err
 		}
 		i = int(elemEnd)
 	}
+	return nil
+}
+
+// visit voids, walks into, reads or keeps the element id that runs from
+// start to end, its payload from payload, at a depth.
+func (w *webm) visit(id uint32, start, payload, end, depth int) error {
+	body := w.data[payload:end]
+	switch {
+	case mkvVoided[id], depth == 1 && !mkvSegmentKept[id]:
+		if !voidElement(w.data[start:end]) {
+			return broken(formatWebM, "a malformed element")
+		}
+	case id == mkvInfo, id == mkvTracks:
+		return w.walk(payload, end, depth+1)
+	case id == mkvTrack:
+		w.track(body)
+		return w.walk(payload, end, depth+1)
+	case id == mkvCluster && depth == 1:
+		if next, err := w.clusterEnd(payload, end); err != nil {
+			return err
+		} else if next != end {
+			return broken(formatWebM, "a top-level element inside a cluster")
+		}
+	case id == mkvTrackUID && depth == 3:
+		return sameTrackUID(body)
+	case id == mkvTimescale:
+		w.timescale = int64(readUint(body))
+	case id == mkvDuration:
+		w.duration = readFloat(body)
+	}
+	return nil
+}
+
+// sameTrackUID sets a TrackUID to 1. It is mandatory, but random per file
+// like SegmentUID: the same value for every clip (the length stays, so no
+// offset moves).
+func sameTrackUID(body []byte) error {
+	if len(body) == 0 || len(body) > 8 {
+		return broken(formatWebM, "a malformed track UID")
+	}
+	clear(body)
+	body[len(body)-1] = 1
 	return nil
 }
 
