@@ -12,6 +12,7 @@ import (
 
 	"pixelpals/internal/auth"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/keeper"
 	"pixelpals/internal/live"
 	"pixelpals/internal/media"
 	"pixelpals/internal/server"
@@ -23,7 +24,7 @@ import (
 type API struct {
 	db     *store.DB
 	auth   *auth.Service
-	keeper *store.Keeper
+	keeper *keeper.Keeper
 	logger *slog.Logger
 	// uploadRate is the flood control of uploads, per user.
 	uploadRate store.RateLimit
@@ -86,7 +87,7 @@ var DefaultFriendCodeGuesses = store.FailureLimit{Max: 10, Window: 15 * time.Min
 // New builds the API over its dependencies. It sets d.DB's send budget
 // (store.LimitSends): sends take their tokens inside the send batch.
 func New(d Deps) *API {
-	a := &API{db: d.DB, auth: d.Auth, keeper: store.NewKeeper(d.DB, d.Vault), logger: d.Logger,
+	a := &API{db: d.DB, auth: d.Auth, keeper: keeper.New(d.DB, d.Vault), logger: d.Logger,
 		media: d.Media, live: d.Live, now: d.Now, uploadPace: d.UploadPace}
 	if a.uploadPace.BytesPerSecond <= 0 {
 		a.uploadPace = DefaultUploadPace

@@ -235,7 +235,7 @@ func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64,
 
 // checkLeak refuses a child's message (or caption) that holds one of
 // their own kept game passwords, alone or with their last messages in
-// the conversation (store.Keeper.CheckLeakIn).
+// the conversation (store.LeakGuard.CheckLeakIn).
 func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, content string, gate store.SendGate) error {
 	hit, err := a.keeper.CheckLeakIn(ctx, actor, gate, convID, content, a.now())
 	if err != nil || hit == nil {

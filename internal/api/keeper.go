@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"pixelpals/internal/domain"
-	"pixelpals/internal/store"
+	"pixelpals/internal/keeper"
 )
 
 // Game-login keeper limits: game_credentials.game_name and username are
@@ -118,7 +118,7 @@ func credentialPage(r *http.Request) (page, int64, error) {
 	return pg, afterID, err
 }
 
-func credentialKey(c store.GameCredential) []string { return idKey(c.ID) }
+func credentialKey(c keeper.GameCredential) []string { return idKey(c.ID) }
 
 func (a *API) createCredential(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	childID, err := pathID(r, "id")
@@ -129,7 +129,7 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request, actor *do
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	c, err := a.keeper.Create(r.Context(), actor, childID, store.NewGameCredential(req))
+	c, err := a.keeper.Create(r.Context(), actor, childID, keeper.NewGameCredential(req))
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (a *API) updateCredential(w http.ResponseWriter, r *http.Request, actor *do
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	c, err := a.keeper.Update(r.Context(), actor, id, store.CredentialPatch(req))
+	c, err := a.keeper.Update(r.Context(), actor, id, keeper.CredentialPatch(req))
 	if err != nil {
 		return a.keeperError(r, err)
 	}
@@ -176,7 +176,7 @@ func (a *API) revealCredential(w http.ResponseWriter, r *http.Request, actor *do
 // reason: key versions and lengths, never secrets) before the client gets
 // only credential_unreadable.
 func (a *API) keeperError(r *http.Request, err error) error {
-	var ue *store.UnreadableError
+	var ue *keeper.UnreadableError
 	if errors.As(err, &ue) {
 		a.logger.WarnContext(r.Context(), "game credential cannot be opened",
 			"credential_id", ue.ID, "reason", ue.Cause.Error())

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"pixelpals/internal/config"
-	"pixelpals/internal/store"
+	"pixelpals/internal/keeper"
 	"pixelpals/internal/vault"
 )
 
@@ -119,7 +119,7 @@ func runKeysRotate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := store.NewKeeper(db, ring).RotateKeys(ctx, actor, batch, func(r store.RotationReport) {
+	rep, err := keeper.New(db, ring).RotateKeys(ctx, actor, batch, func(r keeper.RotationReport) {
 		fmt.Fprintf(env.Stdout, "progress: %d rotated, %d failed\n", r.Rotated, len(r.Failed))
 	})
 	printRotation(env, rep)
@@ -132,7 +132,7 @@ func runKeysRotate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-func printRotation(env Env, rep store.RotationReport) {
+func printRotation(env Env, rep keeper.RotationReport) {
 	fmt.Fprintf(env.Stdout, "key version %d: %d rotated, %d already current, %d failed, %d remaining\n",
 		rep.NewestVersion, rep.Rotated, rep.AlreadyCurrent, len(rep.Failed), rep.Remaining)
 	for _, f := range rep.Failed {

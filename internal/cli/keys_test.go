@@ -19,6 +19,7 @@ import (
 
 	"pixelpals/internal/cli"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/keeper"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
@@ -172,10 +173,10 @@ func newRotationFixture(t *testing.T, n int) *rotationFixture {
 		t.Fatal(err)
 	}
 	f.child = &domain.Actor{UserID: c.User.ID, Role: domain.RoleChild, Active: true}
-	k := store.NewKeeper(f.db, old)
+	k := keeper.New(f.db, old)
 	for i := range n {
 		pw := fmt.Sprintf("game-password-%03d", i)
-		g, err := k.Create(ctx, parent, c.User.ID, store.NewGameCredential{GameName: "Game", Username: fmt.Sprintf("u%03d", i), Password: pw})
+		g, err := k.Create(ctx, parent, c.User.ID, keeper.NewGameCredential{GameName: "Game", Username: fmt.Sprintf("u%03d", i), Password: pw})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +202,7 @@ func (f *rotationFixture) onVersion(t *testing.T, v uint32) int {
 // allOpenWithNewKeyOnly reveals every row with a ring holding only the new key.
 func (f *rotationFixture) allOpenWithNewKeyOnly(t *testing.T, except ...int64) {
 	t.Helper()
-	k := store.NewKeeper(f.db, f.newOnly)
+	k := keeper.New(f.db, f.newOnly)
 	for id, want := range f.passwords {
 		if len(except) > 0 && except[0] == id {
 			continue
@@ -373,7 +374,7 @@ func TestServeRefreshesLeakPrints(t *testing.T) {
 	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*) FROM leak_fingerprints WHERE norm_version = 2 AND key_version = 2`).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("%d fingerprints refreshed under the newest key, want 3 (%v)\n%s", n, err, in.logs)
 	}
-	k := store.NewKeeper(f.db, f.newOnly)
+	k := keeper.New(f.db, f.newOnly)
 	for id, pw := range f.passwords {
 		r := []rune(pw)
 		slices.Reverse(r)

@@ -10,12 +10,12 @@ import (
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
+	"pixelpals/internal/keeper"
 	"pixelpals/internal/live"
 	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/retention"
 	"pixelpals/internal/server"
-	"pixelpals/internal/store"
 	"pixelpals/internal/web"
 )
 
@@ -39,7 +39,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeDB()
-	refreshLeakPrints(ctx, store.NewKeeper(db, ring), logger)
+	refreshLeakPrints(ctx, keeper.New(db, ring), logger)
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
 	limits := media.DefaultLimits
 	if cfg.MediaMaxImageBytes > 0 {
@@ -78,7 +78,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // logins, none at all after the first start). A failure is logged, not
 // fatal: those logins keep their old fingerprint, which still catches a
 // password of letters and digits (docs/controls.md).
-func refreshLeakPrints(ctx context.Context, k *store.Keeper, logger *slog.Logger) {
+func refreshLeakPrints(ctx context.Context, k *keeper.Keeper, logger *slog.Logger) {
 	n, failed, err := k.RefreshLeakPrints(ctx, 100)
 	if n > 0 || len(failed) > 0 {
 		logger.Info("leak guard fingerprints refreshed", "refreshed", n, "failed", len(failed))

@@ -152,3 +152,21 @@ func (db *DB) DeleteUser(ctx context.Context, actor *domain.Actor, id int64) err
 	})
 	return err
 }
+
+// AdminByEmail returns the actor for the live, unsuspended admin with that
+// email, for commands run from the shell on an admin's behalf. Anyone else
+// is forbidden.
+func (db *DB) AdminByEmail(ctx context.Context, email string) (*domain.Actor, error) {
+	a := &domain.Actor{Role: domain.RoleAdmin, Active: true}
+	err := db.Pool.QueryRow(ctx, `
+		SELECT id FROM users
+		WHERE email = $1 AND role = 'ADMIN' AND deleted_at IS NULL AND suspended_at IS NULL`,
+		NormalizeLogin(email)).Scan(&a.UserID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.Errorf(domain.CodeForbidden, "%s is not an active admin", NormalizeLogin(email))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up admin: %w", err)
+	}
+	return a, nil
+}

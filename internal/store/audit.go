@@ -52,6 +52,12 @@ func audit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
 	return nil
 }
 
+// Audit is audit for the packages that write in their own transactions
+// beside the store (the keeper).
+func Audit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
+	return audit(ctx, tx, e)
+}
+
 func auditJSON(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/vault"
 )
 
 // The password-leak guard (issue 12.2, docs/controls.md): a child's message
@@ -24,6 +25,20 @@ import (
 // length. A check normalizes the text the same way (leaknormalize.go) and
 // HMACs its substrings of the kept lengths, so one HMAC per substring
 // finds the password forwards and backwards.
+
+// LeakGuard checks a child's texts against the fingerprints of their kept
+// game passwords. The keeper (package keeper) writes a fingerprint with
+// WriteLeakFingerprint in the transaction that keeps the password.
+type LeakGuard struct {
+	db   *DB
+	ring *vault.Ring
+}
+
+// NewLeakGuard builds the guard over db with the key ring the passwords
+// are sealed with.
+func NewLeakGuard(db *DB, ring *vault.Ring) *LeakGuard {
+	return &LeakGuard{db: db, ring: ring}
+}
 
 // minLeakLen is the shortest normalized password guarded: shorter ones
 // would match ordinary words far too often.
@@ -45,9 +60,9 @@ func leakMAC(key []byte, runes []rune) []byte {
 	return m.Sum(nil)
 }
 
-// writeLeakFingerprint keeps (or, for a password too short, drops) the
+// WriteLeakFingerprint keeps (or, for a password too short, drops) the
 // fingerprint of credential id's password, in tx.
-func (k *Keeper) writeLeakFingerprint(ctx context.Context, tx pgx.Tx, id int64, password string) error {
+func (k *LeakGuard) WriteLeakFingerprint(ctx context.Context, tx pgx.Tx, id int64, password string) error {
 	norm := leakNormalize(password)
 	defer clear(norm)
 	version := k.ring.Newest()
@@ -64,7 +79,7 @@ func (k *Keeper) writeLeakFingerprint(ctx context.Context, tx pgx.Tx, id int64, 
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (credential_id) DO UPDATE SET key_version = EXCLUDED.key_version,
 			norm_version = EXCLUDED.norm_version, length = EXCLUDED.length, fp = EXCLUDED.fp, fp_rev = EXCLUDED.fp_rev`,
-		id, int64(version), leakNormVersion, len(norm), fp, fpRev)
+		id, int64(version), LeakNormVersion, len(norm), fp, fpRev)
 	if err != nil {
 		return fmt.Errorf("leak fingerprint of credential %d: %w", id, err)
 	}
@@ -88,7 +103,7 @@ type LeakHit struct {
 }
 
 // childLeakPrints loads childID's fingerprints with their HMACs keyed.
-func (k *Keeper) childLeakPrints(ctx context.Context, childID int64) ([]leakPrint, error) {
+func (k *LeakGuard) childLeakPrints(ctx context.Context, childID int64) ([]leakPrint, error) {
 	rows, err := k.db.Pool.Query(ctx, `
 		SELECT f.credential_id, g.game_name, f.key_version, f.length, f.fp, f.fp_rev
 		FROM leak_fingerprints f
@@ -112,7 +127,7 @@ func (k *Keeper) childLeakPrints(ctx context.Context, childID int64) ([]leakPrin
 
 // keyPrints keys the HMAC of each fingerprint; one whose key left the
 // ring is skipped (re-saving the password renews it).
-func (k *Keeper) keyPrints(raw []printRow) []leakPrint {
+func (k *LeakGuard) keyPrints(raw []printRow) []leakPrint {
 	var out []leakPrint
 	for _, r := range raw {
 		key, ok := k.ring.LeakGuardKey(uint32(r.version), r.credentialID)
@@ -184,7 +199,7 @@ func matchLeak(prints []leakPrint, before []string, text string) *leakPrint {
 
 // CheckLeak reports which of the acting child's kept passwords message
 // contains, if any. Others are never checked (nil).
-func (k *Keeper) CheckLeak(ctx context.Context, actor *domain.Actor, message string) (*LeakHit, error) {
+func (k *LeakGuard) CheckLeak(ctx context.Context, actor *domain.Actor, message string) (*LeakHit, error) {
 	hit, _, err := k.CheckLeakTexts(ctx, actor, message)
 	return hit, err
 }
@@ -193,7 +208,7 @@ func (k *Keeper) CheckLeak(ctx context.Context, actor *domain.Actor, message str
 // index of its text. It is for what a child writes outside a
 // conversation (their profile, a group's title); a send is checked with
 // CheckLeakIn.
-func (k *Keeper) CheckLeakTexts(ctx context.Context, actor *domain.Actor, texts ...string) (*LeakHit, int, error) {
+func (k *LeakGuard) CheckLeakTexts(ctx context.Context, actor *domain.Actor, texts ...string) (*LeakHit, int, error) {
 	if !actor.IsChild() {
 		return nil, 0, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/keeper"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
@@ -38,9 +39,9 @@ func BenchmarkCheckLeak(b *testing.B) {
 		b.Fatal(err)
 	}
 	child := &domain.Actor{UserID: c.User.ID, Role: domain.RoleChild, Active: true}
-	k := store.NewKeeper(db, ring)
+	k := keeper.New(db, ring)
 	for i := range 5 {
-		if _, err := k.Create(ctx, parent, c.User.ID, store.NewGameCredential{GameName: fmt.Sprint("Game", i),
+		if _, err := k.Create(ctx, parent, c.User.ID, keeper.NewGameCredential{GameName: fmt.Sprint("Game", i),
 			Username: "kid", Password: fmt.Sprintf("secret-%04d", i)}); err != nil {
 			b.Fatal(err)
 		}

@@ -21,12 +21,12 @@ import (
 //  4. only letters and digits are kept: spaces, punctuation, dashes,
 //     underscores, zero-width and other invisible characters go.
 //
-// Changing any of this changes every fingerprint: bump leakNormVersion,
+// Changing any of this changes every fingerprint: bump LeakNormVersion,
 // which makes the server write them all again (RefreshLeakPrints).
 
-// leakNormVersion is the normalization fingerprints are written with.
+// LeakNormVersion is the normalization fingerprints are written with.
 // 1 was 00010's (lower case, without whitespace and dots); 2 is this one.
-const leakNormVersion = 2
+const LeakNormVersion = 2
 
 // leakNormalize returns s normalized for the leak guard.
 func leakNormalize(s string) []rune {

@@ -95,7 +95,7 @@ func gateRows(out map[int64]*SendGate) func(pgx.Rows) error {
 // joined to their last messages there (recentTexts, sent after now less
 // leakWindow), so a password split over two or three messages is found.
 // The messages are read only for a child with kept passwords.
-func (k *Keeper) CheckLeakIn(ctx context.Context, actor *domain.Actor, gate SendGate, convID int64, text string, now time.Time) (*LeakHit, error) {
+func (k *LeakGuard) CheckLeakIn(ctx context.Context, actor *domain.Actor, gate SendGate, convID int64, text string, now time.Time) (*LeakHit, error) {
 	if !actor.IsChild() || len(gate.prints) == 0 {
 		return nil, nil
 	}

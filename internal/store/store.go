@@ -143,6 +143,13 @@ func (db *DB) transactRetry(ctx context.Context, fn func(tx pgx.Tx) error) error
 	return retryConflicts(func() error { return db.Transact(ctx, fn) })
 }
 
+// UniqueViolation reports whether err is a violation of a UNIQUE
+// constraint or index, for the packages beside the store that name the
+// constraint to their callers.
+func UniqueViolation(err error) bool {
+	return pgCode(err) == codeUniqueViolation
+}
+
 // pgCode returns the SQLSTATE of err, or "" when it is not a server error.
 func pgCode(err error) string {
 	var pe *pgconn.PgError

@@ -1,4 +1,4 @@
-package store_test
+package keeper_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/keeper"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
@@ -78,14 +79,14 @@ func newAdmin(t *testing.T, db *store.DB) *domain.Actor {
 
 // keep stores n logins for the family's child under k, returning ids and
 // the passwords by id.
-func keep(t *testing.T, k *store.Keeper, f family, n int) ([]int64, map[int64]string) {
+func keep(t *testing.T, k *keeper.Keeper, f family, n int) ([]int64, map[int64]string) {
 	t.Helper()
 	var ids []int64
 	pws := map[int64]string{}
 	for i := range n {
 		pw := fmt.Sprintf("password-%d", i)
 		c, err := k.Create(context.Background(), f.parent, f.child.UserID,
-			store.NewGameCredential{GameName: "Game", Username: fmt.Sprintf("user%d", i), Password: pw})
+			keeper.NewGameCredential{GameName: "Game", Username: fmt.Sprintf("user%d", i), Password: pw})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +118,7 @@ func versions(t *testing.T, db *store.DB) map[int]int {
 }
 
 // allOpen checks every password opens with k and is what was stored.
-func allOpen(t *testing.T, k *store.Keeper, child *domain.Actor, pws map[int64]string) {
+func allOpen(t *testing.T, k *keeper.Keeper, child *domain.Actor, pws map[int64]string) {
 	t.Helper()
 	for id, want := range pws {
 		got, err := k.Reveal(context.Background(), child, id)
@@ -131,19 +132,19 @@ func TestWrongKeyFails(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
 	f := newFamily(t, db, "wrongkey")
-	ids, _ := keep(t, store.NewKeeper(db, ring(t, 1)), f, 1)
+	ids, _ := keep(t, keeper.New(db, ring(t, 1)), f, 1)
 
 	// Same version number, different key bytes.
 	other, err := vault.ParseRing(mustLine(t, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, k := range map[string]*store.Keeper{
-		"same version, other key": store.NewKeeper(db, other),
-		"key version missing":     store.NewKeeper(db, ring(t, 2)),
+	for name, k := range map[string]*keeper.Keeper{
+		"same version, other key": keeper.New(db, other),
+		"key version missing":     keeper.New(db, ring(t, 2)),
 	} {
 		_, err := k.Reveal(context.Background(), f.child, ids[0])
-		var ue *store.UnreadableError
+		var ue *keeper.UnreadableError
 		if !errors.As(err, &ue) || ue.ID != ids[0] || domain.ErrorCode(err) != domain.CodeCredentialUnreadable {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -168,15 +169,15 @@ func TestRotationResumes(t *testing.T) {
 	ctx := context.Background()
 	admin := newAdmin(t, db)
 	f := newFamily(t, db, "rotate")
-	_, pws := keep(t, store.NewKeeper(db, ring(t, 1)), f, 10)
+	_, pws := keep(t, keeper.New(db, ring(t, 1)), f, 10)
 
-	k12 := store.NewKeeper(db, ring(t, 1, 2))
+	k12 := keeper.New(db, ring(t, 1, 2))
 	// Two rows sealed under v2 already: new rows after the key was added.
 	newer := newFamily(t, db, "newer")
 	_, newerPWs := keep(t, k12, newer, 2)
 
 	cctx, cancel := context.WithCancel(ctx)
-	rep, err := k12.RotateKeys(cctx, admin, 3, func(store.RotationReport) { cancel() })
+	rep, err := k12.RotateKeys(cctx, admin, 3, func(keeper.RotationReport) { cancel() })
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled rotation: %v", err)
 	}
@@ -196,7 +197,7 @@ func TestRotationResumes(t *testing.T) {
 	}
 
 	// Only the new key is needed now: the old one can be removed.
-	k2 := store.NewKeeper(db, ring(t, 2))
+	k2 := keeper.New(db, ring(t, 2))
 	allOpen(t, k2, f.child, pws)
 	allOpen(t, k2, newer.child, newerPWs)
 
@@ -242,7 +243,7 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 	ctx := context.Background()
 	admin := newAdmin(t, db)
 	f := newFamily(t, db, "broken")
-	ids, pws := keep(t, store.NewKeeper(db, ring(t, 1)), f, 5)
+	ids, pws := keep(t, keeper.New(db, ring(t, 1)), f, 5)
 	bad := ids[2]
 	if _, err := db.Pool.Exec(ctx, `UPDATE game_credentials SET username = 'tampered' WHERE id = $1`, bad); err != nil {
 		t.Fatal(err)
@@ -252,7 +253,7 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	k := store.NewKeeper(db, ring(t, 1, 2))
+	k := keeper.New(db, ring(t, 1, 2))
 	for range 2 { // a rerun reports the same row again
 		rep, err := k.RotateKeys(ctx, admin, 2, nil)
 		if err != nil {
@@ -273,14 +274,14 @@ func TestRotationReportsUnopenableRows(t *testing.T) {
 		t.Fatal("the unopenable row was changed")
 	}
 	delete(pws, bad)
-	allOpen(t, store.NewKeeper(db, ring(t, 2)), f.child, pws)
+	allOpen(t, keeper.New(db, ring(t, 2)), f.child, pws)
 }
 
 func TestRotationNeedsAnAdmin(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
 	f := newFamily(t, db, "notadmin")
-	k := store.NewKeeper(db, ring(t, 1, 2))
+	k := keeper.New(db, ring(t, 1, 2))
 	if _, err := k.RotateKeys(context.Background(), f.parent, 10, nil); domain.ErrorCode(err) != domain.CodeForbidden {
 		t.Fatalf("parent rotating: %v", err)
 	}
@@ -299,7 +300,7 @@ func TestRotationFingerprintsOlderLogins(t *testing.T) {
 	ctx := context.Background()
 	admin := newAdmin(t, db)
 	f := newFamily(t, db, "older")
-	k := store.NewKeeper(db, ring(t, 1))
+	k := keeper.New(db, ring(t, 1))
 	ids, pws := keep(t, k, f, 3)
 	// As before migration 00010: no fingerprints at all.
 	if _, err := db.Pool.Exec(ctx, `DELETE FROM leak_fingerprints`); err != nil {
@@ -349,10 +350,10 @@ func TestRotationFingerprintsRenamedLogins(t *testing.T) {
 	ctx := context.Background()
 	admin := newAdmin(t, db)
 	f := newFamily(t, db, "renamed")
-	ids, pws := keep(t, store.NewKeeper(db, ring(t, 1)), f, 1)
-	k12 := store.NewKeeper(db, ring(t, 1, 2))
+	ids, pws := keep(t, keeper.New(db, ring(t, 1)), f, 1)
+	k12 := keeper.New(db, ring(t, 1, 2))
 	name := "Renamed"
-	if _, err := k12.Update(ctx, f.parent, ids[0], store.CredentialPatch{GameName: &name}); err != nil {
+	if _, err := k12.Update(ctx, f.parent, ids[0], keeper.CredentialPatch{GameName: &name}); err != nil {
 		t.Fatal(err)
 	}
 	if got := versions(t, db); got[2] != 1 {
@@ -362,7 +363,7 @@ func TestRotationFingerprintsRenamedLogins(t *testing.T) {
 	if err != nil || rep.Rotated != 0 || rep.Fingerprinted != 1 || rep.Remaining != 0 {
 		t.Fatalf("rotation: %+v, %v", rep, err)
 	}
-	hit, err := store.NewKeeper(db, ring(t, 2)).CheckLeak(ctx, f.child, "x "+pws[ids[0]]+" y")
+	hit, err := keeper.New(db, ring(t, 2)).CheckLeak(ctx, f.child, "x "+pws[ids[0]]+" y")
 	if err != nil || hit == nil || hit.GameName != "Renamed" {
 		t.Fatalf("with the old key removed: %+v, %v", hit, err)
 	}
@@ -395,7 +396,7 @@ func TestLeakPrintsRefreshed(t *testing.T) {
 	db := pgtest.DB(t)
 	ctx := context.Background()
 	f := newFamily(t, db, "refresh")
-	k := store.NewKeeper(db, ring(t, 1))
+	k := keeper.New(db, ring(t, 1))
 	ids, pws := keep(t, k, f, 5)
 	asBefore00014(t, db)
 	bad := ids[3]
@@ -434,7 +435,7 @@ func TestRotationRefreshesOldNormalization(t *testing.T) {
 	ctx := context.Background()
 	admin := newAdmin(t, db)
 	f := newFamily(t, db, "renorm")
-	k := store.NewKeeper(db, ring(t, 1))
+	k := keeper.New(db, ring(t, 1))
 	ids, pws := keep(t, k, f, 3)
 	asBefore00014(t, db)
 	rep, err := k.RotateKeys(ctx, admin, 2, nil)

@@ -1,4 +1,4 @@
-package store
+package keeper
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
 )
 
 // RotationReport counts what a key rotation did. It holds ids and counts
@@ -39,24 +40,6 @@ type RotationReport struct {
 type RotationFailure struct {
 	ID     int64
 	Reason string
-}
-
-// AdminByEmail returns the actor for the live, unsuspended admin with that
-// email, for commands run from the shell on an admin's behalf. Anyone else
-// is forbidden.
-func (db *DB) AdminByEmail(ctx context.Context, email string) (*domain.Actor, error) {
-	a := &domain.Actor{Role: domain.RoleAdmin, Active: true}
-	err := db.Pool.QueryRow(ctx, `
-		SELECT id FROM users
-		WHERE email = $1 AND role = 'ADMIN' AND deleted_at IS NULL AND suspended_at IS NULL`,
-		NormalizeLogin(email)).Scan(&a.UserID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, domain.Errorf(domain.CodeForbidden, "%s is not an active admin", NormalizeLogin(email))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up admin: %w", err)
-	}
-	return a, nil
 }
 
 // RotateKeys re-seals every game_credentials row that is not on the ring's
@@ -137,7 +120,7 @@ func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newe
 					WHERE f.credential_id = g.id AND f.key_version = $4 AND f.norm_version = $5))
 			ORDER BY id
 			LIMIT $3
-			FOR UPDATE`, afterID, newest, limit, int64(k.ring.Newest()), leakNormVersion)
+			FOR UPDATE`, afterID, newest, limit, int64(k.ring.Newest()), store.LeakNormVersion)
 		if err != nil {
 			return fmt.Errorf("select rows to rotate: %w", err)
 		}
@@ -188,7 +171,7 @@ func (k *Keeper) rotateRow(ctx context.Context, tx pgx.Tx, c sealedCredential, c
 	}
 	defer clear(plain)
 	if current {
-		return nil, k.writeLeakFingerprint(ctx, tx, c.ID, string(plain))
+		return nil, k.WriteLeakFingerprint(ctx, tx, c.ID, string(plain))
 	}
 	ciphertext, iv, err := k.ring.Seal(plain, c.ad())
 	if err != nil {
@@ -201,7 +184,7 @@ func (k *Keeper) rotateRow(ctx context.Context, tx pgx.Tx, c sealedCredential, c
 	}
 	// The leak guard's fingerprint moves to the newest key too (and a login
 	// kept before the guard existed gets one).
-	if err := k.writeLeakFingerprint(ctx, tx, c.ID, string(plain)); err != nil {
+	if err := k.WriteLeakFingerprint(ctx, tx, c.ID, string(plain)); err != nil {
 		return nil, err
 	}
 	return nil, nil
@@ -217,7 +200,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 		if err != nil {
 			return fmt.Errorf("count rows left to rotate: %w", err)
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "keys.rotate", EntityType: "vault",
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "keys.rotate", EntityType: "vault",
 			After: map[string]any{
 				"newest_version":  rep.NewestVersion,
 				"ring_versions":   k.ring.Versions(),
@@ -233,7 +216,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 
 // RefreshLeakPrints writes again, batchSize rows per transaction, every
 // leak-guard fingerprint kept with an older normalization than
-// leakNormVersion (migration 00014), from the sealed passwords: serve
+// store.LeakNormVersion (migration 00014), from the sealed passwords: serve
 // runs it at start so an upgrade needs no `keys rotate` for the guard to
 // match as documented. Rows another instance is refreshing are skipped
 // (it does them); rows that fail to open are left as they are (still
@@ -253,7 +236,7 @@ func (k *Keeper) RefreshLeakPrints(ctx context.Context, batchSize int) (refreshe
 				WHERE f.norm_version < $1 AND g.id > $2
 				ORDER BY g.id
 				LIMIT $3
-				FOR UPDATE OF g SKIP LOCKED`, leakNormVersion, afterID, batchSize)
+				FOR UPDATE OF g SKIP LOCKED`, store.LeakNormVersion, afterID, batchSize)
 			if err != nil {
 				return err
 			}
@@ -289,7 +272,7 @@ func (k *Keeper) refreshBatch(ctx context.Context, tx pgx.Tx, batch []sealedCred
 			failed = append(failed, RotationFailure{ID: c.ID, Reason: openErr.Error()})
 			continue
 		}
-		err := k.writeLeakFingerprint(ctx, tx, c.ID, string(plain))
+		err := k.WriteLeakFingerprint(ctx, tx, c.ID, string(plain))
 		clear(plain)
 		if err != nil {
 			return 0, nil, err

@@ -1,11 +1,11 @@
-package store_test
+package keeper_test
 
 import (
 	"context"
 	"testing"
 
+	"pixelpals/internal/keeper"
 	"pixelpals/internal/pgtest"
-	"pixelpals/internal/store"
 )
 
 // TestLeakBlockAfterLoginDeleted: the guard reads the fingerprints before
@@ -18,7 +18,7 @@ func TestLeakBlockAfterLoginDeleted(t *testing.T) {
 	db := pgtest.DB(t)
 	ctx := context.Background()
 	f := newFamily(t, db, "raced")
-	k := store.NewKeeper(db, ring(t, 1))
+	k := keeper.New(db, ring(t, 1))
 	ids, pws := keep(t, k, f, 1)
 	hit, err := k.CheckLeak(ctx, f.child, pws[ids[0]])
 	if err != nil || hit == nil {

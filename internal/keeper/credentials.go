@@ -1,4 +1,7 @@
-package store
+// Package keeper is the game-login keeper (SPEC §7): a child's game logins,
+// their passwords sealed with the vault's key ring, the rotation of those
+// keys, and the leak guard's fingerprints of the passwords it keeps.
+package keeper
 
 import (
 	"context"
@@ -9,21 +12,25 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
 )
 
 // Keeper is the game-login keeper (SPEC §7): game_credentials rows, whose
 // passwords it seals and opens with the vault ring inside the same
 // transactions that write and read them. Nothing it returns, except
-// Reveal's plaintext, carries a password, ciphertext or nonce.
+// Reveal's plaintext, carries a password, ciphertext or nonce. It checks
+// texts for the passwords it keeps with the store's leak guard, which it
+// embeds (CheckLeak, CheckLeakTexts, CheckLeakIn).
 type Keeper struct {
-	db   *DB
+	db   *store.DB
 	ring *vault.Ring
+	*store.LeakGuard
 }
 
-// NewKeeper builds the keeper over db with the key ring.
-func NewKeeper(db *DB, ring *vault.Ring) *Keeper {
-	return &Keeper{db: db, ring: ring}
+// New builds the keeper over db with the key ring.
+func New(db *store.DB, ring *vault.Ring) *Keeper {
+	return &Keeper{db: db, ring: ring, LeakGuard: store.NewLeakGuard(db, ring)}
 }
 
 // GameCredential is a kept game login as lists show it: never its password.
@@ -173,10 +180,10 @@ func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64,
 		if err != nil {
 			return fmt.Errorf("insert game credential for child %d: %w", childID, loginTaken(err))
 		}
-		if err := k.writeLeakFingerprint(ctx, tx, c.ID, n.Password); err != nil {
+		if err := k.WriteLeakFingerprint(ctx, tx, c.ID, n.Password); err != nil {
 			return err
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.create", EntityType: "game_credential",
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "game_credential.create", EntityType: "game_credential",
 			EntityID: c.ID, After: auditOfCredential(c.GameCredential)})
 	})
 	if err != nil {
@@ -209,7 +216,7 @@ func lockChildProfile(ctx context.Context, tx pgx.Tx, actor *domain.Actor, child
 // such rows would share associated data, so a ciphertext copied between
 // them would open.
 func loginTaken(err error) error {
-	if pgCode(err) == codeUniqueViolation {
+	if store.UniqueViolation(err) {
 		return domain.Errorf(domain.CodeConflict, "this child already has a login with that username for that game")
 	}
 	return err
@@ -288,12 +295,12 @@ func (k *Keeper) Update(ctx context.Context, actor *domain.Actor, id int64, patc
 			return fmt.Errorf("update game credential %d: %w", id, loginTaken(err))
 		}
 		if patch.Password != nil {
-			if err := k.writeLeakFingerprint(ctx, tx, id, *patch.Password); err != nil {
+			if err := k.WriteLeakFingerprint(ctx, tx, id, *patch.Password); err != nil {
 				return err
 			}
 		}
 		out = c.GameCredential
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.update", EntityType: "game_credential",
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "game_credential.update", EntityType: "game_credential",
 			EntityID: id, Before: auditOfCredential(old.GameCredential),
 			After: struct {
 				auditCredential
@@ -336,7 +343,7 @@ func (k *Keeper) Delete(ctx context.Context, actor *domain.Actor, id int64) erro
 		if _, err := tx.Exec(ctx, `DELETE FROM game_credentials WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete game credential %d: %w", id, err)
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.delete", EntityType: "game_credential",
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "game_credential.delete", EntityType: "game_credential",
 			EntityID: id, Before: auditOfCredential(c.GameCredential)})
 	})
 }
@@ -360,7 +367,7 @@ func (k *Keeper) Reveal(ctx context.Context, actor *domain.Actor, id int64) (str
 		}
 		password = string(plain)
 		clear(plain)
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.reveal", EntityType: "game_credential",
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "game_credential.reveal", EntityType: "game_credential",
 			EntityID: id, After: auditOfCredential(c.GameCredential)})
 	})
 	if err != nil {
