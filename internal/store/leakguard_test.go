@@ -27,7 +27,7 @@ func testRing(t testing.TB) *vault.Ring {
 	return r
 }
 
-// printOf builds the fingerprint writeLeakFingerprint would keep.
+// printOf builds the fingerprint WriteLeakFingerprint would keep.
 func printOf(t testing.TB, ring *vault.Ring, id int64, password string) leakPrint {
 	t.Helper()
 	norm := leakNormalize(password)
