@@ -52,7 +52,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, action string,
 	check func(domain.User) error, change func(tx pgx.Tx, u domain.User) error) (domain.User, error) {
 	var after domain.User
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		before, err := lockUser(ctx, tx, id)
 		if err != nil {
 			return err

@@ -34,7 +34,7 @@ type blockNote struct {
 func (db *DB) blockChange(ctx context.Context, actor *domain.Actor, id int64,
 	visible func(c contactRow) bool, change func(tx pgx.Tx, c contactRow, blockedBy *int64) error) (domain.Contact, error) {
 	var out domain.Contact
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		c, err := readContact(ctx, tx, id, false)
 		if err != nil {
 			return err

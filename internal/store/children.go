@@ -61,7 +61,7 @@ func (db *DB) ListChildren(ctx context.Context, actor *domain.Actor) ([]Child, e
 // child at all, is not_found: a parent learns nothing about other families.
 func (db *DB) childAction(ctx context.Context, actor *domain.Actor, childID int64, action string,
 	change func(tx pgx.Tx, child domain.User) (after any, err error)) error {
-	return db.transactRetry(ctx, func(tx pgx.Tx) error {
+	return db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		child, err := lockChild(ctx, tx, actor, childID)
 		if err != nil {
 			return err

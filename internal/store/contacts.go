@@ -235,7 +235,7 @@ func (db *DB) RequestContact(ctx context.Context, actor *domain.Actor, code stri
 	a, b := min(childID, other), max(childID, other)
 	var id int64
 	var created bool
-	err = db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err = db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		if _, err := lockUsers(ctx, tx, actor.UserID, a, b); err != nil {
 			return err
 		}
@@ -336,7 +336,7 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 // contactChange loads link id for a parent of either child, takes both
 // children's rule locks and the row lock, and runs change.
 func (db *DB) contactChange(ctx context.Context, actor *domain.Actor, id int64, change func(tx pgx.Tx, c contactRow) error) error {
-	return db.transactRetry(ctx, func(tx pgx.Tx) error {
+	return db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		c, err := loadContact(ctx, tx, actor, id, false)
 		if err != nil {
 			return err

@@ -207,7 +207,7 @@ func sleepEvents(childID, parentID int64, s *SleepSchedule) []Event {
 // spans must be valid (the API checks them).
 func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID int64, s SleepSchedule) (SleepSchedule, error) {
 	var out SleepSchedule
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		if _, err := lockChild(ctx, tx, actor, childID); err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 // ClearSleepSchedule removes the acting parent's child's schedule; without
 // one it is not_found.
 func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, childID int64) error {
-	return db.transactRetry(ctx, func(tx pgx.Tx) error {
+	return db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		if _, err := lockChild(ctx, tx, actor, childID); err != nil {
 			return err
 		}
