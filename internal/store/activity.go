@@ -59,9 +59,9 @@ type ActivityImages struct {
 
 // ActivitySleep is one sleep-mode change (from the audit log).
 type ActivitySleep struct {
-	Action  string    `json:"action"`
-	ActorID int64     `json:"actor_id"`
-	At      time.Time `json:"at"`
+	Action  AuditAction `json:"action"`
+	ActorID int64       `json:"actor_id"`
+	At      time.Time   `json:"at"`
 }
 
 // ActivityLeakHit is one send the leak guard refused.
@@ -106,7 +106,7 @@ const (
 	activitySleepSQL = `
 		SELECT action, actor_id, created_at
 		FROM audit_logs
-		WHERE entity_type = 'user' AND entity_id = $1 AND action IN ('sleep_mode.set', 'sleep_mode.clear')
+		WHERE entity_type = 'user' AND entity_id = $1 AND action IN ('` + string(AuditSleepModeSet) + `', '` + string(AuditSleepModeClear) + `')
 		  AND created_at >= $2 AND created_at < $3
 		ORDER BY created_at DESC, id DESC
 		LIMIT $4`

@@ -176,7 +176,7 @@ func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64,
 		if err := k.writeLeakFingerprint(ctx, tx, c.ID, n.Password); err != nil {
 			return err
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.create", EntityType: "game_credential",
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditCredentialCreate, EntityType: "game_credential",
 			EntityID: c.ID, After: auditOfCredential(c.GameCredential)})
 	})
 	if err != nil {
@@ -293,7 +293,7 @@ func (k *Keeper) Update(ctx context.Context, actor *domain.Actor, id int64, patc
 			}
 		}
 		out = c.GameCredential
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.update", EntityType: "game_credential",
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditCredentialUpdate, EntityType: "game_credential",
 			EntityID: id, Before: auditOfCredential(old.GameCredential),
 			After: struct {
 				auditCredential
@@ -336,7 +336,7 @@ func (k *Keeper) Delete(ctx context.Context, actor *domain.Actor, id int64) erro
 		if _, err := tx.Exec(ctx, `DELETE FROM game_credentials WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete game credential %d: %w", id, err)
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.delete", EntityType: "game_credential",
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditCredentialDelete, EntityType: "game_credential",
 			EntityID: id, Before: auditOfCredential(c.GameCredential)})
 	})
 }
@@ -360,7 +360,7 @@ func (k *Keeper) Reveal(ctx context.Context, actor *domain.Actor, id int64) (str
 		}
 		password = string(plain)
 		clear(plain)
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "game_credential.reveal", EntityType: "game_credential",
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditCredentialReveal, EntityType: "game_credential",
 			EntityID: id, After: auditOfCredential(c.GameCredential)})
 	})
 	if err != nil {

@@ -217,7 +217,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 		if err != nil {
 			return fmt.Errorf("count rows left to rotate: %w", err)
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "keys.rotate", EntityType: "vault",
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditKeysRotate, EntityType: "vault",
 			After: map[string]any{
 				"newest_version":  rep.NewestVersion,
 				"ring_versions":   k.ring.Versions(),

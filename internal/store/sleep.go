@@ -238,7 +238,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 		if err != nil {
 			return fmt.Errorf("set sleep schedule of %d: %w", childID, err)
 		}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "sleep_mode.set", EntityType: "user", EntityID: childID,
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditSleepModeSet, EntityType: "user", EntityID: childID,
 			Before: beforeAudit, After: out}); err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 		if err != nil {
 			return fmt.Errorf("clear sleep schedule of %d: %w", childID, err)
 		}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "sleep_mode.clear", EntityType: "user", EntityID: childID,
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditSleepModeClear, EntityType: "user", EntityID: childID,
 			Before: before}); err != nil {
 			return err
 		}
