@@ -149,7 +149,7 @@ func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // savepoint runs fn in a savepoint of tx, released when fn returns nil and
 // rolled back to when it fails, so one failed statement does not abort
-// tx. The error is fn's.
+// tx. It returns fn's error (or the savepoint's own).
 func savepoint(ctx context.Context, tx pgx.Tx, fn func(sp pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, tx, fn)
 }
