@@ -13,17 +13,11 @@ import (
 
 // Parental controls (issue 12): sleep mode. docs/controls.md.
 
-// clockSpan is a quiet span as the API writes it: "HH:MM" local times.
-type clockSpan struct {
-	Start string `json:"start"`
-	End   string `json:"end"`
-}
-
 type sleepModeRequest struct {
-	TimeZone    string     `json:"time_zone"`
-	Weekday     *clockSpan `json:"weekday"`
-	Weekend     *clockSpan `json:"weekend"`
-	AllowParent *bool      `json:"allow_parent_messages"`
+	TimeZone    string           `json:"time_zone"`
+	Weekday     *store.ClockSpan `json:"weekday"`
+	Weekend     *store.ClockSpan `json:"weekend"`
+	AllowParent *bool            `json:"allow_parent_messages"`
 
 	weekday, weekend *store.SleepSpan
 }
@@ -37,7 +31,7 @@ func parseClock(field, s string) (int, error) {
 	return t.Hour()*60 + t.Minute(), nil
 }
 
-func parseSpan(field string, c *clockSpan) (*store.SleepSpan, error) {
+func parseSpan(field string, c *store.ClockSpan) (*store.SleepSpan, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -74,14 +68,10 @@ func (req *sleepModeRequest) validate() (err error) {
 	return nil
 }
 
-// sleepModeView is a schedule with its state now.
+// sleepModeView is a schedule with its state now: the view the parent's
+// sleep_mode.changed event carries, and the state.
 type sleepModeView struct {
-	ChildID     int64      `json:"child_id"`
-	TimeZone    string     `json:"time_zone"`
-	Weekday     *clockSpan `json:"weekday"`
-	Weekend     *clockSpan `json:"weekend"`
-	AllowParent bool       `json:"allow_parent_messages"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	store.SleepScheduleView
 	sleepStateView
 }
 
@@ -90,13 +80,6 @@ type sleepStateView struct {
 	Asleep    bool       `json:"asleep"`
 	EndsAt    *time.Time `json:"ends_at"`
 	NextStart *time.Time `json:"next_start"`
-}
-
-func clockOf(sp *store.SleepSpan) *clockSpan {
-	if sp == nil {
-		return nil
-	}
-	return &clockSpan{fmt.Sprintf("%02d:%02d", sp.Start/60, sp.Start%60), fmt.Sprintf("%02d:%02d", sp.End/60, sp.End%60)}
 }
 
 func stateView(st store.SleepState) sleepStateView {
@@ -112,8 +95,7 @@ func stateView(st store.SleepState) sleepStateView {
 }
 
 func (a *API) viewSleep(s store.SleepSchedule) sleepModeView {
-	return sleepModeView{ChildID: s.ChildID, TimeZone: s.TimeZone, Weekday: clockOf(s.Weekday), Weekend: clockOf(s.Weekend),
-		AllowParent: s.AllowParent, UpdatedAt: s.UpdatedAt.UTC(), sleepStateView: stateView(s.State(a.now()))}
+	return sleepModeView{s.View(), stateView(s.State(a.now()))}
 }
 
 // childSleepMode: GET /children/{id}/sleep-mode; 404 while none is set.

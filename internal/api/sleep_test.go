@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -329,6 +330,51 @@ func TestSleepModeEventShowsTheChildNoSchedule(t *testing.T) {
 			(change == "PUT") != strings.Contains(string(sched), "Europe/Berlin") {
 			t.Fatalf("%s: the parent's event says %v", change, pd)
 		}
+	}
+}
+
+// TestSleepModeEventIsTheRESTView: the schedule in the parent's
+// sleep_mode.changed is the schedule PUT and GET answer, field for field
+// ("HH:MM" spans, not the minutes the store keeps); only the state now
+// (asleep, ends_at, next_start), which depends on the clock, is REST's own.
+func TestSleepModeEventIsTheRESTView(t *testing.T) {
+	f := newSleepFixture(t)
+	child, parent := f.fam.Child(), f.fam.Parent
+	ps := parent.Socket("")
+	defer ps.Close()
+	path := fmt.Sprintf("/children/%d/sleep-mode", child.UserID)
+	var put, get map[string]json.RawMessage
+	parent.Must(200, "PUT", path, schoolNights(true), &put)
+	parent.Must(200, "GET", path, nil, &get)
+	var ev struct{ Schedule map[string]json.RawMessage }
+	if err := json.Unmarshal(nextOf(t, ps, "sleep_mode.changed").Data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	for _, state := range []string{"asleep", "ends_at", "next_start"} {
+		if _, ok := put[state]; !ok {
+			t.Fatalf("PUT answered without %s: %v", state, put)
+		}
+		delete(put, state)
+		delete(get, state)
+	}
+	// The outbox keeps data as jsonb, which orders object keys its own
+	// way: compare values, not bytes.
+	value := func(raw json.RawMessage) (v any) {
+		json.Unmarshal(raw, &v)
+		return v
+	}
+	for name, rest := range map[string]map[string]json.RawMessage{"PUT": put, "GET": get} {
+		if len(ev.Schedule) != len(rest) {
+			t.Fatalf("the event's schedule %v has other fields than %s's %v", ev.Schedule, name, rest)
+		}
+		for k, v := range rest {
+			if !reflect.DeepEqual(value(ev.Schedule[k]), value(v)) {
+				t.Fatalf("%s: the event says %s, %s says %s", k, ev.Schedule[k], name, v)
+			}
+		}
+	}
+	if want := map[string]any{"start": "21:00", "end": "07:00"}; !reflect.DeepEqual(value(ev.Schedule["weekday"]), want) {
+		t.Fatalf("the event's weekday is %s, want HH:MM times", ev.Schedule["weekday"])
 	}
 }
 

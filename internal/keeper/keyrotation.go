@@ -200,7 +200,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 		if err != nil {
 			return fmt.Errorf("count rows left to rotate: %w", err)
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "keys.rotate", EntityType: "vault",
+		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: store.AuditKeysRotate, EntityType: "vault",
 			After: map[string]any{
 				"newest_version":  rep.NewestVersion,
 				"ring_versions":   k.ring.Versions(),

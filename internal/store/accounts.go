@@ -79,20 +79,16 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
 
-	sp, err := tx.Begin(ctx) // a savepoint: a failed DELETE must not abort tx
-	if err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	_, err = sp.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
+	// In a savepoint: a DELETE that fails must not abort tx.
+	err = savepoint(ctx, tx, func(sp pgx.Tx) error {
+		_, err := sp.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
+		return err
+	})
 	if err == nil {
-		return sp.Commit(ctx)
+		return nil
 	}
 	if pgCode(err) != codeForeignKeyViolation {
-		sp.Rollback(ctx)
 		return fmt.Errorf("delete user %d: %w", userID, err)
-	}
-	if err := sp.Rollback(ctx); err != nil {
-		return fmt.Errorf("roll back to savepoint: %w", err)
 	}
 	_, err = tx.Exec(ctx, `
 		UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', password_hash = '!',

@@ -59,9 +59,9 @@ type ActivityImages struct {
 
 // ActivitySleep is one sleep-mode change (from the audit log).
 type ActivitySleep struct {
-	Action  string    `json:"action"`
-	ActorID int64     `json:"actor_id"`
-	At      time.Time `json:"at"`
+	Action  AuditAction `json:"action"`
+	ActorID int64       `json:"actor_id"`
+	At      time.Time   `json:"at"`
 }
 
 // ActivityLeakHit is one send the leak guard refused.
@@ -106,7 +106,7 @@ const (
 	activitySleepSQL = `
 		SELECT action, actor_id, created_at
 		FROM audit_logs
-		WHERE entity_type = 'user' AND entity_id = $1 AND action IN ('sleep_mode.set', 'sleep_mode.clear')
+		WHERE entity_type = 'user' AND entity_id = $1 AND action IN ('` + string(AuditSleepModeSet) + `', '` + string(AuditSleepModeClear) + `')
 		  AND created_at >= $2 AND created_at < $3
 		ORDER BY created_at DESC, id DESC
 		LIMIT $4`
@@ -133,70 +133,76 @@ func (db *DB) ChildActivity(ctx context.Context, actor *domain.Actor, childID in
 	a := Activity{ChildID: childID, Since: until.Add(-ActivityWindow), Until: until,
 		Contacts: []ActivityContact{}, NewContacts: []ActivityLink{}, Reports: []domain.Report{},
 		SleepMode: []ActivitySleep{}, LeakGuard: []ActivityLeakHit{}}
-	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txSnapshot, func(tx pgx.Tx) error {
 		if err := isOwnChild(ctx, tx, actor, childID); err != nil {
 			return err
 		}
-		args := []any{childID, a.Since, a.Until, activityLimit}
-		list := func(sql string, scan func(pgx.Rows) error) error {
-			rows, err := tx.Query(ctx, sql, args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := scan(rows); err != nil {
-					return err
-				}
-			}
-			return rows.Err()
-		}
-		if err := list(activityContactsSQL, func(r pgx.Rows) error {
-			var c ActivityContact
-			err := r.Scan(&c.UserID, &c.DisplayName, &c.Messages, &c.LastContactAt)
-			a.Contacts = append(a.Contacts, c)
-			return err
-		}); err != nil {
-			return fmt.Errorf("activity contacts: %w", err)
-		}
-		if err := list(activityLinksSQL, func(r pgx.Rows) error {
-			var l ActivityLink
-			var approved bool
-			err := r.Scan(&l.ID, &l.OtherChildID, &l.OtherName, &approved, &l.Blocked, &l.CreatedAt)
-			l.Status = contactStatus(approved)
-			a.NewContacts = append(a.NewContacts, l)
-			return err
-		}); err != nil {
-			return fmt.Errorf("activity links: %w", err)
-		}
-		// The reports the child page lists (GET /reports?child_id=), in
-		// the window: one view, so the two pages cannot disagree.
-		reports, err := reportsSeenBy(ctx, tx, actor.UserID,
-			reportScope{childID: childID, since: &a.Since, until: &a.Until, limit: activityLimit})
-		if err != nil {
-			return fmt.Errorf("activity reports: %w", err)
-		}
-		a.Reports = append(a.Reports, reports...)
-		if err := tx.QueryRow(ctx, activityImagesSQL, args[:3]...).Scan(&a.Images.Sent, &a.Images.Received); err != nil {
-			return fmt.Errorf("activity images: %w", err)
-		}
-		if err := list(activitySleepSQL, func(r pgx.Rows) error {
-			var s ActivitySleep
-			err := r.Scan(&s.Action, &s.ActorID, &s.At)
-			a.SleepMode = append(a.SleepMode, s)
-			return err
-		}); err != nil {
-			return fmt.Errorf("activity sleep mode: %w", err)
-		}
-		if err := list(activityLeakSQL, func(r pgx.Rows) error {
-			var h ActivityLeakHit
-			err := r.Scan(&h.ID, &h.GameName, &h.ConversationID, &h.At)
-			a.LeakGuard = append(a.LeakGuard, h)
-			return err
-		}); err != nil {
-			return fmt.Errorf("activity leak guard: %w", err)
-		}
-		return nil
+		return a.read(ctx, tx, actor)
 	})
 	return a, err
+}
+
+// read fills a's sections, one query each, in tx.
+func (a *Activity) read(ctx context.Context, tx pgx.Tx, actor *domain.Actor) error {
+	args := []any{a.ChildID, a.Since, a.Until, activityLimit}
+	var err error
+	if a.Contacts, err = appendSection(ctx, tx, a.Contacts, activityContactsSQL, args, scanActivityContact); err != nil {
+		return fmt.Errorf("activity contacts: %w", err)
+	}
+	if a.NewContacts, err = appendSection(ctx, tx, a.NewContacts, activityLinksSQL, args, scanActivityLink); err != nil {
+		return fmt.Errorf("activity links: %w", err)
+	}
+	// The reports the child page lists (GET /reports?child_id=), in
+	// the window: one view, so the two pages cannot disagree.
+	reports, err := reportsSeenBy(ctx, tx, actor.UserID,
+		reportScope{childID: a.ChildID, since: &a.Since, until: &a.Until, limit: activityLimit})
+	if err != nil {
+		return fmt.Errorf("activity reports: %w", err)
+	}
+	a.Reports = append(a.Reports, reports...)
+	if err := tx.QueryRow(ctx, activityImagesSQL, args[:3]...).Scan(&a.Images.Sent, &a.Images.Received); err != nil {
+		return fmt.Errorf("activity images: %w", err)
+	}
+	if a.SleepMode, err = appendSection(ctx, tx, a.SleepMode, activitySleepSQL, args, scanActivitySleep); err != nil {
+		return fmt.Errorf("activity sleep mode: %w", err)
+	}
+	if a.LeakGuard, err = appendSection(ctx, tx, a.LeakGuard, activityLeakSQL, args, scanActivityLeakHit); err != nil {
+		return fmt.Errorf("activity leak guard: %w", err)
+	}
+	return nil
+}
+
+// appendSection appends the rows of one section's query to list.
+func appendSection[T any](ctx context.Context, tx pgx.Tx, list []T, sql string, args []any, scan pgx.RowToFunc[T]) ([]T, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return list, err
+	}
+	return pgx.AppendRows(list, rows, scan)
+}
+
+func scanActivityContact(r pgx.CollectableRow) (ActivityContact, error) {
+	var c ActivityContact
+	err := r.Scan(&c.UserID, &c.DisplayName, &c.Messages, &c.LastContactAt)
+	return c, err
+}
+
+func scanActivityLink(r pgx.CollectableRow) (ActivityLink, error) {
+	var l ActivityLink
+	var approved bool
+	err := r.Scan(&l.ID, &l.OtherChildID, &l.OtherName, &approved, &l.Blocked, &l.CreatedAt)
+	l.Status = contactStatus(approved)
+	return l, err
+}
+
+func scanActivitySleep(r pgx.CollectableRow) (ActivitySleep, error) {
+	var s ActivitySleep
+	err := r.Scan(&s.Action, &s.ActorID, &s.At)
+	return s, err
+}
+
+func scanActivityLeakHit(r pgx.CollectableRow) (ActivityLeakHit, error) {
+	var h ActivityLeakHit
+	err := r.Scan(&h.ID, &h.GameName, &h.ConversationID, &h.At)
+	return h, err
 }

@@ -49,10 +49,10 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 
 // adminAction loads the target user for update, lets check refuse, applies
 // change and writes the audit entry, all in one transaction.
-func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, action string,
+func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, action AuditAction,
 	check func(domain.User) error, change func(tx pgx.Tx, u domain.User) error) (domain.User, error) {
 	var after domain.User
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		before, err := lockUser(ctx, tx, id)
 		if err != nil {
 			return err
@@ -99,7 +99,7 @@ func notAdmin(u domain.User) error {
 
 // ApproveParent lets a pending parent use the service.
 func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
-	return db.adminAction(ctx, actor, id, "user.approve", pendingParent, func(tx pgx.Tx, u domain.User) error {
+	return db.adminAction(ctx, actor, id, AuditUserApprove, pendingParent, func(tx pgx.Tx, u domain.User) error {
 		_, err := tx.Exec(ctx, `UPDATE users SET approved_by_admin = true, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id)
 		return err
 	})
@@ -108,7 +108,7 @@ func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) 
 // RejectParent removes a pending parent's account. Their sessions are
 // remembered as rejected (endSessions) so that their browser is told so.
 func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) error {
-	_, err := db.adminAction(ctx, actor, id, "user.reject", pendingParent, func(tx pgx.Tx, u domain.User) error {
+	_, err := db.adminAction(ctx, actor, id, AuditUserReject, pendingParent, func(tx pgx.Tx, u domain.User) error {
 		if err := endSessions(ctx, tx, id, EndedRejected); err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) e
 // SuspendUser locks a non-admin account out and ends its sessions (and a
 // parent's children's sessions: they cannot log in while it lasts).
 func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
-	return db.adminAction(ctx, actor, id, "user.suspend", notAdmin, func(tx pgx.Tx, u domain.User) error {
+	return db.adminAction(ctx, actor, id, AuditUserSuspend, notAdmin, func(tx pgx.Tx, u domain.User) error {
 		if u.Suspended {
 			return domain.Errorf(domain.CodeConflict, "this account is already suspended")
 		}
@@ -133,7 +133,7 @@ func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64) (d
 
 // ReinstateUser lifts a suspension.
 func (db *DB) ReinstateUser(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
-	return db.adminAction(ctx, actor, id, "user.reinstate", notAdmin, func(tx pgx.Tx, u domain.User) error {
+	return db.adminAction(ctx, actor, id, AuditUserReinstate, notAdmin, func(tx pgx.Tx, u domain.User) error {
 		if !u.Suspended {
 			return domain.Errorf(domain.CodeConflict, "this account is not suspended")
 		}
@@ -144,7 +144,7 @@ func (db *DB) ReinstateUser(ctx context.Context, actor *domain.Actor, id int64) 
 
 // DeleteUser removes a non-admin account; a parent's children go with it.
 func (db *DB) DeleteUser(ctx context.Context, actor *domain.Actor, id int64) error {
-	_, err := db.adminAction(ctx, actor, id, "user.delete", notAdmin, func(tx pgx.Tx, u domain.User) error {
+	_, err := db.adminAction(ctx, actor, id, AuditUserDelete, notAdmin, func(tx pgx.Tx, u domain.User) error {
 		if u.Role == domain.RoleParent {
 			return removeFamily(ctx, tx, id)
 		}

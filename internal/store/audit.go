@@ -16,7 +16,7 @@ import (
 // small maps of plain values), never rows that hold secrets or message text.
 type AuditEntry struct {
 	Actor      *domain.Actor
-	Action     string
+	Action     AuditAction
 	EntityType string
 	EntityID   int64
 	Before     any
@@ -88,7 +88,7 @@ func auditOf(u domain.User) auditUser {
 type AuditRecord struct {
 	ID         int64           `json:"id"`
 	ActorID    int64           `json:"actor_id"`
-	Action     string          `json:"action"`
+	Action     AuditAction     `json:"action"`
 	EntityType string          `json:"entity_type"`
 	EntityID   *int64          `json:"entity_id"`
 	Before     json.RawMessage `json:"before_json"`

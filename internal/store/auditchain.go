@@ -95,77 +95,91 @@ const maxAuditProblems = 100
 // with the triggers disabled) and a head that does not end at the last row
 // (rows deleted from the end). It reads in one REPEATABLE READ snapshot.
 func (db *DB) VerifyAudit(ctx context.Context) (AuditVerification, error) {
-	var v AuditVerification
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return v, fmt.Errorf("verify audit: %w", err)
-	}
-	defer tx.Rollback(ctx)
-
-	var headHash []byte
-	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_chain_head WHERE id = 1`).Scan(&v.HeadSeq, &headHash); err != nil {
-		return v, fmt.Errorf("verify audit: read head: %w", err)
-	}
-	v.HeadHash = hex.EncodeToString(headHash)
-
-	rows, err := tx.Query(ctx, `
-		SELECT id, chain_seq, prev_hash, row_hash, actor_id::text, action, entity_type, entity_id::text,
-		       before_json::text, after_json::text, ip, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US')
-		FROM audit_logs
-		ORDER BY chain_seq NULLS LAST, id`)
-	if err != nil {
-		return v, fmt.Errorf("verify audit: %w", err)
-	}
-	defer rows.Close()
-	add := func(p AuditProblem) {
-		if len(v.Problems) < maxAuditProblems {
-			v.Problems = append(v.Problems, p)
+	w := chainWalk{lastHash: auditGenesis}
+	err := db.transact(ctx, txSnapshot, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_chain_head WHERE id = 1`).Scan(&w.v.HeadSeq, &w.headHash); err != nil {
+			return fmt.Errorf("read head: %w", err)
 		}
-	}
-	var lastSeq int64
-	lastHash := auditGenesis
-	lastID := int64(0)
-	for rows.Next() {
-		var r auditRowText
-		if err := rows.Scan(&r.ID, &r.Seq, &r.PrevHash, &r.RowHash, &r.ActorID, &r.Action, &r.EntityType,
-			&r.EntityID, &r.Before, &r.After, &r.IP, &r.CreatedAt); err != nil {
-			return v, fmt.Errorf("verify audit: %w", err)
+		w.v.HeadHash = hex.EncodeToString(w.headHash)
+		rows, err := tx.Query(ctx, `
+			SELECT id, chain_seq, prev_hash, row_hash, actor_id::text, action, entity_type, entity_id::text,
+			       before_json::text, after_json::text, ip, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US')
+			FROM audit_logs
+			ORDER BY chain_seq NULLS LAST, id`)
+		if err != nil {
+			return err
 		}
-		v.Rows++
-		if r.Seq == nil {
-			add(AuditProblem{ID: r.ID, Kind: "outside_chain",
-				Detail: fmt.Sprintf("row id %d has no place in the chain: inserted with the chain trigger disabled", r.ID)})
-			continue
-		}
-		seq := *r.Seq
-		if !bytes.Equal(auditRowHash(r.PrevHash, seq, r), r.RowHash) {
-			add(AuditProblem{ID: r.ID, Seq: seq, Kind: "changed",
-				Detail: fmt.Sprintf("row id %d (chain position %d) does not match its hash: changed after it was written", r.ID, seq)})
-		}
-		switch {
-		case seq > lastSeq+1:
-			add(AuditProblem{ID: r.ID, Seq: seq, Kind: "deleted",
-				Detail: fmt.Sprintf("chain positions %d..%d before row id %d are missing: deleted", lastSeq+1, seq-1, r.ID)})
-		case !bytes.Equal(r.PrevHash, lastHash):
-			after := "the start of the chain"
-			if lastID != 0 {
-				after = fmt.Sprintf("row id %d", lastID)
+		defer rows.Close()
+		for rows.Next() {
+			var r auditRowText
+			if err := rows.Scan(&r.ID, &r.Seq, &r.PrevHash, &r.RowHash, &r.ActorID, &r.Action, &r.EntityType,
+				&r.EntityID, &r.Before, &r.After, &r.IP, &r.CreatedAt); err != nil {
+				return err
 			}
-			add(AuditProblem{ID: r.ID, Seq: seq, Kind: "out_of_order",
-				Detail: fmt.Sprintf("row id %d (chain position %d) does not follow %s: inserted out of order", r.ID, seq, after)})
+			w.row(r)
 		}
-		lastSeq, lastHash, lastID = seq, r.RowHash, r.ID
+		return rows.Err()
+	})
+	if err != nil {
+		return AuditVerification{}, fmt.Errorf("verify audit: %w", err)
 	}
-	if err := rows.Err(); err != nil {
-		return v, fmt.Errorf("verify audit: %w", err)
+	w.end()
+	return w.v, nil
+}
+
+// chainWalk is VerifyAudit's walk: the verification so far and the last
+// row in the chain it saw.
+type chainWalk struct {
+	v        AuditVerification
+	headHash []byte
+	lastSeq  int64
+	lastHash []byte
+	lastID   int64
+}
+
+func (w *chainWalk) add(p AuditProblem) {
+	if len(w.v.Problems) < maxAuditProblems {
+		w.v.Problems = append(w.v.Problems, p)
+	}
+}
+
+// row checks the next row in chain order against its own hash and the
+// row before it.
+func (w *chainWalk) row(r auditRowText) {
+	w.v.Rows++
+	if r.Seq == nil {
+		w.add(AuditProblem{ID: r.ID, Kind: "outside_chain",
+			Detail: fmt.Sprintf("row id %d has no place in the chain: inserted with the chain trigger disabled", r.ID)})
+		return
+	}
+	seq := *r.Seq
+	if !bytes.Equal(auditRowHash(r.PrevHash, seq, r), r.RowHash) {
+		w.add(AuditProblem{ID: r.ID, Seq: seq, Kind: "changed",
+			Detail: fmt.Sprintf("row id %d (chain position %d) does not match its hash: changed after it was written", r.ID, seq)})
 	}
 	switch {
-	case v.HeadSeq > lastSeq:
-		add(AuditProblem{Kind: "deleted",
-			Detail: fmt.Sprintf("chain positions %d..%d at the end are missing: deleted", lastSeq+1, v.HeadSeq)})
-	case v.HeadSeq < lastSeq || !bytes.Equal(headHash, lastHash):
-		add(AuditProblem{Kind: "head",
-			Detail: fmt.Sprintf("the chain head (position %d) does not end at the last row (position %d): head or last row rewritten", v.HeadSeq, lastSeq)})
+	case seq > w.lastSeq+1:
+		w.add(AuditProblem{ID: r.ID, Seq: seq, Kind: "deleted",
+			Detail: fmt.Sprintf("chain positions %d..%d before row id %d are missing: deleted", w.lastSeq+1, seq-1, r.ID)})
+	case !bytes.Equal(r.PrevHash, w.lastHash):
+		after := "the start of the chain"
+		if w.lastID != 0 {
+			after = fmt.Sprintf("row id %d", w.lastID)
+		}
+		w.add(AuditProblem{ID: r.ID, Seq: seq, Kind: "out_of_order",
+			Detail: fmt.Sprintf("row id %d (chain position %d) does not follow %s: inserted out of order", r.ID, seq, after)})
 	}
-	return v, nil
+	w.lastSeq, w.lastHash, w.lastID = seq, r.RowHash, r.ID
+}
+
+// end checks that the head names the last row.
+func (w *chainWalk) end() {
+	switch {
+	case w.v.HeadSeq > w.lastSeq:
+		w.add(AuditProblem{Kind: "deleted",
+			Detail: fmt.Sprintf("chain positions %d..%d at the end are missing: deleted", w.lastSeq+1, w.v.HeadSeq)})
+	case w.v.HeadSeq < w.lastSeq || !bytes.Equal(w.headHash, w.lastHash):
+		w.add(AuditProblem{Kind: "head",
+			Detail: fmt.Sprintf("the chain head (position %d) does not end at the last row (position %d): head or last row rewritten", w.v.HeadSeq, w.lastSeq)})
+	}
 }

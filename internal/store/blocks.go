@@ -34,7 +34,7 @@ type blockNote struct {
 func (db *DB) blockChange(ctx context.Context, actor *domain.Actor, id int64,
 	visible func(c contactRow) bool, change func(tx pgx.Tx, c contactRow, blockedBy *int64) error) (domain.Contact, error) {
 	var out domain.Contact
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		c, err := readContact(ctx, tx, id, false)
 		if err != nil {
 			return err
@@ -80,7 +80,7 @@ func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (
 			if mine == c.b {
 				parent = c.parentB
 			}
-			if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "contact.block", EntityType: "contact", EntityID: c.id,
+			if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactBlock, EntityType: "contact", EntityID: c.id,
 				After: contactAudit(c, actor, "blocked")}); err != nil {
 				return err
 			}
@@ -110,7 +110,7 @@ func (db *DB) UnblockContact(ctx context.Context, actor *domain.Actor, id int64)
 			if _, err := tx.Exec(ctx, `UPDATE contacts SET blocked_by = NULL, blocked_at = NULL WHERE id = $1`, c.id); err != nil {
 				return fmt.Errorf("unblock contact %d: %w", c.id, err)
 			}
-			if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "contact.unblock", EntityType: "contact", EntityID: c.id,
+			if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactUnblock, EntityType: "contact", EntityID: c.id,
 				Before: map[string]any{"contact_id": c.id, "child_id": blocker, "other_child_id": other, "status": "blocked"}}); err != nil {
 				return err
 			}

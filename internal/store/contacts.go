@@ -91,7 +91,7 @@ func (db *DB) FriendCode(ctx context.Context, actor *domain.Actor, childID int64
 // one stops working at once.
 func (db *DB) RegenerateFriendCode(ctx context.Context, actor *domain.Actor, childID int64) (string, error) {
 	var code string
-	err := db.childAction(ctx, actor, childID, "friend_code.regenerate", func(tx pgx.Tx, child domain.User) (any, error) {
+	err := db.childAction(ctx, actor, childID, AuditFriendCodeRegenerate, func(tx pgx.Tx, child domain.User) (any, error) {
 		var err error
 		if code, err = newFriendCode(); err != nil {
 			return nil, err
@@ -235,7 +235,7 @@ func (db *DB) RequestContact(ctx context.Context, actor *domain.Actor, code stri
 	a, b := min(childID, other), max(childID, other)
 	var id int64
 	var created bool
-	err = db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err = db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		if _, err := lockUsers(ctx, tx, actor.UserID, a, b); err != nil {
 			return err
 		}
@@ -282,7 +282,7 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 		return 0, false, err
 	}
 	if created {
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "contact.request", EntityType: "contact", EntityID: id,
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactRequest, EntityType: "contact", EntityID: id,
 			After: contactAudit(c, actor, domain.ContactPending)}); err != nil {
 			return 0, false, err
 		}
@@ -317,7 +317,7 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 	if err != nil {
 		return err
 	}
-	if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "contact.approve", EntityType: "contact", EntityID: c.id,
+	if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactApprove, EntityType: "contact", EntityID: c.id,
 		Before: contactAudit(c, actor, contactStatus(c.approvedByBoth)),
 		After:  contactAudit(after, actor, contactStatus(after.approvedByBoth))}); err != nil {
 		return err
@@ -336,7 +336,7 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 // contactChange loads link id for a parent of either child, takes both
 // children's rule locks and the row lock, and runs change.
 func (db *DB) contactChange(ctx context.Context, actor *domain.Actor, id int64, change func(tx pgx.Tx, c contactRow) error) error {
-	return db.transactRetry(ctx, func(tx pgx.Tx) error {
+	return db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		c, err := loadContact(ctx, tx, actor, id, false)
 		if err != nil {
 			return err
@@ -368,7 +368,7 @@ func (db *DB) RejectContact(ctx context.Context, actor *domain.Actor, id int64) 
 		if c.approvedByBoth {
 			return domain.Errorf(domain.CodeConflict, "this link is approved; revoke it instead")
 		}
-		return removeLink(ctx, tx, actor, c, "contact.reject")
+		return removeLink(ctx, tx, actor, c, AuditContactReject)
 	})
 }
 
@@ -376,11 +376,11 @@ func (db *DB) RejectContact(ctx context.Context, actor *domain.Actor, id int64) 
 // longer satisfies the contact rule freezes.
 func (db *DB) RevokeContact(ctx context.Context, actor *domain.Actor, id int64) error {
 	return db.contactChange(ctx, actor, id, func(tx pgx.Tx, c contactRow) error {
-		return removeLink(ctx, tx, actor, c, "contact.revoke")
+		return removeLink(ctx, tx, actor, c, AuditContactRevoke)
 	})
 }
 
-func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, action string) error {
+func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, action AuditAction) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = $1`, c.id); err != nil {
 		return fmt.Errorf("delete contact %d: %w", c.id, err)
 	}

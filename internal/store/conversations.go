@@ -47,7 +47,7 @@ func (db *DB) CreateConversation(ctx context.Context, actor *domain.Actor, nc Ne
 	}
 	var id int64
 	var created bool
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		live, err := lockUsers(ctx, tx, members...)
 		if err != nil {
 			return err
@@ -297,7 +297,7 @@ func lockConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convI
 // AddMember adds a user to a group: only its owner may, and only when the
 // group still satisfies the contact rule afterwards.
 func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID int64) (domain.Conversation, error) {
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		live, err := lockUsers(ctx, tx, actor.UserID, userID)
 		if err != nil {
 			return err
@@ -368,7 +368,7 @@ func checkGroupSize(ctx context.Context, tx pgx.Tx, convID int64) error {
 // member leaves, and a parent takes their own child out. The group is then
 // re-checked: it freezes if, say, the child of a parent in it has gone.
 func (db *DB) RemoveMember(ctx context.Context, actor *domain.Actor, convID, userID int64) error {
-	return db.transactRetry(ctx, func(tx pgx.Tx) error {
+	return db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		if _, err := lockUsers(ctx, tx, actor.UserID); err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ type ExportCredential struct {
 // one repeatable-read snapshot so the parts agree with each other.
 func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int64) (ChildExport, error) {
 	var out ChildExport
-	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txSnapshot, func(tx pgx.Tx) error {
 		var err error
 		if out.User, out.Profile, err = db.userAndProfile(ctx, tx, childID); err != nil {
 			return err

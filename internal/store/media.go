@@ -33,9 +33,6 @@ type Media struct {
 	Height      *int   `json:"height,omitempty"`
 }
 
-// MediaURL is the service's own address of an upload.
-func MediaURL(id int64) string { return fmt.Sprintf("/api/v1/media/%d", id) }
-
 func nullIfZero(v int) *int {
 	if v == 0 {
 		return nil
@@ -219,7 +216,7 @@ func setAvatar(ctx context.Context, tx pgx.Tx, userID int64, mediaID *int64, upl
 	}
 	var url *string
 	if mediaID != nil {
-		u := MediaURL(*mediaID)
+		u := domain.MediaURL(*mediaID)
 		url = &u
 	}
 	_, err := tx.Exec(ctx, `
@@ -234,7 +231,7 @@ func setAvatar(ctx context.Context, tx pgx.Tx, userID int64, mediaID *int64, upl
 // SetChildAvatar sets (mediaID nil: clears) a child's avatar, to an
 // image the parent or the child uploaded.
 func (db *DB) SetChildAvatar(ctx context.Context, actor *domain.Actor, childID int64, mediaID *int64) (Child, error) {
-	err := db.childAction(ctx, actor, childID, "child.avatar", func(tx pgx.Tx, child domain.User) (any, error) {
+	err := db.childAction(ctx, actor, childID, AuditChildAvatar, func(tx pgx.Tx, child domain.User) (any, error) {
 		return map[string]any{"avatar_media_id": mediaID}, setAvatar(ctx, tx, childID, mediaID, actor.UserID, childID)
 	})
 	if err != nil {
@@ -336,7 +333,7 @@ func (db *DB) ChildGallery(ctx context.Context, actor *domain.Actor, childID int
 		var g GalleryItem
 		err := r.Scan(&g.MediaID, &g.Type, &g.ContentType, &g.Size, &g.Width, &g.Height, &g.MessageID, &g.ConversationID,
 			&g.SenderID, &g.Caption, &g.CreatedAt, &g.DeletedAt)
-		g.MediaURL, g.Sent, g.Deleted = MediaURL(g.MediaID), g.SenderID == childID, g.DeletedAt != nil
+		g.MediaURL, g.Sent, g.Deleted = domain.MediaURL(g.MediaID), g.SenderID == childID, g.DeletedAt != nil
 		return g, err
 	})
 }

@@ -273,5 +273,5 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 	if m.senderParent != nil {
 		after["child_id"] = m.senderID
 	}
-	return audit(ctx, tx, AuditEntry{Actor: actor, Action: "message.delete", EntityType: "message", EntityID: m.id, After: after})
+	return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditMessageDelete, EntityType: "message", EntityID: m.id, After: after})
 }

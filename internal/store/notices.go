@@ -101,7 +101,7 @@ func (db *DB) DismissLeakNotice(ctx context.Context, actor *domain.Actor, id int
 		}
 		data := map[string]any{"id": id, "child_id": childID, "game_name": game}
 		after := map[string]any{"id": id, "child_id": childID, "game_name": game, "hits": tag.RowsAffected()}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "leak_guard.notice_dismiss", EntityType: "user",
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditLeakNoticeDismiss, EntityType: "user",
 			EntityID: childID, After: after}); err != nil {
 			return err
 		}

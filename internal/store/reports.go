@@ -56,7 +56,7 @@ func (db *DB) ReportMessage(ctx context.Context, actor *domain.Actor, messageID 
 			after["child_id"] = child
 		}
 		// The reason is the reporter's own words: kept out of the log.
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.create", EntityType: "report", EntityID: id, After: after}); err != nil {
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditReportCreate, EntityType: "report", EntityID: id, After: after}); err != nil {
 			return err
 		}
 		return reportFiledEvent(ctx, tx, id)
@@ -251,7 +251,7 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 		if reporterIsChild {
 			after["child_id"] = *reporterID
 		}
-		err = audit(ctx, tx, AuditEntry{Actor: actor, Action: "report.resolve", EntityType: "report", EntityID: id,
+		err = audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditReportResolve, EntityType: "report", EntityID: id,
 			Before: map[string]any{"status": status}, After: after})
 		if err != nil {
 			return err

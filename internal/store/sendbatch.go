@@ -145,7 +145,7 @@ var batchInsertSQL = `
 		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now)
 		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
 		SELECT ok.conversation_id, ok.sender_id, ok.type, NULLIF(ok.content, ''), ok.client_id, ` + sendTimeSQL + `,
-		       ok.media_id, '/api/v1/media/' || ok.media_id
+		       ok.media_id, '` + domain.MediaPath + `' || ok.media_id
 		FROM ok CROSS JOIN t
 		ORDER BY ok.ord
 		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING

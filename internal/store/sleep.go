@@ -42,6 +42,41 @@ type SleepSchedule struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
+// ClockSpan is a quiet span as clients read and write it: "HH:MM" local
+// times.
+type ClockSpan struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// Clock is sp as clients read it (nil for nil).
+func (sp *SleepSpan) Clock() *ClockSpan {
+	if sp == nil {
+		return nil
+	}
+	return &ClockSpan{fmt.Sprintf("%02d:%02d", sp.Start/60, sp.Start%60), fmt.Sprintf("%02d:%02d", sp.End/60, sp.End%60)}
+}
+
+// SleepScheduleView is a schedule as clients see it, spans in "HH:MM":
+// the parent's sleep_mode.changed event carries it, and the REST answers
+// of /children/{id}/sleep-mode are it with the state now added (the
+// API's sleepModeView), so the two cannot drift apart. The audit log
+// keeps SleepSchedule itself, in minutes.
+type SleepScheduleView struct {
+	ChildID     int64      `json:"child_id"`
+	TimeZone    string     `json:"time_zone"`
+	Weekday     *ClockSpan `json:"weekday"`
+	Weekend     *ClockSpan `json:"weekend"`
+	AllowParent bool       `json:"allow_parent_messages"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// View is s as clients see it.
+func (s SleepSchedule) View() SleepScheduleView {
+	return SleepScheduleView{ChildID: s.ChildID, TimeZone: s.TimeZone, Weekday: s.Weekday.Clock(), Weekend: s.Weekend.Clock(),
+		AllowParent: s.AllowParent, UpdatedAt: s.UpdatedAt.UTC()}
+}
+
 // SleepState is where a schedule stands at one instant.
 type SleepState struct {
 	Asleep bool
@@ -192,10 +227,10 @@ func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int
 
 // sleepEvents tell the child's and the parent's sockets that the schedule
 // changed: the child's sockets re-read it at once. The parent's event holds
-// the schedule; the child's only names them, as GET /me/sleep-mode gives a
-// child their state and not the schedule (time zone, spans, the parent
-// switch are the parent's).
-func sleepEvents(childID, parentID int64, s *SleepSchedule) []Event {
+// the schedule as REST shows it (nil once cleared); the child's only names
+// them, as GET /me/sleep-mode gives a child their state and not the
+// schedule (time zone, spans, the parent switch are the parent's).
+func sleepEvents(childID, parentID int64, s *SleepScheduleView) []Event {
 	return []Event{
 		{Type: "sleep_mode.changed", To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
 		{Type: "sleep_mode.changed", To: []int64{childID}, Data: map[string]any{"child_id": childID}},
@@ -207,7 +242,7 @@ func sleepEvents(childID, parentID int64, s *SleepSchedule) []Event {
 // spans must be valid (the API checks them).
 func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID int64, s SleepSchedule) (SleepSchedule, error) {
 	var out SleepSchedule
-	err := db.transactRetry(ctx, func(tx pgx.Tx) error {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		if _, err := lockChild(ctx, tx, actor, childID); err != nil {
 			return err
 		}
@@ -238,11 +273,12 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 		if err != nil {
 			return fmt.Errorf("set sleep schedule of %d: %w", childID, err)
 		}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "sleep_mode.set", EntityType: "user", EntityID: childID,
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditSleepModeSet, EntityType: "user", EntityID: childID,
 			Before: beforeAudit, After: out}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, &out))
+		view := out.View()
+		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, &view))
 	})
 	return out, err
 }
@@ -250,7 +286,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 // ClearSleepSchedule removes the acting parent's child's schedule; without
 // one it is not_found.
 func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, childID int64) error {
-	return db.transactRetry(ctx, func(tx pgx.Tx) error {
+	return db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		if _, err := lockChild(ctx, tx, actor, childID); err != nil {
 			return err
 		}
@@ -261,7 +297,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 		if err != nil {
 			return fmt.Errorf("clear sleep schedule of %d: %w", childID, err)
 		}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: "sleep_mode.clear", EntityType: "user", EntityID: childID,
+		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditSleepModeClear, EntityType: "user", EntityID: childID,
 			Before: before}); err != nil {
 			return err
 		}

@@ -106,10 +106,52 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Transact runs fn in one transaction: committed when fn returns nil, rolled
-// back when it returns an error or panics (the panic then continues).
+// txOptions says how transact opens its transaction. The zero value is
+// what most changes use: READ COMMITTED, read-write, tried once.
+type txOptions struct {
+	// snapshot reads in one REPEATABLE READ, READ ONLY transaction, so
+	// every statement sees the same committed state (an export, a
+	// dashboard, the audit walk). Being read-only it never meets a
+	// serialization failure.
+	snapshot bool
+	// retry runs the transaction again when it fails on a deadlock or a
+	// serialization failure (retryConflicts). fn then runs again from the
+	// start: it must set, not add to, what it hands out of the closure.
+	retry bool
+}
+
+// The options the store uses, by name.
+var (
+	txRetry    = txOptions{retry: true}
+	txSnapshot = txOptions{snapshot: true}
+)
+
+// transact is the store's one way to open a transaction: it runs fn in
+// one, committed when fn returns nil, rolled back when it returns an
+// error or panics (the panic then continues), as o says.
+func (db *DB) transact(ctx context.Context, o txOptions, fn func(tx pgx.Tx) error) error {
+	var opts pgx.TxOptions
+	if o.snapshot {
+		opts = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	}
+	once := func() error { return pgx.BeginTxFunc(ctx, db.Pool, opts, fn) }
+	if o.retry {
+		return retryConflicts(once)
+	}
+	return once()
+}
+
+// Transact runs fn in one READ COMMITTED transaction (transact with no
+// options).
 func (db *DB) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.Pool, fn)
+	return db.transact(ctx, txOptions{}, fn)
+}
+
+// savepoint runs fn in a savepoint of tx, released when fn returns nil and
+// rolled back to when it fails, so one failed statement does not abort
+// tx. It returns fn's error (or the savepoint's own).
+func savepoint(ctx context.Context, tx pgx.Tx, fn func(sp pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, tx, fn)
 }
 
 // SQLSTATE codes we act on.
@@ -136,11 +178,6 @@ func retryConflicts(fn func() error) error {
 		}
 	}
 	return fmt.Errorf("%w: %w", &domain.Error{Code: domain.CodeUnavailable, Message: "the service is busy; try again"}, err)
-}
-
-// transactRetry is Transact under retryConflicts.
-func (db *DB) transactRetry(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return retryConflicts(func() error { return db.Transact(ctx, fn) })
 }
 
 // UniqueViolation reports whether err is a violation of a UNIQUE

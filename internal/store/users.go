@@ -96,7 +96,7 @@ func (db *DB) CreateAdmin(ctx context.Context, actor *domain.Actor, email, passw
 		if actor == nil {
 			actor = &domain.Actor{UserID: u.ID, Role: domain.RoleAdmin}
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: "admin.create", EntityType: "user", EntityID: u.ID, After: auditOf(u)})
+		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditAdminCreate, EntityType: "user", EntityID: u.ID, After: auditOf(u)})
 	})
 	return u, err
 }

@@ -1,0 +1,13 @@
+package domain
+
+import "strconv"
+
+// MediaPath is where clients fetch an upload: GET MediaPath + id (the
+// API's GET /media/{id}, SPEC §6). It is part of the contract rather
+// than of one layer: the store persists MediaURL in the seed's
+// messages.media_url and profiles.avatar_url, which clients and live
+// events read as they are, and the API serves the path.
+const MediaPath = "/api/v1/media/"
+
+// MediaURL is the service's own address of upload id.
+func MediaURL(id int64) string { return MediaPath + strconv.FormatInt(id, 10) }
