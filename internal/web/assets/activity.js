@@ -5,7 +5,7 @@ import { h, replace, uid, when } from "./dom.js";
 import { api } from "./api.js";
 import { empty, icon } from "./ui.js";
 import { reportList } from "./reports.js";
-import { Event, isContactEvent, isReportEvent } from "./events.js";
+import { EventType, isContactEvent, isReportEvent } from "./events.js";
 
 const day = (iso) => new Date(iso).toLocaleDateString([], { dateStyle: "medium" });
 
@@ -114,8 +114,8 @@ export function activityPage(ctx, id) {
   let pending = 0;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = 0; if (ctx.alive) load(); }, 2000); };
   ctx.onevent = (ev) => {
-    if (ev.type === Event.leakGuardBlocked || ev.type === Event.sleepModeChanged || isReportEvent(ev)) load();
-    else if (isContactEvent(ev) || ev.type === Event.messageCreated) soon();
+    if (ev.type === EventType.leakGuardBlocked || ev.type === EventType.sleepModeChanged || isReportEvent(ev)) load();
+    else if (isContactEvent(ev) || ev.type === EventType.messageCreated) soon();
   };
   ctx.poll = () => load();
   ctx.refresh = () => { last = ""; load(); };

@@ -12,7 +12,7 @@ import { sleepWatch, sleepTop } from "./sleep.js";
 import { leakNotices } from "./notices.js";
 import { activityPage } from "./activity.js";
 import { setAudience } from "./words.js";
-import { Event } from "./events.js";
+import { EventType } from "./events.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -34,10 +34,10 @@ const live = new Live(
     const ctx = state.ctx;
     // A child's socket delivers nothing during quiet time, so any event
     // while the page thinks it asleep means it is over: ask.
-    if (ev.type === Event.sleepModeChanged || ev.type === Event.resync || sleepWatch.state.asleep) sleepWatch.checkSoon();
+    if (ev.type === EventType.sleepModeChanged || ev.type === EventType.resync || sleepWatch.state.asleep) sleepWatch.checkSoon();
     if (state.me) notices.onevent(ev);
     if (!ctx) return;
-    if (ev.type === Event.resync) { if (ctx.refresh) ctx.refresh(); return; }
+    if (ev.type === EventType.resync) { if (ctx.refresh) ctx.refresh(); return; }
     if (ctx.onevent) ctx.onevent(ev);
   },
   (s) => {

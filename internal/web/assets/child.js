@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { field, form, action } from "./forms.js";
 import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneAfterDeletion, deletedName } from "./ui.js";
 import { blockButton, blockState } from "./block.js";
-import { Event, isContactEvent, isConversationEvent } from "./events.js";
+import { EventType, isContactEvent, isConversationEvent } from "./events.js";
 
 const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
 
@@ -42,7 +42,7 @@ export function childChats(ctx) {
     },
   });
   ctx.onevent = (ev) => {
-    if (isConversationEvent(ev) || ev.type === Event.messageCreated) chats.reload();
+    if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
     if (isContactEvent(ev)) start.reload();
   };
   ctx.poll = () => { chats.reload(); start.reload(); };

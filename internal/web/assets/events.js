@@ -3,7 +3,7 @@
 // sleep.go, leakguard.go; internal/live: resync; the table in
 // docs/live.md). Pages compare ev.type against these names, never against
 // a string of their own.
-export const Event = Object.freeze({
+export const EventType = Object.freeze({
   messageCreated: "message.created",
   messageDeleted: "message.deleted",
   convCreated: "conversation.created",
@@ -33,4 +33,4 @@ export const isConversationEvent = (ev) => ev.type.startsWith("conversation.");
 export const isContactEvent = (ev) => ev.type.startsWith("contact.");
 
 // isReportEvent tells which live events change a report list.
-export const isReportEvent = (ev) => ev.type === Event.reportFiled || ev.type === Event.reportResolved;
+export const isReportEvent = (ev) => ev.type === EventType.reportFiled || ev.type === EventType.reportResolved;

@@ -2,7 +2,7 @@
 import { h, replace, when } from "./dom.js";
 import { api } from "./api.js";
 import { icon } from "./ui.js";
-import { Event } from "./events.js";
+import { EventType } from "./events.js";
 
 // noticeText says what the guard stopped, once however often it did.
 function noticeText(n, name) {
@@ -73,7 +73,7 @@ export function leakNotices(getMe) {
     el,
     load,
     onevent(ev) {
-      if (ev.type === Event.leakGuardBlocked || ev.type === Event.noticeDismissed || ev.type === Event.resync) load();
+      if (ev.type === EventType.leakGuardBlocked || ev.type === EventType.noticeDismissed || ev.type === EventType.resync) load();
     },
     clear() { gen++; el.replaceChildren(); shown = ""; seen = new Set(); names = new Map(); },
   };

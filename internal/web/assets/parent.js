@@ -9,7 +9,7 @@ import { field, form } from "./forms.js";
 import { section, empty, avatar, convoName, upperFirst } from "./ui.js";
 import { sleepSettings } from "./sleep-settings.js";
 import { reportList } from "./reports.js";
-import { Event, isContactEvent, isConversationEvent, isReportEvent } from "./events.js";
+import { EventType, isContactEvent, isConversationEvent, isReportEvent } from "./events.js";
 import { requestRow, friendCodeCard, friendsCard } from "./parent/contacts.js";
 import { loginsCard } from "./parent/logins.js";
 import { galleryCard } from "./parent/gallery.js";
@@ -113,9 +113,9 @@ function childCards(ctx, root, heading, c) {
     h("div", { class: "grid" }, sleep, activityCard(id, name)), gallery.el, h("div", { class: "grid" }, account, reports));
   ctx.onevent = (ev) => {
     if (isContactEvent(ev)) friends.reload();
-    if (isConversationEvent(ev) || ev.type === Event.messageCreated) chats.reload();
+    if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
     if (isReportEvent(ev)) reports.reload();
-    if (ev.type === Event.sleepModeChanged) sleep.reload();
+    if (ev.type === EventType.sleepModeChanged) sleep.reload();
   };
   ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); sleep.reload(); };
   ctx.refresh = () => { friends.force(); chats.force(); reports.force(); logins.force(); gallery.photos.force(); };
