@@ -25,22 +25,22 @@ export function chatView(ctx, cid, back, childID) {
   const header = chatHeader(chat);
   const loadErr = h("p", { class: "error box", role: "alert" });
   const reportSlot = h("div");
-  const history = messageHistory(chat, {
+  const messages = messageHistory(chat, {
     item: (m, who) => messageItem(m, who, chat, { report: (m, sender) => reportMessage(reportSlot, m, sender), remove: del }),
     onerror: (e) => { loadErr.textContent = e.message; },
   });
   const send = async (body) => {
-    history.add(await api("POST", `/conversations/${cid}/messages`, { ...body, client_id: crypto.randomUUID() }));
+    messages.add(await api("POST", `/conversations/${cid}/messages`, { ...body, client_id: crypto.randomUUID() }));
   };
   const composer = composerArea(chat, { send, sleep: chatSleep(chat) });
   const root = h("section", { class: "card chat", "aria-labelledby": header.title.id },
     h("p", {}, h("a", { href: back }, "← Back")), header.title, header.banners, loadErr,
-    h("div", { class: "row" }, history.olderBtn), history.list, reportSlot, composer.el);
+    h("div", { class: "row" }, messages.olderBtn), messages.list, reportSlot, composer.el);
 
   async function del(m) {
     try {
       await api("DELETE", `/messages/${m.id}`);
-      await history.loadLatest();
+      await messages.loadLatest();
     } catch (e) { loadErr.textContent = e.message; }
   }
 
@@ -49,23 +49,23 @@ export function chatView(ctx, cid, back, childID) {
     chat.frozenWhy = chat.convo.frozen ? deletedReason(chat) || await blockReason(chat) : "";
     header.draw();
     composer.draw(header.frozenBanner());
-    history.redraw(); // names may have changed (a deleted account)
+    messages.redraw(); // names may have changed (a deleted account)
   }
 
   async function refresh() {
     try {
       await loadConvo();
-      await history.loadLatest();
+      await messages.loadLatest();
       loadErr.textContent = "";
     } catch (e) {
       loadErr.textContent = e.message;
-      if (!chat.convo) replace(history.list);
+      if (!chat.convo) replace(messages.list);
     }
   }
 
   ctx.refresh = refresh;
   ctx.poll = refresh;
-  ctx.onevent = chatEvents(cid, { created: history.add, deleted: () => history.loadLatest(), changed: loadConvo });
+  ctx.onevent = chatEvents(cid, { created: messages.add, deleted: () => messages.loadLatest(), changed: loadConvo });
   refresh();
   return root;
 }
