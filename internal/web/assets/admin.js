@@ -4,6 +4,7 @@ import { h, replace, when } from "./dom.js";
 import { api, q } from "./api.js";
 import { field, form, action, showError, clearErrors } from "./forms.js";
 import { section, empty } from "./ui.js";
+import { EventType } from "./events.js";
 
 export function adminPending(ctx) {
   ctx.title = "Parents to approve";
@@ -110,7 +111,7 @@ export function adminReports(ctx) {
     for (const r of items) ul.append(reportRow(r, list));
   });
   list();
-  ctx.onevent = (ev) => { if (ev.type === "report.filed") list(); };
+  ctx.onevent = (ev) => { if (ev.type === EventType.reportFiled) list(); };
   ctx.poll = () => { if (status === "open" && !results.querySelector(".confirm:not([hidden])")) list(); };
   ctx.refresh = list;
   return h("div", {}, h("h1", {}, "Reports"), h("section", { class: "card", "aria-label": "Filter" }, pick), h("section", { class: "card", "aria-label": "Report queue" }, results));

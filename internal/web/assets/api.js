@@ -65,23 +65,6 @@ export function q(params) {
   return t ? "?" + t : "";
 }
 
-let features;
-// feature tells which optional parts of the API this server has (media,
-// avatars), from its OpenAPI document, so that controls for a part that is
-// not there are absent rather than broken.
-export async function feature(name) {
-  if (!features) {
-    features = fetch("/api/v1/openapi.json", { credentials: "same-origin" })
-      .then(r => (r.ok ? r.json() : { paths: {} }))
-      .then(doc => {
-        const paths = doc.paths || {};
-        return { media: "/media" in paths, avatar: "/profiles/{user_id}/avatar" in paths };
-      })
-      .catch(() => ({ media: false, avatar: false }));
-  }
-  return (await features)[name];
-}
-
 let unauthorized = () => {};
 // onUnauthorized sets what happens when a call finds the session gone;
 // fn gets the ApiError (account_rejected says why).

@@ -9,8 +9,10 @@ import { childChats, childFriends, childLogins, childMe } from "./child.js";
 import { adminPending, adminUsers, adminReports, adminAudit } from "./admin.js";
 import { chatView } from "./chat.js";
 import { sleepWatch, sleepTop } from "./sleep.js";
-import { leakNotices, activityPage } from "./controls.js";
+import { leakNotices } from "./notices.js";
+import { activityPage } from "./activity.js";
 import { setAudience } from "./words.js";
+import { EventType } from "./events.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -32,10 +34,10 @@ const live = new Live(
     const ctx = state.ctx;
     // A child's socket delivers nothing during quiet time, so any event
     // while the page thinks it asleep means it is over: ask.
-    if (ev.type === "sleep_mode.changed" || ev.type === "resync" || sleepWatch.state.asleep) sleepWatch.checkSoon();
+    if (ev.type === EventType.sleepModeChanged || ev.type === EventType.resync || sleepWatch.state.asleep) sleepWatch.checkSoon();
     if (state.me) notices.onevent(ev);
     if (!ctx) return;
-    if (ev.type === "resync") { if (ctx.refresh) ctx.refresh(); return; }
+    if (ev.type === EventType.resync) { if (ctx.refresh) ctx.refresh(); return; }
     if (ctx.onevent) ctx.onevent(ev);
   },
   (s) => {

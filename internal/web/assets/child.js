@@ -1,9 +1,10 @@
 // A child's pages: chats, friends, game logins, and their own profile.
 import { h, replace } from "./dom.js";
-import { api, feature } from "./api.js";
+import { api } from "./api.js";
 import { field, form, action } from "./forms.js";
 import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneAfterDeletion, deletedName } from "./ui.js";
-import { blockButton, blockState } from "./controls.js";
+import { blockButton, blockState } from "./block.js";
+import { EventType, isContactEvent, isConversationEvent } from "./events.js";
 
 const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
 
@@ -41,8 +42,8 @@ export function childChats(ctx) {
     },
   });
   ctx.onevent = (ev) => {
-    if (ev.type.startsWith("conversation.") || ev.type === "message.created") chats.reload();
-    if (ev.type.startsWith("contact.")) start.reload();
+    if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
+    if (isContactEvent(ev)) start.reload();
   };
   ctx.poll = () => { chats.reload(); start.reload(); };
   ctx.refresh = () => { chats.force(); start.force(); };
@@ -95,7 +96,7 @@ export function childFriends(ctx) {
       },
     })),
   });
-  ctx.onevent = (ev) => { if (ev.type.startsWith("contact.")) list.reload(); };
+  ctx.onevent = (ev) => { if (isContactEvent(ev)) list.reload(); };
   ctx.poll = () => list.reload();
   ctx.refresh = () => list.force();
   return h("div", {}, h("h1", {}, "Friends"), h("div", { class: "grid" }, code, list));
@@ -133,10 +134,7 @@ export function childMe(ctx) {
     h("h1", { id: "me-h", class: "who" }, avatar(me.user.id, true), " ", me.profile.display_name),
     h("p", {}, "You log in as ", h("code", {}, me.user.email), "."),
     watch());
-  feature("media").then(ok => {
-    if (!ok || !ctx.alive) return;
-    card.append(avatarPicker(me.user.id, card));
-  });
+  card.append(avatarPicker(me.user.id, card));
   return card;
 }
 

@@ -114,3 +114,8 @@ export function action(text, fn, opts = {}) {
   wrap.append(box);
   return wrap;
 }
+
+// titled is a form under its own small heading.
+export function titled(heading, opts) {
+  return h("div", {}, h("h3", {}, heading), form(opts));
+}

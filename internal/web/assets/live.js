@@ -3,6 +3,7 @@
 // up to 15 s. While it is not connected it says so (onstatus) and the page
 // refreshes what is on screen by REST instead (see app.js), so chat keeps
 // working without a reload.
+import { EventType } from "./events.js";
 
 export class Live {
   constructor(onevent, onstatus) {
@@ -50,7 +51,7 @@ export class Live {
       if (!ev || typeof ev.type !== "string") return;
       if (ev.id) this.last = ev.id;
       // A resync without a cursor: start afresh (the page reloads by REST).
-      else if (ev.type === "resync") this.last = "";
+      else if (ev.type === EventType.resync) this.last = "";
       this.onevent(ev);
     };
     ws.onclose = () => { this.ws = null; this.retry(); };

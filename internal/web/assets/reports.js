@@ -29,6 +29,3 @@ export function reportList(reports, childID, name, emptyText) {
     r.reason ? h("p", { class: "small" }, "Reason given: “", r.reason, "”") : null,
     h("a", { href: `#/child/${childID}/chat/${r.conversation_id}` }, "Read the chat"))));
 }
-
-// isReportEvent tells which live events change a report list.
-export const isReportEvent = (ev) => ev.type === "report.filed" || ev.type === "report.resolved";

@@ -10,7 +10,6 @@
 import { h, replace, uid } from "./dom.js";
 import { api } from "./api.js";
 import { action } from "./forms.js";
-import { icon } from "./ui.js";
 
 const MAX_WAIT_MS = 60 * 1000;
 const MIN_WAIT_MS = 2000;

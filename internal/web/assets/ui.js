@@ -1,6 +1,5 @@
 // Building blocks shared by the pages.
 import { h, replace, uid } from "./dom.js";
-import { feature } from "./api.js";
 
 // section is a card whose body is loaded by load() and drawn by render().
 // reload() fetches again and redraws only when the data changed, so a
@@ -37,20 +36,16 @@ export function empty(text) { return h("p", { class: "empty" }, text); }
 // show: none set, not (yet) a friend's, a deleted account.
 export const defaultAvatar = new URL("./avatar.svg", import.meta.url).href;
 
-// avatar is the profile picture of userID when the server has avatars,
-// else nothing; the default sprite when the picture cannot be had (a 404
-// for a pending friend, no picture) or userID is 0 (a deleted account).
-// It is decorative: the name is always written next to it.
+// avatar is the profile picture of userID; the default sprite when the
+// picture cannot be had (a 404 for a pending friend, no picture) or
+// userID is 0 (a deleted account). It is decorative: the name is always
+// written next to it.
 export function avatar(userID, big) {
-  const img = h("img", { class: big ? "avatar big" : "avatar", alt: "", width: big ? 96 : 40, height: big ? 96 : 40, hidden: true });
+  const img = h("img", { class: big ? "avatar big" : "avatar", alt: "", width: big ? 96 : 40, height: big ? 96 : 40 });
   img.addEventListener("error", () => {
     if (img.src !== defaultAvatar) img.src = defaultAvatar;
   });
-  feature("avatar").then(ok => {
-    if (!ok) return;
-    img.src = userID ? `/api/v1/profiles/${userID}/avatar` : defaultAvatar;
-    img.hidden = false;
-  });
+  img.src = userID ? `/api/v1/profiles/${userID}/avatar` : defaultAvatar;
   return img;
 }
 

@@ -1,0 +1,63 @@
+// Blocking (docs/controls.md): a child blocks a contact after a modal
+// dialog; how a blocked link reads for the child and for their parent.
+import { h, uid } from "./dom.js";
+import { api } from "./api.js";
+import { icon } from "./ui.js";
+
+// confirmDialog asks in a modal <dialog> (Escape or Cancel closes it) and
+// runs run() on yes, showing its failure inside the dialog.
+export function confirmDialog({ title, lines, yes, run, opener }) {
+  const hid = uid("dlg");
+  const err = h("p", { class: "error box", role: "alert" });
+  const yesBtn = h("button", { class: "btn bad", type: "button" }, yes);
+  const noBtn = h("button", { class: "btn ghost", type: "button" }, "Cancel");
+  const d = h("dialog", { class: "card dialog", "aria-labelledby": hid },
+    h("h2", { id: hid }, title), lines.map(t => h("p", {}, t)), err, h("div", { class: "row" }, yesBtn, noBtn));
+  document.body.append(d);
+  noBtn.addEventListener("click", () => d.close());
+  d.addEventListener("close", () => { d.remove(); if (opener && opener.isConnected) opener.focus(); });
+  yesBtn.addEventListener("click", async () => {
+    yesBtn.disabled = true;
+    err.textContent = "";
+    try {
+      await run();
+      d.close();
+    } catch (e) {
+      err.textContent = (e && e.message) || String(e);
+    } finally {
+      yesBtn.disabled = false;
+    }
+  });
+  d.showModal();
+  noBtn.focus();
+  return d;
+}
+
+// blockButton lets a child block contact k with the other child other.
+export function blockButton(k, other, done) {
+  const btn = h("button", { class: "btn small ghost", type: "button", "aria-label": `Block ${other.display_name}` }, icon("block"), "Block");
+  btn.addEventListener("click", () => confirmDialog({
+    title: `Block ${other.display_name}?`,
+    lines: [
+      `You and ${other.display_name} will not be able to send each other messages: not in your chat, and not in any group you share.`,
+      `Only your parent can unblock ${other.display_name}. Your parent will be told that you blocked them.`,
+    ],
+    yes: `Yes, block ${other.display_name}`,
+    opener: btn,
+    run: async () => { await api("POST", `/contacts/${k.id}/block`); done(); },
+  }));
+  return btn;
+}
+
+// blockState is how a blocked link reads for viewerChild (the child
+// themself, or the child whose parent is looking).
+export function blockState(k, viewerChild, asParent) {
+  const other = k.children.find(c => c.child_id !== viewerChild) || k.children[0];
+  const mine = k.children.find(c => c.child_id === viewerChild) || {};
+  if (k.blocked_by === viewerChild) {
+    return asParent ? `${mine.display_name} blocked ${other.display_name}. Their chats are paused until you unblock.`
+      : `You blocked ${other.display_name}. Only your parent can unblock.`;
+  }
+  return asParent ? `${other.display_name} blocked ${mine.display_name}. Only ${other.display_name}'s parent can unblock.`
+    : `${other.display_name} blocked this friendship, so your chats are paused.`;
+}

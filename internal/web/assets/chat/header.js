@@ -1,0 +1,97 @@
+// The top of a chat: its title and the banners under it (your parent can
+// read this, read-only, paused and why, hide a chat left alone).
+import { h, replace, uid } from "../dom.js";
+import { api } from "../api.js";
+import { action } from "../forms.js";
+import { convoName, icon, aloneAfterDeletion } from "../ui.js";
+
+// chatHeader makes the title and banners of chat; draw() fills them in
+// from chat.convo and chat.frozenWhy.
+export function chatHeader(chat) {
+  const title = h("h1", { id: uid("chat") }, "Chat");
+  const banners = h("div");
+  return {
+    title,
+    banners,
+    // frozenBanner is the banner saying why the chat is paused, if shown.
+    frozenBanner: () => banners.querySelector(".banner.frozen"),
+    draw() {
+      title.textContent = titleText(chat);
+      replace(banners, bannerList(chat));
+      chat.ctx.title = title.textContent;
+      document.title = title.textContent + " · Pixel Pals";
+    },
+  };
+}
+
+// titleText names the chat for the one reading it (a parent reads their
+// child's).
+function titleText({ convo, me, childID }) {
+  if (childID) {
+    const child = convo.members.find(m => m.user_id === childID);
+    return `${child ? child.display_name : "Your child"}'s chat with ${convoName(convo, childID)}`;
+  }
+  return convo.is_group ? convoName(convo, me.id) : `Chat with ${convoName(convo, me.id)}`;
+}
+
+function bannerList(chat) {
+  const { convo, isChild } = chat;
+  const b = [];
+  if (isChild) b.push(h("p", { class: "banner watch" }, icon("eye"), "Your parent can read this chat."));
+  if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
+  if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
+    icon("pause"), chat.frozenWhy || "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));
+  if (canHide(chat)) b.push(hideRow(chat));
+  return b;
+}
+
+// canHide: a member left alone after the others' accounts were deleted
+// may hide the chat (POST /conversations/{id}/hide).
+const canHide = ({ convo, me }) => !convo.read_only && aloneAfterDeletion(convo, me.id);
+
+function hideRow(chat) {
+  return h("div", { class: "row" }, action("Hide this chat", async () => {
+    await api("POST", `/conversations/${chat.cid}/hide`);
+    chat.ctx.go(chat.back);
+  }, { cls: "ghost" }),
+  h("span", { class: "muted small" }, chat.isChild ? "It goes from your list of chats. Your parent can still read it." : "It goes from your list of chats."));
+}
+
+// deletedReason says why a frozen chat is paused when the other's account
+// was deleted ("" when that is not why).
+export function deletedReason({ convo, me, childID }) {
+  if (!aloneAfterDeletion(convo, childID || me.id)) return "";
+  return childID
+    ? "This chat is paused because the friend's account was deleted. Nobody can write in it any more."
+    : "This chat is paused because the other account was deleted. Nobody can write here any more, but you can still read it.";
+}
+
+// blockReason says why a frozen chat is paused when a block stands
+// between the viewer's child (or the viewer) and a member ("" when none
+// does, or the contacts cannot be read).
+export async function blockReason(chat) {
+  const { me, childID } = chat;
+  const kid = childID || me.id;
+  let page;
+  try { page = await api("GET", "/contacts" + (childID ? `?child_id=${childID}` : "")); } catch { return ""; }
+  const members = new Set(chat.convo.members.map(m => m.user_id));
+  for (const k of page.items) {
+    if (!k.blocked_by) continue;
+    const other = k.children.find(c => c.child_id !== kid);
+    const mine = k.children.find(c => c.child_id === kid);
+    if (!other || !mine || !members.has(other.child_id)) continue;
+    return blockText(k.blocked_by, me.id, childID, mine.display_name, other.display_name);
+  }
+  return "";
+}
+
+function blockText(blocker, meID, childID, mine, other) {
+  if (!childID) {
+    return blocker === meID
+      ? `This chat is paused because you blocked ${other}. Only your parent can unblock them.`
+      : `This chat is paused because ${other} blocked it. Only ${other}'s parent can undo that.`;
+  }
+  return blocker === childID
+    ? `This chat is paused because ${mine} blocked ${other}. You can unblock them on ${mine}'s page.`
+    : `This chat is paused because ${other} blocked ${mine}. Only ${other}'s parent can unblock.`;
+}

@@ -1,0 +1,77 @@
+// How one message of a chat looks: the bubble with its sender, time,
+// body (words, photo or voice clip) and the Report / Delete buttons, and
+// the words for the messages the server writes (joins, leaves, pauses).
+import { h, when } from "../dom.js";
+import { avatar, deletedName, upperFirst } from "../ui.js";
+
+// formerMembers are the ids of the chat's members whose account was deleted.
+export function formerMembers(convo) {
+  return new Set(convo ? convo.deleted_member_ids || [] : []);
+}
+
+// memberNames maps the people of the chat to their names, former members
+// whose account was deleted included ("A deleted account", never "Someone").
+export function memberNames(convo) {
+  return new Map([
+    ...[...formerMembers(convo)].map(id => [id, upperFirst(deletedName)]),
+    ...(convo ? convo.members : []).map(m => [m.user_id, m.display_name])]);
+}
+
+// systemText says in words what a server-written message records (its
+// content is {"event": ..., "user_id"?: ...}, naming people by id only).
+function systemText(m, who, meID) {
+  let e = {};
+  try { e = JSON.parse(m.content || "{}"); } catch { return m.content || ""; }
+  const name = e.user_id === meID ? "You" : who.get(e.user_id) || "Someone";
+  switch (e.event) {
+    case "conversation_frozen": return "The chat was paused.";
+    case "conversation_unfrozen": return "The chat is back on: both parents approve again.";
+    case "member_added": return `${name} joined the chat.`;
+    case "member_removed": return `${name} was removed from the chat.`;
+    case "member_left": return `${name} left the chat.`;
+    default: return "Something changed in this chat.";
+  }
+}
+
+// messageBody is what a message says or shows. Members get neither the
+// media nor the words of a deleted message; a parent reading their
+// child's chat still gets both (media_url included) and sees them marked
+// deleted.
+function messageBody(m, sender) {
+  const hasMedia = (m.type === "image" || m.type === "audio") && m.media_url;
+  const was = m.deleted ? "Deleted " : "";
+  let body;
+  if (hasMedia && m.type === "image") body = h("img", { class: "media" + (m.deleted ? " deleted" : ""), src: m.media_url, alt: `${was}Photo from ${sender}` });
+  else if (hasMedia) body = h("audio", { controls: true, src: m.media_url, "aria-label": `${was}Voice message from ${sender}` });
+  else if (m.deleted && !m.content) body = h("p", { class: "body tomb" }, "This message was deleted.");
+  else body = h("p", { class: "body" }, m.content || "");
+  const caption = hasMedia && m.content ? h("p", { class: "body" }, m.content) : null;
+  return [body, caption];
+}
+
+// messageActions are the buttons under a message: Report (anyone's but
+// one's own), Delete (the sender, or reading read-only the sender's
+// parent).
+function messageActions(m, sender, chat, { report, remove }) {
+  const mine = m.sender_id === chat.me.id;
+  const acts = h("div", { class: "actions" });
+  if (m.deleted) return acts;
+  if (!mine) acts.append(h("button", { class: "linkish", type: "button", onclick: () => report(m, sender) }, "Report"));
+  if ((mine && !chat.convo.read_only) || (chat.childID && m.sender_id === chat.childID)) {
+    acts.append(h("button", { class: "linkish", type: "button", onclick: () => remove(m), "aria-label": mine ? null : `Delete ${sender}'s message` }, "Delete"));
+  }
+  return acts;
+}
+
+// messageItem is one message as a list item; who is memberNames(convo),
+// on.report(m, sender) and on.remove(m) are what its buttons do.
+export function messageItem(m, who, chat, on) {
+  const mine = m.sender_id === chat.me.id;
+  const sender = mine ? "You" : who.get(m.sender_id) || "Someone";
+  if (m.type === "system") return h("li", { class: "msg system" }, h("p", { class: "body" }, systemText(m, who, chat.me.id)));
+  const former = formerMembers(chat.convo);
+  return h("li", { class: "msg" + (mine ? " mine" : "") },
+    h("div", { class: "meta" }, m.sender_id ? avatar(former.has(m.sender_id) ? 0 : m.sender_id) : null, h("strong", {}, sender),
+      h("time", { datetime: m.created_at }, when(m.created_at)), m.deleted ? h("span", { class: "badge bad" }, "deleted") : null),
+    messageBody(m, sender), messageActions(m, sender, chat, on));
+}

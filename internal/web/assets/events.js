@@ -1,0 +1,36 @@
+// The live event types the server sends on GET /api/v1/ws, spelled as the
+// server spells them (internal/store: events.go, blocks.go, notices.go,
+// sleep.go, leakguard.go; internal/live: resync; the table in
+// docs/live.md). Pages compare ev.type against these names, never against
+// a string of their own.
+export const EventType = Object.freeze({
+  messageCreated: "message.created",
+  messageDeleted: "message.deleted",
+  convCreated: "conversation.created",
+  convMemberAdded: "conversation.member_added",
+  convMemberRemoved: "conversation.member_removed",
+  convFrozen: "conversation.frozen",
+  convUnfrozen: "conversation.unfrozen",
+  contactRequested: "contact.requested",
+  contactApproved: "contact.approved",
+  contactRevoked: "contact.revoked",
+  contactBlocked: "contact.blocked",
+  contactUnblocked: "contact.unblocked",
+  reportFiled: "report.filed",
+  reportResolved: "report.resolved",
+  sleepModeChanged: "sleep_mode.changed",
+  leakGuardBlocked: "leak_guard.blocked",
+  noticeDismissed: "notice.dismissed",
+  // resync is not about anything: the socket missed events, so the page
+  // reloads what it shows by REST.
+  resync: "resync",
+});
+
+// isConversationEvent: any conversation.* event (created, members, frozen).
+export const isConversationEvent = (ev) => ev.type.startsWith("conversation.");
+
+// isContactEvent: any contact.* event (a request, an approval, a block…).
+export const isContactEvent = (ev) => ev.type.startsWith("contact.");
+
+// isReportEvent tells which live events change a report list.
+export const isReportEvent = (ev) => ev.type === EventType.reportFiled || ev.type === EventType.reportResolved;
