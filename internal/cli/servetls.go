@@ -1,0 +1,27 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"pixelpals/internal/config"
+	"pixelpals/internal/https"
+)
+
+// listen opens the service's listener (in TLS when front serves it) and
+// the plain HTTP redirect listener beside it; stopPlain shuts the latter
+// down.
+func listen(ctx context.Context, cfg config.Config, front *https.Front) (ln net.Listener, stopPlain func(), err error) {
+	raw, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	ln = front.Listen(raw)
+	stopPlain, err = front.ServePlain(ctx)
+	if err != nil {
+		raw.Close()
+		return nil, nil, err
+	}
+	return ln, stopPlain, nil
+}
