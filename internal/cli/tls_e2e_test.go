@@ -249,3 +249,34 @@ func redirectsToHTTPS(t *testing.T, plainAddr, tlsAddr string) {
 		t.Error("HSTS on plain HTTP")
 	}
 }
+
+// TestServeRefusesBadTLS: serve stops at the start, before it reaches the
+// database (here one that does not exist), with a message naming the flag.
+func TestServeRefusesBadTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t)
+	certFile, keyFile := ca.leaf(t, dir)
+	other := t.TempDir()
+	_, otherKey := ca.leaf(t, other)
+	junk := filepath.Join(dir, "junk.pem")
+	writeFile(t, junk, []byte("not a certificate"))
+	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/nowhere", "PIXELPALS_VAULT_KEYS": keyLine(t, 1)}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tls-cert", certFile}, "--tls-cert is set but --tls-key is not"},
+		{[]string{"--tls-cert", certFile, "--tls-key", keyFile, "--tls-domain", "chat.example.org"}, "--tls-cert and --tls-domain are both set"},
+		{[]string{"--tls-cert", filepath.Join(dir, "missing.pem"), "--tls-key", keyFile}, "--tls-cert: "},
+		{[]string{"--tls-cert", certFile, "--tls-key", other}, "--tls-key: "},
+		{[]string{"--tls-cert", certFile, "--tls-key", otherKey}, "--tls-cert " + certFile + " and --tls-key " + otherKey},
+		{[]string{"--tls-cert", junk, "--tls-key", keyFile}, "--tls-cert " + junk + " and --tls-key"},
+		{[]string{"--tls-domain", "chat.example.org", "--acme-ca-file", junk}, "--acme-ca-file " + junk + ": no PEM certificate"},
+	} {
+		args := append([]string{"serve", "--data-dir", t.TempDir()}, c.args...)
+		code, _, stderr := run(env, args...)
+		if code != 1 || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "127.0.0.1:1") {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, stderr, c.want)
+		}
+	}
+}
