@@ -52,7 +52,7 @@ func New(t config.TLS, cacheDir, httpsAddr string, logger *slog.Logger) (*Front,
 		f.mode = "acme"
 		f.tls.GetCertificate = m.GetCertificate
 		f.tls.NextProtos = append(f.tls.NextProtos, acmeALPN)
-		f.plain = m.HTTPHandler(redirect)
+		f.plain = withoutPort(m.HTTPHandler(redirect))
 		return f, nil
 	}
 	fc, err := loadFileCert(t.CertFile, t.KeyFile, logger)
@@ -157,5 +157,18 @@ func (f *Front) redirector(domains []string) http.Handler {
 			host = net.JoinHostPort(host, port)
 		}
 		http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+	})
+}
+
+// withoutPort drops the port from the Host of a plain request before the
+// ACME handler checks it against the allowed domains: a CA validating on
+// a port other than 80 (a test CA, a port forward) sends "name:port",
+// which autocert's host policy would refuse.
+func withoutPort(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, _, err := net.SplitHostPort(r.Host); err == nil {
+			r.Host = h
+		}
+		next.ServeHTTP(w, r)
 	})
 }
