@@ -270,4 +270,3 @@ func waitFor(t *testing.T, p *process, try func() error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
