@@ -18,6 +18,7 @@ import (
 type fileCert struct {
 	certFile, keyFile string
 	logger            *slog.Logger
+	every             time.Duration // how often a handshake looks at the files
 
 	mu      sync.Mutex
 	cert    *tls.Certificate
@@ -26,7 +27,7 @@ type fileCert struct {
 }
 
 func loadFileCert(certFile, keyFile string, logger *slog.Logger) (*fileCert, error) {
-	fc := &fileCert{certFile: certFile, keyFile: keyFile, logger: logger}
+	fc := &fileCert{certFile: certFile, keyFile: keyFile, logger: logger, every: time.Minute}
 	stamp, err := fc.stampNow()
 	if err != nil {
 		return nil, err
@@ -80,7 +81,7 @@ func (fc *fileCert) stampNow() (string, error) {
 func (fc *fileCert) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	if time.Since(fc.checked) < time.Minute {
+	if time.Since(fc.checked) < fc.every {
 		return fc.cert, nil
 	}
 	fc.checked = time.Now()
