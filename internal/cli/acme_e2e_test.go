@@ -35,29 +35,29 @@ const acmeDomain = "pixelpals.test"
 // serves the same one.
 func TestServeTLSFromPebble(t *testing.T) {
 	bin := buildPebble(t)
-	ca := newTestCA(t)
+	ca := newTLSTestCA(t)
 	work := t.TempDir()
 	pebbleCert, pebbleKey := ca.leaf(t, work)
 	caFile := filepath.Join(work, "ca.pem")
-	writeFile(t, caFile, ca.pem)
-	ports := freePorts(t, 5) // pebble, its management, DNS, the DNS server's management, a closed port
+	writeTLSFile(t, caFile, ca.pem)
+	ports := freeTCPPorts(t, 5) // pebble, its management, DNS, the DNS server's management, a closed port
 	dataDir := t.TempDir()
 	env := map[string]string{"DATABASE_URL": pgtest.URL(t), "PIXELPALS_VAULT_KEYS": keyLine(t, 1), "PIXELPALS_DATA_DIR": dataDir}
 	args := []string{"--tls-domain", acmeDomain, "--http-addr", "127.0.0.1:0", "--acme-ca-file", caFile,
 		"--acme-directory", fmt.Sprintf("https://127.0.0.1:%d/dir", ports[0])}
-	srv := serveWith(t, env, args...)
+	srv := serveWithFlags(t, env, args...)
 	addr := srv.addr(t)
-	_, httpPort, _ := net.SplitHostPort(logAddr(t, srv, "pixelpals redirecting http to https"))
+	_, httpPort, _ := net.SplitHostPort(logLineAddr(t, srv, "pixelpals redirecting http to https"))
 
-	dns := start(t, filepath.Join(bin, "pebble-challtestsrv"), nil, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
+	dns := startTLSProgram(t, filepath.Join(bin, "pebble-challtestsrv"), nil, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
 		"-dnsserver", fmt.Sprintf("127.0.0.1:%d", ports[2]), "-management", fmt.Sprintf("127.0.0.1:%d", ports[3]),
 		"-http01", "", "-https01", "", "-tlsalpn01", "", "-doh", "")
-	waitFor(t, dns, func() error { return dialOnce(fmt.Sprintf("127.0.0.1:%d", ports[2])) })
+	retryTLS(t, dns, func() error { return dialTCPOnce(fmt.Sprintf("127.0.0.1:%d", ports[2])) })
 	pebble := startPebble(t, bin, work, pebbleCert, pebbleKey, ports, httpPort)
-	mgmt := httpsClient(ca.pool, "")
-	waitFor(t, pebble, func() error { _, err := fetch(mgmt, fmt.Sprintf("https://127.0.0.1:%d/dir", ports[0])); return err })
-	root := pemCert(t, mgmt, fmt.Sprintf("https://127.0.0.1:%d/roots/0", ports[1]))
-	inter := pemCert(t, mgmt, fmt.Sprintf("https://127.0.0.1:%d/intermediates/0", ports[1]))
+	mgmt := tlsClient(ca.pool, "")
+	retryTLS(t, pebble, func() error { _, err := fetchOK(mgmt, fmt.Sprintf("https://127.0.0.1:%d/dir", ports[0])); return err })
+	root := fetchPEMCert(t, mgmt, fmt.Sprintf("https://127.0.0.1:%d/roots/0", ports[1]))
+	inter := fetchPEMCert(t, mgmt, fmt.Sprintf("https://127.0.0.1:%d/intermediates/0", ports[1]))
 	roots := x509.NewCertPool()
 	roots.AddCert(root)
 
@@ -76,7 +76,7 @@ func TestServeTLSFromPebble(t *testing.T) {
 	pebble.stop()
 	dns.stop()
 	srv.stop(t)
-	again := serveWith(t, env, args...)
+	again := serveWithFlags(t, env, args...)
 	if got := fetchIssued(t, roots, again.addr(t), nil); !got.Equal(leaf) {
 		t.Fatalf("after a restart serve sent certificate serial %v, want the cached %v", got.SerialNumber, leaf.SerialNumber)
 	}
@@ -100,7 +100,7 @@ func buildPebble(t *testing.T) string {
 // startPebble writes Pebble's configuration (its HTTPS from the test's
 // CA; http-01 checks on serve's plain port, tls-alpn-01 on a closed one)
 // and starts it, resolving names with the test's DNS server.
-func startPebble(t *testing.T, bin, work, cert, key string, ports []int, httpPort string) *process {
+func startPebble(t *testing.T, bin, work, cert, key string, ports []int, httpPort string) *tlsProgram {
 	t.Helper()
 	hp, _ := strconv.Atoi(httpPort)
 	conf := map[string]any{"pebble": map[string]any{
@@ -113,8 +113,8 @@ func startPebble(t *testing.T, bin, work, cert, key string, ports []int, httpPor
 	}}
 	b, _ := json.Marshal(conf)
 	confFile := filepath.Join(work, "pebble.json")
-	writeFile(t, confFile, b)
-	return start(t, filepath.Join(bin, "pebble"),
+	writeTLSFile(t, confFile, b)
+	return startTLSProgram(t, filepath.Join(bin, "pebble"),
 		[]string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"},
 		"-config", confFile, "-dnsserver", fmt.Sprintf("127.0.0.1:%d", ports[2]))
 }
@@ -122,11 +122,11 @@ func startPebble(t *testing.T, bin, work, cert, key string, ports []int, httpPor
 // fetchIssued fetches /healthz from serve at addr as https://acmeDomain,
 // trusting roots only, until it answers (the first handshakes wait for,
 // or time out on, the certificate being issued): the leaf it served.
-func fetchIssued(t *testing.T, roots *x509.CertPool, addr string, ca *process) *x509.Certificate {
+func fetchIssued(t *testing.T, roots *x509.CertPool, addr string, ca *tlsProgram) *x509.Certificate {
 	t.Helper()
-	hc := httpsClient(roots, addr)
+	hc := tlsClient(roots, addr)
 	var resp *http.Response
-	waitFor(t, ca, func() (err error) { resp, err = fetch(hc, "https://"+acmeDomain+"/healthz"); return err })
+	retryTLS(t, ca, func() (err error) { resp, err = fetchOK(hc, "https://"+acmeDomain+"/healthz"); return err })
 	checkHSTS(t, resp)
 	if chain := resp.TLS.PeerCertificates; len(chain) < 2 {
 		t.Fatalf("served chain of %d certificates, want the leaf and Pebble's intermediate", len(chain))
@@ -149,8 +149,8 @@ func checkCertCache(t *testing.T, dir string) {
 	}
 }
 
-// fetch GETs url: the response (body read) if it answered 200.
-func fetch(hc *http.Client, url string) (*http.Response, error) {
+// fetchOK GETs url: the response (body read) if it answered 200.
+func fetchOK(hc *http.Client, url string) (*http.Response, error) {
 	resp, err := hc.Get(url)
 	if err != nil {
 		return nil, err
@@ -165,7 +165,7 @@ func fetch(hc *http.Client, url string) (*http.Response, error) {
 	return resp, nil
 }
 
-func pemCert(t *testing.T, hc *http.Client, url string) *x509.Certificate {
+func fetchPEMCert(t *testing.T, hc *http.Client, url string) *x509.Certificate {
 	t.Helper()
 	resp, err := hc.Get(url)
 	if err != nil {
@@ -184,9 +184,9 @@ func pemCert(t *testing.T, hc *http.Client, url string) *x509.Certificate {
 	return cert
 }
 
-// freePorts finds n ports free on 127.0.0.1 now, for programs that must
+// freeTCPPorts finds n ports free on 127.0.0.1 now, for programs that must
 // be told theirs in advance.
-func freePorts(t *testing.T, n int) []int {
+func freeTCPPorts(t *testing.T, n int) []int {
 	t.Helper()
 	var out []int
 	var lns []net.Listener
@@ -204,7 +204,7 @@ func freePorts(t *testing.T, n int) []int {
 	return out
 }
 
-func dialOnce(addr string) error {
+func dialTCPOnce(addr string) error {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err == nil {
 		c.Close()
@@ -212,17 +212,17 @@ func dialOnce(addr string) error {
 	return err
 }
 
-// process is a program the test started; it is stopped at cleanup.
-type process struct {
+// tlsProgram is a program the test started; it is stopped at cleanup.
+type tlsProgram struct {
 	name string
 	cmd  *exec.Cmd
 	out  *apitest.Buffer
 	done chan struct{}
 }
 
-func start(t *testing.T, path string, env []string, args ...string) *process {
+func startTLSProgram(t *testing.T, path string, env []string, args ...string) *tlsProgram {
 	t.Helper()
-	p := &process{name: filepath.Base(path), cmd: exec.Command(path, args...), out: &apitest.Buffer{}, done: make(chan struct{})}
+	p := &tlsProgram{name: filepath.Base(path), cmd: exec.Command(path, args...), out: &apitest.Buffer{}, done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -233,12 +233,12 @@ func start(t *testing.T, path string, env []string, args ...string) *process {
 	return p
 }
 
-func (p *process) stop() {
+func (p *tlsProgram) stop() {
 	p.cmd.Process.Kill()
 	<-p.done
 }
 
-func (p *process) exited() bool {
+func (p *tlsProgram) exited() bool {
 	select {
 	case <-p.done:
 		return true
@@ -247,9 +247,9 @@ func (p *process) exited() bool {
 	}
 }
 
-// waitFor retries try until it succeeds, failing at once if p (when
+// retryTLS retries try until it succeeds, failing at once if p (when
 // given) exits and after two minutes in any case.
-func waitFor(t *testing.T, p *process, try func() error) {
+func retryTLS(t *testing.T, p *tlsProgram, try func() error) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {

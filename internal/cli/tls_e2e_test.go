@@ -25,16 +25,16 @@ import (
 	"pixelpals/internal/pgtest"
 )
 
-// testCA is a throwaway certificate authority: an ECDSA self-signed root
+// tlsTestCA is a throwaway certificate authority: an ECDSA self-signed root
 // that issues leaves for the names a test serves.
-type testCA struct {
+type tlsTestCA struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
 	pool *x509.CertPool
 	pem  []byte
 }
 
-func newTestCA(t *testing.T) *testCA {
+func newTLSTestCA(t *testing.T) *tlsTestCA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -56,12 +56,12 @@ func newTestCA(t *testing.T) *testCA {
 	cert, _ := x509.ParseCertificate(der)
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	return &tlsTestCA{cert: cert, key: key, pool: pool, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
 }
 
 // leaf issues a server certificate for 127.0.0.1 and localhost and
 // writes it and its key as PEM files in dir: their paths.
-func (ca *testCA) leaf(t *testing.T, dir string) (certFile, keyFile string) {
+func (ca *tlsTestCA) leaf(t *testing.T, dir string) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -86,20 +86,20 @@ func (ca *testCA) leaf(t *testing.T, dir string) (certFile, keyFile string) {
 		t.Fatal(err)
 	}
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writeFile(t, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	writeFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
+	writeTLSFile(t, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	writeTLSFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
 	return certFile, keyFile
 }
 
-func writeFile(t *testing.T, path string, b []byte) {
+func writeTLSFile(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// serveWith starts `pixelpals serve` with extra flags.
-func serveWith(t *testing.T, env map[string]string, args ...string) *instance {
+// serveWithFlags starts `pixelpals serve` with extra flags.
+func serveWithFlags(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{cancel: cancel, done: make(chan int, 1), logs: &apitest.Buffer{}}
@@ -113,9 +113,9 @@ func serveWith(t *testing.T, env map[string]string, args ...string) *instance {
 	return in
 }
 
-// logAddr is the addr of serve's log line msg, once it is written (the
+// logLineAddr is the addr of serve's log line msg, once it is written (the
 // instance is up: the redirect listener logs before the main one).
-func logAddr(t *testing.T, in *instance, msg string) string {
+func logLineAddr(t *testing.T, in *instance, msg string) string {
 	t.Helper()
 	in.addr(t)
 	for _, line := range strings.Split(in.logs.String(), "\n") {
@@ -128,9 +128,9 @@ func logAddr(t *testing.T, in *instance, msg string) string {
 	return ""
 }
 
-// httpsClient trusts roots only and, when dial is set, connects there
+// tlsClient trusts roots only and, when dial is set, connects there
 // whatever the URL's host (which stays the SNI and Host).
-func httpsClient(roots *x509.CertPool, dial string) *http.Client {
+func tlsClient(roots *x509.CertPool, dial string) *http.Client {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}
 	if dial != "" {
 		tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -147,15 +147,15 @@ func httpsClient(roots *x509.CertPool, dial string) *http.Client {
 // TLS below 1.2 and plain HTTP on that port are refused, and the plain
 // listener redirects to https.
 func TestServeTLSFromFiles(t *testing.T) {
-	ca := newTestCA(t)
+	ca := newTLSTestCA(t)
 	certFile, keyFile := ca.leaf(t, t.TempDir())
 	env := map[string]string{"DATABASE_URL": pgtest.URL(t), "PIXELPALS_VAULT_KEYS": keyLine(t, 1),
 		"PIXELPALS_TLS_CERT": certFile, "PIXELPALS_TLS_KEY": keyFile}
-	srv := serveWith(t, env, "--http-addr", "127.0.0.1:0")
+	srv := serveWithFlags(t, env, "--http-addr", "127.0.0.1:0")
 	addr := srv.addr(t)
-	plainAddr := logAddr(t, srv, "pixelpals redirecting http to https")
+	plainAddr := logLineAddr(t, srv, "pixelpals redirecting http to https")
 	createAdmin(t, env)
-	hc := httpsClient(ca.pool, "")
+	hc := tlsClient(ca.pool, "")
 	base := "https://" + addr + "/api/v1"
 
 	resp, err := hc.Post(base+"/auth/login", "application/json", strings.NewReader(`{"login":"admin@example.com","password":"admin-password"}`))
@@ -250,16 +250,16 @@ func redirectsToHTTPS(t *testing.T, plainAddr, tlsAddr string) {
 	}
 }
 
-// TestServeRefusesBadTLS: serve stops at the start, before it reaches the
+// TestServeRefusesBadTLS: serve stops at the startTLSProgram, before it reaches the
 // database (here one that does not exist), with a message naming the flag.
 func TestServeRefusesBadTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca := newTestCA(t)
+	ca := newTLSTestCA(t)
 	certFile, keyFile := ca.leaf(t, dir)
 	other := t.TempDir()
 	_, otherKey := ca.leaf(t, other)
 	junk := filepath.Join(dir, "junk.pem")
-	writeFile(t, junk, []byte("not a certificate"))
+	writeTLSFile(t, junk, []byte("not a certificate"))
 	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/nowhere", "PIXELPALS_VAULT_KEYS": keyLine(t, 1)}
 	for _, c := range []struct {
 		args []string
