@@ -8,7 +8,6 @@ import (
 	"pixelpals/internal/api"
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
-	"pixelpals/internal/https"
 	"pixelpals/internal/live"
 	"pixelpals/internal/media"
 	"pixelpals/internal/password"
@@ -35,7 +34,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	// TLS files are read before migrations run, so that a bad one stops
 	// the start with nothing changed.
-	front, err := https.New(cfg.TLS, cfg.CertCacheDir(), cfg.Addr, logger)
+	front, err := newFront(cfg, logger)
 	if err != nil {
 		return err
 	}
