@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 
 	"pixelpals/internal/api"
@@ -34,6 +32,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// TLS files are read before migrations run, so that a bad one stops
+	// the start with nothing changed.
+	front, err := newFront(cfg, logger)
+	if err != nil {
+		return err
+	}
 	db, closeDB, err := openMigrated(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
@@ -54,16 +58,17 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, stopPlain, err := listen(ctx, cfg, front)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return err
 	}
+	defer stopPlain()
 	// The hub stops with ctx, closing its sockets (hijacked connections,
 	// which the HTTP server's graceful shutdown does not wait for).
 	var wg sync.WaitGroup
 	wg.Go(func() { hub.Run(ctx) })
 	defer wg.Wait()
-	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded())
+	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded(), "tls", front.Mode())
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	purgeDone := make(chan struct{})
 	go func() { defer close(purgeDone); purge.Loop(purgeCtx, cfg.RetentionInterval) }()

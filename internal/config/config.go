@@ -66,6 +66,9 @@ type Config struct {
 	// --db-max-conns; 0: store.DefaultMaxConns).
 	DBMaxConns int
 
+	// TLS is HTTPS served by `serve` itself (tls.go).
+	TLS TLS
+
 	rawProxies                    string
 	rawRetentionDays              string
 	rawMaxImageBytes, rawMaxAudio string
@@ -107,6 +110,7 @@ func Load(getenv func(string) string) Config {
 	c.RetentionInterval = time.Hour
 	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
 	c.rawDBMaxConns = getenv("PIXELPALS_DB_MAX_CONNS")
+	c.TLS.load(getenv)
 	return c
 }
 
@@ -118,6 +122,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	c.BindHTTP(fs)
 	c.BindVault(fs)
 	c.BindRetention(fs)
+	c.BindTLS(fs)
 }
 
 // BindDatabase registers the flags of every command that uses the database.
@@ -178,6 +183,9 @@ func (c *Config) Finish() error {
 		return fmt.Errorf("retention days %q: want a whole number of days from 1 to 36500 (PIXELPALS_RETENTION_DAYS, --retention-days)", c.rawRetentionDays)
 	}
 	c.RetentionDays = days
+	if err := c.TLS.finish(); err != nil {
+		return err
+	}
 	if c.MediaMaxImageBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_IMAGE_BYTES", c.rawMaxImageBytes); err != nil {
 		return err
 	}
