@@ -17,7 +17,7 @@ const (
 	ClientIDUsed      Reason = "client_id_used"      // 409 conflict, field client_id
 	NotMember         Reason = "not_member"          // 404 not_found, or 403 forbidden for a reader
 	MediaNotAllowed   Reason = "media_not_allowed"   // 400 invalid, field media_id
-	Frozen            Reason = "frozen"              // 423 frozen
+	Frozen            Reason = "frozen"              // 409 conversation_frozen
 	Changed           Reason = "changed"             // 409 conflict
 	Busy              Reason = "busy"                // 503 unavailable: a row held too long (errRowBusy)
 )

@@ -19,7 +19,7 @@
 //     not_found) or only reads (403 forbidden);
 //  6. the media rule: an image or clip the sender uploaded, of its kind
 //     (400 invalid, media_id);
-//  7. a frozen conversation (423 frozen);
+//  7. a frozen conversation (409 conversation_frozen);
 //  8. a conversation that changed while the send was written (409).
 //
 // 1 and 2 read the child's send gate (store.SendGate), read with their
