@@ -69,8 +69,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 	// Every check of a send, sleep mode and the leak guard (on the send
 	// gate read with the session: the route's access is withSendGate) to the
 	// send budget and membership, is the sender's (internal/sending).
-	gate, _ := r.Context().Value(sendGateKey{}).(*store.SendGate)
-	m, created, err := a.sender.Send(r.Context(), actor, gate, id,
+	m, created, err := a.sender.Send(r.Context(), actor, sendGateOf(r), id,
 		sending.Message{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID})
 	if err != nil {
 		return err

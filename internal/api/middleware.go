@@ -8,6 +8,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/clientip"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
 )
 
 // Cookie names of the web session.
@@ -77,6 +78,13 @@ func (a *API) permit(r *http.Request, need access, actor *domain.Actor, token st
 // send (store.SendGate), read with their session on withSendGate routes
 // and handed to sending.Sender.Send by the handler.
 type sendGateKey struct{}
+
+// sendGateOf is the send gate authenticate read with the session of r (nil
+// for anyone but a child, or on other routes).
+func sendGateOf(r *http.Request) *store.SendGate {
+	gate, _ := r.Context().Value(sendGateKey{}).(*store.SendGate)
+	return gate
+}
 
 // authenticate resolves token to its actor; on a withSendGate route, a
 // child's send gate comes with it, in the context of the request it

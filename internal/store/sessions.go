@@ -177,12 +177,17 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 			c.Answer(sessionOutcome{actor: &a, gate: gateFor(c.Req, &a, gates)})
 		}
 	}
-	// In the background, so that neither the caller leading this batch
-	// nor the next batch waits for its commit; one touch at a time, so a
-	// burst after a quiet spell does not start one identical UPDATE per
-	// batch (a batch that finds one running leaves its sessions to the
-	// next). A lost touch costs nothing but an idle timeout 7 days after
-	// the last one that landed, instead of after the last request.
+	db.touchLater(stale)
+}
+
+// touchLater touches the stale sessions in the background, so that
+// neither the caller leading a batch nor the next batch waits for its
+// commit; one touch at a time, so a burst after a quiet spell does not
+// start one identical UPDATE per batch (a batch that finds one running
+// leaves its sessions to the next). A lost touch costs nothing but an
+// idle timeout 7 days after the last one that landed, instead of after
+// the last request.
+func (db *DB) touchLater(stale []int64) {
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
 		ids := distinct(stale)
 		if !db.background.start(func(ctx context.Context) {
