@@ -37,12 +37,12 @@ func (s *Sender) checkSleep(ctx context.Context, actor *domain.Actor, gate *stor
 
 // checkLeak is check 2: a child's message (or caption) that holds one of
 // their own kept game passwords, alone or with their last messages in
-// the conversation (store.Keeper.CheckLeakIn), is refused.
+// the conversation (LeakGuard), is refused.
 func (s *Sender) checkLeak(ctx context.Context, actor *domain.Actor, gate *store.SendGate, convID int64, content string) error {
 	if !actor.IsChild() {
 		return nil
 	}
-	hit, err := s.keeper.CheckLeakIn(ctx, actor, *gate, convID, content, s.now())
+	hit, err := s.leaks.CheckLeakIn(ctx, actor, *gate, convID, content, s.now())
 	if err != nil || hit == nil {
 		return err
 	}

@@ -42,15 +42,21 @@ import (
 // Sender sends messages: one per database, shared by every request, as
 // its batches are.
 type Sender struct {
-	db     *store.DB
-	keeper *store.Keeper
-	now    func() time.Time
+	db    *store.DB
+	leaks LeakGuard
+	now   func() time.Time
 	// limit is each sender's send budget; nil: sends are not limited.
 	limit *store.RateLimit
 
 	batches    *batch.Batcher[sendReq, sendOutcome]
 	alone      aloneSends
 	aloneSlots chan struct{} // sendAlone's semaphore
+}
+
+// LeakGuard is the password-leak guard's check of a child's send (check
+// 2), on the fingerprints of their send gate: the keeper's.
+type LeakGuard interface {
+	CheckLeakIn(ctx context.Context, actor *domain.Actor, gate store.SendGate, convID int64, text string, now time.Time) (*store.LeakHit, error)
 }
 
 // Config tunes a Sender.
@@ -62,9 +68,9 @@ type Config struct {
 	Now func() time.Time
 }
 
-// New makes the Sender of db.
-func New(db *store.DB, keeper *store.Keeper, c Config) *Sender {
-	s := &Sender{db: db, keeper: keeper, now: c.Now}
+// New makes the Sender of db, whose sends leaks checks for passwords.
+func New(db *store.DB, leaks LeakGuard, c Config) *Sender {
+	s := &Sender{db: db, leaks: leaks, now: c.Now}
 	if c.Limit != nil {
 		l := c.Limit.Check()
 		s.limit = &l
