@@ -39,8 +39,8 @@ import (
 	"pixelpals/internal/store"
 )
 
-// Sender sends messages: one per database, shared by every request, as
-// its batches are.
+// Sender sends messages: one per API (api.New makes it), shared by every
+// request, as its batches are.
 type Sender struct {
 	db    *store.DB
 	leaks LeakGuard
