@@ -15,6 +15,7 @@ import (
 	"pixelpals/internal/keeper"
 	"pixelpals/internal/live"
 	"pixelpals/internal/media"
+	"pixelpals/internal/sending"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
@@ -25,6 +26,8 @@ type API struct {
 	db     *store.DB
 	auth   *auth.Service
 	keeper *keeper.Keeper
+	// sender sends messages: every check of a send, in order.
+	sender *sending.Sender
 	logger *slog.Logger
 	// uploadRate is the flood control of uploads, per user.
 	uploadRate store.RateLimit
@@ -51,7 +54,7 @@ type Deps struct {
 	// Vault seals and opens the game-login keeper's passwords.
 	Vault *vault.Ring
 	// SendRate limits each user's message sends; nil means
-	// DefaultSendRate. It is kept in the database (store.LimitSends), so
+	// DefaultSendRate. It is kept in the database (sending.Config), so
 	// it holds across instances, as all of these limits do.
 	SendRate *store.RateLimit
 	// UploadRate limits each user's uploads; nil means DefaultUploadRate.
@@ -84,8 +87,8 @@ var DefaultUploadRate = store.RateLimit{PerSecond: 0.2, Burst: 10}
 // (2^49 of them) cannot be searched for.
 var DefaultFriendCodeGuesses = store.FailureLimit{Max: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 
-// New builds the API over its dependencies. It sets d.DB's send budget
-// (store.LimitSends): sends take their tokens inside the send batch.
+// New builds the API over its dependencies, and the sender of its
+// messages (internal/sending), whose send budget is d.SendRate.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: keeper.New(d.DB, d.Vault), logger: d.Logger,
 		media: d.Media, live: d.Live, now: d.Now, uploadPace: d.UploadPace}
@@ -94,7 +97,8 @@ func New(d Deps) *API {
 	}
 	a.uploadRate = orDefault(d.UploadRate, DefaultUploadRate).Check()
 	a.codeGuesses = orDefault(d.FriendCodeGuesses, DefaultFriendCodeGuesses).Check()
-	d.DB.LimitSends(orDefault(d.SendRate, DefaultSendRate))
+	sendRate := orDefault(d.SendRate, DefaultSendRate)
+	a.sender = sending.New(d.DB, a.keeper, sending.Config{Limit: &sendRate, Now: func() time.Time { return a.now() }})
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}
@@ -173,7 +177,7 @@ func (a *API) routes() []route {
 		{"DELETE /conversations/{id}/members/{user_id}", family, a.removeMember},
 		{"POST /conversations/{id}/hide", family, a.hideConversation},
 		{"GET /conversations/{id}/messages", active, a.history},
-		{"POST /conversations/{id}/messages", sending, a.sendMessage},
+		{"POST /conversations/{id}/messages", withSendGate, a.sendMessage},
 		{"DELETE /messages/{id}", active, a.deleteMessage},
 		{"POST /messages/{id}/report", family, a.reportMessage},
 		{"GET /reports", family, a.listMyReports},

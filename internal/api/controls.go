@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -170,62 +168,6 @@ type mySleepView struct {
 	TimeZone *string `json:"time_zone"`
 }
 
-// sendChecks runs a child's send checks, sleep mode and the password-leak
-// guard, on their send gate, read with their session (the route's access
-// is sending). They run before the store's send, outside its transaction;
-// others' sends are not checked.
-func (a *API) sendChecks(ctx context.Context, actor *domain.Actor, convID int64, content string) error {
-	if !actor.IsChild() {
-		return nil
-	}
-	gate, ok := ctx.Value(sendGateKey{}).(*store.SendGate)
-	if !ok {
-		// Only a route table that lost its sending access gets here:
-		// refuse rather than send unchecked.
-		return errors.New("send checks: no send gate was read with the session")
-	}
-	if err := a.checkSleep(ctx, actor, convID, gate.Sleep); err != nil {
-		return err
-	}
-	return a.checkLeak(ctx, actor, convID, content, *gate)
-}
-
-// checkSleep refuses a child's send during their quiet hours (423
-// sleep_mode, with ends_at and Retry-After) by schedule s (nil: none),
-// unless the schedule allows messages to their own parent and this is
-// their direct chat.
-func (a *API) checkSleep(ctx context.Context, actor *domain.Actor, convID int64, s *store.SleepSchedule) error {
-	if s == nil {
-		return nil
-	}
-	now := a.now()
-	st := s.State(now)
-	if !st.Asleep {
-		return nil
-	}
-	if s.AllowParent {
-		ok, err := a.db.IsDirectWithOwnParent(ctx, actor.UserID, convID)
-		if err != nil || ok {
-			return err
-		}
-	}
-	loc, _ := time.LoadLocation(s.TimeZone)
-	return &domain.Error{Code: domain.CodeSleepMode, EndsAt: st.Until, RetryAfter: st.Until.Sub(now),
-		Message: fmt.Sprintf("Sleep mode is on until %s. Your message can wait until then. Good night!",
-			st.Until.In(loc).Format("Mon 15:04"))}
-}
-
-// checkLeak refuses a child's message (or caption) that holds one of
-// their own kept game passwords, alone or with their last messages in
-// the conversation (store.LeakGuard.CheckLeakIn).
-func (a *API) checkLeak(ctx context.Context, actor *domain.Actor, convID int64, content string, gate store.SendGate) error {
-	hit, err := a.keeper.CheckLeakIn(ctx, actor, gate, convID, content, a.now())
-	if err != nil || hit == nil {
-		return err
-	}
-	return a.refuseLeak(ctx, actor, convID, "content", *hit)
-}
-
 // leakField is one text a child writes outside a conversation: the
 // request field and its value (nil: not being set).
 type leakField struct {
@@ -253,31 +195,7 @@ func (a *API) checkLeakFields(ctx context.Context, actor *domain.Actor, fields .
 	if err != nil || hit == nil {
 		return err
 	}
-	return a.refuseLeak(ctx, actor, 0, names[i], *hit)
-}
-
-// leakNouns say what the child was writing, for the refusal.
-var leakNouns = map[string]string{"content": "message", "display_name": "name", "bio": "bio", "title": "group name"}
-
-// refuseLeak answers a leak-guard hit in field (in conversation convID,
-// or 0): 422 password_in_message naming the game to the child only and
-// the field; nothing is written but the parent's dashboard entry and a
-// leak_guard.blocked event naming the game.
-func (a *API) refuseLeak(ctx context.Context, actor *domain.Actor, convID int64, field string, hit store.LeakHit) error {
-	// A refusal takes a token of the send budget like any send: the
-	// handler's flood control comes after this check, and each refusal
-	// writes an audit row (serialized by the audit chain) and an event to
-	// the parent, so a loop resending the password must not write them
-	// unbounded.
-	if err := a.db.TakeSendToken(ctx, actor.UserID); err != nil {
-		return err
-	}
-	if err := a.db.RecordLeakBlock(ctx, actor, convID, hit); err != nil {
-		return err
-	}
-	return &domain.Error{Code: domain.CodePasswordInMessage, Field: field, Message: fmt.Sprintf(
-		"Whoa, this %s has your %s password in it! Passwords are secret, even from friends, so it was not saved or sent. Your parent has been told. Try again without the password.",
-		leakNouns[field], hit.GameName)}
+	return a.sender.RefuseLeak(ctx, actor, 0, names[i], *hit)
 }
 
 // blockContact: POST /contacts/{id}/block, by a child of the link.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/sending"
 	"pixelpals/internal/store"
 )
 
@@ -65,13 +66,11 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	nm := store.NewMessage{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID}
-	if err := a.sendChecks(r.Context(), actor, id, nm.Content); err != nil {
-		return err
-	}
-	// The send budget's token is taken by SendMessage, in the send
-	// batch's transaction (store.LimitSends): 429 past it.
-	m, created, err := a.db.SendMessage(r.Context(), actor, id, nm)
+	// Every check of a send, sleep mode and the leak guard (on the send
+	// gate read with the session: the route's access is withSendGate) to the
+	// send budget and membership, is the sender's (internal/sending).
+	m, created, err := a.sender.Send(r.Context(), actor, sendGateOf(r), id,
+		sending.Message{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID})
 	if err != nil {
 		return err
 	}

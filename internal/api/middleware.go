@@ -8,6 +8,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/clientip"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
 )
 
 // Cookie names of the web session.
@@ -23,14 +24,14 @@ const (
 type access int
 
 const (
-	public     access = iota // no session needed
-	loggedIn                 // any session, even a parent awaiting approval
-	active                   // an admin, an approved parent or a child
-	sending                  // as active; a child's send gate is read with the session (sendGateKey)
-	adminOnly                // an admin
-	parentOnly               // an approved parent
-	childOnly                // a child
-	family                   // an approved parent or a child: admins are never members of family chats and links
+	public       access = iota // no session needed
+	loggedIn                   // any session, even a parent awaiting approval
+	active                     // an admin, an approved parent or a child
+	withSendGate               // as active; a child's send gate is read with the session (sendGateKey)
+	adminOnly                  // an admin
+	parentOnly                 // an approved parent
+	childOnly                  // a child
+	family                     // an approved parent or a child: admins are never members of family chats and links
 )
 
 // authorize finds the request's actor and checks it against the route's
@@ -74,14 +75,22 @@ func (a *API) permit(r *http.Request, need access, actor *domain.Actor, token st
 }
 
 // sendGateKey is the request context key of the send gate of a child's
-// send (store.SendGate), read with their session on sending routes.
+// send (store.SendGate), read with their session on withSendGate routes
+// and handed to sending.Sender.Send by the handler.
 type sendGateKey struct{}
 
-// authenticate resolves token to its actor; on a sending route, a child's
-// send gate comes with it, in the context of the request it returns
-// (where sendChecks finds it).
+// sendGateOf is the send gate authenticate read with the session of r (nil
+// for anyone but a child, or on other routes).
+func sendGateOf(r *http.Request) *store.SendGate {
+	gate, _ := r.Context().Value(sendGateKey{}).(*store.SendGate)
+	return gate
+}
+
+// authenticate resolves token to its actor; on a withSendGate route, a
+// child's send gate comes with it, in the context of the request it
+// returns (where sendMessage finds it, for sending.Sender.Send).
 func (a *API) authenticate(r *http.Request, need access, token string) (*domain.Actor, *http.Request, error) {
-	if need != sending {
+	if need != withSendGate {
 		actor, err := a.auth.Authenticate(r.Context(), token)
 		return actor, r, err
 	}

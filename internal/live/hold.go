@@ -8,20 +8,13 @@ import (
 	"pixelpals/internal/store"
 )
 
-// Sleep mode (issue 12.1, docs/controls.md): while a child is in their
-// quiet hours their sockets hold every event but two kinds, and when the
-// quiet time ends they replay what was held from the outbox (the same
-// replay as ?since=), so nothing is lost and nothing is written twice. The
-// socket's writer decides, for the queue's events and the outbox's alike
-// (socket.quiet).
-//
-// What still goes out at once:
-//   - their own sleep_mode.changed, which is how their page learns that
-//     quiet time began, while nothing before it is held;
-//   - when the parent allows messages to them (allow_parent_messages),
-//     the messages of the child's direct chat with that parent, both
-//     ways (issue 19.7: the parent's reply reached the page only in the
-//     morning).
+// Sleep mode's mechanics in the socket writer (issue 12.1,
+// docs/controls.md). Which events a sleeping child's socket holds back
+// and which still go out is the hub's sleep policy (policy.go); here the
+// writer keeps its cursor right: when the quiet time ends it replays
+// what was held from the outbox (the same replay as ?since=), so nothing
+// is lost and nothing is written twice. The writer asks the policy for
+// the queue's events and the outbox's alike (socket.quiet).
 //
 // A frame's id is the cursor the client reconnects with, and it must never
 // pass a held event. The chat's messages therefore go out "ahead": their
@@ -32,10 +25,6 @@ import (
 // once one is held (the parent switch was off), the next one first
 // catches up on the chat from the outbox.
 
-// sleepChanged is the event that tells a child's sockets to re-read their
-// schedule at once.
-const sleepChanged = "sleep_mode.changed"
-
 // wakeCheck is queued to a sleeping socket every PollInterval, so that it
 // notices the end of the quiet time (by the hub's clock, which tests set).
 var wakeCheck = &item{typ: "wake_check"}
@@ -45,9 +34,9 @@ var wakeCheck = &item{typ: "wake_check"}
 // held, up to the hub's position.
 func (s *socket) take(ctx context.Context, it *item) bool {
 	if it.typ == sleepChanged || it == wakeCheck {
-		s.hold.invalidate()
+		s.viewer.invalidate()
 	}
-	asleep := !s.hold.heldUntil(ctx).IsZero()
+	asleep := !s.h.policy.quietUntil(ctx, s.viewer).IsZero()
 	switch {
 	case asleep && (!s.asleep || it == wakeCheck):
 		s.fallAsleep()
@@ -69,21 +58,21 @@ func (s *socket) fallAsleep() {
 	time.AfterFunc(s.h.cfg.PollInterval, func() { s.push(wakeCheck) })
 }
 
-// quiet sends or holds it during quiet time; false when the socket ended.
+// quiet sends or holds it during quiet time, as the sleep policy says;
+// false when the socket ended.
 func (s *socket) quiet(ctx context.Context, it *item) bool {
-	chat := s.parentChat(ctx, it)
-	allowed := chat && s.hold.allowParent
+	pass, chat := s.h.policy.deliverable(ctx, it, s.viewer)
 	switch {
 	case !s.last.Less(it.pos) || (chat && !s.ahead.Less(it.pos)):
 		return true // sent already
-	case !s.heldAny && (it.typ == sleepChanged || allowed):
+	case !s.heldAny && pass != holdBack:
 		return s.sendAt(ctx, it) // nothing before it is held
-	case allowed && s.behind:
+	case pass == passAhead && s.behind:
 		// A message of the chat before this one is held: send the chat's
 		// messages up to this one, in order, from the outbox.
 		s.behind = false
 		return s.walk(ctx, maxPos(s.last, s.ahead), it.pos)
-	case allowed:
+	case pass == passAhead:
 		return s.sendAhead(ctx, it)
 	default:
 		s.heldAny = true
@@ -107,101 +96,8 @@ func (s *socket) sendAhead(ctx context.Context, it *item) bool {
 	return true
 }
 
-// parentChat tells whether it is a message event of the user's direct
-// chat with their own parent (store.IsDirectWithOwnParent).
-func (s *socket) parentChat(ctx context.Context, it *item) bool {
-	if it.typ != store.EventMessageCreated && it.typ != store.EventMessageDeleted {
-		return false
-	}
-	var f struct {
-		Data struct {
-			ConversationID int64 `json:"conversation_id"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(it.frame, &f) != nil || f.Data.ConversationID == 0 {
-		return false
-	}
-	return s.hold.parentChat(ctx, f.Data.ConversationID)
-}
-
 func maxPos(a, b store.EventPos) store.EventPos {
 	if a.Less(b) {
-		return b
-	}
-	return a
-}
-
-// holdRecheck bounds how long a cached sleep state is trusted.
-const holdRecheck = time.Minute
-
-// holdCache is one socket's view of its user's sleep state, so that a
-// busy socket reads the schedule at most once a minute (and at each
-// sleep_mode.changed event, and at each start and end of quiet time).
-type holdCache struct {
-	h          *Hub
-	userID     int64
-	validUntil time.Time
-	asleepTill time.Time
-	// allowParent is the schedule's parent switch; chats, which of the
-	// conversations met are the user's direct chat with their parent.
-	allowParent bool
-	chats       map[int64]bool
-}
-
-func (c *holdCache) invalidate() { c.validUntil = time.Time{} }
-
-// heldUntil is the end of the user's quiet time when they are in it now,
-// else zero. A failed read delivers (logged): sleep mode is a routine, not
-// a safety barrier, and the send refusal does not depend on it.
-func (c *holdCache) heldUntil(ctx context.Context) time.Time {
-	now := c.h.cfg.Now()
-	if now.Before(c.validUntil) {
-		if now.Before(c.asleepTill) {
-			return c.asleepTill
-		}
-		return time.Time{}
-	}
-	st, sched, err := c.h.db.SleepStateOf(ctx, c.userID, now)
-	if err != nil {
-		c.h.log.Warn("live: read sleep mode", "err", err, "user_id", c.userID)
-		return time.Time{}
-	}
-	c.validUntil = now.Add(holdRecheck)
-	c.asleepTill = time.Time{}
-	c.allowParent = sched != nil && sched.AllowParent
-	c.chats = nil // re-read too, in case a member left
-	switch {
-	case st.Asleep:
-		c.asleepTill = st.Until
-		c.validUntil = minTime(c.validUntil, st.Until)
-		return st.Until
-	case !st.Next.IsZero():
-		c.validUntil = minTime(c.validUntil, st.Next)
-	}
-	return time.Time{}
-}
-
-// parentChat tells whether conversation convID is the user's direct chat
-// with their own parent (cached with the schedule); a failed read says no
-// (the message is held, and comes on waking).
-func (c *holdCache) parentChat(ctx context.Context, convID int64) bool {
-	if ok, known := c.chats[convID]; known {
-		return ok
-	}
-	ok, err := c.h.db.IsDirectWithOwnParent(ctx, c.userID, convID)
-	if err != nil {
-		c.h.log.Warn("live: read the chat with the parent", "err", err, "user_id", c.userID)
-		return false
-	}
-	if c.chats == nil {
-		c.chats = map[int64]bool{}
-	}
-	c.chats[convID] = ok
-	return ok
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
 		return b
 	}
 	return a

@@ -90,6 +90,8 @@ type Hub struct {
 	db  *store.DB
 	cfg Config
 	log *slog.Logger
+	// policy says which events a sleeping child's sockets hold back.
+	policy *sleepPolicy
 
 	mu       sync.Mutex
 	pos      store.EventPos // every event up to here is handed out
@@ -111,7 +113,8 @@ type Hub struct {
 
 // New builds a hub; Run starts it.
 func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
-	return &Hub{db: db, cfg: cfg.withDefaults(), log: logger,
+	cfg = cfg.withDefaults()
+	return &Hub{db: db, cfg: cfg, log: logger, policy: &sleepPolicy{db: db, now: cfg.Now, log: logger},
 		users: map[int64]map[*socket]struct{}{}, sessions: map[int64]map[*socket]struct{}{},
 		wake: make(chan struct{}, 1), sweep: make(chan struct{}, 1),
 		ready: make(chan struct{}), done: make(chan struct{})}

@@ -74,10 +74,10 @@ type socket struct {
 	room    *room          // the connection's room for the last frames (room.go)
 	last    store.EventPos // the last position sent; the writer's own
 
-	// Sleep mode (hold.go), the writer's own: while the user is in their
-	// quiet hours last stays before the first event held, so that waking
-	// up replays what was held from the outbox.
-	hold    *holdCache
+	// Sleep mode (hold.go, policy.go), the writer's own: while the user
+	// is in their quiet hours last stays before the first event held, so
+	// that waking up replays what was held from the outbox.
+	viewer  *viewer
 	asleep  bool
 	heldAny bool // an event was held since the socket fell asleep
 	// ahead is, while events are held, the last event of the child's
@@ -175,7 +175,7 @@ func (s *socket) offer(ctx context.Context, it *item) bool {
 // sent tells whether the client has it already: at or before last, or an
 // event of the chat with the parent sent ahead during quiet time.
 func (s *socket) sent(ctx context.Context, it *item) bool {
-	return !s.last.Less(it.pos) || (!s.ahead.Less(it.pos) && s.parentChat(ctx, it))
+	return !s.last.Less(it.pos) || (!s.ahead.Less(it.pos) && s.h.policy.parentChat(ctx, it, s.viewer))
 }
 
 // sendAt sends it with its own position as the cursor: everything before
@@ -269,7 +269,7 @@ func (s *socket) replay(start store.EventPos, since Cursor, inWindow bool) {
 	if since.Pos.Less(since.Ahead) {
 		s.ahead = since.Ahead
 	}
-	if !s.hold.heldUntil(ctx).IsZero() {
+	if !s.h.policy.quietUntil(ctx, s.viewer).IsZero() {
 		s.fallAsleep()
 	}
 	if s.walk(ctx, s.last, start) {
@@ -343,7 +343,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 	}
 	// writing: the replay runs first; pushes meanwhile only queue.
 	s := &socket{h: h, userID: userID, sessionID: sessionID, writing: true}
-	s.hold = &holdCache{h: h, userID: userID}
+	s.viewer = &viewer{userID: userID}
 	start, ok := h.register(s)
 	if !ok {
 		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)

@@ -10,6 +10,7 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/keeper"
 	"pixelpals/internal/pgtest"
+	"pixelpals/internal/sending"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
 )
@@ -51,8 +52,9 @@ func BenchmarkCheckLeak(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	sender := sending.New(db, k, sending.Config{})
 	for i := range 2 {
-		if _, _, err := db.SendMessage(ctx, child, conv.ID, store.NewMessage{Type: "text", Content: msg, ClientID: fmt.Sprint("bench-", i)}); err != nil {
+		if _, _, err := sender.Send(ctx, child, &store.SendGate{}, conv.ID, sending.Message{Type: "text", Content: msg, ClientID: fmt.Sprint("bench-", i)}); err != nil {
 			b.Fatal(err)
 		}
 	}

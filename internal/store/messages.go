@@ -11,17 +11,6 @@ import (
 	"pixelpals/internal/domain"
 )
 
-// NewMessage is a message a user sends. ClientID, chosen by the client,
-// makes the send idempotent per sender.
-type NewMessage struct {
-	Type     string
-	Content  string // "" for an image or clip without a caption
-	ClientID string
-	// MediaID is the upload an image or audio message carries; the
-	// sender must have uploaded it (sendMediaSQL).
-	MediaID *int64
-}
-
 // messageColumns are a message's columns in the order messageFields
 // scans them.
 const messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_id, m.media_url, m.client_id,
@@ -51,82 +40,6 @@ func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 		m.ClientID = nil
 	}
 	return m
-}
-
-// sendMediaSQL is the media rule of a send (sendMediaRule), for sender
-// $2, message type $3 and upload $6.
-var sendMediaSQL = sendMediaRule("$2", "$3::text", "$6::int")
-
-// sendMediaCheckSQL evaluates sendMediaSQL alone, with the send's
-// parameters, to tell why a send was refused.
-var sendMediaCheckSQL = `SELECT ` + sendMediaSQL + ` FROM (SELECT $1::int, $4::text, $5::text) AS unused`
-
-// SendMessage posts a message from the actor to a conversation they are a
-// member of. A send repeating an earlier client id returns the earlier
-// message (created false). Concurrent sends share a transaction and a
-// commit (sendbatch.go); each is answered after that commit.
-func (db *DB) SendMessage(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
-	r := sendReq{sender: actor.UserID, convID: convID, nm: nm}
-	var out sendOutcome
-	if db.alone.busy(r) {
-		out = db.sendAlone(ctx, r) // its row may be held: see aloneSends
-	} else {
-		out = db.sends().do(ctx, r)
-	}
-	return db.sendAnswer(ctx, actor, convID, nm, out)
-}
-
-// sendAnswer is SendMessage's answer to a send its batch did out for.
-func (db *DB) sendAnswer(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage, out sendOutcome) (domain.Message, bool, error) {
-	if out.alone {
-		out = db.sendGivenBack(ctx, sendReq{sender: actor.UserID, convID: convID, nm: nm})
-	}
-	switch {
-	case out.err != nil:
-		return domain.Message{}, false, fmt.Errorf("send message to conversation %d: %w", convID, out.err)
-	case out.ok:
-		return viewed(out.m, actor.UserID, false), true, nil
-	}
-	return db.whyNotSent(ctx, actor, convID, nm)
-}
-
-// whyNotSent explains a send that inserted nothing: a retry (the first
-// message is returned), or why it was refused.
-func (db *DB) whyNotSent(ctx context.Context, actor *domain.Actor, convID int64, nm NewMessage) (domain.Message, bool, error) {
-	m, err := scanMessage(db.Pool.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2`,
-		actor.UserID, nm.ClientID))
-	switch {
-	case err == nil && m.ConversationID == convID:
-		return viewed(m, actor.UserID, false), false, nil
-	case err == nil:
-		return domain.Message{}, false, &domain.Error{Code: domain.CodeConflict, Field: "client_id",
-			Message: "this client_id was already used for a message in another conversation"}
-	case !errors.Is(err, pgx.ErrNoRows):
-		return domain.Message{}, false, fmt.Errorf("find message by client id: %w", err)
-	}
-	acc, err := accessTo(ctx, db.Pool, actor, convID)
-	if err != nil {
-		return domain.Message{}, false, err
-	}
-	if !acc.member {
-		return domain.Message{}, false, errReadOnly()
-	}
-	var mediaOK bool
-	if err := db.Pool.QueryRow(ctx, sendMediaCheckSQL, convID, actor.UserID, nm.Type, nm.Content, nm.ClientID, nm.MediaID).Scan(&mediaOK); err != nil {
-		return domain.Message{}, false, fmt.Errorf("check media %v of a send: %w", nm.MediaID, err)
-	}
-	if !mediaOK {
-		return domain.Message{}, false, domain.Invalid("media_id", "no such %s of yours: upload it with POST /media first", nm.Type)
-	}
-	var frozen bool
-	if err := db.Pool.QueryRow(ctx, `SELECT frozen_at IS NOT NULL FROM conversations WHERE id = $1`, convID).Scan(&frozen); err != nil {
-		return domain.Message{}, false, fmt.Errorf("conversation %d frozen: %w", convID, err)
-	}
-	if !frozen { // it thawed, or the membership changed, since the send
-		return domain.Message{}, false, domain.Errorf(domain.CodeConflict, "the conversation changed while sending; send again")
-	}
-	return domain.Message{}, false, domain.Errorf(domain.CodeFrozen,
-		"this conversation is frozen: the contact rule no longer holds for its members, so no new messages until it does")
 }
 
 // messageNotSeen turns "you cannot see this conversation" into "no such

@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"pixelpals/internal/domain"
 )
 
 // Rate limits shared by every instance (migration 00013, docs/schema.md).
@@ -66,10 +63,6 @@ func rateKey(subject string) []byte {
 	h := sha256.Sum256([]byte(subject))
 	return h[:]
 }
-
-// sendSubject is the subject of a user's send budget, shared by the send
-// batch and TakeSendToken.
-func sendSubject(userID int64) string { return "send:" + strconv.FormatInt(userID, 10) }
 
 // takeTokensSQL takes up to $2[i] tokens from the bucket of key $1[i],
 // for buckets of $3 tokens that refill at $4 tokens a second, and returns
@@ -130,86 +123,6 @@ func (db *DB) TakeToken(ctx context.Context, l RateLimit, subject string) (ok bo
 		return true, 0, nil
 	}
 	return false, seconds(waitSecs), nil
-}
-
-// LimitSends makes every send take a token of l from its sender's budget
-// (SendMessage, in the send batch's own statements) and TakeSendToken use
-// it. Without it sends are not limited. Call it before sending.
-func (db *DB) LimitSends(l RateLimit) {
-	l = l.Check()
-	db.sendLimit.Store(&l)
-}
-
-// errSendRate answers a send past its sender's budget.
-func errSendRate(wait time.Duration) error {
-	return domain.RateLimited(wait, "you are sending messages too fast; wait a moment")
-}
-
-// TakeSendToken takes a token of userID's send budget (LimitSends) for an
-// action that counts as a send but writes no message: a send the
-// password-leak guard refused. It returns a rate-limited error when the
-// budget is spent.
-func (db *DB) TakeSendToken(ctx context.Context, userID int64) error {
-	l := db.sendLimit.Load()
-	if l == nil {
-		return nil
-	}
-	ok, wait, err := db.TakeToken(ctx, *l, sendSubject(userID))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errSendRate(wait)
-	}
-	return nil
-}
-
-// sendTakes are a send batch's token takes: the batch's rows' keys (nil
-// for none: sends not limited) and, per sender, their number of sends,
-// in key order for takeTokensSQL.
-type sendTakes struct {
-	rowKeys [][]byte
-	keys    [][]byte
-	counts  []int32
-	senders []int64 // per key
-}
-
-// takesFor lists the takes of batch under limit l (nil: none).
-func takesFor(batch []sendReq, l *RateLimit) sendTakes {
-	var t sendTakes
-	if l == nil {
-		t.rowKeys = make([][]byte, len(batch))
-		return t
-	}
-	bySender := map[int64]int{}
-	for _, r := range batch {
-		k := rateKey(sendSubject(r.sender))
-		t.rowKeys = append(t.rowKeys, k)
-		if i, ok := bySender[r.sender]; ok {
-			t.counts[i]++
-			continue
-		}
-		bySender[r.sender] = len(t.keys)
-		t.keys, t.counts, t.senders = append(t.keys, k), append(t.counts, 1), append(t.senders, r.sender)
-	}
-	return t
-}
-
-// readTakes reads takeTokensSQL's rows for t, by sender.
-func (t sendTakes) readTakes(rows pgx.Rows) (map[int64]tokenTake, error) {
-	out := make(map[int64]tokenTake, len(t.keys))
-	var key []byte
-	var granted int
-	var waitSecs float64
-	_, err := pgx.ForEachRow(rows, []any{&key, &granted, &waitSecs}, func() error {
-		i := slices.IndexFunc(t.keys, func(k []byte) bool { return bytes.Equal(k, key) })
-		if i < 0 {
-			return fmt.Errorf("token take returned a key it was not asked for")
-		}
-		out[t.senders[i]] = tokenTake{granted: granted, wait: seconds(waitSecs)}
-		return nil
-	})
-	return out, err
 }
 
 // lockedOutSQL returns, of the keys $1, those locked out now and the

@@ -2,13 +2,10 @@ package store_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"pixelpals/internal/domain"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
 )
@@ -192,47 +189,5 @@ func TestDeleteExpiredRateLimits(t *testing.T) {
 	}
 	if n, err := db.DeleteExpiredRateLimits(ctx, 500); err != nil || n != 0 {
 		t.Fatalf("second purge: %d rows, %v; want 0", n, err)
-	}
-}
-
-// TestSendBatchTakesTokens: concurrent sends of one sender, batched
-// together, get the tokens its budget has, in order; the rest are told
-// to wait (429), and a refused send inserted nothing.
-func TestSendBatchTakesTokens(t *testing.T) {
-	f := newChatFixture(t)
-	parent := f.user(domain.RoleParent, nil)
-	kid1, kid2 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
-	conv := f.conv(kid1, kid2)
-	f.db.LimitSends(store.RateLimit{PerSecond: 0.001, Burst: 3})
-	var mu sync.Mutex
-	sent, limited := 0, 0
-	var wg sync.WaitGroup
-	for i := range 8 {
-		wg.Go(func() {
-			_, _, err := f.db.SendMessage(f.ctx, kid1, conv, text(fmt.Sprint("c", i), "hi"))
-			mu.Lock()
-			defer mu.Unlock()
-			var de *domain.Error
-			switch {
-			case err == nil:
-				sent++
-			case domain.ErrorCode(err) == domain.CodeRateLimited && errors.As(err, &de) && de.RetryAfter > 0:
-				limited++
-			default:
-				t.Errorf("send %d: %v", i, err)
-			}
-		})
-	}
-	wg.Wait()
-	var rows int
-	if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM messages WHERE conversation_id = $1`, conv).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
-	if sent != 3 || limited != 5 || rows != 3 {
-		t.Fatalf("%d sent, %d rate limited, %d rows; want 3, 5, 3", sent, limited, rows)
-	}
-	// Another sender has their own budget.
-	if _, _, err := f.db.SendMessage(f.ctx, kid2, conv, text("k2", "hello")); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // The send gate: what the API checks before a child's send (sleep mode,
 // the password-leak guard) reads of the child. It is read with the
 // sender's session (SessionForSend), in the same transaction and round
-// trip, shared by concurrent requests (group.go). Nothing is cached:
+// trip, shared by concurrent requests (internal/batch). Nothing is cached:
 // every send reads the schedule and the fingerprints as committed when
 // its session lookup ran.
 

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/batch"
 	"pixelpals/internal/domain"
 )
 
@@ -59,9 +62,9 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // whose parent is not approved or is suspended. Nothing is cached: every
 // request reads the session and the account as committed now, so a logout,
 // suspension or deletion takes effect at the next request. Concurrent
-// lookups share one statement (group.go).
+// lookups share one statement (internal/batch).
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
-	out := db.sessions().do(ctx, sessionReq{hash: string(tokenHash)})
+	out := db.sessions().Do(ctx, sessionReq{hash: string(tokenHash)})
 	return out.actor, out.err
 }
 
@@ -70,15 +73,22 @@ func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor
 // trip, so that a send reads the database once before its own batch.
 // The gate is nil for anyone else.
 func (db *DB) SessionForSend(ctx context.Context, tokenHash []byte) (*domain.Actor, *SendGate, error) {
-	out := db.sessions().do(ctx, sessionReq{hash: string(tokenHash), gate: true})
+	out := db.sessions().Do(ctx, sessionReq{hash: string(tokenHash), gate: true})
 	return out.actor, out.gate, out.err
 }
 
-// sessions is db's group of session lookups, made on first use.
-func (db *DB) sessions() *group[sessionReq, sessionOutcome] {
+// sessionState is DB's part for session lookups.
+type sessionState struct {
+	sessionOnce  sync.Once
+	touching     atomic.Bool // a last_seen_at touch runs
+	sessionGroup *batch.Batcher[sessionReq, sessionOutcome]
+}
+
+// sessions is db's batcher of session lookups, made on first use.
+func (db *DB) sessions() *batch.Batcher[sessionReq, sessionOutcome] {
 	db.sessionOnce.Do(func() {
-		db.sessionGroup = &group[sessionReq, sessionOutcome]{max: maxSessionBatch, flushers: sessionFlushers, run: db.lookupSessions,
-			fail: func(err error) sessionOutcome { return sessionOutcome{err: err} }}
+		db.sessionGroup = &batch.Batcher[sessionReq, sessionOutcome]{Max: maxSessionBatch, Flushers: sessionFlushers, Run: db.lookupSessions,
+			Fail: func(err error) sessionOutcome { return sessionOutcome{err: err} }}
 	})
 	return db.sessionGroup
 }
@@ -122,18 +132,18 @@ type sessionOutcome struct {
 // trip. Sessions whose last_seen_at is older than touchEvery are touched after
 // the answers, in one statement of their own that no request waits for:
 // the touch only keeps a busy session from idling out.
-func (db *DB) lookupSessions(batch []*call[sessionReq, sessionOutcome]) {
+func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionTimeout)
 	defer cancel()
-	hashes := make([][]byte, len(batch))
+	hashes := make([][]byte, len(calls))
 	var gateHashes [][]byte
-	for i, c := range batch {
-		hashes[i] = []byte(c.req.hash)
-		if c.req.gate {
+	for i, c := range calls {
+		hashes[i] = []byte(c.Req.hash)
+		if c.Req.gate {
 			gateHashes = append(gateHashes, hashes[i])
 		}
 	}
-	found := make(map[string]*domain.Actor, len(batch))
+	found := make(map[string]*domain.Actor, len(calls))
 	var stale []int64
 	var h []byte
 	var approved, usable, old bool
@@ -156,23 +166,28 @@ func (db *DB) lookupSessions(batch []*call[sessionReq, sessionOutcome]) {
 		reads = append(reads, read{sql: sendGateSQL, args: []any{gateHashes}, each: gateRows(gates)})
 	}
 	err := db.genericReads(ctx, reads...)
-	for _, c := range batch {
-		switch actor := found[c.req.hash]; {
+	for _, c := range calls {
+		switch actor := found[c.Req.hash]; {
 		case err != nil:
-			c.answer(sessionOutcome{err: fmt.Errorf("resolve session: %w", err)})
+			c.Answer(sessionOutcome{err: fmt.Errorf("resolve session: %w", err)})
 		case actor == nil:
-			c.answer(sessionOutcome{err: domain.Errorf(domain.CodeUnauthorized, "not logged in or session expired")})
+			c.Answer(sessionOutcome{err: domain.Errorf(domain.CodeUnauthorized, "not logged in or session expired")})
 		default:
 			a := *actor // each caller its own copy
-			c.answer(sessionOutcome{actor: &a, gate: gateFor(c.req, &a, gates)})
+			c.Answer(sessionOutcome{actor: &a, gate: gateFor(c.Req, &a, gates)})
 		}
 	}
-	// In the background, so that neither the caller leading this batch
-	// nor the next batch waits for its commit; one touch at a time, so a
-	// burst after a quiet spell does not start one identical UPDATE per
-	// batch (a batch that finds one running leaves its sessions to the
-	// next). A lost touch costs nothing but an idle timeout 7 days after
-	// the last one that landed, instead of after the last request.
+	db.touchLater(stale)
+}
+
+// touchLater touches the stale sessions in the background, so that
+// neither the caller leading a batch nor the next batch waits for its
+// commit; one touch at a time, so a burst after a quiet spell does not
+// start one identical UPDATE per batch (a batch that finds one running
+// leaves its sessions to the next). A lost touch costs nothing but an
+// idle timeout 7 days after the last one that landed, instead of after
+// the last request.
+func (db *DB) touchLater(stale []int64) {
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
 		ids := distinct(stale)
 		if !db.background.start(func(ctx context.Context) {

@@ -17,11 +17,11 @@ import (
 )
 
 // Sleep mode (issue 12.1): a child's weekly quiet hours, in their family's
-// time zone. While asleep the child cannot send (the API checks
-// SleepStateOf before the store's send) and their sockets hold their
+// time zone. While asleep the child cannot send (internal/sending checks
+// the schedule of their send gate first) and their sockets hold their
 // events until the end, then replay them from the outbox, but for their
 // own sleep_mode.changed and, when the parent allows it, their direct chat
-// with the parent (internal/live/hold.go).
+// with the parent (internal/live/policy.go).
 
 // SleepSpan is one daily quiet span, in minutes after local midnight. An
 // End at or before Start runs past midnight into the next day.

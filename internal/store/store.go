@@ -20,7 +20,7 @@ import (
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	Pool *pgxpool.Pool
-	sendState
+	sessionState
 	// logger is told what fails in work no request waits for, which
 	// has no caller to return an error to.
 	logger     *slog.Logger

@@ -1,4 +1,4 @@
-package store
+package batch
 
 import (
 	"context"
@@ -9,19 +9,19 @@ import (
 	"time"
 )
 
-// TestGroup: every call is answered with its own result; batches hold at
+// TestBatcher: every call is answered with its own result; batches hold at
 // most max calls, at most flushers run at once, a call made while nothing
 // runs is a batch of one, run in the caller's goroutine, at once; calls
 // queued behind busy flushers share batches.
-func TestGroup(t *testing.T) {
+func TestBatcher(t *testing.T) {
 	var inFlight, most, batches, shared atomic.Int64
-	g := &group[int, int]{max: 5, flushers: 2, fail: func(error) int { return -1 }}
-	g.run = func(batch []*call[int, int]) {
+	g := &Batcher[int, int]{Max: 5, Flushers: 2, Fail: func(error) int { return -1 }}
+	g.Run = func(batch []*Call[int, int]) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
-		if len(batch) > g.max {
+		if len(batch) > g.Max {
 			t.Errorf("batch of %d", len(batch))
 		}
 		batches.Add(1)
@@ -30,10 +30,10 @@ func TestGroup(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond) // a commit
 		for _, c := range batch {
-			c.answer(c.req * 10)
+			c.Answer(c.Req * 10)
 		}
 	}
-	if got := g.do(context.Background(), 7); got != 70 || batches.Load() != 1 {
+	if got := g.Do(context.Background(), 7); got != 70 || batches.Load() != 1 {
 		t.Fatalf("idle call: %d after %d batches", got, batches.Load())
 	}
 	var wg sync.WaitGroup
@@ -41,7 +41,7 @@ func TestGroup(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if got := g.do(context.Background(), i); got != i*10 {
+			if got := g.Do(context.Background(), i); got != i*10 {
 				t.Errorf("call %d answered %d", i, got)
 			}
 		}()
@@ -59,16 +59,16 @@ func TestGroup(t *testing.T) {
 	t.Logf("200 calls in %d batches", batches.Load()-1)
 }
 
-// TestGroupPanic: a batch that panics answers its unanswered calls with
-// fail, the panic goes on in its leader, and the group keeps working.
-func TestGroupPanic(t *testing.T) {
-	g := &group[int, int]{max: 5, flushers: 1, fail: func(error) int { return -1 }}
-	g.run = func(batch []*call[int, int]) {
+// TestBatcherPanic: a batch that panics answers its unanswered calls with
+// Fail, the panic goes on in its leader, and the Batcher keeps working.
+func TestBatcherPanic(t *testing.T) {
+	g := &Batcher[int, int]{Max: 5, Flushers: 1, Fail: func(error) int { return -1 }}
+	g.Run = func(batch []*Call[int, int]) {
 		for _, c := range batch {
-			if c.req < 0 {
+			if c.Req < 0 {
 				panic("bad row")
 			}
-			c.answer(c.req)
+			c.Answer(c.Req)
 		}
 	}
 	func() {
@@ -77,26 +77,26 @@ func TestGroupPanic(t *testing.T) {
 				t.Error("the panic did not reach the leader")
 			}
 		}()
-		g.do(context.Background(), -1)
+		g.Do(context.Background(), -1)
 	}()
-	if got := g.do(context.Background(), 3); got != 3 || g.inFlight != 0 {
+	if got := g.Do(context.Background(), 3); got != 3 || g.inFlight != 0 {
 		t.Fatalf("after a panic: %d, %d in flight", got, g.inFlight)
 	}
 }
 
-// TestGroupCancelQueued: a queued call whose ctx ends leaves the queue at
-// once, unrun, answered fail(ctx.Err()); a call a batch already took
+// TestBatcherCancelQueued: a queued call whose ctx ends leaves the queue at
+// once, unrun, answered Fail(ctx.Err()); a call a batch already took
 // waits for that batch's answer, whatever its ctx does.
-func TestGroupCancelQueued(t *testing.T) {
+func TestBatcherCancelQueued(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan []int, 3)
 	var mu sync.Mutex
 	var ran []int
-	g := &group[int, int]{max: 5, flushers: 1, fail: func(error) int { return -1 }}
-	g.run = func(batch []*call[int, int]) {
+	g := &Batcher[int, int]{Max: 5, Flushers: 1, Fail: func(error) int { return -1 }}
+	g.Run = func(batch []*Call[int, int]) {
 		reqs := make([]int, len(batch))
 		for i, c := range batch {
-			reqs[i] = c.req
+			reqs[i] = c.Req
 		}
 		mu.Lock()
 		ran = append(ran, reqs...)
@@ -104,7 +104,7 @@ func TestGroupCancelQueued(t *testing.T) {
 		started <- reqs
 		<-release
 		for _, c := range batch {
-			c.answer(c.req * 10)
+			c.Answer(c.Req * 10)
 		}
 	}
 	queued := func() int {
@@ -116,7 +116,7 @@ func TestGroupCancelQueued(t *testing.T) {
 	do := func(ctx context.Context, req int) {
 		answer := make(chan int, 1)
 		answers[req] = answer
-		go func() { answer <- g.do(ctx, req) }()
+		go func() { answer <- g.Do(ctx, req) }()
 	}
 	waitQueued := func(n int) {
 		t.Helper()
@@ -179,19 +179,19 @@ func TestGroupCancelQueued(t *testing.T) {
 	}
 }
 
-// TestGroupLeaderAnswered: a call that ran in a batch returns that
+// TestBatcherLeaderAnswered: a call that ran in a batch returns that
 // batch's answer even when its ctx has ended meanwhile.
-func TestGroupLeaderAnswered(t *testing.T) {
-	g := &group[int, int]{max: 5, flushers: 1, fail: func(error) int { return -1 }}
-	g.run = func(batch []*call[int, int]) {
+func TestBatcherLeaderAnswered(t *testing.T) {
+	g := &Batcher[int, int]{Max: 5, Flushers: 1, Fail: func(error) int { return -1 }}
+	g.Run = func(batch []*Call[int, int]) {
 		for _, c := range batch {
-			c.answer(c.req * 10)
+			c.Answer(c.Req * 10)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for i := range 200 {
-		if got := g.do(ctx, i); got != i*10 {
+		if got := g.Do(ctx, i); got != i*10 {
 			t.Fatalf("call %d, led in its own batch, answered %d", i, got)
 		}
 	}

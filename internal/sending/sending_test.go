@@ -1,9 +1,10 @@
-package store_test
+package sending_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/pgtest"
+	"pixelpals/internal/sending"
 	"pixelpals/internal/store"
 )
 
@@ -18,6 +20,7 @@ import (
 type chatFixture struct {
 	t   *testing.T
 	db  *store.DB
+	s   *sending.Sender
 	ctx context.Context
 	n   int
 }
@@ -53,14 +56,21 @@ func (f *chatFixture) conv(members ...*domain.Actor) int64 {
 	return id
 }
 
-func text(clientID, content string) store.NewMessage {
-	return store.NewMessage{Type: domain.MessageText, Content: content, ClientID: clientID}
+func text(clientID, content string) sending.Message {
+	return sending.Message{Type: domain.MessageText, Content: content, ClientID: clientID}
 }
 
 func newChatFixture(t *testing.T) *chatFixture {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	return &chatFixture{t: t, db: pgtest.DB(t), ctx: ctx}
+	db := pgtest.DB(t)
+	return &chatFixture{t: t, db: db, s: sending.New(db, store.NewLeakGuard(db, nil), sending.Config{}), ctx: ctx}
+}
+
+// send is actor's send as the API makes it, with an empty send gate: no
+// sleep mode, no kept passwords.
+func (f *chatFixture) send(ctx context.Context, actor *domain.Actor, convID int64, msg sending.Message) (domain.Message, bool, error) {
+	return f.s.Send(ctx, actor, &store.SendGate{}, convID, msg)
 }
 
 // TestSendBatchMixed sends one batch whose members fail in every way a
@@ -77,7 +87,7 @@ func TestSendBatchMixed(t *testing.T) {
 	f.exec(`INSERT INTO media_blobs (sha256, kind, content_type, size, data) VALUES (sha256('img'), 'image', 'image/png', 3, 'img')`)
 	mine := f.id(`INSERT INTO media (uploader_id, sha256) VALUES ($1, sha256('img')) RETURNING id`, kid1.UserID)
 	theirs := f.id(`INSERT INTO media (uploader_id, sha256) VALUES ($1, sha256('img')) RETURNING id`, kid2.UserID)
-	old, created, err := f.db.SendMessage(f.ctx, kid1, convB, text("old", "before the batch"))
+	old, created, err := f.send(f.ctx, kid1, convB, text("old", "before the batch"))
 	if err != nil || !created {
 		t.Fatalf("first send: %v %v", created, err)
 	}
@@ -86,37 +96,37 @@ func TestSendBatchMixed(t *testing.T) {
 		code    string // "" for a message
 		created bool
 	}
-	img := func(clientID string, media int64) store.NewMessage {
-		return store.NewMessage{Type: domain.MessageImage, ClientID: clientID, MediaID: &media}
+	img := func(clientID string, media int64) sending.Message {
+		return sending.Message{Type: domain.MessageImage, ClientID: clientID, MediaID: &media}
 	}
 	sends := []struct {
-		s store.BatchSend
+		s sending.BatchSend
 		w want
 	}{
-		{store.BatchSend{kid1, convA, text("c1", "one")}, want{"", true}},
-		{store.BatchSend{kid1, convA, text("c2", "two")}, want{"", true}},
-		{store.BatchSend{kid1, convX, text("c3", "not a member")}, want{domain.CodeNotFound, false}},
-		{store.BatchSend{kid3, convX, text("c3", "member")}, want{"", true}},
-		{store.BatchSend{kid1, convF, text("c4", "frozen")}, want{domain.CodeFrozen, false}},
-		{store.BatchSend{kid1, convB, img("c5", theirs)}, want{domain.CodeInvalid, false}},
-		{store.BatchSend{kid1, convB, text("c1", "same client id, other conversation")}, want{domain.CodeConflict, false}},
-		{store.BatchSend{kid1, convA, text("c1", "same client id, same conversation")}, want{"", false}},
-		{store.BatchSend{kid1, convB, img("c6", mine)}, want{"", true}},
-		{store.BatchSend{kid2, convA, text("c1", "another sender's c1")}, want{"", true}},
-		{store.BatchSend{kid1, convA, text("old", "retry into another conversation")}, want{domain.CodeConflict, false}},
-		{store.BatchSend{kid1, convB, text("old", "a retry")}, want{"", false}},
-		{store.BatchSend{kid2, convB, text("c7", "not a member either")}, want{domain.CodeNotFound, false}},
+		{sending.BatchSend{kid1, convA, text("c1", "one")}, want{"", true}},
+		{sending.BatchSend{kid1, convA, text("c2", "two")}, want{"", true}},
+		{sending.BatchSend{kid1, convX, text("c3", "not a member")}, want{domain.CodeNotFound, false}},
+		{sending.BatchSend{kid3, convX, text("c3", "member")}, want{"", true}},
+		{sending.BatchSend{kid1, convF, text("c4", "frozen")}, want{domain.CodeFrozen, false}},
+		{sending.BatchSend{kid1, convB, img("c5", theirs)}, want{domain.CodeInvalid, false}},
+		{sending.BatchSend{kid1, convB, text("c1", "same client id, other conversation")}, want{domain.CodeConflict, false}},
+		{sending.BatchSend{kid1, convA, text("c1", "same client id, same conversation")}, want{"", false}},
+		{sending.BatchSend{kid1, convB, img("c6", mine)}, want{"", true}},
+		{sending.BatchSend{kid2, convA, text("c1", "another sender's c1")}, want{"", true}},
+		{sending.BatchSend{kid1, convA, text("old", "retry into another conversation")}, want{domain.CodeConflict, false}},
+		{sending.BatchSend{kid1, convB, text("old", "a retry")}, want{"", false}},
+		{sending.BatchSend{kid2, convB, text("c7", "not a member either")}, want{domain.CodeNotFound, false}},
 		// Refused, and its client id then used by a good send: the refused
 		// one is told the id is taken, not given the other's message.
-		{store.BatchSend{kid1, convF, text("c9", "frozen, then reused")}, want{domain.CodeConflict, false}},
-		{store.BatchSend{kid1, convA, text("c9", "reuses c9")}, want{"", true}},
-		{store.BatchSend{parent, convA, text("c8", "a parent reads only")}, want{domain.CodeForbidden, false}},
+		{sending.BatchSend{kid1, convF, text("c9", "frozen, then reused")}, want{domain.CodeConflict, false}},
+		{sending.BatchSend{kid1, convA, text("c9", "reuses c9")}, want{"", true}},
+		{sending.BatchSend{parent, convA, text("c8", "a parent reads only")}, want{domain.CodeForbidden, false}},
 	}
-	batch := make([]store.BatchSend, len(sends))
+	batch := make([]sending.BatchSend, len(sends))
 	for i, s := range sends {
 		batch[i] = s.s
 	}
-	answers := f.db.SendBatch(f.ctx, batch)
+	answers := f.s.SendBatch(f.ctx, batch)
 	stored := map[int64]bool{}
 	for i, a := range answers {
 		w := sends[i].w
@@ -125,7 +135,7 @@ func TestSendBatchMixed(t *testing.T) {
 			got = domain.ErrorCode(a.Err)
 		}
 		if got != w.code || (a.Err == nil && a.Created != w.created) {
-			t.Errorf("send %d (%s): created %v, error %v; want created %v, code %q", i, sends[i].s.NM.ClientID, a.Created, a.Err, w.created, w.code)
+			t.Errorf("send %d (%s): created %v, error %v; want created %v, code %q", i, sends[i].s.Msg.ClientID, a.Created, a.Err, w.created, w.code)
 			continue
 		}
 		if a.Err == nil && a.Created {
@@ -169,7 +179,7 @@ func TestSendBatchOrder(t *testing.T) {
 	ahead := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)
 	f.exec(`INSERT INTO messages (conversation_id, sender_id, type, content, created_at) VALUES ($1, $2, 'text', 'ahead', $3)`,
 		conv, kid1.UserID, ahead)
-	var batch []store.BatchSend
+	var batch []sending.BatchSend
 	for i := range 40 {
 		from, to := kid1, conv
 		if i%2 == 1 {
@@ -178,10 +188,10 @@ func TestSendBatchOrder(t *testing.T) {
 		if i%5 == 4 {
 			to = other
 		}
-		batch = append(batch, store.BatchSend{from, to, text(fmt.Sprintf("o%d", i), fmt.Sprint(i))})
+		batch = append(batch, sending.BatchSend{from, to, text(fmt.Sprintf("o%d", i), fmt.Sprint(i))})
 	}
 	last := map[int64]domain.Message{}
-	for i, a := range f.db.SendBatch(f.ctx, batch) {
+	for i, a := range f.s.SendBatch(f.ctx, batch) {
 		if a.Err != nil || !a.Created {
 			t.Fatalf("send %d: %v", i, a.Err)
 		}
@@ -217,12 +227,12 @@ func TestSendBatchRacesFreeze(t *testing.T) {
 			if _, err := tx.Exec(f.ctx, `UPDATE conversations SET frozen_at = CURRENT_TIMESTAMP WHERE id = $1`, frozen); err != nil {
 				t.Fatal(err)
 			}
-			batch := []store.BatchSend{
+			batch := []sending.BatchSend{
 				{kid1, open, text("a", "open 1")}, {kid1, frozen, text("b", "frozen 1")},
 				{kid2, frozen, text("c", "frozen 2")}, {kid2, open, text("d", "open 2")},
 			}
-			done := make(chan []store.BatchAnswer)
-			go func() { done <- f.db.SendBatch(f.ctx, batch) }()
+			done := make(chan []sending.BatchAnswer)
+			go func() { done <- f.s.SendBatch(f.ctx, batch) }()
 			// Wait until the batch waits for the freeze's lock.
 			for {
 				var waiting bool
@@ -283,7 +293,7 @@ func TestSendBatchHeldConversation(t *testing.T) {
 			done := make(chan error, 8)
 			for i := range stuckSends {
 				go func() {
-					_, created, err := f.db.SendMessage(f.ctx, kid1, stuck, text(fmt.Sprintf("s%d", i), "held"))
+					_, created, err := f.send(f.ctx, kid1, stuck, text(fmt.Sprintf("s%d", i), "held"))
 					if err == nil && !created {
 						err = fmt.Errorf("send %d not created", i)
 					}
@@ -295,7 +305,7 @@ func TestSendBatchHeldConversation(t *testing.T) {
 			start := time.Now()
 			free1 := make(chan error, 1)
 			go func() {
-				_, created, err := f.db.SendMessage(f.ctx, kid3, free, text("f", "elsewhere"))
+				_, created, err := f.send(f.ctx, kid3, free, text("f", "elsewhere"))
 				if err == nil && !created {
 					err = fmt.Errorf("not created")
 				}
@@ -313,14 +323,14 @@ func TestSendBatchHeldConversation(t *testing.T) {
 
 			// Once the held sends are all written alone, new ones to the
 			// held row skip the group: no batch waits for it again.
-			for waitForLockWaiters(t, f, stuckSends); f.db.SendBatchesInFlight() > 0; time.Sleep(5 * time.Millisecond) {
+			for waitForLockWaiters(t, f, stuckSends); f.s.SendBatchesInFlight() > 0; time.Sleep(5 * time.Millisecond) {
 			}
 			// With the held ones, no more than aloneSlots (a quarter of
 			// the pool of 16) can wait on the row at once.
 			const lateSends = 1
 			for i := range lateSends {
 				go func() {
-					_, created, err := f.db.SendMessage(f.ctx, kid1, stuck, text(fmt.Sprintf("late%d", i), "held"))
+					_, created, err := f.send(f.ctx, kid1, stuck, text(fmt.Sprintf("late%d", i), "held"))
 					if err == nil && !created {
 						err = fmt.Errorf("late send %d not created", i)
 					}
@@ -328,7 +338,7 @@ func TestSendBatchHeldConversation(t *testing.T) {
 				}()
 			}
 			waitForLockWaiters(t, f, stuckSends+lateSends)
-			if n := f.db.SendBatchesInFlight(); n > 0 {
+			if n := f.s.SendBatchesInFlight(); n > 0 {
 				t.Errorf("%d batches wait for the held row while its sends are written alone", n)
 			}
 
@@ -364,7 +374,7 @@ func TestSendsHeldRowLeaveThePool(t *testing.T) {
 	done := make(chan error, held)
 	for i := range held {
 		go func() {
-			_, _, err := f.db.SendMessage(ctx, kid1, stuck, text(fmt.Sprintf("h%d", i), "held"))
+			_, _, err := f.send(ctx, kid1, stuck, text(fmt.Sprintf("h%d", i), "held"))
 			done <- err
 		}()
 	}
@@ -380,7 +390,7 @@ func TestSendsHeldRowLeaveThePool(t *testing.T) {
 		t.Errorf("%d of %d connections taken while sends wait on one row", most, maxConns)
 	}
 	start := time.Now()
-	if _, _, err := f.db.SendMessage(f.ctx, kid3, free, text("f", "elsewhere")); err != nil {
+	if _, _, err := f.send(f.ctx, kid3, free, text("f", "elsewhere")); err != nil {
 		t.Fatalf("send elsewhere: %v", err)
 	}
 	if _, err := f.db.Pool.Exec(f.ctx, `SELECT 1`); err != nil {
@@ -464,5 +474,47 @@ func waitForLockWaiters(t *testing.T, f *chatFixture, n int) {
 			t.Fatalf("%d connections wait for a lock after 10 s, want %d", waiting, n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestSendBatchTakesTokens: concurrent sends of one sender, batched
+// together, get the tokens its budget has, in order; the rest are told
+// to wait (429), and a refused send inserted nothing.
+func TestSendBatchTakesTokens(t *testing.T) {
+	f := newChatFixture(t)
+	parent := f.user(domain.RoleParent, nil)
+	kid1, kid2 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
+	conv := f.conv(kid1, kid2)
+	f.s = sending.New(f.db, store.NewLeakGuard(f.db, nil), sending.Config{Limit: &store.RateLimit{PerSecond: 0.001, Burst: 3}})
+	var mu sync.Mutex
+	sent, limited := 0, 0
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			_, _, err := f.send(f.ctx, kid1, conv, text(fmt.Sprint("c", i), "hi"))
+			mu.Lock()
+			defer mu.Unlock()
+			var de *domain.Error
+			switch {
+			case err == nil:
+				sent++
+			case domain.ErrorCode(err) == domain.CodeRateLimited && errors.As(err, &de) && de.RetryAfter > 0:
+				limited++
+			default:
+				t.Errorf("send %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	var rows int
+	if err := f.db.Pool.QueryRow(f.ctx, `SELECT count(*) FROM messages WHERE conversation_id = $1`, conv).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if sent != 3 || limited != 5 || rows != 3 {
+		t.Fatalf("%d sent, %d rate limited, %d rows; want 3, 5, 3", sent, limited, rows)
+	}
+	// Another sender has their own budget.
+	if _, _, err := f.send(f.ctx, kid2, conv, text("k2", "hello")); err != nil {
+		t.Fatal(err)
 	}
 }

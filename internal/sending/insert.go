@@ -1,0 +1,70 @@
+package sending
+
+import (
+	"pixelpals/internal/domain"
+	"pixelpals/internal/store"
+)
+
+// The statements of the send transaction's first round trip (tx.go):
+// its locks and the INSERT that runs checks 3, 5, 6 and 7 on every row
+// of the batch at once.
+
+const (
+	lockSendersSQL       = `SELECT 1 FROM users WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`
+	lockConversationsSQL = `SELECT 1 FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
+)
+
+// batchRateSQL is check 3 of a batch row r: the nth send of its sender
+// in the batch goes out only if the batch's token take (takeTokens,
+// earlier in the same transaction, which keeps the bucket's row locked)
+// granted at least n tokens. A row without a key is not limited.
+const batchRateSQL = `
+		(r.rate_key IS NULL OR r.nth <= (SELECT b.granted FROM rate_buckets b WHERE b.key = r.rate_key))`
+
+// sendCheckSQL is checks 5 and 7 of a batch row r: membership, not
+// frozen. Each is a scalar subquery (NULL when nothing matches, which
+// rejects the row), which PostgreSQL runs per row as an index probe; an
+// EXISTS could be pulled up into a join planned for unnest's guessed 100
+// rows.
+const sendCheckSQL = `
+		(SELECT true FROM conversation_members cm WHERE cm.conversation_id = r.conversation_id AND cm.user_id = r.sender_id)
+		AND (SELECT c.frozen_at IS NULL FROM conversations c WHERE c.id = r.conversation_id)`
+
+// mediaRule is check 6, the media rule, for the given sender, message
+// type and upload expressions: a text message carries none, an image or
+// audio message one the sender uploaded, of its kind.
+func mediaRule(sender, typ, media string) string {
+	return `CASE WHEN ` + media + ` IS NULL THEN ` + typ + ` = 'text'
+		ELSE coalesce((SELECT true FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
+		               WHERE md.id = ` + media + ` AND md.uploader_id = ` + sender + ` AND b.kind = ` + typ + `), false) END`
+}
+
+// sendTimeSQL is the created_at of the k-th (from 1) row of a
+// conversation in one batch (store's nextMessageTimeSQL, docs/chat.md
+// "History paging"): the statement's clock, never below the
+// conversation's newest message, plus k-1 microseconds, so rows of one
+// conversation in one batch grow in batch order whatever the clock does
+// between them.
+const sendTimeSQL = `GREATEST(t.now,
+		(SELECT max(x.created_at) FROM messages x WHERE x.conversation_id = ok.conversation_id))
+		+ (ok.k - 1) * interval '1 microsecond'`
+
+// insertRowsSQL inserts every row of the batch that passes its checks,
+// in batch order; a repeated (sender, client id) inserts nothing.
+var insertRowsSQL = `
+		WITH r AS (
+			SELECT u.*, row_number() OVER (PARTITION BY u.sender_id ORDER BY u.ord) AS nth
+			FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bytea[])
+				WITH ORDINALITY AS u(conversation_id, sender_id, type, content, client_id, media_id, rate_key, ord)),
+		ok AS MATERIALIZED (
+			SELECT r.*, row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS k
+			FROM r WHERE ` + batchRateSQL + ` AND ` + sendCheckSQL + ` AND ` + mediaRule("r.sender_id", "r.type", "r.media_id") + `
+			ORDER BY r.ord),
+		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now)
+		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
+		SELECT ok.conversation_id, ok.sender_id, ok.type, NULLIF(ok.content, ''), ok.client_id, ` + sendTimeSQL + `,
+		       ok.media_id, '` + domain.MediaPath + `' || ok.media_id
+		FROM ok CROSS JOIN t
+		ORDER BY ok.ord
+		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+		RETURNING ` + store.MessageColumns

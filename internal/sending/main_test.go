@@ -1,0 +1,9 @@
+package sending_test
+
+import (
+	"testing"
+
+	"pixelpals/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }

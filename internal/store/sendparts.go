@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/domain"
+)
+
+// The parts of a message send that belong to the store's other concerns
+// (messages, live events, rate limits, conversation access), for the send
+// pipeline (internal/sending), which writes its transaction with them in
+// its own round trips: each is SQL to queue or rows to read, never a
+// statement run on its own, so that the pipeline adds none.
+
+// ForceGenericSQL makes a transaction's statements run on generic plans
+// (forceGenericSQL).
+const ForceGenericSQL = forceGenericSQL
+
+// MessageColumns are a message's columns, for ScanMessage, of the table
+// aliased m.
+const MessageColumns = messageColumns
+
+// ScanMessage reads a row of MessageColumns.
+func ScanMessage(row pgx.Row) (domain.Message, error) { return scanMessage(row) }
+
+// SenderView is a message as its sender sees it.
+func SenderView(m domain.Message) domain.Message { return viewed(m, m.SenderID, false) }
+
+// MessageAudiencesSQL lists who may read the conversations $1 now, for
+// their message events (CollectAudiences reads it).
+const MessageAudiencesSQL = convAudiencesSQL
+
+// Audiences are the readers of some conversations, by conversation.
+type Audiences struct{ byConv map[int64][]viewer }
+
+// CollectAudiences reads MessageAudiencesSQL's rows.
+func CollectAudiences(rows pgx.Rows) (Audiences, error) {
+	m, err := collectAudiences(rows)
+	return Audiences{m}, err
+}
+
+// AppendEventsSQL writes the events of EventRows.Args to the outbox.
+const AppendEventsSQL = appendEventsSQL
+
+// EventRows are events encoded as AppendEventsSQL's parameters.
+type EventRows struct{ cols eventColumns }
+
+// Empty tells whether there is no event to write.
+func (e EventRows) Empty() bool { return e.cols.empty() }
+
+// Args are AppendEventsSQL's parameters.
+func (e EventRows) Args() []any { return e.cols.args() }
+
+// MessageCreatedEvents are the message.created events of msgs, sent just
+// now, for their conversations' audiences.
+func MessageCreatedEvents(a Audiences, msgs []domain.Message) (EventRows, error) {
+	evs, err := messageEventsFor(EventMessageCreated, a.byConv, msgs)
+	if err != nil {
+		return EventRows{}, err
+	}
+	cols, err := encodeEvents(evs)
+	return EventRows{cols}, err
+}
+
+// RetryConflicts runs fn again, up to twice, when it fails on a deadlock
+// or serialization failure (retryConflicts).
+func RetryConflicts(fn func() error) error { return retryConflicts(fn) }
+
+// IsLockTimeout tells whether err is a lock waited for past lock_timeout.
+func IsLockTimeout(err error) bool { return pgCode(err) == codeLockNotAvailable }
+
+// Distinct returns the ids sorted, without repeats.
+func Distinct(ids []int64) []int64 { return distinct(ids) }
+
+// TakeTokensSQL takes tokens from rate buckets (takeTokensSQL): keys $1,
+// counts $2, burst $3, rate $4; it returns per key the tokens granted and
+// the seconds until the next one.
+const TakeTokensSQL = takeTokensSQL
+
+// RateKey is the stored key of a rate limit's subject.
+func RateKey(subject string) []byte { return rateKey(subject) }
+
+// CheckMember refuses a send by the actor to a conversation they are not
+// a member of: not_found when they may not read it, forbidden when they
+// only read it (a parent of a member, an admin of a reported chat).
+func (db *DB) CheckMember(ctx context.Context, actor *domain.Actor, convID int64) error {
+	acc, err := accessTo(ctx, db.Pool, actor, convID)
+	if err != nil {
+		return err
+	}
+	if !acc.member {
+		return errReadOnly()
+	}
+	return nil
+}
