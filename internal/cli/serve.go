@@ -54,6 +54,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)
+	notifier := newNotifier(db, cfg, logger)
+	srv.MustRegister(notifier.Metrics.Collectors()...)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -62,6 +64,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// which the HTTP server's graceful shutdown does not wait for).
 	var wg sync.WaitGroup
 	wg.Go(func() { hub.Run(ctx) })
+	wg.Go(func() { notifier.Run(ctx) })
 	defer wg.Wait()
 	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded())
 	purgeCtx, stopPurge := context.WithCancel(ctx)

@@ -66,6 +66,10 @@ type Config struct {
 	// --db-max-conns; 0: store.DefaultMaxConns).
 	DBMaxConns int
 
+	// Mail is where notification mails go (PIXELPALS_SMTP_URL,
+	// PIXELPALS_MAIL_FROM, PIXELPALS_PUBLIC_URL; mail.go).
+	Mail Mail
+
 	rawProxies                    string
 	rawRetentionDays              string
 	rawMaxImageBytes, rawMaxAudio string
@@ -107,6 +111,7 @@ func Load(getenv func(string) string) Config {
 	c.RetentionInterval = time.Hour
 	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
 	c.rawDBMaxConns = getenv("PIXELPALS_DB_MAX_CONNS")
+	c.Mail = Mail{SMTPURL: getenv("PIXELPALS_SMTP_URL"), From: getenv("PIXELPALS_MAIL_FROM"), PublicURL: getenv("PIXELPALS_PUBLIC_URL")}
 	return c
 }
 
@@ -118,6 +123,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	c.BindHTTP(fs)
 	c.BindVault(fs)
 	c.BindRetention(fs)
+	c.BindMail(fs)
 }
 
 // BindDatabase registers the flags of every command that uses the database.
@@ -182,6 +188,9 @@ func (c *Config) Finish() error {
 		return err
 	}
 	if c.MediaMaxAudioBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_AUDIO_BYTES", c.rawMaxAudio); err != nil {
+		return err
+	}
+	if err := c.finishMail(); err != nil {
 		return err
 	}
 	return c.finishDBMaxConns()
