@@ -57,7 +57,8 @@ type SMTPServer struct {
 	Host string
 	Port int
 	// ImplicitTLS is smtps:// (TLS from the first byte, port 465 by
-	// default); smtp:// uses STARTTLS when the server offers it (587).
+	// default); smtp:// uses STARTTLS (587): when the server offers it,
+	// or always when there are credentials.
 	ImplicitTLS        bool
 	Username, Password string
 	// TLSConfig overrides the TLS settings (tests; nil: the system's roots).
@@ -81,7 +82,13 @@ func (s *SMTPSender) options() []mail.Option {
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	opts := []mail.Option{mail.WithPort(srv.Port), mail.WithTimeout(timeout), mail.WithTLSPolicy(mail.TLSOpportunistic)}
+	// STARTTLS when the server offers it; with credentials, TLS or no
+	// delivery: a password never crosses the network in the clear.
+	policy := mail.TLSOpportunistic
+	if srv.Username != "" {
+		policy = mail.TLSMandatory
+	}
+	opts := []mail.Option{mail.WithPort(srv.Port), mail.WithTimeout(timeout), mail.WithTLSPolicy(policy)}
 	if srv.ImplicitTLS {
 		opts = append(opts, mail.WithSSL())
 	}
@@ -89,8 +96,7 @@ func (s *SMTPSender) options() []mail.Option {
 		opts = append(opts, mail.WithTLSConfig(srv.TLSConfig))
 	}
 	if srv.Username != "" {
-		// The strongest mechanism the server offers; PLAIN and LOGIN only
-		// over TLS or to localhost.
+		// The strongest mechanism the server offers.
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
 			mail.WithUsername(srv.Username), mail.WithPassword(srv.Password))
 	}
