@@ -135,3 +135,58 @@ func TestNotificationOutbox(t *testing.T) {
 		t.Fatalf("rows not pending, not ids only, or to the bystander: %v (%v)", bad, err)
 	}
 }
+
+// TestNotificationSettings: every kind starts at "now"; PUT changes the
+// kinds it names and answers all; bad input is a 400 naming the field and
+// changes nothing. "off" writes no row, "daily" a row kept for the digest,
+// and one parent's choice changes nothing for another.
+func TestNotificationSettings(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	var s map[string]string
+	fa.Parent.Must(200, "GET", "/me/notification-settings", nil, &s)
+	if len(s) != 11 || s["contact_request"] != "now" || s["leak_guard"] != "now" || s["account_approved"] != "" {
+		t.Fatalf("defaults: %v", s)
+	}
+	fa.Parent.Must(200, "PUT", "/me/notification-settings", map[string]string{"contact_request": "off", "leak_guard": "daily"}, &s)
+	if s["contact_request"] != "off" || s["leak_guard"] != "daily" || s["report_resolved"] != "now" {
+		t.Fatalf("after PUT: %v", s)
+	}
+	for _, bad := range []struct {
+		body  any
+		field string
+	}{
+		{map[string]string{"contact_request": "now", "account_approved": "off"}, "account_approved"},
+		{map[string]string{"nonsense": "off"}, "nonsense"},
+		{map[string]string{"contact_request": "sometimes"}, "contact_request"},
+		{map[string]any{"leak_guard": 1}, "leak_guard"},
+	} {
+		r := fa.Parent.Do("PUT", "/me/notification-settings", bad.body)
+		if r.Status != 400 || r.ErrorCode() != "invalid" || r.ErrorField() != bad.field {
+			t.Errorf("%v: %d %s, want 400 naming %s", bad.body, r.Status, r.Body, bad.field)
+		}
+	}
+	wantStatus(t, fa.Parent.Do("PUT", "/me/notification-settings", "[]"), 400, "invalid")
+	fa.Parent.Must(200, "GET", "/me/notification-settings", nil, &s)
+	if s["contact_request"] != "off" || s["leak_guard"] != "daily" {
+		t.Fatalf("a refused PUT changed settings: %v", s)
+	}
+
+	_, mark := notesSince(t, env, 0)
+	a, b := fa.Child(), fb.Child()
+	a.Must(201, "POST", "/contacts", map[string]any{"friend_code": friendCode(b)}, nil)
+	got, _ := notesSince(t, env, mark)
+	if want := []noteRow{{fb.Parent.UserID, "contact_request", b.UserID}}; !slices.Equal(got, want) {
+		t.Fatalf("with contact requests off for A: %v, want %v", got, want)
+	}
+	fa.Parent.Must(201, "POST", fmt.Sprintf("/children/%d/game-credentials", a.UserID),
+		map[string]string{"game_name": "Blockcraft", "username": "kid", "password": "Hunter2!"}, nil)
+	wantStatus(t, send(a, createDirect(a, fa.Parent.UserID).ID, "it is Hunter2!"), 422, "password_in_message")
+	var state string
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT state FROM notifications WHERE kind = 'leak_guard' AND recipient_id = $1`,
+		fa.Parent.UserID).Scan(&state); err != nil || state != "digest" {
+		t.Fatalf("daily leak guard row: %q %v, want digest", state, err)
+	}
+}
