@@ -121,6 +121,17 @@ func TestNotificationOutbox(t *testing.T) {
 	admin.Must(204, "DELETE", fmt.Sprintf("/admin/users/%d", c.UserID), nil, nil)
 	step("child deleted", noteRow{fc.Parent.UserID, "child_deleted", c.UserID})
 
+	// A parent with a row still pending can be deleted (the approved one
+	// has done nothing, so their users row goes): the row stays, naming
+	// nobody, and the worker will find no one to send it to.
+	admin.Must(204, "DELETE", fmt.Sprintf("/admin/users/%d", approved.UserID), nil, nil)
+	step("parent deleted")
+	var orphans int
+	if err := env.DB.Pool.QueryRow(t.Context(), `
+		SELECT count(*) FROM notifications WHERE kind = 'account_approved' AND recipient_id IS NULL AND state = 'pending'`).Scan(&orphans); err != nil || orphans != 1 {
+		t.Fatalf("the deleted parent's row: %d (%v), want 1 naming nobody", orphans, err)
+	}
+
 	// Every row is pending, ids only, and none is for the bystander.
 	var bad []string
 	rows, err := env.DB.Pool.Query(t.Context(), `

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/mail"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -423,5 +424,28 @@ func TestMailDirectory(t *testing.T) {
 	m := parse(t, received{Data: raw})
 	if m.Header.Get("To") != "<"+fam.Parent.Login+">" || !strings.HasPrefix(m.Header.Get("Subject"), "Pixel Pals: ") {
 		t.Fatalf("eml headers: %v", m.Header)
+	}
+}
+
+// TestRecipientGone: a parent deleted before their mail went out; the row
+// (naming nobody now) goes dead at once, and no mail is written.
+func TestRecipientGone(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	p := env.PendingParent()
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/approve", p.UserID), nil, nil)
+	admin.Must(204, "DELETE", fmt.Sprintf("/admin/users/%d", p.UserID), nil, nil)
+	dir := t.TempDir()
+	w := &notify.Worker{Pool: env.DB.Pool, PublicURL: env.Server.URL, Metrics: notify.NewMetrics(), Logger: slog.New(slog.DiscardHandler),
+		Sender: &notify.DirSender{Envelope: notify.Envelope{From: from, PublicURL: env.Server.URL}, Dir: dir}}
+	drain(t, w)
+	if s := stateOf(t, env, lastNote(t, env)); s.State != "dead" || s.Attempts != 1 || s.LastError != "recipient gone" {
+		t.Fatalf("row: %+v, want dead, recipient gone", s)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+		t.Fatalf("mails written: %v", files)
+	}
+	if c := counters(t, w.Metrics); c["dead"] != 1 || c["sent"] != 0 {
+		t.Fatalf("metrics %v", c)
 	}
 }

@@ -25,8 +25,10 @@ CREATE TABLE notifications (
     next_attempt_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     last_error      TEXT,
     created_at      TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    sent_at         TIMESTAMP,
-    CHECK (recipient_id IS NOT NULL OR recipient_email IS NOT NULL OR state <> 'pending')
+    sent_at         TIMESTAMP
+    -- No CHECK that a pending row names someone: deleting an account sets
+    -- its rows' recipient_id to NULL, and must not fail for it. The worker
+    -- makes such a row dead ("recipient gone").
 );
 -- The worker's claim: the due pending rows, oldest first.
 CREATE INDEX idx_notifications_due ON notifications(next_attempt_at, id) WHERE state = 'pending';
