@@ -30,14 +30,14 @@ type wording struct {
 
 var wordings = map[Kind]wording{
 	ContactRequest:   {"A friend request waits for your approval", "%s has a new friend request that waits for your approval.", "child"},
-	ContactApproved:  {"A friend request was approved", "A friend request of %s's was approved by both families: they can chat now.", "child"},
-	ContactDeclined:  {"A friend request was declined", "A friend request of %s's was declined by the other family.", "child"},
+	ContactApproved:  {"A friend request was approved", "%s's friend request was approved by both families: they can chat now.", "child"},
+	ContactDeclined:  {"A friend request was declined", "%s's friend request was declined by the other family.", "child"},
 	AccountApproved:  {"Your account is approved", "Your parent account was approved: you can now add your children.", ""},
 	AccountDeclined:  {"Your sign-up was declined", "An administrator declined your parent account, and it was removed.", "login"},
 	LeakGuard:        {"The password guard stopped a message", "%s tried to send what looks like a saved game password; the message was stopped.", "child"},
 	ReportByChild:    {"Your child reported a message", "%s reported a message to the moderators.", "child"},
 	ReportAboutChild: {"A message was reported", "A message %s sent was reported to the moderators.", "child"},
-	ReportResolved:   {"A report was resolved", "A moderator resolved a report about a conversation of %s's.", "child"},
+	ReportResolved:   {"A report was resolved", "A moderator resolved a report in one of %s's chats.", "child"},
 	ChildBlocked:     {"Your child blocked a contact", "%s blocked one of their contacts; only you can lift the block.", "child"},
 	ChildWasBlocked:  {"A contact blocked your child", "One of %s's contacts blocked them; their chats together are paused.", "child"},
 	ChildSuspended:   {"Your child's account was suspended", "An administrator suspended the account of %s.", "child"},
