@@ -428,7 +428,7 @@ func TestMailDirectory(t *testing.T) {
 }
 
 // TestRecipientGone: a parent deleted before their mail went out; the row
-// (naming nobody now) goes dead at once, and no mail is written.
+// (its users row gone) goes dead at once, and no mail is written.
 func TestRecipientGone(t *testing.T) {
 	env := apitest.New(t)
 	admin := env.Admin()

@@ -10,8 +10,12 @@
 -- +goose Up
 CREATE TABLE notifications (
     id              BIGSERIAL PRIMARY KEY,
-    -- The parent it is for; NULL once their account row is deleted.
-    recipient_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    -- The parent it is for. No foreign key: checking one would take a
+    -- KEY SHARE lock on the parent's users row late in the action's
+    -- transaction, after its rule locks, against the lock order of
+    -- store/rule.go (an account deletion locks users rows first). Ids are
+    -- never reused; a row whose recipient is gone goes dead.
+    recipient_id    INTEGER,
     -- Only when the account goes in the same transaction (a declined
     -- sign-up): the address to tell. Erased once sent or dead.
     recipient_email VARCHAR(255),
@@ -26,13 +30,10 @@ CREATE TABLE notifications (
     last_error      TEXT,
     created_at      TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     sent_at         TIMESTAMP
-    -- No CHECK that a pending row names someone: deleting an account sets
-    -- its rows' recipient_id to NULL, and must not fail for it. The worker
-    -- makes such a row dead ("recipient gone").
 );
 -- The worker's claim: the due pending rows, oldest first.
 CREATE INDEX idx_notifications_due ON notifications(next_attempt_at, id) WHERE state = 'pending';
--- A recipient's rows (tests, a future digest, SET NULL on delete).
+-- A recipient's rows (a future digest, and the settings' tests).
 CREATE INDEX idx_notifications_recipient ON notifications(recipient_id);
 
 -- A parent's choice per kind; no row means the kind's default.
