@@ -200,6 +200,8 @@ func (a *API) routes() []route {
 		{"GET /children/{id}/activity", parentOnly, a.childActivity},
 		{"GET /me/notices", parentOnly, a.listNotices},
 		{"DELETE /me/notices/{id}", parentOnly, a.dismissNotice},
+		{"GET /me/notification-settings", parentOnly, a.notificationSettings},
+		{"PUT /me/notification-settings", parentOnly, a.setNotificationSettings},
 	}
 }
 

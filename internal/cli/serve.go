@@ -58,6 +58,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)
+	notifier := newNotifier(db, cfg, logger)
+	srv.MustRegister(notifier.Metrics.Collectors()...)
 	ln, stopPlain, err := listen(ctx, cfg, front)
 	if err != nil {
 		return err
@@ -67,6 +69,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// which the HTTP server's graceful shutdown does not wait for).
 	var wg sync.WaitGroup
 	wg.Go(func() { hub.Run(ctx) })
+	wg.Go(func() { notifier.Run(ctx) })
 	defer wg.Wait()
 	logger.Info("pixelpals listening", "addr", ln.Addr().String(), "version", Version, "embedded_db", cfg.Embedded(), "tls", front.Mode())
 	purgeCtx, stopPurge := context.WithCancel(ctx)

@@ -68,6 +68,9 @@ type Config struct {
 
 	// TLS is HTTPS served by `serve` itself (tls.go).
 	TLS TLS
+	// Mail is where notification mails go (PIXELPALS_SMTP_URL,
+	// PIXELPALS_MAIL_FROM, PIXELPALS_PUBLIC_URL; mail.go).
+	Mail Mail
 
 	rawProxies                    string
 	rawRetentionDays              string
@@ -111,6 +114,7 @@ func Load(getenv func(string) string) Config {
 	c.rawMaxImageBytes, c.rawMaxAudio = getenv("PIXELPALS_MEDIA_MAX_IMAGE_BYTES"), getenv("PIXELPALS_MEDIA_MAX_AUDIO_BYTES")
 	c.rawDBMaxConns = getenv("PIXELPALS_DB_MAX_CONNS")
 	c.TLS.load(getenv)
+	c.Mail = Mail{SMTPURL: getenv("PIXELPALS_SMTP_URL"), From: getenv("PIXELPALS_MAIL_FROM"), PublicURL: getenv("PIXELPALS_PUBLIC_URL")}
 	return c
 }
 
@@ -123,6 +127,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	c.BindVault(fs)
 	c.BindRetention(fs)
 	c.BindTLS(fs)
+	c.BindMail(fs)
 }
 
 // BindDatabase registers the flags of every command that uses the database.
@@ -190,6 +195,9 @@ func (c *Config) Finish() error {
 		return err
 	}
 	if c.MediaMaxAudioBytes, err = byteLimit("PIXELPALS_MEDIA_MAX_AUDIO_BYTES", c.rawMaxAudio); err != nil {
+		return err
+	}
+	if err := c.finishMail(); err != nil {
 		return err
 	}
 	return c.finishDBMaxConns()

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/notify"
 )
 
 // UserSummary is one row of the admins' user list.
@@ -100,8 +101,10 @@ func notAdmin(u domain.User) error {
 // ApproveParent lets a pending parent use the service.
 func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
 	return db.adminAction(ctx, actor, id, AuditUserApprove, pendingParent, func(tx pgx.Tx, u domain.User) error {
-		_, err := tx.Exec(ctx, `UPDATE users SET approved_by_admin = true, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id)
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE users SET approved_by_admin = true, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return notifyAccount(ctx, tx, u, notify.AccountApproved)
 	})
 }
 
@@ -110,6 +113,9 @@ func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) 
 func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) error {
 	_, err := db.adminAction(ctx, actor, id, AuditUserReject, pendingParent, func(tx pgx.Tx, u domain.User) error {
 		if err := endSessions(ctx, tx, id, EndedRejected); err != nil {
+			return err
+		}
+		if err := notifyAccount(ctx, tx, u, notify.AccountDeclined); err != nil {
 			return err
 		}
 		return removeFamily(ctx, tx, id)
@@ -125,6 +131,9 @@ func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64) (d
 			return domain.Errorf(domain.CodeConflict, "this account is already suspended")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET suspended_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if err := notifyChildAccount(ctx, tx, u, notify.ChildSuspended); err != nil {
 			return err
 		}
 		return revokeSessions(ctx, tx, id)
@@ -147,6 +156,9 @@ func (db *DB) DeleteUser(ctx context.Context, actor *domain.Actor, id int64) err
 	_, err := db.adminAction(ctx, actor, id, AuditUserDelete, notAdmin, func(tx pgx.Tx, u domain.User) error {
 		if u.Role == domain.RoleParent {
 			return removeFamily(ctx, tx, id)
+		}
+		if err := notifyChildAccount(ctx, tx, u, notify.ChildDeleted); err != nil {
+			return err
 		}
 		return removeAccount(ctx, tx, id)
 	})

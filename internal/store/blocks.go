@@ -88,6 +88,9 @@ func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (
 				Data: blockNote{c.id, mine, other}}}); err != nil {
 				return err
 			}
+			if err := notifyBlock(ctx, tx, c, mine); err != nil {
+				return err
+			}
 			return recheckPair(ctx, tx, actor.UserID, c.a, c.b)
 		})
 }

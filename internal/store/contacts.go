@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/notify"
 )
 
 // Friend codes are 10 characters from an alphabet without look-alikes
@@ -298,6 +299,9 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 		if err := contactEvent(ctx, tx, EventContactRequested, c); err != nil {
 			return 0, false, err
 		}
+		if err := notifyContactRequest(ctx, tx, actor, id); err != nil {
+			return 0, false, err
+		}
 	}
 	return id, created, nil
 }
@@ -328,6 +332,9 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 		}
 	}
 	if after.approvedByBoth {
+		if err := notifyContactOutcome(ctx, tx, actor, after, notify.ContactApproved); err != nil {
+			return err
+		}
 		return recheckPair(ctx, tx, actor.UserID, c.a, c.b)
 	}
 	return nil
@@ -367,6 +374,9 @@ func (db *DB) RejectContact(ctx context.Context, actor *domain.Actor, id int64) 
 	return db.contactChange(ctx, actor, id, func(tx pgx.Tx, c contactRow) error {
 		if c.approvedByBoth {
 			return domain.Errorf(domain.CodeConflict, "this link is approved; revoke it instead")
+		}
+		if err := notifyContactOutcome(ctx, tx, actor, c, notify.ContactDeclined); err != nil {
+			return err
 		}
 		return removeLink(ctx, tx, actor, c, AuditContactReject)
 	})

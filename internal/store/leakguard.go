@@ -269,6 +269,9 @@ func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID i
 			EntityID: hit.CredentialID, After: data}); err != nil {
 			return err
 		}
+		if err := notifyLeakGuard(ctx, tx, parentID, actor.UserID, hitID); err != nil {
+			return err
+		}
 		return AppendEvents(ctx, tx, []Event{{Type: "leak_guard.blocked", To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
 	})
 }

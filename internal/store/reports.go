@@ -59,6 +59,9 @@ func (db *DB) ReportMessage(ctx context.Context, actor *domain.Actor, messageID 
 		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditReportCreate, EntityType: "report", EntityID: id, After: after}); err != nil {
 			return err
 		}
+		if err := notifyReport(ctx, tx, actor, id, false); err != nil {
+			return err
+		}
 		return reportFiledEvent(ctx, tx, id)
 	})
 	if err != nil {
@@ -254,6 +257,9 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 		err = audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditReportResolve, EntityType: "report", EntityID: id,
 			Before: map[string]any{"status": status}, After: after})
 		if err != nil {
+			return err
+		}
+		if err := notifyReport(ctx, tx, actor, id, true); err != nil {
 			return err
 		}
 		return familyReportEvents(ctx, tx, EventReportResolved, id)

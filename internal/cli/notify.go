@@ -1,0 +1,26 @@
+package cli
+
+import (
+	"log/slog"
+
+	"pixelpals/internal/config"
+	"pixelpals/internal/notify"
+	"pixelpals/internal/store"
+)
+
+// newNotifier makes the worker that delivers notification mails: through
+// the configured SMTP server, or else into the data directory's mail/,
+// which the log names once so that a newcomer finds the mails.
+func newNotifier(db *store.DB, cfg config.Config, logger *slog.Logger) *notify.Worker {
+	env := notify.Envelope{From: cfg.Mail.From, PublicURL: cfg.Mail.PublicURL}
+	w := &notify.Worker{Pool: db.Pool, PublicURL: cfg.Mail.PublicURL, Logger: logger, Metrics: notify.NewMetrics()}
+	if s := cfg.Mail.SMTP; s.Host != "" {
+		w.Sender = notify.NewSMTP(notify.SMTPServer{Host: s.Host, Port: s.Port, ImplicitTLS: s.ImplicitTLS,
+			Username: s.Username, Password: s.Password}, env)
+		logger.Info("notification mails go by smtp", "smtp", config.RedactURL(cfg.Mail.SMTPURL), "from", cfg.Mail.From)
+		return w
+	}
+	w.Sender = &notify.DirSender{Envelope: env, Dir: cfg.MailDir()}
+	logger.Info("no SMTP server configured (PIXELPALS_SMTP_URL): notification mails are written as .eml files", "dir", cfg.MailDir())
+	return w
+}
