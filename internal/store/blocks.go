@@ -61,11 +61,9 @@ func (db *DB) blockChange(ctx context.Context, actor *domain.Actor, id int64,
 	return out, err
 }
 
-// BlockContact: the acting child blocks link id (one of their own).
+// BlockContact: the acting child blocks link id (one of their own; that
+// only children block is the route table's to decide).
 func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (domain.Contact, error) {
-	if !actor.IsChild() || !actor.Active {
-		return domain.Contact{}, domain.Errorf(domain.CodeForbidden, "only a child blocks their contacts")
-	}
 	return db.blockChange(ctx, actor, id, func(c contactRow) bool { return actor.UserID == c.a || actor.UserID == c.b },
 		func(tx pgx.Tx, c contactRow, blockedBy *int64) error {
 			if blockedBy != nil {

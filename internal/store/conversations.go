@@ -132,21 +132,14 @@ type convAccess struct {
 
 func (a convAccess) canRead() bool { return a.member || a.parentOfMember || a.adminReported }
 
-// adminReadsSQL is true when an admin may read conversation conv (an SQL
-// expression): a message in it was reported. Everything an admin may see
-// of a conversation, its messages and the media they carry, goes by it.
-func adminReadsSQL(conv string) string {
-	return `EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = ` + conv + `)`
-}
-
-// accessTo loads the actor's access to a conversation; one they may not
-// read is not_found.
+// accessTo loads the actor's access to a conversation (visibility.go:
+// member, parent of a member, admin of a reported one); one they may not
+// read is not_found. The member's row is joined for its role too.
 func accessTo(ctx context.Context, q querier, actor *domain.Actor, convID int64) (convAccess, error) {
 	var a convAccess
 	err := q.QueryRow(ctx, `
 		SELECT coalesce(c.is_group, false), m.user_id IS NOT NULL, coalesce(m.role_in_convo = 'owner', false),
-		       EXISTS (SELECT 1 FROM conversation_members mk JOIN users k ON k.id = mk.user_id
-		               WHERE mk.conversation_id = c.id AND k.parent_id = $2),
+		       `+parentOfMemberSQL("c.id", "$2")+`,
 		       $3::boolean AND `+adminReadsSQL("c.id")+`
 		FROM conversations c
 		LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
@@ -376,8 +369,14 @@ func (db *DB) RemoveMember(ctx context.Context, actor *domain.Actor, convID, use
 		if err != nil {
 			return err
 		}
+		// Only a live child is the actor's own (childOfSQL). This used to
+		// skip the deleted_at check; no access hung on it, since a deleted
+		// account has left every conversation in its deletion's
+		// transaction, but removing a deleted child is now answered as
+		// removing anyone else is (403 for a non-owner) and no longer 404.
 		var isParent bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND parent_id = $2)`, userID, actor.UserID).Scan(&isParent); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+childOfSQL("u", "$2")+`)`,
+			userID, actor.UserID).Scan(&isParent); err != nil {
 			return fmt.Errorf("check child %d: %w", userID, err)
 		}
 		switch {

@@ -147,56 +147,6 @@ func fanOut(typ string, about, viewers []int64, view func(viewerID int64) any) (
 	return out, nil
 }
 
-// viewer is someone who may read a conversation: a member, a parent of a
-// member, or both (a parent in a chat with their child).
-type viewer struct {
-	id             int64
-	member         bool
-	parentOfMember bool
-}
-
-// convAudience lists who may read a conversation now, as accessTo decides
-// it for the family: its members and their parents. Admins read a
-// conversation only once it is reported, through the report queue.
-func convAudience(ctx context.Context, q rowsQuerier, convID int64) ([]viewer, error) {
-	rows, err := q.Query(ctx, `
-		SELECT v, bool_or(member), bool_or(parent) FROM (
-			SELECT m.user_id AS v, true AS member, false AS parent
-			FROM conversation_members m WHERE m.conversation_id = $1
-			UNION ALL
-			SELECT k.parent_id, false, true
-			FROM conversation_members m JOIN users k ON k.id = m.user_id
-			WHERE m.conversation_id = $1 AND k.parent_id IS NOT NULL
-		) s GROUP BY v ORDER BY v`, convID)
-	if err != nil {
-		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
-	}
-	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (viewer, error) {
-		var v viewer
-		return v, r.Scan(&v.id, &v.member, &v.parentOfMember)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
-	}
-	return vs, nil
-}
-
-func viewerIDs(vs []viewer) []int64 {
-	ids := make([]int64, len(vs))
-	for i, v := range vs {
-		ids[i] = v.id
-	}
-	return ids
-}
-
-func viewerOf(vs []viewer, id int64) (viewer, bool) {
-	i := slices.IndexFunc(vs, func(v viewer) bool { return v.id == id })
-	if i < 0 {
-		return viewer{}, false
-	}
-	return vs[i], true
-}
-
 // messageEvents writes message.created or message.deleted for messages
 // written in tx: every member and every parent of a member gets each
 // message as History shows it to them (a tombstone for members once
@@ -239,35 +189,6 @@ func messageEventsFor(typ string, audiences map[int64][]viewer, msgs []domain.Me
 		evs = append(evs, e...)
 	}
 	return evs, nil
-}
-
-// convAudiencesSQL is convAudience for the conversations $1 at once. The
-// members' parents are looked up per member (LATERAL ... LIMIT), so that
-// a generic plan (forceGenericSQL) cannot start from every child instead.
-const convAudiencesSQL = `
-		SELECT c, v, bool_or(member), bool_or(parent) FROM (
-			SELECT m.conversation_id AS c, m.user_id AS v, true AS member, false AS parent
-			FROM conversation_members m WHERE m.conversation_id = ANY($1)
-			UNION ALL
-			SELECT m.conversation_id, k.parent_id, false, true
-			FROM conversation_members m
-			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
-			WHERE m.conversation_id = ANY($1)
-		) s GROUP BY c, v ORDER BY c, v`
-
-// collectAudiences reads convAudiencesSQL's rows.
-func collectAudiences(rows pgx.Rows) (map[int64][]viewer, error) {
-	out := map[int64][]viewer{}
-	var conv int64
-	var v viewer
-	_, err := pgx.ForEachRow(rows, []any{&conv, &v.id, &v.member, &v.parentOfMember}, func() error {
-		out[conv] = append(out[conv], v)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("audiences of conversations: %w", err)
-	}
-	return out, nil
 }
 
 // distinct returns the ids sorted, without repeats.
@@ -634,11 +555,7 @@ func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos
 		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
 		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
 		       OR e.type = 'conversation.member_removed'
-		       OR EXISTS (
-		           SELECT 1 FROM conversation_members m JOIN users k ON k.id = m.user_id
-		           WHERE m.conversation_id = (CASE WHEN e.type LIKE 'message.%' OR e.type = 'conversation.member_added'
-		                                           THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint
-		             AND (m.user_id = $1 OR k.parent_id = $1)))
+		       OR `+familyReadsSQL(eventConvSQL, "$1")+`)
 		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
@@ -649,6 +566,11 @@ func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos
 	}
 	return evs, nil
 }
+
+// eventConvSQL is the conversation a message.* or conversation.* event e
+// is about.
+const eventConvSQL = `(CASE WHEN e.type LIKE 'message.%' OR e.type = 'conversation.member_added'
+		THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint`
 
 // CursorInWindow reports whether the event at pos is still stored and no
 // older than window: only then can a replay from it be complete.
@@ -689,8 +611,7 @@ func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
 		LEFT JOIN users p ON p.id = u.parent_id
 		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
 		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
-		  AND u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
-		      (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL))`,
+		  AND u.suspended_at IS NULL AND `+parentUsableSQL("u", "p"),
 		ids, IdleTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("check sessions: %w", err)

@@ -40,14 +40,14 @@ type LeakNotice struct {
 
 // leakNoticesSQL groups the undismissed hits of $1's children by child and
 // game, the newest hit's row carrying the group's figures; newest first.
-const leakNoticesSQL = `
+var leakNoticesSQL = `
 		SELECT id, child_id, game_name, n, conversation_id, first_at, created_at FROM (
 			SELECT DISTINCT ON (h.child_id, h.game_name)
 			       h.id, h.child_id, h.game_name, h.conversation_id, h.created_at,
 			       count(*) OVER g AS n, min(h.created_at) OVER g AS first_at
 			FROM users k
 			JOIN leak_guard_hits h ON h.child_id = k.id AND h.dismissed_at IS NULL
-			WHERE k.parent_id = $1 AND k.role = 'CHILD' AND k.deleted_at IS NULL
+			WHERE ` + childOfSQL("k", "$1") + `
 			WINDOW g AS (PARTITION BY h.child_id, h.game_name)
 			ORDER BY h.child_id, h.game_name, h.id DESC
 		) n
@@ -83,7 +83,7 @@ func (db *DB) DismissLeakNotice(ctx context.Context, actor *domain.Actor, id int
 		var game string
 		err := tx.QueryRow(ctx, `
 			SELECT h.child_id, h.game_name FROM leak_guard_hits h JOIN users k ON k.id = h.child_id
-			WHERE h.id = $1 AND k.parent_id = $2 AND k.deleted_at IS NULL`, id, actor.UserID).Scan(&childID, &game)
+			WHERE h.id = $1 AND `+childOfSQL("k", "$2"), id, actor.UserID).Scan(&childID, &game)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.Errorf(domain.CodeNotFound, "no such notice")
 		}
