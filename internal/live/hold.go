@@ -34,7 +34,7 @@ import (
 
 // sleepChanged is the event that tells a child's sockets to re-read their
 // schedule at once.
-const sleepChanged = "sleep_mode.changed"
+const sleepChanged = store.EventSleepModeChanged
 
 // wakeCheck is queued to a sleeping socket every PollInterval, so that it
 // notices the end of the quiet time (by the hub's clock, which tests set).

@@ -266,7 +266,7 @@ func parseIDs(s string) []int64 {
 // frame is one message to a client.
 type frame struct {
 	ID   string          `json:"id"`
-	Type string          `json:"type"`
+	Type store.EventType `json:"type"`
 	At   time.Time       `json:"at"`
 	Data json.RawMessage `json:"data"`
 }

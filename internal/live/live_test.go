@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 const wait = 10 * time.Second
 
-func appendEvent(t *testing.T, tx pgx.Tx, typ string, to int64, n int) {
+func appendEvent(t *testing.T, tx pgx.Tx, typ store.EventType, to int64, n int) {
 	t.Helper()
 	if err := store.AppendEvents(context.Background(), tx, []store.Event{{Type: typ, To: []int64{to}, Data: map[string]int{"n": n}}}); err != nil {
 		t.Fatal(err)

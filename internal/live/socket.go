@@ -44,7 +44,7 @@ const (
 // queues (a queue of pointers costs 8 bytes a slot per idle socket).
 type item struct {
 	pos   store.EventPos
-	typ   string
+	typ   store.EventType
 	frame []byte
 }
 

@@ -16,12 +16,6 @@ import (
 // change) until the blocker's parent unblocks, or removes one of them from
 // a group. Only that parent can unblock.
 
-// Event types of blocks, to the blocker and their parent.
-const (
-	EventContactBlocked   = "contact.blocked"
-	EventContactUnblocked = "contact.unblocked"
-)
-
 type blockNote struct {
 	ContactID      int64 `json:"contact_id"`
 	ChildID        int64 `json:"child_id"`

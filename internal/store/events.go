@@ -21,22 +21,6 @@ import (
 // time by the same rules and the same views as the REST reads: an event is
 // one row per audience, the recipients who see the same payload.
 
-// Event types of SPEC §12.
-const (
-	EventMessageCreated    = "message.created"
-	EventMessageDeleted    = "message.deleted"
-	EventConvCreated       = "conversation.created"
-	EventConvMemberAdded   = "conversation.member_added"
-	EventConvMemberRemoved = "conversation.member_removed"
-	EventConvFrozen        = "conversation.frozen"
-	EventConvUnfrozen      = "conversation.unfrozen"
-	EventContactRequested  = "contact.requested"
-	EventContactApproved   = "contact.approved"
-	EventContactRevoked    = "contact.revoked"
-	EventReportFiled       = "report.filed"
-	EventReportResolved    = "report.resolved"
-)
-
 // Channels the outbox and the sessions table announce on (migration 00005).
 const (
 	EventsChannel        = "pixelpals_events"
@@ -46,7 +30,7 @@ const (
 // Event is one audience of an event to write: its recipients and the
 // payload they all see.
 type Event struct {
-	Type string
+	Type EventType
 	To   []int64
 	Data any
 	// About are the users whose personal data Data holds (names, text):
@@ -100,7 +84,7 @@ func encodeEvents(evs []Event) (eventColumns, error) {
 		if err != nil {
 			return eventColumns{}, fmt.Errorf("encode %s event: %w", e.Type, err)
 		}
-		c.types = append(c.types, e.Type)
+		c.types = append(c.types, string(e.Type))
 		c.to = append(c.to, arrayLiteral(e.To))
 		c.about = append(c.about, arrayLiteral(e.About))
 		c.data = append(c.data, string(data))
@@ -124,7 +108,7 @@ func arrayLiteral(ids []int64) string {
 // fanOut builds the audiences of one event: view gives what each viewer
 // sees (nil: nothing, they are no recipient), and viewers who see the same
 // bytes share a row.
-func fanOut(typ string, about, viewers []int64, view func(viewerID int64) any) ([]Event, error) {
+func fanOut(typ EventType, about, viewers []int64, view func(viewerID int64) any) ([]Event, error) {
 	var out []Event
 	byPayload := map[string]int{}
 	for _, v := range viewers {
@@ -153,7 +137,7 @@ func fanOut(typ string, about, viewers []int64, view func(viewerID int64) any) (
 // deleted, the client id to its sender only). This is the one place a
 // sent message's event is written; a batched send calls it with all its
 // messages.
-func messageEvents(ctx context.Context, tx pgx.Tx, typ string, msgs ...domain.Message) error {
+func messageEvents(ctx context.Context, tx pgx.Tx, typ EventType, msgs ...domain.Message) error {
 	convIDs := make([]int64, len(msgs))
 	for i, m := range msgs {
 		convIDs[i] = m.ConversationID
@@ -175,7 +159,7 @@ func messageEvents(ctx context.Context, tx pgx.Tx, typ string, msgs ...domain.Me
 
 // messageEventsFor builds messageEvents' events from the audiences of the
 // messages' conversations (convAudiencesSQL, read in the transaction).
-func messageEventsFor(typ string, audiences map[int64][]viewer, msgs []domain.Message) ([]Event, error) {
+func messageEventsFor(typ EventType, audiences map[int64][]viewer, msgs []domain.Message) ([]Event, error) {
 	var evs []Event
 	for _, m := range msgs {
 		vs := audiences[m.ConversationID]
@@ -217,7 +201,7 @@ func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) er
 	// The type and data->>'id' match idx_live_events_message (00011).
 	_, err = tx.Exec(ctx, `
 		UPDATE live_events SET data = data || $2::jsonb
-		WHERE type = 'message.created' AND data->>'id' = $1::text`,
+		WHERE type = `+EventMessageCreated.literal()+` AND data->>'id' = $1::text`,
 		strconv.FormatInt(m.ID, 10), patch)
 	if err != nil {
 		return fmt.Errorf("tombstone events of message %d: %w", m.ID, err)
@@ -249,7 +233,7 @@ type memberChange struct {
 // nobody's access away) and to everyone who may read it now. Each gets the
 // conversation as GET /conversations/{id} shows them, or, with userID set,
 // a memberChange about that user.
-func conversationEvent(ctx context.Context, tx pgx.Tx, typ string, convID int64, before []viewer, userID int64) error {
+func conversationEvent(ctx context.Context, tx pgx.Tx, typ EventType, convID int64, before []viewer, userID int64) error {
 	now, err := convAudience(ctx, tx, convID)
 	if err != nil {
 		return err
@@ -330,7 +314,7 @@ func contactFamilies(c contactRow) []int64 {
 
 // contactEvent writes contact.requested or contact.approved: both
 // families get the link as GET /contacts shows it.
-func contactEvent(ctx context.Context, tx pgx.Tx, typ string, c contactRow) error {
+func contactEvent(ctx context.Context, tx pgx.Tx, typ EventType, c contactRow) error {
 	contact, err := contactIn(ctx, tx, c.id)
 	if err != nil {
 		return err
@@ -393,7 +377,7 @@ func reportSubjects(r domain.Report, m domain.Message) []int64 {
 // whose GET /reports lists it (the reporter, the reporting child's parent,
 // the reported child's parent), each with the report as that list shows
 // it: the same query decides who hears and what they see.
-func familyReportEvents(ctx context.Context, tx pgx.Tx, typ string, id int64) error {
+func familyReportEvents(ctx context.Context, tx pgx.Tx, typ EventType, id int64) error {
 	var reporter, reporterParent, senderParent *int64
 	var sender int64
 	err := tx.QueryRow(ctx, `
@@ -456,7 +440,7 @@ func ParseEventPos(s string) (EventPos, error) {
 // LiveEvent is one stored event row.
 type LiveEvent struct {
 	Pos     EventPos
-	Type    string
+	Type    EventType
 	At      time.Time
 	UserIDs []int64
 	Data    json.RawMessage
@@ -554,7 +538,7 @@ func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos
 		SELECT e.xact, e.id, e.type, e.at, e.user_ids, e.data FROM live_events e
 		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
 		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
-		       OR e.type = 'conversation.member_removed'
+		       OR e.type = `+EventConvMemberRemoved.literal()+`
 		       OR `+familyReadsSQL(eventConvSQL, "$1")+`)
 		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
 	if err != nil {
@@ -569,7 +553,7 @@ func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos
 
 // eventConvSQL is the conversation a message.* or conversation.* event e
 // is about.
-const eventConvSQL = `(CASE WHEN e.type LIKE 'message.%' OR e.type = 'conversation.member_added'
+var eventConvSQL = `(CASE WHEN e.type LIKE 'message.%' OR e.type = ` + EventConvMemberAdded.literal() + `
 		THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint`
 
 // CursorInWindow reports whether the event at pos is still stored and no

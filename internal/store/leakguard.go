@@ -254,6 +254,6 @@ func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID i
 			EntityID: hit.CredentialID, After: data}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, []Event{{Type: "leak_guard.blocked", To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
+		return AppendEvents(ctx, tx, []Event{{Type: EventLeakGuardBlocked, To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
 	})
 }

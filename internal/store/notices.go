@@ -18,9 +18,6 @@ import (
 // not yet dismissed (leak_guard_hits.dismissed_at, migration 00015), so it
 // cannot drift from the dashboard.
 
-// EventNoticeDismissed tells a parent's other sessions that a notice went.
-const EventNoticeDismissed = "notice.dismissed"
-
 // maxNotices bounds the list: one per child and game is few in any family.
 const maxNotices = 200
 

@@ -197,8 +197,8 @@ func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int
 // switch are the parent's).
 func sleepEvents(childID, parentID int64, s *SleepSchedule) []Event {
 	return []Event{
-		{Type: "sleep_mode.changed", To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
-		{Type: "sleep_mode.changed", To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+		{Type: EventSleepModeChanged, To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
+		{Type: EventSleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
 	}
 }
 
