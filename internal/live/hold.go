@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"pixelpals/internal/store"
+	"pixelpals/internal/eventlog"
 )
 
 // Sleep mode (issue 12.1, docs/controls.md): while a child is in their
@@ -34,7 +34,7 @@ import (
 
 // sleepChanged is the event that tells a child's sockets to re-read their
 // schedule at once.
-const sleepChanged = store.EventSleepModeChanged
+const sleepChanged = eventlog.SleepModeChanged
 
 // wakeCheck is queued to a sleeping socket every PollInterval, so that it
 // notices the end of the quiet time (by the hub's clock, which tests set).
@@ -110,7 +110,7 @@ func (s *socket) sendAhead(ctx context.Context, it *item) bool {
 // parentChat tells whether it is a message event of the user's direct
 // chat with their own parent (store.IsDirectWithOwnParent).
 func (s *socket) parentChat(ctx context.Context, it *item) bool {
-	if it.typ != store.EventMessageCreated && it.typ != store.EventMessageDeleted {
+	if it.typ != eventlog.MessageCreated && it.typ != eventlog.MessageDeleted {
 		return false
 	}
 	var f struct {
@@ -124,7 +124,7 @@ func (s *socket) parentChat(ctx context.Context, it *item) bool {
 	return s.hold.parentChat(ctx, f.Data.ConversationID)
 }
 
-func maxPos(a, b store.EventPos) store.EventPos {
+func maxPos(a, b eventlog.Pos) eventlog.Pos {
 	if a.Less(b) {
 		return b
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // lockUser loads a live user for update. It first locks the rows of the
@@ -75,7 +76,7 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	// other members and their parents get message.deleted for each
 	// scrubbed message, as History now shows it to them, so open clients
 	// drop the text and a replay from an older cursor ends on the tombstone.
-	if err := messageEvents(ctx, tx, EventMessageDeleted, scrubbed...); err != nil {
+	if err := messageEvents(ctx, tx, eventlog.MessageDeleted, scrubbed...); err != nil {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
 

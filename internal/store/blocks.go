@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Blocks (issue 12.3, docs/controls.md): a child blocks one of their
@@ -76,7 +77,7 @@ func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (
 				After: contactAudit(c, actor, "blocked")}); err != nil {
 				return err
 			}
-			if err := AppendEvents(ctx, tx, []Event{{Type: EventContactBlocked, To: []int64{mine, parent},
+			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactBlocked, To: []int64{mine, parent},
 				Data: blockNote{c.id, mine, other}}}); err != nil {
 				return err
 			}
@@ -106,7 +107,7 @@ func (db *DB) UnblockContact(ctx context.Context, actor *domain.Actor, id int64)
 				Before: map[string]any{"contact_id": c.id, "child_id": blocker, "other_child_id": other, "status": "blocked"}}); err != nil {
 				return err
 			}
-			if err := AppendEvents(ctx, tx, []Event{{Type: EventContactUnblocked, To: []int64{blocker, parent},
+			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactUnblocked, To: []int64{blocker, parent},
 				Data: blockNote{c.id, blocker, other}}}); err != nil {
 				return err
 			}

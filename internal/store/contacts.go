@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Friend codes are 10 characters from an alphabet without look-alikes
@@ -291,7 +292,7 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 		}
 	}
 	if created {
-		if err := contactEvent(ctx, tx, EventContactRequested, c); err != nil {
+		if err := contactEvent(ctx, tx, eventlog.ContactRequested, c); err != nil {
 			return 0, false, err
 		}
 	}
@@ -319,7 +320,7 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 		return err
 	}
 	if announce {
-		if err := contactEvent(ctx, tx, EventContactApproved, after); err != nil {
+		if err := contactEvent(ctx, tx, eventlog.ContactApproved, after); err != nil {
 			return err
 		}
 	}

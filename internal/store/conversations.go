@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // MaxGroupMembers bounds a group, and with it the cost of checking the
@@ -118,7 +119,7 @@ func insertConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, nc 
 	if !ok {
 		return ruleError("member_ids")
 	}
-	return conversationEvent(ctx, tx, EventConvCreated, *id, nil, 0)
+	return conversationEvent(ctx, tx, eventlog.ConvCreated, *id, nil, 0)
 }
 
 // convAccess is what one actor may do with one conversation.
@@ -331,7 +332,7 @@ func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID
 		if _, err := tx.Exec(ctx, `UPDATE conversation_members SET hidden_at = NULL WHERE conversation_id = $1`, convID); err != nil {
 			return fmt.Errorf("unhide conversation %d: %w", convID, err)
 		}
-		if err := conversationEvent(ctx, tx, EventConvMemberAdded, convID, nil, userID); err != nil {
+		if err := conversationEvent(ctx, tx, eventlog.ConvMemberAdded, convID, nil, userID); err != nil {
 			return err
 		}
 		if err := systemMessage(ctx, tx, convID, actor.UserID, systemEvent{Event: "member_added", UserID: userID}); err != nil {
@@ -428,7 +429,7 @@ func leave(ctx context.Context, tx pgx.Tx, convID, userID, actorID int64, event 
 			return fmt.Errorf("hand on ownership of conversation %d: %w", convID, err)
 		}
 	}
-	if err := conversationEvent(ctx, tx, EventConvMemberRemoved, convID, before, userID); err != nil {
+	if err := conversationEvent(ctx, tx, eventlog.ConvMemberRemoved, convID, before, userID); err != nil {
 		return err
 	}
 	return systemMessage(ctx, tx, convID, actorID, systemEvent{Event: event, UserID: userID})

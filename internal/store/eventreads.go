@@ -2,64 +2,32 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/eventlog"
 )
 
 // Reading the live events back (docs/live.md): the instances' delivery in
 // order up to the frontier, a reconnecting client's replay, cursors, the
 // retention purge's share of the outbox, and the sockets' session re-check.
 
-// EventPos is a position in the order every reader reads events in:
-// (xact, id), the writing transaction's id, then the row's.
-type EventPos struct{ Xact, ID int64 }
-
-// Less orders positions.
-func (p EventPos) Less(q EventPos) bool {
-	return p.Xact < q.Xact || (p.Xact == q.Xact && p.ID < q.ID)
-}
-
-// String is the position as an opaque client cursor.
-func (p EventPos) String() string {
-	return strconv.FormatInt(p.Xact, 36) + "." + strconv.FormatInt(p.ID, 36)
-}
-
-// ParseEventPos reads a cursor made by String.
-func ParseEventPos(s string) (EventPos, error) {
-	x, i, ok := strings.Cut(s, ".")
-	if !ok || len(s) > 32 {
-		return EventPos{}, errors.New("malformed cursor")
-	}
-	xact, err1 := strconv.ParseInt(x, 36, 64)
-	id, err2 := strconv.ParseInt(i, 36, 64)
-	if err1 != nil || err2 != nil || xact < 0 || id < 0 {
-		return EventPos{}, errors.New("malformed cursor")
-	}
-	return EventPos{xact, id}, nil
-}
-
-// LiveEvent is one stored event row.
-type LiveEvent struct {
-	Pos     EventPos
-	Type    EventType
-	At      time.Time
-	UserIDs []int64
-	Data    json.RawMessage
-}
+// Channels the outbox and the sessions table announce on (migration 00005).
+const (
+	EventsChannel        = "pixelpals_events"
+	SessionsEndedChannel = "pixelpals_sessions"
+)
 
 // frontierSQL is the oldest transaction id still running in this
 // statement's snapshot: every transaction below it has committed or
 // aborted, so the events below it are final.
 const frontierSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
 
-func scanLiveEvent(r pgx.CollectableRow) (LiveEvent, error) {
-	var e LiveEvent
+func scanLiveEvent(r pgx.CollectableRow) (eventlog.Record, error) {
+	var e eventlog.Record
 	err := r.Scan(&e.Pos.Xact, &e.Pos.ID, &e.Type, &e.At, &e.UserIDs, &e.Data)
 	return e, err
 }
@@ -75,8 +43,8 @@ func scanLiveEvent(r pgx.CollectableRow) (LiveEvent, error) {
 // probe the end of the (xact, id) index for the column's actual maximum,
 // past the rows of sends not yet committed, and planning cost several
 // times what running did.
-func (db *DB) EventsAfter(ctx context.Context, pos EventPos, limit int) ([]LiveEvent, bool, error) {
-	var evs []LiveEvent
+func (db *DB) EventsAfter(ctx context.Context, pos eventlog.Pos, limit int) ([]eventlog.Record, bool, error) {
+	var evs []eventlog.Record
 	var waiting bool
 	err := db.genericReads(ctx,
 		read{eventsAfterSQL, []any{pos.Xact, pos.ID, limit}, func(rows pgx.Rows) error {
@@ -103,11 +71,11 @@ const waitingSQL = `SELECT coalesce(max(xact) >= ` + frontierSQL + `, false) FRO
 
 // EventFrontier is the position of the last final event: a reader that
 // starts there misses nothing committed later.
-func (db *DB) EventFrontier(ctx context.Context) (EventPos, error) {
-	var p EventPos
+func (db *DB) EventFrontier(ctx context.Context) (eventlog.Pos, error) {
+	var p eventlog.Pos
 	err := db.Pool.QueryRow(ctx, eventFrontierSQL).Scan(&p.Xact, &p.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return EventPos{}, nil
+		return eventlog.Pos{}, nil
 	}
 	if err != nil {
 		return p, fmt.Errorf("event frontier: %w", err)
@@ -122,14 +90,14 @@ const eventFrontierSQL = `
 // EventFrontierWaiting is EventFrontier and, in the same snapshot,
 // EventsAfter's waiting: where an instance with no socket open may move
 // its position to without reading the events, in one round trip.
-func (db *DB) EventFrontierWaiting(ctx context.Context) (EventPos, bool, error) {
-	var p EventPos
+func (db *DB) EventFrontierWaiting(ctx context.Context) (eventlog.Pos, bool, error) {
+	var p eventlog.Pos
 	var waiting bool
 	err := db.genericReads(ctx,
 		read{eventFrontierSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&p.Xact, &p.ID) }},
 		read{waitingSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
 	if err != nil {
-		return EventPos{}, false, fmt.Errorf("event frontier: %w", err)
+		return eventlog.Pos{}, false, fmt.Errorf("event frontier: %w", err)
 	}
 	return p, waiting, nil
 }
@@ -140,12 +108,12 @@ func (db *DB) EventFrontierWaiting(ctx context.Context) (EventPos, bool, error) 
 // conversation.* but member_removed, which tells the removed) is replayed
 // only while userID may still read it, as a member or a member's parent,
 // as REST decides: someone removed meanwhile does not replay its messages.
-func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos, limit int) ([]LiveEvent, error) {
+func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo eventlog.Pos, limit int) ([]eventlog.Record, error) {
 	rows, err := db.Pool.Query(ctx, `
 		SELECT e.xact, e.id, e.type, e.at, e.user_ids, e.data FROM live_events e
 		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
 		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
-		       OR e.type = `+EventConvMemberRemoved.literal()+`
+		       OR e.type = `+eventlog.ConvMemberRemoved.Literal()+`
 		       OR `+familyReadsSQL(eventConvSQL, "$1")+`)
 		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
 	if err != nil {
@@ -160,12 +128,12 @@ func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos
 
 // eventConvSQL is the conversation a message.* or conversation.* event e
 // is about.
-var eventConvSQL = `(CASE WHEN e.type LIKE 'message.%' OR e.type = ` + EventConvMemberAdded.literal() + `
+var eventConvSQL = `(CASE WHEN e.type LIKE 'message.%' OR e.type = ` + eventlog.ConvMemberAdded.Literal() + `
 		THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint`
 
 // CursorInWindow reports whether the event at pos is still stored and no
 // older than window: only then can a replay from it be complete.
-func (db *DB) CursorInWindow(ctx context.Context, pos EventPos, window time.Duration) (bool, error) {
+func (db *DB) CursorInWindow(ctx context.Context, pos eventlog.Pos, window time.Duration) (bool, error) {
 	var ok bool
 	err := db.Pool.QueryRow(ctx, `
 		SELECT EXISTS (SELECT 1 FROM live_events WHERE xact = $1 AND id = $2 AND at > CURRENT_TIMESTAMP - $3::interval)`,

@@ -10,12 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // The live events of each action (SPEC §12), built in the action's
 // transaction: who receives each one, and what each recipient sees, is
 // decided here by the rules of visibility.go and the same views as the
-// REST reads. They are written to the outbox by AppendEvents (outbox.go).
+// REST reads. They are written to the outbox by eventlog.Append.
 
 // messageEvents writes message.created or message.deleted for messages
 // written in tx: every member and every parent of a member gets each
@@ -23,7 +24,7 @@ import (
 // deleted, the client id to its sender only). This is the one place a
 // sent message's event is written; a batched send calls it with all its
 // messages.
-func messageEvents(ctx context.Context, tx pgx.Tx, typ EventType, msgs ...domain.Message) error {
+func messageEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, msgs ...domain.Message) error {
 	convIDs := make([]int64, len(msgs))
 	for i, m := range msgs {
 		convIDs[i] = m.ConversationID
@@ -40,16 +41,16 @@ func messageEvents(ctx context.Context, tx pgx.Tx, typ EventType, msgs ...domain
 	if err != nil {
 		return err
 	}
-	return AppendEvents(ctx, tx, evs)
+	return eventlog.Append(ctx, tx, evs)
 }
 
 // messageEventsFor builds messageEvents' events from the audiences of the
 // messages' conversations (convAudiencesSQL, read in the transaction).
-func messageEventsFor(typ EventType, audiences map[int64][]viewer, msgs []domain.Message) ([]Event, error) {
-	var evs []Event
+func messageEventsFor(typ eventlog.Type, audiences map[int64][]viewer, msgs []domain.Message) ([]eventlog.Event, error) {
+	var evs []eventlog.Event
 	for _, m := range msgs {
 		vs := audiences[m.ConversationID]
-		e, err := fanOut(typ, []int64{m.SenderID}, viewerIDs(vs), func(id int64) any {
+		e, err := eventlog.FanOut(typ, []int64{m.SenderID}, viewerIDs(vs), func(id int64) any {
 			v, _ := viewerOf(vs, id)
 			return viewed(m, id, v.parentOfMember)
 		})
@@ -70,7 +71,7 @@ func distinct(ids []int64) []int64 {
 
 // sentMessageEvents writes message.created for messages just sent in tx.
 func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) error {
-	return messageEvents(ctx, tx, EventMessageCreated, msgs...)
+	return messageEvents(ctx, tx, eventlog.MessageCreated, msgs...)
 }
 
 // tombstoneCreatedEvents rewrites the stored message.created events of a
@@ -87,7 +88,7 @@ func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) er
 	// The type and data->>'id' match idx_live_events_message (00011).
 	_, err = tx.Exec(ctx, `
 		UPDATE live_events SET data = data || $2::jsonb
-		WHERE type = `+EventMessageCreated.literal()+` AND data->>'id' = $1::text`,
+		WHERE type = `+eventlog.MessageCreated.Literal()+` AND data->>'id' = $1::text`,
 		strconv.FormatInt(m.ID, 10), patch)
 	if err != nil {
 		return fmt.Errorf("tombstone events of message %d: %w", m.ID, err)
@@ -119,7 +120,7 @@ type memberChange struct {
 // nobody's access away) and to everyone who may read it now. Each gets the
 // conversation as GET /conversations/{id} shows them, or, with userID set,
 // a memberChange about that user.
-func conversationEvent(ctx context.Context, tx pgx.Tx, typ EventType, convID int64, before []viewer, userID int64) error {
+func conversationEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, convID int64, before []viewer, userID int64) error {
 	now, err := convAudience(ctx, tx, convID)
 	if err != nil {
 		return err
@@ -145,7 +146,7 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ EventType, convID int
 	if err != nil {
 		return err
 	}
-	evs, err := fanOut(typ, about, recipients, func(id int64) any {
+	evs, err := eventlog.FanOut(typ, about, recipients, func(id int64) any {
 		v, canRead := viewerOf(now, id)
 		var c *domain.Conversation
 		if canRead {
@@ -169,7 +170,7 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ EventType, convID int
 	if err != nil {
 		return err
 	}
-	return AppendEvents(ctx, tx, evs)
+	return eventlog.Append(ctx, tx, evs)
 }
 
 // parentsOf maps each of ids that is a child to their parent.
@@ -200,12 +201,12 @@ func contactFamilies(c contactRow) []int64 {
 
 // contactEvent writes contact.requested or contact.approved: both
 // families get the link as GET /contacts shows it.
-func contactEvent(ctx context.Context, tx pgx.Tx, typ EventType, c contactRow) error {
+func contactEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, c contactRow) error {
 	contact, err := contactIn(ctx, tx, c.id)
 	if err != nil {
 		return err
 	}
-	return AppendEvents(ctx, tx, []Event{{Type: typ, To: contactFamilies(c), Data: contact, About: []int64{c.a, c.b}}})
+	return eventlog.Append(ctx, tx, []eventlog.Event{{Type: typ, To: contactFamilies(c), Data: contact, About: []int64{c.a, c.b}}})
 }
 
 // contactGone is the data of contact.revoked: the link no longer exists,
@@ -216,7 +217,7 @@ type contactGone struct {
 }
 
 func contactRevokedEvent(ctx context.Context, tx pgx.Tx, c contactRow) error {
-	return AppendEvents(ctx, tx, []Event{{Type: EventContactRevoked, To: contactFamilies(c),
+	return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactRevoked, To: contactFamilies(c),
 		Data: contactGone{ID: c.id, ChildIDs: []int64{c.a, c.b}}}})
 }
 
@@ -242,11 +243,11 @@ func reportFiledEvent(ctx context.Context, tx pgx.Tx, reportID int64) error {
 	m.ClientID = nil
 	full := r
 	full.Message = &m
-	evs := []Event{{Type: EventReportFiled, To: admins, Data: full, About: reportSubjects(r, m)}}
-	if err := AppendEvents(ctx, tx, evs); err != nil {
+	evs := []eventlog.Event{{Type: eventlog.ReportFiled, To: admins, Data: full, About: reportSubjects(r, m)}}
+	if err := eventlog.Append(ctx, tx, evs); err != nil {
 		return err
 	}
-	return familyReportEvents(ctx, tx, EventReportFiled, reportID)
+	return familyReportEvents(ctx, tx, eventlog.ReportFiled, reportID)
 }
 
 // reportSubjects are the users whose data a report's events hold: the
@@ -263,7 +264,7 @@ func reportSubjects(r domain.Report, m domain.Message) []int64 {
 // whose GET /reports lists it (the reporter, the reporting child's parent,
 // the reported child's parent), each with the report as that list shows
 // it: the same query decides who hears and what they see.
-func familyReportEvents(ctx context.Context, tx pgx.Tx, typ EventType, id int64) error {
+func familyReportEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, id int64) error {
 	var reporter, reporterParent, senderParent *int64
 	var sender int64
 	err := tx.QueryRow(ctx, `
@@ -279,9 +280,9 @@ func familyReportEvents(ctx context.Context, tx pgx.Tx, typ EventType, id int64)
 	if reporter != nil {
 		about = append(about, *reporter)
 	}
-	var evs []Event
+	var evs []eventlog.Event
 	for _, v := range []*int64{reporter, reporterParent, senderParent} {
-		if v == nil || slices.ContainsFunc(evs, func(e Event) bool { return e.To[0] == *v }) {
+		if v == nil || slices.ContainsFunc(evs, func(e eventlog.Event) bool { return e.To[0] == *v }) {
 			continue
 		}
 		view, ok, err := reportSeenBy(ctx, tx, *v, id)
@@ -289,8 +290,8 @@ func familyReportEvents(ctx context.Context, tx pgx.Tx, typ EventType, id int64)
 			return err
 		}
 		if ok {
-			evs = append(evs, Event{Type: typ, To: []int64{*v}, Data: view, About: about})
+			evs = append(evs, eventlog.Event{Type: typ, To: []int64{*v}, Data: view, About: about})
 		}
 	}
-	return AppendEvents(ctx, tx, evs)
+	return eventlog.Append(ctx, tx, evs)
 }

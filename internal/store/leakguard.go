@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // The password-leak guard (issue 12.2, docs/controls.md): a child's message
@@ -254,6 +255,6 @@ func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID i
 			EntityID: hit.CredentialID, After: data}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, []Event{{Type: EventLeakGuardBlocked, To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
+		return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.LeakGuardBlocked, To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Leak-guard notices (issue 19.7, docs/controls.md): a parent is told once
@@ -102,6 +103,6 @@ func (db *DB) DismissLeakNotice(ctx context.Context, actor *domain.Actor, id int
 			EntityID: childID, After: after}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, []Event{{Type: EventNoticeDismissed, To: []int64{actor.UserID}, About: []int64{childID}, Data: data}})
+		return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.NoticeDismissed, To: []int64{actor.UserID}, About: []int64{childID}, Data: data}})
 	})
 }

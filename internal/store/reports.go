@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 const reportColumns = `r.id, r.message_id, r.conversation_id, r.reporter_id, r.reason, r.status, r.resolution,
@@ -256,7 +257,7 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 		if err != nil {
 			return err
 		}
-		return familyReportEvents(ctx, tx, EventReportResolved, id)
+		return familyReportEvents(ctx, tx, eventlog.ReportResolved, id)
 	})
 	if err != nil {
 		return domain.Report{}, err

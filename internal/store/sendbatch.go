@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Group commit of message sends (docs/chat.md, "Group commit").
@@ -432,18 +433,15 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 	}
 
 	// Round trip 2: the live events, and commit.
-	evs, err := messageEventsFor(EventMessageCreated, audiences, inserted)
-	if err != nil {
-		return nil, nil, err
-	}
-	events, err := encodeEvents(evs)
+	evs, err := messageEventsFor(eventlog.MessageCreated, audiences, inserted)
 	if err != nil {
 		return nil, nil, err
 	}
 	b = &pgx.Batch{}
 	b.Queue(commitLockWait)
-	if !events.empty() {
-		b.Queue(appendEventsSQL, events.args()...)
+	events, err := eventlog.Queue(b, evs)
+	if err != nil {
+		return nil, nil, err
 	}
 	b.Queue(`COMMIT`)
 	br = conn.SendBatch(ctx, b)
@@ -451,7 +449,7 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 	if _, err := br.Exec(); err != nil {
 		return nil, nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
 	}
-	if !events.empty() {
+	if events {
 		if _, err := br.Exec(); err != nil {
 			return nil, nil, fmt.Errorf("write events of a batch of %d sends: %w", n, err)
 		}

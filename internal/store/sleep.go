@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Sleep mode (issue 12.1): a child's weekly quiet hours, in their family's
@@ -195,10 +196,10 @@ func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int
 // the schedule; the child's only names them, as GET /me/sleep-mode gives a
 // child their state and not the schedule (time zone, spans, the parent
 // switch are the parent's).
-func sleepEvents(childID, parentID int64, s *SleepSchedule) []Event {
-	return []Event{
-		{Type: EventSleepModeChanged, To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
-		{Type: EventSleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+func sleepEvents(childID, parentID int64, s *SleepSchedule) []eventlog.Event {
+	return []eventlog.Event{
+		{Type: eventlog.SleepModeChanged, To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
+		{Type: eventlog.SleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
 	}
 }
 
@@ -242,7 +243,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 			Before: beforeAudit, After: out}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, &out))
+		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, &out))
 	})
 	return out, err
 }
@@ -265,7 +266,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 			Before: before}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, nil))
+		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, nil))
 	})
 }
 

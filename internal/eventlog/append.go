@@ -1,4 +1,4 @@
-package store
+package eventlog
 
 import (
 	"context"
@@ -9,23 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Live events (SPEC §12) are written here, in the transaction of the action
-// they report, into the live_events outbox (migration 00005; docs/live.md).
-// Who receives an event, and what each recipient sees, is decided at write
-// time (events.go) by the same rules and the same views as the REST reads:
-// an event is one row per audience, the recipients who see the same
-// payload. This file is the writing itself; eventreads.go reads them back.
-
-// Channels the outbox and the sessions table announce on (migration 00005).
-const (
-	EventsChannel        = "pixelpals_events"
-	SessionsEndedChannel = "pixelpals_sessions"
-)
+// Events are written in the transaction of the action they report, into
+// the live_events outbox (migration 00005): an event is one row per
+// audience, the recipients who see the same payload.
 
 // Event is one audience of an event to write: its recipients and the
 // payload they all see.
 type Event struct {
-	Type EventType
+	Type Type
 	To   []int64
 	Data any
 	// About are the users whose personal data Data holds (names, text):
@@ -33,32 +24,44 @@ type Event struct {
 	About []int64
 }
 
-// AppendEvents writes events in tx, in order, in one statement. The
+// Append writes events in tx, in order, in one statement. The
 // outbox's trigger announces them; PostgreSQL delivers that NOTIFY at
 // commit, so nobody hears of an event whose action rolled back.
-func AppendEvents(ctx context.Context, tx pgx.Tx, evs []Event) error {
+func Append(ctx context.Context, tx pgx.Tx, evs []Event) error {
 	cols, err := encodeEvents(evs)
 	if err != nil || cols.empty() {
 		return err
 	}
-	if _, err = tx.Exec(ctx, appendEventsSQL, cols.args()...); err != nil {
+	if _, err = tx.Exec(ctx, appendSQL, cols.args()...); err != nil {
 		return fmt.Errorf("write events: %w", err)
 	}
 	return nil
 }
 
-// appendEventsSQL writes the events encodeEvents encoded, one array per
+// Queue queues the statement that writes evs on b, for a caller that
+// pipelines its transaction's statements (the batched send): it reports
+// whether it queued one, whose result the caller then reads in turn.
+func Queue(b *pgx.Batch, evs []Event) (bool, error) {
+	cols, err := encodeEvents(evs)
+	if err != nil || cols.empty() {
+		return false, err
+	}
+	b.Queue(appendSQL, cols.args()...)
+	return true, nil
+}
+
+// appendSQL writes the events encodeEvents encoded, one array per
 // column, row n of each the n-th event: every send writes its events
 // with it, and arrays cost PostgreSQL less than taking one JSON document
 // apart row by row. The recipient lists travel as array literals
 // ('{1,2}') because an array of arrays cannot be ragged.
-const appendEventsSQL = `
+const appendSQL = `
 		INSERT INTO live_events (type, user_ids, subject_ids, data)
 		SELECT t, u::bigint[], s::bigint[], d::jsonb
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(t, u, s, d, n)
 		ORDER BY n`
 
-// eventColumns are appendEventsSQL's parameters.
+// eventColumns are appendSQL's parameters.
 type eventColumns struct {
 	types, to, about, data []string
 }
@@ -67,7 +70,7 @@ func (c eventColumns) empty() bool { return len(c.types) == 0 }
 
 func (c eventColumns) args() []any { return []any{c.types, c.to, c.about, c.data} }
 
-// encodeEvents is the parameters of appendEventsSQL for evs, leaving out
+// encodeEvents is the parameters of appendSQL for evs, leaving out
 // those without a recipient.
 func encodeEvents(evs []Event) (eventColumns, error) {
 	var c eventColumns
@@ -100,10 +103,10 @@ func arrayLiteral(ids []int64) string {
 	return string(append(b, '}'))
 }
 
-// fanOut builds the audiences of one event: view gives what each viewer
+// FanOut builds the audiences of one event: view gives what each viewer
 // sees (nil: nothing, they are no recipient), and viewers who see the same
 // bytes share a row.
-func fanOut(typ EventType, about, viewers []int64, view func(viewerID int64) any) ([]Event, error) {
+func FanOut(typ Type, about, viewers []int64, view func(viewerID int64) any) ([]Event, error) {
 	var out []Event
 	byPayload := map[string]int{}
 	for _, v := range viewers {
