@@ -237,7 +237,26 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
-	rows, err = q.Query(ctx, `
+	if err := loadMembers(ctx, q, byID, ids, viewerID); err != nil {
+		return nil, err
+	}
+	if err := loadDepartures(ctx, q, byID, ids); err != nil {
+		return nil, err
+	}
+	out := make([]domain.Conversation, 0, len(convs))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+
+// loadMembers adds their members to the conversations byID (ids), each
+// as viewer sees it: their own children among them, and read-only unless
+// a member.
+func loadMembers(ctx context.Context, q rowsQuerier, byID map[int64]*domain.Conversation, ids []int64, viewerID int64) error {
+	rows, err := q.Query(ctx, `
 		SELECT m.conversation_id, m.user_id, u.role, coalesce(m.role_in_convo, 'member'),
 		       coalesce(p.display_name, ''), coalesce(m.joined_at, CURRENT_TIMESTAMP),
 		       coalesce(u.parent_id = $2, false)
@@ -246,7 +265,7 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 		WHERE m.conversation_id = ANY($1)
 		ORDER BY m.conversation_id, m.joined_at, m.user_id`, ids, viewerID)
 	if err != nil {
-		return nil, fmt.Errorf("load members: %w", err)
+		return fmt.Errorf("load members: %w", err)
 	}
 	var convID int64
 	var m domain.Member
@@ -265,18 +284,9 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load members: %w", err)
+		return fmt.Errorf("load members: %w", err)
 	}
-	if err := loadDepartures(ctx, q, byID, ids); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Conversation, 0, len(convs))
-	for _, id := range ids {
-		if c, ok := byID[id]; ok {
-			out = append(out, *c)
-		}
-	}
-	return out, nil
+	return nil
 }
 
 // lockConversation locks one conversation's row and loads the actor's

@@ -166,12 +166,17 @@ func (db *DB) lookupSessions(batch []*call[sessionReq, sessionOutcome]) {
 			c.answer(sessionOutcome{actor: &a, gate: gateFor(c.req, &a, gates)})
 		}
 	}
-	// In the background, so that neither the caller leading this batch
-	// nor the next batch waits for its commit; one touch at a time, so a
-	// burst after a quiet spell does not start one identical UPDATE per
-	// batch (a batch that finds one running leaves its sessions to the
-	// next). A lost touch costs nothing but an idle timeout 7 days after
-	// the last one that landed, instead of after the last request.
+	db.touchInBackground(stale)
+}
+
+// touchInBackground touches the stale sessions of a batch in the
+// background, so that neither the caller leading the batch nor the next
+// batch waits for its commit; one touch at a time, so a burst after a
+// quiet spell does not start one identical UPDATE per batch (a batch that
+// finds one running leaves its sessions to the next). A lost touch costs
+// nothing but an idle timeout 7 days after the last one that landed,
+// instead of after the last request.
+func (db *DB) touchInBackground(stale []int64) {
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
 		ids := distinct(stale)
 		if !db.background.start(func(ctx context.Context) {
