@@ -132,7 +132,7 @@ func scrubMessages(ctx context.Context, tx pgx.Tx, userID int64) ([]domain.Messa
 
 // removeFamily removes a parent's children, then the parent.
 func removeFamily(ctx context.Context, tx pgx.Tx, parentID int64) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM users u WHERE `+childOfSQL("u", "$1"), parentID)
+	rows, err := tx.Query(ctx, `SELECT id FROM users u WHERE `+ChildOfSQL("u", "$1"), parentID)
 	if err != nil {
 		return fmt.Errorf("list children of %d: %w", parentID, err)
 	}

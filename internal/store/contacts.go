@@ -55,7 +55,7 @@ func ParseFriendCode(s string) (string, error) {
 
 // ownChildSQL is true when $1 is a live child who is the actor $2 or a
 // child of the actor.
-var ownChildSQL = `EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND (u.id = $2 AND ` + liveChildSQL("u") + ` OR ` + childOfSQL("u", "$2") + `))`
+var ownChildSQL = `EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND (u.id = $2 AND ` + LiveChildSQL("u") + ` OR ` + ChildOfSQL("u", "$2") + `))`
 
 // FriendCode returns the child's friend code, creating it on first use.
 // Only the child and their parent may see it.
@@ -239,7 +239,7 @@ func (db *DB) RequestContact(ctx context.Context, actor *domain.Actor, code stri
 		// Both still there, now that their rule locks hold off deletion?
 		var mine, live bool
 		err := tx.QueryRow(ctx, `SELECT `+ownChildSQL+`,
-			EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND `+liveChildSQL("u")+`)`,
+			EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND `+LiveChildSQL("u")+`)`,
 			childID, actor.UserID, other).Scan(&mine, &live)
 		if err != nil {
 			return fmt.Errorf("check children %d, %d: %w", childID, other, err)
@@ -465,7 +465,7 @@ func (db *DB) childrenInView(ctx context.Context, actor *domain.Actor, childID i
 	// holds only their own children.
 	rows, err := db.Pool.Query(ctx, `
 		SELECT id FROM users u
-		WHERE `+childOfSQL("u", "$1")+` AND ($2 = 0 OR u.id = $2)`, actor.UserID, childID)
+		WHERE `+ChildOfSQL("u", "$1")+` AND ($2 = 0 OR u.id = $2)`, actor.UserID, childID)
 	if err != nil {
 		return nil, fmt.Errorf("children of %d: %w", actor.UserID, err)
 	}

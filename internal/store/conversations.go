@@ -140,8 +140,8 @@ func accessTo(ctx context.Context, q querier, actor *domain.Actor, convID int64)
 	var a convAccess
 	err := q.QueryRow(ctx, `
 		SELECT coalesce(c.is_group, false), m.user_id IS NOT NULL, coalesce(m.role_in_convo = 'owner', false),
-		       `+parentOfMemberSQL("c.id", "$2")+`,
-		       $3::boolean AND `+adminReadsSQL("c.id")+`
+		       `+ParentOfMemberSQL("c.id", "$2")+`,
+		       $3::boolean AND `+AdminReadsSQL("c.id")+`
 		FROM conversations c
 		LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
 		WHERE c.id = $1`, convID, actor.UserID, actor.IsAdmin()).
@@ -380,13 +380,13 @@ func (db *DB) RemoveMember(ctx context.Context, actor *domain.Actor, convID, use
 		if err != nil {
 			return err
 		}
-		// Only a live child is the actor's own (childOfSQL). This used to
+		// Only a live child is the actor's own (ChildOfSQL). This used to
 		// skip the deleted_at check; no access hung on it, since a deleted
 		// account has left every conversation in its deletion's
 		// transaction, but removing a deleted child is now answered as
 		// removing anyone else is (403 for a non-owner) and no longer 404.
 		var isParent bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+childOfSQL("u", "$2")+`)`,
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2")+`)`,
 			userID, actor.UserID).Scan(&isParent); err != nil {
 			return fmt.Errorf("check child %d: %w", userID, err)
 		}

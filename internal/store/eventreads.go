@@ -114,7 +114,7 @@ func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo eventlog
 		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
 		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
 		       OR e.type = `+eventlog.ConvMemberRemoved.Literal()+`
-		       OR `+familyReadsSQL(eventConvSQL, "$1")+`)
+		       OR `+FamilyReadsSQL(eventConvSQL, "$1")+`)
 		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
@@ -170,7 +170,7 @@ func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
 		LEFT JOIN users p ON p.id = u.parent_id
 		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
 		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
-		  AND u.suspended_at IS NULL AND `+parentUsableSQL("u", "p"),
+		  AND u.suspended_at IS NULL AND `+ParentUsableSQL("u", "p"),
 		ids, IdleTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("check sessions: %w", err)

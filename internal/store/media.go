@@ -101,9 +101,9 @@ var mediaVisibleSQL = `(
 	md.uploader_id = $2
 	OR EXISTS (SELECT 1 FROM users up WHERE up.id = md.uploader_id AND up.parent_id = $2)
 	OR EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.id AND (
-		` + parentOfMemberSQL("m.conversation_id", "$2") + `
-		OR ($3::boolean AND ` + adminReadsSQL("m.conversation_id") + `)
-		OR (m.deleted_at IS NULL AND ` + memberSQL("m.conversation_id", "$2") + `)))
+		` + ParentOfMemberSQL("m.conversation_id", "$2") + `
+		OR ($3::boolean AND ` + AdminReadsSQL("m.conversation_id") + `)
+		OR (m.deleted_at IS NULL AND ` + MemberSQL("m.conversation_id", "$2") + `)))
 )`
 
 // MediaFor returns upload id if the actor may see it (see mediaVisibleSQL,
@@ -303,7 +303,7 @@ type GalleryItem struct {
 // the parent may still review them), older than before (nil: newest).
 func (db *DB) ChildGallery(ctx context.Context, actor *domain.Actor, childID int64, before *MessageKey, limit int) ([]GalleryItem, error) {
 	var own bool
-	if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+childOfSQL("u", "$2")+`)`,
+	if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2")+`)`,
 		childID, actor.UserID).Scan(&own); err != nil {
 		return nil, fmt.Errorf("gallery of child %d: %w", childID, err)
 	}

@@ -45,7 +45,7 @@ var leakNoticesSQL = `
 			       count(*) OVER g AS n, min(h.created_at) OVER g AS first_at
 			FROM users k
 			JOIN leak_guard_hits h ON h.child_id = k.id AND h.dismissed_at IS NULL
-			WHERE ` + childOfSQL("k", "$1") + `
+			WHERE ` + ChildOfSQL("k", "$1") + `
 			WINDOW g AS (PARTITION BY h.child_id, h.game_name)
 			ORDER BY h.child_id, h.game_name, h.id DESC
 		) n
@@ -81,7 +81,7 @@ func (db *DB) DismissLeakNotice(ctx context.Context, actor *domain.Actor, id int
 		var game string
 		err := tx.QueryRow(ctx, `
 			SELECT h.child_id, h.game_name FROM leak_guard_hits h JOIN users k ON k.id = h.child_id
-			WHERE h.id = $1 AND `+childOfSQL("k", "$2"), id, actor.UserID).Scan(&childID, &game)
+			WHERE h.id = $1 AND `+ChildOfSQL("k", "$2"), id, actor.UserID).Scan(&childID, &game)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.Errorf(domain.CodeNotFound, "no such notice")
 		}

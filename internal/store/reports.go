@@ -79,7 +79,7 @@ func reportingChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convID 
 	var child int64
 	err := tx.QueryRow(ctx, `
 		SELECT coalesce(min(k.id), 0) FROM conversation_members m JOIN users k ON k.id = m.user_id
-		WHERE m.conversation_id = $1 AND `+childOfSQL("k", "$2"), convID, actor.UserID).Scan(&child)
+		WHERE m.conversation_id = $1 AND `+ChildOfSQL("k", "$2"), convID, actor.UserID).Scan(&child)
 	if err != nil {
 		return 0, fmt.Errorf("reporting child: %w", err)
 	}
@@ -147,7 +147,7 @@ var reportViewSQL = `
 		         WHEN snd.parent_id = $1 THEN 'about_child' END AS relation,
 		    CASE WHEN r.reporter_id = $1 THEN (
 		             SELECT min(k.id) FROM conversation_members cm JOIN users k ON k.id = cm.user_id
-		             WHERE cm.conversation_id = r.conversation_id AND ` + childOfSQL("k", "$1") + `)
+		             WHERE cm.conversation_id = r.conversation_id AND ` + ChildOfSQL("k", "$1") + `)
 		         WHEN rep.parent_id = $1 THEN rep.id
 		         ELSE snd.id END AS child_id) v
 		WHERE (r.reporter_id = $1 OR rep.parent_id = $1 OR snd.parent_id = $1)

@@ -180,7 +180,7 @@ func (db *DB) ChildSleepSchedule(ctx context.Context, actor *domain.Actor, child
 func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int64) error {
 	var ok bool
 	err := tx.QueryRow(ctx, `
-		SELECT true FROM users u WHERE u.id = $1 AND `+childOfSQL("u", "$2"),
+		SELECT true FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2"),
 		childID, actor.UserID).Scan(&ok)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Errorf(domain.CodeNotFound, "no such child")

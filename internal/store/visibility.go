@@ -14,10 +14,10 @@ import (
 // live events and the media served keep agreeing.
 //
 // Reading a conversation. A user may read conversation c when
-//   - they are a member of it (memberSQL);
-//   - they are the parent of a member (parentOfMemberSQL): a parent reads
+//   - they are a member of it (MemberSQL);
+//   - they are the parent of a member (ParentOfMemberSQL): a parent reads
 //     all their children's chats, read-only, deleted messages included; or
-//   - they are an admin and a message in it was reported (adminReadsSQL):
+//   - they are an admin and a message in it was reported (AdminReadsSQL):
 //     admins read chats only through the report queue.
 //
 // The family readers (members and their parents) are also listed the
@@ -27,46 +27,48 @@ import (
 // of the rule over random data.
 //
 // Own children. A parent acts for "their child" only while that child's
-// account lives (childOfSQL): a deleted child is nobody's, and another
+// account lives (ChildOfSQL): a deleted child is nobody's, and another
 // family's child is not_found.
 //
 // Usable accounts. A child may use the service only while their parent
-// may: approved by an admin, not suspended, not deleted (parentUsableSQL).
+// may: approved by an admin, not suspended, not deleted (ParentUsableSQL).
 // Login, every session lookup and the live sockets' re-check all ask it.
 //
 // Each fragment takes the SQL of its operands (a column or a parameter),
 // and its subqueries use aliases of their own (vis_*), so that an operand
-// naming an outer query's alias is never captured by an inner one.
+// naming an outer query's alias is never captured by an inner one. They
+// are exported for the packages beside the store that write queries of
+// their own on the same tables (the game-login keeper's own child).
 
-// memberSQL is true when user is a member of conversation conv.
-func memberSQL(conv, user string) string {
+// MemberSQL is true when user is a member of conversation conv.
+func MemberSQL(conv, user string) string {
 	return `EXISTS (SELECT 1 FROM conversation_members vis_m
 		WHERE vis_m.conversation_id = ` + conv + ` AND vis_m.user_id = ` + user + `)`
 }
 
-// parentOfMemberSQL is true when user is the parent of a member of
+// ParentOfMemberSQL is true when user is the parent of a member of
 // conversation conv.
-func parentOfMemberSQL(conv, user string) string {
+func ParentOfMemberSQL(conv, user string) string {
 	return `EXISTS (SELECT 1 FROM conversation_members vis_m JOIN users vis_k ON vis_k.id = vis_m.user_id
 		WHERE vis_m.conversation_id = ` + conv + ` AND vis_k.parent_id = ` + user + `)`
 }
 
-// familyReadsSQL is true when user may read conversation conv as family:
+// FamilyReadsSQL is true when user may read conversation conv as family:
 // a member or the parent of one.
-func familyReadsSQL(conv, user string) string {
-	return `(` + memberSQL(conv, user) + ` OR ` + parentOfMemberSQL(conv, user) + `)`
+func FamilyReadsSQL(conv, user string) string {
+	return `(` + MemberSQL(conv, user) + ` OR ` + ParentOfMemberSQL(conv, user) + `)`
 }
 
-// adminReadsSQL is true when an admin may read conversation conv: a
+// AdminReadsSQL is true when an admin may read conversation conv: a
 // message in it was reported. Everything an admin may see of a
 // conversation, its messages and the media they carry, goes by it.
-func adminReadsSQL(conv string) string {
+func AdminReadsSQL(conv string) string {
 	return `EXISTS (SELECT 1 FROM reports vis_r WHERE vis_r.conversation_id = ` + conv + `)`
 }
 
 // convAudiencesSQL lists the family readers of the conversations $1 (one
 // row per conversation and reader: whether a member, whether the parent of
-// one), as familyReadsSQL decides. The members' parents are looked up per
+// one), as FamilyReadsSQL decides. The members' parents are looked up per
 // member (LATERAL ... LIMIT), so that a generic plan (forceGenericSQL)
 // cannot start from every child instead.
 const convAudiencesSQL = `
@@ -134,20 +136,20 @@ func viewerOf(vs []viewer, id int64) (viewer, bool) {
 	return vs[i], true
 }
 
-// liveChildSQL is true when users row u is a child whose account lives.
-func liveChildSQL(u string) string {
+// LiveChildSQL is true when users row u is a child whose account lives.
+func LiveChildSQL(u string) string {
 	return `(` + u + `.role = 'CHILD' AND ` + u + `.deleted_at IS NULL)`
 }
 
-// childOfSQL is true when users row u is a live child of parent.
-func childOfSQL(u, parent string) string {
-	return `(` + u + `.parent_id = ` + parent + ` AND ` + liveChildSQL(u) + `)`
+// ChildOfSQL is true when users row u is a live child of parent.
+func ChildOfSQL(u, parent string) string {
+	return `(` + u + `.parent_id = ` + parent + ` AND ` + LiveChildSQL(u) + `)`
 }
 
-// parentUsableSQL is true when users row u may use the service as far as
+// ParentUsableSQL is true when users row u may use the service as far as
 // its parent goes: it is no child, or its parent (users row p, joined
 // LEFT on u.parent_id) is approved, not suspended and not deleted.
-func parentUsableSQL(u, p string) string {
+func ParentUsableSQL(u, p string) string {
 	return `(` + u + `.role <> 'CHILD' OR (coalesce(` + p + `.approved_by_admin, false) AND ` +
 		p + `.suspended_at IS NULL AND ` + p + `.deleted_at IS NULL))`
 }
