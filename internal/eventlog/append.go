@@ -28,59 +28,50 @@ type Event struct {
 // outbox's trigger announces them; PostgreSQL delivers that NOTIFY at
 // commit, so nobody hears of an event whose action rolled back.
 func Append(ctx context.Context, tx pgx.Tx, evs []Event) error {
-	cols, err := encodeEvents(evs)
-	if err != nil || cols.empty() {
+	cols, err := Encode(evs)
+	if err != nil || cols.Empty() {
 		return err
 	}
-	if _, err = tx.Exec(ctx, appendSQL, cols.args()...); err != nil {
+	if _, err = tx.Exec(ctx, AppendSQL, cols.Args()...); err != nil {
 		return fmt.Errorf("write events: %w", err)
 	}
 	return nil
 }
 
-// Queue queues the statement that writes evs on b, for a caller that
-// pipelines its transaction's statements (the batched send): it reports
-// whether it queued one, whose result the caller then reads in turn.
-func Queue(b *pgx.Batch, evs []Event) (bool, error) {
-	cols, err := encodeEvents(evs)
-	if err != nil || cols.empty() {
-		return false, err
-	}
-	b.Queue(appendSQL, cols.args()...)
-	return true, nil
-}
-
-// appendSQL writes the events encodeEvents encoded, one array per
-// column, row n of each the n-th event: every send writes its events
-// with it, and arrays cost PostgreSQL less than taking one JSON document
+// AppendSQL writes the events Encode encoded, one array per column, row
+// n of each the n-th event. Append runs it; a caller that pipelines its
+// transaction's statements (the batched send) queues it with Encode's
+// Args. Every send writes its events with it, and arrays cost PostgreSQL less than taking one JSON document
 // apart row by row. The recipient lists travel as array literals
 // ('{1,2}') because an array of arrays cannot be ragged.
-const appendSQL = `
+const AppendSQL = `
 		INSERT INTO live_events (type, user_ids, subject_ids, data)
 		SELECT t, u::bigint[], s::bigint[], d::jsonb
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(t, u, s, d, n)
 		ORDER BY n`
 
-// eventColumns are appendSQL's parameters.
-type eventColumns struct {
+// Columns are AppendSQL's parameters.
+type Columns struct {
 	types, to, about, data []string
 }
 
-func (c eventColumns) empty() bool { return len(c.types) == 0 }
+// Empty tells whether there is no event to write (AppendSQL need not run).
+func (c Columns) Empty() bool { return len(c.types) == 0 }
 
-func (c eventColumns) args() []any { return []any{c.types, c.to, c.about, c.data} }
+// Args are AppendSQL's parameters.
+func (c Columns) Args() []any { return []any{c.types, c.to, c.about, c.data} }
 
-// encodeEvents is the parameters of appendSQL for evs, leaving out
-// those without a recipient.
-func encodeEvents(evs []Event) (eventColumns, error) {
-	var c eventColumns
+// Encode is the parameters of AppendSQL for evs, leaving out those
+// without a recipient.
+func Encode(evs []Event) (Columns, error) {
+	var c Columns
 	for _, e := range evs {
 		if len(e.To) == 0 {
 			continue
 		}
 		data, err := json.Marshal(e.Data)
 		if err != nil {
-			return eventColumns{}, fmt.Errorf("encode %s event: %w", e.Type, err)
+			return Columns{}, fmt.Errorf("encode %s event: %w", e.Type, err)
 		}
 		c.types = append(c.types, string(e.Type))
 		c.to = append(c.to, arrayLiteral(e.To))

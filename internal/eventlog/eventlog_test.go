@@ -43,7 +43,7 @@ func TestFanOutSharesRows(t *testing.T) {
 	if string(evs[0].Data.(json.RawMessage)) != `{"v":1}` || evs[0].Type != MessageCreated || !slices.Equal(evs[0].About, []int64{9}) {
 		t.Fatalf("first row: %+v", evs[0])
 	}
-	cols, err := encodeEvents(append(evs, Event{Type: ReportFiled}))
+	cols, err := Encode(append(evs, Event{Type: ReportFiled}))
 	if err != nil || len(cols.types) != 2 || cols.to[0] != "{1,4}" || cols.about[1] != "{9}" {
 		t.Fatalf("encoded %+v, %v: the row without recipients must be left out", cols, err)
 	}

@@ -437,11 +437,14 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 	if err != nil {
 		return nil, nil, err
 	}
-	b = &pgx.Batch{}
-	b.Queue(commitLockWait)
-	events, err := eventlog.Queue(b, evs)
+	events, err := eventlog.Encode(evs)
 	if err != nil {
 		return nil, nil, err
+	}
+	b = &pgx.Batch{}
+	b.Queue(commitLockWait)
+	if !events.Empty() {
+		b.Queue(eventlog.AppendSQL, events.Args()...)
 	}
 	b.Queue(`COMMIT`)
 	br = conn.SendBatch(ctx, b)
@@ -449,7 +452,7 @@ func (db *DB) flushSends(ctx context.Context, batch []sendReq, lockWait string) 
 	if _, err := br.Exec(); err != nil {
 		return nil, nil, fmt.Errorf("commit batch of %d sends: %w", n, err)
 	}
-	if events {
+	if !events.Empty() {
 		if _, err := br.Exec(); err != nil {
 			return nil, nil, fmt.Errorf("write events of a batch of %d sends: %w", n, err)
 		}
