@@ -30,6 +30,7 @@ import (
 
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/auth"
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
@@ -227,11 +228,11 @@ func BenchmarkLiveThroughput(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var evs []store.Event
+			var evs []eventlog.Event
 			for j := range 10 {
-				evs = append(evs, store.Event{Type: "bench.tick", To: users, Data: map[string]int{"n": i + j}})
+				evs = append(evs, eventlog.Event{Type: "bench.tick", To: users, Data: map[string]int{"n": i + j}})
 			}
-			if err := store.AppendEvents(ctx, tx, evs); err != nil {
+			if err := eventlog.Append(ctx, tx, evs); err != nil {
 				b.Fatal(err)
 			}
 			if err := tx.Commit(ctx); err != nil {

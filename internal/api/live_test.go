@@ -14,8 +14,8 @@ import (
 	"github.com/coder/websocket"
 
 	"pixelpals/internal/apitest"
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/live"
-	"pixelpals/internal/store"
 )
 
 // wait is how long a test waits for an event that must come. Delivery
@@ -752,7 +752,7 @@ func TestLiveSessionEndStopsReplay(t *testing.T) {
 		FROM generate_series(1, $2::int) g`, p.UserID, events); err != nil {
 		t.Fatal(err)
 	}
-	var cursor store.EventPos
+	var cursor eventlog.Pos
 	if err := env.DB.Pool.QueryRow(ctx, `SELECT xact, min(id) FROM live_events GROUP BY xact`).Scan(&cursor.Xact, &cursor.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -35,9 +35,6 @@ const uploadWork = 2 * time.Minute
 // so it delays no one else's upload (issue 19). With the body read, the
 // server notices a client that leaves, and its upload stops waiting.
 func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	if !actor.Active {
-		return domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
-	}
 	ok, retry, err := a.db.TakeToken(r.Context(), a.uploadRate, "upload:"+strconv.FormatInt(actor.UserID, 10))
 	if err != nil {
 		return err

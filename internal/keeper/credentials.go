@@ -125,8 +125,7 @@ func scanCredential(r pgx.CollectableRow) (GameCredential, error) {
 func (k *Keeper) ListForChild(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]GameCredential, error) {
 	var mine bool
 	err := k.db.Pool.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM users
-		               WHERE id = $1 AND parent_id = $2 AND role = 'CHILD' AND deleted_at IS NULL)`,
+		SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+store.ChildOfSQL("u", "$2")+`)`,
 		childID, actor.UserID).Scan(&mine)
 	if err != nil {
 		return nil, fmt.Errorf("find child %d: %w", childID, err)
@@ -134,7 +133,7 @@ func (k *Keeper) ListForChild(ctx context.Context, actor *domain.Actor, childID,
 	if !mine {
 		return nil, domain.Errorf(domain.CodeNotFound, "no such child")
 	}
-	return k.list(ctx, afterID, limit, `u.id = $3 AND u.parent_id = $4`, childID, actor.UserID)
+	return k.list(ctx, afterID, limit, `u.id = $3 AND `+store.ChildOfSQL("u", "$4"), childID, actor.UserID)
 }
 
 // ListMine returns a page of the acting child's own game logins.
@@ -200,7 +199,7 @@ func lockChildProfile(ctx context.Context, tx pgx.Tx, actor *domain.Actor, child
 	var profileID int64
 	err := tx.QueryRow(ctx, `
 		SELECT p.id FROM users u JOIN profiles p ON p.user_id = u.id
-		WHERE u.id = $1 AND u.parent_id = $2 AND u.role = 'CHILD' AND u.deleted_at IS NULL
+		WHERE u.id = $1 AND `+store.ChildOfSQL("u", "$2")+`
 		FOR NO KEY UPDATE OF u`, childID, actor.UserID).Scan(&profileID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, domain.Errorf(domain.CodeNotFound, "no such child")
@@ -250,9 +249,9 @@ func lockCredential(ctx context.Context, tx pgx.Tx, id int64, who string, actorI
 }
 
 // ownParent and ownChild are lockCredential's conditions: the credential's
-// child has the actor as parent, or is the actor.
-const (
-	ownParent = `u.parent_id = $2`
+// child is the actor's own (ChildOfSQL), or is the actor.
+var (
+	ownParent = store.ChildOfSQL("u", "$2")
 	ownChild  = `u.id = $2`
 )
 

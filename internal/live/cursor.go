@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"pixelpals/internal/store"
+	"pixelpals/internal/eventlog"
 )
 
 // Cursor is where a client stands: every event of theirs up to Pos was
@@ -13,8 +13,8 @@ import (
 // "xact.id" or, with Ahead, "xact.id~xact.id"; the client hands it back
 // as ?since= (docs/live.md).
 type Cursor struct {
-	Pos   store.EventPos
-	Ahead store.EventPos // zero, or after Pos
+	Pos   eventlog.Pos
+	Ahead eventlog.Pos // zero, or after Pos
 }
 
 func (c Cursor) String() string {
@@ -30,17 +30,17 @@ func ParseCursor(s string) (Cursor, error) {
 	pos, ahead, two := strings.Cut(s, "~")
 	var c Cursor
 	var err error
-	if c.Pos, err = store.ParseEventPos(pos); err != nil {
+	if c.Pos, err = eventlog.ParsePos(pos); err != nil {
 		return Cursor{}, err
 	}
 	if !two {
 		return c, nil
 	}
-	if c.Ahead, err = store.ParseEventPos(ahead); err != nil {
+	if c.Ahead, err = eventlog.ParsePos(ahead); err != nil {
 		return Cursor{}, errors.New("malformed cursor")
 	}
 	if !c.Pos.Less(c.Ahead) {
-		c.Ahead = store.EventPos{}
+		c.Ahead = eventlog.Pos{}
 	}
 	return c, nil
 }

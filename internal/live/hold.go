@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"pixelpals/internal/store"
+	"pixelpals/internal/eventlog"
 )
 
 // Sleep mode's mechanics in the socket writer (issue 12.1,
@@ -96,7 +96,7 @@ func (s *socket) sendAhead(ctx context.Context, it *item) bool {
 	return true
 }
 
-func maxPos(a, b store.EventPos) store.EventPos {
+func maxPos(a, b eventlog.Pos) eventlog.Pos {
 	if a.Less(b) {
 		return b
 	}

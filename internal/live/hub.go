@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"pixelpals/internal/clientip"
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/store"
 )
 
@@ -94,7 +95,7 @@ type Hub struct {
 	policy *sleepPolicy
 
 	mu       sync.Mutex
-	pos      store.EventPos // every event up to here is handed out
+	pos      eventlog.Pos // every event up to here is handed out
 	users    map[int64]map[*socket]struct{}
 	sessions map[int64]map[*socket]struct{}
 	// registered counts the sockets ever registered: skipIdle's sign
@@ -269,12 +270,12 @@ func parseIDs(s string) []int64 {
 // frame is one message to a client.
 type frame struct {
 	ID   string          `json:"id"`
-	Type string          `json:"type"`
+	Type eventlog.Type   `json:"type"`
 	At   time.Time       `json:"at"`
 	Data json.RawMessage `json:"data"`
 }
 
-func encodeEvent(e store.LiveEvent) []byte {
+func encodeEvent(e eventlog.Record) []byte {
 	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: e.Data})
 	return b
 }
@@ -343,7 +344,7 @@ func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	return waiting, true
 }
 
-func (h *Hub) position() store.EventPos {
+func (h *Hub) position() eventlog.Pos {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.pos
@@ -353,7 +354,7 @@ func (h *Hub) position() store.EventPos {
 // under one lock, so that a socket registering sees each event either in
 // its replay (up to pos) or in its queue (after pos), never both, never
 // neither.
-func (h *Hub) deliver(e store.LiveEvent) {
+func (h *Hub) deliver(e eventlog.Record) {
 	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -443,11 +444,11 @@ func (h *Hub) sweepSessions(ctx context.Context) {
 
 // register adds s and returns the position its live queue starts after;
 // false when the user has too many sockets open already.
-func (h *Hub) register(s *socket) (store.EventPos, bool) {
+func (h *Hub) register(s *socket) (eventlog.Pos, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.users[s.userID]) >= h.cfg.MaxPerUser {
-		return store.EventPos{}, false
+		return eventlog.Pos{}, false
 	}
 	add(h.users, s.userID, s)
 	add(h.sessions, s.sessionID, s)

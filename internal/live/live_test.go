@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/apitest"
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/live"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/retention"
@@ -24,9 +25,9 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 const wait = 10 * time.Second
 
-func appendEvent(t *testing.T, tx pgx.Tx, typ string, to int64, n int) {
+func appendEvent(t *testing.T, tx pgx.Tx, typ eventlog.Type, to int64, n int) {
 	t.Helper()
-	if err := store.AppendEvents(context.Background(), tx, []store.Event{{Type: typ, To: []int64{to}, Data: map[string]int{"n": n}}}); err != nil {
+	if err := eventlog.Append(context.Background(), tx, []eventlog.Event{{Type: typ, To: []int64{to}, Data: map[string]int{"n": n}}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -139,7 +140,7 @@ func TestConcurrentCommitsExactlyOnce(t *testing.T) {
 					tx.Exec(context.Background(), `SELECT pg_current_xact_id()`)
 				}
 				time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
-				if err := store.AppendEvents(context.Background(), tx, []store.Event{{Type: "test.n", To: []int64{p.UserID}, Data: map[string]int{"n": n}}}); err != nil {
+				if err := eventlog.Append(context.Background(), tx, []eventlog.Event{{Type: "test.n", To: []int64{p.UserID}, Data: map[string]int{"n": n}}}); err != nil {
 					t.Error(err)
 					tx.Rollback(context.Background())
 					return
@@ -336,7 +337,7 @@ func TestIdleSkipRacesRegister(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if err := store.AppendEvents(ctx, tx, []store.Event{{Type: "test.n", To: []int64{p.UserID}, Data: map[string]int{"n": n}}}); err != nil {
+			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: "test.n", To: []int64{p.UserID}, Data: map[string]int{"n": n}}}); err != nil {
 				tx.Rollback(context.Background())
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/store"
 )
 
@@ -24,7 +25,7 @@ import (
 
 // sleepChanged is the event that tells a child's sockets to re-read their
 // schedule at once.
-const sleepChanged = "sleep_mode.changed"
+const sleepChanged = eventlog.SleepModeChanged
 
 // verdict is what the policy makes of one event for a sleeping viewer.
 type verdict int
@@ -59,7 +60,7 @@ func (p *sleepPolicy) deliverable(ctx context.Context, it *item, v *viewer) (ver
 // parentChat tells whether it is a message event of v's direct chat with
 // their own parent (store.IsDirectWithOwnParent).
 func (p *sleepPolicy) parentChat(ctx context.Context, it *item, v *viewer) bool {
-	if it.typ != store.EventMessageCreated && it.typ != store.EventMessageDeleted {
+	if it.typ != eventlog.MessageCreated && it.typ != eventlog.MessageDeleted {
 		return false
 	}
 	var f struct {

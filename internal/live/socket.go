@@ -12,7 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"pixelpals/internal/domain"
-	"pixelpals/internal/store"
+	"pixelpals/internal/eventlog"
 )
 
 // Close codes of the socket (docs/live.md). 1000-2999 are the protocol's;
@@ -43,8 +43,8 @@ const (
 // item is one event on its way to sockets, shared by all its recipients'
 // queues (a queue of pointers costs 8 bytes a slot per idle socket).
 type item struct {
-	pos   store.EventPos
-	typ   string
+	pos   eventlog.Pos
+	typ   eventlog.Type
 	frame []byte
 }
 
@@ -68,11 +68,11 @@ type socket struct {
 	userID, sessionID int64
 
 	mu      sync.Mutex
-	pending []*item        // events to send, in order; bounded by QueueSize
-	writing bool           // a writer goroutine runs (or the replay does)
-	reason  stopReason     // set once: why the socket ends
-	room    *room          // the connection's room for the last frames (room.go)
-	last    store.EventPos // the last position sent; the writer's own
+	pending []*item      // events to send, in order; bounded by QueueSize
+	writing bool         // a writer goroutine runs (or the replay does)
+	reason  stopReason   // set once: why the socket ends
+	room    *room        // the connection's room for the last frames (room.go)
+	last    eventlog.Pos // the last position sent; the writer's own
 
 	// Sleep mode (hold.go, policy.go), the writer's own: while the user
 	// is in their quiet hours last stays before the first event held, so
@@ -84,7 +84,7 @@ type socket struct {
 	// chat with their parent sent past last (zero: none); behind, that
 	// such an event after ahead was held, so the next one waits for a
 	// catch-up from the outbox.
-	ahead  store.EventPos
+	ahead  eventlog.Pos
 	behind bool
 }
 
@@ -186,7 +186,7 @@ func (s *socket) sendAt(ctx context.Context, it *item) bool {
 	}
 	s.last = it.pos
 	if !s.last.Less(s.ahead) {
-		s.ahead = store.EventPos{}
+		s.ahead = eventlog.Pos{}
 	}
 	return true
 }
@@ -255,7 +255,7 @@ func (s *socket) ping() {
 // live queue begins), or resync for a cursor past the window, then hands
 // over to the writer. A sleeping user's replay holds what their live
 // events would hold (hold.go).
-func (s *socket) replay(start store.EventPos, since Cursor, inWindow bool) {
+func (s *socket) replay(start eventlog.Pos, since Cursor, inWindow bool) {
 	ctx := context.Background()
 	if !inWindow {
 		s.last = start
@@ -280,7 +280,7 @@ func (s *socket) replay(start store.EventPos, since Cursor, inWindow bool) {
 // walk offers the user's events after from and up to target, from the
 // outbox; false when the socket ended. When the socket is to stop it
 // returns true early, leaving the end (and its close code) to the writer.
-func (s *socket) walk(ctx context.Context, from, target store.EventPos) bool {
+func (s *socket) walk(ctx context.Context, from, target eventlog.Pos) bool {
 	for from.Less(target) && !s.stopping() {
 		evs, err := s.h.db.UserEvents(ctx, s.userID, from, target, replayBatch)
 		if err != nil {
@@ -306,7 +306,7 @@ func (s *socket) walk(ctx context.Context, from, target store.EventPos) bool {
 		s.last = target // the rest up to target was for other users
 	}
 	if !s.last.Less(s.ahead) {
-		s.ahead = store.EventPos{}
+		s.ahead = eventlog.Pos{}
 	}
 	return true
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/store"
 )
 
@@ -143,10 +144,10 @@ func (tx *sendTx) readAudiences(rows pgx.Rows) (err error) {
 }
 
 // commitSteps are round trip 2: the live events, and commit.
-func commitSteps(events store.EventRows) []step {
+func commitSteps(events eventlog.Columns) []step {
 	steps := []step{{name: "lift lock wait", sql: commitLockWait}}
 	if !events.Empty() {
-		steps = append(steps, step{name: "write events", sql: store.AppendEventsSQL, args: events.Args()})
+		steps = append(steps, step{name: "write events", sql: eventlog.AppendSQL, args: events.Args()})
 	}
 	return append(steps, step{name: "commit", sql: `COMMIT`, done: func(tag pgconn.CommandTag) error {
 		if tag.String() != "COMMIT" {

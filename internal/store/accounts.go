@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // lockUser loads a live user for update. It first locks the rows of the
@@ -75,7 +76,7 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	// other members and their parents get message.deleted for each
 	// scrubbed message, as History now shows it to them, so open clients
 	// drop the text and a replay from an older cursor ends on the tombstone.
-	if err := messageEvents(ctx, tx, EventMessageDeleted, scrubbed...); err != nil {
+	if err := messageEvents(ctx, tx, eventlog.MessageDeleted, scrubbed...); err != nil {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
 
@@ -127,7 +128,7 @@ func scrubMessages(ctx context.Context, tx pgx.Tx, userID int64) ([]domain.Messa
 
 // removeFamily removes a parent's children, then the parent.
 func removeFamily(ctx context.Context, tx pgx.Tx, parentID int64) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE parent_id = $1 AND deleted_at IS NULL`, parentID)
+	rows, err := tx.Query(ctx, `SELECT id FROM users u WHERE `+ChildOfSQL("u", "$1"), parentID)
 	if err != nil {
 		return fmt.Errorf("list children of %d: %w", parentID, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Blocks (issue 12.3, docs/controls.md): a child blocks one of their
@@ -15,12 +16,6 @@ import (
 // freeze for everyone (recheckPair, under the same locks as any contact
 // change) until the blocker's parent unblocks, or removes one of them from
 // a group. Only that parent can unblock.
-
-// Event types of blocks, to the blocker and their parent.
-const (
-	EventContactBlocked   = "contact.blocked"
-	EventContactUnblocked = "contact.unblocked"
-)
 
 type blockNote struct {
 	ContactID      int64 `json:"contact_id"`
@@ -61,11 +56,9 @@ func (db *DB) blockChange(ctx context.Context, actor *domain.Actor, id int64,
 	return out, err
 }
 
-// BlockContact: the acting child blocks link id (one of their own).
+// BlockContact: the acting child blocks link id (one of their own; that
+// only children block is the route table's to decide).
 func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (domain.Contact, error) {
-	if !actor.IsChild() || !actor.Active {
-		return domain.Contact{}, domain.Errorf(domain.CodeForbidden, "only a child blocks their contacts")
-	}
 	return db.blockChange(ctx, actor, id, func(c contactRow) bool { return actor.UserID == c.a || actor.UserID == c.b },
 		func(tx pgx.Tx, c contactRow, blockedBy *int64) error {
 			if blockedBy != nil {
@@ -84,7 +77,7 @@ func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (
 				After: contactAudit(c, actor, "blocked")}); err != nil {
 				return err
 			}
-			if err := AppendEvents(ctx, tx, []Event{{Type: EventContactBlocked, To: []int64{mine, parent},
+			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactBlocked, To: []int64{mine, parent},
 				Data: blockNote{c.id, mine, other}}}); err != nil {
 				return err
 			}
@@ -117,7 +110,7 @@ func (db *DB) UnblockContact(ctx context.Context, actor *domain.Actor, id int64)
 				Before: map[string]any{"contact_id": c.id, "child_id": blocker, "other_child_id": other, "status": "blocked"}}); err != nil {
 				return err
 			}
-			if err := AppendEvents(ctx, tx, []Event{{Type: EventContactUnblocked, To: []int64{blocker, parent},
+			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactUnblocked, To: []int64{blocker, parent},
 				Data: blockNote{c.id, blocker, other}}}); err != nil {
 				return err
 			}

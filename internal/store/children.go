@@ -42,7 +42,7 @@ func (db *DB) ListChildren(ctx context.Context, actor *domain.Actor) ([]Child, e
 	rows, err := db.Pool.Query(ctx, `
 		SELECT `+userColumns+`, `+profileColumns+`
 		FROM users u JOIN profiles p ON p.user_id = u.id
-		WHERE u.parent_id = $1 AND u.role = 'CHILD' AND u.deleted_at IS NULL
+		WHERE `+ChildOfSQL("u", "$1")+`
 		ORDER BY u.id`, actor.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("list children of %d: %w", actor.UserID, err)
@@ -78,7 +78,7 @@ func (db *DB) childAction(ctx context.Context, actor *domain.Actor, childID int6
 func lockChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int64) (domain.User, error) {
 	u, err := scanUser(tx.QueryRow(ctx, `
 		SELECT `+userColumns+` FROM users u
-		WHERE u.id = $1 AND u.parent_id = $2 AND u.role = 'CHILD' AND u.deleted_at IS NULL
+		WHERE u.id = $1 AND `+ChildOfSQL("u", "$2")+`
 		FOR UPDATE`, childID, actor.UserID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, domain.Errorf(domain.CodeNotFound, "no such child")

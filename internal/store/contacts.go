@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/notify"
 )
 
@@ -55,7 +56,7 @@ func ParseFriendCode(s string) (string, error) {
 
 // ownChildSQL is true when $1 is a live child who is the actor $2 or a
 // child of the actor.
-const ownChildSQL = `EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'CHILD' AND deleted_at IS NULL AND (id = $2 OR parent_id = $2))`
+var ownChildSQL = `EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND (u.id = $2 AND ` + LiveChildSQL("u") + ` OR ` + ChildOfSQL("u", "$2") + `))`
 
 // FriendCode returns the child's friend code, creating it on first use.
 // Only the child and their parent may see it.
@@ -213,12 +214,8 @@ func (db *DB) RequestContact(ctx context.Context, actor *domain.Actor, code stri
 			return domain.Contact{}, false, domain.Errorf(domain.CodeForbidden, "children ask for contacts only for themselves")
 		}
 		childID = actor.UserID
-	case actor.IsParent() && actor.Active:
-		if childID == 0 {
-			return domain.Contact{}, false, domain.Invalid("child_id", "name the child the link is for")
-		}
-	default:
-		return domain.Contact{}, false, domain.Errorf(domain.CodeForbidden, "only children and their parents ask for contacts")
+	case childID == 0: // a parent (the route table admits only family)
+		return domain.Contact{}, false, domain.Invalid("child_id", "name the child the link is for")
 	}
 	var other int64
 	err := db.Pool.QueryRow(ctx, `
@@ -243,7 +240,7 @@ func (db *DB) RequestContact(ctx context.Context, actor *domain.Actor, code stri
 		// Both still there, now that their rule locks hold off deletion?
 		var mine, live bool
 		err := tx.QueryRow(ctx, `SELECT `+ownChildSQL+`,
-			EXISTS (SELECT 1 FROM users WHERE id = $3 AND role = 'CHILD' AND deleted_at IS NULL)`,
+			EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND `+LiveChildSQL("u")+`)`,
 			childID, actor.UserID, other).Scan(&mine, &live)
 		if err != nil {
 			return fmt.Errorf("check children %d, %d: %w", childID, other, err)
@@ -296,7 +293,7 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 		}
 	}
 	if created {
-		if err := contactEvent(ctx, tx, EventContactRequested, c); err != nil {
+		if err := contactEvent(ctx, tx, eventlog.ContactRequested, c); err != nil {
 			return 0, false, err
 		}
 		if err := notifyContactRequest(ctx, tx, actor, id); err != nil {
@@ -327,7 +324,7 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 		return err
 	}
 	if announce {
-		if err := contactEvent(ctx, tx, EventContactApproved, after); err != nil {
+		if err := contactEvent(ctx, tx, eventlog.ContactApproved, after); err != nil {
 			return err
 		}
 	}
@@ -473,13 +470,12 @@ func (db *DB) childrenInView(ctx context.Context, actor *domain.Actor, childID i
 			return nil, domain.Errorf(domain.CodeForbidden, "children see only their own")
 		}
 		return []int64{actor.UserID}, nil
-	case actor.IsParent() && actor.Active:
-	default:
-		return nil, domain.Errorf(domain.CodeForbidden, "only children and their parents")
 	}
+	// A parent: the route table admits only family, and a parent's view
+	// holds only their own children.
 	rows, err := db.Pool.Query(ctx, `
-		SELECT id FROM users
-		WHERE parent_id = $1 AND role = 'CHILD' AND deleted_at IS NULL AND ($2 = 0 OR id = $2)`, actor.UserID, childID)
+		SELECT id FROM users u
+		WHERE `+ChildOfSQL("u", "$1")+` AND ($2 = 0 OR u.id = $2)`, actor.UserID, childID)
 	if err != nil {
 		return nil, fmt.Errorf("children of %d: %w", actor.UserID, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // MaxGroupMembers bounds a group, and with it the cost of checking the
@@ -118,7 +119,7 @@ func insertConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, nc 
 	if !ok {
 		return ruleError("member_ids")
 	}
-	return conversationEvent(ctx, tx, EventConvCreated, *id, nil, 0)
+	return conversationEvent(ctx, tx, eventlog.ConvCreated, *id, nil, 0)
 }
 
 // convAccess is what one actor may do with one conversation.
@@ -132,22 +133,15 @@ type convAccess struct {
 
 func (a convAccess) canRead() bool { return a.member || a.parentOfMember || a.adminReported }
 
-// adminReadsSQL is true when an admin may read conversation conv (an SQL
-// expression): a message in it was reported. Everything an admin may see
-// of a conversation, its messages and the media they carry, goes by it.
-func adminReadsSQL(conv string) string {
-	return `EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = ` + conv + `)`
-}
-
-// accessTo loads the actor's access to a conversation; one they may not
-// read is not_found.
+// accessTo loads the actor's access to a conversation (visibility.go:
+// member, parent of a member, admin of a reported one); one they may not
+// read is not_found. The member's row is joined for its role too.
 func accessTo(ctx context.Context, q querier, actor *domain.Actor, convID int64) (convAccess, error) {
 	var a convAccess
 	err := q.QueryRow(ctx, `
 		SELECT coalesce(c.is_group, false), m.user_id IS NOT NULL, coalesce(m.role_in_convo = 'owner', false),
-		       EXISTS (SELECT 1 FROM conversation_members mk JOIN users k ON k.id = mk.user_id
-		               WHERE mk.conversation_id = c.id AND k.parent_id = $2),
-		       $3::boolean AND `+adminReadsSQL("c.id")+`
+		       `+ParentOfMemberSQL("c.id", "$2")+`,
+		       $3::boolean AND `+AdminReadsSQL("c.id")+`
 		FROM conversations c
 		LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
 		WHERE c.id = $1`, convID, actor.UserID, actor.IsAdmin()).
@@ -243,7 +237,26 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
-	rows, err = q.Query(ctx, `
+	if err := loadMembers(ctx, q, byID, ids, viewerID); err != nil {
+		return nil, err
+	}
+	if err := loadDepartures(ctx, q, byID, ids); err != nil {
+		return nil, err
+	}
+	out := make([]domain.Conversation, 0, len(convs))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, *c)
+		}
+	}
+	return out, nil
+}
+
+// loadMembers adds their members to the conversations byID (ids), each
+// as viewer sees it: their own children among them, and read-only unless
+// a member.
+func loadMembers(ctx context.Context, q rowsQuerier, byID map[int64]*domain.Conversation, ids []int64, viewerID int64) error {
+	rows, err := q.Query(ctx, `
 		SELECT m.conversation_id, m.user_id, u.role, coalesce(m.role_in_convo, 'member'),
 		       coalesce(p.display_name, ''), coalesce(m.joined_at, CURRENT_TIMESTAMP),
 		       coalesce(u.parent_id = $2, false)
@@ -252,7 +265,7 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 		WHERE m.conversation_id = ANY($1)
 		ORDER BY m.conversation_id, m.joined_at, m.user_id`, ids, viewerID)
 	if err != nil {
-		return nil, fmt.Errorf("load members: %w", err)
+		return fmt.Errorf("load members: %w", err)
 	}
 	var convID int64
 	var m domain.Member
@@ -271,18 +284,9 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load members: %w", err)
+		return fmt.Errorf("load members: %w", err)
 	}
-	if err := loadDepartures(ctx, q, byID, ids); err != nil {
-		return nil, err
-	}
-	out := make([]domain.Conversation, 0, len(convs))
-	for _, id := range ids {
-		if c, ok := byID[id]; ok {
-			out = append(out, *c)
-		}
-	}
-	return out, nil
+	return nil
 }
 
 // lockConversation locks one conversation's row and loads the actor's
@@ -338,7 +342,7 @@ func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID
 		if _, err := tx.Exec(ctx, `UPDATE conversation_members SET hidden_at = NULL WHERE conversation_id = $1`, convID); err != nil {
 			return fmt.Errorf("unhide conversation %d: %w", convID, err)
 		}
-		if err := conversationEvent(ctx, tx, EventConvMemberAdded, convID, nil, userID); err != nil {
+		if err := conversationEvent(ctx, tx, eventlog.ConvMemberAdded, convID, nil, userID); err != nil {
 			return err
 		}
 		if err := systemMessage(ctx, tx, convID, actor.UserID, systemEvent{Event: "member_added", UserID: userID}); err != nil {
@@ -376,8 +380,14 @@ func (db *DB) RemoveMember(ctx context.Context, actor *domain.Actor, convID, use
 		if err != nil {
 			return err
 		}
+		// Only a live child is the actor's own (ChildOfSQL). This used to
+		// skip the deleted_at check; no access hung on it, since a deleted
+		// account has left every conversation in its deletion's
+		// transaction, but removing a deleted child is now answered as
+		// removing anyone else is (403 for a non-owner) and no longer 404.
 		var isParent bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND parent_id = $2)`, userID, actor.UserID).Scan(&isParent); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2")+`)`,
+			userID, actor.UserID).Scan(&isParent); err != nil {
 			return fmt.Errorf("check child %d: %w", userID, err)
 		}
 		switch {
@@ -429,7 +439,7 @@ func leave(ctx context.Context, tx pgx.Tx, convID, userID, actorID int64, event 
 			return fmt.Errorf("hand on ownership of conversation %d: %w", convID, err)
 		}
 	}
-	if err := conversationEvent(ctx, tx, EventConvMemberRemoved, convID, before, userID); err != nil {
+	if err := conversationEvent(ctx, tx, eventlog.ConvMemberRemoved, convID, before, userID); err != nil {
 		return err
 	}
 	return systemMessage(ctx, tx, convID, actorID, systemEvent{Event: event, UserID: userID})

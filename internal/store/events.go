@@ -3,199 +3,20 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
-// Live events (SPEC §12) are written here, in the transaction of the action
-// they report, into the live_events outbox (migration 00005; docs/live.md).
-// Who receives an event, and what each recipient sees, is decided at write
-// time by the same rules and the same views as the REST reads: an event is
-// one row per audience, the recipients who see the same payload.
-
-// Event types of SPEC §12.
-const (
-	EventMessageCreated    = "message.created"
-	EventMessageDeleted    = "message.deleted"
-	EventConvCreated       = "conversation.created"
-	EventConvMemberAdded   = "conversation.member_added"
-	EventConvMemberRemoved = "conversation.member_removed"
-	EventConvFrozen        = "conversation.frozen"
-	EventConvUnfrozen      = "conversation.unfrozen"
-	EventContactRequested  = "contact.requested"
-	EventContactApproved   = "contact.approved"
-	EventContactRevoked    = "contact.revoked"
-	EventReportFiled       = "report.filed"
-	EventReportResolved    = "report.resolved"
-)
-
-// Channels the outbox and the sessions table announce on (migration 00005).
-const (
-	EventsChannel        = "pixelpals_events"
-	SessionsEndedChannel = "pixelpals_sessions"
-)
-
-// Event is one audience of an event to write: its recipients and the
-// payload they all see.
-type Event struct {
-	Type string
-	To   []int64
-	Data any
-	// About are the users whose personal data Data holds (names, text):
-	// their account's deletion deletes the event.
-	About []int64
-}
-
-// AppendEvents writes events in tx, in order, in one statement. The
-// outbox's trigger announces them; PostgreSQL delivers that NOTIFY at
-// commit, so nobody hears of an event whose action rolled back.
-func AppendEvents(ctx context.Context, tx pgx.Tx, evs []Event) error {
-	cols, err := encodeEvents(evs)
-	if err != nil || cols.empty() {
-		return err
-	}
-	if _, err = tx.Exec(ctx, appendEventsSQL, cols.args()...); err != nil {
-		return fmt.Errorf("write events: %w", err)
-	}
-	return nil
-}
-
-// appendEventsSQL writes the events encodeEvents encoded, one array per
-// column, row n of each the n-th event: every send writes its events
-// with it, and arrays cost PostgreSQL less than taking one JSON document
-// apart row by row. The recipient lists travel as array literals
-// ('{1,2}') because an array of arrays cannot be ragged.
-const appendEventsSQL = `
-		INSERT INTO live_events (type, user_ids, subject_ids, data)
-		SELECT t, u::bigint[], s::bigint[], d::jsonb
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(t, u, s, d, n)
-		ORDER BY n`
-
-// eventColumns are appendEventsSQL's parameters.
-type eventColumns struct {
-	types, to, about, data []string
-}
-
-func (c eventColumns) empty() bool { return len(c.types) == 0 }
-
-func (c eventColumns) args() []any { return []any{c.types, c.to, c.about, c.data} }
-
-// encodeEvents is the parameters of appendEventsSQL for evs, leaving out
-// those without a recipient.
-func encodeEvents(evs []Event) (eventColumns, error) {
-	var c eventColumns
-	for _, e := range evs {
-		if len(e.To) == 0 {
-			continue
-		}
-		data, err := json.Marshal(e.Data)
-		if err != nil {
-			return eventColumns{}, fmt.Errorf("encode %s event: %w", e.Type, err)
-		}
-		c.types = append(c.types, e.Type)
-		c.to = append(c.to, arrayLiteral(e.To))
-		c.about = append(c.about, arrayLiteral(e.About))
-		c.data = append(c.data, string(data))
-	}
-	return c, nil
-}
-
-// arrayLiteral is ids as a PostgreSQL array literal: {1,2,3}.
-func arrayLiteral(ids []int64) string {
-	b := make([]byte, 0, 2+len(ids)*8)
-	b = append(b, '{')
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(append(b, '}'))
-}
-
-// fanOut builds the audiences of one event: view gives what each viewer
-// sees (nil: nothing, they are no recipient), and viewers who see the same
-// bytes share a row.
-func fanOut(typ string, about, viewers []int64, view func(viewerID int64) any) ([]Event, error) {
-	var out []Event
-	byPayload := map[string]int{}
-	for _, v := range viewers {
-		d := view(v)
-		if d == nil {
-			continue
-		}
-		b, err := json.Marshal(d)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s event: %w", typ, err)
-		}
-		i, ok := byPayload[string(b)]
-		if !ok {
-			i = len(out)
-			byPayload[string(b)] = i
-			out = append(out, Event{Type: typ, Data: json.RawMessage(b), About: about})
-		}
-		out[i].To = append(out[i].To, v)
-	}
-	return out, nil
-}
-
-// viewer is someone who may read a conversation: a member, a parent of a
-// member, or both (a parent in a chat with their child).
-type viewer struct {
-	id             int64
-	member         bool
-	parentOfMember bool
-}
-
-// convAudience lists who may read a conversation now, as accessTo decides
-// it for the family: its members and their parents. Admins read a
-// conversation only once it is reported, through the report queue.
-func convAudience(ctx context.Context, q rowsQuerier, convID int64) ([]viewer, error) {
-	rows, err := q.Query(ctx, `
-		SELECT v, bool_or(member), bool_or(parent) FROM (
-			SELECT m.user_id AS v, true AS member, false AS parent
-			FROM conversation_members m WHERE m.conversation_id = $1
-			UNION ALL
-			SELECT k.parent_id, false, true
-			FROM conversation_members m JOIN users k ON k.id = m.user_id
-			WHERE m.conversation_id = $1 AND k.parent_id IS NOT NULL
-		) s GROUP BY v ORDER BY v`, convID)
-	if err != nil {
-		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
-	}
-	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (viewer, error) {
-		var v viewer
-		return v, r.Scan(&v.id, &v.member, &v.parentOfMember)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
-	}
-	return vs, nil
-}
-
-func viewerIDs(vs []viewer) []int64 {
-	ids := make([]int64, len(vs))
-	for i, v := range vs {
-		ids[i] = v.id
-	}
-	return ids
-}
-
-func viewerOf(vs []viewer, id int64) (viewer, bool) {
-	i := slices.IndexFunc(vs, func(v viewer) bool { return v.id == id })
-	if i < 0 {
-		return viewer{}, false
-	}
-	return vs[i], true
-}
+// The live events of each action (SPEC §12), built in the action's
+// transaction: who receives each one, and what each recipient sees, is
+// decided here by the rules of visibility.go and the same views as the
+// REST reads. They are written to the outbox by eventlog.Append.
 
 // messageEvents writes message.created or message.deleted for messages
 // written in tx: every member and every parent of a member gets each
@@ -203,7 +24,7 @@ func viewerOf(vs []viewer, id int64) (viewer, bool) {
 // deleted, the client id to its sender only). This is the one place a
 // sent message's event is written; a batched send calls it with all its
 // messages.
-func messageEvents(ctx context.Context, tx pgx.Tx, typ string, msgs ...domain.Message) error {
+func messageEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, msgs ...domain.Message) error {
 	convIDs := make([]int64, len(msgs))
 	for i, m := range msgs {
 		convIDs[i] = m.ConversationID
@@ -220,16 +41,16 @@ func messageEvents(ctx context.Context, tx pgx.Tx, typ string, msgs ...domain.Me
 	if err != nil {
 		return err
 	}
-	return AppendEvents(ctx, tx, evs)
+	return eventlog.Append(ctx, tx, evs)
 }
 
 // messageEventsFor builds messageEvents' events from the audiences of the
 // messages' conversations (convAudiencesSQL, read in the transaction).
-func messageEventsFor(typ string, audiences map[int64][]viewer, msgs []domain.Message) ([]Event, error) {
-	var evs []Event
+func messageEventsFor(typ eventlog.Type, audiences map[int64][]viewer, msgs []domain.Message) ([]eventlog.Event, error) {
+	var evs []eventlog.Event
 	for _, m := range msgs {
 		vs := audiences[m.ConversationID]
-		e, err := fanOut(typ, []int64{m.SenderID}, viewerIDs(vs), func(id int64) any {
+		e, err := eventlog.FanOut(typ, []int64{m.SenderID}, viewerIDs(vs), func(id int64) any {
 			v, _ := viewerOf(vs, id)
 			return viewed(m, id, v.parentOfMember)
 		})
@@ -241,35 +62,6 @@ func messageEventsFor(typ string, audiences map[int64][]viewer, msgs []domain.Me
 	return evs, nil
 }
 
-// convAudiencesSQL is convAudience for the conversations $1 at once. The
-// members' parents are looked up per member (LATERAL ... LIMIT), so that
-// a generic plan (forceGenericSQL) cannot start from every child instead.
-const convAudiencesSQL = `
-		SELECT c, v, bool_or(member), bool_or(parent) FROM (
-			SELECT m.conversation_id AS c, m.user_id AS v, true AS member, false AS parent
-			FROM conversation_members m WHERE m.conversation_id = ANY($1)
-			UNION ALL
-			SELECT m.conversation_id, k.parent_id, false, true
-			FROM conversation_members m
-			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
-			WHERE m.conversation_id = ANY($1)
-		) s GROUP BY c, v ORDER BY c, v`
-
-// collectAudiences reads convAudiencesSQL's rows.
-func collectAudiences(rows pgx.Rows) (map[int64][]viewer, error) {
-	out := map[int64][]viewer{}
-	var conv int64
-	var v viewer
-	_, err := pgx.ForEachRow(rows, []any{&conv, &v.id, &v.member, &v.parentOfMember}, func() error {
-		out[conv] = append(out[conv], v)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("audiences of conversations: %w", err)
-	}
-	return out, nil
-}
-
 // distinct returns the ids sorted, without repeats.
 func distinct(ids []int64) []int64 {
 	s := slices.Clone(ids)
@@ -279,7 +71,7 @@ func distinct(ids []int64) []int64 {
 
 // sentMessageEvents writes message.created for messages just sent in tx.
 func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) error {
-	return messageEvents(ctx, tx, EventMessageCreated, msgs...)
+	return messageEvents(ctx, tx, eventlog.MessageCreated, msgs...)
 }
 
 // tombstoneCreatedEvents rewrites the stored message.created events of a
@@ -296,7 +88,7 @@ func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) er
 	// The type and data->>'id' match idx_live_events_message (00011).
 	_, err = tx.Exec(ctx, `
 		UPDATE live_events SET data = data || $2::jsonb
-		WHERE type = 'message.created' AND data->>'id' = $1::text`,
+		WHERE type = `+eventlog.MessageCreated.Literal()+` AND data->>'id' = $1::text`,
 		strconv.FormatInt(m.ID, 10), patch)
 	if err != nil {
 		return fmt.Errorf("tombstone events of message %d: %w", m.ID, err)
@@ -328,7 +120,7 @@ type memberChange struct {
 // nobody's access away) and to everyone who may read it now. Each gets the
 // conversation as GET /conversations/{id} shows them, or, with userID set,
 // a memberChange about that user.
-func conversationEvent(ctx context.Context, tx pgx.Tx, typ string, convID int64, before []viewer, userID int64) error {
+func conversationEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, convID int64, before []viewer, userID int64) error {
 	now, err := convAudience(ctx, tx, convID)
 	if err != nil {
 		return err
@@ -354,7 +146,7 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ string, convID int64,
 	if err != nil {
 		return err
 	}
-	evs, err := fanOut(typ, about, recipients, func(id int64) any {
+	evs, err := eventlog.FanOut(typ, about, recipients, func(id int64) any {
 		v, canRead := viewerOf(now, id)
 		var c *domain.Conversation
 		if canRead {
@@ -378,7 +170,7 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ string, convID int64,
 	if err != nil {
 		return err
 	}
-	return AppendEvents(ctx, tx, evs)
+	return eventlog.Append(ctx, tx, evs)
 }
 
 // parentsOf maps each of ids that is a child to their parent.
@@ -409,12 +201,12 @@ func contactFamilies(c contactRow) []int64 {
 
 // contactEvent writes contact.requested or contact.approved: both
 // families get the link as GET /contacts shows it.
-func contactEvent(ctx context.Context, tx pgx.Tx, typ string, c contactRow) error {
+func contactEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, c contactRow) error {
 	contact, err := contactIn(ctx, tx, c.id)
 	if err != nil {
 		return err
 	}
-	return AppendEvents(ctx, tx, []Event{{Type: typ, To: contactFamilies(c), Data: contact, About: []int64{c.a, c.b}}})
+	return eventlog.Append(ctx, tx, []eventlog.Event{{Type: typ, To: contactFamilies(c), Data: contact, About: []int64{c.a, c.b}}})
 }
 
 // contactGone is the data of contact.revoked: the link no longer exists,
@@ -425,7 +217,7 @@ type contactGone struct {
 }
 
 func contactRevokedEvent(ctx context.Context, tx pgx.Tx, c contactRow) error {
-	return AppendEvents(ctx, tx, []Event{{Type: EventContactRevoked, To: contactFamilies(c),
+	return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactRevoked, To: contactFamilies(c),
 		Data: contactGone{ID: c.id, ChildIDs: []int64{c.a, c.b}}}})
 }
 
@@ -451,11 +243,11 @@ func reportFiledEvent(ctx context.Context, tx pgx.Tx, reportID int64) error {
 	m.ClientID = nil
 	full := r
 	full.Message = &m
-	evs := []Event{{Type: EventReportFiled, To: admins, Data: full, About: reportSubjects(r, m)}}
-	if err := AppendEvents(ctx, tx, evs); err != nil {
+	evs := []eventlog.Event{{Type: eventlog.ReportFiled, To: admins, Data: full, About: reportSubjects(r, m)}}
+	if err := eventlog.Append(ctx, tx, evs); err != nil {
 		return err
 	}
-	return familyReportEvents(ctx, tx, EventReportFiled, reportID)
+	return familyReportEvents(ctx, tx, eventlog.ReportFiled, reportID)
 }
 
 // reportSubjects are the users whose data a report's events hold: the
@@ -472,7 +264,7 @@ func reportSubjects(r domain.Report, m domain.Message) []int64 {
 // whose GET /reports lists it (the reporter, the reporting child's parent,
 // the reported child's parent), each with the report as that list shows
 // it: the same query decides who hears and what they see.
-func familyReportEvents(ctx context.Context, tx pgx.Tx, typ string, id int64) error {
+func familyReportEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, id int64) error {
 	var reporter, reporterParent, senderParent *int64
 	var sender int64
 	err := tx.QueryRow(ctx, `
@@ -488,9 +280,9 @@ func familyReportEvents(ctx context.Context, tx pgx.Tx, typ string, id int64) er
 	if reporter != nil {
 		about = append(about, *reporter)
 	}
-	var evs []Event
+	var evs []eventlog.Event
 	for _, v := range []*int64{reporter, reporterParent, senderParent} {
-		if v == nil || slices.ContainsFunc(evs, func(e Event) bool { return e.To[0] == *v }) {
+		if v == nil || slices.ContainsFunc(evs, func(e eventlog.Event) bool { return e.To[0] == *v }) {
 			continue
 		}
 		view, ok, err := reportSeenBy(ctx, tx, *v, id)
@@ -498,206 +290,8 @@ func familyReportEvents(ctx context.Context, tx pgx.Tx, typ string, id int64) er
 			return err
 		}
 		if ok {
-			evs = append(evs, Event{Type: typ, To: []int64{*v}, Data: view, About: about})
+			evs = append(evs, eventlog.Event{Type: typ, To: []int64{*v}, Data: view, About: about})
 		}
 	}
-	return AppendEvents(ctx, tx, evs)
-}
-
-// EventPos is a position in the order every reader reads events in:
-// (xact, id), the writing transaction's id, then the row's.
-type EventPos struct{ Xact, ID int64 }
-
-// Less orders positions.
-func (p EventPos) Less(q EventPos) bool {
-	return p.Xact < q.Xact || (p.Xact == q.Xact && p.ID < q.ID)
-}
-
-// String is the position as an opaque client cursor.
-func (p EventPos) String() string {
-	return strconv.FormatInt(p.Xact, 36) + "." + strconv.FormatInt(p.ID, 36)
-}
-
-// ParseEventPos reads a cursor made by String.
-func ParseEventPos(s string) (EventPos, error) {
-	x, i, ok := strings.Cut(s, ".")
-	if !ok || len(s) > 32 {
-		return EventPos{}, errors.New("malformed cursor")
-	}
-	xact, err1 := strconv.ParseInt(x, 36, 64)
-	id, err2 := strconv.ParseInt(i, 36, 64)
-	if err1 != nil || err2 != nil || xact < 0 || id < 0 {
-		return EventPos{}, errors.New("malformed cursor")
-	}
-	return EventPos{xact, id}, nil
-}
-
-// LiveEvent is one stored event row.
-type LiveEvent struct {
-	Pos     EventPos
-	Type    string
-	At      time.Time
-	UserIDs []int64
-	Data    json.RawMessage
-}
-
-// frontierSQL is the oldest transaction id still running in this
-// statement's snapshot: every transaction below it has committed or
-// aborted, so the events below it are final.
-const frontierSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
-
-func scanLiveEvent(r pgx.CollectableRow) (LiveEvent, error) {
-	var e LiveEvent
-	err := r.Scan(&e.Pos.Xact, &e.Pos.ID, &e.Type, &e.At, &e.UserIDs, &e.Data)
-	return e, err
-}
-
-// EventsAfter returns up to limit final events after pos, in order, for
-// an instance to deliver to its sockets, and whether committed events
-// wait beyond the frontier (an older transaction is still running), so
-// that the caller looks again soon.
-//
-// It runs after every notification, so after every send, on every
-// instance: one round trip, both reads in one snapshot (so one frontier),
-// on generic plans. A custom plan for the cursor's values had the planner
-// probe the end of the (xact, id) index for the column's actual maximum,
-// past the rows of sends not yet committed, and planning cost several
-// times what running did.
-func (db *DB) EventsAfter(ctx context.Context, pos EventPos, limit int) ([]LiveEvent, bool, error) {
-	var evs []LiveEvent
-	var waiting bool
-	err := db.genericReads(ctx,
-		read{eventsAfterSQL, []any{pos.Xact, pos.ID, limit}, func(rows pgx.Rows) error {
-			e, err := scanLiveEvent(rows)
-			evs = append(evs, e)
-			return err
-		}},
-		read{waitingSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
-	if err != nil {
-		return nil, false, fmt.Errorf("read events: %w", err)
-	}
-	return evs, waiting, nil
-}
-
-const eventsAfterSQL = `
-		SELECT xact, id, type, at, user_ids, data FROM live_events
-		WHERE (xact, id) > ($1, $2) AND xact < ` + frontierSQL + `
-		ORDER BY xact, id LIMIT $3`
-
-// waitingSQL tells whether committed events wait at or beyond the
-// frontier. max(xact) is one probe of the (xact, id) index; an EXISTS
-// over xact >= the frontier was planned as a scan of the whole outbox.
-const waitingSQL = `SELECT coalesce(max(xact) >= ` + frontierSQL + `, false) FROM live_events`
-
-// EventFrontier is the position of the last final event: a reader that
-// starts there misses nothing committed later.
-func (db *DB) EventFrontier(ctx context.Context) (EventPos, error) {
-	var p EventPos
-	err := db.Pool.QueryRow(ctx, eventFrontierSQL).Scan(&p.Xact, &p.ID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return EventPos{}, nil
-	}
-	if err != nil {
-		return p, fmt.Errorf("event frontier: %w", err)
-	}
-	return p, nil
-}
-
-const eventFrontierSQL = `
-		SELECT xact, id FROM live_events WHERE xact < ` + frontierSQL + `
-		ORDER BY xact DESC, id DESC LIMIT 1`
-
-// EventFrontierWaiting is EventFrontier and, in the same snapshot,
-// EventsAfter's waiting: where an instance with no socket open may move
-// its position to without reading the events, in one round trip.
-func (db *DB) EventFrontierWaiting(ctx context.Context) (EventPos, bool, error) {
-	var p EventPos
-	var waiting bool
-	err := db.genericReads(ctx,
-		read{eventFrontierSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&p.Xact, &p.ID) }},
-		read{waitingSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
-	if err != nil {
-		return EventPos{}, false, fmt.Errorf("event frontier: %w", err)
-	}
-	return p, waiting, nil
-}
-
-// UserEvents returns up to limit of userID's events after after and up to
-// and including upTo (a final position), in order: a reconnecting
-// client's replay. An event about a conversation (message.*, and
-// conversation.* but member_removed, which tells the removed) is replayed
-// only while userID may still read it, as a member or a member's parent,
-// as REST decides: someone removed meanwhile does not replay its messages.
-func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo EventPos, limit int) ([]LiveEvent, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT e.xact, e.id, e.type, e.at, e.user_ids, e.data FROM live_events e
-		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
-		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
-		       OR e.type = 'conversation.member_removed'
-		       OR EXISTS (
-		           SELECT 1 FROM conversation_members m JOIN users k ON k.id = m.user_id
-		           WHERE m.conversation_id = (CASE WHEN e.type LIKE 'message.%' OR e.type = 'conversation.member_added'
-		                                           THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint
-		             AND (m.user_id = $1 OR k.parent_id = $1)))
-		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
-	}
-	evs, err := pgx.CollectRows(rows, scanLiveEvent)
-	if err != nil {
-		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
-	}
-	return evs, nil
-}
-
-// CursorInWindow reports whether the event at pos is still stored and no
-// older than window: only then can a replay from it be complete.
-func (db *DB) CursorInWindow(ctx context.Context, pos EventPos, window time.Duration) (bool, error) {
-	var ok bool
-	err := db.Pool.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM live_events WHERE xact = $1 AND id = $2 AND at > CURRENT_TIMESTAMP - $3::interval)`,
-		pos.Xact, pos.ID, window).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("check cursor: %w", err)
-	}
-	return ok, nil
-}
-
-// DeleteOldEvents deletes up to limit live events written before cutoff
-// (the replay window's start), in one short statement: the retention
-// purge's share of the outbox. A cursor pointing at a deleted event gets
-// resync, as any cursor past the window does. Rows are deleted by the
-// primary key, (xact, id) (migration 00012).
-func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
-	tag, err := db.Pool.Exec(ctx, `
-		DELETE FROM live_events
-		WHERE (xact, id) IN (SELECT xact, id FROM live_events WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-		cutoff, limit)
-	if err != nil {
-		return 0, fmt.Errorf("delete old live events: %w", err)
-	}
-	return tag.RowsAffected(), nil
-}
-
-// LiveSessions returns which of the sessions SessionActor would still
-// accept (unexpired, not idle past IdleTimeout, a usable account, a child's
-// parent approved and usable): an instance closes the sockets of the others.
-func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT s.id FROM sessions s
-		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
-		LEFT JOIN users p ON p.id = u.parent_id
-		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
-		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
-		  AND u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
-		      (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL))`,
-		ids, IdleTimeout)
-	if err != nil {
-		return nil, fmt.Errorf("check sessions: %w", err)
-	}
-	live, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("check sessions: %w", err)
-	}
-	return live, nil
+	return eventlog.Append(ctx, tx, evs)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/vault"
 )
 
@@ -272,6 +273,6 @@ func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID i
 		if err := notifyLeakGuard(ctx, tx, parentID, actor.UserID, hitID); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, []Event{{Type: "leak_guard.blocked", To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
+		return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.LeakGuardBlocked, To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
 	})
 }

@@ -42,11 +42,9 @@ func nullIfZero(v int) *int {
 
 // SaveMedia stores an upload of the actor's. The bytes are stored once
 // by their SHA-256 however many people upload them, and the same bytes
-// uploaded again by the same person return the same upload.
+// uploaded again by the same person return the same upload. Who may
+// upload at all (an active account) is the route table's to decide.
 func (db *DB) SaveMedia(ctx context.Context, actor *domain.Actor, nm NewMedia) (Media, error) {
-	if !actor.Active {
-		return Media{}, domain.Errorf(domain.CodeForbidden, "your account is awaiting approval")
-	}
 	sum := sha256.Sum256(nm.Data)
 	var durationMS *int64
 	if nm.Duration > 0 {
@@ -92,21 +90,17 @@ type MediaContent struct {
 
 // mediaVisibleSQL is true when actor $2 (admin: $3) may see upload md
 // through who uploaded it or a message that carries it: the uploader and
-// their parent; members of a conversation where it was sent, unless the
-// message was deleted; parents of members, who still see deleted ones;
-// admins when a message carrying it is in a conversation they may read
-// (adminReadsSQL: one with a report), deleted or not. Profiles that use it
-// as an avatar are checked by ViewProfile.
+// their parent; whoever may read the message's conversation
+// (visibility.go), except that its members no longer see it once the
+// message is deleted, while parents of members and admins still do.
+// Profiles that use it as an avatar are checked by ViewProfile.
 var mediaVisibleSQL = `(
 	md.uploader_id = $2
-	OR ($3::boolean AND EXISTS (SELECT 1 FROM messages m
-	           WHERE m.media_id = md.id AND ` + adminReadsSQL("m.conversation_id") + `))
 	OR EXISTS (SELECT 1 FROM users up WHERE up.id = md.uploader_id AND up.parent_id = $2)
-	OR EXISTS (SELECT 1 FROM messages m JOIN conversation_members cm ON cm.conversation_id = m.conversation_id
-	           WHERE m.media_id = md.id AND cm.user_id = $2 AND m.deleted_at IS NULL)
-	OR EXISTS (SELECT 1 FROM messages m JOIN conversation_members cm ON cm.conversation_id = m.conversation_id
-	           JOIN users k ON k.id = cm.user_id
-	           WHERE m.media_id = md.id AND k.parent_id = $2)
+	OR EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.id AND (
+		` + ParentOfMemberSQL("m.conversation_id", "$2") + `
+		OR ($3::boolean AND ` + AdminReadsSQL("m.conversation_id") + `)
+		OR (m.deleted_at IS NULL AND ` + MemberSQL("m.conversation_id", "$2") + `)))
 )`
 
 // MediaFor returns upload id if the actor may see it (see mediaVisibleSQL,
@@ -306,7 +300,7 @@ type GalleryItem struct {
 // the parent may still review them), older than before (nil: newest).
 func (db *DB) ChildGallery(ctx context.Context, actor *domain.Actor, childID int64, before *MessageKey, limit int) ([]GalleryItem, error) {
 	var own bool
-	if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND parent_id = $2 AND role = 'CHILD' AND deleted_at IS NULL)`,
+	if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2")+`)`,
 		childID, actor.UserID).Scan(&own); err != nil {
 		return nil, fmt.Errorf("gallery of child %d: %w", childID, err)
 	}

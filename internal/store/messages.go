@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // messageColumns are a message's columns in the order messageFields
@@ -173,7 +174,7 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 	if err != nil {
 		return err
 	}
-	if err := messageEvents(ctx, tx, EventMessageDeleted, deleted); err != nil {
+	if err := messageEvents(ctx, tx, eventlog.MessageDeleted, deleted); err != nil {
 		return err
 	}
 	if err := tombstoneCreatedEvents(ctx, tx, deleted); err != nil {

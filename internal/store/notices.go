@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Leak-guard notices (issue 19.7, docs/controls.md): a parent is told once
@@ -17,9 +18,6 @@ import (
 // it. A notice is not a row of its own: it is the child's hits of that game
 // not yet dismissed (leak_guard_hits.dismissed_at, migration 00015), so it
 // cannot drift from the dashboard.
-
-// EventNoticeDismissed tells a parent's other sessions that a notice went.
-const EventNoticeDismissed = "notice.dismissed"
 
 // maxNotices bounds the list: one per child and game is few in any family.
 const maxNotices = 200
@@ -40,14 +38,14 @@ type LeakNotice struct {
 
 // leakNoticesSQL groups the undismissed hits of $1's children by child and
 // game, the newest hit's row carrying the group's figures; newest first.
-const leakNoticesSQL = `
+var leakNoticesSQL = `
 		SELECT id, child_id, game_name, n, conversation_id, first_at, created_at FROM (
 			SELECT DISTINCT ON (h.child_id, h.game_name)
 			       h.id, h.child_id, h.game_name, h.conversation_id, h.created_at,
 			       count(*) OVER g AS n, min(h.created_at) OVER g AS first_at
 			FROM users k
 			JOIN leak_guard_hits h ON h.child_id = k.id AND h.dismissed_at IS NULL
-			WHERE k.parent_id = $1 AND k.role = 'CHILD' AND k.deleted_at IS NULL
+			WHERE ` + ChildOfSQL("k", "$1") + `
 			WINDOW g AS (PARTITION BY h.child_id, h.game_name)
 			ORDER BY h.child_id, h.game_name, h.id DESC
 		) n
@@ -83,7 +81,7 @@ func (db *DB) DismissLeakNotice(ctx context.Context, actor *domain.Actor, id int
 		var game string
 		err := tx.QueryRow(ctx, `
 			SELECT h.child_id, h.game_name FROM leak_guard_hits h JOIN users k ON k.id = h.child_id
-			WHERE h.id = $1 AND k.parent_id = $2 AND k.deleted_at IS NULL`, id, actor.UserID).Scan(&childID, &game)
+			WHERE h.id = $1 AND `+ChildOfSQL("k", "$2"), id, actor.UserID).Scan(&childID, &game)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.Errorf(domain.CodeNotFound, "no such notice")
 		}
@@ -105,6 +103,6 @@ func (db *DB) DismissLeakNotice(ctx context.Context, actor *domain.Actor, id int
 			EntityID: childID, After: after}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, []Event{{Type: EventNoticeDismissed, To: []int64{actor.UserID}, About: []int64{childID}, Data: data}})
+		return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.NoticeDismissed, To: []int64{actor.UserID}, About: []int64{childID}, Data: data}})
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 const reportColumns = `r.id, r.message_id, r.conversation_id, r.reporter_id, r.reason, r.status, r.resolution,
@@ -81,7 +82,7 @@ func reportingChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convID 
 	var child int64
 	err := tx.QueryRow(ctx, `
 		SELECT coalesce(min(k.id), 0) FROM conversation_members m JOIN users k ON k.id = m.user_id
-		WHERE m.conversation_id = $1 AND k.parent_id = $2`, convID, actor.UserID).Scan(&child)
+		WHERE m.conversation_id = $1 AND `+ChildOfSQL("k", "$2"), convID, actor.UserID).Scan(&child)
 	if err != nil {
 		return 0, fmt.Errorf("reporting child: %w", err)
 	}
@@ -134,7 +135,7 @@ type reportScope struct {
 // dashboard and the report.* events all read it, so the three cannot
 // disagree. It scans reports (joined to their messages by key), as the
 // admins' queue does: reports are few beside messages.
-const reportViewSQL = `
+var reportViewSQL = `
 		SELECT r.id, r.message_id, r.conversation_id,
 		       CASE WHEN v.relation = 'about_child' THEN NULL ELSE r.reporter_id END,
 		       CASE WHEN v.relation = 'about_child' THEN NULL ELSE r.reason END,
@@ -149,7 +150,7 @@ const reportViewSQL = `
 		         WHEN snd.parent_id = $1 THEN 'about_child' END AS relation,
 		    CASE WHEN r.reporter_id = $1 THEN (
 		             SELECT min(k.id) FROM conversation_members cm JOIN users k ON k.id = cm.user_id
-		             WHERE cm.conversation_id = r.conversation_id AND k.parent_id = $1 AND k.deleted_at IS NULL)
+		             WHERE cm.conversation_id = r.conversation_id AND ` + ChildOfSQL("k", "$1") + `)
 		         WHEN rep.parent_id = $1 THEN rep.id
 		         ELSE snd.id END AS child_id) v
 		WHERE (r.reporter_id = $1 OR rep.parent_id = $1 OR snd.parent_id = $1)
@@ -262,7 +263,7 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 		if err := notifyReport(ctx, tx, actor, id, true); err != nil {
 			return err
 		}
-		return familyReportEvents(ctx, tx, EventReportResolved, id)
+		return familyReportEvents(ctx, tx, eventlog.ReportResolved, id)
 	})
 	if err != nil {
 		return domain.Report{}, err

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/eventlog"
 )
 
 // The retention purge's batches (internal/retention). Each is one short
@@ -40,10 +42,10 @@ func (db *DB) EraseDeletedMessages(ctx context.Context, cutoff time.Time, limit 
 			RETURNING id::text AS id
 		), message_events AS (
 			UPDATE live_events SET data = data || '{"content": null, "media_id": null, "media_url": null}'::jsonb
-			WHERE type IN ('message.created', 'message.deleted') AND data->>'id' IN (SELECT id FROM erased)
+			WHERE type IN (`+eventlog.MessageCreated.Literal()+`, `+eventlog.MessageDeleted.Literal()+`) AND data->>'id' IN (SELECT id FROM erased)
 		), report_events AS (
 			UPDATE live_events SET data = jsonb_set(data, '{message}', data->'message' || '{"content": null, "media_id": null, "media_url": null}'::jsonb)
-			WHERE type = 'report.filed' AND data->'message'->>'id' IN (SELECT id FROM erased)
+			WHERE type = `+eventlog.ReportFiled.Literal()+` AND data->'message'->>'id' IN (SELECT id FROM erased)
 		)
 		SELECT count(*) FROM erased`, cutoff.UTC(), limit).Scan(&n)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/eventlog"
 )
 
 // The contact rule (SPEC §4) lives in this file, and only here.
@@ -205,9 +207,9 @@ func recheck(ctx context.Context, tx pgx.Tx, actorID int64, convIDs []int64) err
 		return fmt.Errorf("re-check contact rule: %w", err)
 	}
 	for _, c := range changes {
-		event, live := "conversation_frozen", EventConvFrozen
+		event, live := "conversation_frozen", eventlog.ConvFrozen
 		if c.thawed {
-			event, live = "conversation_unfrozen", EventConvUnfrozen
+			event, live = "conversation_unfrozen", eventlog.ConvUnfrozen
 		}
 		if err := conversationEvent(ctx, tx, live, c.id, nil, 0); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // The parts of a message send that belong to the store's other concerns
@@ -41,27 +42,15 @@ func CollectAudiences(rows pgx.Rows) (Audiences, error) {
 	return Audiences{m}, err
 }
 
-// AppendEventsSQL writes the events of EventRows.Args to the outbox.
-const AppendEventsSQL = appendEventsSQL
-
-// EventRows are events encoded as AppendEventsSQL's parameters.
-type EventRows struct{ cols eventColumns }
-
-// Empty tells whether there is no event to write.
-func (e EventRows) Empty() bool { return e.cols.empty() }
-
-// Args are AppendEventsSQL's parameters.
-func (e EventRows) Args() []any { return e.cols.args() }
-
 // MessageCreatedEvents are the message.created events of msgs, sent just
-// now, for their conversations' audiences.
-func MessageCreatedEvents(a Audiences, msgs []domain.Message) (EventRows, error) {
-	evs, err := messageEventsFor(EventMessageCreated, a.byConv, msgs)
+// now, for their conversations' audiences, encoded as eventlog.AppendSQL's
+// parameters.
+func MessageCreatedEvents(a Audiences, msgs []domain.Message) (eventlog.Columns, error) {
+	evs, err := messageEventsFor(eventlog.MessageCreated, a.byConv, msgs)
 	if err != nil {
-		return EventRows{}, err
+		return eventlog.Columns{}, err
 	}
-	cols, err := encodeEvents(evs)
-	return EventRows{cols}, err
+	return eventlog.Encode(evs)
 }
 
 // RetryConflicts runs fn again, up to twice, when it fails on a deadlock

@@ -102,10 +102,9 @@ const (
 )
 
 // sessionLookupSQL resolves the token hashes $1 (a row per live one).
-const sessionLookupSQL = `
+var sessionLookupSQL = `
 		SELECT t.h, s.id, u.id, u.role, coalesce(u.approved_by_admin, false),
-		       u.suspended_at IS NULL AND (u.role <> 'CHILD' OR
-		           (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL)),
+		       u.suspended_at IS NULL AND ` + ParentUsableSQL("u", "p") + `,
 		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval
 		FROM unnest($1::bytea[]) AS t(h)
 		CROSS JOIN LATERAL (SELECT * FROM sessions s WHERE s.token_hash = t.h LIMIT 1) s

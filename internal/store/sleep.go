@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/eventlog"
 )
 
 // Sleep mode (issue 12.1): a child's weekly quiet hours, in their family's
@@ -214,7 +215,7 @@ func (db *DB) ChildSleepSchedule(ctx context.Context, actor *domain.Actor, child
 func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int64) error {
 	var ok bool
 	err := tx.QueryRow(ctx, `
-		SELECT true FROM users WHERE id = $1 AND parent_id = $2 AND role = 'CHILD' AND deleted_at IS NULL`,
+		SELECT true FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2"),
 		childID, actor.UserID).Scan(&ok)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Errorf(domain.CodeNotFound, "no such child")
@@ -230,10 +231,10 @@ func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int
 // the schedule as REST shows it (nil once cleared); the child's only names
 // them, as GET /me/sleep-mode gives a child their state and not the
 // schedule (time zone, spans, the parent switch are the parent's).
-func sleepEvents(childID, parentID int64, s *SleepScheduleView) []Event {
-	return []Event{
-		{Type: "sleep_mode.changed", To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
-		{Type: "sleep_mode.changed", To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+func sleepEvents(childID, parentID int64, s *SleepScheduleView) []eventlog.Event {
+	return []eventlog.Event{
+		{Type: eventlog.SleepModeChanged, To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
+		{Type: eventlog.SleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
 	}
 }
 
@@ -278,7 +279,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 			return err
 		}
 		view := out.View()
-		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, &view))
+		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, &view))
 	})
 	return out, err
 }
@@ -301,7 +302,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 			Before: before}); err != nil {
 			return err
 		}
-		return AppendEvents(ctx, tx, sleepEvents(childID, actor.UserID, nil))
+		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, nil))
 	})
 }
 

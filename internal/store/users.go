@@ -117,7 +117,7 @@ func (db *DB) CredentialsByLogin(ctx context.Context, login string) (Credentials
 	var c Credentials
 	err := db.Pool.QueryRow(ctx, `
 		SELECT u.id, u.password_hash, u.suspended_at IS NOT NULL,
-		       u.role <> 'CHILD' OR (coalesce(p.approved_by_admin, false) AND p.suspended_at IS NULL AND p.deleted_at IS NULL)
+		       `+ParentUsableSQL("u", "p")+`
 		FROM users u LEFT JOIN users p ON p.id = u.parent_id
 		WHERE u.email = $1 AND u.deleted_at IS NULL`, login).
 		Scan(&c.UserID, &c.PasswordHash, &c.Suspended, &c.ParentUsable)
@@ -222,7 +222,7 @@ func (db *DB) ViewProfile(ctx context.Context, actor *domain.Actor, userID int64
 		WHERE p.user_id = $1 AND u.deleted_at IS NULL AND (
 			$2::int = $1
 			OR $3::boolean
-			OR u.parent_id = $2
+			OR `+ChildOfSQL("u", "$2")+`
 			OR u.id = (SELECT parent_id FROM users WHERE id = $2)
 			OR EXISTS (SELECT 1 FROM conversation_members a JOIN conversation_members b USING (conversation_id)
 			           JOIN conversations c ON c.id = a.conversation_id

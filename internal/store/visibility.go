@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Who may see what (SPEC §3, §6, §12) lives in this file, and only here,
+// as SQL fragments every read, event audience, replay and media check is
+// built from: a change to a rule is made once, and the REST reads, the
+// live events and the media served keep agreeing.
+//
+// Reading a conversation. A user may read conversation c when
+//   - they are a member of it (MemberSQL);
+//   - they are the parent of a member (ParentOfMemberSQL): a parent reads
+//     all their children's chats, read-only, deleted messages included; or
+//   - they are an admin and a message in it was reported (AdminReadsSQL):
+//     admins read chats only through the report queue.
+//
+// The family readers (members and their parents) are also listed the
+// other way round, per conversation, by convAudiencesSQL: who receives a
+// conversation's live events. The test oracle (visibility_test.go) checks
+// the list against the predicate and both against a plain-Go statement
+// of the rule over random data.
+//
+// Own children. A parent acts for "their child" only while that child's
+// account lives (ChildOfSQL): a deleted child is nobody's, and another
+// family's child is not_found.
+//
+// Usable accounts. A child may use the service only while their parent
+// may: approved by an admin, not suspended, not deleted (ParentUsableSQL).
+// Login, every session lookup and the live sockets' re-check all ask it.
+//
+// Each fragment takes the SQL of its operands (a column or a parameter),
+// and its subqueries use aliases of their own (vis_*), so that an operand
+// naming an outer query's alias is never captured by an inner one. They
+// are exported for the packages beside the store that write queries of
+// their own on the same tables (the game-login keeper's own child).
+
+// MemberSQL is true when user is a member of conversation conv.
+func MemberSQL(conv, user string) string {
+	return `EXISTS (SELECT 1 FROM conversation_members vis_m
+		WHERE vis_m.conversation_id = ` + conv + ` AND vis_m.user_id = ` + user + `)`
+}
+
+// ParentOfMemberSQL is true when user is the parent of a member of
+// conversation conv.
+func ParentOfMemberSQL(conv, user string) string {
+	return `EXISTS (SELECT 1 FROM conversation_members vis_m JOIN users vis_k ON vis_k.id = vis_m.user_id
+		WHERE vis_m.conversation_id = ` + conv + ` AND vis_k.parent_id = ` + user + `)`
+}
+
+// FamilyReadsSQL is true when user may read conversation conv as family:
+// a member or the parent of one.
+func FamilyReadsSQL(conv, user string) string {
+	return `(` + MemberSQL(conv, user) + ` OR ` + ParentOfMemberSQL(conv, user) + `)`
+}
+
+// AdminReadsSQL is true when an admin may read conversation conv: a
+// message in it was reported. Everything an admin may see of a
+// conversation, its messages and the media they carry, goes by it.
+func AdminReadsSQL(conv string) string {
+	return `EXISTS (SELECT 1 FROM reports vis_r WHERE vis_r.conversation_id = ` + conv + `)`
+}
+
+// convAudiencesSQL lists the family readers of the conversations $1 (one
+// row per conversation and reader: whether a member, whether the parent of
+// one), as FamilyReadsSQL decides. The members' parents are looked up per
+// member (LATERAL ... LIMIT), so that a generic plan (forceGenericSQL)
+// cannot start from every child instead.
+const convAudiencesSQL = `
+		SELECT c, v, bool_or(member), bool_or(parent) FROM (
+			SELECT m.conversation_id AS c, m.user_id AS v, true AS member, false AS parent
+			FROM conversation_members m WHERE m.conversation_id = ANY($1)
+			UNION ALL
+			SELECT m.conversation_id, k.parent_id, false, true
+			FROM conversation_members m
+			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
+			WHERE m.conversation_id = ANY($1)
+		) s GROUP BY c, v ORDER BY c, v`
+
+// viewer is someone who may read a conversation: a member, a parent of a
+// member, or both (a parent in a chat with their child).
+type viewer struct {
+	id             int64
+	member         bool
+	parentOfMember bool
+}
+
+// convAudience lists who may read a conversation now as family
+// (convAudiencesSQL). Admins read a conversation only once it is
+// reported, through the report queue, and get no events of it.
+func convAudience(ctx context.Context, q rowsQuerier, convID int64) ([]viewer, error) {
+	rows, err := q.Query(ctx, convAudiencesSQL, []int64{convID})
+	if err != nil {
+		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
+	}
+	audiences, err := collectAudiences(rows)
+	if err != nil {
+		return nil, fmt.Errorf("audience of conversation %d: %w", convID, err)
+	}
+	return audiences[convID], nil
+}
+
+// collectAudiences reads convAudiencesSQL's rows.
+func collectAudiences(rows pgx.Rows) (map[int64][]viewer, error) {
+	out := map[int64][]viewer{}
+	var conv int64
+	var v viewer
+	_, err := pgx.ForEachRow(rows, []any{&conv, &v.id, &v.member, &v.parentOfMember}, func() error {
+		out[conv] = append(out[conv], v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audiences of conversations: %w", err)
+	}
+	return out, nil
+}
+
+func viewerIDs(vs []viewer) []int64 {
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = v.id
+	}
+	return ids
+}
+
+func viewerOf(vs []viewer, id int64) (viewer, bool) {
+	i := slices.IndexFunc(vs, func(v viewer) bool { return v.id == id })
+	if i < 0 {
+		return viewer{}, false
+	}
+	return vs[i], true
+}
+
+// LiveChildSQL is true when users row u is a child whose account lives.
+func LiveChildSQL(u string) string {
+	return `(` + u + `.role = 'CHILD' AND ` + u + `.deleted_at IS NULL)`
+}
+
+// ChildOfSQL is true when users row u is a live child of parent.
+func ChildOfSQL(u, parent string) string {
+	return `(` + u + `.parent_id = ` + parent + ` AND ` + LiveChildSQL(u) + `)`
+}
+
+// ParentUsableSQL is true when users row u may use the service as far as
+// its parent goes: it is no child, or its parent (users row p, joined
+// LEFT on u.parent_id) is approved, not suspended and not deleted.
+func ParentUsableSQL(u, p string) string {
+	return `(` + u + `.role <> 'CHILD' OR (coalesce(` + p + `.approved_by_admin, false) AND ` +
+		p + `.suspended_at IS NULL AND ` + p + `.deleted_at IS NULL))`
+}
