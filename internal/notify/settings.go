@@ -6,7 +6,7 @@ import "slices"
 // /me/notification-settings).
 const (
 	Now   = "now"   // a mail at once
-	Daily = "daily" // kept for the daily digest (state "digest"; the digest itself is not built yet)
+	Daily = "daily" // kept for the daily digest (state "digest"; schedule.go)
 	Off   = "off"   // not written at all
 )
 
