@@ -50,8 +50,8 @@ func (w *Worker) scheduleDue(ctx context.Context) error {
 
 // zoned is a parent and their time zone.
 type zoned struct {
-	id int64
-	tz string
+	ID int64
+	TZ string
 }
 
 // waitingParents are the parents with rows waiting for a digest.
@@ -79,7 +79,7 @@ func (w *Worker) scheduleDigests(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for _, p := range parents {
-		at := lastAt(now, location(p.tz), cmpOr(w.DigestHour, DefaultDigestHour), false)
+		at := lastAt(now, location(p.TZ), cmpOr(w.DigestHour, DefaultDigestHour), false)
 		_, err := w.Pool.Exec(ctx, `
 			WITH digest AS (
 				INSERT INTO notifications (recipient_id, kind, period, state)
@@ -92,9 +92,9 @@ func (w *Worker) scheduleDigests(ctx context.Context, now time.Time) error {
 			UPDATE notifications n SET digest_id = digest.id
 			FROM digest
 			WHERE n.recipient_id = $1 AND n.state = 'digest' AND n.digest_id IS NULL AND n.created_at < $3::timestamptz`,
-			p.id, at.Format(time.DateOnly), at)
+			p.ID, at.Format(time.DateOnly), at)
 		if err != nil {
-			return fmt.Errorf("daily digest of %d: %w", p.id, err)
+			return fmt.Errorf("daily digest of %d: %w", p.ID, err)
 		}
 	}
 	return nil
@@ -122,16 +122,16 @@ func (w *Worker) scheduleSummaries(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("parents due a weekly summary: %w", err)
 	}
 	for _, p := range parents {
-		end := lastAt(now, location(p.tz), cmpOr(w.DigestHour, DefaultDigestHour), true)
+		end := lastAt(now, location(p.TZ), cmpOr(w.DigestHour, DefaultDigestHour), true)
 		start := end.AddDate(0, 0, -7)
 		_, err := w.Pool.Exec(ctx, `
 			INSERT INTO notifications (recipient_id, kind, period, about, state)
 			SELECT id, 'weekly_summary', $2::date, jsonb_build_object('from', $4::bigint, 'to', $5::bigint), 'pending'
 			FROM users WHERE id = $1 AND created_at < $3::timestamptz
 			ON CONFLICT (recipient_id, kind, period) WHERE period IS NOT NULL DO NOTHING`,
-			p.id, end.Format(time.DateOnly), end, start.Unix(), end.Unix())
+			p.ID, end.Format(time.DateOnly), end, start.Unix(), end.Unix())
 		if err != nil {
-			return fmt.Errorf("weekly summary of %d: %w", p.id, err)
+			return fmt.Errorf("weekly summary of %d: %w", p.ID, err)
 		}
 	}
 	return nil
