@@ -57,7 +57,9 @@ func (a *API) unsubscribe(w http.ResponseWriter, r *http.Request, _ *domain.Acto
 
 var unsubscribeHTML = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Product}}: stop mails</title></head>
+<title>{{.Product}}: stop mails</title>
+<style>body{font-family:system-ui,sans-serif;color:#1d1b3a;background:#f4f0ff;margin:0}main{max-width:32rem;margin:2rem auto;padding:1.2rem;background:#fff;border:3px solid #1d1b3a}
+button{font:inherit;font-weight:700;color:#fff;background:#4b2bbf;border:0;padding:.7rem 1.1rem;cursor:pointer}a{color:#4b2bbf}</style></head>
 <body><main>
 <h1>{{.Product}}</h1>
 {{if .Done}}<p>Done: you will get no more {{.What}}. You can change this any time in the app's notification settings.</p>

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"pixelpals/internal/apitest"
+	"pixelpals/internal/notify"
 )
 
 // TestBrowserMailSettings: from the home page's card a parent opens the
@@ -59,4 +60,25 @@ func TestBrowserMailSettings(t *testing.T) {
 	pa.until("the saved settings after a reload", `document.querySelector("select[name=leak_guard]")?.value === "daily" &&
 		document.querySelector("input[name=time_zone]").value === "Asia/Tokyo" &&
 		!document.querySelector("input[name=weekly_summary]").checked`)
+
+	// A mail's unsubscribe link, opened in the browser: a page asking to
+	// confirm (the GET changes nothing), then its button.
+	tok, err := notify.Unsubscribe{Ring: env.Vault}.Token(fa.Parent.UserID, notify.UnsubscribeDaily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa.run(chromedp.Navigate(notify.UnsubscribeURL(env.Server.URL, tok)))
+	pa.see("Stop getting daily digest mails?")
+	pa.check("unsubscribe-confirm")
+	fa.Parent.Must(200, "GET", "/me/notification-settings", nil, &s)
+	if s["leak_guard"] != "daily" {
+		t.Fatalf("the confirm page changed settings: %v", s)
+	}
+	pa.click("", "Yes, stop these mails")
+	pa.see("Done: you will get no more daily digest mails.")
+	pa.check("unsubscribe-done")
+	fa.Parent.Must(200, "GET", "/me/notification-settings", nil, &s)
+	if s["leak_guard"] != "off" || s["report_resolved"] != "off" || s["contact_request"] != "now" {
+		t.Fatalf("after unsubscribing from the digest: %v", s)
+	}
 }
