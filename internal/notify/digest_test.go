@@ -117,21 +117,33 @@ func TestDailyDigest(t *testing.T) {
 		t.Errorf("digest lists a kind sent at once, or a secret:\n%s", d.Raw)
 	}
 	checkUnsubscribeHeaders(t, env, d)
+	checkDigestRows(t, env, fa.Parent.UserID, lastLocal(clk.now(), tokyo, 18))
+	nextDayDigest(t, env, mb, w, clk, fa, kid0, kid1)
+}
+
+// checkDigestRows: the parent's three daily rows were sent in one digest,
+// whose period is the local date of at.
+func checkDigestRows(t *testing.T, env *apitest.Env, parentID int64, at time.Time) {
+	t.Helper()
 	var period time.Time
 	var rows, digestIDs int
 	err := env.DB.Pool.QueryRow(t.Context(), `
 		SELECT (SELECT period FROM notifications WHERE kind = 'daily_digest' AND recipient_id = $1),
 		       count(*), count(DISTINCT digest_id)
 		FROM notifications WHERE recipient_id = $1 AND kind IN ('leak_guard', 'child_blocked') AND state = 'sent'`,
-		fa.Parent.UserID).Scan(&period, &rows, &digestIDs)
+		parentID).Scan(&period, &rows, &digestIDs)
 	if err != nil || rows != 3 || digestIDs != 1 {
 		t.Fatalf("digest rows: %d sent in %d digests (%v), want 3 in 1", rows, digestIDs, err)
 	}
-	if want := lastLocal(clk.now(), tokyo, 18).Format(time.DateOnly); period.Format(time.DateOnly) != want {
+	if want := at.Format(time.DateOnly); period.Format(time.DateOnly) != want {
 		t.Fatalf("digest period %s, want the Tokyo date %s", period.Format(time.DateOnly), want)
 	}
+}
 
-	// The same day again, and a row after the day's digest: nothing new.
+// nextDayDigest: the same day again, and a row after the day's digest,
+// give nothing new; the next day's digest lists that row only.
+func nextDayDigest(t *testing.T, env *apitest.Env, mb *mailbox, w *notify.Worker, clk *clock, fa *apitest.Family, kid0, kid1 *apitest.Client) {
+	t.Helper()
 	drain(t, w)
 	queue(t, env, notify.Note{To: fa.Parent.UserID, Kind: notify.LeakGuard, Child: kid1.UserID})
 	clk.set(clk.now().Add(2 * time.Minute))
@@ -141,7 +153,7 @@ func TestDailyDigest(t *testing.T) {
 	}
 	clk.set(clk.now().Add(24 * time.Hour))
 	drain(t, w)
-	digests = mailsTo(t, mb, fa.Parent.Login, "Your daily digest")
+	digests := mailsTo(t, mb, fa.Parent.Login, "Your daily digest")
 	if len(digests) != 2 || !strings.Contains(strings.ReplaceAll(digests[1].Text, "\r\n", "\n"), "Kid "+kid1.Login+": The password guard stopped a message\n") ||
 		strings.Contains(digests[1].Text, "Kid "+kid0.Login) {
 		t.Fatalf("the next day's digest (%d digests):\n%s", len(digests), digests[len(digests)-1].Text)
@@ -244,22 +256,7 @@ func TestWeeklySummary(t *testing.T) {
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
 	fa.Parent.Must(200, "PUT", "/me/notification-settings", map[string]any{"time_zone": zone}, nil)
 	fb.Parent.Must(200, "PUT", "/me/notification-settings", map[string]any{"weekly_summary": false}, nil)
-	a, b := fa.Child(), fb.Child()
-	var code struct {
-		FriendCode string `json:"friend_code"`
-	}
-	b.Must(200, "GET", "/me/friend-code", nil, &code)
-	var link struct{ ID int64 }
-	a.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, &link)
-	fa.Parent.Must(200, "POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, nil)
-	fb.Parent.Must(200, "POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, nil)
-	var conv struct{ ID int64 }
-	a.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{b.UserID}, "is_group": false}, &conv)
-	for i, c := range []*apitest.Client{a, a, b} {
-		c.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
-			map[string]string{"type": "text", "content": "secret words", "client_id": fmt.Sprint("m", i)}, nil)
-	}
-
+	a := chatWeek(t, fa, fb)
 	mb := &mailbox{}
 	port, _ := startSMTP(t, mb)
 	w := smtpWorker(env, port)
@@ -297,6 +294,29 @@ func TestWeeklySummary(t *testing.T) {
 	if n := len(mailsTo(t, mb, fa.Parent.Login, "weekly")); n != 1 {
 		t.Fatalf("%d summaries after unsubscribing, want the first only", n)
 	}
+}
+
+// chatWeek links family A's and B's children (both parents approve) and
+// has A's child send 2 messages to B's and B's send 1; it returns A's.
+func chatWeek(t *testing.T, fa, fb *apitest.Family) *apitest.Client {
+	t.Helper()
+	a, b := fa.Child(), fb.Child()
+	var code struct {
+		FriendCode string `json:"friend_code"`
+	}
+	b.Must(200, "GET", "/me/friend-code", nil, &code)
+	var link struct{ ID int64 }
+	a.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, &link)
+	fa.Parent.Must(200, "POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, nil)
+	fb.Parent.Must(200, "POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, nil)
+	var conv struct{ ID int64 }
+	a.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{b.UserID}, "is_group": false}, &conv)
+	for i, c := range []*apitest.Client{a, a, b} {
+		c.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
+			map[string]string{"type": "text", "content": "secret words", "client_id": fmt.Sprint("m", i)}, nil)
+	}
+
+	return a
 }
 
 // oneClick POSTs as a mail client does (RFC 8058): no session, no cookie.

@@ -61,8 +61,15 @@ func TestBrowserMailSettings(t *testing.T) {
 		document.querySelector("input[name=time_zone]").value === "Asia/Tokyo" &&
 		!document.querySelector("input[name=weekly_summary]").checked`)
 
-	// A mail's unsubscribe link, opened in the browser: a page asking to
-	// confirm (the GET changes nothing), then its button.
+	unsubscribeInBrowser(t, env, pa, fa)
+}
+
+// unsubscribeInBrowser opens a digest's unsubscribe link in the browser:
+// a page asking to confirm (the GET changes nothing), then its button
+// switches every daily kind off.
+func unsubscribeInBrowser(t *testing.T, env *apitest.Env, pa *User, fa *apitest.Family) {
+	t.Helper()
+	var s map[string]any
 	tok, err := notify.Unsubscribe{Ring: env.Vault}.Token(fa.Parent.UserID, notify.UnsubscribeDaily)
 	if err != nil {
 		t.Fatal(err)
