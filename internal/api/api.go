@@ -15,6 +15,7 @@ import (
 	"pixelpals/internal/keeper"
 	"pixelpals/internal/live"
 	"pixelpals/internal/media"
+	"pixelpals/internal/notify"
 	"pixelpals/internal/sending"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
@@ -44,6 +45,8 @@ type API struct {
 	receiving receivingUploads
 	// now is the clock of sleep mode; tests set it.
 	now func() time.Time
+	// unsub checks the mails' unsubscribe links (unsubscribe.go).
+	unsub notify.Unsubscribe
 }
 
 // Deps are what the API is built on.
@@ -94,6 +97,9 @@ func New(d Deps) *API {
 		media: d.Media, live: d.Live, now: d.Now, uploadPace: d.UploadPace}
 	if a.uploadPace.BytesPerSecond <= 0 {
 		a.uploadPace = DefaultUploadPace
+	}
+	if d.Vault != nil {
+		a.unsub.Ring = d.Vault
 	}
 	a.uploadRate = orDefault(d.UploadRate, DefaultUploadRate).Check()
 	a.codeGuesses = orDefault(d.FriendCodeGuesses, DefaultFriendCodeGuesses).Check()
@@ -202,6 +208,8 @@ func (a *API) routes() []route {
 		{"DELETE /me/notices/{id}", parentOnly, a.dismissNotice},
 		{"GET /me/notification-settings", parentOnly, a.notificationSettings},
 		{"PUT /me/notification-settings", parentOnly, a.setNotificationSettings},
+		{"GET /unsubscribe", public, a.unsubscribePage},
+		{"POST /unsubscribe", public, a.unsubscribe},
 	}
 }
 

@@ -17,7 +17,11 @@ func (a *API) notificationSettings(w http.ResponseWriter, r *http.Request, actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s)
+	prefs, err := a.db.NotificationPrefs(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, settingsView(s, prefs))
 	return nil
 }
 
@@ -32,7 +36,11 @@ func (a *API) setNotificationSettings(w http.ResponseWriter, r *http.Request, ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s)
+	prefs, err := a.db.SetNotificationPrefs(r.Context(), actor, body.timeZone, body.weekly)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, settingsView(s, prefs))
 	return nil
 }
 
@@ -41,6 +49,9 @@ func (a *API) setNotificationSettings(w http.ResponseWriter, r *http.Request, ac
 type settingsBody struct {
 	raw map[string]any
 	set map[notify.Kind]string
+	// The preferences besides the kinds (notifyprefs.go); nil: unchanged.
+	timeZone *string
+	weekly   *bool
 }
 
 func (b *settingsBody) UnmarshalJSON(data []byte) error { return json.Unmarshal(data, &b.raw) }
@@ -48,6 +59,12 @@ func (b *settingsBody) UnmarshalJSON(data []byte) error { return json.Unmarshal(
 func (b *settingsBody) validate() error {
 	b.set = map[notify.Kind]string{}
 	for _, k := range slices.Sorted(maps.Keys(b.raw)) { // the first bad one, every time
+		if isPref, err := b.pref(k); isPref {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if !slices.Contains(notify.Settable, notify.Kind(k)) {
 			return domain.Invalid(k, "not a kind of notification you can choose for")
 		}

@@ -151,9 +151,9 @@ func TestNotificationSettings(t *testing.T) {
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
-	var s map[string]string
+	var s map[string]any // the kinds, and the preferences (notifyprefs_test.go)
 	fa.Parent.Must(200, "GET", "/me/notification-settings", nil, &s)
-	if len(s) != 11 || s["contact_request"] != "now" || s["leak_guard"] != "now" || s["account_approved"] != "" {
+	if len(s) != 13 || s["contact_request"] != "now" || s["leak_guard"] != "now" || s["account_approved"] != nil {
 		t.Fatalf("defaults: %v", s)
 	}
 	fa.Parent.Must(200, "PUT", "/me/notification-settings", map[string]string{"contact_request": "off", "leak_guard": "daily"}, &s)

@@ -35,6 +35,9 @@ type contract struct {
 
 var loadContract = sync.OnceValues(func() (*contract, error) {
 	ctx := context.Background()
+	// The unsubscribe link's pages (internal/api/unsubscribe.go) are HTML:
+	// checked as text against their schema.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(api.OpenAPIDocument())
 	if err != nil {

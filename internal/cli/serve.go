@@ -58,7 +58,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)
-	notifier := newNotifier(db, cfg, logger)
+	notifier := newNotifier(db, cfg, logger, ring)
 	srv.MustRegister(notifier.Metrics.Collectors()...)
 	ln, stopPlain, err := listen(ctx, cfg, front)
 	if err != nil {

@@ -1,6 +1,8 @@
 package notify_test
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -18,4 +20,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func readAll(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -18,6 +18,9 @@ type Mail struct {
 	Text    string // text/plain
 	HTML    string // text/html, the same words
 	Link    string // the page that needs the parent
+	// Unsubscribe is the one-click unsubscribe address (RFC 8058), "" for
+	// the sign-up mails, which no setting switches off.
+	Unsubscribe string
 }
 
 // wording is what a mail of one kind says. sentence has one %s for the
@@ -52,6 +55,9 @@ type pending struct {
 	childName string // "" when the child or their profile is gone
 	email     string // "" when the recipient is gone
 	attempts  int
+
+	recipientID int64            // 0 when none (a declined sign-up)
+	about       map[string]int64 // the row's other ids (a summary's week)
 }
 
 var htmlMail = template.Must(template.New("mail").Parse(`<!doctype html>

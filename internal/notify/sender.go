@@ -47,6 +47,12 @@ func (e Envelope) message(m Mail) (*mail.Msg, error) {
 	}
 	msg.SetMessageIDWithValue(fmt.Sprintf("notification-%d@%s", m.ID, host))
 	msg.SetGenHeader("Auto-Submitted", "auto-generated") // RFC 3834: no vacation replies
+	if m.Unsubscribe != "" {
+		// RFC 2369 and RFC 8058: the mail client's own "unsubscribe"
+		// button POSTs List-Unsubscribe=One-Click to this address.
+		msg.SetGenHeaderPreformatted(mail.HeaderListUnsubscribe, "<"+m.Unsubscribe+">")
+		msg.SetGenHeader(mail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
 	return msg, nil

@@ -6,7 +6,7 @@ import "slices"
 // /me/notification-settings).
 const (
 	Now   = "now"   // a mail at once
-	Daily = "daily" // kept for the daily digest (state "digest"; the digest itself is not built yet)
+	Daily = "daily" // kept for the daily digest (state "digest"; schedule.go)
 	Off   = "off"   // not written at all
 )
 
@@ -19,6 +19,6 @@ var Settable = slices.DeleteFunc(slices.Clone(Kinds), func(k Kind) bool { return
 
 // Default is the delivery of a kind nobody chose for: at once. Issue 22
 // asks it of contact requests and leak-guard hits, which wait for the
-// parent; the others follow until the digest exists to offer something
-// quieter.
+// parent; the others follow, so that nothing a parent never chose is held
+// back a day (the daily digest is theirs to pick).
 func Default(Kind) string { return Now }

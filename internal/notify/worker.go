@@ -38,6 +38,18 @@ type Worker struct {
 	Lease time.Duration
 	// Backoff is the wait after the n-th failed attempt (nil: Backoff).
 	Backoff func(n int) time.Duration
+
+	// Unsubscribe signs each mail's one-click unsubscribe link (nil: the
+	// mails have none).
+	Unsubscribe *Unsubscribe
+	// Now is the clock of the digests and summaries (nil: time.Now);
+	// tests set it.
+	Now func() time.Time
+	// DigestHour is the local hour of the daily digest and weekly summary
+	// (0: DefaultDigestHour).
+	DigestHour int
+
+	scheduled time.Time // when this worker last wrote due digests (schedule.go)
 }
 
 // DefaultMaxAttempts is how many failed deliveries make a row dead.
@@ -79,6 +91,9 @@ func (w *Worker) Run(ctx context.Context) {
 // RunOnce claims one batch of due rows and delivers it, returning how many
 // rows it claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	if err := w.scheduleDue(ctx); err != nil {
+		return 0, err
+	}
 	batch, err := w.claim(ctx)
 	if err != nil {
 		return 0, err
@@ -104,10 +119,10 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 			UPDATE notifications n
 			SET attempts = n.attempts + 1, next_attempt_at = CURRENT_TIMESTAMP + $2 * interval '1 second'
 			FROM due WHERE n.id = due.id
-			RETURNING n.id, n.kind, n.child_id, n.recipient_id, n.recipient_email, n.attempts
+			RETURNING n.id, n.kind, n.child_id, n.recipient_id, n.recipient_email, n.attempts, n.about
 		)
 		SELECT c.id, c.kind, coalesce(c.child_id, 0), coalesce(p.display_name, ''),
-		       coalesce(c.recipient_email, u.email, ''), c.attempts
+		       coalesce(c.recipient_email, u.email, ''), c.attempts, coalesce(c.recipient_id, 0), c.about
 		FROM claimed c
 		LEFT JOIN users u ON u.id = c.recipient_id AND u.deleted_at IS NULL
 		LEFT JOIN profiles p ON p.user_id = c.child_id
@@ -117,7 +132,7 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 	}
 	batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pending, error) {
 		var p pending
-		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts)
+		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts, &p.recipientID, &p.about)
 		return p, err
 	})
 	if err != nil {
@@ -134,7 +149,7 @@ var errGone = errors.New("recipient gone")
 func (w *Worker) deliver(ctx context.Context, p pending) error {
 	sendErr := errGone
 	if p.email != "" {
-		m, err := render(p, w.PublicURL)
+		m, err := w.compose(ctx, p)
 		if err == nil {
 			err = w.Sender.Send(ctx, m)
 		}
@@ -142,7 +157,10 @@ func (w *Worker) deliver(ctx context.Context, p pending) error {
 	}
 	if sendErr == nil {
 		w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.sent })
-		return w.record(ctx, p, `state = 'sent', sent_at = CURRENT_TIMESTAMP, recipient_email = NULL, last_error = NULL`)
+		if err := w.record(ctx, p, `state = 'sent', sent_at = CURRENT_TIMESTAMP, recipient_email = NULL, last_error = NULL`); err != nil {
+			return err
+		}
+		return w.carried(ctx, p)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping: the lease ends and the row is tried again

@@ -11,6 +11,7 @@ import { chatView } from "./chat.js";
 import { sleepWatch, sleepTop } from "./sleep.js";
 import { leakNotices } from "./notices.js";
 import { activityPage } from "./activity.js";
+import { notificationSettingsPage } from "./notify-settings.js";
 import { setAudience } from "./words.js";
 import { EventType } from "./events.js";
 
@@ -166,6 +167,7 @@ function userView(ctx, parts) {
     if (parts[0] === "child" && parts[2] === "chat") return chatView(ctx, Number(parts[3]), `#/child/${parts[1]}`, Number(parts[1]));
     if (parts[0] === "child" && parts[2] === "activity") return activityPage(ctx, Number(parts[1]));
     if (parts[0] === "child") return childPage(ctx, Number(parts[1]));
+    if (parts[0] === "notifications") return notificationSettingsPage(ctx);
     return parentHome(ctx);
   }
   if (role === "CHILD") {

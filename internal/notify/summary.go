@@ -1,0 +1,175 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// compose writes p's mail: a digest or summary from the database, any
+// other kind from its wording; then the unsubscribe link.
+func (w *Worker) compose(ctx context.Context, p pending) (Mail, error) {
+	var m Mail
+	var err error
+	switch p.kind {
+	case DailyDigest:
+		m, err = w.renderDigest(ctx, p)
+	case WeeklySummary:
+		m, err = w.renderSummary(ctx, p)
+	default:
+		m, err = render(p, w.PublicURL)
+	}
+	if err != nil {
+		return Mail{}, err
+	}
+	return w.withUnsubscribe(m, p)
+}
+
+// withUnsubscribe adds the link that switches this mail off: the header
+// for mail clients, and a line at the end of the mail. The sign-up mails
+// have none: no setting switches them off, and they come once.
+func (w *Worker) withUnsubscribe(m Mail, p pending) (Mail, error) {
+	what := string(p.kind)
+	switch p.kind {
+	case DailyDigest:
+		what = UnsubscribeDaily
+	case WeeklySummary:
+		what = UnsubscribeWeekly
+	}
+	if w.Unsubscribe == nil || p.recipientID == 0 || !Unsubscribable(what) {
+		return m, nil
+	}
+	token, err := w.Unsubscribe.Token(p.recipientID, what)
+	if err != nil {
+		return Mail{}, fmt.Errorf("unsubscribe link of notification %d: %w", p.id, err)
+	}
+	m.Unsubscribe = UnsubscribeURL(w.PublicURL, token)
+	m.Text += fmt.Sprintf("To stop these mails: %s\n", m.Unsubscribe)
+	link := fmt.Sprintf(`<p style="color: #666; font-size: 0.9em;"><a href="%s">Stop these mails</a></p>`+"\n</body>",
+		template.HTMLEscapeString(m.Unsubscribe))
+	m.HTML = strings.Replace(m.HTML, "</body>", link, 1)
+	return m, nil
+}
+
+// UnsubscribeURL is the address of the unsubscribe endpoint for token
+// (internal/api/unsubscribe.go): a GET shows a page asking to confirm, a
+// POST (the mail client's one click, or that page's button) switches off.
+func UnsubscribeURL(publicURL, token string) string {
+	return strings.TrimRight(publicURL, "/") + "/api/v1/unsubscribe?token=" + url.QueryEscape(token)
+}
+
+// renderDigest lists what waited for the parent: each kind and child, how
+// many times. Never more than the kind and the child's name.
+func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
+	rows, err := w.Pool.Query(ctx, `
+		SELECT n.kind, coalesce(pr.display_name, ''), count(*)
+		FROM notifications n
+		LEFT JOIN profiles pr ON pr.user_id = n.child_id
+		WHERE n.digest_id = $1
+		GROUP BY 1, 2 ORDER BY 1, 2`, p.id)
+	if err != nil {
+		return Mail{}, fmt.Errorf("digest %d: %w", p.id, err)
+	}
+	var lines []string
+	var kind, name string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&kind, &name, &n}, func() error {
+		if name == "" {
+			name = "Your child"
+		}
+		line := name + ": " + wordings[Kind(kind)].subject
+		if n > 1 {
+			line += fmt.Sprintf(" (%d times)", n)
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	if err != nil {
+		return Mail{}, fmt.Errorf("digest %d: %w", p.id, err)
+	}
+	return listMail(p, "Your daily digest", "Here is what happened today that you chose to hear about once a day:",
+		lines, Link(w.PublicURL, "", 0))
+}
+
+// renderSummary counts each child's week: messages sent and received, and
+// contacts that became active. Counts only: no text, no names but the
+// parent's own children's.
+func (w *Worker) renderSummary(ctx context.Context, p pending) (Mail, error) {
+	rows, err := w.Pool.Query(ctx, `
+		SELECT coalesce(pr.display_name, 'Your child'),
+		       (SELECT count(*) FROM messages m
+		        WHERE m.sender_id = c.id AND m.type <> 'system' AND m.created_at >= to_timestamp($2) AND m.created_at < to_timestamp($3)),
+		       (SELECT count(*) FROM messages m
+		        JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = c.id
+		        WHERE m.sender_id <> c.id AND m.type <> 'system' AND m.created_at >= to_timestamp($2) AND m.created_at < to_timestamp($3)),
+		       (SELECT count(*) FROM contacts k
+		        WHERE (k.child_a_id = c.id OR k.child_b_id = c.id) AND k.a_approved_at IS NOT NULL AND k.b_approved_at IS NOT NULL
+		          AND greatest(k.a_approved_at, k.b_approved_at) >= to_timestamp($2)
+		          AND greatest(k.a_approved_at, k.b_approved_at) < to_timestamp($3))
+		FROM users c
+		LEFT JOIN profiles pr ON pr.user_id = c.id
+		WHERE c.parent_id = $1 AND c.deleted_at IS NULL
+		ORDER BY c.id`, p.recipientID, p.about["from"], p.about["to"])
+	if err != nil {
+		return Mail{}, fmt.Errorf("weekly summary %d: %w", p.id, err)
+	}
+	var lines []string
+	var name string
+	var sent, got, contacts int
+	_, err = pgx.ForEachRow(rows, []any{&name, &sent, &got, &contacts}, func() error {
+		lines = append(lines, fmt.Sprintf("%s: %d messages sent, %d received, %d new contacts", name, sent, got, contacts))
+		return nil
+	})
+	if err != nil {
+		return Mail{}, fmt.Errorf("weekly summary %d: %w", p.id, err)
+	}
+	if len(lines) == 0 {
+		lines = []string{"You have no children's accounts any more."}
+	}
+	week := time.Unix(p.about["to"], 0).UTC().Format("2 January 2006")
+	return listMail(p, "Your weekly summary", "Your children's week, up to "+week+":", lines, Link(w.PublicURL, "", 0))
+}
+
+var htmlList = template.Must(template.New("list").Parse(`<!doctype html>
+<html><body style="font-family: sans-serif; color: #222;">
+<h1 style="font-size: 1.2em;">{{.Product}}</h1>
+<p>{{.Intro}}</p>
+<ul>{{range .Lines}}
+<li>{{.}}</li>{{end}}
+</ul>
+<p><a href="{{.Link}}">Open {{.Product}}</a></p>
+<p style="color: #666; font-size: 0.9em;">This mail was sent by {{.Product}} because you are a parent there. It never contains messages; open the app to see more.</p>
+</body></html>
+`))
+
+// listMail is a mail of an intro and a list: the digest, the summary.
+func listMail(p pending, subject, intro string, lines []string, link string) (Mail, error) {
+	text := fmt.Sprintf("Hello,\n\n%s\n\n- %s\n\nOpen %s: %s\n\n-- \nThis mail was sent by %s because you are a parent there. It never contains messages; open the app to see more.\n",
+		intro, strings.Join(lines, "\n- "), ProductName, link, ProductName)
+	var html bytes.Buffer
+	err := htmlList.Execute(&html, map[string]any{"Product": ProductName, "Intro": intro, "Lines": lines, "Link": link})
+	if err != nil {
+		return Mail{}, fmt.Errorf("render notification %d: %w", p.id, err)
+	}
+	return Mail{ID: p.id, To: p.email, Subject: ProductName + ": " + subject, Text: text, HTML: html.String(), Link: link}, nil
+}
+
+// carried marks the rows a sent digest listed as sent with it.
+func (w *Worker) carried(ctx context.Context, p pending) error {
+	if p.kind != DailyDigest {
+		return nil
+	}
+	_, err := w.Pool.Exec(ctx, `
+		UPDATE notifications SET state = 'sent', sent_at = CURRENT_TIMESTAMP
+		WHERE digest_id = $1 AND state = 'digest'`, p.id)
+	if err != nil {
+		return fmt.Errorf("rows of digest %d: %w", p.id, err)
+	}
+	return nil
+}
