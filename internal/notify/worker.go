@@ -134,7 +134,7 @@ var errGone = errors.New("recipient gone")
 func (w *Worker) deliver(ctx context.Context, p pending) error {
 	sendErr := errGone
 	if p.email != "" {
-		m, err := render(p, w.PublicURL)
+		m, err := w.renderMail(ctx, p)
 		if err == nil {
 			err = w.Sender.Send(ctx, m)
 		}
