@@ -188,7 +188,7 @@ func TestPasswordReset(t *testing.T) {
 	r := newRecoveryRig(t)
 	fam := r.env.Family(r.env.Admin(), 1)
 	parent := fam.Parent
-	r.newMails(t) // sign-up and approval
+	r.newMails(t)                    // sign-up and approval
 	var login struct{ Token string } // a second session of the parent's
 	r.env.Anonymous().Must(200, "POST", "/auth/login", map[string]string{"login": parent.Login, "password": parent.Password}, &login)
 
