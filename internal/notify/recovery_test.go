@@ -349,10 +349,11 @@ func TestSignupTakenAddress(t *testing.T) {
 	body := func(email string) map[string]string {
 		return map[string]string{"email": email, "password": "intruder-password", "display_name": "Same Name"}
 	}
+	before := anon.Do("POST", "/auth/signup", body("just-before@example.com"))
 	taken := anon.Do("POST", "/auth/signup", body(fam.Parent.Login))
 	fresh := anon.Do("POST", "/auth/signup", body("brand-new@example.com"))
-	if taken.Status != 201 || fresh.Status != 201 {
-		t.Fatalf("statuses %d and %d, want 201: %s %s", taken.Status, fresh.Status, taken.Body, fresh.Body)
+	if before.Status != 201 || taken.Status != 201 || fresh.Status != 201 {
+		t.Fatalf("statuses %d, %d and %d, want 201: %s %s", before.Status, taken.Status, fresh.Status, taken.Body, fresh.Body)
 	}
 	normal := func(b []byte, email string) string {
 		s := strings.ReplaceAll(string(b), `"`+email+`"`, `"EMAIL"`)
@@ -365,11 +366,22 @@ func TestSignupTakenAddress(t *testing.T) {
 	if taken.Header.Get("Content-Type") != fresh.Header.Get("Content-Type") {
 		t.Fatalf("content types differ: %q, %q", taken.Header.Get("Content-Type"), fresh.Header.Get("Content-Type"))
 	}
-	var ids [2]struct{ User struct{ ID int64 } }
-	json.Unmarshal(taken.Body, &ids[0])
-	json.Unmarshal(fresh.Body, &ids[1])
-	if ids[0].User.ID <= fam.Parent.UserID || ids[0].User.ID >= ids[1].User.ID {
-		t.Fatalf("the look-alike id %d is not between the owner's %d and the next sign-up's %d", ids[0].User.ID, fam.Parent.UserID, ids[1].User.ID)
+	// The ids run on without a gap: the look-alike took one of each, as
+	// a new account does.
+	type ids struct {
+		User    struct{ ID int64 }
+		Profile struct{ ID int64 }
+	}
+	var got [3]ids
+	for i, resp := range []*apitest.Response{before, taken, fresh} {
+		if err := json.Unmarshal(resp.Body, &got[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i < 3; i++ {
+		if got[i].User.ID != got[i-1].User.ID+1 || got[i].Profile.ID != got[i-1].Profile.ID+1 {
+			t.Fatalf("ids of three sign-ups in a row, the middle one taken: %+v; want consecutive", got)
+		}
 	}
 	// The account is untouched: its password, its one row.
 	anon.Must(200, "POST", "/auth/login", map[string]string{"login": fam.Parent.Login, "password": fam.Parent.Password}, nil)
@@ -377,8 +389,8 @@ func TestSignupTakenAddress(t *testing.T) {
 		t.Fatalf("the intruder's password: %d", resp.Status)
 	}
 	mails := r.newMails(t)
-	if len(mails) != 2 {
-		t.Fatalf("%d mails, want the owner's and the new sign-up's", len(mails))
+	if len(mails) != 3 {
+		t.Fatalf("%d mails, want the owner's and the two new sign-ups'", len(mails))
 	}
 	for _, m := range mails {
 		if m.Envelope.To[0] == fam.Parent.Login {
@@ -387,7 +399,7 @@ func TestSignupTakenAddress(t *testing.T) {
 				t.Fatalf("link %q", m.LinkInText)
 			}
 		} else {
-			onlyMail(t, []parsedMail{m}, "brand-new@example.com", "Confirm your email address")
+			onlyMail(t, []parsedMail{m}, m.Envelope.To[0], "Confirm your email address")
 		}
 	}
 	// Many tries: at most 3 mails to the owner (SignupAttemptMails), the

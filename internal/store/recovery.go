@@ -26,19 +26,35 @@ var SignupAttemptMails = RateLimit{PerSecond: 1.0 / 3600, Burst: 3}
 // answers the same way, with ids and times fresh from the same sequences
 // and clock, so that sign-up cannot tell anyone whether an address is
 // registered; the address's owner is mailed instead (signUpTaken).
+//
+// The address is looked up before the INSERT, so that a taken one takes
+// exactly one id from each sequence, as a new one does: a failed INSERT
+// would take one more and leave a gap that tells.
 func (db *DB) SignUp(ctx context.Context, email, passwordHash, displayName string) (domain.User, domain.Profile, error) {
 	var u domain.User
 	var p domain.Profile
 	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)`, email).Scan(&taken); err != nil {
+			return fmt.Errorf("look up a sign-up's address: %w", err)
+		}
 		var err error
+		if taken {
+			u, p, err = db.signUpTaken(ctx, tx, email, displayName)
+			return err
+		}
 		u, p, err = createAccount(ctx, tx, NewAccount{Email: email, PasswordHash: passwordHash, Role: domain.RoleParent, DisplayName: displayName})
 		if err != nil {
 			return err
 		}
 		return notify.Queue(ctx, tx, notify.Note{To: u.ID, Kind: notify.VerifyEmail})
 	})
-	if domain.ErrorCode(err) == domain.CodeConflict {
-		return db.signUpTaken(ctx, email, displayName)
+	if domain.ErrorCode(err) == domain.CodeConflict { // signed up at the same moment by another request
+		err = db.Transact(ctx, func(tx pgx.Tx) error {
+			var err error
+			u, p, err = db.signUpTaken(ctx, tx, email, displayName)
+			return err
+		})
 	}
 	return u, p, err
 }
@@ -47,36 +63,33 @@ func (db *DB) SignUp(ctx context.Context, email, passwordHash, displayName strin
 // and tells the address's owner: a parent who never verified it gets a new
 // verification link (they most likely lost the first), anyone else a
 // "someone tried to sign up with your address" mail.
-func (db *DB) signUpTaken(ctx context.Context, email, displayName string) (domain.User, domain.Profile, error) {
+func (db *DB) signUpTaken(ctx context.Context, tx pgx.Tx, email, displayName string) (domain.User, domain.Profile, error) {
 	u := domain.User{Email: email, Role: domain.RoleParent}
 	p := domain.Profile{DisplayName: displayName}
 	var owner int64
 	var unverified bool
-	err := db.Transact(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `
-			SELECT nextval(pg_get_serial_sequence('users', 'id')), nextval(pg_get_serial_sequence('profiles', 'id')),
-			       CURRENT_TIMESTAMP, coalesce(o.id, 0), coalesce(o.role = 'PARENT' AND o.email_verified_at IS NULL, false)
-			FROM (SELECT) AS one
-			LEFT JOIN users o ON o.email = $1 AND o.deleted_at IS NULL AND o.role <> 'CHILD'`, email).
-			Scan(&u.ID, &p.ID, &u.CreatedAt, &owner, &unverified)
-		if err != nil {
-			return fmt.Errorf("sign-up with a taken address: %w", err)
-		}
-		p.UserID, p.CreatedAt, p.UpdatedAt = u.ID, u.CreatedAt, u.CreatedAt
-		if owner == 0 {
-			return nil
-		}
-		ok, _, err := db.TakeToken(ctx, SignupAttemptMails, "signup-mail:"+email)
-		if err != nil || !ok {
-			return err
-		}
-		kind := notify.SignupAttempt
-		if unverified {
-			kind = notify.VerifyEmail
-		}
-		return notify.Queue(ctx, tx, notify.Note{To: owner, Kind: kind})
-	})
-	return u, p, err
+	err := tx.QueryRow(ctx, `
+		SELECT nextval(pg_get_serial_sequence('users', 'id')), nextval(pg_get_serial_sequence('profiles', 'id')),
+		       CURRENT_TIMESTAMP, coalesce(o.id, 0), coalesce(o.role = 'PARENT' AND o.email_verified_at IS NULL, false)
+		FROM (SELECT) AS one
+		LEFT JOIN users o ON o.email = $1 AND o.deleted_at IS NULL AND o.role <> 'CHILD'`, email).
+		Scan(&u.ID, &p.ID, &u.CreatedAt, &owner, &unverified)
+	if err != nil {
+		return u, p, fmt.Errorf("sign-up with a taken address: %w", err)
+	}
+	p.UserID, p.CreatedAt, p.UpdatedAt = u.ID, u.CreatedAt, u.CreatedAt
+	if owner == 0 {
+		return u, p, nil
+	}
+	ok, _, err := db.TakeToken(ctx, SignupAttemptMails, "signup-mail:"+email)
+	if err != nil || !ok {
+		return u, p, err
+	}
+	kind := notify.SignupAttempt
+	if unverified {
+		kind = notify.VerifyEmail
+	}
+	return u, p, notify.Queue(ctx, tx, notify.Note{To: owner, Kind: kind})
 }
 
 // errBadLink is the answer to a link that is unknown, used or expired:
