@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/notify"
 )
@@ -224,32 +226,46 @@ func TestPasswordReset(t *testing.T) {
 	}
 
 	// Audited as the account's own action, with no secret.
-	var audits []string
-	rows, err := r.env.DB.Pool.Query(t.Context(), `SELECT concat(actor_id, ' ', entity_id, ' ', after_json::text) FROM audit_logs WHERE action = 'user.password_reset'`)
-	if err == nil {
-		for rows.Next() {
-			var s string
-			if err = rows.Scan(&s); err != nil {
-				break
-			}
-			audits = append(audits, s)
-		}
-		rows.Close()
-	}
-	want := fmt.Sprintf(`%d %d {"sessions_ended": 2}`, parent.UserID, parent.UserID)
-	if err != nil || len(audits) != 1 || audits[0] != want {
-		t.Fatalf("audit rows %q (%v), want [%q]", audits, err, want)
-	}
+	r.checkResetAudit(t, parent.UserID)
 	changed := onlyMail(t, r.newMails(t), parent.Login, "Your password was changed")
 	if changed.LinkInText != r.env.Server.URL+"/#/login" {
 		t.Fatalf("the change mail links to %q", changed.LinkInText)
 	}
 
+	expired, first, last := r.checkDeadResetLinks(t, parent.Login, newPassword)
+	r.noSecretsStored(t, token, expired, first, last, newPassword, parent.Password, "the-final-password", "not-this-one")
+
+	// Children have no reset: their login is no address.
+	if resp := anon.Do("POST", "/auth/password-reset", map[string]string{"email": fam.Child().Login}); resp.Status != 400 || resp.ErrorField() != "email" {
+		t.Fatalf("a child's login: %d %s", resp.Status, resp.Body)
+	}
+}
+
+// checkResetAudit: one user.password_reset row, the account's own action,
+// that says how many sessions ended and nothing else.
+func (r *recoveryRig) checkResetAudit(t *testing.T, userID int64) {
+	t.Helper()
+	var audits []string
+	rows, err := r.env.DB.Pool.Query(t.Context(), `SELECT concat(actor_id, ' ', entity_id, ' ', after_json::text) FROM audit_logs WHERE action = 'user.password_reset'`)
+	if err == nil {
+		audits, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	want := fmt.Sprintf(`%d %d {"sessions_ended": 2}`, userID, userID)
+	if err != nil || len(audits) != 1 || audits[0] != want {
+		t.Fatalf("audit rows %q (%v), want [%q]", audits, err, want)
+	}
+}
+
+// checkDeadResetLinks: an expired reset link and one older than the link
+// used last change nothing; it returns the three tokens it used.
+func (r *recoveryRig) checkDeadResetLinks(t *testing.T, email, password string) (expired, first, last string) {
+	t.Helper()
+	anon := r.env.Anonymous()
 	// An expired link changes nothing. (The address's 3 requests are
 	// spent: forget them, as 30 minutes would.)
 	r.forgetLimits(t)
-	anon.Must(202, "POST", "/auth/password-reset", map[string]string{"email": parent.Login}, nil)
-	expired := linkToken(t, r.env, onlyMail(t, r.newMails(t), parent.Login, "Set a new password"), "reset-password")
+	anon.Must(202, "POST", "/auth/password-reset", map[string]string{"email": email}, nil)
+	expired = linkToken(t, r.env, onlyMail(t, r.newMails(t), email, "Set a new password"), "reset-password")
 	if _, err := r.env.DB.Pool.Exec(t.Context(), `UPDATE account_tokens SET expires_at = CURRENT_TIMESTAMP - interval '1 second'
 		WHERE token_hash = sha256($1::bytea)`, []byte(expired)); err != nil {
 		t.Fatal(err)
@@ -257,13 +273,13 @@ func TestPasswordReset(t *testing.T) {
 	if resp := anon.Do("POST", "/auth/password-reset/confirm", map[string]string{"token": expired, "password": "not-this-one"}); resp.Status != 400 || resp.ErrorField() != "token" {
 		t.Fatalf("an expired link: %d %s", resp.Status, resp.Body)
 	}
-	anon.Must(200, "POST", "/auth/login", map[string]string{"login": parent.Login, "password": newPassword}, nil)
+	anon.Must(200, "POST", "/auth/login", map[string]string{"login": email, "password": password}, nil)
 
 	// Using one link spends the others.
-	anon.Must(202, "POST", "/auth/password-reset", map[string]string{"email": parent.Login}, nil)
-	first := linkToken(t, r.env, onlyMail(t, r.newMails(t), parent.Login, "Set a new password"), "reset-password")
-	anon.Must(202, "POST", "/auth/password-reset", map[string]string{"email": parent.Login}, nil)
-	last := linkToken(t, r.env, onlyMail(t, r.newMails(t), parent.Login, "Set a new password"), "reset-password")
+	anon.Must(202, "POST", "/auth/password-reset", map[string]string{"email": email}, nil)
+	first = linkToken(t, r.env, onlyMail(t, r.newMails(t), email, "Set a new password"), "reset-password")
+	anon.Must(202, "POST", "/auth/password-reset", map[string]string{"email": email}, nil)
+	last = linkToken(t, r.env, onlyMail(t, r.newMails(t), email, "Set a new password"), "reset-password")
 	anon.Must(200, "POST", "/auth/password-reset/confirm", map[string]string{"token": last, "password": "the-final-password"}, nil)
 	if resp := anon.Do("POST", "/auth/password-reset/confirm", map[string]string{"token": first, "password": "not-this-one"}); resp.Status != 400 {
 		t.Fatalf("an older link after a newer one was used: %d %s", resp.Status, resp.Body)
@@ -273,12 +289,7 @@ func TestPasswordReset(t *testing.T) {
 			t.Fatalf("unexpected mail %q", m.Header.Get("Subject"))
 		}
 	}
-	r.noSecretsStored(t, token, expired, first, last, newPassword, parent.Password, "the-final-password", "not-this-one")
-
-	// Children have no reset: their login is no address.
-	if resp := anon.Do("POST", "/auth/password-reset", map[string]string{"email": fam.Child().Login}); resp.Status != 400 || resp.ErrorField() != "email" {
-		t.Fatalf("a child's login: %d %s", resp.Status, resp.Body)
-	}
+	return expired, first, last
 }
 
 // forgetLimits empties the shared rate limits, as time would.
@@ -333,6 +344,40 @@ func TestPasswordResetThrottled(t *testing.T) {
 	}
 }
 
+// sameAnswer: the sign-up of a taken address answered byte for byte like
+// the new one's but for ids, times and the address; and the three ids of
+// sign-ups in a row run on without a gap: the look-alike took one of each
+// sequence, as a new account does.
+func sameAnswer(t *testing.T, before, taken, fresh *apitest.Response, takenEmail, freshEmail string) {
+	t.Helper()
+	normal := func(b []byte, email string) string {
+		s := strings.ReplaceAll(string(b), `"`+email+`"`, `"EMAIL"`)
+		s = regexp.MustCompile(`"(id|user_id)":\d+`).ReplaceAllString(s, `"$1":N`)
+		return regexp.MustCompile(`"(created_at|updated_at)":"[^"]+"`).ReplaceAllString(s, `"$1":"T"`)
+	}
+	if a, b := normal(taken.Body, takenEmail), normal(fresh.Body, freshEmail); a != b {
+		t.Fatalf("a taken address answered differently from a new one:\n%s\n%s", a, b)
+	}
+	if taken.Header.Get("Content-Type") != fresh.Header.Get("Content-Type") {
+		t.Fatalf("content types differ: %q, %q", taken.Header.Get("Content-Type"), fresh.Header.Get("Content-Type"))
+	}
+	type ids struct {
+		User    struct{ ID int64 }
+		Profile struct{ ID int64 }
+	}
+	var got [3]ids
+	for i, resp := range []*apitest.Response{before, taken, fresh} {
+		if err := json.Unmarshal(resp.Body, &got[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i < 3; i++ {
+		if got[i].User.ID != got[i-1].User.ID+1 || got[i].Profile.ID != got[i-1].Profile.ID+1 {
+			t.Fatalf("ids of three sign-ups in a row, the middle one taken: %+v; want consecutive", got)
+		}
+	}
+}
+
 // TestSignupTakenAddress: a sign-up with a registered address answers
 // byte for byte like a new one (but for ids, times and the address), the
 // account is untouched, and its owner is told; the mails are bounded.
@@ -355,34 +400,7 @@ func TestSignupTakenAddress(t *testing.T) {
 	if before.Status != 201 || taken.Status != 201 || fresh.Status != 201 {
 		t.Fatalf("statuses %d, %d and %d, want 201: %s %s", before.Status, taken.Status, fresh.Status, taken.Body, fresh.Body)
 	}
-	normal := func(b []byte, email string) string {
-		s := strings.ReplaceAll(string(b), `"`+email+`"`, `"EMAIL"`)
-		s = regexp.MustCompile(`"(id|user_id)":\d+`).ReplaceAllString(s, `"$1":N`)
-		return regexp.MustCompile(`"(created_at|updated_at)":"[^"]+"`).ReplaceAllString(s, `"$1":"T"`)
-	}
-	if a, b := normal(taken.Body, fam.Parent.Login), normal(fresh.Body, "brand-new@example.com"); a != b {
-		t.Fatalf("a taken address answered differently from a new one:\n%s\n%s", a, b)
-	}
-	if taken.Header.Get("Content-Type") != fresh.Header.Get("Content-Type") {
-		t.Fatalf("content types differ: %q, %q", taken.Header.Get("Content-Type"), fresh.Header.Get("Content-Type"))
-	}
-	// The ids run on without a gap: the look-alike took one of each, as
-	// a new account does.
-	type ids struct {
-		User    struct{ ID int64 }
-		Profile struct{ ID int64 }
-	}
-	var got [3]ids
-	for i, resp := range []*apitest.Response{before, taken, fresh} {
-		if err := json.Unmarshal(resp.Body, &got[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := 1; i < 3; i++ {
-		if got[i].User.ID != got[i-1].User.ID+1 || got[i].Profile.ID != got[i-1].Profile.ID+1 {
-			t.Fatalf("ids of three sign-ups in a row, the middle one taken: %+v; want consecutive", got)
-		}
-	}
+	sameAnswer(t, before, taken, fresh, fam.Parent.Login, "brand-new@example.com")
 	// The account is untouched: its password, its one row.
 	anon.Must(200, "POST", "/auth/login", map[string]string{"login": fam.Parent.Login, "password": fam.Parent.Password}, nil)
 	if resp := anon.Do("POST", "/auth/login", map[string]string{"login": fam.Parent.Login, "password": "intruder-password"}); resp.Status != 401 {
