@@ -17,7 +17,7 @@ import (
 	"pixelpals/internal/notify"
 )
 
-// mailLinks runs the notification worker into dir (the .eml files serve
+// mailLink runs the notification worker into dir (the .eml files serve
 // when no SMTP server is configured) and returns the link of the newest
 // mail to to whose subject holds subject.
 func mailLink(t *testing.T, env *apitest.Env, dir, to, subject string) string {
@@ -76,6 +76,26 @@ func plainText(t *testing.T, m *mail.Message) string {
 	}
 }
 
+// verifyInBrowser opens the mailed verification link in p's browser (once
+// more: refused), then the admin sees the address confirmed.
+func verifyInBrowser(t *testing.T, env *apitest.Env, dir string, b *Browser, p *User, admin *apitest.Client) {
+	t.Helper()
+	verify := mailLink(t, env, dir, "carol@example.com", "Confirm your email address")
+	p.visit(verify)
+	p.see("your email address is confirmed")
+	p.until("the token gone from the address bar", `location.hash === "#/verify-email"`)
+	p.check("verify-email")
+	p.visit(verify)
+	p.see("doesn't work any more")
+	p.check("verify-email-used")
+
+	ad := b.user("admin")
+	ad.login(admin.Login, admin.Password)
+	ad.see("carol@example.com")
+	ad.see("Email confirmed")
+	ad.check("admin-pending-verified")
+}
+
 // TestBrowserRecovery: sign-up's "check your email" step, the page the
 // verification link opens (the admin then sees the address confirmed),
 // "Forgot password?" on the login page, and the page the reset link opens:
@@ -97,20 +117,7 @@ func TestBrowserRecovery(t *testing.T) {
 	p.see("carol@example.com")
 	p.check("signup-check-email")
 
-	verify := mailLink(t, env, dir, "carol@example.com", "Confirm your email address")
-	p.visit(verify)
-	p.see("your email address is confirmed")
-	p.until("the token gone from the address bar", `location.hash === "#/verify-email"`)
-	p.check("verify-email")
-	p.visit(verify)
-	p.see("doesn't work any more")
-	p.check("verify-email-used")
-
-	ad := b.user("admin")
-	ad.login(admin.Login, admin.Password)
-	ad.see("carol@example.com")
-	ad.see("Email confirmed")
-	ad.check("admin-pending-verified")
+	verifyInBrowser(t, env, dir, b, p, admin)
 
 	p.visit("#/login")
 	p.click("", "Forgot password?")

@@ -138,13 +138,12 @@ async function route() {
   if (mine !== routing) return;
   const parts = (location.hash.replace(/^#\/?/, "") || "").split("/").filter(Boolean);
   const ctx = { me: state.me, go, live, alive: true, reloadMe: loadMe };
+  // A mailed link's page (recovery.js) opens logged in or not.
   let view = publicView(ctx, parts);
-  if (view) {
-    // a mailed link's page, logged in or not
-  } else if (!state.me) {
+  if (!view && !state.me) {
     if (parts[0] === "signup" || parts[0] === "login") state.rejected = false;
     view = parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
-  } else {
+  } else if (!view) {
     if (live.stopped && activeUser(state.me)) { live.start(); notices.load(); }
     view = userView(ctx, parts);
   }
