@@ -33,7 +33,9 @@ func (req *signupRequest) validate() (err error) {
 	return err
 }
 
-// signup creates a parent account awaiting admin approval.
+// signup creates a parent account awaiting admin approval and mails its
+// address a verification link. A taken address gets the same answer
+// (store.SignUp): the password is hashed either way, so the time matches too.
 func (a *API) signup(w http.ResponseWriter, r *http.Request, _ *domain.Actor) error {
 	var req signupRequest
 	if err := decodeValid(r, &req); err != nil {
@@ -43,7 +45,7 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request, _ *domain.Actor) er
 	if err != nil {
 		return err
 	}
-	u, p, err := a.db.SignUpParent(r.Context(), req.Email, hash, req.DisplayName)
+	u, p, err := a.db.SignUp(r.Context(), req.Email, hash, req.DisplayName)
 	if err != nil {
 		return err
 	}

@@ -30,10 +30,13 @@ func TestServeWritesMailsToDataDir(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		files, _ := filepath.Glob(filepath.Join(mailDir, "notification-*.eml"))
-		if len(files) == 1 {
-			var err error
-			if eml, err = os.ReadFile(files[0]); err != nil {
-				t.Fatal(err)
+		if len(files) == 2 { // the sign-up's verification link (issue 22.4), then the approval
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				eml = append(eml, b...)
 			}
 			break
 		}
@@ -42,7 +45,8 @@ func TestServeWritesMailsToDataDir(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(string(eml), "To: <parent1@example.com>") || !strings.Contains(string(eml), "Pixel Pals: Your account is approved") {
+	if !strings.Contains(string(eml), "To: <parent1@example.com>") || !strings.Contains(string(eml), "Pixel Pals: Your account is approved") ||
+		!strings.Contains(string(eml), "Pixel Pals: Confirm your email address") || !strings.Contains(string(eml), "/#/verify-email/") {
 		t.Fatalf("mail:\n%s", eml)
 	}
 	if n := strings.Count(srv.logs.String(), `"dir":"`+mailDir+`"`); n != 1 {
@@ -54,8 +58,8 @@ func TestServeWritesMailsToDataDir(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(metrics), "pixelpals_notifications_sent_total 1") {
-		t.Fatalf("metrics lack one sent notification:\n%s", metrics)
+	if !strings.Contains(string(metrics), "pixelpals_notifications_sent_total 2") {
+		t.Fatalf("metrics lack two sent notifications:\n%s", metrics)
 	}
 	srv.stop(t) // exit 0: the worker stopped with serve's context
 }

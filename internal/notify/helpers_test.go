@@ -6,6 +6,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"pixelpals/internal/apitest"
 )
 
 func readFile(name string) ([]byte, error) { return os.ReadFile(name) }
@@ -25,4 +27,14 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func readAll(resp *http.Response) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// settleSignups marks the sign-ups' verification mails sent, for the tests
+// about the other kinds; recovery_test.go reads those mails.
+func settleSignups(t *testing.T, env *apitest.Env) {
+	t.Helper()
+	_, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent', sent_at = CURRENT_TIMESTAMP WHERE kind = 'verify_email' AND state = 'pending'`)
+	if err != nil {
+		t.Fatal(err)
+	}
 }

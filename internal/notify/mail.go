@@ -55,6 +55,7 @@ type pending struct {
 	childName string // "" when the child or their profile is gone
 	email     string // "" when the recipient is gone
 	attempts  int
+	token     string // the link's token (tokens.go), for the kinds that carry one
 
 	recipientID int64            // 0 when none (a declined sign-up)
 	about       map[string]int64 // the row's other ids (a summary's week)
@@ -65,13 +66,17 @@ var htmlMail = template.Must(template.New("mail").Parse(`<!doctype html>
 <h1 style="font-size: 1.2em;">{{.Product}}</h1>
 <p>{{.Sentence}}</p>
 <p><a href="{{.Link}}">Open {{.Product}}</a></p>
-<p style="color: #666; font-size: 0.9em;">This mail was sent by {{.Product}} because you are a parent there. It never contains messages; open the app to see more.</p>
+<p style="color: #666; font-size: 0.9em;">{{.Footer}}</p>
 </body></html>
 `))
 
 // render writes p's mail; publicURL is the service's base URL.
 func render(p pending, publicURL string) (Mail, error) {
 	w, ok := wordings[p.kind]
+	account, isAccount := accountWordings[p.kind]
+	if isAccount {
+		w, ok = account, true
+	}
 	if !ok {
 		return Mail{}, fmt.Errorf("notification %d: unknown kind %q", p.id, p.kind)
 	}
@@ -87,10 +92,13 @@ func render(p pending, publicURL string) (Mail, error) {
 		sentence = fmt.Sprintf(sentence, name)
 	}
 	link := Link(publicURL, w.page, p.childID)
-	text := fmt.Sprintf("Hello,\n\n%s\n\nOpen %s: %s\n\n-- \nThis mail was sent by %s because you are a parent there. It never contains messages; open the app to see more.\n",
-		sentence, ProductName, link, ProductName)
+	footer := "This mail was sent by " + ProductName + " because you are a parent there. It never contains messages; open the app to see more."
+	if isAccount {
+		link, footer = accountLink(publicURL, p), accountFooter
+	}
+	text := fmt.Sprintf("Hello,\n\n%s\n\nOpen %s: %s\n\n-- \n%s\n", sentence, ProductName, link, footer)
 	var html bytes.Buffer
-	err := htmlMail.Execute(&html, map[string]string{"Product": ProductName, "Sentence": sentence, "Link": link})
+	err := htmlMail.Execute(&html, map[string]string{"Product": ProductName, "Sentence": sentence, "Link": link, "Footer": footer})
 	if err != nil {
 		return Mail{}, fmt.Errorf("render notification %d: %w", p.id, err)
 	}

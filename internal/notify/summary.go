@@ -23,7 +23,7 @@ func (w *Worker) compose(ctx context.Context, p pending) (Mail, error) {
 	case WeeklySummary:
 		m, err = w.renderSummary(ctx, p)
 	default:
-		m, err = render(p, w.PublicURL)
+		m, err = w.renderMail(ctx, p)
 	}
 	if err != nil {
 		return Mail{}, err

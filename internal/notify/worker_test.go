@@ -107,6 +107,7 @@ func TestMailsThroughSMTP(t *testing.T) {
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
 	bystander := env.Family(admin, 1)
+	settleSignups(t, env)
 	a, b := fa.Child(), fb.Child()
 	var link struct{ ID int64 }
 	var code struct {
@@ -284,6 +285,7 @@ func TestSMTPRefusingOrDown(t *testing.T) {
 	mb := &mailbox{refuse: true}
 	port, stop := startSMTP(t, mb)
 	fa := env.Family(admin, 1) // its parent's account_approved: the first row
+	settleSignups(t, env)
 	w := smtpWorker(env, port)
 	w.MaxAttempts = 3
 	first := lastNote(t, env)
@@ -302,6 +304,7 @@ func TestSMTPRefusingOrDown(t *testing.T) {
 	// The server goes away; actions still succeed.
 	stop()
 	fb := env.Family(admin, 1)
+	settleSignups(t, env)
 	var code struct {
 		FriendCode string `json:"friend_code"`
 	}
@@ -359,6 +362,7 @@ func lastNote(t *testing.T, env *apitest.Env) int64 {
 func TestTwoWorkersDeliverEachRowOnce(t *testing.T) {
 	env := apitest.New(t)
 	fam := env.Family(env.Admin(), 1)
+	settleSignups(t, env)
 	const n = 60
 	err := env.DB.Transact(t.Context(), func(tx pgx.Tx) error {
 		var notes []notify.Note
@@ -434,6 +438,7 @@ func TestRecipientGone(t *testing.T) {
 	admin := env.Admin()
 	p := env.PendingParent()
 	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/approve", p.UserID), nil, nil)
+	settleSignups(t, env)
 	admin.Must(204, "DELETE", fmt.Sprintf("/admin/users/%d", p.UserID), nil, nil)
 	dir := t.TempDir()
 	w := &notify.Worker{Pool: env.DB.Pool, PublicURL: env.Server.URL, Metrics: notify.NewMetrics(), Logger: slog.New(slog.DiscardHandler),

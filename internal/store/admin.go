@@ -15,6 +15,9 @@ import (
 type UserSummary struct {
 	domain.User
 	DisplayName string `json:"display_name"`
+	// EmailVerified: the address's owner opened the link mailed at
+	// sign-up (or a password reset link). Admins may approve either way.
+	EmailVerified bool `json:"email_verified"`
 }
 
 // UserFilter narrows the admins' user list; zero fields do not filter.
@@ -29,7 +32,7 @@ type UserFilter struct {
 // ListUsers returns live users matching f, newest first.
 func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT `+userColumns+`, p.display_name
+		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL
 		FROM users u JOIN profiles p ON p.user_id = u.id
 		WHERE u.deleted_at IS NULL
 		  AND ($1 = '' OR u.role = $1)
@@ -43,7 +46,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserSummary, error) {
 		var s UserSummary
-		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName)
+		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName, &s.EmailVerified)
 		return s, err
 	})
 }

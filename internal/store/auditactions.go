@@ -17,6 +17,10 @@ const (
 	AuditUserDelete    AuditAction = "user.delete"
 	AuditKeysRotate    AuditAction = "keys.rotate"
 
+	// An adult's own password, set with a link mailed to their address
+	// (recovery.go).
+	AuditPasswordReset AuditAction = "user.password_reset"
+
 	// Reports and what comes of them (reports.go, messages.go): a message
 	// deleted by a parent or an admin, not by its sender.
 	AuditReportCreate  AuditAction = "report.create"

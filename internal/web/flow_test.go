@@ -38,6 +38,8 @@ func TestBrowserFamilyFlow(t *testing.T) {
 	pa.check("signup-error")
 	pa.fill("", "Password", "alice-password")
 	pa.click("", "Create account")
+	pa.see("Check your email") // issue 22.4: the link to confirm the address
+	pa.click("", "Continue")
 	pa.see("Awaiting approval")
 	pa.check("pending")
 
@@ -47,6 +49,7 @@ func TestBrowserFamilyFlow(t *testing.T) {
 	pb.fill("", "Email", "bob@example.com")
 	pb.fill("", "Password", "bob-password")
 	pb.click("", "Create account")
+	pb.click("Check your email", "Continue")
 	pb.see("Awaiting approval")
 
 	// The admin approves both.

@@ -15,6 +15,8 @@ export function adminPending(ctx) {
     render: (page, reload) => page.items.length === 0 ? empty("Nobody is waiting.")
       : h("ul", { class: "list" }, page.items.map(u => h("li", {},
         h("p", {}, h("strong", {}, u.display_name), " · ", u.email, h("span", { class: "muted small" }, " · signed up " + when(u.created_at))),
+        // Approval does not wait for the link (docs/security.md); the admin sees it.
+        h("p", { class: "small " + (u.email_verified ? "ok-msg" : "muted") }, u.email_verified ? "✔ Email confirmed" : "Email not confirmed yet"),
         h("div", { class: "row" },
           action("Approve", async () => { await api("POST", `/admin/users/${u.id}/approve`); reload(); }, { cls: "good", label: `Approve ${u.email}` }),
           action("Reject", async () => { await api("POST", `/admin/users/${u.id}/reject`); reload(); },

@@ -14,6 +14,7 @@ import { activityPage } from "./activity.js";
 import { notificationSettingsPage } from "./notify-settings.js";
 import { setAudience } from "./words.js";
 import { EventType } from "./events.js";
+import { publicView, checkEmailView } from "./recovery.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -138,11 +139,12 @@ async function route() {
   if (mine !== routing) return;
   const parts = (location.hash.replace(/^#\/?/, "") || "").split("/").filter(Boolean);
   const ctx = { me: state.me, go, live, alive: true, reloadMe: loadMe };
-  let view;
-  if (!state.me) {
+  // A mailed link's page (recovery.js) opens logged in or not.
+  let view = publicView(ctx, parts);
+  if (!view && !state.me) {
     if (parts[0] === "signup" || parts[0] === "login") state.rejected = false;
     view = parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
-  } else {
+  } else if (!view) {
     if (live.stopped && activeUser(state.me)) { live.start(); notices.load(); }
     view = userView(ctx, parts);
   }
@@ -229,6 +231,7 @@ function loginView(ctx) {
       h("h2", { id: "login-h" }, "Log in"),
       h("p", { class: "muted small" }, "Kids: use the login name your parent made for you."),
       f,
+      h("p", {}, h("a", { href: "#/forgot-password" }, "Forgot password?")),
       h("p", {}, "New parent? ", h("a", { href: "#/signup" }, "Create a parent account"))));
 }
 
@@ -244,10 +247,15 @@ function signupView(ctx) {
     submit: "Create account",
     busy: "Creating…",
     onsubmit: async (v) => {
-      await api("POST", "/auth/signup", { email: v.email.trim(), password: v.password, display_name: v.display_name.trim() });
-      await api("POST", "/auth/login", { login: v.email.trim(), password: v.password });
-      await loadMe();
-      go("#/");
+      const email = v.email.trim();
+      await api("POST", "/auth/signup", { email, password: v.password, display_name: v.display_name.trim() });
+      replace(main, checkEmailView(ctx, email, async () => {
+        await api("POST", "/auth/login", { login: email, password: v.password });
+        await loadMe();
+        go("#/");
+      }));
+      document.title = ctx.title + " · Pixel Pals";
+      main.focus();
     },
   });
   return h("section", { class: "card narrow", "aria-labelledby": "signup-h" },
@@ -278,6 +286,7 @@ function pendingView(ctx) {
     h("p", {}, `Thanks for signing up, ${ctx.me.profile.display_name}! A Pixel Pals admin checks every new parent account before it can be used.`),
     h("ol", { class: "steps" },
       h("li", {}, "You signed up ✔"),
+      h("li", {}, "You confirm your email with the link we mailed you"),
       h("li", {}, "An admin checks your account (usually soon); this page shows what they decide"),
       h("li", {}, "You create accounts for your children")),
     h("div", { class: "row" }, check), status);

@@ -40,6 +40,7 @@ const byCode = {
 const byField = {
   "invalid:email": "Type an email address, like name@example.com.",
   "invalid:password": "That password won't do. Type one that follows the hint.",
+  "invalid:token": "This link doesn't work any more: it was used already, or is too old. Ask for a new one.",
   "invalid:game_name": "Type the game's name.",
   "invalid:username": "Type the username for the game.",
   "invalid:time_zone": "Pick a time zone from the list, such as Europe/Berlin.",
