@@ -18,6 +18,8 @@ type Mail struct {
 	Text    string // text/plain
 	HTML    string // text/html, the same words
 	Link    string // the page that needs the parent
+	// Sentence is the one sentence that says what happened (a push's text).
+	Sentence string
 }
 
 // wording is what a mail of one kind says. sentence has one %s for the
@@ -52,6 +54,9 @@ type pending struct {
 	childName string // "" when the child or their profile is gone
 	email     string // "" when the recipient is gone
 	attempts  int
+
+	recipientID    int64 // 0 when the recipient is gone
+	mailed, pushed bool  // the channels an earlier attempt got through
 }
 
 var htmlMail = template.Must(template.New("mail").Parse(`<!doctype html>
@@ -88,7 +93,7 @@ func render(p pending, publicURL string) (Mail, error) {
 	if err != nil {
 		return Mail{}, fmt.Errorf("render notification %d: %w", p.id, err)
 	}
-	return Mail{ID: p.id, To: p.email, Subject: ProductName + ": " + w.subject, Text: text, HTML: html.String(), Link: link}, nil
+	return Mail{ID: p.id, To: p.email, Subject: ProductName + ": " + w.subject, Text: text, HTML: html.String(), Link: link, Sentence: sentence}, nil
 }
 
 // Link is the address of a page of the web UI (internal/web, its routes in

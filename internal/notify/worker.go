@@ -22,6 +22,9 @@ import (
 type Worker struct {
 	Pool   *pgxpool.Pool
 	Sender Sender
+	// Pusher, when set, also pushes each notification to the recipient's
+	// devices (push.go); each row is then done once both channels are.
+	Pusher Pusher
 	// PublicURL is the base of the mails' links.
 	PublicURL string
 	Logger    *slog.Logger
@@ -104,10 +107,11 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 			UPDATE notifications n
 			SET attempts = n.attempts + 1, next_attempt_at = CURRENT_TIMESTAMP + $2 * interval '1 second'
 			FROM due WHERE n.id = due.id
-			RETURNING n.id, n.kind, n.child_id, n.recipient_id, n.recipient_email, n.attempts
+			RETURNING n.id, n.kind, n.child_id, n.recipient_id, n.recipient_email, n.attempts,
+			          n.mailed_at IS NOT NULL AS mailed, n.pushed_at IS NOT NULL AS pushed
 		)
 		SELECT c.id, c.kind, coalesce(c.child_id, 0), coalesce(p.display_name, ''),
-		       coalesce(c.recipient_email, u.email, ''), c.attempts
+		       coalesce(c.recipient_email, u.email, ''), c.attempts, coalesce(u.id, 0), c.mailed, c.pushed
 		FROM claimed c
 		LEFT JOIN users u ON u.id = c.recipient_id AND u.deleted_at IS NULL
 		LEFT JOIN profiles p ON p.user_id = c.child_id
@@ -117,7 +121,7 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 	}
 	batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pending, error) {
 		var p pending
-		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts)
+		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts, &p.recipientID, &p.mailed, &p.pushed)
 		return p, err
 	})
 	if err != nil {
@@ -129,20 +133,23 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 // errGone marks a row whose recipient's account is gone: nobody to tell.
 var errGone = errors.New("recipient gone")
 
-// deliver sends p's mail and records the outcome. Only a failure to record
-// it is returned: a failed send is the row's business (retried or dead).
+// deliver sends p by mail and push and records the outcome. Only a
+// failure to record it is returned: a failed send is the row's business
+// (retried or dead). Each channel that got through is recorded whatever
+// the other did, so that a retry repeats only the one that failed.
 func (w *Worker) deliver(ctx context.Context, p pending) error {
-	sendErr := errGone
-	if p.email != "" {
-		m, err := render(p, w.PublicURL)
-		if err == nil {
-			err = w.Sender.Send(ctx, m)
-		}
-		sendErr = err
+	mailErr, pushErr := w.mail(ctx, p), w.push(ctx, p)
+	done := ""
+	if mailErr == nil {
+		done += "mailed_at = coalesce(mailed_at, CURRENT_TIMESTAMP), "
 	}
+	if pushErr == nil {
+		done += "pushed_at = coalesce(pushed_at, CURRENT_TIMESTAMP), "
+	}
+	sendErr := errors.Join(mailErr, pushErr)
 	if sendErr == nil {
 		w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.sent })
-		return w.record(ctx, p, `state = 'sent', sent_at = CURRENT_TIMESTAMP, recipient_email = NULL, last_error = NULL`)
+		return w.record(ctx, p, done+`state = 'sent', sent_at = CURRENT_TIMESTAMP, recipient_email = NULL, last_error = NULL`)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping: the lease ends and the row is tried again
@@ -150,7 +157,7 @@ func (w *Worker) deliver(ctx context.Context, p pending) error {
 	if errors.Is(sendErr, errGone) || p.attempts >= cmpOr(w.MaxAttempts, DefaultMaxAttempts) {
 		w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.dead })
 		w.logger().Warn("notification dead", "notification", p.id, "kind", p.kind, "attempts", p.attempts, "err", sendErr)
-		return w.record(ctx, p, `state = 'dead', recipient_email = NULL, last_error = $3`, errText(sendErr))
+		return w.record(ctx, p, done+`state = 'dead', recipient_email = NULL, last_error = $3`, errText(sendErr))
 	}
 	w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.failed })
 	backoff := w.Backoff
@@ -158,8 +165,36 @@ func (w *Worker) deliver(ctx context.Context, p pending) error {
 		backoff = Backoff
 	}
 	w.logger().Info("notification not delivered; will retry", "notification", p.id, "attempts", p.attempts, "err", sendErr)
-	return w.record(ctx, p, `next_attempt_at = CURRENT_TIMESTAMP + $3 * interval '1 second', last_error = $4`,
+	return w.record(ctx, p, done+`next_attempt_at = CURRENT_TIMESTAMP + $3 * interval '1 second', last_error = $4`,
 		backoff(p.attempts).Seconds(), errText(sendErr))
+}
+
+// mail sends p's mail, unless an earlier attempt did.
+func (w *Worker) mail(ctx context.Context, p pending) error {
+	if p.mailed {
+		return nil
+	}
+	if p.email == "" {
+		return errGone
+	}
+	m, err := render(p, w.PublicURL)
+	if err != nil {
+		return err
+	}
+	return w.Sender.Send(ctx, m)
+}
+
+// push sends p to the recipient's devices, unless an earlier attempt did
+// or there is no Pusher. A recipient who is gone has no devices left.
+func (w *Worker) push(ctx context.Context, p pending) error {
+	if p.pushed || w.Pusher == nil || p.recipientID == 0 {
+		return nil
+	}
+	m, err := pushMessage(p)
+	if err != nil {
+		return err
+	}
+	return w.Pusher.Push(ctx, p.recipientID, m)
 }
 
 // record sets the outcome of p's delivery, unless the row was claimed
