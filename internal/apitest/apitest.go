@@ -24,6 +24,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
 	"pixelpals/internal/live"
+	"pixelpals/internal/notify"
 	"pixelpals/internal/media"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
@@ -47,7 +48,9 @@ type Env struct {
 	Vault *vault.Ring
 	// Hub serves the event sockets (GET /ws).
 	Hub  *live.Hub
-	Logs *Buffer
+	// VAPID is the service's Web Push key pair, new for each Env.
+	VAPID notify.VAPID
+	Logs  *Buffer
 	seq  atomic.Int64
 }
 
@@ -129,8 +132,12 @@ func New(t testing.TB, opts ...Options) *Env {
 	ctx, stop := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
+	var err error
+	if e.VAPID, err = notify.GenerateVAPID(); err != nil {
+		t.Fatal(err)
+	}
 	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, UploadRate: uploadRate, Media: o.Media, Live: e.Hub, Now: o.Now,
-		UploadPace: o.UploadPace})
+		UploadPace: o.UploadPace, PushPublicKey: e.VAPID.PublicKey})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
 	t.Cleanup(func() {
 		stop() // closes the sockets first: the server's Close waits for none of them
