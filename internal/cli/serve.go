@@ -32,6 +32,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	vapid, err := loadVAPID(cfg, logger)
+	if err != nil {
+		return err
+	}
 	// TLS files are read before migrations run, so that a bad one stops
 	// the start with nothing changed.
 	front, err := newFront(cfg, logger)
@@ -53,12 +57,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
 	}
 	hub := live.New(db, logger, live.Config{ListenURL: cfg.ListenDatabaseURL, Window: cfg.LiveReplayWindow, AllowedOrigins: cfg.AllowedOrigins})
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub,
+		PushPublicKey: vapid.PublicKey})
 	srv := server.New(cfg, logger, db, a.Register, web.Register)
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)
 	notifier := newNotifier(db, cfg, logger)
+	notifier.Pusher = newPusher(db, cfg, vapid, logger)
 	srv.MustRegister(notifier.Metrics.Collectors()...)
 	ln, stopPlain, err := listen(ctx, cfg, front)
 	if err != nil {
