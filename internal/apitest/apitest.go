@@ -24,8 +24,8 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/config"
 	"pixelpals/internal/live"
-	"pixelpals/internal/notify"
 	"pixelpals/internal/media"
+	"pixelpals/internal/notify"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
@@ -47,11 +47,11 @@ type Env struct {
 	// Options.Vault gives another.
 	Vault *vault.Ring
 	// Hub serves the event sockets (GET /ws).
-	Hub  *live.Hub
+	Hub *live.Hub
 	// VAPID is the service's Web Push key pair, new for each Env.
 	VAPID notify.VAPID
 	Logs  *Buffer
-	seq  atomic.Int64
+	seq   atomic.Int64
 }
 
 // Options adjust an Env.
