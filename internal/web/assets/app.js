@@ -13,6 +13,7 @@ import { leakNotices } from "./notices.js";
 import { activityPage } from "./activity.js";
 import { setAudience } from "./words.js";
 import { EventType } from "./events.js";
+import { registerWorker, offlineView } from "./pwa.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -27,7 +28,9 @@ const notices = leakNotices(() => state.me);
 main.before(notices.el);
 // rejected: an admin declined this browser's parent sign-up (the API
 // answered account_rejected), so the page says so instead of "log in".
-const state = { me: null, ctx: null, notice: "", rejected: false };
+// offline: the server could not be reached (pwa.js).
+const state = { me: null, ctx: null, notice: "", rejected: false, offline: false };
+registerWorker();
 
 const live = new Live(
   (ev) => {
@@ -120,9 +123,12 @@ async function loadMe() {
   try {
     state.me = await api("GET", "/me");
     state.rejected = false;
+    state.offline = false;
   } catch (e) {
     state.me = null;
+    state.offline = e.code === "network";
     if (e.code === "account_rejected") state.rejected = true;
+    else if (state.offline) return;
     else if (e.status !== 401) state.notice = e.message;
   }
   setAudience(state.me && state.me.user.role);
@@ -140,7 +146,7 @@ async function route() {
   let view;
   if (!state.me) {
     if (parts[0] === "signup" || parts[0] === "login") state.rejected = false;
-    view = parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
+    view = state.offline ? offlineView(ctx, route) : parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
   } else {
     if (live.stopped && activeUser(state.me)) { live.start(); notices.load(); }
     view = userView(ctx, parts);

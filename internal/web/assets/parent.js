@@ -14,6 +14,7 @@ import { requestRow, friendCodeCard, friendsCard } from "./parent/contacts.js";
 import { loginsCard } from "./parent/logins.js";
 import { galleryCard } from "./parent/gallery.js";
 import { accountCard } from "./parent/account.js";
+import { pushCard } from "./push.js";
 
 export function parentHome(ctx) {
   ctx.title = "My children";
@@ -68,7 +69,7 @@ export function parentHome(ctx) {
   return h("div", {},
     h("h1", {}, `Hello, ${ctx.me.profile.display_name}!`),
     h("p", {}, "Here you make accounts for your children, approve their friends, and read their chats."),
-    h("div", { class: "grid" }, kids, add), requests);
+    h("div", { class: "grid" }, kids, add), requests, pushCard());
 }
 
 // childPage is a parent's page for their child id: its cards once the
