@@ -119,7 +119,7 @@ func TestBrowserInstallableOffline(t *testing.T) {
 			t.Errorf("an API answer was cached: %s", c)
 		}
 	}
-	u.check("parent-home-push")
+	u.checkFull("parent-home-push")
 
 	u.setOffline(true)
 	u.run(chromedp.Reload())
@@ -140,4 +140,55 @@ func (u *User) setNotifications(setting browser.PermissionSetting) {
 	if err != nil {
 		u.t.Fatal(err)
 	}
+}
+
+// pushSwitch is the JavaScript for the "Notify me on this device" switch.
+const pushSwitch = `document.getElementById([...document.querySelectorAll("label")].find(l => l.innerText.trim() === "Notify me on this device").htmlFor)`
+
+// TestBrowserPushSwitch drives the parent's switch as far as headless
+// Chromium goes: with notifications blocked, turning it on says how to
+// allow them and stays off; with them allowed, the browser asks its push
+// service for a subscription with the server's VAPID key. Headless
+// Chromium has no push service to reach, so it cannot subscribe: the page
+// says so, the switch goes back off, and the server keeps nothing. (The
+// server's side, a real subscription's pushes encrypted and decrypted, is
+// internal/notify's TestPushDelivered.)
+func TestBrowserPushSwitch(t *testing.T) {
+	env := apitest.New(t)
+	fam := env.Family(env.Admin(), 1)
+	b := newBrowser(t, env.Server.URL)
+	u := b.user("parent")
+	u.setNotifications(browser.PermissionSettingDenied)
+	u.login(fam.Parent.Login, fam.Parent.Password)
+	u.see("Notifications on this device")
+	u.until("the switch ready", `!(`+pushSwitch+`).disabled`)
+	var on bool
+	u.js(`(`+pushSwitch+`).checked`, &on)
+	if on {
+		t.Fatal("the switch is on before anything was asked")
+	}
+	u.js(`(`+pushSwitch+`).click(), true`, nil)
+	u.see("Notifications are blocked for Pixel Pals in this browser")
+	u.until("the switch back off", `!(`+pushSwitch+`).checked && !(`+pushSwitch+`).disabled`)
+	u.checkFull("parent-push-blocked")
+
+	u.setNotifications(browser.PermissionSettingGranted)
+	u.js(`(`+pushSwitch+`).click(), true`, nil)
+	u.until("the subscription attempt's outcome", `(() => { const t = document.querySelector("main").innerText;
+		return t.includes("Notifications are on for this device") || t.includes("could not sign up for notifications"); })()`)
+	var text string
+	u.js(`document.querySelector("main").innerText`, &text)
+	var subs int
+	if err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM push_subscriptions`).Scan(&subs); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "Notifications are on for this device") {
+		// A Chromium that reaches a push service: the server has it.
+		if subs != 1 {
+			t.Fatalf("the page says on, the server has %d subscriptions", subs)
+		}
+	} else if subs != 0 {
+		t.Fatalf("the subscription failed, yet the server has %d", subs)
+	}
+	u.checkFull("parent-push-switch")
 }
