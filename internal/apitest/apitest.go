@@ -132,10 +132,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	ctx, stop := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
-	var err error
-	if e.VAPID, err = notify.GenerateVAPID(); err != nil {
-		t.Fatal(err)
-	}
+	e.VAPID = newVAPID(t)
 	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, UploadRate: uploadRate, Media: o.Media, Live: e.Hub, Now: o.Now,
 		UploadPace: o.UploadPace, PushPublicKey: e.VAPID.PublicKey})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
@@ -145,6 +142,15 @@ func New(t testing.TB, opts ...Options) *Env {
 		e.Server.Close()
 	})
 	return e
+}
+
+// newVAPID makes a Web Push key pair for one Env.
+func newVAPID(t testing.TB) notify.VAPID {
+	v, err := notify.GenerateVAPID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // NewRing makes a key ring with one fresh random key per version given.

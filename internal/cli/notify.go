@@ -10,10 +10,12 @@ import (
 
 // newNotifier makes the worker that delivers notification mails: through
 // the configured SMTP server, or else into the data directory's mail/,
-// which the log names once so that a newcomer finds the mails.
-func newNotifier(db *store.DB, cfg config.Config, logger *slog.Logger) *notify.Worker {
+// which the log names once so that a newcomer finds the mails. It pushes
+// them too, signed with vapid (push.go).
+func newNotifier(db *store.DB, cfg config.Config, vapid notify.VAPID, logger *slog.Logger) *notify.Worker {
 	env := notify.Envelope{From: cfg.Mail.From, PublicURL: cfg.Mail.PublicURL}
-	w := &notify.Worker{Pool: db.Pool, PublicURL: cfg.Mail.PublicURL, Logger: logger, Metrics: notify.NewMetrics()}
+	w := &notify.Worker{Pool: db.Pool, PublicURL: cfg.Mail.PublicURL, Logger: logger, Metrics: notify.NewMetrics(),
+		Pusher: newPusher(db, cfg, vapid, logger)}
 	if s := cfg.Mail.SMTP; s.Host != "" {
 		w.Sender = notify.NewSMTP(notify.SMTPServer{Host: s.Host, Port: s.Port, ImplicitTLS: s.ImplicitTLS,
 			Username: s.Username, Password: s.Password}, env)

@@ -8,7 +8,19 @@ import (
 	"pixelpals/internal/config"
 	"pixelpals/internal/notify"
 	"pixelpals/internal/store"
+	"pixelpals/internal/vault"
 )
+
+// loadKeys loads the service's keys before anything runs: the vault's
+// ring (keys.go) and the Web Push pair.
+func loadKeys(cfg config.Config, logger *slog.Logger) (*vault.Ring, notify.VAPID, error) {
+	ring, err := loadVault(cfg, logger, true)
+	if err != nil {
+		return nil, notify.VAPID{}, err
+	}
+	vapid, err := loadVAPID(cfg, logger)
+	return ring, vapid, err
+}
 
 // loadVAPID loads the Web Push key pair: from PIXELPALS_VAPID_PUBLIC_KEY
 // and PIXELPALS_VAPID_PRIVATE_KEY (both or neither), or else the one kept

@@ -28,11 +28,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
 	// Keys first: a missing or bad key stops the start before anything runs.
-	ring, err := loadVault(cfg, logger, true)
-	if err != nil {
-		return err
-	}
-	vapid, err := loadVAPID(cfg, logger)
+	ring, vapid, err := loadKeys(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -57,14 +53,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
 	}
 	hub := live.New(db, logger, live.Config{ListenURL: cfg.ListenDatabaseURL, Window: cfg.LiveReplayWindow, AllowedOrigins: cfg.AllowedOrigins})
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub,
-		PushPublicKey: vapid.PublicKey})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub, PushPublicKey: vapid.PublicKey})
 	srv := server.New(cfg, logger, db, a.Register, web.Register)
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)
-	notifier := newNotifier(db, cfg, logger)
-	notifier.Pusher = newPusher(db, cfg, vapid, logger)
+	notifier := newNotifier(db, cfg, vapid, logger)
 	srv.MustRegister(notifier.Metrics.Collectors()...)
 	ln, stopPlain, err := listen(ctx, cfg, front)
 	if err != nil {

@@ -60,17 +60,7 @@ func TestPushDelivered(t *testing.T) {
 	ps.subscribe(t, fa.Parent, tablet)
 	ps.answer(tablet, 410)
 
-	var code struct {
-		FriendCode string `json:"friend_code"`
-	}
-	b.Must(200, "GET", "/me/friend-code", nil, &code)
-	a.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
-	fa.Parent.Must(201, "POST", fmt.Sprintf("/children/%d/game-credentials", a.UserID),
-		map[string]string{"game_name": "Blockcraft", "username": "kid", "password": "Hunter2!"}, nil)
-	var conv struct{ ID int64 }
-	a.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{fa.Parent.UserID}, "is_group": false}, &conv)
-	a.Must(422, "POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
-		map[string]string{"type": "text", "content": "my pass is Hunter2!", "client_id": "leak-1"}, nil)
+	friendCode := requestAndLeak(t, fa, a, b)
 
 	mb := &mailbox{}
 	port, _ := startSMTP(t, mb)
@@ -88,7 +78,7 @@ func TestPushDelivered(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("the phone got %d pushes, want %d: %+v", len(got), len(want), got)
 	}
-	secrets := []string{a.Password, fa.Parent.Password, a.Token, fa.Parent.Token, "Hunter2", "hunter2", "my pass is", code.FriendCode, b.Login}
+	secrets := []string{a.Password, fa.Parent.Password, a.Token, fa.Parent.Token, "Hunter2", "hunter2", "my pass is", friendCode, b.Login}
 	for i, m := range got {
 		if !strings.HasPrefix(m.Tag, "notification-") {
 			t.Errorf("push %d: tag %q, want notification-<id>", i, m.Tag)
@@ -109,10 +99,35 @@ func TestPushDelivered(t *testing.T) {
 	if n := len(mb.all()); n != 5 { // 2 approvals, 2 friend requests, 1 leak guard
 		t.Errorf("%d mails, want 5: push takes nothing from mail", n)
 	}
+	checkAllSent(t, env)
+}
+
+// requestAndLeak makes child a ask b for a friendship and trip the leak
+// guard (fa is a's family); it returns b's friend code.
+func requestAndLeak(t *testing.T, fa *apitest.Family, a, b *apitest.Client) string {
+	t.Helper()
+	var code struct {
+		FriendCode string `json:"friend_code"`
+	}
+	b.Must(200, "GET", "/me/friend-code", nil, &code)
+	a.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
+	fa.Parent.Must(201, "POST", fmt.Sprintf("/children/%d/game-credentials", a.UserID),
+		map[string]string{"game_name": "Blockcraft", "username": "kid", "password": "Hunter2!"}, nil)
+	var conv struct{ ID int64 }
+	a.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{fa.Parent.UserID}, "is_group": false}, &conv)
+	a.Must(422, "POST", fmt.Sprintf("/conversations/%d/messages", conv.ID),
+		map[string]string{"type": "text", "content": "my pass is Hunter2!", "client_id": "leak-1"}, nil)
+	return code.FriendCode
+}
+
+// checkAllSent fails t unless every row is sent with both channels done.
+func checkAllSent(t *testing.T, env *apitest.Env) {
+	t.Helper()
 	rows, err := env.DB.Pool.Query(t.Context(), `SELECT state, mailed_at IS NOT NULL, pushed_at IS NOT NULL FROM notifications`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var state string
 		var c channels
