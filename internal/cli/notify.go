@@ -14,8 +14,8 @@ import (
 // them too, signed with vapid (push.go).
 func newNotifier(db *store.DB, cfg config.Config, vapid notify.VAPID, logger *slog.Logger) *notify.Worker {
 	env := notify.Envelope{From: cfg.Mail.From, PublicURL: cfg.Mail.PublicURL}
-	w := &notify.Worker{Pool: db.Pool, PublicURL: cfg.Mail.PublicURL, Logger: logger, Metrics: notify.NewMetrics(),
-		Pusher: newPusher(db, cfg, vapid, logger)}
+	w := &notify.Worker{Pool: db.Pool, PublicURL: cfg.Mail.PublicURL, Logger: logger, Metrics: notify.NewMetrics()}
+	w.Pusher = newPusher(db, cfg, vapid, w.Metrics, logger)
 	if s := cfg.Mail.SMTP; s.Host != "" {
 		w.Sender = notify.NewSMTP(notify.SMTPServer{Host: s.Host, Port: s.Port, ImplicitTLS: s.ImplicitTLS,
 			Username: s.Username, Password: s.Password}, env)

@@ -47,7 +47,9 @@ func loadVAPID(cfg config.Config, logger *slog.Logger) (notify.VAPID, error) {
 	return v, nil
 }
 
-// newPusher makes the Web Push channel of the notification worker.
-func newPusher(db *store.DB, cfg config.Config, keys notify.VAPID, logger *slog.Logger) *notify.WebPusher {
-	return &notify.WebPusher{Pool: db.Pool, Keys: keys, Subscriber: notify.Subscriber(cfg.Mail.PublicURL, cfg.Mail.From), Logger: logger}
+// newPusher makes the Web Push channel of the notification worker, which
+// counts into the worker's metrics.
+func newPusher(db *store.DB, cfg config.Config, keys notify.VAPID, m *notify.Metrics, logger *slog.Logger) *notify.WebPusher {
+	return &notify.WebPusher{Pool: db.Pool, Keys: keys, Subscriber: notify.Subscriber(cfg.Mail.PublicURL, cfg.Mail.From),
+		Metrics: m, Logger: logger}
 }

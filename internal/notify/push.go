@@ -18,6 +18,7 @@ import (
 	"github.com/SherClockHolmes/webpush-go"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Pusher delivers one notification to every device its recipient turned
@@ -63,8 +64,9 @@ type WebPusher struct {
 	Client *http.Client
 	// TTL is how long a push service keeps a message for a device that is
 	// off (0: a day).
-	TTL    time.Duration
-	Logger *slog.Logger
+	TTL     time.Duration
+	Logger  *slog.Logger
+	Metrics *Metrics // optional: the worker's, whose push series it counts
 }
 
 type subscription struct {
@@ -133,18 +135,23 @@ func (wp *WebPusher) pushOne(ctx context.Context, s subscription, body []byte, t
 		if errors.As(err, &ue) {
 			err = ue.Err // without the URL
 		}
+		wp.Metrics.count(func(m *Metrics) prometheus.Counter { return m.pushFailed })
 		return fmt.Errorf("push to subscription %d: %w", s.id, err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
 	switch code := resp.StatusCode; {
 	case code >= 200 && code < 300:
+		wp.Metrics.count(func(m *Metrics) prometheus.Counter { return m.pushSent })
 		return nil
 	case code == http.StatusNotFound || code == http.StatusGone:
+		wp.Metrics.count(func(m *Metrics) prometheus.Counter { return m.pushExpired })
 		return wp.remove(ctx, s)
 	case code == http.StatusTooManyRequests || code >= 500:
+		wp.Metrics.count(func(m *Metrics) prometheus.Counter { return m.pushFailed })
 		return fmt.Errorf("push to subscription %d: the push service answered %d", s.id, code)
 	default:
+		wp.Metrics.count(func(m *Metrics) prometheus.Counter { return m.pushRefused })
 		wp.logger().Warn("push refused; not retried", "subscription", s.id, "status", code)
 		return nil
 	}

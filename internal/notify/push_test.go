@@ -15,7 +15,7 @@ import (
 func pushWorker(env *apitest.Env, smtpPort int, ps *pushService) *notify.Worker {
 	w := smtpWorker(env, smtpPort)
 	w.Pusher = &notify.WebPusher{Pool: env.DB.Pool, Keys: env.VAPID, Subscriber: "pals@example.org",
-		Client: ps.srv.Client(), Logger: slog.New(slog.DiscardHandler)}
+		Client: ps.srv.Client(), Metrics: w.Metrics, Logger: slog.New(slog.DiscardHandler)}
 	return w
 }
 
@@ -64,8 +64,12 @@ func TestPushDelivered(t *testing.T) {
 
 	mb := &mailbox{}
 	port, _ := startSMTP(t, mb)
-	drain(t, pushWorker(env, port, ps))
+	w := pushWorker(env, port, ps)
+	drain(t, w)
 	ps.checkClean()
+	if c := counters(t, w.Metrics); c["pixelpals_push_sent"] != 3 || c["pixelpals_push_expired"] != 1 || c["pixelpals_push_failed"] != 0 || c["sent"] != 5 {
+		t.Errorf("metrics %v, want 3 pushes sent, 1 subscription expired, 5 rows sent", c)
+	}
 
 	name := "Kid " + a.Login
 	child := fmt.Sprintf("/#/child/%d", a.UserID)
@@ -172,6 +176,9 @@ func TestPushAndMailFailApart(t *testing.T) {
 	}
 	if m, p := len(mb.all()), len(ps.messages(phone)); m != 1 || p != 1 {
 		t.Fatalf("%d mails and %d pushes, want one of each", m, p)
+	}
+	if c := counters(t, w.Metrics); c["pixelpals_push_failed"] != 1 || c["pixelpals_push_sent"] != 1 || c["failed"] != 1 {
+		t.Errorf("metrics %v, want 1 push failed then 1 sent, 1 row retried", c)
 	}
 
 	// Now the mail server refuses: the push goes, the row waits for the mail.

@@ -229,6 +229,8 @@ func cmpOr[T comparable](v, def T) T {
 // Metrics are the delivery's Prometheus series.
 type Metrics struct {
 	sent, failed, dead prometheus.Counter
+	// The push channel's, per device (push.go).
+	pushSent, pushFailed, pushExpired, pushRefused prometheus.Counter
 }
 
 // NewMetrics makes the series; register Collectors on the server's registry.
@@ -240,12 +242,17 @@ func NewMetrics() *Metrics {
 		sent:   c("pixelpals_notifications_sent_total", "Notification mails handed to the SMTP server (or written as .eml files)."),
 		failed: c("pixelpals_notifications_failed_total", "Failed notification deliveries that will be retried."),
 		dead:   c("pixelpals_notifications_dead_total", "Notifications given up: too many failures, or the recipient is gone."),
+
+		pushSent:    c("pixelpals_push_sent_total", "Web pushes a push service accepted, one per device."),
+		pushFailed:  c("pixelpals_push_failed_total", "Web pushes a push service could not take now (5xx, 429, no connection): tried again."),
+		pushExpired: c("pixelpals_push_expired_total", "Push subscriptions removed because their push service said they are gone (404, 410)."),
+		pushRefused: c("pixelpals_push_refused_total", "Web pushes a push service refused for good (another 4xx): not tried again."),
 	}
 }
 
 // Collectors are the series to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.sent, m.failed, m.dead}
+	return []prometheus.Collector{m.sent, m.failed, m.dead, m.pushSent, m.pushFailed, m.pushExpired, m.pushRefused}
 }
 
 // count adds one to the series pick chooses; a Worker without metrics
