@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -191,4 +192,21 @@ func TestBrowserPushSwitch(t *testing.T) {
 		t.Fatalf("the subscription failed, yet the server has %d", subs)
 	}
 	u.checkFull("parent-push-switch")
+
+	// Logging out turns push off on the device first (push.js
+	// forgetDevice): with or without a subscription, the logout goes
+	// through and ends the session on the server.
+	cookie := u.sessionCookie()
+	u.click("", "Log out")
+	u.see("Welcome to Pixel Pals!")
+	req, _ := http.NewRequest("GET", env.Server.URL+"/api/v1/me", nil)
+	req.AddCookie(&http.Cookie{Name: "pixelpals_session", Value: cookie})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("after logging out, the old session answers %d, want 401", resp.StatusCode)
+	}
 }

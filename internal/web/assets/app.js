@@ -14,6 +14,7 @@ import { activityPage } from "./activity.js";
 import { setAudience } from "./words.js";
 import { EventType } from "./events.js";
 import { registerWorker, offlineView } from "./pwa.js";
+import { forgetDevice } from "./push.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -103,6 +104,7 @@ logoutBtn.addEventListener("click", async () => {
   logoutBtn.disabled = true;
   logoutErr.textContent = "";
   try {
+    await forgetDevice();
     await api("POST", "/auth/logout");
   } catch (e) {
     if (e.status !== 401) {

@@ -42,9 +42,20 @@ function supported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 }
 
+// subscription is this browser's push subscription, or null (also when no
+// service worker is registered: ready would wait for ever).
 async function subscription() {
-  const reg = await navigator.serviceWorker.ready;
-  return reg.pushManager.getSubscription();
+  const reg = await navigator.serviceWorker.getRegistration("/");
+  return reg ? reg.pushManager.getSubscription() : null;
+}
+
+// forgetDevice turns push off on this device, at logout: a shared device
+// must not go on showing a parent's notifications to the next person. A
+// failure does not stop the logout (the subscription then goes when its
+// push service reports it gone).
+export async function forgetDevice() {
+  if (!supported()) return;
+  try { await turnOff(); } catch { /* logging out all the same */ }
 }
 
 async function turnOn() {
