@@ -41,24 +41,26 @@ func subscriptionCount(t *testing.T, env *apitest.Env, userID int64) int {
 	return n
 }
 
-// TestPushDelivered: a parent with a phone and an old tablet whose
-// subscription expired; actions through the API; the worker mails and
-// pushes. The phone's push service receives each notification encrypted
-// to the phone's keys (decrypted here as a browser would), signed with the
-// server's VAPID key, saying only what kind of thing waits and for which
-// child, with the page to open; the tablet's 410 removes its
-// subscription; the other family's parent, who has no device, gets mail
-// only; every row ends sent with both channels done.
+// TestPushDelivered: a parent with a phone, and an old tablet and laptop
+// whose subscriptions expired (410, 404); actions through the API; the
+// worker mails and pushes. The phone's push service receives each
+// notification encrypted to the phone's keys (decrypted here as a browser
+// would), signed with the server's VAPID key, saying only what kind of
+// thing waits and for which child, with the page to open; the 410 and the
+// 404 remove their subscriptions; the other family's parent, who has no
+// device, gets mail only; every row ends sent with both channels done.
 func TestPushDelivered(t *testing.T) {
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
 	a, b := fa.Child(), fb.Child()
 	ps := startPushService(t, env.VAPID.PublicKey)
-	phone, tablet := newDevice(t, "phone"), newDevice(t, "tablet")
-	ps.subscribe(t, fa.Parent, phone)
-	ps.subscribe(t, fa.Parent, tablet)
+	phone, tablet, laptop := newDevice(t, "phone"), newDevice(t, "tablet"), newDevice(t, "laptop")
+	for _, d := range []*device{phone, tablet, laptop} {
+		ps.subscribe(t, fa.Parent, d)
+	}
 	ps.answer(tablet, 410)
+	ps.answer(laptop, 404)
 
 	friendCode := requestAndLeak(t, fa, a, b)
 
@@ -67,8 +69,8 @@ func TestPushDelivered(t *testing.T) {
 	w := pushWorker(env, port, ps)
 	drain(t, w)
 	ps.checkClean()
-	if c := counters(t, w.Metrics); c["pixelpals_push_sent"] != 3 || c["pixelpals_push_expired"] != 1 || c["pixelpals_push_failed"] != 0 || c["sent"] != 5 {
-		t.Errorf("metrics %v, want 3 pushes sent, 1 subscription expired, 5 rows sent", c)
+	if c := counters(t, w.Metrics); c["pixelpals_push_sent"] != 3 || c["pixelpals_push_expired"] != 2 || c["pixelpals_push_failed"] != 0 || c["sent"] != 5 {
+		t.Errorf("metrics %v, want 3 pushes sent, 2 subscriptions expired, 5 rows sent", c)
 	}
 
 	name := "Kid " + a.Login
@@ -98,7 +100,7 @@ func TestPushDelivered(t *testing.T) {
 		}
 	}
 	if n := subscriptionCount(t, env, fa.Parent.UserID); n != 1 {
-		t.Errorf("parent A has %d subscriptions, want 1: the tablet's 410 removes it", n)
+		t.Errorf("parent A has %d subscriptions, want 1: the tablet's 410 and the laptop's 404 remove theirs", n)
 	}
 	if n := len(mb.all()); n != 5 { // 2 approvals, 2 friend requests, 1 leak guard
 		t.Errorf("%d mails, want 5: push takes nothing from mail", n)
