@@ -47,6 +47,8 @@ type API struct {
 	now func() time.Time
 	// unsub checks the mails' unsubscribe links (unsubscribe.go).
 	unsub notify.Unsubscribe
+	// pushPublicKey is the VAPID public key browsers subscribe with.
+	pushPublicKey string
 }
 
 // Deps are what the API is built on.
@@ -74,6 +76,9 @@ type Deps struct {
 	UploadPace UploadPace
 	// Now is the clock of sleep mode; nil means time.Now.
 	Now func() time.Time
+	// PushPublicKey is the VAPID public key (notify.VAPID) browsers
+	// subscribe to Web Push with; empty answers 503 (api/push.go).
+	PushPublicKey string
 }
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
@@ -94,7 +99,7 @@ var DefaultFriendCodeGuesses = store.FailureLimit{Max: 10, Window: 15 * time.Min
 // messages (internal/sending), whose send budget is d.SendRate.
 func New(d Deps) *API {
 	a := &API{db: d.DB, auth: d.Auth, keeper: keeper.New(d.DB, d.Vault), logger: d.Logger,
-		media: d.Media, live: d.Live, now: d.Now, uploadPace: d.UploadPace}
+		media: d.Media, live: d.Live, now: d.Now, uploadPace: d.UploadPace, pushPublicKey: d.PushPublicKey}
 	if a.uploadPace.BytesPerSecond <= 0 {
 		a.uploadPace = DefaultUploadPace
 	}
@@ -213,6 +218,9 @@ func (a *API) routes() []route {
 		{"PUT /me/notification-settings", parentOnly, a.setNotificationSettings},
 		{"GET /unsubscribe", public, a.unsubscribePage},
 		{"POST /unsubscribe", public, a.unsubscribe},
+		{"GET /push/vapid-public-key", parentOnly, a.vapidPublicKey},
+		{"POST /me/push-subscriptions", parentOnly, a.savePushSubscription},
+		{"DELETE /me/push-subscriptions", parentOnly, a.deletePushSubscription},
 	}
 }
 

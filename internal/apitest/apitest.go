@@ -25,6 +25,7 @@ import (
 	"pixelpals/internal/config"
 	"pixelpals/internal/live"
 	"pixelpals/internal/media"
+	"pixelpals/internal/notify"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
 	"pixelpals/internal/server"
@@ -46,9 +47,11 @@ type Env struct {
 	// Options.Vault gives another.
 	Vault *vault.Ring
 	// Hub serves the event sockets (GET /ws).
-	Hub  *live.Hub
-	Logs *Buffer
-	seq  atomic.Int64
+	Hub *live.Hub
+	// VAPID is the service's Web Push key pair, new for each Env.
+	VAPID notify.VAPID
+	Logs  *Buffer
+	seq   atomic.Int64
 }
 
 // Options adjust an Env.
@@ -129,8 +132,9 @@ func New(t testing.TB, opts ...Options) *Env {
 	ctx, stop := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
+	e.VAPID = newVAPID(t)
 	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, UploadRate: uploadRate, Media: o.Media, Live: e.Hub, Now: o.Now,
-		UploadPace: o.UploadPace})
+		UploadPace: o.UploadPace, PushPublicKey: e.VAPID.PublicKey})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
 	t.Cleanup(func() {
 		stop() // closes the sockets first: the server's Close waits for none of them
@@ -138,6 +142,15 @@ func New(t testing.TB, opts ...Options) *Env {
 		e.Server.Close()
 	})
 	return e
+}
+
+// newVAPID makes a Web Push key pair for one Env.
+func newVAPID(t testing.TB) notify.VAPID {
+	v, err := notify.GenerateVAPID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // NewRing makes a key ring with one fresh random key per version given.

@@ -28,7 +28,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	logger := newLogger(env.Stderr, cfg.LogLevel)
 	// Keys first: a missing or bad key stops the start before anything runs.
-	ring, err := loadVault(cfg, logger, true)
+	ring, vapid, err := loadKeys(cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -53,12 +53,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
 	}
 	hub := live.New(db, logger, live.Config{ListenURL: cfg.ListenDatabaseURL, Window: cfg.LiveReplayWindow, AllowedOrigins: cfg.AllowedOrigins})
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub, PushPublicKey: vapid.PublicKey})
 	srv := server.New(cfg, logger, db, a.Register, web.Register)
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
 	srv.MustRegister(purge.Metrics.Collectors()...)
-	notifier := newNotifier(db, cfg, logger, ring)
+	notifier := newNotifier(db, cfg, vapid, logger, ring)
 	srv.MustRegister(notifier.Metrics.Collectors()...)
 	ln, stopPlain, err := listen(ctx, cfg, front)
 	if err != nil {

@@ -71,6 +71,8 @@ type Config struct {
 	// Mail is where notification mails go (PIXELPALS_SMTP_URL,
 	// PIXELPALS_MAIL_FROM, PIXELPALS_PUBLIC_URL; mail.go).
 	Mail Mail
+	// Push is the Web Push key pair given by environment (push.go).
+	Push Push
 
 	rawProxies                    string
 	rawRetentionDays              string
@@ -115,6 +117,7 @@ func Load(getenv func(string) string) Config {
 	c.rawDBMaxConns = getenv("PIXELPALS_DB_MAX_CONNS")
 	c.TLS.load(getenv)
 	c.Mail = Mail{SMTPURL: getenv("PIXELPALS_SMTP_URL"), From: getenv("PIXELPALS_MAIL_FROM"), PublicURL: getenv("PIXELPALS_PUBLIC_URL")}
+	c.Push = Push{PublicKey: getenv("PIXELPALS_VAPID_PUBLIC_KEY"), PrivateKey: getenv("PIXELPALS_VAPID_PRIVATE_KEY")}
 	return c
 }
 

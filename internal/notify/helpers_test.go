@@ -33,7 +33,7 @@ func readAll(resp *http.Response) string {
 // about the other kinds; recovery_test.go reads those mails.
 func settleSignups(t *testing.T, env *apitest.Env) {
 	t.Helper()
-	_, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent', sent_at = CURRENT_TIMESTAMP WHERE kind = 'verify_email' AND state = 'pending'`)
+	_, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent', sent_at = CURRENT_TIMESTAMP, mailed_at = CURRENT_TIMESTAMP, pushed_at = CURRENT_TIMESTAMP WHERE kind = 'verify_email' AND state = 'pending'`)
 	if err != nil {
 		t.Fatal(err)
 	}

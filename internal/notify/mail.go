@@ -21,6 +21,8 @@ type Mail struct {
 	// Unsubscribe is the one-click unsubscribe address (RFC 8058), "" for
 	// the sign-up mails, which no setting switches off.
 	Unsubscribe string
+	// Sentence is the one sentence that says what happened (a push's text).
+	Sentence string
 }
 
 // wording is what a mail of one kind says. sentence has one %s for the
@@ -57,8 +59,9 @@ type pending struct {
 	attempts  int
 	token     string // the link's token (tokens.go), for the kinds that carry one
 
-	recipientID int64            // 0 when none (a declined sign-up)
-	about       map[string]int64 // the row's other ids (a summary's week)
+	recipientID    int64            // 0 when the recipient is gone
+	about          map[string]int64 // the row's other ids (a summary's week)
+	mailed, pushed bool             // the channels an earlier attempt got through
 }
 
 var htmlMail = template.Must(template.New("mail").Parse(`<!doctype html>
@@ -102,7 +105,7 @@ func render(p pending, publicURL string) (Mail, error) {
 	if err != nil {
 		return Mail{}, fmt.Errorf("render notification %d: %w", p.id, err)
 	}
-	return Mail{ID: p.id, To: p.email, Subject: ProductName + ": " + w.subject, Text: text, HTML: html.String(), Link: link}, nil
+	return Mail{ID: p.id, To: p.email, Subject: ProductName + ": " + w.subject, Text: text, HTML: html.String(), Link: link, Sentence: sentence}, nil
 }
 
 // Link is the address of a page of the web UI (internal/web, its routes in

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,9 @@ import (
 type Worker struct {
 	Pool   *pgxpool.Pool
 	Sender Sender
+	// Pusher, when set, also pushes each notification to the recipient's
+	// devices (push.go); each row is then done once both channels are.
+	Pusher Pusher
 	// PublicURL is the base of the mails' links.
 	PublicURL string
 	Logger    *slog.Logger
@@ -119,10 +123,11 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 			UPDATE notifications n
 			SET attempts = n.attempts + 1, next_attempt_at = CURRENT_TIMESTAMP + $2 * interval '1 second'
 			FROM due WHERE n.id = due.id
-			RETURNING n.id, n.kind, n.child_id, n.recipient_id, n.recipient_email, n.attempts, n.about
+			RETURNING n.id, n.kind, n.child_id, n.recipient_id, n.recipient_email, n.attempts, n.about,
+			          n.mailed_at IS NOT NULL AS mailed, n.pushed_at IS NOT NULL AS pushed
 		)
 		SELECT c.id, c.kind, coalesce(c.child_id, 0), coalesce(p.display_name, ''),
-		       coalesce(c.recipient_email, u.email, ''), c.attempts, coalesce(c.recipient_id, 0), c.about
+		       coalesce(c.recipient_email, u.email, ''), c.attempts, coalesce(u.id, 0), c.about, c.mailed, c.pushed
 		FROM claimed c
 		LEFT JOIN users u ON u.id = c.recipient_id AND u.deleted_at IS NULL
 		LEFT JOIN profiles p ON p.user_id = c.child_id
@@ -132,7 +137,7 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 	}
 	batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pending, error) {
 		var p pending
-		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts, &p.recipientID, &p.about)
+		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts, &p.recipientID, &p.about, &p.mailed, &p.pushed)
 		return p, err
 	})
 	if err != nil {
@@ -144,20 +149,23 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 // errGone marks a row whose recipient's account is gone: nobody to tell.
 var errGone = errors.New("recipient gone")
 
-// deliver sends p's mail and records the outcome. Only a failure to record
-// it is returned: a failed send is the row's business (retried or dead).
+// deliver sends p by mail and push and records the outcome. Only a
+// failure to record it is returned: a failed send is the row's business
+// (retried or dead). Each channel that got through is recorded whatever
+// the other did, so that a retry repeats only the one that failed.
 func (w *Worker) deliver(ctx context.Context, p pending) error {
-	sendErr := errGone
-	if p.email != "" {
-		m, err := w.compose(ctx, p)
-		if err == nil {
-			err = w.Sender.Send(ctx, m)
-		}
-		sendErr = err
+	mailErr, pushErr := w.mail(ctx, p), w.push(ctx, p)
+	done := ""
+	if mailErr == nil {
+		done += "mailed_at = coalesce(mailed_at, CURRENT_TIMESTAMP), "
 	}
+	if pushErr == nil {
+		done += "pushed_at = coalesce(pushed_at, CURRENT_TIMESTAMP), "
+	}
+	sendErr := errors.Join(mailErr, pushErr)
 	if sendErr == nil {
 		w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.sent })
-		if err := w.record(ctx, p, `state = 'sent', sent_at = CURRENT_TIMESTAMP, recipient_email = NULL, last_error = NULL`); err != nil {
+		if err := w.record(ctx, p, done+`state = 'sent', sent_at = CURRENT_TIMESTAMP, recipient_email = NULL, last_error = NULL`); err != nil {
 			return err
 		}
 		return w.carried(ctx, p)
@@ -168,7 +176,7 @@ func (w *Worker) deliver(ctx context.Context, p pending) error {
 	if errors.Is(sendErr, errGone) || p.attempts >= cmpOr(w.MaxAttempts, DefaultMaxAttempts) {
 		w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.dead })
 		w.logger().Warn("notification dead", "notification", p.id, "kind", p.kind, "attempts", p.attempts, "err", sendErr)
-		return w.record(ctx, p, `state = 'dead', recipient_email = NULL, last_error = $3`, errText(sendErr))
+		return w.record(ctx, p, done+`state = 'dead', recipient_email = NULL, last_error = $3`, errText(sendErr))
 	}
 	w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.failed })
 	backoff := w.Backoff
@@ -176,8 +184,38 @@ func (w *Worker) deliver(ctx context.Context, p pending) error {
 		backoff = Backoff
 	}
 	w.logger().Info("notification not delivered; will retry", "notification", p.id, "attempts", p.attempts, "err", sendErr)
-	return w.record(ctx, p, `next_attempt_at = CURRENT_TIMESTAMP + $3 * interval '1 second', last_error = $4`,
+	return w.record(ctx, p, done+`next_attempt_at = CURRENT_TIMESTAMP + $3 * interval '1 second', last_error = $4`,
 		backoff(p.attempts).Seconds(), errText(sendErr))
+}
+
+// mail sends p's mail, unless an earlier attempt did.
+func (w *Worker) mail(ctx context.Context, p pending) error {
+	if p.mailed {
+		return nil
+	}
+	if p.email == "" {
+		return errGone
+	}
+	m, err := w.compose(ctx, p)
+	if err != nil {
+		return err
+	}
+	return w.Sender.Send(ctx, m)
+}
+
+// push sends p to the recipient's devices, unless an earlier attempt did
+// or there is no Pusher. A recipient who is gone has no devices left.
+func (w *Worker) push(ctx context.Context, p pending) error {
+	// Only the notifications of Kinds are pushed: not the digests and
+	// summaries, nor the links mailed for an address (tokens.go).
+	if p.pushed || w.Pusher == nil || p.recipientID == 0 || !slices.Contains(Kinds, p.kind) {
+		return nil
+	}
+	m, err := pushMessage(p)
+	if err != nil {
+		return err
+	}
+	return w.Pusher.Push(ctx, p.recipientID, m)
 }
 
 // record sets the outcome of p's delivery, unless the row was claimed
@@ -212,6 +250,8 @@ func cmpOr[T comparable](v, def T) T {
 // Metrics are the delivery's Prometheus series.
 type Metrics struct {
 	sent, failed, dead prometheus.Counter
+	// The push channel's, per device (push.go).
+	pushSent, pushFailed, pushExpired, pushRefused prometheus.Counter
 }
 
 // NewMetrics makes the series; register Collectors on the server's registry.
@@ -223,12 +263,17 @@ func NewMetrics() *Metrics {
 		sent:   c("pixelpals_notifications_sent_total", "Notification mails handed to the SMTP server (or written as .eml files)."),
 		failed: c("pixelpals_notifications_failed_total", "Failed notification deliveries that will be retried."),
 		dead:   c("pixelpals_notifications_dead_total", "Notifications given up: too many failures, or the recipient is gone."),
+
+		pushSent:    c("pixelpals_push_sent_total", "Web pushes a push service accepted, one per device."),
+		pushFailed:  c("pixelpals_push_failed_total", "Web pushes a push service could not take now (5xx, 429, no connection): tried again."),
+		pushExpired: c("pixelpals_push_expired_total", "Push subscriptions removed because their push service said they are gone (404, 410)."),
+		pushRefused: c("pixelpals_push_refused_total", "Web pushes a push service refused for good (another 4xx): not tried again."),
 	}
 }
 
 // Collectors are the series to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.sent, m.failed, m.dead}
+	return []prometheus.Collector{m.sent, m.failed, m.dead, m.pushSent, m.pushFailed, m.pushExpired, m.pushRefused}
 }
 
 // count adds one to the series pick chooses; a Worker without metrics

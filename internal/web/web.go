@@ -48,6 +48,7 @@ type UI struct {
 	version string           // hash of every asset, the path segment of their URLs
 	assets  map[string]asset // by name below assets/, e.g. "app.js"
 	index   asset            // the page, with the version filled in
+	root    map[string]asset // the manifest and service worker, by path (pwa.go)
 	missing []byte           // the 404 page, with the version filled in
 }
 
@@ -64,6 +65,7 @@ func New() *UI {
 	sort.Strings(names)
 	all := sha256.New()
 	var page []byte
+	raw := map[string][]byte{}
 	for _, p := range names {
 		b, err := assetFS.ReadFile(p)
 		if err != nil {
@@ -76,11 +78,16 @@ func New() *UI {
 			page = b
 			continue
 		}
+		if _, ok := rootFiles[name]; ok {
+			raw[name] = b
+			continue
+		}
 		u.assets[name] = newAsset(name, b)
 	}
 	u.version = hex.EncodeToString(all.Sum(nil))[:16]
 	u.index = newAsset("index.html", bytes.ReplaceAll(page, []byte("{{VERSION}}"), []byte(u.version)))
 	u.missing = []byte(strings.ReplaceAll(notFoundPage, "{{VERSION}}", u.version))
+	u.root = u.rootAssets(raw)
 	return u
 }
 
@@ -146,6 +153,8 @@ func (u *UI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		serveAsset(w, r, a)
+	case u.root[p].body != nil:
+		u.serveRoot(w, r, p)
 	case p == "/favicon.ico":
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		serveAsset(w, r, u.assets["favicon.svg"])

@@ -15,6 +15,8 @@ import { notificationSettingsPage } from "./notify-settings.js";
 import { setAudience } from "./words.js";
 import { EventType } from "./events.js";
 import { publicView, checkEmailView } from "./recovery.js";
+import { registerWorker, offlineView } from "./pwa.js";
+import { forgetDevice } from "./push.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -29,7 +31,9 @@ const notices = leakNotices(() => state.me);
 main.before(notices.el);
 // rejected: an admin declined this browser's parent sign-up (the API
 // answered account_rejected), so the page says so instead of "log in".
-const state = { me: null, ctx: null, notice: "", rejected: false };
+// offline: the server could not be reached (pwa.js).
+const state = { me: null, ctx: null, notice: "", rejected: false, offline: false };
+registerWorker();
 
 const live = new Live(
   (ev) => {
@@ -102,6 +106,7 @@ logoutBtn.addEventListener("click", async () => {
   logoutBtn.disabled = true;
   logoutErr.textContent = "";
   try {
+    await forgetDevice();
     await api("POST", "/auth/logout");
   } catch (e) {
     if (e.status !== 401) {
@@ -122,9 +127,12 @@ async function loadMe() {
   try {
     state.me = await api("GET", "/me");
     state.rejected = false;
+    state.offline = false;
   } catch (e) {
     state.me = null;
+    state.offline = e.code === "network";
     if (e.code === "account_rejected") state.rejected = true;
+    else if (state.offline) return;
     else if (e.status !== 401) state.notice = e.message;
   }
   setAudience(state.me && state.me.user.role);
@@ -143,7 +151,7 @@ async function route() {
   let view = publicView(ctx, parts);
   if (!view && !state.me) {
     if (parts[0] === "signup" || parts[0] === "login") state.rejected = false;
-    view = parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
+    view = state.offline ? offlineView(ctx, route) : parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
   } else if (!view) {
     if (live.stopped && activeUser(state.me)) { live.start(); notices.load(); }
     view = userView(ctx, parts);

@@ -15,6 +15,7 @@ import { loginsCard } from "./parent/logins.js";
 import { galleryCard } from "./parent/gallery.js";
 import { accountCard } from "./parent/account.js";
 import { notificationsCard } from "./notify-settings.js";
+import { pushCard } from "./push.js";
 
 export function parentHome(ctx) {
   ctx.title = "My children";
@@ -69,7 +70,7 @@ export function parentHome(ctx) {
   return h("div", {},
     h("h1", {}, `Hello, ${ctx.me.profile.display_name}!`),
     h("p", {}, "Here you make accounts for your children, approve their friends, and read their chats."),
-    h("div", { class: "grid" }, kids, add), requests, notificationsCard());
+    h("div", { class: "grid" }, kids, add), requests, notificationsCard(), pushCard());
 }
 
 // childPage is a parent's page for their child id: its cards once the
