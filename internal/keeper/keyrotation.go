@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/store"
 )
@@ -200,7 +201,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 		if err != nil {
 			return fmt.Errorf("count rows left to rotate: %w", err)
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: store.AuditKeysRotate, EntityType: "vault",
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.KeysRotate, EntityType: "vault",
 			After: map[string]any{
 				"newest_version":  rep.NewestVersion,
 				"ring_versions":   k.ring.Versions(),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 	"pixelpals/internal/vault"
@@ -266,7 +267,7 @@ func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID i
 			return fmt.Errorf("record leak guard hit of %d: %w", actor.UserID, err)
 		}
 		data := map[string]any{"id": hitID, "child_id": actor.UserID, "game_name": hit.GameName, "conversation_id": conv}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditLeakGuardBlock, EntityType: "game_credential",
+		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.LeakGuardBlock, EntityType: "game_credential",
 			EntityID: hit.CredentialID, After: data}); err != nil {
 			return err
 		}
