@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -56,7 +57,7 @@ func Steps(db *store.DB, retentionDays int) []Step {
 		// By the database's clock, not the job's: the limits count time
 		// by it, and a row deleted early hands back a budget.
 		{"expired_rate_limits", func(ctx context.Context, _ time.Time, limit int) (int64, error) {
-			return db.DeleteExpiredRateLimits(ctx, limit)
+			return ratelimit.DeleteExpired(ctx, db.Pool, limit)
 		}},
 		{"expired_ended_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
 			return db.DeleteExpiredEndedSessions(ctx, now, limit)

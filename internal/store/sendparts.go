@@ -63,14 +63,6 @@ func IsLockTimeout(err error) bool { return pgCode(err) == codeLockNotAvailable 
 // Distinct returns the ids sorted, without repeats.
 func Distinct(ids []int64) []int64 { return distinct(ids) }
 
-// TakeTokensSQL takes tokens from rate buckets (takeTokensSQL): keys $1,
-// counts $2, burst $3, rate $4; it returns per key the tokens granted and
-// the seconds until the next one.
-const TakeTokensSQL = takeTokensSQL
-
-// RateKey is the stored key of a rate limit's subject.
-func RateKey(subject string) []byte { return rateKey(subject) }
-
 // CheckMember refuses a send by the actor to a conversation they are not
 // a member of: not_found when they may not read it, forbidden when they
 // only read it (a parent of a member, an admin of a reported chat).
