@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"pixelpals/internal/eventlog"
 	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
@@ -69,7 +70,7 @@ func Steps(db *store.DB, retentionDays int) []Step {
 // (docs/live.md): no socket can replay them any more.
 func LiveEventsStep(db *store.DB, window time.Duration) Step {
 	return Step{"live_events", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-		return db.DeleteOldEvents(ctx, now.Add(-window), limit)
+		return eventlog.DeleteOld(ctx, db.Pool, now.Add(-window), limit)
 	}}
 }
 

@@ -12,6 +12,7 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 	"pixelpals/internal/ratelimit"
+	"pixelpals/internal/readbatch"
 	"pixelpals/internal/store"
 )
 
@@ -119,7 +120,7 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 func (tx *sendTx) insertSteps(lockWait string) []step {
 	steps := []step{
 		{name: "begin", sql: `BEGIN`},
-		{name: "generic plans", sql: store.ForceGenericSQL},
+		{name: "generic plans", sql: readbatch.ForceGenericSQL},
 		{name: "lock wait", sql: lockWait},
 		{name: "lock senders", sql: lockSendersSQL, args: []any{store.Distinct(tx.senders)}},
 		{name: "lock conversations", sql: lockConversationsSQL, args: []any{store.Distinct(tx.convs)}},

@@ -10,14 +10,10 @@ import (
 )
 
 // The parts of a message send that belong to the store's other concerns
-// (messages, live events, rate limits, conversation access), for the send
+// (messages, live events, conversation access), for the send
 // pipeline (internal/sending), which writes its transaction with them in
 // its own round trips: each is SQL to queue or rows to read, never a
 // statement run on its own, so that the pipeline adds none.
-
-// ForceGenericSQL makes a transaction's statements run on generic plans
-// (forceGenericSQL).
-const ForceGenericSQL = forceGenericSQL
 
 // MessageColumns are a message's columns, for ScanMessage, of the table
 // aliased m.
