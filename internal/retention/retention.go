@@ -40,20 +40,20 @@ const UploadGrace = 24 * time.Hour
 
 // Steps is the purge's list. To add a step (live events past their
 // window, unreferenced media…), write a bounded-batch store method like
-// store.EraseDeletedMessages and append one Step calling it.
+// EraseDeletedMessages (batches.go) and append one Step calling it.
 func Steps(db *store.DB, retentionDays int) []Step {
 	keep := time.Duration(retentionDays) * 24 * time.Hour
 	return []Step{
 		{"deleted_message_content", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-			return db.EraseDeletedMessages(ctx, now.Add(-keep), limit)
+			return EraseDeletedMessages(ctx, db, now.Add(-keep), limit)
 		}},
 		// After the content step: erasing a message's media_id is what
 		// leaves its upload unreferenced.
 		{"unreferenced_media", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-			return db.DeleteUnreferencedMedia(ctx, now.Add(-UploadGrace), limit)
+			return DeleteUnreferencedMedia(ctx, db, now.Add(-UploadGrace), limit)
 		}},
 		{"expired_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-			return db.DeleteExpiredSessions(ctx, now, limit)
+			return DeleteExpiredSessions(ctx, db, now, limit)
 		}},
 		// By the database's clock, not the job's: the limits count time
 		// by it, and a row deleted early hands back a budget.

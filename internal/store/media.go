@@ -254,14 +254,14 @@ func removeMedia(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err != nil {
 		return fmt.Errorf("delete media of user %d: %w", userID, err)
 	}
-	return deleteUnusedBlobs(ctx, tx, sums)
+	return DeleteUnusedBlobs(ctx, tx, sums)
 }
 
-// deleteUnusedBlobs deletes the blobs among sums that no upload uses. The
+// DeleteUnusedBlobs deletes the blobs among sums that no upload uses. The
 // blobs are locked first, so that the check below (a new snapshot) sees
 // every upload committed meanwhile, and an upload referencing one now
 // waits for us and then inserts it anew.
-func deleteUnusedBlobs(ctx context.Context, tx pgx.Tx, sums [][]byte) error {
+func DeleteUnusedBlobs(ctx context.Context, tx pgx.Tx, sums [][]byte) error {
 	if len(sums) == 0 {
 		return nil
 	}
