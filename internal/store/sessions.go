@@ -190,7 +190,7 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 func (db *DB) touchLater(stale []int64) {
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
 		ids := distinct(stale)
-		if !db.background.start(func(ctx context.Context) {
+		if !db.background.Start(func(ctx context.Context) {
 			defer db.touching.Store(false)
 			db.touchSessions(ctx, ids)
 		}) {
