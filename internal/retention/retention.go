@@ -1,7 +1,7 @@
 // Package retention is the purge SPEC §9 and §10 promise: data kept no
 // longer than said. `serve` runs it periodically and `pixelpals purge`
 // once. A purge is a list of named steps, each removing due rows in bounded
-// batches (one short transaction each, SKIP LOCKED, see store/retention.go),
+// batches (one short transaction each, SKIP LOCKED, see batches.go),
 // so that it never holds a conversation's rows for long and a long backlog
 // is worked off over several runs. Only one instance purges at a time: a
 // run holds a PostgreSQL advisory lock, and a run that cannot take it does
