@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/store"
 )
@@ -87,7 +88,7 @@ func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request, _ *domain.Ac
 	if err != nil {
 		return err
 	}
-	f := store.AuditFilter{Limit: pg.Limit + 1}
+	f := audit.Filter{Limit: pg.Limit + 1}
 	if f.AfterID, err = pg.afterID(); err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request, _ *domain.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pageOf(logs, pg.Limit, func(l store.AuditRecord) []string { return idKey(l.ID) }))
+	writeJSON(w, http.StatusOK, pageOf(logs, pg.Limit, func(l audit.Record) []string { return idKey(l.ID) }))
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"pixelpals/internal/live"
 	"pixelpals/internal/media"
 	"pixelpals/internal/notify"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/sending"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
@@ -31,9 +32,9 @@ type API struct {
 	sender *sending.Sender
 	logger *slog.Logger
 	// uploadRate is the flood control of uploads, per user.
-	uploadRate store.RateLimit
+	uploadRate ratelimit.Rate
 	// codeGuesses locks out a user who tries too many unknown friend codes.
-	codeGuesses store.FailureLimit
+	codeGuesses ratelimit.FailureLimit
 	// live serves the event sockets; nil answers them 503.
 	live *live.Hub
 	// media checks and cleans uploads.
@@ -61,12 +62,12 @@ type Deps struct {
 	// SendRate limits each user's message sends; nil means
 	// DefaultSendRate. It is kept in the database (sending.Config), so
 	// it holds across instances, as all of these limits do.
-	SendRate *store.RateLimit
+	SendRate *ratelimit.Rate
 	// UploadRate limits each user's uploads; nil means DefaultUploadRate.
-	UploadRate *store.RateLimit
+	UploadRate *ratelimit.Rate
 	// FriendCodeGuesses limits each user's unknown friend codes; nil means
 	// DefaultFriendCodeGuesses.
-	FriendCodeGuesses *store.FailureLimit
+	FriendCodeGuesses *ratelimit.FailureLimit
 	// Live is this instance's hub of event sockets (GET /ws).
 	Live *live.Hub
 	// Media checks and cleans uploads; nil means media.DefaultLimits.
@@ -83,17 +84,17 @@ type Deps struct {
 
 // DefaultSendRate lets a user send 5 messages a second on average, in
 // bursts of up to 20: more than anyone types, less than a script floods.
-var DefaultSendRate = store.RateLimit{PerSecond: 5, Burst: 20}
+var DefaultSendRate = ratelimit.Rate{PerSecond: 5, Burst: 20}
 
 // DefaultUploadRate lets a user upload 10 files in a burst (a few photos
 // picked at once), then one every 5 seconds: each can cost a second or two
 // of a core to clean.
-var DefaultUploadRate = store.RateLimit{PerSecond: 0.2, Burst: 10}
+var DefaultUploadRate = ratelimit.Rate{PerSecond: 0.2, Burst: 10}
 
 // DefaultFriendCodeGuesses locks a user out of contact requests for 15
 // minutes after 10 unknown friend codes within 15 minutes, so that codes
 // (2^49 of them) cannot be searched for.
-var DefaultFriendCodeGuesses = store.FailureLimit{Max: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+var DefaultFriendCodeGuesses = ratelimit.FailureLimit{Max: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 
 // New builds the API over its dependencies, and the sender of its
 // messages (internal/sending), whose send budget is d.SendRate.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -70,7 +71,7 @@ func (a *API) requestContact(w http.ResponseWriter, r *http.Request, actor *doma
 	}
 	code := req.FriendCode
 	subject := "friend_code:" + strconv.FormatInt(actor.UserID, 10)
-	waits, err := a.db.LockedOut(r.Context(), subject)
+	waits, err := ratelimit.LockedOut(r.Context(), a.db.Pool, subject)
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func (a *API) requestContact(w http.ResponseWriter, r *http.Request, actor *doma
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeNotFound && de.Field == "friend_code" {
 			// Counted even if the client has gone: it has its answer.
-			if ferr := a.db.RecordFailures(context.WithoutCancel(r.Context()), store.Failure{Limit: a.codeGuesses, Subject: subject}); ferr != nil {
+			if ferr := ratelimit.RecordFailures(context.WithoutCancel(r.Context()), a.db.Pool, ratelimit.Failure{Limit: a.codeGuesses, Subject: subject}); ferr != nil {
 				return ferr
 			}
 		}

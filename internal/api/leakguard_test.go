@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"pixelpals/internal/apitest"
-	"pixelpals/internal/store"
+	"pixelpals/internal/ratelimit"
 )
 
 // TestLeakGuard: a child's message holding their own kept password (any
@@ -112,7 +112,7 @@ func TestLeakGuard(t *testing.T) {
 // the budget allows.
 func TestLeakGuardRateLimited(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t, apitest.Options{SendRate: &store.RateLimit{PerSecond: 0.5, Burst: 3}})
+	env := apitest.New(t, apitest.Options{SendRate: &ratelimit.Rate{PerSecond: 0.5, Burst: 3}})
 	fam := env.Family(env.Admin(), 1)
 	child, parent := fam.Children[0], fam.Parent
 	var cred struct{ ID int64 }

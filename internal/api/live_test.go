@@ -16,6 +16,7 @@ import (
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/eventlog"
 	"pixelpals/internal/live"
+	"pixelpals/internal/retention"
 )
 
 // wait is how long a test waits for an event that must come. Delivery
@@ -675,7 +676,7 @@ func TestLiveImageMessage(t *testing.T) {
 	}
 	// The purge erases the media from the stored events as from the row:
 	// the parent's replay of message.deleted still equals History.
-	if n, err := env.DB.EraseDeletedMessages(context.Background(), time.Now().Add(time.Hour), 100); err != nil || n != 1 {
+	if n, err := retention.EraseDeletedMessages(context.Background(), env.DB, time.Now().Add(time.Hour), 100); err != nil || n != 1 {
 		t.Fatalf("purge: %d, %v", n, err)
 	}
 	fr := nextOf(t, f.Parent.Socket(parentSeen), "message.deleted")
@@ -722,7 +723,7 @@ func TestLiveReplayOfDeletedMessage(t *testing.T) {
 	ps.Close()
 
 	// The purge erases it from every stored event.
-	n, err := env.DB.EraseDeletedMessages(context.Background(), time.Now().Add(time.Hour), 100)
+	n, err := retention.EraseDeletedMessages(context.Background(), env.DB, time.Now().Add(time.Hour), 100)
 	if err != nil || n != 1 {
 		t.Fatalf("purge: %d, %v", n, err)
 	}

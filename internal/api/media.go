@@ -15,6 +15,7 @@ import (
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/media"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -35,7 +36,7 @@ const uploadWork = 2 * time.Minute
 // so it delays no one else's upload (issue 19). With the body read, the
 // server notices a client that leaves, and its upload stops waiting.
 func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
-	ok, retry, err := a.db.TakeToken(r.Context(), a.uploadRate, "upload:"+strconv.FormatInt(actor.UserID, 10))
+	ok, retry, err := ratelimit.TakeToken(r.Context(), a.db.Pool, a.uploadRate, "upload:"+strconv.FormatInt(actor.UserID, 10))
 	if err != nil {
 		return err
 	}

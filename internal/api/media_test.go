@@ -14,7 +14,7 @@ import (
 	"pixelpals/internal/apitest"
 	"pixelpals/internal/media"
 	"pixelpals/internal/media/mediatest"
-	"pixelpals/internal/store"
+	"pixelpals/internal/ratelimit"
 )
 
 type uploadJSON struct {
@@ -538,7 +538,7 @@ func TestSharedBlobSurvivesConcurrentDeletion(t *testing.T) {
 // TestUploadRateLimited: each user has their own upload budget; past it
 // an upload is 429 with Retry-After, before its body is read.
 func TestUploadRateLimited(t *testing.T) {
-	env := apitest.New(t, apitest.Options{UploadRate: &store.RateLimit{PerSecond: 0.5, Burst: 2}})
+	env := apitest.New(t, apitest.Options{UploadRate: &ratelimit.Rate{PerSecond: 0.5, Burst: 2}})
 	f := env.Family(env.Admin(), 1)
 	photo := mediatest.JPEGWithGPS(8, 8, 1)
 	for range 2 {

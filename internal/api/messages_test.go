@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/apitest"
-	"pixelpals/internal/store"
+	"pixelpals/internal/ratelimit"
 )
 
 func countRows(t *testing.T, env *apitest.Env, table string) int {
@@ -331,7 +331,7 @@ func TestSendBadInput(t *testing.T) {
 
 func TestSendRateLimited(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t, apitest.Options{SendRate: &store.RateLimit{PerSecond: 0.5, Burst: 3}})
+	env := apitest.New(t, apitest.Options{SendRate: &ratelimit.Rate{PerSecond: 0.5, Burst: 3}})
 	f := env.Family(env.Admin(), 1)
 	conv := createDirect(f.Child(), f.Parent.UserID).ID
 	for range 3 {

@@ -6,6 +6,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/clientip"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -16,11 +17,11 @@ import (
 // ResetMailsPerAddress bounds the reset mails one address can be sent: 3
 // at once, then one every 10 minutes. It is counted whether or not the
 // address has an account, so a 429 tells nothing about it.
-var ResetMailsPerAddress = store.RateLimit{PerSecond: 1.0 / 600, Burst: 3}
+var ResetMailsPerAddress = ratelimit.Rate{PerSecond: 1.0 / 600, Burst: 3}
 
 // ResetRequestsPerIP bounds the reset requests of one client address: 20
 // at once, then one a minute, whatever the addresses asked about.
-var ResetRequestsPerIP = store.RateLimit{PerSecond: 1.0 / 60, Burst: 20}
+var ResetRequestsPerIP = ratelimit.Rate{PerSecond: 1.0 / 60, Burst: 20}
 
 // resetAccepted is the one answer to every well-formed reset request.
 var resetAccepted = map[string]string{
@@ -77,10 +78,10 @@ func (a *API) requestPasswordReset(w http.ResponseWriter, r *http.Request, _ *do
 	}
 	ctx := r.Context()
 	for _, limit := range []struct {
-		l       store.RateLimit
+		l       ratelimit.Rate
 		subject string
 	}{{ResetRequestsPerIP, "reset-ip:" + clientip.From(ctx)}, {ResetMailsPerAddress, "reset-mail:" + req.Email}} {
-		ok, wait, err := a.db.TakeToken(ctx, limit.l, limit.subject)
+		ok, wait, err := ratelimit.TakeToken(ctx, a.db.Pool, limit.l, limit.subject)
 		if err != nil {
 			return err
 		}
@@ -131,7 +132,7 @@ func (a *API) confirmPasswordReset(w http.ResponseWriter, r *http.Request, _ *do
 		return err
 	}
 	// The owner is back in: earlier failed logins no longer lock them out.
-	if err := a.db.ClearFailures(ctx, "acct:"+store.NormalizeLogin(email)); err != nil {
+	if err := ratelimit.ClearFailures(ctx, a.db.Pool, "acct:"+store.NormalizeLogin(email)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"password_changed": true})

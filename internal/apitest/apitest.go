@@ -28,6 +28,7 @@ import (
 	"pixelpals/internal/notify"
 	"pixelpals/internal/password"
 	"pixelpals/internal/pgtest"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
@@ -56,11 +57,11 @@ type Env struct {
 
 // Options adjust an Env.
 type Options struct {
-	Limits   *auth.Limits     // login throttling; default: effectively off
-	Vault    *vault.Ring      // the game-login keeper's key ring; default: one new key
-	SendRate *store.RateLimit // message flood control; default: effectively off
+	Limits   *auth.Limits    // login throttling; default: effectively off
+	Vault    *vault.Ring     // the game-login keeper's key ring; default: one new key
+	SendRate *ratelimit.Rate // message flood control; default: effectively off
 	// UploadRate is the upload flood control; default: effectively off.
-	UploadRate *store.RateLimit
+	UploadRate *ratelimit.Rate
 	// Media checks uploads; default: media.DefaultLimits.
 	Media *media.Processor
 	// UploadPace is the slowest an upload's body may arrive; default:
@@ -116,7 +117,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	authn := auth.New(e.DB, params, limits)
 	// Off, but kept in the database as in production: every send and
 	// upload still takes its token.
-	unlimited := &store.RateLimit{PerSecond: 1e6, Burst: 1e6}
+	unlimited := &ratelimit.Rate{PerSecond: 1e6, Burst: 1e6}
 	sendRate := o.SendRate
 	if sendRate == nil {
 		sendRate = unlimited

@@ -16,6 +16,7 @@ import (
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/password"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -35,10 +36,10 @@ var DefaultLimits = Limits{AccountFailures: 5, IPFailures: 30, Window: 15 * time
 type Service struct {
 	db     *store.DB
 	hasher *password.Hasher
-	// The login throttle's limits, kept in the database (store.LockedOut)
+	// The login throttle's limits, kept in the database (ratelimit.LockedOut)
 	// so that they hold across instances.
-	accounts store.FailureLimit
-	ips      store.FailureLimit
+	accounts ratelimit.FailureLimit
+	ips      ratelimit.FailureLimit
 }
 
 // New builds the service. At most GOMAXPROCS hashes run at once, so
@@ -48,8 +49,8 @@ func New(db *store.DB, params password.Params, limits Limits) *Service {
 	return &Service{
 		db:       db,
 		hasher:   password.NewHasher(params, runtime.GOMAXPROCS(0)),
-		accounts: store.FailureLimit{Max: limits.AccountFailures, Window: limits.Window, Lockout: limits.Lockout}.Check(),
-		ips:      store.FailureLimit{Max: limits.IPFailures, Window: limits.Window, Lockout: limits.Lockout}.Check(),
+		accounts: ratelimit.FailureLimit{Max: limits.AccountFailures, Window: limits.Window, Lockout: limits.Lockout}.Check(),
+		ips:      ratelimit.FailureLimit{Max: limits.IPFailures, Window: limits.Window, Lockout: limits.Lockout}.Check(),
 	}
 }
 
@@ -106,7 +107,7 @@ func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, err
 	if err != nil {
 		return Session{}, err
 	}
-	if err := s.db.ClearFailures(ctx, acctKey); err != nil {
+	if err := ratelimit.ClearFailures(ctx, s.db.Pool, acctKey); err != nil {
 		return Session{}, err
 	}
 	// The password was right, so saying why the account cannot log in
@@ -126,7 +127,7 @@ func (s *Service) Login(ctx context.Context, login, pw, ip string) (Session, err
 // notLockedOut refuses a login while its address or its account name is
 // locked out by the throttle, the address first.
 func (s *Service) notLockedOut(ctx context.Context, acctKey, ipKey string) error {
-	waits, err := s.db.LockedOut(ctx, ipKey, acctKey)
+	waits, err := ratelimit.LockedOut(ctx, s.db.Pool, ipKey, acctKey)
 	if err != nil {
 		return err
 	}
@@ -215,8 +216,8 @@ func (s *Service) openSession(ctx context.Context, userID int64, checked string)
 // the failure from being counted (a limit not kept is not waived). It is
 // counted even if the client has gone: by then the guess was checked.
 func (s *Service) fail(ctx context.Context, acctKey, ipKey string) error {
-	err := s.db.RecordFailures(context.WithoutCancel(ctx),
-		store.Failure{Limit: s.accounts, Subject: acctKey}, store.Failure{Limit: s.ips, Subject: ipKey})
+	err := ratelimit.RecordFailures(context.WithoutCancel(ctx), s.db.Pool,
+		ratelimit.Failure{Limit: s.accounts, Subject: acctKey}, ratelimit.Failure{Limit: s.ips, Subject: ipKey})
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/config"
-	"pixelpals/internal/store"
 )
 
 // errAuditBroken is the exit status of a verification that found breaks.
@@ -43,7 +43,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	return reportAudit(env, v)
 }
 
-func reportAudit(env Env, v store.AuditVerification) error {
+func reportAudit(env Env, v audit.Verification) error {
 	fmt.Fprintf(env.Stdout, "audit rows: %d\nchain head: position %d, hash %s\n", v.Rows, v.HeadSeq, v.HeadHash)
 	if len(v.Problems) == 0 {
 		fmt.Fprintln(env.Stdout, "chain intact")

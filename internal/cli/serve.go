@@ -45,15 +45,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	defer closeDB()
 	refreshLeakPrints(ctx, keeper.New(db, ring), logger)
 	authn := auth.New(db, password.DefaultParams, auth.DefaultLimits)
-	limits := media.DefaultLimits
-	if cfg.MediaMaxImageBytes > 0 {
-		limits.MaxImageBytes = cfg.MediaMaxImageBytes
-	}
-	if cfg.MediaMaxAudioBytes > 0 {
-		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
-	}
 	hub := live.New(db, logger, live.Config{ListenURL: cfg.ListenDatabaseURL, Window: cfg.LiveReplayWindow, AllowedOrigins: cfg.AllowedOrigins})
-	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(limits), Live: hub, PushPublicKey: vapid.PublicKey})
+	a := api.New(api.Deps{DB: db, Auth: authn, Logger: logger, Vault: ring, Media: media.NewProcessor(mediaLimits(cfg)), Live: hub, PushPublicKey: vapid.PublicKey})
 	srv := server.New(cfg, logger, db, a.Register, web.Register)
 	purge := newPurgeJob(db, cfg, logger)
 	purge.Metrics = retention.NewMetrics()
@@ -79,6 +72,19 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	stopPurge()
 	<-purgeDone
 	return err
+}
+
+// mediaLimits are the upload limits: media's defaults, but for the sizes
+// the configuration sets.
+func mediaLimits(cfg config.Config) media.Limits {
+	limits := media.DefaultLimits
+	if cfg.MediaMaxImageBytes > 0 {
+		limits.MaxImageBytes = cfg.MediaMaxImageBytes
+	}
+	if cfg.MediaMaxAudioBytes > 0 {
+		limits.MaxAudioBytes = cfg.MediaMaxAudioBytes
+	}
+	return limits
 }
 
 // refreshLeakPrints writes again the leak-guard fingerprints kept with an

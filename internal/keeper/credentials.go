@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/store"
 	"pixelpals/internal/vault"
@@ -182,7 +183,7 @@ func (k *Keeper) Create(ctx context.Context, actor *domain.Actor, childID int64,
 		if err := k.WriteLeakFingerprint(ctx, tx, c.ID, n.Password); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: store.AuditCredentialCreate, EntityType: "game_credential",
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.CredentialCreate, EntityType: "game_credential",
 			EntityID: c.ID, After: auditOfCredential(c.GameCredential)})
 	})
 	if err != nil {
@@ -299,7 +300,7 @@ func (k *Keeper) Update(ctx context.Context, actor *domain.Actor, id int64, patc
 			}
 		}
 		out = c.GameCredential
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: store.AuditCredentialUpdate, EntityType: "game_credential",
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.CredentialUpdate, EntityType: "game_credential",
 			EntityID: id, Before: auditOfCredential(old.GameCredential),
 			After: struct {
 				auditCredential
@@ -342,7 +343,7 @@ func (k *Keeper) Delete(ctx context.Context, actor *domain.Actor, id int64) erro
 		if _, err := tx.Exec(ctx, `DELETE FROM game_credentials WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete game credential %d: %w", id, err)
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: store.AuditCredentialDelete, EntityType: "game_credential",
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.CredentialDelete, EntityType: "game_credential",
 			EntityID: id, Before: auditOfCredential(c.GameCredential)})
 	})
 }
@@ -366,7 +367,7 @@ func (k *Keeper) Reveal(ctx context.Context, actor *domain.Actor, id int64) (str
 		}
 		password = string(plain)
 		clear(plain)
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: store.AuditCredentialReveal, EntityType: "game_credential",
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.CredentialReveal, EntityType: "game_credential",
 			EntityID: id, After: auditOfCredential(c.GameCredential)})
 	})
 	if err != nil {

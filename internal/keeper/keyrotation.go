@@ -10,8 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
-	"pixelpals/internal/store"
+	"pixelpals/internal/leaknorm"
 )
 
 // RotationReport counts what a key rotation did. It holds ids and counts
@@ -120,7 +121,7 @@ func (k *Keeper) rotateBatch(ctx context.Context, afterID int64, limit int, newe
 					WHERE f.credential_id = g.id AND f.key_version = $4 AND f.norm_version = $5))
 			ORDER BY id
 			LIMIT $3
-			FOR UPDATE`, afterID, newest, limit, int64(k.ring.Newest()), store.LeakNormVersion)
+			FOR UPDATE`, afterID, newest, limit, int64(k.ring.Newest()), leaknorm.Version)
 		if err != nil {
 			return fmt.Errorf("select rows to rotate: %w", err)
 		}
@@ -200,7 +201,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 		if err != nil {
 			return fmt.Errorf("count rows left to rotate: %w", err)
 		}
-		return store.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: store.AuditKeysRotate, EntityType: "vault",
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.KeysRotate, EntityType: "vault",
 			After: map[string]any{
 				"newest_version":  rep.NewestVersion,
 				"ring_versions":   k.ring.Versions(),
@@ -216,7 +217,7 @@ func (k *Keeper) finishRotation(ctx context.Context, actor *domain.Actor, newest
 
 // RefreshLeakPrints writes again, batchSize rows per transaction, every
 // leak-guard fingerprint kept with an older normalization than
-// store.LeakNormVersion (migration 00014), from the sealed passwords: serve
+// leaknorm.Version (migration 00014), from the sealed passwords: serve
 // runs it at start so an upgrade needs no `keys rotate` for the guard to
 // match as documented. Rows another instance is refreshing are skipped
 // (it does them); rows that fail to open are left as they are (still
@@ -236,7 +237,7 @@ func (k *Keeper) RefreshLeakPrints(ctx context.Context, batchSize int) (refreshe
 				WHERE f.norm_version < $1 AND g.id > $2
 				ORDER BY g.id
 				LIMIT $3
-				FOR UPDATE OF g SKIP LOCKED`, store.LeakNormVersion, afterID, batchSize)
+				FOR UPDATE OF g SKIP LOCKED`, leaknorm.Version, afterID, batchSize)
 			if err != nil {
 				return err
 			}

@@ -126,7 +126,7 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.done)
 	for {
-		pos, err := h.db.EventFrontier(ctx)
+		pos, err := eventlog.Frontier(ctx, h.db.Pool)
 		if err == nil {
 			h.pos = pos
 			break
@@ -223,7 +223,7 @@ func poke(c chan struct{}) {
 func (h *Hub) listen(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		l, err := h.db.Listen(ctx, h.cfg.ListenURL, store.EventsChannel, store.SessionsEndedChannel)
+		l, err := h.db.Listen(ctx, h.cfg.ListenURL, eventlog.Channel, store.SessionsEndedChannel)
 		if err != nil {
 			if ctx.Err() == nil {
 				h.log.Warn("live: LISTEN connection failed; retrying", "err", err, "in", backoff)
@@ -247,7 +247,7 @@ func (h *Hub) listen(ctx context.Context) {
 				break
 			}
 			switch ch {
-			case store.EventsChannel:
+			case eventlog.Channel:
 				poke(h.wake)
 			case store.SessionsEndedChannel:
 				h.endSessions(parseIDs(payload))
@@ -288,7 +288,7 @@ func (h *Hub) drain(ctx context.Context) bool {
 		return waiting
 	}
 	for {
-		evs, waiting, err := h.db.EventsAfter(ctx, h.position(), readBatch)
+		evs, waiting, err := eventlog.After(ctx, h.db.Pool, h.position(), readBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				h.log.Warn("live: read events", "err", err)
@@ -324,7 +324,7 @@ func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	if !idle {
 		return false, false
 	}
-	frontier, waiting, err := h.db.EventFrontierWaiting(ctx)
+	frontier, waiting, err := eventlog.FrontierWaiting(ctx, h.db.Pool)
 	if err != nil {
 		if ctx.Err() == nil {
 			h.log.Warn("live: read the event frontier", "err", err)

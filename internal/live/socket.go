@@ -13,6 +13,7 @@ import (
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
+	"pixelpals/internal/store"
 )
 
 // Close codes of the socket (docs/live.md). 1000-2999 are the protocol's;
@@ -282,7 +283,7 @@ func (s *socket) replay(start eventlog.Pos, since Cursor, inWindow bool) {
 // returns true early, leaving the end (and its close code) to the writer.
 func (s *socket) walk(ctx context.Context, from, target eventlog.Pos) bool {
 	for from.Less(target) && !s.stopping() {
-		evs, err := s.h.db.UserEvents(ctx, s.userID, from, target, replayBatch)
+		evs, err := eventlog.UserEvents(ctx, s.h.db.Pool, store.FamilyReadsSQL, s.userID, from, target, replayBatch)
 		if err != nil {
 			s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
 			s.conn.Close(CloseInternal, "replay failed; reconnect with since")
@@ -329,13 +330,13 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 	inWindow := true
 	if since != nil {
 		var err error
-		if inWindow, err = h.db.CursorInWindow(r.Context(), since.Pos, h.cfg.Window); err != nil {
+		if inWindow, err = eventlog.CursorInWindow(r.Context(), h.db.Pool, since.Pos, h.cfg.Window); err != nil {
 			return err
 		}
 	} else {
 		// From now: this instance may not have handed out the events
 		// committed just before the handshake yet; they are the past.
-		now, err := h.db.EventFrontier(r.Context())
+		now, err := eventlog.Frontier(r.Context(), h.db.Pool)
 		if err != nil {
 			return err
 		}

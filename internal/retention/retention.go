@@ -1,7 +1,7 @@
 // Package retention is the purge SPEC §9 and §10 promise: data kept no
 // longer than said. `serve` runs it periodically and `pixelpals purge`
 // once. A purge is a list of named steps, each removing due rows in bounded
-// batches (one short transaction each, SKIP LOCKED, see store/retention.go),
+// batches (one short transaction each, SKIP LOCKED, see batches.go),
 // so that it never holds a conversation's rows for long and a long backlog
 // is worked off over several runs. Only one instance purges at a time: a
 // run holds a PostgreSQL advisory lock, and a run that cannot take it does
@@ -16,6 +16,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"pixelpals/internal/eventlog"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -38,25 +40,25 @@ const UploadGrace = 24 * time.Hour
 
 // Steps is the purge's list. To add a step (live events past their
 // window, unreferenced media…), write a bounded-batch store method like
-// store.EraseDeletedMessages and append one Step calling it.
+// EraseDeletedMessages (batches.go) and append one Step calling it.
 func Steps(db *store.DB, retentionDays int) []Step {
 	keep := time.Duration(retentionDays) * 24 * time.Hour
 	return []Step{
 		{"deleted_message_content", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-			return db.EraseDeletedMessages(ctx, now.Add(-keep), limit)
+			return EraseDeletedMessages(ctx, db, now.Add(-keep), limit)
 		}},
 		// After the content step: erasing a message's media_id is what
 		// leaves its upload unreferenced.
 		{"unreferenced_media", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-			return db.DeleteUnreferencedMedia(ctx, now.Add(-UploadGrace), limit)
+			return DeleteUnreferencedMedia(ctx, db, now.Add(-UploadGrace), limit)
 		}},
 		{"expired_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-			return db.DeleteExpiredSessions(ctx, now, limit)
+			return DeleteExpiredSessions(ctx, db, now, limit)
 		}},
 		// By the database's clock, not the job's: the limits count time
 		// by it, and a row deleted early hands back a budget.
 		{"expired_rate_limits", func(ctx context.Context, _ time.Time, limit int) (int64, error) {
-			return db.DeleteExpiredRateLimits(ctx, limit)
+			return ratelimit.DeleteExpired(ctx, db.Pool, limit)
 		}},
 		{"expired_ended_sessions", func(ctx context.Context, now time.Time, limit int) (int64, error) {
 			return db.DeleteExpiredEndedSessions(ctx, now, limit)
@@ -68,7 +70,7 @@ func Steps(db *store.DB, retentionDays int) []Step {
 // (docs/live.md): no socket can replay them any more.
 func LiveEventsStep(db *store.DB, window time.Duration) Step {
 	return Step{"live_events", func(ctx context.Context, now time.Time, limit int) (int64, error) {
-		return db.DeleteOldEvents(ctx, now.Add(-window), limit)
+		return eventlog.DeleteOld(ctx, db.Pool, now.Add(-window), limit)
 	}}
 }
 

@@ -11,10 +11,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/domain"
-	"pixelpals/internal/store"
+	"pixelpals/internal/ratelimit"
 )
 
-// The send budget (check 3): a token bucket per sender (store.RateLimit,
+// The send budget (check 3): a token bucket per sender (ratelimit.Rate,
 // in the shared rate_buckets table, so it holds across instances). A
 // batch takes its senders' tokens in its own transaction (takeTokens in
 // tx.go), so a rolled-back batch takes none; a leak-guard refusal, which
@@ -35,7 +35,7 @@ func (s *Sender) takeToken(ctx context.Context, userID int64) error {
 	if s.limit == nil {
 		return nil
 	}
-	ok, wait, err := s.db.TakeToken(ctx, *s.limit, sendSubject(userID))
+	ok, wait, err := ratelimit.TakeToken(ctx, s.db.Pool, *s.limit, sendSubject(userID))
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ type tokenTake struct {
 
 // sendTakes are a send batch's token takes: the batch's rows' keys (nil
 // for none: sends not limited) and, per sender, their number of sends,
-// in key order for store.TakeTokensSQL.
+// in key order for ratelimit.TakeTokensSQL.
 type sendTakes struct {
 	rowKeys [][]byte
 	keys    [][]byte
@@ -62,7 +62,7 @@ type sendTakes struct {
 }
 
 // takesFor lists the takes of batch under limit l (nil: none).
-func takesFor(batch []sendReq, l *store.RateLimit) sendTakes {
+func takesFor(batch []sendReq, l *ratelimit.Rate) sendTakes {
 	var t sendTakes
 	if l == nil {
 		t.rowKeys = make([][]byte, len(batch))
@@ -70,7 +70,7 @@ func takesFor(batch []sendReq, l *store.RateLimit) sendTakes {
 	}
 	bySender := map[int64]int{}
 	for _, r := range batch {
-		k := store.RateKey(sendSubject(r.sender))
+		k := ratelimit.Key(sendSubject(r.sender))
 		t.rowKeys = append(t.rowKeys, k)
 		if i, ok := bySender[r.sender]; ok {
 			t.counts[i]++
@@ -82,7 +82,7 @@ func takesFor(batch []sendReq, l *store.RateLimit) sendTakes {
 	return t
 }
 
-// readTakes reads store.TakeTokensSQL's rows for t into out, by sender.
+// readTakes reads ratelimit.TakeTokensSQL's rows for t into out, by sender.
 func (t sendTakes) readTakes(out map[int64]tokenTake) func(pgx.Rows) error {
 	return func(rows pgx.Rows) error {
 		var key []byte

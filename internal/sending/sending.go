@@ -36,6 +36,7 @@ import (
 
 	"pixelpals/internal/batch"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -46,7 +47,7 @@ type Sender struct {
 	leaks LeakGuard
 	now   func() time.Time
 	// limit is each sender's send budget; nil: sends are not limited.
-	limit *store.RateLimit
+	limit *ratelimit.Rate
 
 	batches    *batch.Batcher[sendReq, sendOutcome]
 	alone      aloneSends
@@ -63,7 +64,7 @@ type LeakGuard interface {
 type Config struct {
 	// Limit is each user's send budget, kept in the database so that it
 	// holds across instances; nil: sends are not limited.
-	Limit *store.RateLimit
+	Limit *ratelimit.Rate
 	// Now is the clock of sleep mode and the leak guard; nil: time.Now.
 	Now func() time.Time
 }

@@ -12,6 +12,7 @@ import (
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/pgtest"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/sending"
 	"pixelpals/internal/store"
 )
@@ -485,7 +486,7 @@ func TestSendBatchTakesTokens(t *testing.T) {
 	parent := f.user(domain.RoleParent, nil)
 	kid1, kid2 := f.user(domain.RoleChild, &parent.UserID), f.user(domain.RoleChild, &parent.UserID)
 	conv := f.conv(kid1, kid2)
-	f.s = sending.New(f.db, store.NewLeakGuard(f.db, nil), sending.Config{Limit: &store.RateLimit{PerSecond: 0.001, Burst: 3}})
+	f.s = sending.New(f.db, store.NewLeakGuard(f.db, nil), sending.Config{Limit: &ratelimit.Rate{PerSecond: 0.001, Burst: 3}})
 	var mu sync.Mutex
 	sent, limited := 0, 0
 	var wg sync.WaitGroup

@@ -11,6 +11,8 @@ import (
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
+	"pixelpals/internal/ratelimit"
+	"pixelpals/internal/readbatch"
 	"pixelpals/internal/store"
 )
 
@@ -65,7 +67,7 @@ const (
 // array parameters, and what its steps read.
 type sendTx struct {
 	reqs  []sendReq
-	limit *store.RateLimit
+	limit *ratelimit.Rate
 	rate  sendTakes
 
 	convs, senders             []int64
@@ -77,7 +79,7 @@ type sendTx struct {
 	audiences store.Audiences
 }
 
-func newSendTx(reqs []sendReq, limit *store.RateLimit) *sendTx {
+func newSendTx(reqs []sendReq, limit *ratelimit.Rate) *sendTx {
 	n := len(reqs)
 	tx := &sendTx{reqs: reqs, limit: limit, rate: takesFor(reqs, limit), takes: map[int64]tokenTake{},
 		convs: make([]int64, n), senders: make([]int64, n), media: make([]*int64, n),
@@ -118,13 +120,13 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 func (tx *sendTx) insertSteps(lockWait string) []step {
 	steps := []step{
 		{name: "begin", sql: `BEGIN`},
-		{name: "generic plans", sql: store.ForceGenericSQL},
+		{name: "generic plans", sql: readbatch.ForceGenericSQL},
 		{name: "lock wait", sql: lockWait},
 		{name: "lock senders", sql: lockSendersSQL, args: []any{store.Distinct(tx.senders)}},
 		{name: "lock conversations", sql: lockConversationsSQL, args: []any{store.Distinct(tx.convs)}},
 	}
 	if tx.limit != nil {
-		steps = append(steps, step{name: "take tokens", sql: store.TakeTokensSQL,
+		steps = append(steps, step{name: "take tokens", sql: ratelimit.TakeTokensSQL,
 			args: []any{tx.rate.keys, tx.rate.counts, tx.limit.Burst, tx.limit.PerSecond}, rows: tx.rate.readTakes(tx.takes)})
 	}
 	return append(steps,

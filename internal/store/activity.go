@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 )
 
@@ -59,9 +60,9 @@ type ActivityImages struct {
 
 // ActivitySleep is one sleep-mode change (from the audit log).
 type ActivitySleep struct {
-	Action  AuditAction `json:"action"`
-	ActorID int64       `json:"actor_id"`
-	At      time.Time   `json:"at"`
+	Action  audit.Action `json:"action"`
+	ActorID int64        `json:"actor_id"`
+	At      time.Time    `json:"at"`
 }
 
 // ActivityLeakHit is one send the leak guard refused.
@@ -106,7 +107,7 @@ const (
 	activitySleepSQL = `
 		SELECT action, actor_id, created_at
 		FROM audit_logs
-		WHERE entity_type = 'user' AND entity_id = $1 AND action IN ('` + string(AuditSleepModeSet) + `', '` + string(AuditSleepModeClear) + `')
+		WHERE entity_type = 'user' AND entity_id = $1 AND action IN ('` + string(audit.SleepModeSet) + `', '` + string(audit.SleepModeClear) + `')
 		  AND created_at >= $2 AND created_at < $3
 		ORDER BY created_at DESC, id DESC
 		LIMIT $4`

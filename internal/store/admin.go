@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/notify"
 )
@@ -53,7 +54,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 
 // adminAction loads the target user for update, lets check refuse, applies
 // change and writes the audit entry, all in one transaction.
-func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, action AuditAction,
+func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, action audit.Action,
 	check func(domain.User) error, change func(tx pgx.Tx, u domain.User) error) (domain.User, error) {
 	var after domain.User
 	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
@@ -72,14 +73,14 @@ func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, ac
 		var afterJSON any = map[string]bool{"deleted": true}
 		switch {
 		case err == nil:
-			afterJSON = auditOf(after)
+			afterJSON = audit.AccountOf(after)
 		case errors.Is(err, pgx.ErrNoRows):
 			after = domain.User{}
 		default:
 			return fmt.Errorf("reload user %d: %w", id, err)
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: action, EntityType: "user", EntityID: id,
-			Before: auditOf(before), After: afterJSON})
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: action, EntityType: "user", EntityID: id,
+			Before: audit.AccountOf(before), After: afterJSON})
 	})
 	return after, err
 }
@@ -103,7 +104,7 @@ func notAdmin(u domain.User) error {
 
 // ApproveParent lets a pending parent use the service.
 func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
-	return db.adminAction(ctx, actor, id, AuditUserApprove, pendingParent, func(tx pgx.Tx, u domain.User) error {
+	return db.adminAction(ctx, actor, id, audit.UserApprove, pendingParent, func(tx pgx.Tx, u domain.User) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET approved_by_admin = true, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id); err != nil {
 			return err
 		}
@@ -114,7 +115,7 @@ func (db *DB) ApproveParent(ctx context.Context, actor *domain.Actor, id int64) 
 // RejectParent removes a pending parent's account. Their sessions are
 // remembered as rejected (endSessions) so that their browser is told so.
 func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) error {
-	_, err := db.adminAction(ctx, actor, id, AuditUserReject, pendingParent, func(tx pgx.Tx, u domain.User) error {
+	_, err := db.adminAction(ctx, actor, id, audit.UserReject, pendingParent, func(tx pgx.Tx, u domain.User) error {
 		if err := endSessions(ctx, tx, id, EndedRejected); err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) e
 // SuspendUser locks a non-admin account out and ends its sessions (and a
 // parent's children's sessions: they cannot log in while it lasts).
 func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
-	return db.adminAction(ctx, actor, id, AuditUserSuspend, notAdmin, func(tx pgx.Tx, u domain.User) error {
+	return db.adminAction(ctx, actor, id, audit.UserSuspend, notAdmin, func(tx pgx.Tx, u domain.User) error {
 		if u.Suspended {
 			return domain.Errorf(domain.CodeConflict, "this account is already suspended")
 		}
@@ -145,7 +146,7 @@ func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64) (d
 
 // ReinstateUser lifts a suspension.
 func (db *DB) ReinstateUser(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
-	return db.adminAction(ctx, actor, id, AuditUserReinstate, notAdmin, func(tx pgx.Tx, u domain.User) error {
+	return db.adminAction(ctx, actor, id, audit.UserReinstate, notAdmin, func(tx pgx.Tx, u domain.User) error {
 		if !u.Suspended {
 			return domain.Errorf(domain.CodeConflict, "this account is not suspended")
 		}
@@ -156,7 +157,7 @@ func (db *DB) ReinstateUser(ctx context.Context, actor *domain.Actor, id int64) 
 
 // DeleteUser removes a non-admin account; a parent's children go with it.
 func (db *DB) DeleteUser(ctx context.Context, actor *domain.Actor, id int64) error {
-	_, err := db.adminAction(ctx, actor, id, AuditUserDelete, notAdmin, func(tx pgx.Tx, u domain.User) error {
+	_, err := db.adminAction(ctx, actor, id, audit.UserDelete, notAdmin, func(tx pgx.Tx, u domain.User) error {
 		if u.Role == domain.RoleParent {
 			return removeFamily(ctx, tx, id)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 )
@@ -73,7 +74,7 @@ func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (
 			if mine == c.b {
 				parent = c.parentB
 			}
-			if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactBlock, EntityType: "contact", EntityID: c.id,
+			if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ContactBlock, EntityType: "contact", EntityID: c.id,
 				After: contactAudit(c, actor, "blocked")}); err != nil {
 				return err
 			}
@@ -106,7 +107,7 @@ func (db *DB) UnblockContact(ctx context.Context, actor *domain.Actor, id int64)
 			if _, err := tx.Exec(ctx, `UPDATE contacts SET blocked_by = NULL, blocked_at = NULL WHERE id = $1`, c.id); err != nil {
 				return fmt.Errorf("unblock contact %d: %w", c.id, err)
 			}
-			if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactUnblock, EntityType: "contact", EntityID: c.id,
+			if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ContactUnblock, EntityType: "contact", EntityID: c.id,
 				Before: map[string]any{"contact_id": c.id, "child_id": blocker, "other_child_id": other, "status": "blocked"}}); err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 )
 
@@ -31,8 +32,8 @@ func (db *DB) CreateChild(ctx context.Context, actor *domain.Actor, login, passw
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditChildCreate, EntityType: "user", EntityID: c.User.ID,
-			After: map[string]any{"user": auditOf(c.User), "display_name": displayName}})
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ChildCreate, EntityType: "user", EntityID: c.User.ID,
+			After: map[string]any{"user": audit.AccountOf(c.User), "display_name": displayName}})
 	})
 	return c, err
 }
@@ -59,7 +60,7 @@ func (db *DB) ListChildren(ctx context.Context, actor *domain.Actor) ([]Child, e
 // childAction locks the acting parent's child childID, runs change and
 // writes its audit entry in one transaction. Another family's child, or no
 // child at all, is not_found: a parent learns nothing about other families.
-func (db *DB) childAction(ctx context.Context, actor *domain.Actor, childID int64, action AuditAction,
+func (db *DB) childAction(ctx context.Context, actor *domain.Actor, childID int64, action audit.Action,
 	change func(tx pgx.Tx, child domain.User) (after any, err error)) error {
 	return db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		child, err := lockChild(ctx, tx, actor, childID)
@@ -70,8 +71,8 @@ func (db *DB) childAction(ctx context.Context, actor *domain.Actor, childID int6
 		if err != nil {
 			return fmt.Errorf("%s of child %d: %w", action, childID, err)
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: action, EntityType: "user", EntityID: childID,
-			Before: auditOf(child), After: after})
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: action, EntityType: "user", EntityID: childID,
+			Before: audit.AccountOf(child), After: after})
 	})
 }
 
@@ -91,7 +92,7 @@ func lockChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int6
 
 // RenameChild changes a child's display name.
 func (db *DB) RenameChild(ctx context.Context, actor *domain.Actor, childID int64, displayName string) (Child, error) {
-	err := db.childAction(ctx, actor, childID, AuditChildRename, func(tx pgx.Tx, child domain.User) (any, error) {
+	err := db.childAction(ctx, actor, childID, audit.ChildRename, func(tx pgx.Tx, child domain.User) (any, error) {
 		_, err := tx.Exec(ctx, `
 			UPDATE profiles SET display_name = $2, updated_at = CURRENT_TIMESTAMP
 			WHERE user_id = $1`, childID, displayName)
@@ -106,7 +107,7 @@ func (db *DB) RenameChild(ctx context.Context, actor *domain.Actor, childID int6
 
 // ResetChildPassword sets a child's password and ends their sessions.
 func (db *DB) ResetChildPassword(ctx context.Context, actor *domain.Actor, childID int64, passwordHash string) error {
-	return db.childAction(ctx, actor, childID, AuditChildPasswordReset, func(tx pgx.Tx, child domain.User) (any, error) {
+	return db.childAction(ctx, actor, childID, audit.ChildPasswordReset, func(tx pgx.Tx, child domain.User) (any, error) {
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, childID, passwordHash); err != nil {
 			return nil, err
 		}
@@ -116,14 +117,14 @@ func (db *DB) ResetChildPassword(ctx context.Context, actor *domain.Actor, child
 
 // LogoutChild ends every session of a child.
 func (db *DB) LogoutChild(ctx context.Context, actor *domain.Actor, childID int64) error {
-	return db.childAction(ctx, actor, childID, AuditChildLogoutAll, func(tx pgx.Tx, child domain.User) (any, error) {
+	return db.childAction(ctx, actor, childID, audit.ChildLogoutAll, func(tx pgx.Tx, child domain.User) (any, error) {
 		return map[string]bool{"sessions_revoked": true}, revokeSessions(ctx, tx, childID)
 	})
 }
 
 // DeleteChild removes a child's account and personal data.
 func (db *DB) DeleteChild(ctx context.Context, actor *domain.Actor, childID int64) error {
-	return db.childAction(ctx, actor, childID, AuditChildDelete, func(tx pgx.Tx, child domain.User) (any, error) {
+	return db.childAction(ctx, actor, childID, audit.ChildDelete, func(tx pgx.Tx, child domain.User) (any, error) {
 		return map[string]bool{"deleted": true}, removeAccount(ctx, tx, childID)
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 	"pixelpals/internal/notify"
@@ -93,7 +94,7 @@ func (db *DB) FriendCode(ctx context.Context, actor *domain.Actor, childID int64
 // one stops working at once.
 func (db *DB) RegenerateFriendCode(ctx context.Context, actor *domain.Actor, childID int64) (string, error) {
 	var code string
-	err := db.childAction(ctx, actor, childID, AuditFriendCodeRegenerate, func(tx pgx.Tx, child domain.User) (any, error) {
+	err := db.childAction(ctx, actor, childID, audit.FriendCodeRegenerate, func(tx pgx.Tx, child domain.User) (any, error) {
 		var err error
 		if code, err = newFriendCode(); err != nil {
 			return nil, err
@@ -280,7 +281,7 @@ func requestLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, a, b int64
 		return 0, false, err
 	}
 	if created {
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactRequest, EntityType: "contact", EntityID: id,
+		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ContactRequest, EntityType: "contact", EntityID: id,
 			After: contactAudit(c, actor, domain.ContactPending)}); err != nil {
 			return 0, false, err
 		}
@@ -318,7 +319,7 @@ func approve(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 	if err != nil {
 		return err
 	}
-	if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditContactApprove, EntityType: "contact", EntityID: c.id,
+	if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ContactApprove, EntityType: "contact", EntityID: c.id,
 		Before: contactAudit(c, actor, contactStatus(c.approvedByBoth)),
 		After:  contactAudit(after, actor, contactStatus(after.approvedByBoth))}); err != nil {
 		return err
@@ -375,7 +376,7 @@ func (db *DB) RejectContact(ctx context.Context, actor *domain.Actor, id int64) 
 		if err := notifyContactOutcome(ctx, tx, actor, c, notify.ContactDeclined); err != nil {
 			return err
 		}
-		return removeLink(ctx, tx, actor, c, AuditContactReject)
+		return removeLink(ctx, tx, actor, c, audit.ContactReject)
 	})
 }
 
@@ -383,15 +384,15 @@ func (db *DB) RejectContact(ctx context.Context, actor *domain.Actor, id int64) 
 // longer satisfies the contact rule freezes.
 func (db *DB) RevokeContact(ctx context.Context, actor *domain.Actor, id int64) error {
 	return db.contactChange(ctx, actor, id, func(tx pgx.Tx, c contactRow) error {
-		return removeLink(ctx, tx, actor, c, AuditContactRevoke)
+		return removeLink(ctx, tx, actor, c, audit.ContactRevoke)
 	})
 }
 
-func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, action AuditAction) error {
+func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, action audit.Action) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = $1`, c.id); err != nil {
 		return fmt.Errorf("delete contact %d: %w", c.id, err)
 	}
-	if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: action, EntityType: "contact", EntityID: c.id,
+	if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: action, EntityType: "contact", EntityID: c.id,
 		Before: contactAudit(c, actor, contactStatus(c.approvedByBoth))}); err != nil {
 		return err
 	}

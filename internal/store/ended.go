@@ -15,6 +15,10 @@ const (
 	EndedRejected = "account_rejected" // an admin declined the parent's sign-up
 )
 
+// SessionsEndedChannel is what the sessions table announces ended
+// sessions on (migration 00005), for the live hub to close their sockets.
+const SessionsEndedChannel = "pixelpals_sessions"
+
 // endSessions remembers every session of userID as ended for reason, until
 // each would have expired anyway. Only token hashes are kept: once the
 // account is gone they name nobody. The caller then deletes the sessions.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 )
 
@@ -25,7 +26,7 @@ type ChildExport struct {
 	// LeakGuardHits are the sends the password-leak guard refused, naming
 	// the game only: neither the password nor the message is kept.
 	LeakGuardHits []ActivityLeakHit `json:"leak_guard_hits"`
-	AuditLogs     []AuditRecord     `json:"audit_logs"`
+	AuditLogs     []audit.Record    `json:"audit_logs"`
 }
 
 // ExportConversation is a conversation the child is in, with the messages
@@ -153,8 +154,8 @@ func exportCredentials(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportC
 
 // exportAudit returns the audit entries about the child: done by them, done
 // to their account, or naming them as child_id (keeper, contacts, reports).
-// Columns as auditColumns, for scanAudit.
-func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]AuditRecord, error) {
+// Columns as audit.Scan reads them.
+func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]audit.Record, error) {
 	// The client address of an action by staff (an admin) is theirs, not
 	// the family's: it is left out.
 	rows, err := tx.Query(ctx, `
@@ -170,7 +171,7 @@ func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]AuditRecord, 
 	if err != nil {
 		return nil, fmt.Errorf("export audit logs: %w", err)
 	}
-	return pgx.CollectRows(rows, scanAudit)
+	return pgx.CollectRows(rows, audit.Scan)
 }
 
 func exportSleep(ctx context.Context, tx pgx.Tx, childID int64) (*SleepSchedule, error) {

@@ -12,8 +12,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
+	"pixelpals/internal/leaknorm"
 	"pixelpals/internal/vault"
 )
 
@@ -23,7 +25,7 @@ import (
 // holds, per credential, HMAC-SHA256(k, normalized password) and the same
 // of the normalized password reversed, with k derived from the vault key
 // and the credential id (vault.Ring.LeakGuardKey), and the normalized
-// length. A check normalizes the text the same way (leaknormalize.go) and
+// length. A check normalizes the text the same way (leaknorm.Normalize) and
 // HMACs its substrings of the kept lengths, so one HMAC per substring
 // finds the password forwards and backwards.
 
@@ -64,7 +66,7 @@ func leakMAC(key []byte, runes []rune) []byte {
 // WriteLeakFingerprint keeps (or, for a password too short, drops) the
 // fingerprint of credential id's password, in tx.
 func (k *LeakGuard) WriteLeakFingerprint(ctx context.Context, tx pgx.Tx, id int64, password string) error {
-	norm := leakNormalize(password)
+	norm := leaknorm.Normalize(password)
 	defer clear(norm)
 	version := k.ring.Newest()
 	key, ok := k.ring.LeakGuardKey(version, id)
@@ -80,7 +82,7 @@ func (k *LeakGuard) WriteLeakFingerprint(ctx context.Context, tx pgx.Tx, id int6
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (credential_id) DO UPDATE SET key_version = EXCLUDED.key_version,
 			norm_version = EXCLUDED.norm_version, length = EXCLUDED.length, fp = EXCLUDED.fp, fp_rev = EXCLUDED.fp_rev`,
-		id, int64(version), LeakNormVersion, len(norm), fp, fpRev)
+		id, int64(version), leaknorm.Version, len(norm), fp, fpRev)
 	if err != nil {
 		return fmt.Errorf("leak fingerprint of credential %d: %w", id, err)
 	}
@@ -156,12 +158,12 @@ type leakText struct {
 func newLeakText(before []string, text string, maxLen int) leakText {
 	var prev []rune
 	for _, b := range before {
-		prev = append(prev, leakNormalize(b)...)
+		prev = append(prev, leaknorm.Normalize(b)...)
 	}
 	if keep := maxLen - 1; len(prev) > keep {
 		prev = prev[len(prev)-keep:]
 	}
-	runes := append(prev, leakNormalize(text)...)
+	runes := append(prev, leaknorm.Normalize(text)...)
 	t := leakText{bytes: make([]byte, 0, len(runes)), offsets: make([]int, 0, len(runes)+1), from: len(prev)}
 	for _, r := range runes {
 		t.offsets = append(t.offsets, len(t.bytes))
@@ -266,7 +268,7 @@ func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID i
 			return fmt.Errorf("record leak guard hit of %d: %w", actor.UserID, err)
 		}
 		data := map[string]any{"id": hitID, "child_id": actor.UserID, "game_name": hit.GameName, "conversation_id": conv}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditLeakGuardBlock, EntityType: "game_credential",
+		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.LeakGuardBlock, EntityType: "game_credential",
 			EntityID: hit.CredentialID, After: data}); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"pixelpals/internal/leaknorm"
 	"pixelpals/internal/vault"
 )
 
@@ -30,7 +31,7 @@ func testRing(t testing.TB) *vault.Ring {
 // printOf builds the fingerprint WriteLeakFingerprint would keep.
 func printOf(t testing.TB, ring *vault.Ring, id int64, password string) leakPrint {
 	t.Helper()
-	norm := leakNormalize(password)
+	norm := leaknorm.Normalize(password)
 	key, ok := ring.LeakGuardKey(1, id)
 	if !ok {
 		t.Fatal("no key")
@@ -44,10 +45,10 @@ func printOf(t testing.TB, ring *vault.Ring, id int64, password string) leakPrin
 // leakOracle is the guard's plain definition: the normalized text holds
 // the normalized password, forwards or reversed.
 func leakOracle(text, password string) bool {
-	norm := leakNormalize(password)
+	norm := leaknorm.Normalize(password)
 	rev := slices.Clone(norm)
 	slices.Reverse(rev)
-	t := string(leakNormalize(text))
+	t := string(leaknorm.Normalize(text))
 	return strings.Contains(t, string(norm)) || strings.Contains(t, string(rev))
 }
 
@@ -55,7 +56,7 @@ func leakOracle(text, password string) bool {
 // and digits once normalized (shorter ones are not guarded).
 func guardedPassword(r *rand.Rand, n int, alphabet []rune) string {
 	for {
-		if pw := randomText(r, n, alphabet); len(leakNormalize(pw)) >= minLeakLen {
+		if pw := randomText(r, n, alphabet); len(leaknorm.Normalize(pw)) >= minLeakLen {
 			return pw
 		}
 	}
@@ -161,6 +162,41 @@ func BenchmarkLeakMatch(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestMatchLeakAcrossTexts: a password is found split over the earlier
+// texts and the new one, forwards or reversed, but only when its match
+// ends in the new text: what the earlier texts hold alone is not this
+// send's.
+func TestMatchLeakAcrossTexts(t *testing.T) {
+	ring := testRing(t)
+	prints := []leakPrint{printOf(t, ring, 1, "Hunter2Pass"), printOf(t, ring, 2, "Sunny-Pony-42")}
+	for _, c := range []struct {
+		before []string
+		text   string
+		want   int64
+	}{
+		{nil, "Hunter2Pass", 1},
+		{nil, "ssaP2retnuH", 1},
+		{[]string{"Hunter2"}, "Pass", 1},
+		{[]string{"Sunny"}, "Pony 42", 2},
+		{[]string{"Sunny", "Pony"}, "42", 2},
+		{[]string{"24", "ynop"}, "ynnus", 2},
+		{[]string{"a long message before the password starts, Sunny"}, "Pony42", 2},
+		{[]string{"Hunter2Pass"}, "hi", 0},
+		{[]string{"Sunny", "Pony"}, "43", 0},
+		{[]string{"Pony"}, "42 Sunny", 0},
+		{nil, "Hunter2Pas", 0},
+		{nil, "", 0},
+	} {
+		var got int64
+		if p := matchLeak(prints, c.before, c.text); p != nil {
+			got = p.credentialID
+		}
+		if got != c.want {
+			t.Errorf("%q then %q: credential %d, want %d", c.before, c.text, got, c.want)
 		}
 	}
 }

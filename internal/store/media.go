@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 )
 
@@ -225,7 +226,7 @@ func setAvatar(ctx context.Context, tx pgx.Tx, userID int64, mediaID *int64, upl
 // SetChildAvatar sets (mediaID nil: clears) a child's avatar, to an
 // image the parent or the child uploaded.
 func (db *DB) SetChildAvatar(ctx context.Context, actor *domain.Actor, childID int64, mediaID *int64) (Child, error) {
-	err := db.childAction(ctx, actor, childID, AuditChildAvatar, func(tx pgx.Tx, child domain.User) (any, error) {
+	err := db.childAction(ctx, actor, childID, audit.ChildAvatar, func(tx pgx.Tx, child domain.User) (any, error) {
 		return map[string]any{"avatar_media_id": mediaID}, setAvatar(ctx, tx, childID, mediaID, actor.UserID, childID)
 	})
 	if err != nil {
@@ -253,14 +254,14 @@ func removeMedia(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err != nil {
 		return fmt.Errorf("delete media of user %d: %w", userID, err)
 	}
-	return deleteUnusedBlobs(ctx, tx, sums)
+	return DeleteUnusedBlobs(ctx, tx, sums)
 }
 
-// deleteUnusedBlobs deletes the blobs among sums that no upload uses. The
+// DeleteUnusedBlobs deletes the blobs among sums that no upload uses. The
 // blobs are locked first, so that the check below (a new snapshot) sees
 // every upload committed meanwhile, and an upload referencing one now
 // waits for us and then inserts it anew.
-func deleteUnusedBlobs(ctx context.Context, tx pgx.Tx, sums [][]byte) error {
+func DeleteUnusedBlobs(ctx context.Context, tx pgx.Tx, sums [][]byte) error {
 	if len(sums) == 0 {
 		return nil
 	}

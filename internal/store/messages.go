@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 )
@@ -187,5 +188,5 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 	if m.senderParent != nil {
 		after["child_id"] = m.senderID
 	}
-	return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditMessageDelete, EntityType: "message", EntityID: m.id, After: after})
+	return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.MessageDelete, EntityType: "message", EntityID: m.id, After: after})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 )
@@ -99,7 +100,7 @@ func (db *DB) DismissLeakNotice(ctx context.Context, actor *domain.Actor, id int
 		}
 		data := map[string]any{"id": id, "child_id": childID, "game_name": game}
 		after := map[string]any{"id": id, "child_id": childID, "game_name": game, "hits": tag.RowsAffected()}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditLeakNoticeDismiss, EntityType: "user",
+		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.LeakNoticeDismiss, EntityType: "user",
 			EntityID: childID, After: after}); err != nil {
 			return err
 		}

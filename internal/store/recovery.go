@@ -7,8 +7,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/notify"
+	"pixelpals/internal/ratelimit"
 )
 
 // Verified parent emails and password recovery (issue 22.4,
@@ -19,7 +21,7 @@ import (
 // SignupAttemptMails bounds the "someone tried to sign up with your
 // address" mails per address (3, then one an hour), so that the sign-up
 // form cannot be used to flood someone's mailbox.
-var SignupAttemptMails = RateLimit{PerSecond: 1.0 / 3600, Burst: 3}
+var SignupAttemptMails = ratelimit.Rate{PerSecond: 1.0 / 3600, Burst: 3}
 
 // SignUp creates a parent awaiting approval and queues the mail that
 // verifies their address. When the address already has an account it
@@ -81,7 +83,7 @@ func (db *DB) signUpTaken(ctx context.Context, tx pgx.Tx, email, displayName str
 	if owner == 0 {
 		return u, p, nil
 	}
-	ok, _, err := db.TakeToken(ctx, SignupAttemptMails, "signup-mail:"+email)
+	ok, _, err := ratelimit.TakeToken(ctx, db.Pool, SignupAttemptMails, "signup-mail:"+email)
 	if err != nil || !ok {
 		return u, p, err
 	}
@@ -212,7 +214,7 @@ func afterPasswordReset(ctx context.Context, tx pgx.Tx, u domain.User, ip string
 		return fmt.Errorf("end sessions of user %d: %w", u.ID, err)
 	}
 	actor := &domain.Actor{UserID: u.ID, Role: u.Role, IP: ip}
-	err = audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditPasswordReset, EntityType: "user", EntityID: u.ID,
+	err = audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.PasswordReset, EntityType: "user", EntityID: u.ID,
 		After: map[string]any{"sessions_ended": tag.RowsAffected()}})
 	if err != nil {
 		return err

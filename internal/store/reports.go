@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 )
@@ -57,7 +58,7 @@ func (db *DB) ReportMessage(ctx context.Context, actor *domain.Actor, messageID 
 			after["child_id"] = child
 		}
 		// The reason is the reporter's own words: kept out of the log.
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditReportCreate, EntityType: "report", EntityID: id, After: after}); err != nil {
+		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ReportCreate, EntityType: "report", EntityID: id, After: after}); err != nil {
 			return err
 		}
 		if err := notifyReport(ctx, tx, actor, id, false); err != nil {
@@ -255,7 +256,7 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 		if reporterIsChild {
 			after["child_id"] = *reporterID
 		}
-		err = audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditReportResolve, EntityType: "report", EntityID: id,
+		err = audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ReportResolve, EntityType: "report", EntityID: id,
 			Before: map[string]any{"status": status}, After: after})
 		if err != nil {
 			return err

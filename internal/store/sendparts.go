@@ -10,14 +10,10 @@ import (
 )
 
 // The parts of a message send that belong to the store's other concerns
-// (messages, live events, rate limits, conversation access), for the send
+// (messages, live events, conversation access), for the send
 // pipeline (internal/sending), which writes its transaction with them in
 // its own round trips: each is SQL to queue or rows to read, never a
 // statement run on its own, so that the pipeline adds none.
-
-// ForceGenericSQL makes a transaction's statements run on generic plans
-// (forceGenericSQL).
-const ForceGenericSQL = forceGenericSQL
 
 // MessageColumns are a message's columns, for ScanMessage, of the table
 // aliased m.
@@ -62,14 +58,6 @@ func IsLockTimeout(err error) bool { return pgCode(err) == codeLockNotAvailable 
 
 // Distinct returns the ids sorted, without repeats.
 func Distinct(ids []int64) []int64 { return distinct(ids) }
-
-// TakeTokensSQL takes tokens from rate buckets (takeTokensSQL): keys $1,
-// counts $2, burst $3, rate $4; it returns per key the tokens granted and
-// the seconds until the next one.
-const TakeTokensSQL = takeTokensSQL
-
-// RateKey is the stored key of a rate limit's subject.
-func RateKey(subject string) []byte { return rateKey(subject) }
 
 // CheckMember refuses a send by the actor to a conversation they are not
 // a member of: not_found when they may not read it, forbidden when they

@@ -12,6 +12,7 @@ import (
 
 	"pixelpals/internal/batch"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/readbatch"
 )
 
 // Session lifetimes: a session ends after IdleTimeout without use, and in
@@ -147,7 +148,7 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 	var h []byte
 	var approved, usable, old bool
 	a := domain.Actor{}
-	lookup := read{sql: sessionLookupSQL, args: []any{hashes, touchEvery, IdleTimeout}, each: func(rows pgx.Rows) error {
+	lookup := readbatch.Read{SQL: sessionLookupSQL, Args: []any{hashes, touchEvery, IdleTimeout}, Each: func(rows pgx.Rows) error {
 		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old); err != nil || !usable {
 			return err
 		}
@@ -159,12 +160,12 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 		}
 		return nil
 	}}
-	reads := []read{lookup}
+	reads := []readbatch.Read{lookup}
 	gates := map[int64]*SendGate{}
 	if gateHashes != nil {
-		reads = append(reads, read{sql: sendGateSQL, args: []any{gateHashes}, each: gateRows(gates)})
+		reads = append(reads, readbatch.Read{SQL: sendGateSQL, Args: []any{gateHashes}, Each: gateRows(gates)})
 	}
-	err := db.genericReads(ctx, reads...)
+	err := readbatch.Run(ctx, db.Pool, reads...)
 	for _, c := range calls {
 		switch actor := found[c.Req.hash]; {
 		case err != nil:
@@ -189,7 +190,7 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 func (db *DB) touchLater(stale []int64) {
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
 		ids := distinct(stale)
-		if !db.background.start(func(ctx context.Context) {
+		if !db.background.Start(func(ctx context.Context) {
 			defer db.touching.Store(false)
 			db.touchSessions(ctx, ids)
 		}) {
@@ -242,4 +243,26 @@ func revokeSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
 		return fmt.Errorf("revoke sessions of user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// LiveSessions returns which of the sessions SessionActor would still
+// accept (unexpired, not idle past IdleTimeout, a usable account, a child's
+// parent approved and usable): an instance closes the sockets of the others.
+func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT s.id FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+		LEFT JOIN users p ON p.id = u.parent_id
+		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
+		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
+		  AND u.suspended_at IS NULL AND `+ParentUsableSQL("u", "p"),
+		ids, IdleTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("check sessions: %w", err)
+	}
+	live, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("check sessions: %w", err)
+	}
+	return live, nil
 }

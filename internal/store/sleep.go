@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 )
@@ -274,7 +275,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 		if err != nil {
 			return fmt.Errorf("set sleep schedule of %d: %w", childID, err)
 		}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditSleepModeSet, EntityType: "user", EntityID: childID,
+		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.SleepModeSet, EntityType: "user", EntityID: childID,
 			Before: beforeAudit, After: out}); err != nil {
 			return err
 		}
@@ -298,7 +299,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 		if err != nil {
 			return fmt.Errorf("clear sleep schedule of %d: %w", childID, err)
 		}
-		if err := audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditSleepModeClear, EntityType: "user", EntityID: childID,
+		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.SleepModeClear, EntityType: "user", EntityID: childID,
 			Before: before}); err != nil {
 			return err
 		}

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"pixelpals/internal/background"
 	"pixelpals/internal/domain"
 )
 
@@ -24,7 +26,7 @@ type DB struct {
 	// logger is told what fails in work no request waits for, which
 	// has no caller to return an error to.
 	logger     *slog.Logger
-	background background
+	background background.Work
 }
 
 // Open connects a pool to the database at url. Sessions run in UTC because
@@ -84,10 +86,15 @@ func redactConfigError(err error) error {
 	return err
 }
 
+// closeWait bounds how long Close waits for background work still
+// running (a last_seen_at touch is one UPDATE by primary key: far less)
+// before it cancels it.
+const closeWait = 2 * time.Second
+
 // Close waits for background work still running (at most closeWait,
 // then cancels it), and closes the pool.
 func (db *DB) Close() {
-	db.background.close(closeWait)
+	db.background.Close(closeWait)
 	db.Pool.Close()
 }
 

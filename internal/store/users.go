@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
 )
 
@@ -96,7 +97,7 @@ func (db *DB) CreateAdmin(ctx context.Context, actor *domain.Actor, email, passw
 		if actor == nil {
 			actor = &domain.Actor{UserID: u.ID, Role: domain.RoleAdmin}
 		}
-		return audit(ctx, tx, AuditEntry{Actor: actor, Action: AuditAdminCreate, EntityType: "user", EntityID: u.ID, After: auditOf(u)})
+		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.AdminCreate, EntityType: "user", EntityID: u.ID, After: audit.AccountOf(u)})
 	})
 	return u, err
 }

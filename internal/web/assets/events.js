@@ -1,7 +1,7 @@
 // The live event types the server sends on GET /api/v1/ws, spelled as the
-// server spells them (internal/store: events.go, blocks.go, notices.go,
-// sleep.go, leakguard.go; internal/live: resync; the table in
-// docs/live.md). Pages compare ev.type against these names, never against
+// server spells them (internal/eventlog's Type constants; internal/live:
+// resync; the table in docs/live.md; internal/web/events_test.go checks
+// they agree). Pages compare ev.type against these names, never against
 // a string of their own.
 export const EventType = Object.freeze({
   messageCreated: "message.created",

@@ -1,12 +1,16 @@
-package store
+// Package readbatch runs several reads in one round trip, in one
+// REPEATABLE READ snapshot, on generic plans: the session lookup on every
+// request and the live hub's reads of the event outbox.
+package readbatch
 
 import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// forceGenericSQL makes a transaction's statements run on generic plans.
+// ForceGenericSQL makes a transaction's statements run on generic plans.
 // The batch statements take arrays, and for each new array PostgreSQL
 // would otherwise plan them anew (a custom plan for one element always
 // looks cheaper than the generic one for a guessed hundred): planning cost
@@ -15,22 +19,22 @@ import (
 // subqueries, which the planner cannot turn into joins over whole
 // tables). SET LOCAL, not a session setting: it ends with the transaction,
 // which also holds behind PgBouncer's transaction pooling.
-const forceGenericSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
+const ForceGenericSQL = `SET LOCAL plan_cache_mode = force_generic_plan`
 
-// read is one query of genericReads and what takes its rows.
-type read struct {
-	sql  string
-	args []any
-	each func(pgx.Rows) error
+// Read is one query of Run and what takes its rows.
+type Read struct {
+	SQL  string
+	Args []any
+	Each func(pgx.Rows) error
 }
 
-// genericReads runs reads, in order, under forceGenericSQL, in one round
+// Run runs reads, in order, under ForceGenericSQL, in one round
 // trip and one REPEATABLE READ transaction: they all see one snapshot, so
 // what one of them reads agrees with what the next one does (the outbox's
 // frontier, for one). A read-only REPEATABLE READ transaction never fails
 // to serialize.
-func (db *DB) genericReads(ctx context.Context, reads ...read) error {
-	conn, err := db.Pool.Acquire(ctx)
+func Run(ctx context.Context, pool *pgxpool.Pool, reads ...Read) error {
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
@@ -39,9 +43,9 @@ func (db *DB) genericReads(ctx context.Context, reads ...read) error {
 	defer conn.Release()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
-	b.Queue(forceGenericSQL)
+	b.Queue(ForceGenericSQL)
 	for _, r := range reads {
-		b.Queue(r.sql, r.args...)
+		b.Queue(r.SQL, r.Args...)
 	}
 	b.Queue(`COMMIT`)
 	br := conn.SendBatch(ctx, b)
@@ -52,7 +56,7 @@ func (db *DB) genericReads(ctx context.Context, reads ...read) error {
 		}
 	}
 	for _, r := range reads {
-		if err := readRows(br, r.each); err != nil {
+		if err := readRows(br, r.Each); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,6 @@
-package store
+// Package background runs work no request waits for, and lets its owner
+// wait for that work when it closes.
+package background
 
 import (
 	"context"
@@ -6,16 +8,11 @@ import (
 	"time"
 )
 
-// closeWait bounds how long Close waits for background work still
-// running (a last_seen_at touch is one UPDATE by primary key: far less)
-// before it cancels it.
-const closeWait = 2 * time.Second
-
-// background runs the work no request waits for (the last_seen_at touch,
-// sessions.go) so that Close can wait for it. Without that, a touch
-// started just before Close was cut off unseen, or held Close for its
-// whole timeout.
-type background struct {
+// Work runs the work no request waits for (the store's last_seen_at
+// touch) so that closing can wait for it. Without that, a touch started
+// just before the store closed was cut off unseen, or held Close for its
+// whole timeout. The zero value is ready to use.
+type Work struct {
 	mu     sync.Mutex
 	closed bool
 	wg     sync.WaitGroup
@@ -23,9 +20,9 @@ type background struct {
 	cancel context.CancelFunc
 }
 
-// start runs fn in a goroutine of its own, unless Close has begun (then
+// Start runs fn in a goroutine of its own, unless Close has begun (then
 // it reports false and fn does not run).
-func (b *background) start(fn func(ctx context.Context)) bool {
+func (b *Work) Start(fn func(ctx context.Context)) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -42,9 +39,9 @@ func (b *background) start(fn func(ctx context.Context)) bool {
 	return true
 }
 
-// close stops new work, waits up to wait for the work running, then
+// Close stops new work, waits up to wait for the work running, then
 // cancels what is left and waits for it to return.
-func (b *background) close(wait time.Duration) {
+func (b *Work) Close(wait time.Duration) {
 	b.mu.Lock()
 	b.closed = true
 	ctx, cancel := b.ctx, b.cancel

@@ -1,4 +1,8 @@
-package store
+// Package leaknorm is the leak guard's normalization: the one function
+// that turns a kept game password and a text a child sends into the
+// letters and digits they read as, so that their fingerprints match
+// however either was typed.
+package leaknorm
 
 import (
 	"unicode"
@@ -21,15 +25,15 @@ import (
 //  4. only letters and digits are kept: spaces, punctuation, dashes,
 //     underscores, zero-width and other invisible characters go.
 //
-// Changing any of this changes every fingerprint: bump LeakNormVersion,
+// Changing any of this changes every fingerprint: bump Version,
 // which makes the server write them all again (RefreshLeakPrints).
 
-// LeakNormVersion is the normalization fingerprints are written with.
+// Version is the normalization fingerprints are written with.
 // 1 was 00010's (lower case, without whitespace and dots); 2 is this one.
-const LeakNormVersion = 2
+const Version = 2
 
-// leakNormalize returns s normalized for the leak guard.
-func leakNormalize(s string) []rune {
+// Normalize returns s normalized for the leak guard.
+func Normalize(s string) []rune {
 	if !isASCII(s) {
 		s = norm.NFKD.String(s)
 	}

@@ -1,4 +1,4 @@
-package store
+package eventlog
 
 import (
 	"context"
@@ -7,32 +7,31 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
-	"pixelpals/internal/eventlog"
+	"pixelpals/internal/readbatch"
 )
 
 // Reading the live events back (docs/live.md): the instances' delivery in
 // order up to the frontier, a reconnecting client's replay, cursors, the
-// retention purge's share of the outbox, and the sockets' session re-check.
+// retention purge's share of the outbox. The store wraps them for the
+// live hub.
 
-// Channels the outbox and the sessions table announce on (migration 00005).
-const (
-	EventsChannel        = "pixelpals_events"
-	SessionsEndedChannel = "pixelpals_sessions"
-)
+// Channel is what the outbox announces new events on (migration 00005).
+const Channel = "pixelpals_events"
 
 // frontierSQL is the oldest transaction id still running in this
 // statement's snapshot: every transaction below it has committed or
 // aborted, so the events below it are final.
 const frontierSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
 
-func scanLiveEvent(r pgx.CollectableRow) (eventlog.Record, error) {
-	var e eventlog.Record
+func scanLiveEvent(r pgx.CollectableRow) (Record, error) {
+	var e Record
 	err := r.Scan(&e.Pos.Xact, &e.Pos.ID, &e.Type, &e.At, &e.UserIDs, &e.Data)
 	return e, err
 }
 
-// EventsAfter returns up to limit final events after pos, in order, for
+// After returns up to limit final events after pos, in order, for
 // an instance to deliver to its sockets, and whether committed events
 // wait beyond the frontier (an older transaction is still running), so
 // that the caller looks again soon.
@@ -43,16 +42,16 @@ func scanLiveEvent(r pgx.CollectableRow) (eventlog.Record, error) {
 // probe the end of the (xact, id) index for the column's actual maximum,
 // past the rows of sends not yet committed, and planning cost several
 // times what running did.
-func (db *DB) EventsAfter(ctx context.Context, pos eventlog.Pos, limit int) ([]eventlog.Record, bool, error) {
-	var evs []eventlog.Record
+func After(ctx context.Context, pool *pgxpool.Pool, pos Pos, limit int) ([]Record, bool, error) {
+	var evs []Record
 	var waiting bool
-	err := db.genericReads(ctx,
-		read{eventsAfterSQL, []any{pos.Xact, pos.ID, limit}, func(rows pgx.Rows) error {
+	err := readbatch.Run(ctx, pool,
+		readbatch.Read{SQL: eventsAfterSQL, Args: []any{pos.Xact, pos.ID, limit}, Each: func(rows pgx.Rows) error {
 			e, err := scanLiveEvent(rows)
 			evs = append(evs, e)
 			return err
 		}},
-		read{waitingSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
+		readbatch.Read{SQL: waitingSQL, Each: func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
 	if err != nil {
 		return nil, false, fmt.Errorf("read events: %w", err)
 	}
@@ -69,13 +68,13 @@ const eventsAfterSQL = `
 // over xact >= the frontier was planned as a scan of the whole outbox.
 const waitingSQL = `SELECT coalesce(max(xact) >= ` + frontierSQL + `, false) FROM live_events`
 
-// EventFrontier is the position of the last final event: a reader that
+// Frontier is the position of the last final event: a reader that
 // starts there misses nothing committed later.
-func (db *DB) EventFrontier(ctx context.Context) (eventlog.Pos, error) {
-	var p eventlog.Pos
-	err := db.Pool.QueryRow(ctx, eventFrontierSQL).Scan(&p.Xact, &p.ID)
+func Frontier(ctx context.Context, pool *pgxpool.Pool) (Pos, error) {
+	var p Pos
+	err := pool.QueryRow(ctx, eventFrontierSQL).Scan(&p.Xact, &p.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return eventlog.Pos{}, nil
+		return Pos{}, nil
 	}
 	if err != nil {
 		return p, fmt.Errorf("event frontier: %w", err)
@@ -87,17 +86,17 @@ const eventFrontierSQL = `
 		SELECT xact, id FROM live_events WHERE xact < ` + frontierSQL + `
 		ORDER BY xact DESC, id DESC LIMIT 1`
 
-// EventFrontierWaiting is EventFrontier and, in the same snapshot,
-// EventsAfter's waiting: where an instance with no socket open may move
+// FrontierWaiting is Frontier and, in the same snapshot,
+// After's waiting: where an instance with no socket open may move
 // its position to without reading the events, in one round trip.
-func (db *DB) EventFrontierWaiting(ctx context.Context) (eventlog.Pos, bool, error) {
-	var p eventlog.Pos
+func FrontierWaiting(ctx context.Context, pool *pgxpool.Pool) (Pos, bool, error) {
+	var p Pos
 	var waiting bool
-	err := db.genericReads(ctx,
-		read{eventFrontierSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&p.Xact, &p.ID) }},
-		read{waitingSQL, nil, func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
+	err := readbatch.Run(ctx, pool,
+		readbatch.Read{SQL: eventFrontierSQL, Each: func(rows pgx.Rows) error { return rows.Scan(&p.Xact, &p.ID) }},
+		readbatch.Read{SQL: waitingSQL, Each: func(rows pgx.Rows) error { return rows.Scan(&waiting) }})
 	if err != nil {
-		return eventlog.Pos{}, false, fmt.Errorf("event frontier: %w", err)
+		return Pos{}, false, fmt.Errorf("event frontier: %w", err)
 	}
 	return p, waiting, nil
 }
@@ -108,13 +107,17 @@ func (db *DB) EventFrontierWaiting(ctx context.Context) (eventlog.Pos, bool, err
 // conversation.* but member_removed, which tells the removed) is replayed
 // only while userID may still read it, as a member or a member's parent,
 // as REST decides: someone removed meanwhile does not replay its messages.
-func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo eventlog.Pos, limit int) ([]eventlog.Record, error) {
-	rows, err := db.Pool.Query(ctx, `
+// familyReads is that rule as SQL (the store's FamilyReadsSQL): given the
+// SQL of a conversation id and of the user's, a condition true when the
+// user may read it.
+func UserEvents(ctx context.Context, pool *pgxpool.Pool, familyReads func(conv, user string) string,
+	userID int64, after, upTo Pos, limit int) ([]Record, error) {
+	rows, err := pool.Query(ctx, `
 		SELECT e.xact, e.id, e.type, e.at, e.user_ids, e.data FROM live_events e
 		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
 		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
-		       OR e.type = `+eventlog.ConvMemberRemoved.Literal()+`
-		       OR `+FamilyReadsSQL(eventConvSQL, "$1")+`)
+		       OR e.type = `+ConvMemberRemoved.Literal()+`
+		       OR `+familyReads(eventConvSQL, "$1")+`)
 		ORDER BY e.xact, e.id LIMIT $6`, userID, after.Xact, after.ID, upTo.Xact, upTo.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("replay events of %d: %w", userID, err)
@@ -128,14 +131,14 @@ func (db *DB) UserEvents(ctx context.Context, userID int64, after, upTo eventlog
 
 // eventConvSQL is the conversation a message.* or conversation.* event e
 // is about.
-var eventConvSQL = `(CASE WHEN e.type LIKE 'message.%' OR e.type = ` + eventlog.ConvMemberAdded.Literal() + `
+var eventConvSQL = `(CASE WHEN e.type LIKE 'message.%' OR e.type = ` + ConvMemberAdded.Literal() + `
 		THEN e.data->>'conversation_id' ELSE e.data->>'id' END)::bigint`
 
 // CursorInWindow reports whether the event at pos is still stored and no
 // older than window: only then can a replay from it be complete.
-func (db *DB) CursorInWindow(ctx context.Context, pos eventlog.Pos, window time.Duration) (bool, error) {
+func CursorInWindow(ctx context.Context, pool *pgxpool.Pool, pos Pos, window time.Duration) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `
+	err := pool.QueryRow(ctx, `
 		SELECT EXISTS (SELECT 1 FROM live_events WHERE xact = $1 AND id = $2 AND at > CURRENT_TIMESTAMP - $3::interval)`,
 		pos.Xact, pos.ID, window).Scan(&ok)
 	if err != nil {
@@ -144,13 +147,13 @@ func (db *DB) CursorInWindow(ctx context.Context, pos eventlog.Pos, window time.
 	return ok, nil
 }
 
-// DeleteOldEvents deletes up to limit live events written before cutoff
+// DeleteOld deletes up to limit live events written before cutoff
 // (the replay window's start), in one short statement: the retention
 // purge's share of the outbox. A cursor pointing at a deleted event gets
 // resync, as any cursor past the window does. Rows are deleted by the
 // primary key, (xact, id) (migration 00012).
-func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
-	tag, err := db.Pool.Exec(ctx, `
+func DeleteOld(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time, limit int) (int64, error) {
+	tag, err := pool.Exec(ctx, `
 		DELETE FROM live_events
 		WHERE (xact, id) IN (SELECT xact, id FROM live_events WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 		cutoff, limit)
@@ -158,26 +161,4 @@ func (db *DB) DeleteOldEvents(ctx context.Context, cutoff time.Time, limit int) 
 		return 0, fmt.Errorf("delete old live events: %w", err)
 	}
 	return tag.RowsAffected(), nil
-}
-
-// LiveSessions returns which of the sessions SessionActor would still
-// accept (unexpired, not idle past IdleTimeout, a usable account, a child's
-// parent approved and usable): an instance closes the sockets of the others.
-func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT s.id FROM sessions s
-		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
-		LEFT JOIN users p ON p.id = u.parent_id
-		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
-		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
-		  AND u.suspended_at IS NULL AND `+ParentUsableSQL("u", "p"),
-		ids, IdleTimeout)
-	if err != nil {
-		return nil, fmt.Errorf("check sessions: %w", err)
-	}
-	live, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("check sessions: %w", err)
-	}
-	return live, nil
 }

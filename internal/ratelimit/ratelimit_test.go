@@ -1,4 +1,4 @@
-package store_test
+package ratelimit_test
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"pixelpals/internal/pgtest"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
-func take(t *testing.T, db *store.DB, l store.RateLimit, subject string) (bool, time.Duration) {
+func take(t *testing.T, db *store.DB, l ratelimit.Rate, subject string) (bool, time.Duration) {
 	t.Helper()
-	ok, wait, err := db.TakeToken(context.Background(), l, subject)
+	ok, wait, err := ratelimit.TakeToken(context.Background(), db.Pool, l, subject)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func take(t *testing.T, db *store.DB, l store.RateLimit, subject string) (bool, 
 // per subject.
 func TestTokenBucketBurstThenRefill(t *testing.T) {
 	db := pgtest.DB(t)
-	l := store.RateLimit{PerSecond: 1, Burst: 3}
+	l := ratelimit.Rate{PerSecond: 1, Burst: 3}
 	for i := range 3 {
 		if ok, _ := take(t, db, l, "send:1"); !ok {
 			t.Fatalf("take %d of a burst of 3 refused", i+1)
@@ -48,7 +49,7 @@ func TestTokenBucketBurstThenRefill(t *testing.T) {
 func TestTokenBucketAcrossPools(t *testing.T) {
 	url := pgtest.URL(t)
 	a, b := pgtest.Open(t, url), pgtest.Open(t, url)
-	l := store.RateLimit{PerSecond: 0.001, Burst: 10}
+	l := ratelimit.Rate{PerSecond: 0.001, Burst: 10}
 	var mu sync.Mutex
 	granted := 0
 	var wg sync.WaitGroup
@@ -58,7 +59,7 @@ func TestTokenBucketAcrossPools(t *testing.T) {
 			db = b
 		}
 		wg.Go(func() {
-			ok, _, err := db.TakeToken(context.Background(), l, "upload:7")
+			ok, _, err := ratelimit.TakeToken(context.Background(), db.Pool, l, "upload:7")
 			if err != nil {
 				t.Error(err)
 			}
@@ -77,16 +78,16 @@ func TestTokenBucketAcrossPools(t *testing.T) {
 
 func lockedOut(t *testing.T, db *store.DB, subject string) time.Duration {
 	t.Helper()
-	waits, err := db.LockedOut(context.Background(), subject)
+	waits, err := ratelimit.LockedOut(context.Background(), db.Pool, subject)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return waits[0]
 }
 
-func fail(t *testing.T, db *store.DB, l store.FailureLimit, subject string) {
+func fail(t *testing.T, db *store.DB, l ratelimit.FailureLimit, subject string) {
 	t.Helper()
-	if err := db.RecordFailures(context.Background(), store.Failure{Limit: l, Subject: subject}); err != nil {
+	if err := ratelimit.RecordFailures(context.Background(), db.Pool, ratelimit.Failure{Limit: l, Subject: subject}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -96,7 +97,7 @@ func fail(t *testing.T, db *store.DB, l store.FailureLimit, subject string) {
 // clearing forgets the subject.
 func TestFailureLockout(t *testing.T) {
 	db := pgtest.DB(t)
-	l := store.FailureLimit{Max: 3, Window: time.Minute, Lockout: time.Minute}
+	l := ratelimit.FailureLimit{Max: 3, Window: time.Minute, Lockout: time.Minute}
 	for i := range 2 {
 		fail(t, db, l, "acct:alice")
 		if w := lockedOut(t, db, "acct:alice"); w != 0 {
@@ -116,7 +117,7 @@ func TestFailureLockout(t *testing.T) {
 	if w := lockedOut(t, db, "acct:alice"); w > first {
 		t.Fatalf("a failure while locked out extended the lockout from %v to %v", first, w)
 	}
-	if err := db.ClearFailures(context.Background(), "acct:alice"); err != nil {
+	if err := ratelimit.ClearFailures(context.Background(), db.Pool, "acct:alice"); err != nil {
 		t.Fatal(err)
 	}
 	if w := lockedOut(t, db, "acct:alice"); w != 0 {
@@ -128,7 +129,7 @@ func TestFailureLockout(t *testing.T) {
 // lock; after a lockout ends the count starts afresh.
 func TestFailureWindowSlides(t *testing.T) {
 	db := pgtest.DB(t)
-	short := store.FailureLimit{Max: 2, Window: 200 * time.Millisecond, Lockout: time.Hour}
+	short := ratelimit.FailureLimit{Max: 2, Window: 200 * time.Millisecond, Lockout: time.Hour}
 	fail(t, db, short, "ip:192.0.2.2")
 	time.Sleep(300 * time.Millisecond)
 	fail(t, db, short, "ip:192.0.2.2")
@@ -136,7 +137,7 @@ func TestFailureWindowSlides(t *testing.T) {
 		t.Fatalf("two failures a window apart locked out for %v", w)
 	}
 
-	l := store.FailureLimit{Max: 2, Window: time.Hour, Lockout: 300 * time.Millisecond}
+	l := ratelimit.FailureLimit{Max: 2, Window: time.Hour, Lockout: 300 * time.Millisecond}
 	fail(t, db, l, "ip:192.0.2.1")
 	fail(t, db, l, "ip:192.0.2.1")
 	if w := lockedOut(t, db, "ip:192.0.2.1"); w == 0 {
@@ -156,8 +157,8 @@ func TestFailureWindowSlides(t *testing.T) {
 // login name or address.
 func TestRateLimitsStoreNoSubjectInClear(t *testing.T) {
 	db := pgtest.DB(t)
-	fail(t, db, store.FailureLimit{Max: 5, Window: time.Minute, Lockout: time.Minute}, "acct:alice@example.com")
-	take(t, db, store.RateLimit{PerSecond: 1, Burst: 1}, "ip:192.0.2.77")
+	fail(t, db, ratelimit.FailureLimit{Max: 5, Window: time.Minute, Lockout: time.Minute}, "acct:alice@example.com")
+	take(t, db, ratelimit.Rate{PerSecond: 1, Burst: 1}, "ip:192.0.2.77")
 	var n int
 	if err := db.Pool.QueryRow(context.Background(), `
 		SELECT (SELECT count(*) FROM rate_failures WHERE position('alice' IN encode(key, 'escape')) > 0)
@@ -174,20 +175,20 @@ func TestRateLimitsStoreNoSubjectInClear(t *testing.T) {
 func TestDeleteExpiredRateLimits(t *testing.T) {
 	db := pgtest.DB(t)
 	ctx := context.Background()
-	fast, slow := store.RateLimit{PerSecond: 100, Burst: 1}, store.RateLimit{PerSecond: 0.001, Burst: 1}
+	fast, slow := ratelimit.Rate{PerSecond: 100, Burst: 1}, ratelimit.Rate{PerSecond: 0.001, Burst: 1}
 	take(t, db, fast, "send:1")
 	take(t, db, slow, "send:2")
-	fail(t, db, store.FailureLimit{Max: 5, Window: 50 * time.Millisecond, Lockout: 50 * time.Millisecond}, "acct:a")
-	fail(t, db, store.FailureLimit{Max: 5, Window: time.Hour, Lockout: time.Hour}, "acct:b")
+	fail(t, db, ratelimit.FailureLimit{Max: 5, Window: 50 * time.Millisecond, Lockout: 50 * time.Millisecond}, "acct:a")
+	fail(t, db, ratelimit.FailureLimit{Max: 5, Window: time.Hour, Lockout: time.Hour}, "acct:b")
 	time.Sleep(200 * time.Millisecond)
-	n, err := db.DeleteExpiredRateLimits(ctx, 500)
+	n, err := ratelimit.DeleteExpired(ctx, db.Pool, 500)
 	if err != nil || n != 2 {
 		t.Fatalf("purge: %d rows, %v; want 2", n, err)
 	}
 	if ok, _ := take(t, db, slow, "send:2"); ok {
 		t.Fatal("the purge handed back a bucket that was not full")
 	}
-	if n, err := db.DeleteExpiredRateLimits(ctx, 500); err != nil || n != 0 {
+	if n, err := ratelimit.DeleteExpired(ctx, db.Pool, 500); err != nil || n != 0 {
 		t.Fatalf("second purge: %d rows, %v; want 0", n, err)
 	}
 }

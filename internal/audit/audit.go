@@ -1,4 +1,9 @@
-package store
+// Package audit is the audit log: what an admin, a parent or the service
+// did to an account, a contact, a report or a message, written in the
+// transaction of the action (Write), browsed by admins (List), and chained
+// by hashes so that a change behind the service's back is named (Verify).
+// The store writes it; the keeper and the admin API use it too.
+package audit
 
 import (
 	"context"
@@ -7,25 +12,26 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"pixelpals/internal/domain"
 )
 
-// AuditEntry is one audit_logs row to write. Before and After are
-// marshalled to JSON: pass the audit* snapshot types of this package (or
-// small maps of plain values), never rows that hold secrets or message text.
-type AuditEntry struct {
+// Entry is one audit_logs row to write. Before and After are
+// marshalled to JSON: pass snapshot types such as Account (or small maps
+// of plain values), never rows that hold secrets or message text.
+type Entry struct {
 	Actor      *domain.Actor
-	Action     AuditAction
+	Action     Action
 	EntityType string
 	EntityID   int64
 	Before     any
 	After      any
 }
 
-// audit writes e inside tx, so the record exists exactly when the action
+// Write writes e inside tx, so the record exists exactly when the action
 // it describes does.
-func audit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
+func Write(ctx context.Context, tx pgx.Tx, e Entry) error {
 	before, err := auditJSON(e.Before)
 	if err != nil {
 		return err
@@ -52,12 +58,6 @@ func audit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
 	return nil
 }
 
-// Audit is audit for the packages that write in their own transactions
-// beside the store (the keeper).
-func Audit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
-	return audit(ctx, tx, e)
-}
-
 func auditJSON(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil
@@ -69,9 +69,9 @@ func auditJSON(v any) ([]byte, error) {
 	return b, nil
 }
 
-// auditUser is what the audit log records of an account: never its
+// Account is what the audit log records of an account: never its
 // password hash.
-type auditUser struct {
+type Account struct {
 	ID        int64       `json:"id"`
 	Email     string      `json:"email"`
 	Role      domain.Role `json:"role"`
@@ -80,15 +80,16 @@ type auditUser struct {
 	Suspended bool        `json:"suspended"`
 }
 
-func auditOf(u domain.User) auditUser {
-	return auditUser{ID: u.ID, Email: u.Email, Role: u.Role, ParentID: u.ParentID, Approved: u.ApprovedByAdmin, Suspended: u.Suspended}
+// AccountOf is u as the audit log records it.
+func AccountOf(u domain.User) Account {
+	return Account{ID: u.ID, Email: u.Email, Role: u.Role, ParentID: u.ParentID, Approved: u.ApprovedByAdmin, Suspended: u.Suspended}
 }
 
-// AuditRecord is one audit_logs row as admins browse it.
-type AuditRecord struct {
+// Record is one audit_logs row as admins browse it.
+type Record struct {
 	ID         int64           `json:"id"`
 	ActorID    int64           `json:"actor_id"`
-	Action     AuditAction     `json:"action"`
+	Action     Action          `json:"action"`
 	EntityType string          `json:"entity_type"`
 	EntityID   *int64          `json:"entity_id"`
 	Before     json.RawMessage `json:"before_json"`
@@ -97,8 +98,8 @@ type AuditRecord struct {
 	CreatedAt  time.Time       `json:"created_at"`
 }
 
-// AuditFilter narrows an audit listing; zero fields do not filter.
-type AuditFilter struct {
+// Filter narrows an audit listing; zero fields do not filter.
+type Filter struct {
 	ActorID    int64
 	Action     string
 	EntityType string
@@ -110,11 +111,11 @@ type AuditFilter struct {
 	Limit   int
 }
 
-// ListAudit returns audit records matching f, newest first, keyset-paged
+// List returns audit records matching f, newest first, keyset-paged
 // by id.
-func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT `+auditColumns+`
+func List(ctx context.Context, pool *pgxpool.Pool, f Filter) ([]Record, error) {
+	rows, err := pool.Query(ctx, `
+		SELECT `+columns+`
 		FROM audit_logs
 		WHERE ($1 = 0 OR actor_id = $1)
 		  AND ($2 = '' OR action = $2)
@@ -129,14 +130,17 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, erro
 	if err != nil {
 		return nil, fmt.Errorf("list audit logs: %w", err)
 	}
-	return pgx.CollectRows(rows, scanAudit)
+	return pgx.CollectRows(rows, Scan)
 }
 
-const auditColumns = `id, actor_id, action, entity_type, entity_id, before_json, after_json, ip,
+// columns are what Scan reads, in its order.
+const columns = `id, actor_id, action, entity_type, entity_id, before_json, after_json, ip,
 	coalesce(created_at, CURRENT_TIMESTAMP)`
 
-func scanAudit(r pgx.CollectableRow) (AuditRecord, error) {
-	var a AuditRecord
+// Scan reads one record from columns (or a query with the same ones, as
+// the store's export).
+func Scan(r pgx.CollectableRow) (Record, error) {
+	var a Record
 	err := r.Scan(&a.ID, &a.ActorID, &a.Action, &a.EntityType, &a.EntityID, &a.Before, &a.After, &a.IP, &a.CreatedAt)
 	return a, err
 }

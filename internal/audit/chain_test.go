@@ -1,4 +1,4 @@
-package store_test
+package audit_test
 
 import (
 	"context"
@@ -18,7 +18,7 @@ func TestAuditChainConcurrentInserts(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
 	ctx := context.Background()
-	f := newFamily(t, db, "chain")
+	parentID := newParent(t, db, "chain")
 	const writers, perWriter = 8, 12
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
@@ -34,7 +34,7 @@ func TestAuditChainConcurrentInserts(t *testing.T) {
 					defer tx.Rollback(ctx)
 					for range 1 + r.IntN(2) {
 						if _, err := tx.Exec(ctx, `INSERT INTO audit_logs (actor_id, action, entity_type, entity_id, after_json)
-							VALUES ($1, 'test.concurrent', 'user', $2, $3)`, f.parent.UserID, w, fmt.Sprintf(`{"writer": %d, "i": %d}`, w, i)); err != nil {
+							VALUES ($1, 'test.concurrent', 'user', $2, $3)`, parentID, w, fmt.Sprintf(`{"writer": %d, "i": %d}`, w, i)); err != nil {
 							return err
 						}
 					}

@@ -1,4 +1,4 @@
-package store
+package audit
 
 import (
 	"bytes"
@@ -13,11 +13,11 @@ import (
 
 // The audit chain (migration 00010): a BEFORE INSERT trigger gives every
 // audit_logs row its place (chain_seq, gapless from 1), the hash of the row
-// before it (prev_hash) and its own hash (row_hash). VerifyAudit walks the
+// before it (prev_hash) and its own hash (row_hash). Verify walks the
 // rows and recomputes every hash here, in Go, from the values as stored, so
 // a row edited, deleted or added while a superuser disabled the triggers is
 // named. An edit that also rewrites every later hash and the head is not
-// detectable from the database alone: record the head VerifyAudit reports
+// detectable from the database alone: record the head Verify reports
 // somewhere else (docs/security.md).
 
 // auditGenesis is the prev_hash of the first row.
@@ -64,39 +64,40 @@ func auditRowHash(prev []byte, seq int64, r auditRowText) []byte {
 	return h.Sum(nil)
 }
 
-// AuditProblem is one break in the chain, naming the row by id (and its
+// Problem is one break in the chain, naming the row by id (and its
 // place in the chain when it has one).
-type AuditProblem struct {
+type Problem struct {
 	ID     int64  // audit_logs.id of the row where the break shows; 0 for the head
 	Seq    int64  // its chain_seq, 0 when it has none
 	Kind   string // "changed", "deleted", "out_of_order", "outside_chain", "head"
 	Detail string
 }
 
-func (p AuditProblem) String() string {
+func (p Problem) String() string {
 	return fmt.Sprintf("%s: %s", p.Kind, p.Detail)
 }
 
-// AuditVerification is the result of walking the whole chain.
-type AuditVerification struct {
+// Verification is the result of walking the whole chain.
+type Verification struct {
 	Rows     int64
 	HeadSeq  int64
 	HeadHash string // hex; record it elsewhere to anchor the chain
-	Problems []AuditProblem
+	Problems []Problem
 }
 
-// maxAuditProblems bounds the report: the first one is what matters.
-const maxAuditProblems = 100
+// maxProblems bounds the report: the first one is what matters.
+const maxProblems = 100
 
-// VerifyAudit walks audit_logs in chain order and reports every break: a
+// Verify walks audit_logs in chain order and reports every break: a
 // row whose hash does not match its content (changed), a gap in chain_seq
 // (deleted), a row whose prev_hash is not the hash of the row before it
 // (inserted out of order), a row without a place in the chain (inserted
 // with the triggers disabled) and a head that does not end at the last row
-// (rows deleted from the end). It reads in one REPEATABLE READ snapshot.
-func (db *DB) VerifyAudit(ctx context.Context) (AuditVerification, error) {
+// (rows deleted from the end). tx must be one REPEATABLE READ snapshot
+// (the store's VerifyAudit opens it), so that the head and the rows agree.
+func Verify(ctx context.Context, tx pgx.Tx) (Verification, error) {
 	w := chainWalk{lastHash: auditGenesis}
-	err := db.transact(ctx, txSnapshot, func(tx pgx.Tx) error {
+	err := func() error {
 		if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_chain_head WHERE id = 1`).Scan(&w.v.HeadSeq, &w.headHash); err != nil {
 			return fmt.Errorf("read head: %w", err)
 		}
@@ -119,26 +120,26 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditVerification, error) {
 			w.row(r)
 		}
 		return rows.Err()
-	})
+	}()
 	if err != nil {
-		return AuditVerification{}, fmt.Errorf("verify audit: %w", err)
+		return Verification{}, fmt.Errorf("verify audit: %w", err)
 	}
 	w.end()
 	return w.v, nil
 }
 
-// chainWalk is VerifyAudit's walk: the verification so far and the last
+// chainWalk is Verify's walk: the verification so far and the last
 // row in the chain it saw.
 type chainWalk struct {
-	v        AuditVerification
+	v        Verification
 	headHash []byte
 	lastSeq  int64
 	lastHash []byte
 	lastID   int64
 }
 
-func (w *chainWalk) add(p AuditProblem) {
-	if len(w.v.Problems) < maxAuditProblems {
+func (w *chainWalk) add(p Problem) {
+	if len(w.v.Problems) < maxProblems {
 		w.v.Problems = append(w.v.Problems, p)
 	}
 }
@@ -148,25 +149,25 @@ func (w *chainWalk) add(p AuditProblem) {
 func (w *chainWalk) row(r auditRowText) {
 	w.v.Rows++
 	if r.Seq == nil {
-		w.add(AuditProblem{ID: r.ID, Kind: "outside_chain",
+		w.add(Problem{ID: r.ID, Kind: "outside_chain",
 			Detail: fmt.Sprintf("row id %d has no place in the chain: inserted with the chain trigger disabled", r.ID)})
 		return
 	}
 	seq := *r.Seq
 	if !bytes.Equal(auditRowHash(r.PrevHash, seq, r), r.RowHash) {
-		w.add(AuditProblem{ID: r.ID, Seq: seq, Kind: "changed",
+		w.add(Problem{ID: r.ID, Seq: seq, Kind: "changed",
 			Detail: fmt.Sprintf("row id %d (chain position %d) does not match its hash: changed after it was written", r.ID, seq)})
 	}
 	switch {
 	case seq > w.lastSeq+1:
-		w.add(AuditProblem{ID: r.ID, Seq: seq, Kind: "deleted",
+		w.add(Problem{ID: r.ID, Seq: seq, Kind: "deleted",
 			Detail: fmt.Sprintf("chain positions %d..%d before row id %d are missing: deleted", w.lastSeq+1, seq-1, r.ID)})
 	case !bytes.Equal(r.PrevHash, w.lastHash):
 		after := "the start of the chain"
 		if w.lastID != 0 {
 			after = fmt.Sprintf("row id %d", w.lastID)
 		}
-		w.add(AuditProblem{ID: r.ID, Seq: seq, Kind: "out_of_order",
+		w.add(Problem{ID: r.ID, Seq: seq, Kind: "out_of_order",
 			Detail: fmt.Sprintf("row id %d (chain position %d) does not follow %s: inserted out of order", r.ID, seq, after)})
 	}
 	w.lastSeq, w.lastHash, w.lastID = seq, r.RowHash, r.ID
@@ -176,10 +177,10 @@ func (w *chainWalk) row(r auditRowText) {
 func (w *chainWalk) end() {
 	switch {
 	case w.v.HeadSeq > w.lastSeq:
-		w.add(AuditProblem{Kind: "deleted",
+		w.add(Problem{Kind: "deleted",
 			Detail: fmt.Sprintf("chain positions %d..%d at the end are missing: deleted", w.lastSeq+1, w.v.HeadSeq)})
 	case w.v.HeadSeq < w.lastSeq || !bytes.Equal(w.headHash, w.lastHash):
-		w.add(AuditProblem{Kind: "head",
+		w.add(Problem{Kind: "head",
 			Detail: fmt.Sprintf("the chain head (position %d) does not end at the last row (position %d): head or last row rewritten", w.v.HeadSeq, w.lastSeq)})
 	}
 }

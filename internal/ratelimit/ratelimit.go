@@ -1,4 +1,7 @@
-package store
+// Package ratelimit keeps the limits shared by every instance: token
+// buckets (sends, uploads) and failure lockouts (logins, friend-code
+// guesses), in two UNLOGGED tables of the application's database.
+package ratelimit
 
 import (
 	"bytes"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Rate limits shared by every instance (migration 00013, docs/schema.md).
@@ -25,16 +29,16 @@ import (
 // answer, the error is returned and the request fails (503): a limit that
 // cannot be checked is not waived.
 
-// RateLimit is a token bucket per subject: Burst actions at once, then
+// Rate is a token bucket per subject: Burst actions at once, then
 // PerSecond a second on average.
-type RateLimit struct {
+type Rate struct {
 	PerSecond float64
 	Burst     int
 }
 
 // Check panics unless both numbers are positive and finite: limits are
 // the program's constants, not input.
-func (l RateLimit) Check() RateLimit {
+func (l Rate) Check() Rate {
 	if !(l.PerSecond > 0) || math.IsInf(l.PerSecond, 1) || l.Burst < 1 {
 		panic(fmt.Sprintf("rate limit %v/s in bursts of %d: both must be positive", l.PerSecond, l.Burst))
 	}
@@ -58,13 +62,13 @@ func (l FailureLimit) Check() FailureLimit {
 	return l
 }
 
-// rateKey is the stored key of a subject.
-func rateKey(subject string) []byte {
+// Key is the stored key of a subject.
+func Key(subject string) []byte {
 	h := sha256.Sum256([]byte(subject))
 	return h[:]
 }
 
-// takeTokensSQL takes up to $2[i] tokens from the bucket of key $1[i],
+// TakeTokensSQL takes up to $2[i] tokens from the bucket of key $1[i],
 // for buckets of $3 tokens that refill at $4 tokens a second, and returns
 // per key how many it granted and how many seconds until the next token.
 //
@@ -75,8 +79,9 @@ func rateKey(subject string) []byte {
 // only; granted records the grant so that the send batch's INSERT can
 // read it in the same transaction. full_at, when the bucket will be full
 // again, is when the row can be purged: a missing row is a full bucket.
-// Keys are taken in order, so two multi-key takes cannot deadlock.
-const takeTokensSQL = `
+// Keys are taken in order, so two multi-key takes cannot deadlock. The
+// send pipeline queues it in its batch's own round trip.
+const TakeTokensSQL = `
 	WITH p AS (SELECT $3::int AS burst, $4::float8 AS rate)
 	INSERT INTO rate_buckets AS b (key, tokens, granted, updated_at, full_at)
 	SELECT k.key, p.burst - g.n, g.n, c.now, c.now + g.n / p.rate * interval '1 second'
@@ -97,7 +102,7 @@ const takeTokensSQL = `
 		CROSS JOIN LATERAL (SELECT least(excluded.granted, floor(r.tokens))::int AS n) g)
 	RETURNING b.key, b.granted, (1 - b.tokens) / $4::float8`
 
-// tokenTake is what takeTokensSQL did for one key.
+// tokenTake is what TakeTokensSQL did for one key.
 type tokenTake struct {
 	granted int
 	wait    time.Duration // until the next token, when it granted fewer than asked
@@ -110,11 +115,11 @@ func seconds(s float64) time.Duration {
 
 // TakeToken takes one token of limit l from subject's bucket. If it has
 // none, ok is false and wait is how long until it will.
-func (db *DB) TakeToken(ctx context.Context, l RateLimit, subject string) (ok bool, wait time.Duration, err error) {
+func TakeToken(ctx context.Context, pool *pgxpool.Pool, l Rate, subject string) (ok bool, wait time.Duration, err error) {
 	var key []byte
 	var granted int
 	var waitSecs float64
-	err = db.Pool.QueryRow(ctx, takeTokensSQL, [][]byte{rateKey(subject)}, []int32{1}, l.Burst, l.PerSecond).
+	err = pool.QueryRow(ctx, TakeTokensSQL, [][]byte{Key(subject)}, []int32{1}, l.Burst, l.PerSecond).
 		Scan(&key, &granted, &waitSecs)
 	if err != nil {
 		return false, 0, fmt.Errorf("take a rate limit token: %w", err)
@@ -134,12 +139,12 @@ const lockedOutSQL = `
 
 // LockedOut tells for each subject how long it is still locked out
 // (0: it is not), in the order given.
-func (db *DB) LockedOut(ctx context.Context, subjects ...string) ([]time.Duration, error) {
+func LockedOut(ctx context.Context, pool *pgxpool.Pool, subjects ...string) ([]time.Duration, error) {
 	keys := make([][]byte, len(subjects))
 	for i, s := range subjects {
-		keys[i] = rateKey(s)
+		keys[i] = Key(s)
 	}
-	rows, err := db.Pool.Query(ctx, lockedOutSQL, keys)
+	rows, err := pool.Query(ctx, lockedOutSQL, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read lockouts: %w", err)
 	}
@@ -197,42 +202,42 @@ type Failure struct {
 // RecordFailures counts each failure, in one round trip. They are written
 // in key order, so that two requests counting the same keys cannot
 // deadlock.
-func (db *DB) RecordFailures(ctx context.Context, fails ...Failure) error {
+func RecordFailures(ctx context.Context, pool *pgxpool.Pool, fails ...Failure) error {
 	type row struct {
 		key []byte
 		l   FailureLimit
 	}
 	rows := make([]row, len(fails))
 	for i, f := range fails {
-		rows[i] = row{rateKey(f.Subject), f.Limit}
+		rows[i] = row{Key(f.Subject), f.Limit}
 	}
 	slices.SortFunc(rows, func(a, b row) int { return bytes.Compare(a.key, b.key) })
 	b := &pgx.Batch{}
 	for _, r := range rows {
 		b.Queue(recordFailureSQL, r.key, r.l.Max, r.l.Window.Seconds(), r.l.Lockout.Seconds())
 	}
-	if err := db.Pool.SendBatch(ctx, b).Close(); err != nil {
+	if err := pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("record failures: %w", err)
 	}
 	return nil
 }
 
 // ClearFailures forgets subject's failures, as after a successful login.
-func (db *DB) ClearFailures(ctx context.Context, subject string) error {
-	if _, err := db.Pool.Exec(ctx, `DELETE FROM rate_failures WHERE key = $1`, rateKey(subject)); err != nil {
+func ClearFailures(ctx context.Context, pool *pgxpool.Pool, subject string) error {
+	if _, err := pool.Exec(ctx, `DELETE FROM rate_failures WHERE key = $1`, Key(subject)); err != nil {
 		return fmt.Errorf("clear failures: %w", err)
 	}
 	return nil
 }
 
-// DeleteExpiredRateLimits deletes up to limit rows of each limits table
+// DeleteExpired deletes up to limit rows of each limits table
 // that no longer matter: buckets full again (a missing row is a full
 // bucket) and failures whose window and lockout have passed. It goes by
 // the database's clock, as the limits do; deleting a row early would
 // hand back a budget.
-func (db *DB) DeleteExpiredRateLimits(ctx context.Context, limit int) (int64, error) {
+func DeleteExpired(ctx context.Context, pool *pgxpool.Pool, limit int) (int64, error) {
 	var n int64
-	err := db.Pool.QueryRow(ctx, `
+	err := pool.QueryRow(ctx, `
 		WITH buckets AS (
 			DELETE FROM rate_buckets WHERE key IN (
 				SELECT key FROM rate_buckets WHERE full_at < clock_timestamp() LIMIT $1 FOR UPDATE SKIP LOCKED)

@@ -1,4 +1,4 @@
-package store
+package leaknorm
 
 import (
 	"strings"
@@ -35,43 +35,8 @@ func TestLeakNormalize(t *testing.T) {
 		{"日本語 ok", "日本語ok"},
 		{"", ""},
 	} {
-		if got := string(leakNormalize(c.in)); got != c.want {
-			t.Errorf("leakNormalize(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
-// TestMatchLeakAcrossTexts: a password is found split over the earlier
-// texts and the new one, forwards or reversed, but only when its match
-// ends in the new text: what the earlier texts hold alone is not this
-// send's.
-func TestMatchLeakAcrossTexts(t *testing.T) {
-	ring := testRing(t)
-	prints := []leakPrint{printOf(t, ring, 1, "Hunter2Pass"), printOf(t, ring, 2, "Sunny-Pony-42")}
-	for _, c := range []struct {
-		before []string
-		text   string
-		want   int64
-	}{
-		{nil, "Hunter2Pass", 1},
-		{nil, "ssaP2retnuH", 1},
-		{[]string{"Hunter2"}, "Pass", 1},
-		{[]string{"Sunny"}, "Pony 42", 2},
-		{[]string{"Sunny", "Pony"}, "42", 2},
-		{[]string{"24", "ynop"}, "ynnus", 2},
-		{[]string{"a long message before the password starts, Sunny"}, "Pony42", 2},
-		{[]string{"Hunter2Pass"}, "hi", 0},
-		{[]string{"Sunny", "Pony"}, "43", 0},
-		{[]string{"Pony"}, "42 Sunny", 0},
-		{nil, "Hunter2Pas", 0},
-		{nil, "", 0},
-	} {
-		var got int64
-		if p := matchLeak(prints, c.before, c.text); p != nil {
-			got = p.credentialID
-		}
-		if got != c.want {
-			t.Errorf("%q then %q: credential %d, want %d", c.before, c.text, got, c.want)
+		if got := string(Normalize(c.in)); got != c.want {
+			t.Errorf("Normalize(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
@@ -84,7 +49,7 @@ func BenchmarkLeakNormalize(b *testing.B) {
 		text := []rune(strings.Repeat(unit, 2000/len([]rune(unit))+1))[:2000]
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				leakNormalize(string(text))
+				Normalize(string(text))
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package store
+package retention
 
 import (
 	"context"
@@ -8,9 +8,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"pixelpals/internal/eventlog"
+	"pixelpals/internal/store"
 )
 
-// The retention purge's batches (internal/retention). Each is one short
+// The retention purge's batches (Steps). Each is one short
 // transaction over at most limit rows, which it locks with SKIP LOCKED: a
 // row a user is deleting or a sender is writing right now is left for the
 // next batch rather than waited for, and no batch holds a conversation's
@@ -27,7 +28,7 @@ import (
 // hold it (the parents' message.deleted, the admins' report.filed, any
 // message.created), found through the indexes of migration 00011, so a
 // replay never returns what the purge erased.
-func (db *DB) EraseDeletedMessages(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+func EraseDeletedMessages(ctx context.Context, db *store.DB, cutoff time.Time, limit int) (int64, error) {
 	var n int64
 	err := db.Pool.QueryRow(ctx, `
 		WITH erased AS (
@@ -56,7 +57,7 @@ func (db *DB) EraseDeletedMessages(ctx context.Context, cutoff time.Time, limit 
 
 // DeleteExpiredSessions deletes up to limit sessions that were no longer
 // usable at now: past their absolute expiry or idle too long.
-func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int64, error) {
+func DeleteExpiredSessions(ctx context.Context, db *store.DB, now time.Time, limit int) (int64, error) {
 	now = now.UTC()
 	// A seq scan that stops at limit rows: the table holds about one row
 	// per live session, since every login clears its user's dead ones.
@@ -67,7 +68,7 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time, limit in
 			WHERE expires_at <= $1::timestamp OR last_seen_at <= $2::timestamp
 			LIMIT $3
 			FOR UPDATE SKIP LOCKED)`,
-		now, now.Add(-IdleTimeout), limit)
+		now, now.Add(-store.IdleTimeout), limit)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
 	}
@@ -78,7 +79,7 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time, limit in
 // no profile names and that were uploaded before cutoff, then the blobs
 // nobody's upload holds any more, in one transaction. The cutoff leaves a
 // fresh upload alone while its sender is still writing the message.
-func (db *DB) DeleteUnreferencedMedia(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+func DeleteUnreferencedMedia(ctx context.Context, db *store.DB, cutoff time.Time, limit int) (int64, error) {
 	var n int64
 	err := db.Transact(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
@@ -99,7 +100,7 @@ func (db *DB) DeleteUnreferencedMedia(ctx context.Context, cutoff time.Time, lim
 			return fmt.Errorf("delete unreferenced media: %w", err)
 		}
 		n = int64(len(sums))
-		return deleteUnusedBlobs(ctx, tx, sums)
+		return store.DeleteUnusedBlobs(ctx, tx, sums)
 	})
 	return n, err
 }

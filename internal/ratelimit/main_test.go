@@ -1,0 +1,9 @@
+package ratelimit_test
+
+import (
+	"testing"
+
+	"pixelpals/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
