@@ -136,3 +136,36 @@ func (a *API) hideConversation(w http.ResponseWriter, r *http.Request, actor *do
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+type renameRequest struct {
+	Title *string `json:"title"`
+}
+
+func (req *renameRequest) validate() (err error) {
+	if req.Title == nil {
+		return domain.Invalid("title", "give the group's new title")
+	}
+	*req.Title, err = cleanText("title", *req.Title, 1, 200, false)
+	return err
+}
+
+// renameConversation gives a group a new title (its owner only).
+func (a *API) renameConversation(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req renameRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	if err := a.checkLeakFields(r.Context(), actor, leakField{"title", req.Title}); err != nil {
+		return err
+	}
+	c, err := a.db.RenameConversation(r.Context(), actor, id, *req.Title)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}

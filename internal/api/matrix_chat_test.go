@@ -91,6 +91,10 @@ var _ = addMatrix(
 	matrixCase{method: "GET", route: "/conversations", path: path("/conversations"), want: familyOnly(200, nil)},
 	matrixCase{method: "GET", route: "/conversations/{id}", path: pathf("/conversations/%d", groupID),
 		want: familyOnly(200, map[role]int{admin: 404, otherParent: 404, otherChild: 404})},
+	// Renaming: the owner (A's child) may; their parent only reads.
+	matrixCase{method: "PATCH", route: "/conversations/{id}", path: pathf("/conversations/%d", groupID),
+		body: fixedBody(map[string]string{"title": "space club"}),
+		want: familyOnly(200, map[role]int{parent: 403, otherParent: 404, otherChild: 404})},
 	// The owner (A's child) adds their parent; the parent, who only reads,
 	// may not.
 	matrixCase{method: "POST", route: "/conversations/{id}/members", path: pathf("/conversations/%d/members", groupID),

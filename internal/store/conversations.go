@@ -496,3 +496,30 @@ func removeChatData(ctx context.Context, tx pgx.Tx, userID int64) error {
 	}
 	return nil
 }
+
+// RenameConversation gives a group a new title: only its owner may (a
+// parent who reads it may not). The members read the change as a system
+// message, which is also what tells their open chats and lists live.
+func (db *DB) RenameConversation(ctx context.Context, actor *domain.Actor, convID int64, title string) (domain.Conversation, error) {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
+		acc, err := lockConversation(ctx, tx, actor, convID)
+		switch {
+		case err != nil:
+			return err
+		case !acc.member:
+			return errReadOnly()
+		case !acc.isGroup:
+			return domain.Errorf(domain.CodeConflict, "a direct conversation has no title")
+		case !acc.owner:
+			return domain.Errorf(domain.CodeForbidden, "only the group's owner renames it")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET title = $2 WHERE id = $1`, convID, title); err != nil {
+			return fmt.Errorf("rename conversation %d: %w", convID, err)
+		}
+		return systemMessage(ctx, tx, convID, actor.UserID, systemEvent{Event: "renamed", UserID: actor.UserID, Title: title})
+	})
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return db.Conversation(ctx, actor, convID)
+}
