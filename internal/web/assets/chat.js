@@ -65,8 +65,11 @@ export function chatView(ctx, cid, back, childID) {
   // read it again, and learn the names of people who left.
   const arrived = (m) => {
     messages.add(m);
-    if (m.type === "system") loadConvo().then(() => learnNames(m, chat, messages.redraw)).catch(e => { loadErr.textContent = e.message; });
+    if (m.type === "system") loadConvo().then(() => learnNames(m, chat, messages.redraw)).catch(shown);
   };
+  // shown puts a failure to read the chat again on the page (one who just
+  // left or was taken out can no longer read it).
+  const shown = (e) => { loadErr.textContent = e.message; };
 
   async function refresh() {
     try {
@@ -82,7 +85,7 @@ export function chatView(ctx, cid, back, childID) {
 
   ctx.refresh = refresh;
   ctx.poll = refresh;
-  ctx.onevent = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: loadConvo });
+  ctx.onevent = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: () => loadConvo().catch(shown) });
   refresh();
   return root;
 }

@@ -41,7 +41,7 @@ function groupForm(ctx, people) {
   const who = h("fieldset", { class: "picks" }, h("legend", {}, "Who is in it?"), h("ul", { class: "list" }, boxes.map(b => b.el)));
   return form({
     label: "Make a group",
-    fields: [field({ name: "title", label: "Group name", hint: "Like “Space club”. Everyone in the group sees it.", maxlength: 200, autocomplete: "off" })],
+    fields: [field({ name: "title", label: "Group name", hint: "Like “Football team”. Everyone in the group sees it.", maxlength: 200, autocomplete: "off" })],
     extra: who,
     submit: "Make the group",
     busy: "Making…",

@@ -42,10 +42,10 @@ function memberList(chat) {
     return h("li", { class: "row spread" },
       h("span", { class: "who" }, avatar(m.user_id), h("strong", {}, self ? "You" : m.display_name),
         m.role_in_convo === "owner" ? h("span", { class: "badge" }, "owner") : null),
-      owner && !self ? action("Take out", async () => {
+      owner && !self ? action("Remove", async () => {
         await api("DELETE", `/conversations/${chat.cid}/members/${m.user_id}`);
         await chat.reload();
-      }, { cls: "ghost", label: `Take ${m.display_name} out of the group`, confirm: `Really take ${m.display_name} out of the group?`, yes: "Yes, take them out" }) : null);
+      }, { cls: "ghost", label: `Remove ${m.display_name} from the group`, confirm: `Really take ${m.display_name} out of the group?`, yes: "Yes, take them out" }) : null);
   }));
 }
 
