@@ -46,6 +46,33 @@ func (db *DB) CreateConversation(ctx context.Context, actor *domain.Actor, nc Ne
 	case nc.IsGroup && (len(members) < 2 || len(members) > MaxGroupMembers):
 		return domain.Conversation{}, false, domain.Invalid("member_ids", "a group has 2 to %d members, you included", MaxGroupMembers)
 	}
+	id, created, err := db.createConversation(ctx, actor, nc, members)
+	if err != nil {
+		return domain.Conversation{}, false, err
+	}
+	c, err := db.Conversation(ctx, actor, id)
+	return c, created, err
+}
+
+// CreateConversationFor creates a group for a parent's own child: the
+// child is its creator and owner, as if they had made it. The parent, who
+// shares a chat only with their own children (docs/chat.md), is not in
+// it and reads it as any chat of their child's.
+func (db *DB) CreateConversationFor(ctx context.Context, parent *domain.Actor, childID int64, nc NewConversation) (domain.Conversation, error) {
+	if _, err := db.childrenInView(ctx, parent, childID); err != nil {
+		return domain.Conversation{}, err
+	}
+	child := &domain.Actor{UserID: childID, Role: domain.RoleChild, Active: true}
+	c, _, err := db.CreateConversation(ctx, child, nc)
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return db.Conversation(ctx, parent, c.ID)
+}
+
+// createConversation writes a conversation of members (sorted, without
+// duplicates, the creator among them), or finds the direct one.
+func (db *DB) createConversation(ctx context.Context, actor *domain.Actor, nc NewConversation, members []int64) (int64, bool, error) {
 	var id int64
 	var created bool
 	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
@@ -66,11 +93,7 @@ func (db *DB) CreateConversation(ctx context.Context, actor *domain.Actor, nc Ne
 		id, created = 0, true
 		return insertConversation(ctx, tx, actor, nc, members, &id)
 	})
-	if err != nil {
-		return domain.Conversation{}, false, err
-	}
-	c, err := db.Conversation(ctx, actor, id)
-	return c, created, err
+	return id, created, err
 }
 
 // directBetween finds the direct conversation of two users, or 0.

@@ -95,7 +95,7 @@ function addForm(chat, out) {
 // leaveRow lets a member leave (a parent who only reads cannot).
 function leaveRow(chat) {
   if (chat.convo.read_only) return null;
-  return h("div", { class: "row" }, action("Leave the group", async () => {
+  return h("div", { class: "row leave" }, action("Leave the group", async () => {
     await api("DELETE", `/conversations/${chat.cid}/members/${chat.me.id}`);
     chat.ctx.go(chat.back);
   }, { cls: "ghost", confirm: "Really leave this group? You can only come back if the owner adds you again.", yes: "Yes, leave" }));
