@@ -138,14 +138,17 @@ func TestBrowserGroupChat(t *testing.T) {
 
 // TestBrowserParentChat: a child starts a chat with their parent from the
 // chats list; the parent finds it under "My chats" and answers, live;
-// the parent starts a chat with their other child from that child's page.
+// the parent starts a chat with their other child from that child's page,
+// and makes a group for Ada with her friend Ben, which Ada owns.
 func TestBrowserParentChat(t *testing.T) {
 	env := apitest.New(t)
 	admin := env.Admin()
-	fa := env.Family(admin, 2)
-	ada, mx := fa.Children[0], fa.Children[1]
+	fa, fb := env.Family(admin, 2), env.Family(admin, 1)
+	ada, mx, ben := fa.Children[0], fa.Children[1], fb.Child()
 	name(fa, ada, "Ada")
 	name(fa, mx, "Max")
+	name(fb, ben, "Ben")
+	befriend(t, fa, ada, fb, ben)
 	fa.Parent.Must(200, "PATCH", "/me/profile", map[string]string{"display_name": "Anna"}, nil)
 
 	b := newBrowser(t, env.Server.URL)
@@ -192,4 +195,21 @@ func TestBrowserParentChat(t *testing.T) {
 	x.login(mx.Login, mx.Password)
 	x.click("", "Anna")
 	x.see("Dinner is ready")
+
+	// A group for Ada, made by her parent: Ada owns it, the parent reads.
+	p.visit(fmt.Sprintf("#/child/%d", ada.UserID))
+	p.fill("Make a group for Ada", "Group name", "Book club")
+	p.tick("Ben")
+	p.click("Make a group for Ada", "Make the group")
+	p.until("the group, to read", `document.querySelector("h1") && document.querySelector("h1").innerText === "Ada's group “Book club”"`)
+	p.see("Read-only")
+	p.openPeople()
+	p.see("People in this group (2)")
+	p.seeNot("Rename the group")
+	p.checkFull("parent-group-for-child")
+	k.visit("#/")
+	k.click("", "Book club · group of 2")
+	k.openPeople()
+	k.see("owner")
+	k.see("Rename the group")
 }

@@ -141,10 +141,11 @@ function childCards(ctx, root, heading, c) {
   const gallery = galleryCard(id, () => reports.reload());
   const account = accountCard(ctx, c, id, name, heading);
   const sleep = sleepSettings(ctx, id, name);
-  root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, logins),
-    h("div", { class: "grid" }, sleep, activityCard(id, name)), gallery.el, h("div", { class: "grid" }, account, reports));
+  const group = newGroupCard(ctx, { id, name });
+  root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, group),
+    h("div", { class: "grid" }, logins, activityCard(id, name)), sleep, gallery.el, h("div", { class: "grid" }, account, reports));
   ctx.onevent = (ev) => {
-    if (isContactEvent(ev)) friends.reload();
+    if (isContactEvent(ev)) { friends.reload(); group.reload(); }
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
     if (isReportEvent(ev)) reports.reload();
     if (ev.type === EventType.sleepModeChanged) sleep.reload();
