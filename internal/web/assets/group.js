@@ -35,7 +35,7 @@ export function newGroupCard(ctx, child) {
     none = `When ${child.name} has friends both parents said OK to, you can make a group for them.`;
   } else if (me.role === "PARENT") {
     title = "Make a family group";
-    none = "Add a child first, then you can make a family group.";
+    none = "Once your children have accounts, you can make a family group with them here.";
   }
   return section({
     title,
@@ -48,9 +48,9 @@ function groupForm(ctx, people, child) {
   const boxes = people.map(p => {
     const id = uid("pick");
     const input = h("input", { type: "checkbox", id, value: String(p.id) });
-    return { p, input, el: h("li", { class: "check pick" }, input, h("label", { for: id, class: "who" }, avatar(p.id), p.name)) };
+    return { p, input, el: h("div", { class: "check pick" }, input, h("label", { for: id, class: "who" }, avatar(p.id), p.name)) };
   });
-  const who = h("fieldset", { class: "picks" }, h("legend", {}, "Who is in it?"), h("ul", { class: "list" }, boxes.map(b => b.el)));
+  const who = h("fieldset", { class: "picks" }, h("legend", {}, "Who is in it?"), boxes.map(b => b.el));
   return form({
     label: "Make a group",
     fields: [field({ name: "title", label: "Group name", hint: child ? `${child.name} owns the group: they can rename it and add friends. You can read it.` : "Like “Football team”. Everyone in the group sees it.", maxlength: 200, autocomplete: "off" })],
