@@ -188,6 +188,7 @@ func (a *API) routes() []route {
 		{"POST /conversations", family, a.createConversation},
 		{"GET /conversations", family, a.listConversations},
 		{"GET /conversations/{id}", active, a.getConversation},
+		{"PATCH /conversations/{id}", family, a.renameConversation},
 		{"POST /conversations/{id}/members", family, a.addMember},
 		{"DELETE /conversations/{id}/members/{user_id}", family, a.removeMember},
 		{"POST /conversations/{id}/hide", family, a.hideConversation},

@@ -11,6 +11,7 @@ type createConversationRequest struct {
 	MemberIDs []int64 `json:"member_ids"`
 	IsGroup   *bool   `json:"is_group"`
 	Title     *string `json:"title"`
+	ChildID   *int64  `json:"child_id"` // a parent makes a group for their child
 }
 
 func (req *createConversationRequest) validate() (err error) {
@@ -26,6 +27,14 @@ func (req *createConversationRequest) validate() (err error) {
 	for _, id := range req.MemberIDs {
 		if _, err := checkID("member_ids", id); err != nil {
 			return err
+		}
+	}
+	if req.ChildID != nil {
+		if _, err := checkID("child_id", *req.ChildID); err != nil {
+			return err
+		}
+		if !*req.IsGroup {
+			return domain.Invalid("child_id", "a parent makes only a group for their child; a direct chat their child starts")
 		}
 	}
 	switch {
@@ -59,11 +68,28 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request, actor *
 	if err := a.checkLeakFields(r.Context(), actor, leakField{"title", req.Title}); err != nil {
 		return err
 	}
+	if req.ChildID != nil {
+		return a.createConversationFor(w, r, actor, *req.ChildID, req.conversation())
+	}
 	c, created, err := a.db.CreateConversation(r.Context(), actor, req.conversation())
 	if err != nil {
 		return err
 	}
 	writeCreatedOrFound(w, created, c)
+	return nil
+}
+
+// createConversationFor makes a group for a parent's own child, who owns
+// it (store.CreateConversationFor).
+func (a *API) createConversationFor(w http.ResponseWriter, r *http.Request, actor *domain.Actor, childID int64, nc store.NewConversation) error {
+	if !actor.IsParent() {
+		return &domain.Error{Code: domain.CodeForbidden, Field: "child_id", Message: "only a parent makes a group for their child"}
+	}
+	c, err := a.db.CreateConversationFor(r.Context(), actor, childID, nc)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
 	return nil
 }
 
@@ -134,5 +160,38 @@ func (a *API) hideConversation(w http.ResponseWriter, r *http.Request, actor *do
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type renameRequest struct {
+	Title *string `json:"title"`
+}
+
+func (req *renameRequest) validate() (err error) {
+	if req.Title == nil {
+		return domain.Invalid("title", "give the group's new title")
+	}
+	*req.Title, err = cleanText("title", *req.Title, 1, 200, false)
+	return err
+}
+
+// renameConversation gives a group a new title (its owner only).
+func (a *API) renameConversation(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req renameRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	if err := a.checkLeakFields(r.Context(), actor, leakField{"title", req.Title}); err != nil {
+		return err
+	}
+	c, err := a.db.RenameConversation(r.Context(), actor, id, *req.Title)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }

@@ -85,12 +85,25 @@ var _ = addMatrix(
 			return map[string]any{"member_ids": []int64{w.a.Child().UserID}, "is_group": false}
 		},
 		want: familyOnly(201, map[role]int{ownChild: 400, otherParent: 403, otherChild: 403})},
+	// A group made by A's parent for A's child with the child's friend
+	// from family C: only that parent may (a child may not use child_id).
+	matrixCase{method: "POST", route: "/conversations", path: path("/conversations"),
+		body: func(w *world) any {
+			approvedWithC(w)
+			return map[string]any{"member_ids": []int64{familyC(w).Child().UserID}, "is_group": true, "title": "club",
+				"child_id": w.a.Child().UserID}
+		},
+		want: familyOnly(201, map[role]int{ownChild: 403, otherParent: 404, otherChild: 403})},
 	matrixCase{method: "GET", route: "/conversations", path: pathf("/conversations?child_id=%d", ownChildID),
 		want: familyOnly(200, map[role]int{otherParent: 404, otherChild: 403})},
 	// Without child_id: everyone's own, and a parent's children's.
 	matrixCase{method: "GET", route: "/conversations", path: path("/conversations"), want: familyOnly(200, nil)},
 	matrixCase{method: "GET", route: "/conversations/{id}", path: pathf("/conversations/%d", groupID),
 		want: familyOnly(200, map[role]int{admin: 404, otherParent: 404, otherChild: 404})},
+	// Renaming: the owner (A's child) may; their parent only reads.
+	matrixCase{method: "PATCH", route: "/conversations/{id}", path: pathf("/conversations/%d", groupID),
+		body: fixedBody(map[string]string{"title": "space club"}),
+		want: familyOnly(200, map[role]int{parent: 403, otherParent: 404, otherChild: 404})},
 	// The owner (A's child) adds their parent; the parent, who only reads,
 	// may not.
 	matrixCase{method: "POST", route: "/conversations/{id}/members", path: pathf("/conversations/%d/members", groupID),

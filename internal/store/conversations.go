@@ -46,6 +46,33 @@ func (db *DB) CreateConversation(ctx context.Context, actor *domain.Actor, nc Ne
 	case nc.IsGroup && (len(members) < 2 || len(members) > MaxGroupMembers):
 		return domain.Conversation{}, false, domain.Invalid("member_ids", "a group has 2 to %d members, you included", MaxGroupMembers)
 	}
+	id, created, err := db.createConversation(ctx, actor, nc, members)
+	if err != nil {
+		return domain.Conversation{}, false, err
+	}
+	c, err := db.Conversation(ctx, actor, id)
+	return c, created, err
+}
+
+// CreateConversationFor creates a group for a parent's own child: the
+// child is its creator and owner, as if they had made it. The parent, who
+// shares a chat only with their own children (docs/chat.md), is not in
+// it and reads it as any chat of their child's.
+func (db *DB) CreateConversationFor(ctx context.Context, parent *domain.Actor, childID int64, nc NewConversation) (domain.Conversation, error) {
+	if _, err := db.childrenInView(ctx, parent, childID); err != nil {
+		return domain.Conversation{}, err
+	}
+	child := &domain.Actor{UserID: childID, Role: domain.RoleChild, Active: true}
+	c, _, err := db.CreateConversation(ctx, child, nc)
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return db.Conversation(ctx, parent, c.ID)
+}
+
+// createConversation writes a conversation of members (sorted, without
+// duplicates, the creator among them), or finds the direct one.
+func (db *DB) createConversation(ctx context.Context, actor *domain.Actor, nc NewConversation, members []int64) (int64, bool, error) {
 	var id int64
 	var created bool
 	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
@@ -66,11 +93,7 @@ func (db *DB) CreateConversation(ctx context.Context, actor *domain.Actor, nc Ne
 		id, created = 0, true
 		return insertConversation(ctx, tx, actor, nc, members, &id)
 	})
-	if err != nil {
-		return domain.Conversation{}, false, err
-	}
-	c, err := db.Conversation(ctx, actor, id)
-	return c, created, err
+	return id, created, err
 }
 
 // directBetween finds the direct conversation of two users, or 0.
@@ -495,4 +518,31 @@ func removeChatData(ctx context.Context, tx pgx.Tx, userID int64) error {
 		return fmt.Errorf("remove parental controls of %d: %w", userID, err)
 	}
 	return nil
+}
+
+// RenameConversation gives a group a new title: only its owner may (a
+// parent who reads it may not). The members read the change as a system
+// message, which is also what tells their open chats and lists live.
+func (db *DB) RenameConversation(ctx context.Context, actor *domain.Actor, convID int64, title string) (domain.Conversation, error) {
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
+		acc, err := lockConversation(ctx, tx, actor, convID)
+		switch {
+		case err != nil:
+			return err
+		case !acc.member:
+			return errReadOnly()
+		case !acc.isGroup:
+			return domain.Errorf(domain.CodeConflict, "a direct conversation has no title")
+		case !acc.owner:
+			return domain.Errorf(domain.CodeForbidden, "only the group's owner renames it")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET title = $2 WHERE id = $1`, convID, title); err != nil {
+			return fmt.Errorf("rename conversation %d: %w", convID, err)
+		}
+		return systemMessage(ctx, tx, convID, actor.UserID, systemEvent{Event: "renamed", UserID: actor.UserID, Title: title})
+	})
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return db.Conversation(ctx, actor, convID)
 }

@@ -223,10 +223,12 @@ func recheck(ctx context.Context, tx pgx.Tx, actorID int64, convIDs []int64) err
 
 // systemEvent is the content of a system message: structured, naming users
 // only by id, never by name, so that a deleted account's names vanish from
-// every table but the audit log.
+// every table but the audit log. Title is a group's new title ("renamed"):
+// the members' own words, as readable as the group's title itself.
 type systemEvent struct {
 	Event  string `json:"event"`
 	UserID int64  `json:"user_id,omitempty"`
+	Title  string `json:"title,omitempty"`
 }
 
 // systemMessage posts a server-written message to a conversation the

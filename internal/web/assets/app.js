@@ -178,6 +178,7 @@ function userView(ctx, parts) {
     if (parts[0] === "child" && parts[2] === "activity") return activityPage(ctx, Number(parts[1]));
     if (parts[0] === "child") return childPage(ctx, Number(parts[1]));
     if (parts[0] === "notifications") return notificationSettingsPage(ctx);
+    if (parts[0] === "chat") return chatView(ctx, Number(parts[1]), "#/");
     return parentHome(ctx);
   }
   if (role === "CHILD") {

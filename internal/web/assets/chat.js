@@ -4,7 +4,8 @@
 // read it. The parts live in chat/: history.js (the list and its pages),
 // messages.js (one message), header.js (title, banners, why it is
 // paused), composer.js and media.js (writing), sleep.js (quiet time),
-// live.js (which events concern this chat).
+// live.js (which events concern this chat), members.js (a group's
+// people, its name, leaving).
 import { h, replace } from "./dom.js";
 import { api } from "./api.js";
 import { openReportForm } from "./report-form.js";
@@ -14,6 +15,8 @@ import { chatHeader, deletedReason, blockReason } from "./chat/header.js";
 import { composerArea } from "./chat/composer.js";
 import { chatSleep } from "./chat/sleep.js";
 import { chatEvents } from "./chat/live.js";
+import { groupPanel } from "./chat/members.js";
+import { learnNames } from "./chat/messages.js";
 
 // chatView shows conversation cid; back is where "← Back" goes, childID
 // the child whose chat a parent reads (undefined for a member).
@@ -23,6 +26,7 @@ export function chatView(ctx, cid, back, childID) {
   // loaded, why it is paused, and the composer while there is one.
   const chat = { ctx, cid, back, childID, me, isChild: me.role === "CHILD", convo: null, frozenWhy: "", composer: null };
   const header = chatHeader(chat);
+  const group = groupPanel(chat);
   const loadErr = h("p", { class: "error box", role: "alert" });
   const reportSlot = h("div");
   const messages = messageHistory(chat, {
@@ -34,7 +38,7 @@ export function chatView(ctx, cid, back, childID) {
   };
   const composer = composerArea(chat, { send, sleep: chatSleep(chat) });
   const root = h("section", { class: "card chat", "aria-labelledby": header.title.id },
-    h("p", {}, h("a", { href: back }, "← Back")), header.title, header.banners, loadErr,
+    h("p", {}, h("a", { href: back }, "← Back")), header.title, header.banners, group.el, loadErr,
     h("div", { class: "row" }, messages.olderBtn), messages.list, reportSlot, composer.el);
 
   async function del(m) {
@@ -49,14 +53,30 @@ export function chatView(ctx, cid, back, childID) {
     chat.frozenWhy = chat.convo.frozen ? deletedReason(chat) || await blockReason(chat) : "";
     header.draw();
     composer.draw(header.frozenBanner());
+    await group.draw();
     messages.redraw(); // names may have changed (a deleted account)
   }
+
+  // chat.reload reads the conversation and its latest messages again
+  // after a change made here (a rename, someone added or taken out).
+  chat.reload = async () => { await loadConvo(); await messages.loadLatest(); };
+
+  // A system message (renamed, joined, left, paused) changes the group:
+  // read it again, and learn the names of people who left.
+  const arrived = (m) => {
+    messages.add(m);
+    if (m.type === "system") loadConvo().then(() => learnNames(m, chat, messages.redraw)).catch(shown);
+  };
+  // shown puts a failure to read the chat again on the page (one who just
+  // left or was taken out can no longer read it).
+  const shown = (e) => { loadErr.textContent = e.message; };
 
   async function refresh() {
     try {
       await loadConvo();
-      await messages.loadLatest();
+      const page = await messages.loadLatest();
       loadErr.textContent = "";
+      for (const m of page.items) if (m.type === "system") learnNames(m, chat, messages.redraw);
     } catch (e) {
       loadErr.textContent = e.message;
       if (!chat.convo) replace(messages.list);
@@ -65,7 +85,7 @@ export function chatView(ctx, cid, back, childID) {
 
   ctx.refresh = refresh;
   ctx.poll = refresh;
-  ctx.onevent = chatEvents(cid, { created: messages.add, deleted: () => messages.loadLatest(), changed: loadConvo });
+  ctx.onevent = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: () => loadConvo().catch(shown) });
   refresh();
   return root;
 }

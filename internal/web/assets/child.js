@@ -5,6 +5,7 @@ import { field, form, action } from "./forms.js";
 import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneAfterDeletion, deletedName } from "./ui.js";
 import { blockButton, blockState } from "./block.js";
 import { EventType, isContactEvent, isConversationEvent } from "./events.js";
+import { newGroupCard } from "./group.js";
 
 const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
 
@@ -18,7 +19,8 @@ export function childChats(ctx) {
     render: (page) => page.items.length === 0
       ? empty("No chats yet. Pick a friend below to start one, or add a friend on the Friends page.")
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
-        h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id))),
+        h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id)),
+          c.is_group ? h("span", { class: "muted small" }, ` · group of ${c.members.length}`) : null),
         h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge" }, icon("eye"), "parent can read"),
           // A chat left alone by a deleted account can go from the list.
           aloneAfterDeletion(c, me.id) ? [" ", action("Hide", async () => { await api("POST", `/conversations/${c.id}/hide`); chats.reload(); },
@@ -41,13 +43,30 @@ export function childChats(ctx) {
       }));
     },
   });
+  const group = newGroupCard(ctx);
   ctx.onevent = (ev) => {
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
-    if (isContactEvent(ev)) start.reload();
+    if (isContactEvent(ev)) { start.reload(); group.reload(); }
   };
   ctx.poll = () => { chats.reload(); start.reload(); };
-  ctx.refresh = () => { chats.force(); start.force(); };
-  return h("div", {}, watch(), chats, start);
+  ctx.refresh = () => { chats.force(); start.force(); group.force(); };
+  return h("div", {}, watch(), chats, parentCard(ctx), h("div", { class: "grid" }, start, group));
+}
+
+// parentCard starts (or opens) the child's direct chat with their parent,
+// which is allowed at any time (SPEC §4).
+function parentCard(ctx) {
+  const parentID = ctx.me.user.parent_id;
+  return section({
+    title: "Chat with your parent",
+    load: () => api("GET", `/profiles/${parentID}`),
+    render: (p) => h("div", { class: "row spread" },
+      h("span", { class: "who" }, avatar(parentID), h("strong", {}, p.display_name)),
+      action(`Chat with ${p.display_name}`, async () => {
+        const c = await api("POST", "/conversations", { member_ids: [parentID], is_group: false });
+        ctx.go(`#/chat/${c.id}`);
+      })),
+  });
 }
 
 export function childFriends(ctx) {

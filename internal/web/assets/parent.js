@@ -6,7 +6,7 @@
 import { h } from "./dom.js";
 import { api, q } from "./api.js";
 import { field, form } from "./forms.js";
-import { section, empty, avatar, convoName, upperFirst } from "./ui.js";
+import { section, empty, avatar, convoName, upperFirst, icon } from "./ui.js";
 import { sleepSettings } from "./sleep-settings.js";
 import { reportList } from "./reports.js";
 import { EventType, isContactEvent, isConversationEvent, isReportEvent } from "./events.js";
@@ -16,6 +16,8 @@ import { galleryCard } from "./parent/gallery.js";
 import { accountCard } from "./parent/account.js";
 import { notificationsCard } from "./notify-settings.js";
 import { pushCard } from "./push.js";
+import { newGroupCard } from "./group.js";
+import { action } from "./forms.js";
 
 export function parentHome(ctx) {
   ctx.title = "My children";
@@ -27,8 +29,11 @@ export function parentHome(ctx) {
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
         h("div", { class: "who" }, avatar(c.user.id),
           h("div", {}, h("strong", {}, c.profile.display_name), h("br"), h("span", { class: "muted small" }, "Logs in as ", h("code", {}, c.user.email)))),
-        h("a", { class: "btn small", href: `#/child/${c.user.id}`, "aria-label": `Open ${c.profile.display_name}` }, "Open")))),
+        h("span", { class: "row" }, chatWith(ctx, c.user.id, c.profile.display_name),
+          h("a", { class: "btn small", href: `#/child/${c.user.id}`, "aria-label": `Open ${c.profile.display_name}` }, "Open"))))),
   });
+  const mine = myChats(ctx);
+  const group = newGroupCard(ctx);
   const requests = section({
     title: "Friend requests to approve",
     load: async () => {
@@ -64,13 +69,41 @@ export function parentHome(ctx) {
         kids.reload();
       },
     }));
-  ctx.onevent = (ev) => { if (isContactEvent(ev)) requests.reload(); };
-  ctx.poll = () => { requests.reload(); };
-  ctx.refresh = () => { kids.force(); requests.force(); };
+  ctx.onevent = (ev) => {
+    if (isContactEvent(ev)) requests.reload();
+    if (isConversationEvent(ev) || ev.type === EventType.messageCreated) mine.reload();
+  };
+  ctx.poll = () => { requests.reload(); mine.reload(); };
+  ctx.refresh = () => { kids.force(); requests.force(); mine.force(); group.force(); };
   return h("div", {},
     h("h1", {}, `Hello, ${ctx.me.profile.display_name}!`),
-    h("p", {}, "Here you make accounts for your children, approve their friends, and read their chats."),
-    h("div", { class: "grid" }, kids, add), requests, notificationsCard(), pushCard());
+    h("p", {}, "Here you make accounts for your children, approve their friends, read their chats, and chat with them."),
+    h("div", { class: "grid" }, kids, mine), requests, h("div", { class: "grid" }, add, group),
+    notificationsCard(), pushCard());
+}
+
+// chatWith is the button that starts (or opens) the parent's own direct
+// chat with their child id.
+function chatWith(ctx, id, name) {
+  return action("Chat", async () => {
+    const c = await api("POST", "/conversations", { member_ids: [id], is_group: false });
+    ctx.go(`#/chat/${c.id}`);
+  }, { label: `Chat with ${name}` });
+}
+
+// myChats lists the chats the parent is in (with their children), as
+// opposed to the children's chats they only read.
+function myChats(ctx) {
+  const me = ctx.me.user;
+  return section({
+    title: "My chats",
+    load: async () => (await api("GET", "/conversations")).items.filter(c => !c.read_only),
+    render: (items) => items.length === 0
+      ? empty("No chats of your own yet. Press “Chat” next to a child to write to them.")
+      : h("ul", { class: "list" }, items.map(c => h("li", { class: "row spread" },
+        h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id))),
+        c.frozen ? h("span", { class: "badge bad" }, "paused") : null))),
+  });
 }
 
 // childPage is a parent's page for their child id: its cards once the
@@ -101,7 +134,7 @@ function childCards(ctx, root, heading, c) {
   document.title = name + " · Pixel Pals";
   const code = friendCodeCard(id);
   const friends = friendsCard(id, name);
-  const chats = chatsCard(id, name);
+  const chats = chatsCard(ctx, id, name);
   const logins = loginsCard(id);
   const reports = section({
     title: "Reports",
@@ -111,10 +144,11 @@ function childCards(ctx, root, heading, c) {
   const gallery = galleryCard(id, () => reports.reload());
   const account = accountCard(ctx, c, id, name, heading);
   const sleep = sleepSettings(ctx, id, name);
-  root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, logins),
-    h("div", { class: "grid" }, sleep, activityCard(id, name)), gallery.el, h("div", { class: "grid" }, account, reports));
+  const group = newGroupCard(ctx, { id, name });
+  root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, group),
+    h("div", { class: "grid" }, logins, activityCard(id, name)), sleep, gallery.el, h("div", { class: "grid" }, account, reports));
   ctx.onevent = (ev) => {
-    if (isContactEvent(ev)) friends.reload();
+    if (isContactEvent(ev)) { friends.reload(); group.reload(); }
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
     if (isReportEvent(ev)) reports.reload();
     if (ev.type === EventType.sleepModeChanged) sleep.reload();
@@ -123,15 +157,23 @@ function childCards(ctx, root, heading, c) {
   ctx.refresh = () => { friends.force(); chats.force(); reports.force(); logins.force(); gallery.photos.force(); };
 }
 
-// chatsCard lists child id's chats, each to read (read-only).
-function chatsCard(id, name) {
+// chatsCard lists child id's chats: those with others to read
+// (read-only), the parent's own with them to open and write in; and a
+// button to write to the child.
+function chatsCard(ctx, id, name) {
   return section({
-    title: "Chats (read-only)",
+    title: "Chats",
     load: () => api("GET", "/conversations" + q({ child_id: id })),
-    render: (page) => page.items.length === 0 ? empty(`${name} has no chats yet.`)
-      : h("ul", { class: "list" }, page.items.map(cv => h("li", { class: "row spread" },
-        h("span", {}, h("strong", {}, upperFirst(convoName(cv, id))), cv.frozen ? [" ", h("span", { class: "badge bad" }, "paused")] : null),
-        h("a", { class: "btn small ghost", href: `#/child/${id}/chat/${cv.id}`, "aria-label": `Read chat with ${convoName(cv, id)}` }, "Read")))),
+    render: (page) => h("div", {},
+      h("p", { class: "row" }, chatWith(ctx, id, name), h("span", { class: "muted small" }, `Write to ${name} yourself.`)),
+      page.items.length === 0 ? empty(`${name} has no chats yet.`)
+        : h("ul", { class: "list" }, page.items.map(cv => h("li", { class: "row spread" },
+          h("span", {}, h("strong", {}, upperFirst(cv.read_only || cv.is_group ? convoName(cv, cv.read_only ? id : ctx.me.user.id) : `You and ${convoName(cv, ctx.me.user.id)}`)),
+            cv.read_only ? h("span", { class: "muted small" }, " · read-only") : null,
+            cv.frozen ? [" ", h("span", { class: "badge bad" }, "paused")] : null),
+          cv.read_only
+            ? h("a", { class: "btn small ghost", href: `#/child/${id}/chat/${cv.id}`, "aria-label": `Read chat with ${convoName(cv, id)}` }, "Read")
+            : h("a", { class: "btn small", href: `#/chat/${cv.id}`, "aria-label": `Open your chat with ${convoName(cv, ctx.me.user.id)}` }, "Open"))))),
   });
 }
 

@@ -104,3 +104,26 @@ export function kindWords(status, code, field, devMessage) {
   if (audience === "admin" && devMessage && devMessage !== words) return `${words} (${devMessage})`;
   return words;
 }
+
+// listNames joins names as a child says them: "Zoe", "Zoe and Ben",
+// "Zoe, Ben and Mia".
+export function listNames(names) {
+  if (names.length < 2) return names.join("");
+  return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+}
+
+// notFriendsYet says why the contact rule refused a group (403 forbidden
+// on member_ids or user_id): joining is the names of who was to come in,
+// others the children already in it (the one asking left out). The API
+// names nobody, on purpose; the page knows whom it asked for, so when
+// only one pair can be the reason it names that pair.
+export function notFriendsYet(joining, others) {
+  const why = "both their parents need to say OK.";
+  if (joining.length === 1 && others.length === 0) return `${joining[0]} can't be in a group with you right now. Ask your parent to help.`;
+  if (joining.length === 1 && others.length === 1) return `${joining[0]} and ${others[0]} are not friends yet: ${why}`;
+  if (joining.length === 2 && others.length === 0) return `${joining[0]} and ${joining[1]} are not friends yet: ${why}`;
+  if (joining.length === 1 && others.length > 1) {
+    return `${joining[0]} is not friends yet with everyone in this group (${listNames(others)}). Everyone in a group must be friends, and for each two, ${why}`;
+  }
+  return `Some of ${listNames([...joining, ...others])} are not friends with each other yet. Everyone in a group must be friends, and for each two, ${why}`;
+}

@@ -29,7 +29,8 @@ export function chatHeader(chat) {
 function titleText({ convo, me, childID }) {
   if (childID) {
     const child = convo.members.find(m => m.user_id === childID);
-    return `${child ? child.display_name : "Your child"}'s chat with ${convoName(convo, childID)}`;
+    const whose = child ? child.display_name : "Your child";
+    return convo.is_group ? `${whose}'s group “${convoName(convo, childID)}”` : `${whose}'s chat with ${convoName(convo, childID)}`;
   }
   return convo.is_group ? convoName(convo, me.id) : `Chat with ${convoName(convo, me.id)}`;
 }

@@ -22,10 +22,11 @@ export function messageHistory(chat, { item, onerror }) {
   function draw() {
     const convo = chat.convo;
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "") + [...formerMembers(convo)];
+    const who = memberNames(convo);
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "") + [...formerMembers(convo)] + [...who.values()];
     if (sig === drawn) return;
     drawn = sig;
-    drawList(list, items, chat, item);
+    drawList(list, items, chat, item, who);
   }
 
   // loadLatest reads the newest page: it replaces what it covers (so
@@ -39,6 +40,7 @@ export function messageHistory(chat, { item, onerror }) {
     for (const id of [...msgs.keys()]) if (id >= minID && !fresh.has(id)) msgs.delete(id);
     for (const m of page.items) msgs.set(m.id, m);
     draw();
+    return page;
   }
 
   // loadOlder adds the next older page above, keeping the view where it was.
@@ -71,9 +73,8 @@ export function messageHistory(chat, { item, onerror }) {
 
 // drawList draws items (sorted by id) into list, staying at the bottom
 // when the list was there (or is short).
-function drawList(list, items, chat, item) {
+function drawList(list, items, chat, item, who) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  const who = memberNames(chat.convo);
   if (!items.length) {
     replace(list, h("li", { class: "empty" }, chat.isChild ? "No messages yet. Say hello!" : "No messages in this chat yet."));
   } else {

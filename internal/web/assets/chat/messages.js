@@ -3,6 +3,24 @@
 // the words for the messages the server writes (joins, leaves, pauses).
 import { h, when } from "../dom.js";
 import { avatar, deletedName, upperFirst } from "../ui.js";
+import { api } from "../api.js";
+
+// known holds the names of people seen in chats this session, so that a
+// system message about someone who has left the group still names them.
+const known = new Map();
+const asked = new Set();
+
+// learnNames reads the name of the person system message m is about when
+// it is not known yet (they left the group), then calls redraw. A name
+// the reader may not see stays "Someone".
+export function learnNames(m, chat, redraw) {
+  let e = {};
+  try { e = JSON.parse(m.content || "{}"); } catch { return; }
+  const id = e.user_id;
+  if (!id || known.has(id) || asked.has(id) || formerMembers(chat.convo).has(id)) return;
+  asked.add(id);
+  api("GET", `/profiles/${id}`).then(p => { known.set(id, p.display_name); redraw(); }).catch(() => {});
+}
 
 // formerMembers are the ids of the chat's members whose account was deleted.
 export function formerMembers(convo) {
@@ -12,7 +30,9 @@ export function formerMembers(convo) {
 // memberNames maps the people of the chat to their names, former members
 // whose account was deleted included ("A deleted account", never "Someone").
 export function memberNames(convo) {
+  for (const m of convo ? convo.members : []) known.set(m.user_id, m.display_name);
   return new Map([
+    ...known,
     ...[...formerMembers(convo)].map(id => [id, upperFirst(deletedName)]),
     ...(convo ? convo.members : []).map(m => [m.user_id, m.display_name])]);
 }
@@ -29,6 +49,7 @@ function systemText(m, who, meID) {
     case "member_added": return `${name} joined the chat.`;
     case "member_removed": return `${name} was removed from the chat.`;
     case "member_left": return `${name} left the chat.`;
+    case "renamed": return `${name} named the group “${e.title || ""}”.`;
     default: return "Something changed in this chat.";
   }
 }
