@@ -27,16 +27,21 @@ const unreadSQL = `(
 		WHERE x.conversation_id = m.conversation_id AND x.deleted_at IS NULL
 		  AND x.id > coalesce(m.last_read_message_id, 0) AND x.sender_id <> m.user_id)`
 
+// readStatesSQL reads the viewer's ($2) read state in each of the
+// conversations $1 they are a member of: one query for a whole page of
+// GET /conversations (its plan is checked in TestReadStatesPlan).
+const readStatesSQL = `
+		SELECT m.conversation_id, m.last_read_message_id, ` + unreadSQL + `
+		FROM conversation_members m
+		WHERE m.conversation_id = ANY($1) AND m.user_id = $2`
+
 // loadReadStates fills Unread and LastReadMessageID of the conversations
 // in byID (ids) that viewerID is a member of, in one query for all of them.
 func loadReadStates(ctx context.Context, q rowsQuerier, byID map[int64]*domain.Conversation, ids []int64, viewerID int64) error {
 	if viewerID == 0 { // an event's payload, the same for every recipient
 		return nil
 	}
-	rows, err := q.Query(ctx, `
-		SELECT m.conversation_id, m.last_read_message_id, `+unreadSQL+`
-		FROM conversation_members m
-		WHERE m.conversation_id = ANY($1) AND m.user_id = $2`, ids, viewerID)
+	rows, err := q.Query(ctx, readStatesSQL, ids, viewerID)
 	if err != nil {
 		return fmt.Errorf("load read states of %d: %w", viewerID, err)
 	}
