@@ -13,6 +13,7 @@ import { leakNotices } from "./notices.js";
 import { activityPage } from "./activity.js";
 import { setAudience } from "./words.js";
 import { EventType } from "./events.js";
+import { refreshUnread, unreadEvent } from "./unread.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -36,6 +37,7 @@ const live = new Live(
     // while the page thinks it asleep means it is over: ask.
     if (ev.type === EventType.sleepModeChanged || ev.type === EventType.resync || sleepWatch.state.asleep) sleepWatch.checkSoon();
     if (state.me) notices.onevent(ev);
+    if (state.me && unreadEvent(ev)) refreshUnread(state.me);
     if (!ctx) return;
     if (ev.type === EventType.resync) { if (ctx.refresh) ctx.refresh(); return; }
     if (ctx.onevent) ctx.onevent(ev);
@@ -151,6 +153,7 @@ async function route() {
   drawShell();
   replace(main, view);
   document.title = (ctx.title ? ctx.title + " · " : "") + "Pixel Pals";
+  refreshUnread(state.me);
   if (mine > 1) main.focus();
 }
 
