@@ -54,7 +54,9 @@ export function readTracker(chat, list) {
       const first = items().find(li => Number(li.dataset.id) > marker && Number(li.dataset.sender) !== chat.me.id);
       if (!first) return;
       first.classList.add("first-unread");
-      first.scrollIntoView({ block: "center" });
+      // Only the list scrolls (the page keeps its header in view), to
+      // the first unread with a little of what came before above it.
+      list.scrollTop += first.getBoundingClientRect().top - list.getBoundingClientRect().top - 48;
       soon();
     },
     // onevent takes another tab's or device's read of this chat.
