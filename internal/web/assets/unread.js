@@ -24,7 +24,8 @@ let timer = 0;
 // events) and shows their total. Only children and parents have chats;
 // the first page (100, newest first) is where unread ones are.
 export function refreshUnread(me) {
-  if (!me || (me.user.role !== "CHILD" && me.user.role !== "PARENT")) { setTotal(0); return; }
+  const chats = me && (me.user.role === "CHILD" || (me.user.role === "PARENT" && me.user.approved_by_admin));
+  if (!chats) { setTotal(0); return; }
   clearTimeout(timer);
   timer = setTimeout(async () => {
     try {
