@@ -16,7 +16,7 @@ func unreadTitle(n int) string {
 // rowBadge is a page condition: the chats list's row of conv shows the
 // unread badge n (0: none).
 func rowBadge(conv int64, n int) string {
-	row := fmt.Sprintf(`document.querySelector('main a[href="#/chat/%d"]')`, conv)
+	row := fmt.Sprintf(`document.querySelector('main a[href="#/chat/%d"]')?.closest("li")`, conv)
 	if n == 0 {
 		return row + ` && !` + row + `.querySelector(".badge.unread")`
 	}
@@ -78,9 +78,14 @@ func TestBrowserUnread(t *testing.T) {
 	})()`)
 	// What is in view is read: fewer unread, but the newest not yet.
 	tablet.until("the tablet's badge going down", `(() => {
-		const b = document.querySelector('main a[href="#/chat/`+fmt.Sprint(conv)+`"] .badge.unread');
-		return b && parseInt(b.innerText, 10) < 24;
+		const b = document.querySelector('main a[href="#/chat/`+fmt.Sprint(conv)+`"]')?.closest("li").querySelector(".badge.unread");
+		return !!b && parseInt(b.innerText, 10) < 24;
 	})()`)
+	var part struct{ Unread int }
+	ka.Must(200, "GET", fmt.Sprintf("/conversations/%d", conv), nil, &part)
+	if part.Unread == 0 {
+		t.Fatalf("opening the chat at message 31 marked all 24 read, not only those in view")
+	}
 	phone.check("unread-chat-opened")
 	// Scrolled to the newest: everything is read, on both devices.
 	phone.js(`(() => { const l = document.querySelector(".messages"); l.scrollTop = l.scrollHeight; return true; })()`, nil)

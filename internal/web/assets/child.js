@@ -19,7 +19,7 @@ export function childChats(ctx) {
     render: (page) => page.items.length === 0
       ? empty("No chats yet. Pick a friend below to start one, or add a friend on the Friends page.")
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
-        h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id)), " ", unreadBadge(c)),
+        h("span", {}, h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id))), " ", unreadBadge(c)),
         h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge" }, icon("eye"), "parent can read"),
           // A chat left alone by a deleted account can go from the list.
           aloneAfterDeletion(c, me.id) ? [" ", action("Hide", async () => { await api("POST", `/conversations/${c.id}/hide`); chats.reload(); },
