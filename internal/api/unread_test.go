@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,7 +85,7 @@ func TestUnreadCounts(t *testing.T) {
 
 	b1 := mustSend(t, ben, conv, "one")
 	b2 := mustSend(t, ben, conv, "two")
-	z1 := mustSend(t, zoe, conv, "three")
+	mustSend(t, zoe, conv, "three")
 	m1 := mustSend(t, mia, conv, "mine") // never unread for its sender
 	wantUnread(t, mia, conv, 3)
 	wantUnread(t, ben, conv, 2)
@@ -121,7 +122,6 @@ func TestUnreadCounts(t *testing.T) {
 	mustSend(t, zoe, conv, "four")
 	wantUnread(t, mia, conv, 1)
 	wantUnread(t, ben, conv, 3)
-	_ = z1
 }
 
 // TestUnreadOnlyForMembers: a parent reading their child's chat has no
@@ -201,7 +201,7 @@ func TestLiveConversationRead(t *testing.T) {
 	// Marking the same message again moves nothing and tells nothing; the
 	// next message shows delivery still works.
 	mustMarkRead(t, mia, conv, m.ID)
-	probe := mustSend(t, zoe, conv, "probe")
+	mustSend(t, zoe, conv, "probe")
 	for name, s := range map[string]*apitest.Socket{"phone": phone, "tablet": tablet} {
 		if f := frames(t, s, 1)[0]; f.Type != "message.created" {
 			t.Fatalf("mia's %s after a mark that moved nothing: %s %s", name, f.Type, f.Data)
@@ -216,5 +216,33 @@ func TestLiveConversationRead(t *testing.T) {
 		}
 		quiet(t, s, 200*time.Millisecond)
 	}
-	_ = probe
+}
+
+// TestMarkReadConcurrent: marks of many messages at once, as from several
+// tabs, leave the marker at the newest of them, never an older one.
+func TestMarkReadConcurrent(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	fa := env.Family(env.Admin(), 1)
+	kid := fa.Child()
+	conv := createDirect(kid, fa.Parent.UserID).ID
+	var ids []int64
+	for i := range 12 {
+		ids = append(ids, mustSend(t, fa.Parent, conv, fmt.Sprint("m", i)).ID)
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, len(ids))
+	for i, id := range ids {
+		wg.Go(func() { statuses[i] = markRead(kid, conv, id).Status })
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != 200 {
+			t.Fatalf("mark %d: status %d", ids[i], s)
+		}
+	}
+	if _, last := unreadOf(t, kid, conv); last == nil || *last != ids[len(ids)-1] {
+		t.Fatalf("marker %v after concurrent marks, want the newest %d", last, ids[len(ids)-1])
+	}
+	wantUnread(t, kid, conv, 0)
 }
