@@ -192,6 +192,7 @@ func (a *API) routes() []route {
 		{"POST /conversations/{id}/members", family, a.addMember},
 		{"DELETE /conversations/{id}/members/{user_id}", family, a.removeMember},
 		{"POST /conversations/{id}/hide", family, a.hideConversation},
+		{"POST /conversations/{id}/read", family, a.markRead},
 		{"GET /conversations/{id}/messages", active, a.history},
 		{"POST /conversations/{id}/messages", withSendGate, a.sendMessage},
 		{"DELETE /messages/{id}", active, a.deleteMessage},

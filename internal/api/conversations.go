@@ -195,3 +195,34 @@ func (a *API) renameConversation(w http.ResponseWriter, r *http.Request, actor *
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
+
+type markReadRequest struct {
+	MessageID *int64 `json:"message_id"`
+}
+
+func (req *markReadRequest) validate() error {
+	if req.MessageID == nil {
+		return domain.Invalid("message_id", "name the last message read")
+	}
+	_, err := checkID("message_id", *req.MessageID)
+	return err
+}
+
+// markRead moves the caller's own read marker forward
+// (store.MarkRead) and returns their read state.
+func (a *API) markRead(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req markReadRequest
+	if err := decodeValid(r, &req); err != nil {
+		return err
+	}
+	st, err := a.db.MarkRead(r.Context(), actor, id, *req.MessageID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}

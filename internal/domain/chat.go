@@ -64,6 +64,21 @@ type Conversation struct {
 	// DeletedMemberIDs are the former members whose account was deleted:
 	// the others see "a deleted account" and why the chat is paused.
 	DeletedMemberIDs []int64 `json:"deleted_member_ids"`
+	// Unread and LastReadMessageID are the viewer's own read state
+	// (ReadState), only for a member: a parent or admin who only reads
+	// has no marker, and live events (one payload per conversation) leave
+	// both out.
+	Unread            *int   `json:"unread,omitempty"`
+	LastReadMessageID *int64 `json:"last_read_message_id,omitempty"`
+}
+
+// ReadState is how far a member has read a conversation: the last message
+// they marked read (nil: none yet) and how many messages after it others
+// sent that are not deleted.
+type ReadState struct {
+	ConversationID    int64  `json:"conversation_id"`
+	LastReadMessageID *int64 `json:"last_read_message_id"`
+	Unread            int    `json:"unread"`
 }
 
 // Member is one member of a conversation.

@@ -21,6 +21,9 @@ const (
 	ConvMemberRemoved Type = "conversation.member_removed"
 	ConvFrozen        Type = "conversation.frozen"
 	ConvUnfrozen      Type = "conversation.unfrozen"
+	// A member marked messages read (store/unread.go): to that member's
+	// own sockets only, never to the others.
+	ConvRead Type = "conversation.read"
 
 	ContactRequested Type = "contact.requested"
 	ContactApproved  Type = "contact.approved"

@@ -266,6 +266,9 @@ func conversationsFor(ctx context.Context, q rowsQuerier, viewerID int64, ids []
 	if err := loadDepartures(ctx, q, byID, ids); err != nil {
 		return nil, err
 	}
+	if err := loadReadStates(ctx, q, byID, ids, viewerID); err != nil {
+		return nil, err
+	}
 	out := make([]domain.Conversation, 0, len(convs))
 	for _, id := range ids {
 		if c, ok := byID[id]; ok {

@@ -17,6 +17,7 @@ import { EventType } from "./events.js";
 import { publicView, checkEmailView } from "./recovery.js";
 import { registerWorker, offlineView } from "./pwa.js";
 import { forgetDevice } from "./push.js";
+import { refreshUnread, unreadEvent } from "./unread.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -42,6 +43,7 @@ const live = new Live(
     // while the page thinks it asleep means it is over: ask.
     if (ev.type === EventType.sleepModeChanged || ev.type === EventType.resync || sleepWatch.state.asleep) sleepWatch.checkSoon();
     if (state.me) notices.onevent(ev);
+    if (state.me && unreadEvent(ev)) refreshUnread(state.me);
     if (!ctx) return;
     if (ev.type === EventType.resync) { if (ctx.refresh) ctx.refresh(); return; }
     if (ctx.onevent) ctx.onevent(ev);
@@ -162,6 +164,7 @@ async function route() {
   drawShell();
   replace(main, view);
   document.title = (ctx.title ? ctx.title + " · " : "") + "Pixel Pals";
+  refreshUnread(state.me);
   if (mine > 1) main.focus();
 }
 

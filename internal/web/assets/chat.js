@@ -17,6 +17,7 @@ import { chatSleep } from "./chat/sleep.js";
 import { chatEvents } from "./chat/live.js";
 import { groupPanel } from "./chat/members.js";
 import { learnNames } from "./chat/messages.js";
+import { readTracker } from "./chat/unread.js";
 
 // chatView shows conversation cid; back is where "← Back" goes, childID
 // the child whose chat a parent reads (undefined for a member).
@@ -30,9 +31,11 @@ export function chatView(ctx, cid, back, childID) {
   const loadErr = h("p", { class: "error box", role: "alert" });
   const reportSlot = h("div");
   const messages = messageHistory(chat, {
-    item: (m, who) => messageItem(m, who, chat, { report: (m, sender) => reportMessage(reportSlot, m, sender), remove: del }),
+    item: (m, who) => marked(m, messageItem(m, who, chat, { report: (m, sender) => reportMessage(reportSlot, m, sender), remove: del })),
     onerror: (e) => { loadErr.textContent = e.message; },
   });
+  const reads = readTracker(chat, messages.list);
+  let opened = false;
   const send = async (body) => {
     messages.add(await api("POST", `/conversations/${cid}/messages`, { ...body, client_id: crypto.randomUUID() }));
   };
@@ -75,6 +78,7 @@ export function chatView(ctx, cid, back, childID) {
     try {
       await loadConvo();
       const page = await messages.loadLatest();
+      if (!opened) { opened = true; reads.opened(); }
       loadErr.textContent = "";
       for (const m of page.items) if (m.type === "system") learnNames(m, chat, messages.redraw);
     } catch (e) {
@@ -85,9 +89,19 @@ export function chatView(ctx, cid, back, childID) {
 
   ctx.refresh = refresh;
   ctx.poll = refresh;
-  ctx.onevent = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: () => loadConvo().catch(shown) });
+  const events = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: () => loadConvo().catch(shown) });
+  ctx.onevent = (ev) => { reads.onevent(ev); events(ev); };
+  const prev = ctx.cleanup;
+  ctx.cleanup = () => { reads.stop(); if (prev) prev(); };
   refresh();
   return root;
+}
+
+// marked gives a message's item its id and sender, for the read tracker.
+function marked(m, li) {
+  li.dataset.id = m.id;
+  li.dataset.sender = m.sender_id;
+  return li;
 }
 
 // reportMessage opens the report form for message m (sent by sender)

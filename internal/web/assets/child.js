@@ -6,6 +6,7 @@ import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneA
 import { blockButton, blockState } from "./block.js";
 import { EventType, isContactEvent, isConversationEvent } from "./events.js";
 import { newGroupCard } from "./group.js";
+import { unreadBadge } from "./unread.js";
 
 const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
 
@@ -19,8 +20,8 @@ export function childChats(ctx) {
     render: (page) => page.items.length === 0
       ? empty("No chats yet. Pick a friend below to start one, or add a friend on the Friends page.")
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
-        h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id)),
-          c.is_group ? h("span", { class: "muted small" }, ` · group of ${c.members.length}`) : null),
+        h("span", {}, h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id)),
+          c.is_group ? h("span", { class: "muted small" }, ` · group of ${c.members.length}`) : null), " ", unreadBadge(c)),
         h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge" }, icon("eye"), "parent can read"),
           // A chat left alone by a deleted account can go from the list.
           aloneAfterDeletion(c, me.id) ? [" ", action("Hide", async () => { await api("POST", `/conversations/${c.id}/hide`); chats.reload(); },

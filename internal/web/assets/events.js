@@ -11,6 +11,8 @@ export const EventType = Object.freeze({
   convMemberRemoved: "conversation.member_removed",
   convFrozen: "conversation.frozen",
   convUnfrozen: "conversation.unfrozen",
+  // Another tab or device of this user read a chat (docs/chat.md "Unread").
+  convRead: "conversation.read",
   contactRequested: "contact.requested",
   contactApproved: "contact.approved",
   contactRevoked: "contact.revoked",

@@ -10,7 +10,8 @@ export function chatEvents(cid, on) {
     const m = d.message || d;
     if (ev.type === EventType.messageCreated && m.conversation_id === cid) on.created(m);
     else if (ev.type === EventType.messageDeleted && (m.conversation_id === cid || d.conversation_id === cid)) on.deleted();
-    else if (isConversationEvent(ev)) {
+    // A read changes only the marker (chat/unread.js), not the chat.
+    else if (isConversationEvent(ev) && ev.type !== EventType.convRead) {
       const c = d.conversation || d;
       if (c.id === cid || d.conversation_id === cid) on.changed();
     }

@@ -1,0 +1,5 @@
+package store
+
+// ReadStatesSQL is the query of GET /conversations' unread counts, for
+// TestReadStatesPlan.
+const ReadStatesSQL = readStatesSQL
