@@ -89,8 +89,9 @@ var _ = addMatrix(
 	// from family C: only that parent may (a child may not use child_id).
 	matrixCase{method: "POST", route: "/conversations", path: path("/conversations"),
 		body: func(w *world) any {
-			approvedWithC(w)
-			return map[string]any{"member_ids": []int64{familyC(w).Child().UserID}, "is_group": true, "title": "club",
+			c := familyC(w) // a new family each call: once, for the link and the member
+			approveLink(w.a, w.a.Child(), c, c.Child())
+			return map[string]any{"member_ids": []int64{c.Child().UserID}, "is_group": true, "title": "club",
 				"child_id": w.a.Child().UserID}
 		},
 		want: familyOnly(201, map[role]int{ownChild: 403, otherParent: 404, otherChild: 403})},

@@ -207,10 +207,15 @@ func TestLiveConversationRead(t *testing.T) {
 			t.Fatalf("mia's %s after a mark that moved nothing: %s %s", name, f.Type, f.Data)
 		}
 	}
-	// The others saw both messages and never a read.
+	// The others saw both messages and never a read. A socket opened
+	// "from now" may still get the setup's contact and conversation events
+	// when the hub had not read them yet (a loaded machine): skipped.
 	for name, s := range others {
-		for _, f := range frames(t, s, 2) {
-			if f.Type != "message.created" {
+		for seen := 0; seen < 2; {
+			switch f := frames(t, s, 1)[0]; f.Type {
+			case "message.created":
+				seen++
+			case "conversation.read":
 				t.Fatalf("%s got %s %s: what someone read is theirs", name, f.Type, f.Data)
 			}
 		}

@@ -42,7 +42,11 @@ func TestBrowserAdmin(t *testing.T) {
 	// The right one, with the keyboard only: Tab to the password, Enter.
 	ad.fill("", "Email or login name", admin.Login+"\t"+admin.Password+"\r")
 	ad.until("being logged in", `!document.getElementById("logout").hidden`)
-	// Focus is visible: the focused control draws an outline.
+	// Pending parents.
+	ad.see(approveMe.Login)
+	ad.see(rejectMe.Login)
+	// Focus is visible: the focused control draws an outline. Once the
+	// list is in: a list drawn after the Tab would take the focus along.
 	ad.run(pressTab("#logout"))
 	var outline string
 	ad.js(`getComputedStyle(document.activeElement).outlineStyle + " " + getComputedStyle(document.activeElement).outlineWidth`, &outline)
@@ -50,9 +54,6 @@ func TestBrowserAdmin(t *testing.T) {
 		t.Errorf("the focused control has no visible outline: %q", outline)
 	}
 
-	// Pending parents.
-	ad.see(approveMe.Login)
-	ad.see(rejectMe.Login)
 	ad.click(approveMe.Login, "Approve "+approveMe.Login)
 	ad.click(rejectMe.Login, "Reject "+rejectMe.Login)
 	ad.click(rejectMe.Login, "Yes, reject")
