@@ -288,10 +288,11 @@ func (u *User) fill(scope, label, value string) {
 	u.run(chromedp.SendKeys(chromedp.ID(id), value))
 }
 
-// see waits until the main area shows text.
+// see waits until the main area shows text (a page still loading has
+// no main area yet).
 func (u *User) see(text string) {
 	u.t.Helper()
-	u.until(fmt.Sprintf("the text %q", text), `document.querySelector("main").innerText.includes(`+jsString(text)+`)`)
+	u.until(fmt.Sprintf("the text %q", text), `!!document.querySelector("main")?.innerText.includes(`+jsString(text)+`)`)
 }
 
 // seeNot asserts the main area does not show text right now.
