@@ -62,7 +62,10 @@ type Result struct {
 	Data        []byte
 	Width       int // images only
 	Height      int
-	Duration    time.Duration // audio, when the container states it
+	// Thumb is an image's small copy; nil when the image is no larger
+	// (and for audio).
+	Thumb    *Thumbnail
+	Duration time.Duration // audio, when the container states it
 }
 
 // Processor cleans uploads within its limits. It is safe for concurrent
