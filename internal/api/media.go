@@ -58,8 +58,12 @@ func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.
 		return busyIfTimedOut(r, err)
 	}
 	file.Close() // the cleaned copy is all that is needed now
-	m, err := a.db.SaveMedia(ctx, actor, store.NewMedia{Kind: res.Kind, ContentType: res.ContentType, Data: res.Data,
-		Width: res.Width, Height: res.Height, Duration: res.Duration})
+	nm := store.NewMedia{Kind: res.Kind, ContentType: res.ContentType, Data: res.Data,
+		Width: res.Width, Height: res.Height, Duration: res.Duration}
+	if t := res.Thumb; t != nil {
+		nm.Thumb = &store.NewThumb{ContentType: t.ContentType, Data: t.Data, Width: t.Width, Height: t.Height}
+	}
+	m, err := a.db.SaveMedia(ctx, actor, nm)
 	if err != nil {
 		return busyIfTimedOut(r, err)
 	}
@@ -161,13 +165,23 @@ func tooLarge(limit int64) error {
 	return domain.Errorf(domain.CodeTooLarge, "the file is larger than %d bytes", limit)
 }
 
-// serveMedia sends an upload to someone who may see it.
+// serveMedia sends an upload to someone who may see it: the whole
+// image, or with ?size=thumb its thumbnail (the whole image when it has
+// none), under the same check.
 func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := a.db.MediaFor(r.Context(), actor, id)
+	var thumb bool
+	switch r.URL.Query().Get("size") {
+	case "", "full":
+	case "thumb":
+		thumb = true
+	default:
+		return domain.Invalid("size", "must be thumb or full")
+	}
+	c, err := a.db.MediaFor(r.Context(), actor, id, thumb)
 	if err != nil {
 		return err
 	}
