@@ -173,13 +173,9 @@ func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, actor *domain.A
 	if err != nil {
 		return err
 	}
-	var thumb bool
-	switch r.URL.Query().Get("size") {
-	case "", "full":
-	case "thumb":
-		thumb = true
-	default:
-		return domain.Invalid("size", "must be thumb or full")
+	thumb, err := wantThumb(r)
+	if err != nil {
+		return err
 	}
 	c, err := a.db.MediaFor(r.Context(), actor, id, thumb)
 	if err != nil {
@@ -192,6 +188,17 @@ func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, actor *domain.A
 	// viewer still may see it).
 	serveContent(w, r, c, "private, no-cache")
 	return nil
+}
+
+// wantThumb reads ?size=: thumb, or full (the default).
+func wantThumb(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("size") {
+	case "", "full":
+		return false, nil
+	case "thumb":
+		return true, nil
+	}
+	return false, domain.Invalid("size", "must be thumb or full")
 }
 
 // serveContent sends stored bytes as the type they were recognised as,
@@ -207,14 +214,19 @@ func serveContent(w http.ResponseWriter, r *http.Request, c store.MediaContent, 
 	http.ServeContent(w, r, "", c.CreatedAt, bytes.NewReader(c.Data))
 }
 
-// avatar serves a profile's uploaded avatar, else its generated
-// pixel-art default, to whoever may see the profile.
+// avatar serves a profile's uploaded avatar (?size=thumb: its
+// thumbnail), else its generated pixel-art default, to whoever may see
+// the profile.
 func (a *API) avatar(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	id, err := pathID(r, "user_id")
 	if err != nil {
 		return err
 	}
-	c, err := a.db.Avatar(r.Context(), actor, id)
+	thumb, err := wantThumb(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.db.Avatar(r.Context(), actor, id, thumb)
 	if err != nil {
 		return err
 	}

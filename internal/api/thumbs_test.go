@@ -150,3 +150,30 @@ func TestImageMessageNamesThumbnailAndSize(t *testing.T) {
 		}
 	}
 }
+
+// TestAvatarThumbnail: a profile names its uploaded avatar's thumbnail,
+// and the avatar route serves it with ?size=thumb.
+func TestAvatarThumbnail(t *testing.T) {
+	env := apitest.New(t)
+	kid := env.Family(env.Admin(), 1).Child()
+	u := upload(t, kid, "me.jpg", "image/jpeg", mediatest.JPEGWithGPS(800, 800, 1))
+	var p struct {
+		AvatarURL      *string `json:"avatar_url"`
+		AvatarThumbURL *string `json:"avatar_thumb_url"`
+	}
+	kid.Must(200, "PATCH", "/me/profile", map[string]any{"avatar_media_id": u.ID}, &p)
+	if p.AvatarThumbURL == nil || *p.AvatarThumbURL != fmt.Sprintf("/api/v1/media/%d?size=thumb", u.ID) {
+		t.Fatalf("profile %+v", p)
+	}
+	r := kid.Must(200, "GET", fmt.Sprintf("/profiles/%d/avatar?size=thumb", kid.UserID), nil, nil)
+	if b := decodeJPEG(t, r); b.Dx() != 320 || b.Dy() != 320 {
+		t.Errorf("avatar thumbnail %v", b)
+	}
+	r = kid.Must(200, "GET", fmt.Sprintf("/profiles/%d/avatar", kid.UserID), nil, nil)
+	if b := decodeJPEG(t, r); b.Dx() != 800 {
+		t.Errorf("avatar %v", b)
+	}
+	if r := kid.Do("GET", fmt.Sprintf("/profiles/%d/avatar?size=1", kid.UserID), nil); r.Status != 400 || r.ErrorField() != "size" {
+		t.Errorf("size=1: %d %s", r.Status, r.Body)
+	}
+}

@@ -164,11 +164,17 @@ func (db *DB) MediaFor(ctx context.Context, actor *domain.Actor, id int64, thumb
 	if err != nil {
 		return c, fmt.Errorf("load media %d: %w", id, err)
 	}
-	c.ETag = `"` + hex.EncodeToString(sum) + `"`
-	if isThumb {
-		c.ETag = `"` + hex.EncodeToString(sum) + `-thumb"`
-	}
+	c.ETag = mediaETag(sum, isThumb)
 	return c, nil
+}
+
+// mediaETag is the ETag of a blob's bytes, or of its thumbnail: a
+// function of the blob, so the blob's hash names both.
+func mediaETag(sum []byte, thumb bool) string {
+	if thumb {
+		return `"` + hex.EncodeToString(sum) + `-thumb"`
+	}
+	return `"` + hex.EncodeToString(sum) + `"`
 }
 
 func errNoMedia() error { return domain.Errorf(domain.CodeNotFound, "no such media") }
@@ -198,24 +204,27 @@ func (db *DB) avatarVisible(ctx context.Context, actor *domain.Actor, id int64) 
 
 // Avatar returns the uploaded avatar of userID, when the actor may see
 // their profile: nil content when they have none (the caller draws the
-// default).
-func (db *DB) Avatar(ctx context.Context, actor *domain.Actor, userID int64) (*MediaContent, error) {
+// default). With thumb, its thumbnail when it has one.
+func (db *DB) Avatar(ctx context.Context, actor *domain.Actor, userID int64, thumb bool) (*MediaContent, error) {
 	if _, err := db.ViewProfile(ctx, actor, userID); err != nil {
 		return nil, err
 	}
 	var c MediaContent
 	var sum []byte
+	var isThumb bool
 	err := db.Pool.QueryRow(ctx, `
-		SELECT b.content_type, b.data, b.sha256, md.created_at
+		SELECT coalesce(CASE WHEN $2 THEN b.thumb_content_type END, b.content_type),
+		       coalesce(CASE WHEN $2 THEN b.thumb_data END, b.data), b.sha256, md.created_at,
+		       $2 AND b.thumb_data IS NOT NULL
 		FROM profiles p JOIN media md ON md.id = p.avatar_media_id JOIN media_blobs b ON b.sha256 = md.sha256
-		WHERE p.user_id = $1`, userID).Scan(&c.ContentType, &c.Data, &sum, &c.CreatedAt)
+		WHERE p.user_id = $1`, userID, thumb).Scan(&c.ContentType, &c.Data, &sum, &c.CreatedAt, &isThumb)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("avatar of user %d: %w", userID, err)
 	}
-	c.ETag = `"` + hex.EncodeToString(sum) + `"`
+	c.ETag = mediaETag(sum, isThumb)
 	return &c, nil
 }
 
@@ -317,6 +326,7 @@ type GalleryItem struct {
 	Size           int        `json:"size"`
 	Width          *int       `json:"width,omitempty"`
 	Height         *int       `json:"height,omitempty"`
+	ThumbURL       string     `json:"thumb_url,omitempty"` // images: what the gallery shows
 	MessageID      int64      `json:"message_id"`
 	ConversationID int64      `json:"conversation_id"`
 	SenderID       int64      `json:"sender_id"`
@@ -360,6 +370,9 @@ func (db *DB) ChildGallery(ctx context.Context, actor *domain.Actor, childID int
 		err := r.Scan(&g.MediaID, &g.Type, &g.ContentType, &g.Size, &g.Width, &g.Height, &g.MessageID, &g.ConversationID,
 			&g.SenderID, &g.Caption, &g.CreatedAt, &g.DeletedAt)
 		g.MediaURL, g.Sent, g.Deleted = domain.MediaURL(g.MediaID), g.SenderID == childID, g.DeletedAt != nil
+		if g.Type == domain.MessageImage {
+			g.ThumbURL = domain.MediaThumbURL(g.MediaID)
+		}
 		return g, err
 	})
 }
