@@ -196,13 +196,13 @@ func photoFiles(b *testing.B, photos [][]byte) []string {
 }
 
 // vipsThumbnail shrinks file as issue 24 measured it, metadata stripped
-// and at our JPEG quality, and returns the process's peak RSS in KiB
+// and at our quality for shrunk photos (media.photoQuality), and returns the process's peak RSS in KiB
 // (0 without GNU time: a child this process starts directly reports the
 // benchmark's own peak, inherited through the shared address space it
 // is started from).
 func vipsThumbnail(vips, file string) (int64, error) {
 	out := strings.TrimSuffix(file, ".jpg") + "-vips.jpg"
-	args := []string{vips, file, "--size", "2048", "-o", out + "[Q=88,strip]"}
+	args := []string{vips, file, "--size", "2048", "-o", out + "[Q=80,strip]"}
 	gnuTime, err := exec.LookPath("time")
 	if err == nil {
 		args = append([]string{gnuTime, "-f", "maxrss=%M"}, args...)

@@ -62,19 +62,25 @@ func (p *Processor) image(data []byte, f Format) (Result, error) {
 		draw.Draw(canvas, image.Rectangle{Min: at, Max: at.Add(b.Size())}, img, b.Min, draw.Src)
 		img = canvas
 	}
+	shrunk := max(canvasW, canvasH) > MaxPhotoSide
 	img = uprightScaled(img, exifOrientation(data, f), MaxPhotoSide)
-	return encodeImage(img, f)
+	quality := jpegQuality
+	if shrunk {
+		quality = photoQuality
+	}
+	return encodeImage(img, f, quality)
 }
 
-// encodeImage encodes the cleaned image and its thumbnail: JPEG stays
-// JPEG, anything else becomes PNG (it may be transparent or pixel art).
-func encodeImage(img image.Image, f Format) (Result, error) {
+// encodeImage encodes the cleaned image (a JPEG at quality) and its
+// thumbnail: JPEG stays JPEG, anything else becomes PNG (it may be
+// transparent or pixel art).
+func encodeImage(img image.Image, f Format, quality int) (Result, error) {
 	var buf bytes.Buffer
 	out := Result{Kind: KindImage, Width: img.Bounds().Dx(), Height: img.Bounds().Dy()}
 	var err error
 	if f == formatJPEG {
 		out.ContentType = "image/jpeg"
-		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: jpegQuality})
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality})
 	} else {
 		out.ContentType = "image/png"
 		err = (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&buf, img)
