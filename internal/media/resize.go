@@ -54,10 +54,11 @@ func fitWithin(w, h, side int) (int, int) {
 // a 12-megapixel photo costs its decoded form (18 MB of YCbCr) and 12.6
 // MB of output, never a full-size RGBA copy (48 MB).
 //
-// The shrink is bilinear: from a 12-megapixel photo to 2048 px it halves
-// each side, where bilinear's two taps cover every source pixel and
-// nothing aliases, and x/image/draw has fast paths for the decoders'
-// YCbCr layouts. Catmull-Rom took 18 times as long (Transform: 7-9 s
+// A JPEG's YCbCr planes are shrunk by shrinkYCbCr (planes.go), then
+// turned. Anything else is shrunk bilinearly: from a 12-megapixel photo
+// to 2048 px it halves each side, where bilinear's two taps cover every
+// source pixel and nothing aliases, and x/image/draw has fast paths for
+// the decoders' layouts. Catmull-Rom took 18 times as long (Transform: 7-9 s
 // against 0.4 s for 12 MP, docs/media.md), and its separable Scale
 // holds a float64 buffer of 196 MB. A 24-megapixel photo (2.9×) skips a third of its
 // pixels, which on a photo's detail is below what a phone shows;
@@ -72,6 +73,17 @@ func uprightScaled(img image.Image, o, side int) image.Image {
 	if dw == w && dh == h {
 		return orient(img, o)
 	}
+	if y, ok := img.(*image.YCbCr); ok {
+		// Shrunk in its own orientation, then turned (a few
+		// megapixels, nearest-neighbour: exact).
+		sw, sh := dw, dh
+		if o >= 5 && o <= 8 {
+			sw, sh = dh, dw
+		}
+		if small, ok := shrinkYCbCr(y, sw, sh); ok {
+			return orient(small, o)
+		}
+	}
 	s2d := orientation(o, b)
 	sx, sy := float64(dw)/float64(w), float64(dh)/float64(h)
 	s2d[0], s2d[1], s2d[2] = s2d[0]*sx, s2d[1]*sx, s2d[2]*sx
@@ -84,18 +96,23 @@ func uprightScaled(img image.Image, o, side int) image.Image {
 // thumbnail draws img (upright, at most MaxPhotoSide) at most ThumbSide
 // on its long edge, or returns nil when img is that small already (its
 // full size is its thumbnail). A box average to about twice the target,
-// then Catmull-Rom: sharp, and no aliasing from a 6× shrink.
+// then Catmull-Rom: sharp, and no aliasing from a 6× shrink; a YCbCr
+// image by its planes' tent filter (shrinkYCbCr).
 func thumbnail(img image.Image, asJPEG bool) (*Thumbnail, error) {
 	b := img.Bounds()
 	tw, th := fitWithin(b.Dx(), b.Dy(), ThumbSide)
 	if tw == b.Dx() && th == b.Dy() {
 		return nil, nil
 	}
-	if f := max(b.Dx(), b.Dy()) / (2 * ThumbSide); f >= 2 {
-		img = boxShrink(img, f)
+	var dst image.Image
+	if y, ok := img.(*image.YCbCr); ok {
+		if small, ok := shrinkYCbCr(y, tw, th); ok {
+			dst = small
+		}
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
-	xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), xdraw.Src, nil)
+	if dst == nil {
+		dst = sharpThumbnail(img, tw, th)
+	}
 	var buf bytes.Buffer
 	t := &Thumbnail{ContentType: "image/png", Width: tw, Height: th}
 	var err error
@@ -107,6 +124,18 @@ func thumbnail(img image.Image, asJPEG bool) (*Thumbnail, error) {
 	}
 	t.Data = buf.Bytes()
 	return t, err
+}
+
+// sharpThumbnail draws img at tw × th: a box average to about twice
+// that, then Catmull-Rom.
+func sharpThumbnail(img image.Image, tw, th int) image.Image {
+	b := img.Bounds()
+	if f := max(b.Dx(), b.Dy()) / (2 * ThumbSide); f >= 2 {
+		img = boxShrink(img, f)
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+	xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), xdraw.Src, nil)
+	return dst
 }
 
 // boxShrink averages each f × f block of img (an RGBA, as uprightScaled

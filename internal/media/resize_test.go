@@ -137,3 +137,40 @@ func TestBoxShrinkAverages(t *testing.T) {
 		}
 	}
 }
+
+// TestShrinkYCbCr: the planes' tent filter keeps a flat colour exactly
+// and a left-to-right ramp a ramp, in every subsampling it takes.
+func TestShrinkYCbCr(t *testing.T) {
+	for _, r := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440} {
+		src := image.NewYCbCr(image.Rect(0, 0, 1001, 601), r)
+		for y := range 601 {
+			for x := range 1001 {
+				src.Y[src.YOffset(x, y)] = uint8(x * 255 / 1000)
+			}
+		}
+		for i := range src.Cb {
+			src.Cb[i], src.Cr[i] = 90, 200
+		}
+		out, ok := shrinkYCbCr(src, 333, 200)
+		if !ok || out.Bounds() != image.Rect(0, 0, 333, 200) || out.SubsampleRatio != r {
+			t.Fatalf("%v: %v %v", r, ok, out)
+		}
+		for i := range out.Cb {
+			if out.Cb[i] != 90 || out.Cr[i] != 200 {
+				t.Fatalf("%v: chroma %d, %d at %d", r, out.Cb[i], out.Cr[i], i)
+			}
+		}
+		for _, y := range []int{0, 100, 199} {
+			for x := range 333 {
+				want := float64(x) * 255 / 332
+				if got := float64(out.Y[out.YOffset(x, y)]); got < want-4 || got > want+4 {
+					t.Fatalf("%v: Y(%d,%d) = %v, want about %.0f", r, x, y, got, want)
+				}
+			}
+		}
+	}
+	if _, ok := shrinkYCbCr(image.NewYCbCr(image.Rect(0, 0, 40, 40), image.YCbCrSubsampleRatio411), 10, 10); ok {
+		t.Errorf("4:1:1 shrunk")
+	}
+}
