@@ -49,20 +49,18 @@ func fitWithin(w, h, side int) (int, int) {
 }
 
 // uprightScaled turns img upright per an EXIF orientation (orient) and
-// shrinks it to at most side on its long edge, in one pass that reads the
-// decoded image once and writes one RGBA picture of the output's size:
-// a 12-megapixel photo costs its decoded form (18 MB of YCbCr) and 12.6
-// MB of output, never a full-size RGBA copy (48 MB).
+// shrinks it to at most side on its long edge, never making a full-size
+// RGBA copy (48 MB for 12 megapixels).
 //
 // A JPEG's YCbCr planes are shrunk by shrinkYCbCr (planes.go), then
-// turned. Anything else is shrunk bilinearly: from a 12-megapixel photo
-// to 2048 px it halves each side, where bilinear's two taps cover every
-// source pixel and nothing aliases, and x/image/draw has fast paths for
-// the decoders' layouts. Catmull-Rom took 18 times as long (Transform: 7-9 s
-// against 0.4 s for 12 MP, docs/media.md), and its separable Scale
-// holds a float64 buffer of 196 MB. A 24-megapixel photo (2.9×) skips a third of its
-// pixels, which on a photo's detail is below what a phone shows;
-// a box pre-shrink would need its RGBA copy (96 MB).
+// turned (a few megapixels). Anything else is turned and shrunk in one
+// bilinear pass, which writes one RGBA picture of the output's size:
+// from a 12-megapixel picture to 2048 px it halves each side, where
+// bilinear's two taps cover every source pixel and nothing aliases; a
+// 24-megapixel one (2.9×) skips a third of its pixels, below what a
+// phone shows. Catmull-Rom took 18 times as long (Transform: 7-9 s
+// against 0.4 s for 12 MP, docs/media.md), and its separable Scale holds
+// a float64 buffer of 196 MB.
 func uprightScaled(img image.Image, o, side int) image.Image {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
