@@ -1,9 +1,14 @@
 package bench
 
 // Media: uploads of 4 MB phone-sized JPEGs (12 megapixels) through the
-// real HTTP API at 1 and 8 concurrent uploaders, beside raw INSERTs of the
-// same bytes at the same concurrency, with the process's peak RSS for
-// each; then downloads of a stored photo beside raw SELECTs of its bytes.
+// real HTTP API at 1 and 8 concurrent uploaders, stored at 2048 px with a
+// thumbnail, beside `vipsthumbnail --size 2048` of the same files at the
+// same concurrency (issue 24's anchor; skipped with a message when
+// libvips-tools is missing: scripts/setup --bench installs it) and raw
+// INSERTs of the same bytes, with the process's peak RSS for each and the
+// bytes stored per photo before (the whole photo re-encoded, as uploads
+// were until migration 00022) and after; then downloads of a stored photo
+// beside raw SELECTs of its bytes.
 //
 //	go test -run='^$' -bench=Media -benchtime=3x ./bench/
 
@@ -16,10 +21,13 @@ import (
 	"image/jpeg"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,6 +113,12 @@ func BenchmarkMediaUpload(b *testing.B) {
 		photos[i] = photo(i)
 	}
 	b.Logf("photo: %.1f MB, 4000 × 3000", float64(len(photos[0]))/(1<<20))
+	files := photoFiles(b, photos)
+	vips, err := exec.LookPath("vipsthumbnail")
+	if err != nil {
+		b.Logf("vipsthumbnail is missing (scripts/setup --bench installs libvips-tools): no anchor")
+	}
+	b.Logf("stored before (the whole photo re-encoded at quality 88): %.0f KB", float64(wholeReencoded(b, photos[0]))/1000)
 	env := apitest.New(b)
 	admin := env.Admin()
 	ctx := context.Background()
@@ -120,7 +134,7 @@ func BenchmarkMediaUpload(b *testing.B) {
 			kids[i] = env.Family(admin, 1).Child()
 		}
 		b.Run(fmt.Sprintf("uploaders=%d", n), func(b *testing.B) {
-			var api, raw, rss, base []float64
+			var api, raw, rss, base, vipsRate, vipsRSS, stored []float64
 			for b.Loop() {
 				for _, t := range []string{"messages", "media", "media_blobs", "raw_blobs"} {
 					env.DB.Pool.Exec(ctx, "DELETE FROM "+t)
@@ -134,6 +148,18 @@ func BenchmarkMediaUpload(b *testing.B) {
 					return nil
 				})
 				api, rss = append(api, total/d.Seconds()), append(rss, peakRSS())
+				stored = append(stored, storedPerPhoto(b, env))
+				if vips != "" {
+					var worst atomic.Int64
+					d = parallel(b, n, total/n, func(w, i int) error {
+						kb, err := vipsThumbnail(vips, files[w*(total/n)+i])
+						if kb > worst.Load() {
+							worst.Store(kb)
+						}
+						return err
+					})
+					vipsRate, vipsRSS = append(vipsRate, total/d.Seconds()), append(vipsRSS, float64(worst.Load())/1024)
+				}
 				d = parallel(b, n, total/n, func(w, i int) error {
 					_, err := env.DB.Pool.Exec(ctx, `INSERT INTO raw_blobs (data) VALUES ($1)`, photos[w*(total/n)+i])
 					return err
@@ -141,11 +167,82 @@ func BenchmarkMediaUpload(b *testing.B) {
 				raw = append(raw, total/d.Seconds())
 			}
 			b.ReportMetric(median(api), "uploads/s")
+			b.ReportMetric(median(stored)/1000, "stored-KB/photo")
+			if len(vipsRate) > 0 {
+				b.ReportMetric(median(vipsRate), "vips/s")
+				// How many times vipsthumbnail's time one upload takes
+				// (issue 24: at most 1.5).
+				b.ReportMetric(median(vipsRate)/median(api), "x-vips-time")
+				b.ReportMetric(median(vipsRSS), "vips-peak-RSS-MiB")
+			}
 			b.ReportMetric(median(raw), "raw-inserts/s")
 			b.ReportMetric(median(rss), "peak-RSS-MiB")
 			b.ReportMetric(median(base), "base-RSS-MiB")
 		})
 	}
+}
+
+// photoFiles writes photos to files for vipsthumbnail.
+func photoFiles(b *testing.B, photos [][]byte) []string {
+	dir := b.TempDir()
+	files := make([]string, len(photos))
+	for i, p := range photos {
+		files[i] = filepath.Join(dir, fmt.Sprintf("p%d.jpg", i))
+		if err := os.WriteFile(files[i], p, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return files
+}
+
+// vipsThumbnail shrinks file as issue 24 measured it, metadata stripped
+// and at our quality for shrunk photos (media.photoQuality), and returns the process's peak RSS in KiB
+// (0 without GNU time: a child this process starts directly reports the
+// benchmark's own peak, inherited through the shared address space it
+// is started from).
+func vipsThumbnail(vips, file string) (int64, error) {
+	out := strings.TrimSuffix(file, ".jpg") + "-vips.jpg"
+	args := []string{vips, file, "--size", "2048", "-o", out + "[Q=80,strip]"}
+	gnuTime, err := exec.LookPath("time")
+	if err == nil {
+		args = append([]string{gnuTime, "-f", "maxrss=%M"}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	msg, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("vipsthumbnail: %w: %s", err, msg)
+	}
+	var kb int64
+	if i := bytes.LastIndex(msg, []byte("maxrss=")); i >= 0 {
+		kb, _ = strconv.ParseInt(strings.TrimSpace(string(msg[i+len("maxrss="):])), 10, 64)
+	}
+	return kb, nil
+}
+
+// wholeReencoded is what a photo was stored as before photos were
+// bounded to 2048 px: decoded and encoded whole at quality 88.
+func wholeReencoded(b *testing.B, data []byte) int {
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, img, &jpeg.Options{Quality: 88}); err != nil {
+		b.Fatal(err)
+	}
+	return out.Len()
+}
+
+// storedPerPhoto is the mean of what a stored photo takes: the image and
+// its thumbnail.
+func storedPerPhoto(b *testing.B, env *apitest.Env) float64 {
+	var n float64
+	err := env.DB.Pool.QueryRow(context.Background(),
+		`SELECT coalesce(avg(size + coalesce(octet_length(thumb_data), 0)), 0)::float8 FROM media_blobs`).Scan(&n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 func BenchmarkMediaDownload(b *testing.B) {

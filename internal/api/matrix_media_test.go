@@ -37,6 +37,16 @@ func sendImage(w *world) (mediaID, messageID int64) {
 	return mediaID, m.ID
 }
 
+// sentPhoto is a photo larger than a thumbnail, which it therefore has,
+// sent by A's child to the sibling group.
+func sentPhoto(w *world) int64 {
+	conv := groupID(w)
+	mediaID := uploadImage(w.a.Child(), 640, 480)
+	w.a.Child().Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv),
+		map[string]any{"type": "image", "media_id": mediaID, "client_id": nextClientID()}, nil)
+	return mediaID
+}
+
 // reportedImage is a photo sent to the sibling group, whose message A's
 // child then reported: admins may read that conversation, and its media.
 func reportedImage(w *world) int64 {
@@ -64,6 +74,13 @@ var _ = addMatrix(
 		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},
 	// An avatar goes by its profile, which admins may see.
 	matrixCase{method: "GET", route: "/media/{id}", path: pathf("/media/%d", avatarImage),
+		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},
+	// A thumbnail goes by the same check as its image, never its own.
+	matrixCase{method: "GET", route: "/media/{id}", path: pathf("/media/%d?size=thumb", sentPhoto),
+		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, admin: 404, otherParent: 404, otherChild: 404})},
+	matrixCase{method: "GET", route: "/media/{id}", path: pathf("/media/%d?size=thumb", reportedImage),
+		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},
+	matrixCase{method: "GET", route: "/media/{id}", path: pathf("/media/%d?size=thumb", avatarImage),
 		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},
 	matrixCase{method: "GET", route: "/profiles/{user_id}/avatar", path: pathf("/profiles/%d/avatar", ownChildID),
 		want: statuses(200, map[role]int{anonymous: 401, suspendedParent: 401, pendingParent: 403, otherParent: 404, otherChild: 404})},

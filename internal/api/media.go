@@ -59,8 +59,12 @@ func (a *API) uploadMedia(w http.ResponseWriter, r *http.Request, actor *domain.
 		return busyIfTimedOut(r, err)
 	}
 	file.Close() // the cleaned copy is all that is needed now
-	m, err := a.db.SaveMedia(ctx, actor, store.NewMedia{Kind: res.Kind, ContentType: res.ContentType, Data: res.Data,
-		Width: res.Width, Height: res.Height, Duration: res.Duration})
+	nm := store.NewMedia{Kind: res.Kind, ContentType: res.ContentType, Data: res.Data,
+		Width: res.Width, Height: res.Height, Duration: res.Duration}
+	if t := res.Thumb; t != nil {
+		nm.Thumb = &store.NewThumb{ContentType: t.ContentType, Data: t.Data, Width: t.Width, Height: t.Height}
+	}
+	m, err := a.db.SaveMedia(ctx, actor, nm)
 	if err != nil {
 		return busyIfTimedOut(r, err)
 	}
@@ -162,13 +166,19 @@ func tooLarge(limit int64) error {
 	return domain.Errorf(domain.CodeTooLarge, "the file is larger than %d bytes", limit)
 }
 
-// serveMedia sends an upload to someone who may see it.
+// serveMedia sends an upload to someone who may see it: the whole
+// image, or with ?size=thumb its thumbnail (the whole image when it has
+// none), under the same check.
 func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := a.db.MediaFor(r.Context(), actor, id)
+	thumb, err := wantThumb(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.db.MediaFor(r.Context(), actor, id, thumb)
 	if err != nil {
 		return err
 	}
@@ -179,6 +189,17 @@ func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, actor *domain.A
 	// viewer still may see it).
 	serveContent(w, r, c, "private, no-cache")
 	return nil
+}
+
+// wantThumb reads ?size=: thumb, or full (the default).
+func wantThumb(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("size") {
+	case "", "full":
+		return false, nil
+	case "thumb":
+		return true, nil
+	}
+	return false, domain.Invalid("size", "must be thumb or full")
 }
 
 // serveContent sends stored bytes as the type they were recognised as,
@@ -194,14 +215,19 @@ func serveContent(w http.ResponseWriter, r *http.Request, c store.MediaContent, 
 	http.ServeContent(w, r, "", c.CreatedAt, bytes.NewReader(c.Data))
 }
 
-// avatar serves a profile's uploaded avatar, else its generated
-// pixel-art default, to whoever may see the profile.
+// avatar serves a profile's uploaded avatar (?size=thumb: its
+// thumbnail), else its generated pixel-art default, to whoever may see
+// the profile.
 func (a *API) avatar(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	id, err := pathID(r, "user_id")
 	if err != nil {
 		return err
 	}
-	c, err := a.db.Avatar(r.Context(), actor, id)
+	thumb, err := wantThumb(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.db.Avatar(r.Context(), actor, id, thumb)
 	if err != nil {
 		return err
 	}

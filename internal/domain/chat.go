@@ -110,6 +110,13 @@ type Message struct {
 	// text and system messages, and on a tombstone, as MediaURL is).
 	MediaID  *int64  `json:"media_id"`
 	MediaURL *string `json:"media_url"`
+	// MediaThumbURL, MediaWidth and MediaHeight are an image message's
+	// thumbnail and the stored image's size (null otherwise, and on a
+	// tombstone): chats show the thumbnail in a box of the image's
+	// proportions, and open MediaURL on a tap.
+	MediaThumbURL *string `json:"media_thumb_url"`
+	MediaWidth    *int    `json:"media_width"`
+	MediaHeight   *int    `json:"media_height"`
 	// ClientID is shown to the sender only.
 	ClientID  *string    `json:"client_id,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`

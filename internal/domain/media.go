@@ -11,3 +11,7 @@ const MediaPath = "/api/v1/media/"
 
 // MediaURL is the service's own address of upload id.
 func MediaURL(id int64) string { return MediaPath + strconv.FormatInt(id, 10) }
+
+// MediaThumbURL is the address of image upload id's thumbnail (the
+// image itself when it has none: SPEC §6, docs/media.md).
+func MediaThumbURL(id int64) string { return MediaURL(id) + "?size=thumb" }

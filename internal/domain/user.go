@@ -28,13 +28,16 @@ type User struct {
 
 // Profile is a user's public face.
 type Profile struct {
-	ID          int64     `json:"id"`
-	UserID      int64     `json:"user_id"`
-	DisplayName string    `json:"display_name"`
-	AvatarURL   *string   `json:"avatar_url"`
-	Bio         *string   `json:"bio"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64   `json:"id"`
+	UserID      int64   `json:"user_id"`
+	DisplayName string  `json:"display_name"`
+	AvatarURL   *string `json:"avatar_url"`
+	// AvatarThumbURL is an uploaded avatar's thumbnail (null without
+	// one): what a list shows.
+	AvatarThumbURL *string   `json:"avatar_thumb_url"`
+	Bio            *string   `json:"bio"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // Actor is the authenticated user behind a request, with what the store

@@ -10,7 +10,6 @@ import (
 	"image/png"
 
 	xdraw "golang.org/x/image/draw"
-	"golang.org/x/image/math/f64"
 	"golang.org/x/image/webp"
 
 	"pixelpals/internal/domain"
@@ -63,13 +62,25 @@ func (p *Processor) image(data []byte, f Format) (Result, error) {
 		draw.Draw(canvas, image.Rectangle{Min: at, Max: at.Add(b.Size())}, img, b.Min, draw.Src)
 		img = canvas
 	}
-	img = orient(img, exifOrientation(data, f))
+	shrunk := max(canvasW, canvasH) > MaxPhotoSide
+	img = uprightScaled(img, exifOrientation(data, f), MaxPhotoSide)
+	quality := jpegQuality
+	if shrunk {
+		quality = photoQuality
+	}
+	return encodeImage(img, f, quality)
+}
 
+// encodeImage encodes the cleaned image (a JPEG at quality) and its
+// thumbnail: JPEG stays JPEG, anything else becomes PNG (it may be
+// transparent or pixel art).
+func encodeImage(img image.Image, f Format, quality int) (Result, error) {
 	var buf bytes.Buffer
 	out := Result{Kind: KindImage, Width: img.Bounds().Dx(), Height: img.Bounds().Dy()}
+	var err error
 	if f == formatJPEG {
 		out.ContentType = "image/jpeg"
-		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: jpegQuality})
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality})
 	} else {
 		out.ContentType = "image/png"
 		err = (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&buf, img)
@@ -78,6 +89,9 @@ func (p *Processor) image(data []byte, f Format) (Result, error) {
 		return Result{}, broken(f, "the image cannot be re-encoded")
 	}
 	out.Data = buf.Bytes()
+	if out.Thumb, err = thumbnail(img, f == formatJPEG); err != nil {
+		return Result{}, broken(f, "the thumbnail cannot be encoded")
+	}
 	return out, nil
 }
 
@@ -142,34 +156,11 @@ func orient(img image.Image, o int) image.Image {
 		return img
 	}
 	b := img.Bounds()
-	w, h := float64(b.Dx()), float64(b.Dy())
 	dw, dh := b.Dx(), b.Dy()
 	if o >= 5 { // the ones that turn by a quarter swap the sides
 		dw, dh = dh, dw
 	}
-	// s2d maps a source point (u, v), counted from the image's corner, to
-	// the upright picture: [a b c; d e f] · (u, v, 1).
-	var s2d f64.Aff3
-	switch o {
-	case 2: // mirrored
-		s2d = f64.Aff3{-1, 0, w, 0, 1, 0}
-	case 3: // upside down
-		s2d = f64.Aff3{-1, 0, w, 0, -1, h}
-	case 4: // mirrored upside down
-		s2d = f64.Aff3{1, 0, 0, 0, -1, h}
-	case 5: // transposed
-		s2d = f64.Aff3{0, 1, 0, 1, 0, 0}
-	case 6: // needs a quarter turn clockwise
-		s2d = f64.Aff3{0, -1, h, 1, 0, 0}
-	case 7: // transversed
-		s2d = f64.Aff3{0, -1, h, -1, 0, w}
-	case 8: // needs a quarter turn anticlockwise
-		s2d = f64.Aff3{0, 1, 0, -1, 0, w}
-	}
-	// The source's own coordinates start at b.Min.
-	mx, my := float64(b.Min.X), float64(b.Min.Y)
-	s2d[2] -= s2d[0]*mx + s2d[1]*my
-	s2d[5] -= s2d[3]*mx + s2d[4]*my
+	s2d := orientation(o, b)
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	// Nearest-neighbour on whole-pixel turns and mirrors moves each pixel
 	// exactly, with fast paths for the decoders' image types.

@@ -40,9 +40,10 @@ type Limits struct {
 // hold any phone photo of today at full size (a 4:3 6000 × 4000 frame);
 // a 16-bit PNG counts each pixel twice (decodedWeight), so at most 12
 // megapixels of it. Measured (BenchmarkProcessPeakHeap, peak heap of one
-// upload): a 24-megapixel JPEG turned by its EXIF orientation 127 MiB, a
-// 12-megapixel 16-bit PNG 179 MiB; with one decode per core, two cores
-// hold under 400 MiB of uploads being cleaned.
+// upload, stored at MaxPhotoSide with its thumbnail): a 12-megapixel
+// JPEG 33 MiB, a 24-megapixel JPEG turned by its EXIF orientation 69 MiB,
+// a 12-megapixel 16-bit PNG 112 MiB; with one decode per core, two cores
+// hold under 250 MiB of uploads being cleaned.
 var DefaultLimits = Limits{
 	MaxImageBytes: 10 << 20,
 	MaxAudioBytes: 10 << 20,
@@ -62,7 +63,10 @@ type Result struct {
 	Data        []byte
 	Width       int // images only
 	Height      int
-	Duration    time.Duration // audio, when the container states it
+	// Thumb is an image's small copy; nil when the image is no larger
+	// (and for audio).
+	Thumb    *Thumbnail
+	Duration time.Duration // audio, when the container states it
 }
 
 // Processor cleans uploads within its limits. It is safe for concurrent

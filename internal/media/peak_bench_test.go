@@ -41,17 +41,18 @@ func peakHeap(f func()) uint64 {
 }
 
 // BenchmarkProcessPeakHeap reports the peak heap one upload at the
-// default limits costs: a 24-megapixel phone photo turned by its EXIF
+// default limits costs: a 12-megapixel phone photo, a 24-megapixel phone photo turned by its EXIF
 // orientation, and a 16-bit PNG at the most pixels its budget allows.
 //
 //	go test -run '^$' -bench ProcessPeakHeap -benchtime 3x ./internal/media/
 func BenchmarkProcessPeakHeap(b *testing.B) {
 	photo := mediatest.JPEGWithGPS(6000, 4000, 6)
+	phone := mediatest.JPEGWithGPS(4000, 3000, 1)
 	deep := mediatest.PNG(image.NewRGBA64(image.Rect(0, 0, 4000, 3000)))
 	for _, c := range []struct {
 		name string
 		data []byte
-	}{{"jpeg-24MP-turned", photo}, {"png16-12MP", deep}} {
+	}{{"jpeg-12MP", phone}, {"jpeg-24MP-turned", photo}, {"png16-12MP", deep}} {
 		b.Run(c.name, func(b *testing.B) {
 			p := NewProcessor(DefaultLimits)
 			var worst uint64

@@ -42,10 +42,10 @@ func EraseDeletedMessages(ctx context.Context, db *store.DB, cutoff time.Time, l
 				FOR UPDATE SKIP LOCKED)
 			RETURNING id::text AS id
 		), message_events AS (
-			UPDATE live_events SET data = data || '{"content": null, "media_id": null, "media_url": null}'::jsonb
+			UPDATE live_events SET data = data || '{"content": null, "media_id": null, "media_url": null, "media_thumb_url": null, "media_width": null, "media_height": null}'::jsonb
 			WHERE type IN (`+eventlog.MessageCreated.Literal()+`, `+eventlog.MessageDeleted.Literal()+`) AND data->>'id' IN (SELECT id FROM erased)
 		), report_events AS (
-			UPDATE live_events SET data = jsonb_set(data, '{message}', data->'message' || '{"content": null, "media_id": null, "media_url": null}'::jsonb)
+			UPDATE live_events SET data = jsonb_set(data, '{message}', data->'message' || '{"content": null, "media_id": null, "media_url": null, "media_thumb_url": null, "media_width": null, "media_height": null}'::jsonb)
 			WHERE type = `+eventlog.ReportFiled.Literal()+` AND data->'message'->>'id' IN (SELECT id FROM erased)
 		)
 		SELECT count(*) FROM erased`, cutoff.UTC(), limit).Scan(&n)

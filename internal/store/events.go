@@ -81,7 +81,8 @@ func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) e
 // before the deletion), so all are rewritten; parents keep the content
 // through the message.deleted event written with it.
 func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) error {
-	patch, err := json.Marshal(map[string]any{"content": nil, "media_id": nil, "media_url": nil, "deleted": true, "deleted_at": m.DeletedAt})
+	patch, err := json.Marshal(map[string]any{"content": nil, "media_id": nil, "media_url": nil,
+		"media_thumb_url": nil, "media_width": nil, "media_height": nil, "deleted": true, "deleted_at": m.DeletedAt})
 	if err != nil {
 		return fmt.Errorf("encode tombstone of message %d: %w", m.ID, err)
 	}

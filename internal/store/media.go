@@ -22,6 +22,15 @@ type NewMedia struct {
 	Width       int // images; 0 for audio
 	Height      int
 	Duration    time.Duration // audio, when known
+	Thumb       *NewThumb     // images larger than their thumbnail
+}
+
+// NewThumb is an image's thumbnail (media.Thumbnail).
+type NewThumb struct {
+	ContentType string
+	Data        []byte
+	Width       int
+	Height      int
 }
 
 // Media is an upload as POST /media answers it.
@@ -32,6 +41,9 @@ type Media struct {
 	Size        int    `json:"size"`
 	Width       *int   `json:"width,omitempty"`
 	Height      *int   `json:"height,omitempty"`
+	// ThumbURL is where an image's thumbnail is (the full image when it
+	// is no larger than one).
+	ThumbURL string `json:"thumb_url,omitempty"`
 }
 
 func nullIfZero(v int) *int {
@@ -53,6 +65,10 @@ func (db *DB) SaveMedia(ctx context.Context, actor *domain.Actor, nm NewMedia) (
 		durationMS = &ms
 	}
 	m := Media{Type: nm.Kind, ContentType: nm.ContentType, Size: len(nm.Data), Width: nullIfZero(nm.Width), Height: nullIfZero(nm.Height)}
+	var thumb NewThumb
+	if nm.Thumb != nil {
+		thumb = *nm.Thumb
+	}
 	var err error
 	// A blob deleted (a child's deletion) between our insert finding it
 	// and our reference to it fails the foreign key: then it is inserted
@@ -60,10 +76,12 @@ func (db *DB) SaveMedia(ctx context.Context, actor *domain.Actor, nm NewMedia) (
 	for range 3 {
 		err = db.Transact(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO media_blobs (sha256, kind, content_type, size, width, height, duration_ms, data)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				INSERT INTO media_blobs (sha256, kind, content_type, size, width, height, duration_ms, data,
+				                         thumb_content_type, thumb_width, thumb_height, thumb_data)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, ''), NULLIF($10, 0), NULLIF($11, 0), $12)
 				ON CONFLICT (sha256) DO NOTHING`,
-				sum[:], nm.Kind, nm.ContentType, len(nm.Data), m.Width, m.Height, durationMS, nm.Data); err != nil {
+				sum[:], nm.Kind, nm.ContentType, len(nm.Data), m.Width, m.Height, durationMS, nm.Data,
+				thumb.ContentType, thumb.Width, thumb.Height, thumb.Data); err != nil {
 				return fmt.Errorf("insert media blob: %w", err)
 			}
 			return tx.QueryRow(ctx, `
@@ -77,6 +95,9 @@ func (db *DB) SaveMedia(ctx context.Context, actor *domain.Actor, nm NewMedia) (
 	}
 	if err != nil {
 		return Media{}, fmt.Errorf("save media of user %d: %w", actor.UserID, err)
+	}
+	if m.Type == domain.MessageImage {
+		m.ThumbURL = domain.MediaThumbURL(m.ID)
 	}
 	return m, nil
 }
@@ -105,8 +126,11 @@ var mediaVisibleSQL = `(
 )`
 
 // MediaFor returns upload id if the actor may see it (see mediaVisibleSQL,
-// or the profile it is the avatar of); anyone else gets not_found.
-func (db *DB) MediaFor(ctx context.Context, actor *domain.Actor, id int64) (MediaContent, error) {
+// or the profile it is the avatar of); anyone else gets not_found. With
+// thumb, it returns the image's thumbnail instead: the same check, the
+// smaller bytes. An image stored before thumbnails were made (migration
+// 00022), or no larger than one, is its own thumbnail.
+func (db *DB) MediaFor(ctx context.Context, actor *domain.Actor, id int64, thumb bool) (MediaContent, error) {
 	var c MediaContent
 	var sum []byte
 	var visible bool
@@ -129,15 +153,29 @@ func (db *DB) MediaFor(ctx context.Context, actor *domain.Actor, id int64) (Medi
 		return MediaContent{}, errNoMedia()
 	}
 	// The bytes are read only for someone who may have them.
-	err = db.Pool.QueryRow(ctx, `SELECT data FROM media_blobs WHERE sha256 = $1`, sum).Scan(&c.Data)
+	var isThumb bool
+	err = db.Pool.QueryRow(ctx, `
+		SELECT coalesce(CASE WHEN $2 THEN thumb_data END, data),
+		       coalesce(CASE WHEN $2 THEN thumb_content_type END, content_type),
+		       $2 AND thumb_data IS NOT NULL
+		FROM media_blobs WHERE sha256 = $1`, sum, thumb).Scan(&c.Data, &c.ContentType, &isThumb)
 	if errors.Is(err, pgx.ErrNoRows) { // deleted meanwhile
 		return MediaContent{}, errNoMedia()
 	}
 	if err != nil {
 		return c, fmt.Errorf("load media %d: %w", id, err)
 	}
-	c.ETag = `"` + hex.EncodeToString(sum) + `"`
+	c.ETag = mediaETag(sum, isThumb)
 	return c, nil
+}
+
+// mediaETag is the ETag of a blob's bytes, or of its thumbnail: a
+// function of the blob, so the blob's hash names both.
+func mediaETag(sum []byte, thumb bool) string {
+	if thumb {
+		return `"` + hex.EncodeToString(sum) + `-thumb"`
+	}
+	return `"` + hex.EncodeToString(sum) + `"`
 }
 
 func errNoMedia() error { return domain.Errorf(domain.CodeNotFound, "no such media") }
@@ -167,24 +205,27 @@ func (db *DB) avatarVisible(ctx context.Context, actor *domain.Actor, id int64) 
 
 // Avatar returns the uploaded avatar of userID, when the actor may see
 // their profile: nil content when they have none (the caller draws the
-// default).
-func (db *DB) Avatar(ctx context.Context, actor *domain.Actor, userID int64) (*MediaContent, error) {
+// default). With thumb, its thumbnail when it has one.
+func (db *DB) Avatar(ctx context.Context, actor *domain.Actor, userID int64, thumb bool) (*MediaContent, error) {
 	if _, err := db.ViewProfile(ctx, actor, userID); err != nil {
 		return nil, err
 	}
 	var c MediaContent
 	var sum []byte
+	var isThumb bool
 	err := db.Pool.QueryRow(ctx, `
-		SELECT b.content_type, b.data, b.sha256, md.created_at
+		SELECT coalesce(CASE WHEN $2 THEN b.thumb_content_type END, b.content_type),
+		       coalesce(CASE WHEN $2 THEN b.thumb_data END, b.data), b.sha256, md.created_at,
+		       $2 AND b.thumb_data IS NOT NULL
 		FROM profiles p JOIN media md ON md.id = p.avatar_media_id JOIN media_blobs b ON b.sha256 = md.sha256
-		WHERE p.user_id = $1`, userID).Scan(&c.ContentType, &c.Data, &sum, &c.CreatedAt)
+		WHERE p.user_id = $1`, userID, thumb).Scan(&c.ContentType, &c.Data, &sum, &c.CreatedAt, &isThumb)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("avatar of user %d: %w", userID, err)
 	}
-	c.ETag = `"` + hex.EncodeToString(sum) + `"`
+	c.ETag = mediaETag(sum, isThumb)
 	return &c, nil
 }
 
@@ -286,6 +327,7 @@ type GalleryItem struct {
 	Size           int        `json:"size"`
 	Width          *int       `json:"width,omitempty"`
 	Height         *int       `json:"height,omitempty"`
+	ThumbURL       string     `json:"thumb_url,omitempty"` // images: what the gallery shows
 	MessageID      int64      `json:"message_id"`
 	ConversationID int64      `json:"conversation_id"`
 	SenderID       int64      `json:"sender_id"`
@@ -329,6 +371,9 @@ func (db *DB) ChildGallery(ctx context.Context, actor *domain.Actor, childID int
 		err := r.Scan(&g.MediaID, &g.Type, &g.ContentType, &g.Size, &g.Width, &g.Height, &g.MessageID, &g.ConversationID,
 			&g.SenderID, &g.Caption, &g.CreatedAt, &g.DeletedAt)
 		g.MediaURL, g.Sent, g.Deleted = domain.MediaURL(g.MediaID), g.SenderID == childID, g.DeletedAt != nil
+		if g.Type == domain.MessageImage {
+			g.ThumbURL = domain.MediaThumbURL(g.MediaID)
+		}
 		return g, err
 	})
 }

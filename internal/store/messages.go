@@ -14,14 +14,26 @@ import (
 )
 
 // messageColumns are a message's columns in the order messageFields
-// scans them.
-const messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_id, m.media_url, m.client_id,
-	coalesce(m.created_at, CURRENT_TIMESTAMP), m.deleted_at`
+// scans them. An image message also names its thumbnail and its stored
+// size (so a client reserves its space before it loads), read from the
+// upload it carries: gone with it (a tombstone, an erased message).
+var messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_id, m.media_url, m.client_id,
+	coalesce(m.created_at, CURRENT_TIMESTAMP), m.deleted_at,
+	CASE WHEN m.type = 'image' AND m.media_id IS NOT NULL THEN '` + domain.MediaPath + `' || m.media_id || '?size=thumb' END,
+	` + messageImageSide("width") + `, ` + messageImageSide("height")
+
+// messageImageSide is the stored width or height of an image message's
+// upload, NULL for any other message.
+func messageImageSide(col string) string {
+	return `(SELECT b.` + col + ` FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
+		WHERE m.type = 'image' AND md.id = m.media_id)`
+}
 
 // messageFields are the scan targets of messageColumns, for a query that
 // selects more than a message (the report queue).
 func messageFields(m *domain.Message) []any {
-	return []any{&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaID, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt}
+	return []any{&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaID, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt,
+		&m.MediaThumbURL, &m.MediaWidth, &m.MediaHeight}
 }
 
 func scanMessage(row pgx.Row) (domain.Message, error) {
@@ -37,6 +49,7 @@ func scanMessage(row pgx.Row) (domain.Message, error) {
 func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 	if m.Deleted && !seeDeleted {
 		m.Content, m.MediaID, m.MediaURL = nil, nil, nil
+		m.MediaThumbURL, m.MediaWidth, m.MediaHeight = nil, nil, nil
 	}
 	if m.SenderID != viewerID {
 		m.ClientID = nil

@@ -17,7 +17,7 @@ import (
 
 // MessageColumns are a message's columns, for ScanMessage, of the table
 // aliased m.
-const MessageColumns = messageColumns
+var MessageColumns = messageColumns
 
 // ScanMessage reads a row of MessageColumns.
 func ScanMessage(row pgx.Row) (domain.Message, error) { return scanMessage(row) }

@@ -22,12 +22,19 @@ func scanUser(row pgx.Row) (domain.User, error) {
 	return u, err
 }
 
+// profileColumns are a profile's columns in the order profileFields
+// scans them. An uploaded avatar's thumbnail is its URL's ?size=thumb.
 const profileColumns = `p.id, p.user_id, p.display_name, p.avatar_url, p.bio,
-	coalesce(p.created_at, CURRENT_TIMESTAMP), coalesce(p.updated_at, CURRENT_TIMESTAMP)`
+	coalesce(p.created_at, CURRENT_TIMESTAMP), coalesce(p.updated_at, CURRENT_TIMESTAMP),
+	CASE WHEN p.avatar_media_id IS NOT NULL THEN p.avatar_url || '?size=thumb' END`
+
+func profileFields(p *domain.Profile) []any {
+	return []any{&p.ID, &p.UserID, &p.DisplayName, &p.AvatarURL, &p.Bio, &p.CreatedAt, &p.UpdatedAt, &p.AvatarThumbURL}
+}
 
 func scanProfile(row pgx.Row) (domain.Profile, error) {
 	var p domain.Profile
-	err := row.Scan(&p.ID, &p.UserID, &p.DisplayName, &p.AvatarURL, &p.Bio, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(profileFields(&p)...)
 	return p, err
 }
 
@@ -165,8 +172,8 @@ func (db *DB) userAndProfile(ctx context.Context, q querier, userID int64) (doma
 		SELECT `+userColumns+`, `+profileColumns+`
 		FROM users u JOIN profiles p ON p.user_id = u.id
 		WHERE u.id = $1 AND u.deleted_at IS NULL`, userID).
-		Scan(&u.ID, &u.Email, &u.Role, &u.ParentID, &u.ApprovedByAdmin, &u.Suspended, &u.CreatedAt,
-			&p.ID, &p.UserID, &p.DisplayName, &p.AvatarURL, &p.Bio, &p.CreatedAt, &p.UpdatedAt)
+		Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.ParentID, &u.ApprovedByAdmin, &u.Suspended, &u.CreatedAt},
+			profileFields(&p)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, p, domain.Errorf(domain.CodeNotFound, "no such user")
 	}

@@ -173,7 +173,7 @@ export function avatarPicker(userID, card) {
       const media = await api("POST", "/media", fd);
       await api("PATCH", "/me/profile", { avatar_media_id: media.id });
       input.value = "";
-      for (const img of card.querySelectorAll("img.avatar")) img.src = `/api/v1/profiles/${userID}/avatar?v=${media.id}`;
+      for (const img of card.querySelectorAll("img.avatar")) img.src = `/api/v1/profiles/${userID}/avatar?v=${media.id}&size=thumb`;
       f.ok.textContent = "Picture changed!";
     },
   });

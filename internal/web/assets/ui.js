@@ -45,8 +45,44 @@ export function avatar(userID, big) {
   img.addEventListener("error", () => {
     if (img.src !== defaultAvatar) img.src = defaultAvatar;
   });
-  img.src = userID ? `/api/v1/profiles/${userID}/avatar` : defaultAvatar;
+  img.src = userID ? `/api/v1/profiles/${userID}/avatar?size=thumb` : defaultAvatar;
   return img;
+}
+
+// photoBox is the size a photo of width × height is shown at: at most
+// side on its long edge, the thumbnail's (320 px) three quarters, so it
+// stays sharp on a phone. Unknown sizes give none: the image sizes
+// itself as it loads.
+function photoBox(width, height, side) {
+  if (!width || !height) return {};
+  const k = Math.min(1, side / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
+}
+
+// photo is a photo's thumbnail, its box reserved before it loads (width
+// and height attributes: no layout shift), inside a button that opens
+// the whole image in a modal dialog. thumb may be missing (an older
+// client's data): the whole image is shown small then.
+export function photo({ thumb, full, width, height, alt, cls, side }) {
+  const img = h("img", { class: "media" + (cls ? " " + cls : ""), src: thumb || full, alt, decoding: "async",
+    ...photoBox(width, height, side || 240) });
+  const btn = h("button", { class: "photo", type: "button", title: "Open the photo" }, img);
+  btn.addEventListener("click", () => openPhoto({ full, width, height, alt, opener: btn }));
+  return btn;
+}
+
+// openPhoto shows the whole image in a modal dialog; Escape, Close or a
+// tap on it closes it, and focus goes back to the thumbnail.
+function openPhoto({ full, width, height, alt, opener }) {
+  const close = h("button", { class: "btn small", type: "button" }, "Close");
+  const big = h("img", { class: "full", src: full, alt, width, height });
+  const d = h("dialog", { class: "card dialog photo-view", "aria-label": alt }, big, h("div", { class: "row" }, close));
+  document.body.append(d);
+  close.addEventListener("click", () => d.close());
+  big.addEventListener("click", () => d.close());
+  d.addEventListener("close", () => { d.remove(); if (opener.isConnected) opener.focus(); });
+  d.showModal();
+  close.focus();
 }
 
 // otherChild is the child in a contact link who is not childID.

@@ -2,7 +2,7 @@
 // body (words, photo or voice clip) and the Report / Delete buttons, and
 // the words for the messages the server writes (joins, leaves, pauses).
 import { h, when } from "../dom.js";
-import { avatar, deletedName, upperFirst } from "../ui.js";
+import { avatar, deletedName, upperFirst, photo } from "../ui.js";
 import { api } from "../api.js";
 
 // known holds the names of people seen in chats this session, so that a
@@ -62,7 +62,10 @@ function messageBody(m, sender) {
   const hasMedia = (m.type === "image" || m.type === "audio") && m.media_url;
   const was = m.deleted ? "Deleted " : "";
   let body;
-  if (hasMedia && m.type === "image") body = h("img", { class: "media" + (m.deleted ? " deleted" : ""), src: m.media_url, alt: `${was}Photo from ${sender}` });
+  if (hasMedia && m.type === "image") {
+    body = photo({ thumb: m.media_thumb_url, full: m.media_url, width: m.media_width, height: m.media_height,
+      alt: `${was}Photo from ${sender}`, cls: m.deleted ? "deleted" : "" });
+  }
   else if (hasMedia) body = h("audio", { controls: true, src: m.media_url, "aria-label": `${was}Voice message from ${sender}` });
   else if (m.deleted && !m.content) body = h("p", { class: "body tomb" }, "This message was deleted.");
   else body = h("p", { class: "body" }, m.content || "");

@@ -4,7 +4,7 @@
 import { h, when } from "../dom.js";
 import { api } from "../api.js";
 import { action } from "../forms.js";
-import { section, empty } from "../ui.js";
+import { section, empty, photo } from "../ui.js";
 import { openReportForm } from "../report-form.js";
 
 // galleryCard is child id's gallery; onreported runs once a report of one
@@ -34,7 +34,8 @@ function galleryItem(m, on) {
   const src = m.media_url || `/api/v1/media/${m.media_id}`;
   const media = m.type === "audio"
     ? h("audio", { controls: true, preload: "metadata", src, "aria-label": label[0].toUpperCase() + label.slice(1) })
-    : h("img", { class: "media" + (m.deleted ? " deleted" : ""), src, alt: label[0].toUpperCase() + label.slice(1), width: 120 });
+    : photo({ thumb: m.thumb_url, full: src, width: m.width, height: m.height, alt: label[0].toUpperCase() + label.slice(1),
+      cls: m.deleted ? "deleted" : "", side: 160 });
   const acts = h("div", { class: "row" },
     h("button", { class: "btn small ghost", type: "button", "aria-label": `Report ${label}`, onclick: () => on.report(label) }, "Report"));
   if (m.sent && !m.deleted) {
