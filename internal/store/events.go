@@ -29,7 +29,7 @@ func messageEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, msgs ...do
 	for i, m := range msgs {
 		convIDs[i] = m.ConversationID
 	}
-	rows, err := tx.Query(ctx, convAudiencesSQL, distinct(convIDs))
+	rows, err := tx.Query(ctx, convAudiencesSQL, Distinct(convIDs))
 	if err != nil {
 		return fmt.Errorf("audiences of %d messages: %w", len(msgs), err)
 	}
@@ -62,8 +62,8 @@ func messageEventsFor(typ eventlog.Type, audiences map[int64][]viewer, msgs []do
 	return evs, nil
 }
 
-// distinct returns the ids sorted, without repeats.
-func distinct(ids []int64) []int64 {
+// Distinct returns the ids sorted, without repeats.
+func Distinct(ids []int64) []int64 {
 	s := slices.Clone(ids)
 	slices.Sort(s)
 	return slices.Compact(s)
@@ -98,7 +98,7 @@ func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) er
 
 // messageByID loads a message in tx, unshaped.
 func messageByID(ctx context.Context, tx pgx.Tx, id int64) (domain.Message, error) {
-	m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1`, id))
+	m, err := ScanMessage(tx.QueryRow(ctx, `SELECT `+MessageColumns+` FROM messages m WHERE m.id = $1`, id))
 	if err != nil {
 		return m, fmt.Errorf("load message %d: %w", id, err)
 	}
