@@ -21,9 +21,9 @@ import (
 // messageEvents writes message.created or message.deleted for messages
 // written in tx: every member and every parent of a member gets each
 // message as History shows it to them (a tombstone for members once
-// deleted, the client id to its sender only). This is the one place a
-// sent message's event is written; a batched send calls it with all its
-// messages.
+// deleted, the client id to its sender only). The send pipeline
+// (internal/sending) writes its batch's events in its own round trip, from
+// the same messageEventsFor (MessageCreatedEvents).
 func messageEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, msgs ...domain.Message) error {
 	convIDs := make([]int64, len(msgs))
 	for i, m := range msgs {
@@ -67,11 +67,6 @@ func Distinct(ids []int64) []int64 {
 	s := slices.Clone(ids)
 	slices.Sort(s)
 	return slices.Compact(s)
-}
-
-// sentMessageEvents writes message.created for messages just sent in tx.
-func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) error {
-	return messageEvents(ctx, tx, eventlog.MessageCreated, msgs...)
 }
 
 // tombstoneCreatedEvents rewrites the stored message.created events of a

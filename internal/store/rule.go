@@ -245,5 +245,5 @@ func systemMessage(ctx context.Context, tx pgx.Tx, convID, senderID int64, e sys
 	if err != nil {
 		return fmt.Errorf("system message in conversation %d: %w", convID, err)
 	}
-	return sentMessageEvents(ctx, tx, m)
+	return messageEvents(ctx, tx, eventlog.MessageCreated, m)
 }
