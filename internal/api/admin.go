@@ -111,7 +111,7 @@ func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request, _ *domain.Ac
 	if f.Until, err = queryTime(r, "until"); err != nil {
 		return err
 	}
-	logs, err := a.db.ListAudit(r.Context(), f)
+	logs, err := audit.List(r.Context(), a.db.Pool, f)
 	if err != nil {
 		return err
 	}

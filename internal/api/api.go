@@ -60,7 +60,7 @@ type Deps struct {
 	// Vault seals and opens the game-login keeper's passwords.
 	Vault *vault.Ring
 	// SendRate limits each user's message sends; nil means
-	// DefaultSendRate. It is kept in the database (sending.Config), so
+	// DefaultSendRate. It is kept in the database (internal/ratelimit), so
 	// it holds across instances, as all of these limits do.
 	SendRate *ratelimit.Rate
 	// UploadRate limits each user's uploads; nil means DefaultUploadRate.

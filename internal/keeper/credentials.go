@@ -105,12 +105,13 @@ func auditOfCredential(c GameCredential) auditCredential {
 	return auditCredential{ChildID: c.ChildID, GameName: c.GameName, Username: c.Username}
 }
 
-// credentialFrom joins a credential to its child, whose columns the
-// authorization conditions use (u.parent_id for parents, u.id for children).
-const credentialFrom = `
+// credentialFrom joins a credential to its child, whose account lives
+// (store.LiveChildSQL), and whose columns the authorization conditions use
+// (u.parent_id for parents, u.id for children).
+var credentialFrom = `
 	FROM game_credentials g
 	JOIN profiles p ON p.id = g.profile_id
-	JOIN users u ON u.id = p.user_id AND u.role = 'CHILD' AND u.deleted_at IS NULL`
+	JOIN users u ON u.id = p.user_id AND ` + store.LiveChildSQL("u")
 
 const credentialColumns = `g.id, u.id, g.game_name, g.username,
 	coalesce(g.created_at, CURRENT_TIMESTAMP), coalesce(g.updated_at, CURRENT_TIMESTAMP)`

@@ -16,9 +16,9 @@ import (
 
 // The send budget (check 3): a token bucket per sender (ratelimit.Rate,
 // in the shared rate_buckets table, so it holds across instances). A
-// batch takes its senders' tokens in its own transaction (takeTokens in
-// tx.go), so a rolled-back batch takes none; a leak-guard refusal, which
-// writes no message, takes one on its own (takeToken).
+// batch takes its senders' tokens in its own transaction (the "take
+// tokens" step in tx.go), so a rolled-back batch takes none; a leak-guard
+// refusal, which writes no message, takes one on its own (takeToken).
 
 // sendSubject is the rate-limit subject of a user's send budget.
 func sendSubject(userID int64) string { return "send:" + strconv.FormatInt(userID, 10) }

@@ -15,9 +15,10 @@ const (
 )
 
 // batchRateSQL is check 3 of a batch row r: the nth send of its sender
-// in the batch goes out only if the batch's token take (takeTokens,
-// earlier in the same transaction, which keeps the bucket's row locked)
-// granted at least n tokens. A row without a key is not limited.
+// in the batch goes out only if the batch's token take
+// (ratelimit.TakeTokensSQL, earlier in the same transaction, which keeps
+// the bucket's row locked) granted at least n tokens. A row without a key
+// is not limited.
 const batchRateSQL = `
 		(r.rate_key IS NULL OR r.nth <= (SELECT b.granted FROM rate_buckets b WHERE b.key = r.rate_key))`
 

@@ -20,17 +20,17 @@ import (
 // each round trip a list of named steps (a statement and how its result
 // is read):
 //
-//  1. begin (forceGenericSQL, the lock wait); lockSenders, then
-//     lockConversations: share-lock the batch's senders' users rows
+//  1. begin (readbatch.ForceGenericSQL, the lock wait); lockSendersSQL,
+//     then lockConversationsSQL: share-lock the batch's senders' users rows
 //     (lock order: users first, see store/rule.go) and lock its
 //     conversations, each in id order, as every membership change and
 //     freeze also locks them, so none of them can interleave with the
-//     batch; takeTokens: the senders' tokens of the send budget (one per
-//     send, budget.go); insertRows: one INSERT ... SELECT of every row
-//     that passes its own checks (batchRateSQL: a token was granted,
-//     sendCheckSQL: membership, not frozen, the media rule), idempotent
-//     on (sender_id, client_id); readAudiences: the audiences of the
-//     batch's conversations, for the live events;
+//     batch; ratelimit.TakeTokensSQL: the senders' tokens of the send
+//     budget (one per send, budget.go); insertRowsSQL: one INSERT ...
+//     SELECT of every row that passes its own checks (batchRateSQL: a
+//     token was granted, sendCheckSQL: membership, not frozen, the media
+//     rule), idempotent on (sender_id, client_id); readAudiences: the
+//     audiences of the batch's conversations, for the live events;
 //  2. the message.created events of every inserted row (the same as a
 //     message sent any other way gets), and commit.
 //

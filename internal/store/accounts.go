@@ -112,11 +112,11 @@ func scrubMessages(ctx context.Context, tx pgx.Tx, userID int64) ([]domain.Messa
 		       deleted_at = coalesce(m.deleted_at, CURRENT_TIMESTAMP)
 		WHERE m.sender_id = $1 AND m.type <> 'system'
 		  AND (m.deleted_at IS NULL OR m.content IS NOT NULL OR m.media_id IS NOT NULL OR m.media_url IS NOT NULL)
-		RETURNING `+messageColumns, userID)
+		RETURNING `+MessageColumns, userID)
 	if err != nil {
 		return nil, fmt.Errorf("scrub messages of user %d: %w", userID, err)
 	}
-	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return scanMessage(r) })
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return ScanMessage(r) })
 	if err != nil {
 		return nil, fmt.Errorf("scrub messages of user %d: %w", userID, err)
 	}

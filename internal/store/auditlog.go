@@ -8,11 +8,6 @@ import (
 	"pixelpals/internal/audit"
 )
 
-// ListAudit returns audit records matching f, newest first (audit.List).
-func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Record, error) {
-	return audit.List(ctx, db.Pool, f)
-}
-
 // VerifyAudit walks the audit chain (audit.Verify) in one REPEATABLE READ
 // snapshot, so that the head and the rows it reads agree.
 func (db *DB) VerifyAudit(ctx context.Context) (audit.Verification, error) {

@@ -21,15 +21,15 @@ import (
 // messageEvents writes message.created or message.deleted for messages
 // written in tx: every member and every parent of a member gets each
 // message as History shows it to them (a tombstone for members once
-// deleted, the client id to its sender only). This is the one place a
-// sent message's event is written; a batched send calls it with all its
-// messages.
+// deleted, the client id to its sender only). The send pipeline
+// (internal/sending) writes its batch's events in its own round trip, from
+// the same messageEventsFor (MessageCreatedEvents).
 func messageEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, msgs ...domain.Message) error {
 	convIDs := make([]int64, len(msgs))
 	for i, m := range msgs {
 		convIDs[i] = m.ConversationID
 	}
-	rows, err := tx.Query(ctx, convAudiencesSQL, distinct(convIDs))
+	rows, err := tx.Query(ctx, convAudiencesSQL, Distinct(convIDs))
 	if err != nil {
 		return fmt.Errorf("audiences of %d messages: %w", len(msgs), err)
 	}
@@ -62,16 +62,11 @@ func messageEventsFor(typ eventlog.Type, audiences map[int64][]viewer, msgs []do
 	return evs, nil
 }
 
-// distinct returns the ids sorted, without repeats.
-func distinct(ids []int64) []int64 {
+// Distinct returns the ids sorted, without repeats.
+func Distinct(ids []int64) []int64 {
 	s := slices.Clone(ids)
 	slices.Sort(s)
 	return slices.Compact(s)
-}
-
-// sentMessageEvents writes message.created for messages just sent in tx.
-func sentMessageEvents(ctx context.Context, tx pgx.Tx, msgs ...domain.Message) error {
-	return messageEvents(ctx, tx, eventlog.MessageCreated, msgs...)
 }
 
 // tombstoneCreatedEvents rewrites the stored message.created events of a
@@ -99,7 +94,7 @@ func tombstoneCreatedEvents(ctx context.Context, tx pgx.Tx, m domain.Message) er
 
 // messageByID loads a message in tx, unshaped.
 func messageByID(ctx context.Context, tx pgx.Tx, id int64) (domain.Message, error) {
-	m, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1`, id))
+	m, err := ScanMessage(tx.QueryRow(ctx, `SELECT `+MessageColumns+` FROM messages m WHERE m.id = $1`, id))
 	if err != nil {
 		return m, fmt.Errorf("load message %d: %w", id, err)
 	}

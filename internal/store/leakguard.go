@@ -65,11 +65,11 @@ func leakMAC(key []byte, runes []rune) []byte {
 
 // WriteLeakFingerprint keeps (or, for a password too short, drops) the
 // fingerprint of credential id's password, in tx.
-func (k *LeakGuard) WriteLeakFingerprint(ctx context.Context, tx pgx.Tx, id int64, password string) error {
+func (g *LeakGuard) WriteLeakFingerprint(ctx context.Context, tx pgx.Tx, id int64, password string) error {
 	norm := leaknorm.Normalize(password)
 	defer clear(norm)
-	version := k.ring.Newest()
-	key, ok := k.ring.LeakGuardKey(version, id)
+	version := g.ring.Newest()
+	key, ok := g.ring.LeakGuardKey(version, id)
 	if len(norm) < minLeakLen || !ok {
 		_, err := tx.Exec(ctx, `DELETE FROM leak_fingerprints WHERE credential_id = $1`, id)
 		return err
@@ -106,8 +106,8 @@ type LeakHit struct {
 }
 
 // childLeakPrints loads childID's fingerprints with their HMACs keyed.
-func (k *LeakGuard) childLeakPrints(ctx context.Context, childID int64) ([]leakPrint, error) {
-	rows, err := k.db.Pool.Query(ctx, `
+func (g *LeakGuard) childLeakPrints(ctx context.Context, childID int64) ([]leakPrint, error) {
+	rows, err := g.db.Pool.Query(ctx, `
 		SELECT f.credential_id, g.game_name, f.key_version, f.length, f.fp, f.fp_rev
 		FROM leak_fingerprints f
 		JOIN game_credentials g ON g.id = f.credential_id
@@ -125,15 +125,15 @@ func (k *LeakGuard) childLeakPrints(ctx context.Context, childID int64) ([]leakP
 	if err != nil {
 		return nil, fmt.Errorf("leak fingerprints of %d: %w", childID, err)
 	}
-	return k.keyPrints(raw), nil
+	return g.keyPrints(raw), nil
 }
 
 // keyPrints keys the HMAC of each fingerprint; one whose key left the
 // ring is skipped (re-saving the password renews it).
-func (k *LeakGuard) keyPrints(raw []printRow) []leakPrint {
+func (g *LeakGuard) keyPrints(raw []printRow) []leakPrint {
 	var out []leakPrint
 	for _, r := range raw {
-		key, ok := k.ring.LeakGuardKey(uint32(r.version), r.credentialID)
+		key, ok := g.ring.LeakGuardKey(uint32(r.version), r.credentialID)
 		if !ok {
 			continue
 		}
@@ -202,8 +202,8 @@ func matchLeak(prints []leakPrint, before []string, text string) *leakPrint {
 
 // CheckLeak reports which of the acting child's kept passwords message
 // contains, if any. Others are never checked (nil).
-func (k *LeakGuard) CheckLeak(ctx context.Context, actor *domain.Actor, message string) (*LeakHit, error) {
-	hit, _, err := k.CheckLeakTexts(ctx, actor, message)
+func (g *LeakGuard) CheckLeak(ctx context.Context, actor *domain.Actor, message string) (*LeakHit, error) {
+	hit, _, err := g.CheckLeakTexts(ctx, actor, message)
 	return hit, err
 }
 
@@ -211,11 +211,11 @@ func (k *LeakGuard) CheckLeak(ctx context.Context, actor *domain.Actor, message 
 // index of its text. It is for what a child writes outside a
 // conversation (their profile, a group's title); a send is checked with
 // CheckLeakIn.
-func (k *LeakGuard) CheckLeakTexts(ctx context.Context, actor *domain.Actor, texts ...string) (*LeakHit, int, error) {
+func (g *LeakGuard) CheckLeakTexts(ctx context.Context, actor *domain.Actor, texts ...string) (*LeakHit, int, error) {
 	if !actor.IsChild() {
 		return nil, 0, nil
 	}
-	prints, err := k.childLeakPrints(ctx, actor.UserID)
+	prints, err := g.childLeakPrints(ctx, actor.UserID)
 	if err != nil || len(prints) == 0 {
 		return nil, 0, err
 	}

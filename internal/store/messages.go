@@ -13,11 +13,12 @@ import (
 	"pixelpals/internal/eventlog"
 )
 
-// messageColumns are a message's columns in the order messageFields
-// scans them. An image message also names its thumbnail and its stored
-// size (so a client reserves its space before it loads), read from the
-// upload it carries: gone with it (a tombstone, an erased message).
-var messageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_id, m.media_url, m.client_id,
+// MessageColumns are a message's columns, of the table aliased m, in the
+// order messageFields scans them (ScanMessage reads a row of them). An
+// image message also names its thumbnail and its stored size (so a
+// client reserves its space before it loads), read from the upload it
+// carries: gone with it (a tombstone, an erased message).
+var MessageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_id, m.media_url, m.client_id,
 	coalesce(m.created_at, CURRENT_TIMESTAMP), m.deleted_at,
 	CASE WHEN m.type = 'image' AND m.media_id IS NOT NULL THEN '` + domain.MediaPath + `' || m.media_id || '?size=thumb' END,
 	` + messageImageSide("width") + `, ` + messageImageSide("height")
@@ -29,14 +30,15 @@ func messageImageSide(col string) string {
 		WHERE m.type = 'image' AND md.id = m.media_id)`
 }
 
-// messageFields are the scan targets of messageColumns, for a query that
+// messageFields are the scan targets of MessageColumns, for a query that
 // selects more than a message (the report queue).
 func messageFields(m *domain.Message) []any {
 	return []any{&m.ID, &m.ConversationID, &m.SenderID, &m.Type, &m.Content, &m.MediaID, &m.MediaURL, &m.ClientID, &m.CreatedAt, &m.DeletedAt,
 		&m.MediaThumbURL, &m.MediaWidth, &m.MediaHeight}
 }
 
-func scanMessage(row pgx.Row) (domain.Message, error) {
+// ScanMessage reads a row of MessageColumns.
+func ScanMessage(row pgx.Row) (domain.Message, error) {
 	var m domain.Message
 	err := row.Scan(messageFields(&m)...)
 	m.Deleted = m.DeletedAt != nil
@@ -100,13 +102,13 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 	var rows pgx.Rows
 	if before == nil {
 		rows, err = db.Pool.Query(ctx, `
-			SELECT `+messageColumns+` FROM messages m
+			SELECT `+MessageColumns+` FROM messages m
 			WHERE m.conversation_id = $1
 			ORDER BY m.created_at DESC, m.id DESC
 			LIMIT $2`, convID, limit)
 	} else {
 		rows, err = db.Pool.Query(ctx, `
-			SELECT `+messageColumns+` FROM messages m
+			SELECT `+MessageColumns+` FROM messages m
 			WHERE m.conversation_id = $1 AND (m.created_at, m.id) < ($2, $3)
 			ORDER BY m.created_at DESC, m.id DESC
 			LIMIT $4`, convID, before.CreatedAt, before.ID, limit)
@@ -114,7 +116,7 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 	if err != nil {
 		return nil, fmt.Errorf("history of conversation %d: %w", convID, err)
 	}
-	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return scanMessage(r) })
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return ScanMessage(r) })
 	if err != nil {
 		return nil, fmt.Errorf("history of conversation %d: %w", convID, err)
 	}

@@ -199,7 +199,7 @@ type ReportFilter struct {
 // message in full (deleted or not).
 func (db *DB) ListReports(ctx context.Context, actor *domain.Actor, f ReportFilter) ([]domain.Report, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT `+reportColumns+`, `+messageColumns+`
+		SELECT `+reportColumns+`, `+MessageColumns+`
 		FROM reports r JOIN messages m ON m.id = r.message_id
 		WHERE ($1 = '' OR r.status = $1) AND ($2 = 0 OR r.id < $2)
 		ORDER BY r.id DESC

@@ -238,12 +238,12 @@ func systemMessage(ctx context.Context, tx pgx.Tx, convID, senderID int64, e sys
 	if err != nil {
 		return fmt.Errorf("system message: %w", err)
 	}
-	m, err := scanMessage(tx.QueryRow(ctx, `
+	m, err := ScanMessage(tx.QueryRow(ctx, `
 		INSERT INTO messages AS m (conversation_id, sender_id, type, content, created_at)
 		VALUES ($1, $2, 'system', $3, `+nextMessageTimeSQL+`)
-		RETURNING `+messageColumns, convID, senderID, string(content)))
+		RETURNING `+MessageColumns, convID, senderID, string(content)))
 	if err != nil {
 		return fmt.Errorf("system message in conversation %d: %w", convID, err)
 	}
-	return sentMessageEvents(ctx, tx, m)
+	return messageEvents(ctx, tx, eventlog.MessageCreated, m)
 }

@@ -95,15 +95,15 @@ func gateRows(out map[int64]*SendGate) func(pgx.Rows) error {
 // joined to their last messages there (recentTexts, sent after now less
 // leakWindow), so a password split over two or three messages is found.
 // The messages are read only for a child with kept passwords.
-func (k *LeakGuard) CheckLeakIn(ctx context.Context, actor *domain.Actor, gate SendGate, convID int64, text string, now time.Time) (*LeakHit, error) {
+func (g *LeakGuard) CheckLeakIn(ctx context.Context, actor *domain.Actor, gate SendGate, convID int64, text string, now time.Time) (*LeakHit, error) {
 	if !actor.IsChild() || len(gate.prints) == 0 {
 		return nil, nil
 	}
-	before, err := k.db.recentTexts(ctx, actor.UserID, convID, now.Add(-leakWindow))
+	before, err := g.db.recentTexts(ctx, actor.UserID, convID, now.Add(-leakWindow))
 	if err != nil {
 		return nil, err
 	}
-	if p := matchLeak(k.keyPrints(gate.prints), before, text); p != nil {
+	if p := matchLeak(g.keyPrints(gate.prints), before, text); p != nil {
 		return &LeakHit{CredentialID: p.credentialID, GameName: p.gameName}, nil
 	}
 	return nil, nil

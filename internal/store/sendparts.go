@@ -13,14 +13,9 @@ import (
 // (messages, live events, conversation access), for the send
 // pipeline (internal/sending), which writes its transaction with them in
 // its own round trips: each is SQL to queue or rows to read, never a
-// statement run on its own, so that the pipeline adds none.
-
-// MessageColumns are a message's columns, for ScanMessage, of the table
-// aliased m.
-var MessageColumns = messageColumns
-
-// ScanMessage reads a row of MessageColumns.
-func ScanMessage(row pgx.Row) (domain.Message, error) { return scanMessage(row) }
+// statement run on its own, so that the pipeline adds none. What the
+// pipeline uses as the store has it (MessageColumns, ScanMessage,
+// RetryConflicts, Distinct) is exported where it is defined.
 
 // SenderView is a message as its sender sees it.
 func SenderView(m domain.Message) domain.Message { return viewed(m, m.SenderID, false) }
@@ -49,15 +44,8 @@ func MessageCreatedEvents(a Audiences, msgs []domain.Message) (eventlog.Columns,
 	return eventlog.Encode(evs)
 }
 
-// RetryConflicts runs fn again, up to twice, when it fails on a deadlock
-// or serialization failure (retryConflicts).
-func RetryConflicts(fn func() error) error { return retryConflicts(fn) }
-
 // IsLockTimeout tells whether err is a lock waited for past lock_timeout.
 func IsLockTimeout(err error) bool { return pgCode(err) == codeLockNotAvailable }
-
-// Distinct returns the ids sorted, without repeats.
-func Distinct(ids []int64) []int64 { return distinct(ids) }
 
 // CheckMember refuses a send by the actor to a conversation they are not
 // a member of: not_found when they may not read it, forbidden when they

@@ -189,7 +189,7 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 // the last request.
 func (db *DB) touchLater(stale []int64) {
 	if len(stale) > 0 && db.touching.CompareAndSwap(false, true) {
-		ids := distinct(stale)
+		ids := Distinct(stale)
 		if !db.background.Start(func(ctx context.Context) {
 			defer db.touching.Store(false)
 			db.touchSessions(ctx, ids)

@@ -122,7 +122,7 @@ type txOptions struct {
 	// serialization failure.
 	snapshot bool
 	// retry runs the transaction again when it fails on a deadlock or a
-	// serialization failure (retryConflicts). fn then runs again from the
+	// serialization failure (RetryConflicts). fn then runs again from the
 	// start: it must set, not add to, what it hands out of the closure.
 	retry bool
 }
@@ -143,7 +143,7 @@ func (db *DB) transact(ctx context.Context, o txOptions, fn func(tx pgx.Tx) erro
 	}
 	once := func() error { return pgx.BeginTxFunc(ctx, db.Pool, opts, fn) }
 	if o.retry {
-		return retryConflicts(once)
+		return RetryConflicts(once)
 	}
 	return once()
 }
@@ -170,13 +170,13 @@ const (
 	codeLockNotAvailable     = "55P03"
 )
 
-// retryConflicts runs fn, again up to twice more when it fails on a
+// RetryConflicts runs fn, again up to twice more when it fails on a
 // deadlock or serialization failure. Changes take their locks in one order
 // (users' rows first; see rule.go), so conflicts are rare, but a change
 // racing an account deletion can still meet one. A conflict that persists
 // is "unavailable", so the client tries again later; the cause stays
 // wrapped for the log.
-func retryConflicts(fn func() error) error {
+func RetryConflicts(fn func() error) error {
 	var err error
 	for range 3 {
 		err = fn()

@@ -69,7 +69,7 @@ func AdminReadsSQL(conv string) string {
 // convAudiencesSQL lists the family readers of the conversations $1 (one
 // row per conversation and reader: whether a member, whether the parent of
 // one), as FamilyReadsSQL decides. The members' parents are looked up per
-// member (LATERAL ... LIMIT), so that a generic plan (forceGenericSQL)
+// member (LATERAL ... LIMIT), so that a generic plan (readbatch.ForceGenericSQL)
 // cannot start from every child instead.
 const convAudiencesSQL = `
 		SELECT c, v, bool_or(member), bool_or(parent) FROM (

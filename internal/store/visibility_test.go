@@ -262,6 +262,7 @@ func TestVisibilityDefinedOnce(t *testing.T) {
 	rules := map[string]*regexp.Regexp{
 		"a parent usable":   regexp.MustCompile(`approved_by_admin, false\) AND \w+\.suspended_at IS NULL`),
 		"an own live child": regexp.MustCompile(`parent_id = \$\d+ AND (\w+\.)?role = 'CHILD'`),
+		"a live child":      regexp.MustCompile(`role = 'CHILD' AND (\w+\.)?deleted_at IS NULL`),
 		"a member's parent": regexp.MustCompile(`JOIN users \w+ ON \w+\.id = \w+\.user_id\s+WHERE \w+\.conversation_id = [^\n]*parent_id = \$`),
 		"a reported chat":   regexp.MustCompile(`FROM reports \w+ WHERE \w+\.conversation_id =`),
 	}
