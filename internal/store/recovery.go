@@ -206,12 +206,18 @@ func (db *DB) ResetPassword(ctx context.Context, token, passwordHash, ip string)
 }
 
 // afterPasswordReset ends u's sessions (their own: a parent's children
-// keep theirs, their passwords did not change), audits the reset and
-// queues the mail that tells the address.
+// keep theirs, their passwords did not change) and their devices' push
+// subscriptions, audits the reset and queues the mail that tells the
+// address. A device someone else logged in on and turned push on would
+// otherwise go on hearing of the family's children after the reset; the
+// owner turns push on again on their own devices.
 func afterPasswordReset(ctx context.Context, tx pgx.Tx, u domain.User, ip string) error {
 	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID)
 	if err != nil {
 		return fmt.Errorf("end sessions of user %d: %w", u.ID, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM push_subscriptions WHERE user_id = $1`, u.ID); err != nil {
+		return fmt.Errorf("end push subscriptions of user %d: %w", u.ID, err)
 	}
 	actor := &domain.Actor{UserID: u.ID, Role: u.Role, IP: ip}
 	err = audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.PasswordReset, EntityType: "user", EntityID: u.ID,
