@@ -91,7 +91,8 @@ func (w *Worker) renderMail(ctx context.Context, p pending) (Mail, error) {
 // their own footer.
 var accountWordings = map[Kind]wording{
 	VerifyEmail: {"Confirm your email address", "Please confirm that this address is yours: open the link below within 24 hours. " +
-		"An administrator still approves each parent account before it can add children.", ""},
+		"An administrator still approves each parent account before it can add children. " +
+		"If you did not sign up for " + ProductName + ", do not open the link: ignore this mail, and the address stays unconfirmed.", ""},
 	PasswordReset: {"Set a new password", "Someone, hopefully you, asked to set a new password for the account of this address. " +
 		"The link below works once, for 30 minutes. If it was not you, ignore this mail: your password stays as it is.", ""},
 	PasswordChanged: {"Your password was changed", "The password of the account of this address was changed with a reset link, " +

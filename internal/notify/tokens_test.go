@@ -37,3 +37,17 @@ func TestAccountMailsRender(t *testing.T) {
 		t.Fatalf("token lifetimes %v", TokenTTL)
 	}
 }
+
+// TestVerifyMailWarnsStrangers: anyone can sign up with anyone's address,
+// so the verification mail tells a reader who did not sign up not to open
+// the link: opening it would mark a stranger's account as confirmed by
+// them, which the admins trust when they approve parents.
+func TestVerifyMailWarnsStrangers(t *testing.T) {
+	m, err := render(pending{id: 9, kind: VerifyEmail, email: "p@example.org", token: "T"}, "https://pals.example.org/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Sentence, "If you did not sign up") || !strings.Contains(m.Sentence, "do not open the link") {
+		t.Fatalf("the verification mail does not warn a reader who did not sign up:\n%s", m.Sentence)
+	}
+}
