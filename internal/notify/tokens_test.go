@@ -16,6 +16,7 @@ func TestAccountMailsRender(t *testing.T) {
 		PasswordReset:   "https://pals.example.org/#/reset-password/" + token,
 		PasswordChanged: "https://pals.example.org/#/login",
 		SignupAttempt:   "https://pals.example.org/#/login",
+		ClaimAccount:    "https://pals.example.org/#/reset-password/" + token,
 	} {
 		m, err := render(pending{id: 9, kind: kind, email: "p@example.org", token: token}, "https://pals.example.org/")
 		if err != nil {

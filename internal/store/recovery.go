@@ -62,9 +62,12 @@ func (db *DB) SignUp(ctx context.Context, email, passwordHash, displayName strin
 }
 
 // signUpTaken answers a sign-up with a taken address as if it were new,
-// and tells the address's owner: a parent who never verified it gets a new
-// verification link (they most likely lost the first), anyone else a
-// "someone tried to sign up with your address" mail.
+// and tells the address's owner: a parent who never verified it gets a
+// link to choose the account's password, which verifies it (they most
+// likely lost the first link; but the account may also be a stranger's,
+// made with their address, whom a plain verification link would have them
+// vouch for), anyone else a "someone tried to sign up with your address"
+// mail.
 func (db *DB) signUpTaken(ctx context.Context, tx pgx.Tx, email, displayName string) (domain.User, domain.Profile, error) {
 	u := domain.User{Email: email, Role: domain.RoleParent}
 	p := domain.Profile{DisplayName: displayName}
@@ -89,7 +92,7 @@ func (db *DB) signUpTaken(ctx context.Context, tx pgx.Tx, email, displayName str
 	}
 	kind := notify.SignupAttempt
 	if unverified {
-		kind = notify.VerifyEmail
+		kind = notify.ClaimAccount
 	}
 	return u, p, notify.Queue(ctx, tx, notify.Note{To: owner, Kind: kind})
 }
