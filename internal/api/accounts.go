@@ -8,6 +8,7 @@ import (
 	"pixelpals/internal/auth"
 	"pixelpals/internal/clientip"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -40,6 +41,15 @@ func (a *API) signup(w http.ResponseWriter, r *http.Request, _ *domain.Actor) er
 	var req signupRequest
 	if err := decodeValid(r, &req); err != nil {
 		return err
+	}
+	// Per client address, before anything is looked up: a 429 says
+	// nothing about the address asked for.
+	ok, wait, err := ratelimit.TakeToken(r.Context(), a.db.Pool, a.signupRate, "signup-ip:"+clientip.From(r.Context()))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return domain.RateLimited(wait, "too many sign-ups from your network; try again later")
 	}
 	hash, err := a.auth.HashPassword(r.Context(), req.Password)
 	if err != nil {

@@ -35,6 +35,9 @@ type API struct {
 	uploadRate ratelimit.Rate
 	// codeGuesses locks out a user who tries too many unknown friend codes.
 	codeGuesses ratelimit.FailureLimit
+	// signupRate bounds the sign-ups (and so the mails) of one client
+	// address.
+	signupRate ratelimit.Rate
 	// live serves the event sockets; nil answers them 503.
 	live *live.Hub
 	// media checks and cleans uploads.
@@ -68,6 +71,9 @@ type Deps struct {
 	// FriendCodeGuesses limits each user's unknown friend codes; nil means
 	// DefaultFriendCodeGuesses.
 	FriendCodeGuesses *ratelimit.FailureLimit
+	// SignupRate limits each client address's sign-ups; nil means
+	// DefaultSignupRate.
+	SignupRate *ratelimit.Rate
 	// Live is this instance's hub of event sockets (GET /ws).
 	Live *live.Hub
 	// Media checks and cleans uploads; nil means media.DefaultLimits.
@@ -96,6 +102,13 @@ var DefaultUploadRate = ratelimit.Rate{PerSecond: 0.2, Burst: 10}
 // (2^49 of them) cannot be searched for.
 var DefaultFriendCodeGuesses = ratelimit.FailureLimit{Max: 10, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 
+// DefaultSignupRate lets one client address sign up 20 parents at once (a
+// school's or a library's shared address), then one a minute. Every
+// sign-up mails the address it names (a verification link, or "someone
+// tried"), so without it a script could make the service mail any number
+// of strangers.
+var DefaultSignupRate = ratelimit.Rate{PerSecond: 1.0 / 60, Burst: 20}
+
 // New builds the API over its dependencies, and the sender of its
 // messages (internal/sending), whose send budget is d.SendRate.
 func New(d Deps) *API {
@@ -109,6 +122,7 @@ func New(d Deps) *API {
 	}
 	a.uploadRate = orDefault(d.UploadRate, DefaultUploadRate).Check()
 	a.codeGuesses = orDefault(d.FriendCodeGuesses, DefaultFriendCodeGuesses).Check()
+	a.signupRate = orDefault(d.SignupRate, DefaultSignupRate).Check()
 	sendRate := orDefault(d.SendRate, DefaultSendRate)
 	a.sender = sending.New(d.DB, a.keeper, sending.Config{Limit: &sendRate, Now: func() time.Time { return a.now() }})
 	if a.media == nil {

@@ -62,6 +62,9 @@ type Options struct {
 	SendRate *ratelimit.Rate // message flood control; default: effectively off
 	// UploadRate is the upload flood control; default: effectively off.
 	UploadRate *ratelimit.Rate
+	// SignupRate is the sign-ups' limit per client address; default:
+	// effectively off.
+	SignupRate *ratelimit.Rate
 	// Media checks uploads; default: media.DefaultLimits.
 	Media *media.Processor
 	// UploadPace is the slowest an upload's body may arrive; default:
@@ -126,6 +129,10 @@ func New(t testing.TB, opts ...Options) *Env {
 	if uploadRate == nil {
 		uploadRate = unlimited
 	}
+	signupRate := o.SignupRate
+	if signupRate == nil {
+		signupRate = unlimited
+	}
 	if o.Live.Now == nil {
 		o.Live.Now = o.Now
 	}
@@ -134,7 +141,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); e.Hub.Run(ctx) }()
 	e.VAPID = newVAPID(t)
-	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, UploadRate: uploadRate, Media: o.Media, Live: e.Hub, Now: o.Now,
+	a := api.New(api.Deps{DB: e.DB, Auth: authn, Logger: logger, Vault: e.Vault, SendRate: sendRate, UploadRate: uploadRate, SignupRate: signupRate, Media: o.Media, Live: e.Hub, Now: o.Now,
 		UploadPace: o.UploadPace, PushPublicKey: e.VAPID.PublicKey})
 	e.Server = httptest.NewServer(server.New(cfg, logger, e.DB, a.Register, web.Register).Handler())
 	t.Cleanup(func() {

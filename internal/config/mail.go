@@ -3,6 +3,8 @@ package config
 import (
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/mail"
 	"net/url"
@@ -33,6 +35,15 @@ type SMTP struct {
 	ImplicitTLS        bool
 	Username, Password string
 }
+
+// String names the server, never its password.
+func (s SMTP) String() string { return fmt.Sprintf("smtp server %s@%s:%d", s.Username, s.Host, s.Port) }
+
+// Format makes every fmt verb print String.
+func (s SMTP) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
+
+// LogValue keeps slog's JSON handler from marshalling the password.
+func (s SMTP) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // BindMail registers the mail flags.
 func (c *Config) BindMail(fs *flag.FlagSet) {

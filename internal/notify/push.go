@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strings"
 	"syscall"
@@ -221,9 +222,40 @@ func publicOnly(_, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return err
 	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() {
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !isPublic(ip.Unmap()) {
 		return fmt.Errorf("push endpoint address %s is not public", host)
 	}
 	return nil
+}
+
+// notPublic are the special-purpose ranges (RFC 6890 and its IANA
+// registries) that IsGlobalUnicast and IsPrivate let through but that are
+// not the public internet: shared address space (100.64.0.0/10, where
+// some clouds answer their metadata service), prefixes that carry an IPv4
+// address inside an IPv6 one (NAT64, 6to4, Teredo), reserved and
+// documentation ranges.
+var notPublic = func() []netip.Prefix {
+	var ps []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
+		"198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+		"64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16", "fec0::/10",
+	} {
+		ps = append(ps, netip.MustParsePrefix(s))
+	}
+	return ps
+}()
+
+// isPublic reports whether ip is an address of the public internet.
+func isPublic(ip netip.Addr) bool {
+	if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() {
+		return false
+	}
+	for _, p := range notPublic {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }

@@ -171,15 +171,16 @@ func TestVerifyEmailLink(t *testing.T) {
 	if verified(t, admin, q.UserID) {
 		t.Fatal("an expired link verified the address")
 	}
-	// Signing up again with the unverified address: the same answer, and
-	// a fresh link to the address.
+	// Signing up again with the unverified address: the same answer, the
+	// account unchanged, and a fresh link to the address, which has its
+	// reader choose the password (TestSignupTakenUnverifiedClaim).
 	anon.Must(201, "POST", "/auth/signup", map[string]string{"email": q.Login, "password": "another-password", "display_name": "Q"}, nil)
-	fresh := linkToken(t, r.env, onlyMail(t, r.newMails(t), q.Login, "Confirm your email address"), "verify-email")
-	anon.Must(200, "POST", "/auth/verify-email", map[string]string{"token": fresh}, nil)
+	fresh := linkToken(t, r.env, onlyMail(t, r.newMails(t), q.Login, "Finish signing up: choose your password"), "reset-password")
+	q.Must(200, "GET", "/me", nil, nil) // the second sign-up changed nothing of the account
+	anon.Must(200, "POST", "/auth/password-reset/confirm", map[string]string{"token": fresh, "password": "another-password"}, nil)
 	if !verified(t, admin, q.UserID) {
 		t.Fatal("the fresh link did not verify")
 	}
-	q.Must(200, "GET", "/me", nil, nil) // the second sign-up changed nothing of the account
 	r.noSecretsStored(t, token, old, fresh, p.Password, q.Password, "another-password")
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -72,6 +74,17 @@ type SMTPServer struct {
 	// Timeout bounds one delivery (0: 30 s).
 	Timeout time.Duration
 }
+
+// String names the server, never its password.
+func (s SMTPServer) String() string {
+	return fmt.Sprintf("smtp server %s@%s:%d", s.Username, s.Host, s.Port)
+}
+
+// Format makes every fmt verb print String.
+func (s SMTPServer) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
+
+// LogValue keeps slog's JSON handler from marshalling the password.
+func (s SMTPServer) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // SMTPSender delivers through one SMTP server, one connection per mail.
 type SMTPSender struct {

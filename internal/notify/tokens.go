@@ -22,18 +22,30 @@ const (
 	PasswordReset   Kind = "password_reset"   // a link to set a new password, asked for on the login page
 	PasswordChanged Kind = "password_changed" // your password was changed with such a link
 	SignupAttempt   Kind = "signup_attempt"   // someone tried to sign up with your address
+	// ClaimAccount answers a sign-up with the address of a parent account
+	// that was never confirmed: a link to choose its password, which
+	// confirms the address. Not a plain verification link: the account's
+	// password was chosen by whoever signed up first, perhaps not the
+	// address's owner, whom the link must not make vouch for it.
+	ClaimAccount Kind = "claim_account"
 )
 
 // TokenTTL is how long a link of each token kind works.
 var TokenTTL = map[Kind]time.Duration{
 	VerifyEmail:   24 * time.Hour,
 	PasswordReset: 30 * time.Minute,
+	ClaimAccount:  24 * time.Hour, // as the verification link it stands for
 }
+
+// tokenPurpose is what a kind's link is stored as (account_tokens.purpose),
+// when that is not the kind itself: a claim link is spent as a reset.
+var tokenPurpose = map[Kind]Kind{ClaimAccount: PasswordReset}
 
 // tokenPages are the web UI's routes that take a token (app.js).
 var tokenPages = map[Kind]string{
 	VerifyEmail:   "verify-email",
 	PasswordReset: "reset-password",
+	ClaimAccount:  "reset-password",
 }
 
 // HashToken is how an account token is stored and looked up. A plain
@@ -48,6 +60,10 @@ func HashToken(token string) []byte {
 // for the notification's recipient. Old, expired tokens of the recipient
 // are removed on the way, so the table stays small.
 func (w *Worker) mintToken(ctx context.Context, p pending) (string, error) {
+	purpose := p.kind
+	if pp, ok := tokenPurpose[p.kind]; ok {
+		purpose = pp
+	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("token for notification %d: %w", p.id, err)
@@ -60,9 +76,9 @@ func (w *Worker) mintToken(ctx context.Context, p pending) (string, error) {
 			  AND expires_at < CURRENT_TIMESTAMP - interval '1 day'
 		)
 		INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at)
-		SELECT $2, n.recipient_id, n.kind, CURRENT_TIMESTAMP + $3 * interval '1 second'
+		SELECT $2, n.recipient_id, $4, CURRENT_TIMESTAMP + $3 * interval '1 second'
 		FROM notifications n JOIN users u ON u.id = n.recipient_id AND u.deleted_at IS NULL
-		WHERE n.id = $1`, p.id, HashToken(token), TokenTTL[p.kind].Seconds())
+		WHERE n.id = $1`, p.id, HashToken(token), TokenTTL[p.kind].Seconds(), string(purpose))
 	if err != nil {
 		return "", fmt.Errorf("store token of notification %d: %w", p.id, err)
 	}
@@ -91,12 +107,16 @@ func (w *Worker) renderMail(ctx context.Context, p pending) (Mail, error) {
 // their own footer.
 var accountWordings = map[Kind]wording{
 	VerifyEmail: {"Confirm your email address", "Please confirm that this address is yours: open the link below within 24 hours. " +
-		"An administrator still approves each parent account before it can add children.", ""},
+		"An administrator still approves each parent account before it can add children. " +
+		"If you did not sign up for " + ProductName + ", do not open the link: ignore this mail, and the address stays unconfirmed.", ""},
 	PasswordReset: {"Set a new password", "Someone, hopefully you, asked to set a new password for the account of this address. " +
 		"The link below works once, for 30 minutes. If it was not you, ignore this mail: your password stays as it is.", ""},
 	PasswordChanged: {"Your password was changed", "The password of the account of this address was changed with a reset link, " +
 		"and every session of the account was logged out. If that was not you, set a new password at once with " +
 		"\"Forgot password?\" on the login page, and tell the administrators.", "login"},
+	ClaimAccount: {"Finish signing up: choose your password", "Someone signed up with this address, which already has an account " +
+		"that was never confirmed. If it was you, open the link below within 24 hours and choose your password: that confirms " +
+		"the address and logs out anyone else. If it was not you, ignore this mail.", ""},
 	SignupAttempt: {"Someone tried to sign up with your address", "Someone tried to sign up with this address, which already has an account. " +
 		"If it was you, log in, or use \"Forgot password?\" on the login page. If it was not, you need do nothing.", "login"},
 }

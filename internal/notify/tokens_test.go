@@ -16,6 +16,7 @@ func TestAccountMailsRender(t *testing.T) {
 		PasswordReset:   "https://pals.example.org/#/reset-password/" + token,
 		PasswordChanged: "https://pals.example.org/#/login",
 		SignupAttempt:   "https://pals.example.org/#/login",
+		ClaimAccount:    "https://pals.example.org/#/reset-password/" + token,
 	} {
 		m, err := render(pending{id: 9, kind: kind, email: "p@example.org", token: token}, "https://pals.example.org/")
 		if err != nil {
@@ -35,5 +36,19 @@ func TestAccountMailsRender(t *testing.T) {
 	}
 	if _, ok := TokenTTL[PasswordChanged]; ok || TokenTTL[PasswordReset].Minutes() != 30 || TokenTTL[VerifyEmail].Hours() != 24 {
 		t.Fatalf("token lifetimes %v", TokenTTL)
+	}
+}
+
+// TestVerifyMailWarnsStrangers: anyone can sign up with anyone's address,
+// so the verification mail tells a reader who did not sign up not to open
+// the link: opening it would mark a stranger's account as confirmed by
+// them, which the admins trust when they approve parents.
+func TestVerifyMailWarnsStrangers(t *testing.T) {
+	m, err := render(pending{id: 9, kind: VerifyEmail, email: "p@example.org", token: "T"}, "https://pals.example.org/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Sentence, "If you did not sign up") || !strings.Contains(m.Sentence, "do not open the link") {
+		t.Fatalf("the verification mail does not warn a reader who did not sign up:\n%s", m.Sentence)
 	}
 }

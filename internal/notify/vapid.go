@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 )
@@ -24,6 +26,13 @@ type VAPID struct {
 
 // String keeps the private key out of every log line and error.
 func (v VAPID) String() string { return "vapid public key " + v.PublicKey }
+
+// Format makes every fmt verb (%#v and %d included) print String.
+func (v VAPID) Format(f fmt.State, _ rune) { io.WriteString(f, v.String()) }
+
+// LogValue keeps slog's JSON handler, which never calls String, from
+// marshalling the private key.
+func (v VAPID) LogValue() slog.Value { return slog.StringValue(v.String()) }
 
 // GenerateVAPID makes a new key pair.
 func GenerateVAPID() (VAPID, error) {

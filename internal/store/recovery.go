@@ -62,9 +62,12 @@ func (db *DB) SignUp(ctx context.Context, email, passwordHash, displayName strin
 }
 
 // signUpTaken answers a sign-up with a taken address as if it were new,
-// and tells the address's owner: a parent who never verified it gets a new
-// verification link (they most likely lost the first), anyone else a
-// "someone tried to sign up with your address" mail.
+// and tells the address's owner: a parent who never verified it gets a
+// link to choose the account's password, which verifies it (they most
+// likely lost the first link; but the account may also be a stranger's,
+// made with their address, whom a plain verification link would have them
+// vouch for), anyone else a "someone tried to sign up with your address"
+// mail.
 func (db *DB) signUpTaken(ctx context.Context, tx pgx.Tx, email, displayName string) (domain.User, domain.Profile, error) {
 	u := domain.User{Email: email, Role: domain.RoleParent}
 	p := domain.Profile{DisplayName: displayName}
@@ -89,7 +92,7 @@ func (db *DB) signUpTaken(ctx context.Context, tx pgx.Tx, email, displayName str
 	}
 	kind := notify.SignupAttempt
 	if unverified {
-		kind = notify.VerifyEmail
+		kind = notify.ClaimAccount
 	}
 	return u, p, notify.Queue(ctx, tx, notify.Note{To: owner, Kind: kind})
 }
@@ -206,12 +209,18 @@ func (db *DB) ResetPassword(ctx context.Context, token, passwordHash, ip string)
 }
 
 // afterPasswordReset ends u's sessions (their own: a parent's children
-// keep theirs, their passwords did not change), audits the reset and
-// queues the mail that tells the address.
+// keep theirs, their passwords did not change) and their devices' push
+// subscriptions, audits the reset and queues the mail that tells the
+// address. A device someone else logged in on and turned push on would
+// otherwise go on hearing of the family's children after the reset; the
+// owner turns push on again on their own devices.
 func afterPasswordReset(ctx context.Context, tx pgx.Tx, u domain.User, ip string) error {
 	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID)
 	if err != nil {
 		return fmt.Errorf("end sessions of user %d: %w", u.ID, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM push_subscriptions WHERE user_id = $1`, u.ID); err != nil {
+		return fmt.Errorf("end push subscriptions of user %d: %w", u.ID, err)
 	}
 	actor := &domain.Actor{UserID: u.ID, Role: u.Role, IP: ip}
 	err = audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.PasswordReset, EntityType: "user", EntityID: u.ID,
