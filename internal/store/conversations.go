@@ -315,6 +315,22 @@ func loadMembers(ctx context.Context, q rowsQuerier, byID map[int64]*domain.Conv
 	return nil
 }
 
+// groupOwner refuses what only a group's owner may do (add a member,
+// rename) to anyone else: a reader who is no member, any member of a
+// direct conversation (direct says why), a member who is not the owner
+// (notOwner says why).
+func (acc convAccess) groupOwner(direct, notOwner string) error {
+	switch {
+	case !acc.member:
+		return errReadOnly()
+	case !acc.isGroup:
+		return domain.Errorf(domain.CodeConflict, "%s", direct)
+	case !acc.owner:
+		return domain.Errorf(domain.CodeForbidden, "%s", notOwner)
+	}
+	return nil
+}
+
 // lockConversation locks one conversation's row and loads the actor's
 // access to it.
 func lockConversation(ctx context.Context, tx pgx.Tx, actor *domain.Actor, convID int64) (convAccess, error) {
@@ -333,15 +349,12 @@ func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID
 			return err
 		}
 		acc, err := lockConversation(ctx, tx, actor, convID)
+		if err == nil {
+			err = acc.groupOwner("a direct conversation has exactly two members", "only the group's owner adds members")
+		}
 		switch {
 		case err != nil:
 			return err
-		case !acc.member:
-			return errReadOnly()
-		case !acc.isGroup:
-			return domain.Errorf(domain.CodeConflict, "a direct conversation has exactly two members")
-		case !acc.owner:
-			return domain.Errorf(domain.CodeForbidden, "only the group's owner adds members")
 		case userID != actor.UserID && live < 2:
 			return ruleError("user_id")
 		}
@@ -529,15 +542,11 @@ func removeChatData(ctx context.Context, tx pgx.Tx, userID int64) error {
 func (db *DB) RenameConversation(ctx context.Context, actor *domain.Actor, convID int64, title string) (domain.Conversation, error) {
 	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		acc, err := lockConversation(ctx, tx, actor, convID)
-		switch {
-		case err != nil:
+		if err == nil {
+			err = acc.groupOwner("a direct conversation has no title", "only the group's owner renames it")
+		}
+		if err != nil {
 			return err
-		case !acc.member:
-			return errReadOnly()
-		case !acc.isGroup:
-			return domain.Errorf(domain.CodeConflict, "a direct conversation has no title")
-		case !acc.owner:
-			return domain.Errorf(domain.CodeForbidden, "only the group's owner renames it")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE conversations SET title = $2 WHERE id = $1`, convID, title); err != nil {
 			return fmt.Errorf("rename conversation %d: %w", convID, err)
