@@ -107,9 +107,8 @@ type Hub struct {
 	ready chan struct{} // closed once pos is known
 	done  chan struct{} // closed when Run ends: sockets close
 
-	// Counters for tests and benchmarks.
-	listens   atomic.Int64 // LISTEN connections opened
-	delivered atomic.Int64 // frames handed to sockets
+	// A counter for tests.
+	listens atomic.Int64 // LISTEN connections opened
 }
 
 // New builds a hub; Run starts it.
@@ -184,9 +183,6 @@ func (h *Hub) Ready() <-chan struct{} { return h.ready }
 
 // Listens counts the LISTEN connections opened (reconnects included).
 func (h *Hub) Listens() int64 { return h.listens.Load() }
-
-// Delivered counts the frames handed to sockets.
-func (h *Hub) Delivered() int64 { return h.delivered.Load() }
 
 // Sockets counts the open sockets.
 func (h *Hub) Sockets() int {
@@ -362,7 +358,6 @@ func (h *Hub) deliver(e eventlog.Record) {
 	for _, uid := range e.UserIDs {
 		for s := range h.users[uid] {
 			s.push(it)
-			h.delivered.Add(1)
 		}
 	}
 }
