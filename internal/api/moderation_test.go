@@ -218,6 +218,18 @@ func TestResolveWithNoteAndSuspension(t *testing.T) {
 			t.Errorf("a family's reports: %d %s", r.Status, r.Body)
 		}
 	}
+	// Nor in the children's exports (both the reporter's and the
+	// suspended sender's entries name them).
+	for _, ex := range []struct {
+		parent *apitest.Client
+		child  int64
+		entry  string
+	}{{w.fa.Parent, w.a.UserID, "report.resolve"}, {w.fb.Parent, w.b.UserID, "user.suspend"}} {
+		r := ex.parent.Do("GET", fmt.Sprintf("/children/%d/export", ex.child), nil)
+		if r.Status != 200 || strings.Contains(string(r.Body), "second warning") || !strings.Contains(string(r.Body), ex.entry) {
+			t.Errorf("export of %d: %d, the note in it: %v", ex.child, r.Status, strings.Contains(string(r.Body), "second warning"))
+		}
+	}
 	// Resolving another report of the suspended sender with suspend_sender
 	// leaves them suspended, without a second suspension entry.
 	again := reportAs(t, w.a, w.msgs[9].ID, "again")
