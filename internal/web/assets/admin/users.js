@@ -58,7 +58,7 @@ function userRow(u, reload) {
   const pending = u.role === "PARENT" && !u.approved_by_admin;
   const badges = [h("span", { class: "badge" }, u.role.toLowerCase())];
   if (u.suspended) badges.push(h("span", { class: "badge bad" }, "suspended"));
-  if (pending) badges.push(h("span", { class: "badge wait" }, "⏳ waiting for approval"));
+  if (pending) badges.push(h("span", { class: "badge wait" }, "waiting for approval"));
   const acts = [];
   if (pending) acts.push(action("Approve", async () => { await api("POST", `/admin/users/${u.id}/approve`); reload(); }, { cls: "good", label: `Approve ${u.email}` }));
   if (u.role !== "ADMIN") acts.push(...accountActions(u, reload));
