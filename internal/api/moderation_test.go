@@ -155,27 +155,7 @@ func TestResolveWithNoteAndSuspension(t *testing.T) {
 	w := newModerationWorld(t, env)
 	rep := reportAs(t, w.a, w.msgs[7].ID, "mean")
 	path := fmt.Sprintf("/admin/reports/%d/resolve", rep)
-	for _, tc := range []struct {
-		body  any
-		field string
-	}{
-		{map[string]any{"note": strings.Repeat("n", 501)}, "note"},
-		{map[string]any{"note": "a\x00b"}, "note"},
-		{map[string]any{"note": 3}, "note"},
-		{map[string]any{"suspend_sender": "yes"}, "suspend_sender"},
-		{map[string]any{"resolution": "sender_suspended"}, "resolution"},
-		{map[string]any{"reason": "x"}, ""},
-	} {
-		r := w.admin.Do("POST", path, tc.body)
-		if r.Status != 400 || (tc.field != "" && r.ErrorField() != tc.field) {
-			t.Errorf("%v: %d %s", tc.body, r.Status, r.Body)
-		}
-	}
-	var still pageJSON[queueReportJSON]
-	w.admin.Must(200, "GET", "/admin/reports?status=open", nil, &still)
-	if len(still.Items) != 1 || w.b.Do("GET", "/me", nil).Status != 200 {
-		t.Fatalf("a refused resolve changed something: %+v", still.Items)
-	}
+	refusedResolves(t, w, path)
 
 	note := "keeps being mean\nsecond warning"
 	var out reportJSON
@@ -191,27 +171,7 @@ func TestResolveWithNoteAndSuspension(t *testing.T) {
 	}
 	wantStatus(t, w.admin.Do("POST", path, nil), 409, "conflict")
 
-	var logs struct {
-		Items []auditJSON
-		Names map[string]string
-	}
-	w.admin.Must(200, "GET", "/admin/audit-logs?limit=5", nil, &logs)
-	byAction := map[string]auditJSON{}
-	for _, l := range logs.Items {
-		byAction[l.Action] = l
-	}
-	if a := byAction["report.resolve"].After; a["note"] != note || a["sender_suspended"] != true || a["sender_id"] != float64(w.b.UserID) {
-		t.Errorf("report.resolve after: %v", a)
-	}
-	if a := byAction["user.suspend"].After; a["note"] != note || a["report_id"] != float64(rep) || a["suspended"] != true {
-		t.Errorf("user.suspend after: %v", a)
-	}
-	if _, ok := byAction["message.delete"]; !ok {
-		t.Error("no message.delete entry")
-	}
-	if logs.Names[itoa(w.b.UserID)] != "Kid "+w.b.Login || logs.Names[itoa(w.a.UserID)] != "Kid "+w.a.Login || logs.Names[itoa(w.admin.UserID)] != "Admin" {
-		t.Errorf("names: %v", logs.Names)
-	}
+	auditedWithNote(t, w, rep, note)
 	// The families read the resolution, never the moderator's note.
 	for _, c := range []*apitest.Client{w.a, w.fa.Parent, w.fb.Parent} {
 		if r := c.Do("GET", "/reports", nil); r.Status != 200 || strings.Contains(string(r.Body), "second warning") {
@@ -293,5 +253,61 @@ func TestSuspendWithNoteAndFamilies(t *testing.T) {
 	admin.Must(200, "GET", fmt.Sprintf("/admin/audit-logs?action=user.suspend&entity_id=%d", fam.Children[1].UserID), nil, &logs)
 	if _, has := logs.Items[0].After["note"]; has {
 		t.Errorf("a suspension without a note records one: %v", logs.Items[0].After)
+	}
+}
+
+// refusedResolves sends bad resolve bodies: each a 400 naming its field
+// (an unknown field names none), and the report stays open, its sender
+// logged in.
+func refusedResolves(t *testing.T, w *moderationWorld, path string) {
+	t.Helper()
+	for _, tc := range []struct {
+		body  any
+		field string
+	}{
+		{map[string]any{"note": strings.Repeat("n", 501)}, "note"},
+		{map[string]any{"note": "a\x00b"}, "note"},
+		{map[string]any{"note": 3}, "note"},
+		{map[string]any{"suspend_sender": "yes"}, "suspend_sender"},
+		{map[string]any{"resolution": "sender_suspended"}, "resolution"},
+		{map[string]any{"reason": "x"}, ""},
+	} {
+		r := w.admin.Do("POST", path, tc.body)
+		if r.Status != 400 || (tc.field != "" && r.ErrorField() != tc.field) {
+			t.Errorf("%v: %d %s", tc.body, r.Status, r.Body)
+		}
+	}
+	var still pageJSON[queueReportJSON]
+	w.admin.Must(200, "GET", "/admin/reports?status=open", nil, &still)
+	if len(still.Items) != 1 || w.b.Do("GET", "/me", nil).Status != 200 {
+		t.Fatalf("a refused resolve changed something: %+v", still.Items)
+	}
+}
+
+// auditedWithNote checks the newest audit entries of a resolve with
+// suspend_sender and note: report.resolve and user.suspend carry the
+// note, message.delete is there, and the page names the accounts.
+func auditedWithNote(t *testing.T, w *moderationWorld, rep int64, note string) {
+	t.Helper()
+	var logs struct {
+		Items []auditJSON
+		Names map[string]string
+	}
+	w.admin.Must(200, "GET", "/admin/audit-logs?limit=5", nil, &logs)
+	byAction := map[string]auditJSON{}
+	for _, l := range logs.Items {
+		byAction[l.Action] = l
+	}
+	if a := byAction["report.resolve"].After; a["note"] != note || a["sender_suspended"] != true || a["sender_id"] != float64(w.b.UserID) {
+		t.Errorf("report.resolve after: %v", a)
+	}
+	if a := byAction["user.suspend"].After; a["note"] != note || a["report_id"] != float64(rep) || a["suspended"] != true {
+		t.Errorf("user.suspend after: %v", a)
+	}
+	if _, ok := byAction["message.delete"]; !ok {
+		t.Error("no message.delete entry")
+	}
+	if logs.Names[itoa(w.b.UserID)] != "Kid "+w.b.Login || logs.Names[itoa(w.a.UserID)] != "Kid "+w.a.Login || logs.Names[itoa(w.admin.UserID)] != "Admin" {
+		t.Errorf("names: %v", logs.Names)
 	}
 }

@@ -18,6 +18,27 @@ import (
 // names, the raw entry behind a disclosure; the users list shows families.
 // Axe-checked, shot whole at 360 and 1280 px.
 func TestBrowserModeration(t *testing.T) {
+	f := newModerationFixture(t)
+	b := newBrowser(t, f.env.Server.URL)
+	ad := b.user("moderator")
+	ad.login(f.admin.Login, f.admin.Password)
+	moderateQueue(t, ad, f)
+	readAuditSentences(t, ad, f)
+	seeFamilies(t, ad, f)
+}
+
+// moderationFixture is Mia (Anna Schmidt's) and Ben (Tom Weber's), friends
+// with a chat of twelve lines and a photo; Ben's request for a password
+// was reported by Anna and dismissed, his insult is reported by Mia now. A
+// parent waits for approval.
+type moderationFixture struct {
+	env          *apitest.Env
+	admin, ben   *apitest.Client
+	waiting      *apitest.Client
+	earlier, rep int64
+}
+
+func newModerationFixture(t *testing.T) *moderationFixture {
 	env := apitest.New(t)
 	admin := env.Admin()
 	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
@@ -61,10 +82,13 @@ func TestBrowserModeration(t *testing.T) {
 	fa.Parent.Must(201, "POST", fmt.Sprintf("/messages/%d/report", early), map[string]string{"reason": "asks for passwords"}, &earlier)
 	admin.Must(200, "POST", fmt.Sprintf("/admin/reports/%d/resolve", earlier.ID), nil, nil)
 	mia.Must(201, "POST", fmt.Sprintf("/messages/%d/report", mean), map[string]string{"reason": "He keeps calling me names"}, &rep)
+	return &moderationFixture{env: env, admin: admin, ben: ben, waiting: waiting, earlier: earlier.ID, rep: rep.ID}
+}
 
-	b := newBrowser(t, env.Server.URL)
-	ad := b.user("moderator")
-	ad.login(admin.Login, admin.Password)
+// moderateQueue: the queue names both children and families, gives the
+// reason, the earlier report and the chat around the reported message;
+// the moderator suspends Ben with a note.
+func moderateQueue(t *testing.T, ad *User, f *moderationFixture) {
 	ad.click("", "Reports")
 	ad.see("Mia reported Ben")
 	ad.see("child of Anna Schmidt")
@@ -90,14 +114,19 @@ func TestBrowserModeration(t *testing.T) {
 	ad.click("", "Suspend Ben")
 	ad.click("", "Yes, suspend")
 	ad.see("No open reports.")
-	if r := ben.Do("GET", "/me", nil); r.Status != 401 {
+	if r := f.ben.Do("GET", "/me", nil); r.Status != 401 {
 		t.Errorf("the suspended sender's session answers %d", r.Status)
 	}
+}
 
+// readAuditSentences: the audit log says what happened in sentences with
+// names, the raw entry behind its disclosure.
+func readAuditSentences(t *testing.T, ad *User, f *moderationFixture) {
+	rep, earlier := f.rep, f.earlier
 	ad.click("", "Audit log")
-	ad.see(fmt.Sprintf("Admin deleted the message of report #%d and suspended Ben: spamming and name-calling", rep.ID))
-	ad.see(fmt.Sprintf("Admin suspended Ben (report #%d): spamming and name-calling", rep.ID))
-	ad.see(fmt.Sprintf("Admin dismissed report #%d.", earlier.ID))
+	ad.see(fmt.Sprintf("Admin deleted the message of report #%d and suspended Ben: spamming and name-calling", rep))
+	ad.see(fmt.Sprintf("Admin suspended Ben (report #%d): spamming and name-calling", rep))
+	ad.see(fmt.Sprintf("Admin dismissed report #%d.", earlier))
 	ad.see("Tom Weber approved the contact between Ben and Mia.")
 	ad.see("Mia reported a message")
 	// The raw entry is there, behind its disclosure.
@@ -108,11 +137,15 @@ func TestBrowserModeration(t *testing.T) {
 		t.Errorf("the newest entry's raw JSON: %+v", raw)
 	}
 	ad.checkFull("admin-audit-sentences")
+}
 
+// seeFamilies: the users list shows each parent with their children, the
+// waiting parent marked; a search shows a child with their family.
+func seeFamilies(t *testing.T, ad *User, f *moderationFixture) {
 	ad.click("", "Users")
 	ad.until("Tom Weber's family with Ben beneath", `(() => { const f = [...document.querySelectorAll("li.family")].find(l => l.innerText.includes("Tom Weber"));
 		return f && f.querySelector("ul.children") && f.querySelector("ul.children").innerText.includes("Ben") && f.querySelector("ul.children .badge.bad"); })()`)
-	ad.until("the waiting parent marked", `(() => { const f = [...document.querySelectorAll("li.family.pending")].find(l => l.innerText.includes(`+jsString(waiting.Login)+`));
+	ad.until("the waiting parent marked", `(() => { const f = [...document.querySelectorAll("li.family.pending")].find(l => l.innerText.includes(`+jsString(f.waiting.Login)+`));
 		return f && f.innerText.includes("waiting for approval"); })()`)
 	var topChildren int
 	ad.js(`[...document.querySelectorAll("ul.families > li")].filter(l => l.innerText.includes("Child of")).length`, &topChildren)
