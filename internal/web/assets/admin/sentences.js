@@ -39,7 +39,7 @@ const says = {
   "user.delete": (e, d, who, name) => `${who} deleted the account of ${userTarget(e, name)}`,
   "keys.rotate": (e, d, who) => `${who} rotated the game-login encryption keys`,
   "user.password_reset": (e, d, who) => `${who} set a new password with a reset link`,
-  "report.create": (e, d, who, name) => `${who} reported a message` + (d.child_id && d.child_id !== e.actor_id ? ` in a chat of ${name(d.child_id)}` : "") + ` (report #${e.entity_id})`,
+  "report.create": (e, d, who, name) => `${who} reported a message` + (d.child_id && d.child_id !== e.actor_id ? ` in ${name(d.child_id)}'s chat` : "") + ` (report #${e.entity_id})`,
   "report.resolve": (e, d, who, name) => `${who} ${resolutionWords[d.resolution] || "resolved"} report #${e.entity_id}` +
     (d.sender_suspended ? ` and suspended ${name(d.sender_id)}` : ""),
   "message.delete": (e, d, who, name) => `${who} deleted a message by ${name(d.sender_id)}`,
