@@ -32,10 +32,10 @@ func TestBrowserModeration(t *testing.T) {
 // was reported by Anna and dismissed, his insult is reported by Mia now. A
 // parent waits for approval.
 type moderationFixture struct {
-	env          *apitest.Env
-	admin, ben   *apitest.Client
-	waiting      *apitest.Client
-	earlier, rep int64
+	env             *apitest.Env
+	admin, mia, ben *apitest.Client
+	waiting         *apitest.Client
+	earlier, rep    int64
 }
 
 func newModerationFixture(t *testing.T) *moderationFixture {
@@ -82,7 +82,7 @@ func newModerationFixture(t *testing.T) *moderationFixture {
 	fa.Parent.Must(201, "POST", fmt.Sprintf("/messages/%d/report", early), map[string]string{"reason": "asks for passwords"}, &earlier)
 	admin.Must(200, "POST", fmt.Sprintf("/admin/reports/%d/resolve", earlier.ID), nil, nil)
 	mia.Must(201, "POST", fmt.Sprintf("/messages/%d/report", mean), map[string]string{"reason": "He keeps calling me names"}, &rep)
-	return &moderationFixture{env: env, admin: admin, ben: ben, waiting: waiting, earlier: earlier.ID, rep: rep.ID}
+	return &moderationFixture{env: env, admin: admin, mia: mia, ben: ben, waiting: waiting, earlier: earlier.ID, rep: rep.ID}
 }
 
 // moderateQueue: the queue names both children and families, gives the
@@ -140,7 +140,8 @@ func readAuditSentences(t *testing.T, ad *User, f *moderationFixture) {
 }
 
 // seeFamilies: the users list shows each parent with their children, the
-// waiting parent marked; a search shows a child with their family.
+// waiting parent marked; a search shows a child with their family, who is
+// suspended with a note the audit log then says.
 func seeFamilies(t *testing.T, ad *User, f *moderationFixture) {
 	ad.click("", "Users")
 	ad.until("Tom Weber's family with Ben beneath", `(() => { const f = [...document.querySelectorAll("li.family")].find(l => l.innerText.includes("Tom Weber"));
@@ -158,4 +159,11 @@ func seeFamilies(t *testing.T, ad *User, f *moderationFixture) {
 	ad.click("Find users", "Search")
 	ad.until("Mia with her family", `(() => { const l = document.querySelectorAll("ul.families > li");
 		return l.length === 1 && l[0].innerText.includes("Child of Anna Schmidt"); })()`)
+	// Suspending from the list takes a note too, and the log says it.
+	ad.click("Child of Anna Schmidt", "Suspend "+f.mia.Login)
+	ad.fill("Child of Anna Schmidt", "Note for the audit log (optional)", "rude in chats")
+	ad.click("Child of Anna Schmidt", "Yes, suspend")
+	ad.until("Mia suspended", `document.querySelector("ul.families > li .badge.bad")`)
+	ad.click("", "Audit log")
+	ad.see("Admin suspended Mia: rude in chats")
 }

@@ -47,11 +47,39 @@ function accountActions(u, reload) {
   const who = u.email || u.login;
   const acts = [];
   if (u.suspended) acts.push(action("Reinstate", async () => { await api("POST", `/admin/users/${u.id}/reinstate`); reload(); }, { cls: "good", label: `Reinstate ${who}` }));
-  else acts.push(action("Suspend", async () => { await api("POST", `/admin/users/${u.id}/suspend`); reload(); },
-    { cls: "ghost", label: `Suspend ${who}`, confirm: `Suspend ${who}? They are logged out at once.`, yes: "Yes, suspend" }));
+  else acts.push(suspendWithNote(u, who, reload));
   acts.push(action("Delete", async () => { await api("DELETE", `/admin/users/${u.id}`); reload(); },
     { cls: "bad", label: `Delete ${who}`, confirm: `Delete ${who} for good?${u.role === "PARENT" ? " Their children are deleted too." : ""}`, yes: "Yes, delete" }));
   return acts;
+}
+
+// suspendWithNote is "Suspend": it asks in place, with an optional note
+// for the audit log ("Admin suspended Ben: spamming").
+function suspendWithNote(u, who, reload) {
+  const button = h("button", { class: "btn small ghost", type: "button", "aria-label": `Suspend ${who}` }, "Suspend");
+  const note = field({ name: "note", label: "Note for the audit log (optional)", multiline: true, maxlength: 500 });
+  const err = h("p", { class: "error", role: "alert" });
+  const yes = h("button", { class: "btn small bad", type: "button" }, "Yes, suspend");
+  const no = h("button", { class: "btn small ghost", type: "button" }, "Cancel");
+  const box = h("div", { class: "confirm", role: "group", "aria-label": "Confirm" },
+    h("p", {}, `Suspend ${who}? They are logged out at once.${u.role === "PARENT" ? " Their children cannot log in while it lasts." : ""}`),
+    note, h("div", { class: "row" }, yes, no), err);
+  box.hidden = true;
+  button.addEventListener("click", () => { box.hidden = false; yes.focus(); });
+  no.addEventListener("click", () => { box.hidden = true; button.focus(); });
+  yes.addEventListener("click", async () => {
+    err.textContent = "";
+    yes.disabled = true;
+    try {
+      await api("POST", `/admin/users/${u.id}/suspend`, { note: note.input.value.trim() });
+      reload();
+    } catch (e) {
+      err.textContent = e.message;
+    } finally {
+      yes.disabled = false;
+    }
+  });
+  return h("span", { class: "action" }, button, box);
 }
 
 function userRow(u, reload) {
