@@ -150,8 +150,13 @@ func TestContactDecline(t *testing.T) {
 	wantStatus(t, decline(ben, link.ID), 403, "forbidden")
 	wantStatus(t, decline(cleo, link.ID), 404, "not_found")
 	wantStatus(t, decline(fa.Parent, link.ID), 403, "forbidden")
+	_, mark := notesSince(t, env, 0)
 	var out judgedContactJSON
 	mia.Must(200, "POST", fmt.Sprintf("/contacts/%d/decline", link.ID), nil, &out)
+	// Only the asking family's parent is told, as after a parent's reject.
+	if notes, _ := notesSince(t, env, mark); fmt.Sprint(notes) != fmt.Sprint([]noteRow{{fb.Parent.UserID, "contact_declined", ben.UserID}}) {
+		t.Fatalf("notifications of the decline: %v", notes)
+	}
 	if out.ID != link.ID || out.Status != "declined" || len(out.Children) != 2 || out.Approval != nil {
 		t.Fatalf("declined: %+v", out)
 	}
