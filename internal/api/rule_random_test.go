@@ -13,14 +13,14 @@ import (
 
 // TestRandomContactRule drives thousands of random steps over three
 // families through the API: contact requests, approvals, rejections, a
-// child's declines (issue 21.4) and
-// revocations, conversations created, members added and removed, messages
-// sent. Before each step it predicts the answer from the database state
-// with the Go version of the contact rule (rule_oracle_test.go); after each
-// step it checks, from the database, that every conversation's frozen state
-// matches the rule and that every message written was a send accepted from
-// a member of a conversation satisfying the rule at that moment, so no
-// message ever passed between children without an approved link.
+// child's declines (issue 21.4) and revocations, conversations created,
+// members added and removed, messages sent. Before each step it predicts
+// the answer from the database state with the Go version of the contact
+// rule (rule_oracle_test.go); after each step it checks, from the
+// database, that every conversation's frozen state matches the rule and
+// that every message written was a send accepted from a member of a
+// conversation satisfying the rule at that moment, so no message ever
+// passed between children without an approved link.
 //
 // It is seeded and reproducible: PIXELPALS_RULE_SEED and
 // PIXELPALS_RULE_STEPS override the seed and the number of steps.

@@ -35,8 +35,8 @@ func approvedFriendsSQL(child string) string {
 // pending link between a child of the parent and another family's child,
 // that other child: their display name, their grown-ups' display names
 // (live accounts only; never a login name), since when the link waits, and
-// how many approved contacts the two children share. A link between two of
-// the parent's own children has no other family, and no row.
+// how many approved contacts the two children share. A link between two
+// children the parent looks after has no other family, and no row.
 var contactApprovalsSQL = `
 	SELECT ct.id, mine.id, other.id, coalesce(op.display_name, ''), ct.created_at,
 	       coalesce((SELECT array_agg(gp.display_name ORDER BY gp.user_id)
@@ -47,7 +47,7 @@ var contactApprovalsSQL = `
 	JOIN users mine ON mine.id IN (ct.child_a_id, ct.child_b_id) AND ` + ChildOfSQL("mine", "$1") + `
 	JOIN users other ON other.id = CASE WHEN mine.id = ct.child_a_id THEN ct.child_b_id ELSE ct.child_a_id END
 	LEFT JOIN profiles op ON op.user_id = other.id
-	WHERE ct.id = ANY($2) AND other.parent_id IS DISTINCT FROM $1
+	WHERE ct.id = ANY($2) AND $1 <> ALL (ARRAY(` + guardianIDsSQL("other.id") + `))
 	  AND NOT (ct.a_approved_at IS NOT NULL AND ct.b_approved_at IS NOT NULL)`
 
 // addApprovals fills in Approval on the pending links of a parent's list.
