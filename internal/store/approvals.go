@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -70,7 +69,7 @@ func (db *DB) addApprovals(ctx context.Context, actor *domain.Actor, contacts []
 	var a domain.ContactApproval
 	_, err = pgx.ForEachRow(rows, []any{&id, &a.ChildID, &a.OtherChildID, &a.OtherDisplayName, &a.RequestedAt, &a.OtherGuardians, &a.CommonContacts},
 		func() error {
-			a.OtherAvatarURL = "/api/v1/profiles/" + strconv.FormatInt(a.OtherChildID, 10) + "/avatar"
+			a.OtherAvatarURL = domain.AvatarURL(a.OtherChildID)
 			found := a
 			byLink[id] = &found
 			return nil
