@@ -13,8 +13,8 @@ import (
 // approval and a decline reach exactly both families, each as the
 // recipient's GET /contacts shows the link (never a parent's approval
 // block: avatar, guardians, friends in common) or, for contact.declined,
-// as the decline answered; every other role hears nothing of it, also on
-// a replay from the start.
+// as the decline answered, and a replay from a cursor before tells them
+// the same; every other role hears nothing of it.
 func TestLiveContactEventsNoMoreThanREST(t *testing.T) {
 	env := apitest.New(t)
 	w := newWorld(env, env.Admin())
@@ -30,25 +30,44 @@ func TestLiveContactEventsNoMoreThanREST(t *testing.T) {
 		others[r] = w.client(r).Socket("")
 	}
 
-	// Requested by Ben, approved by his parent, then a second request
-	// declined by Mia: every family socket sees each as its REST shows it.
+	// A cursor from before it all, for the replay below: Mia's chat with
+	// her parent.
+	createDirect(w.a.Parent, mia.UserID)
+	before := map[int64]string{}
+	for _, r := range []recipient{family[0], family[2]} {
+		before[r.c.UserID] = nextOf(t, r.s, "conversation.created").ID
+	}
+
+	// Requested by Ben, approved by his parent, then declined by Mia:
+	// every family socket sees each as its REST shows it.
 	link := childRequests(ben, mia)
+	heard := map[string][]byte{} // type and recipient → what they heard
 	for _, r := range family {
 		f := nextOf(t, r.s, "contact.requested")
 		noApprovalData(t, f)
 		sameJSON(t, fmt.Sprintf("contact.requested to %d", r.c.UserID), f.Data, restContactForEvent(t, r.c, link.ID))
+		heard[f.Type+itoa(r.c.UserID)] = f.Data
 	}
 	fc.Parent.Must(200, "POST", fmt.Sprintf("/contacts/%d/approve", link.ID), nil, nil)
 	for _, r := range family {
 		f := nextOf(t, r.s, "contact.approved")
 		noApprovalData(t, f)
 		sameJSON(t, fmt.Sprintf("contact.approved to %d", r.c.UserID), f.Data, restContactForEvent(t, r.c, link.ID))
+		heard[f.Type+itoa(r.c.UserID)] = f.Data
 	}
 	declined := mia.Must(200, "POST", fmt.Sprintf("/contacts/%d/decline", link.ID), nil, nil)
 	for _, r := range family {
 		f := nextOf(t, r.s, "contact.declined")
 		noApprovalData(t, f)
 		sameJSON(t, fmt.Sprintf("contact.declined to %d", r.c.UserID), f.Data, declined.Body)
+		heard[f.Type+itoa(r.c.UserID)] = f.Data
+	}
+	// A replay from before tells Mia and her parent exactly the same.
+	for _, r := range []recipient{family[0], family[2]} {
+		replay := r.c.Socket(before[r.c.UserID])
+		for _, typ := range []string{"contact.requested", "contact.approved", "contact.declined"} {
+			sameJSON(t, fmt.Sprintf("replayed %s to %d", typ, r.c.UserID), nextOf(t, replay, typ).Data, heard[typ+itoa(r.c.UserID)])
+		}
 	}
 
 	// The others hear nothing of it: each gets an event of their own
