@@ -25,14 +25,29 @@ export function messageHistory(chat, { item, onerror }) {
   const olderRow = h("li", { class: "older" }, olderBtn);
   olderRow.hidden = true;
 
+  // Drawn items are kept by id with what they showed, so a redraw (an
+  // older page, a new message) draws only what is new or changed.
+  const kept = new Map();
+  let keptFor = "";
+
   function draw() {
     const convo = chat.convo;
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
     const who = memberNames(convo);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "") + [...formerMembers(convo)] + [...who.values()];
+    const around = JSON.stringify([convo ? [convo.frozen, convo.read_only] : null, [...formerMembers(convo)], [...who]]);
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + around;
     if (sig === drawn) return;
     drawn = sig;
-    drawList(list, olderRow, items, chat, item, who);
+    if (around !== keptFor) { kept.clear(); keptFor = around; }
+    for (const id of kept.keys()) if (!msgs.has(id)) kept.delete(id);
+    drawList(list, olderRow, items, chat, (m) => {
+      const key = JSON.stringify([m.deleted, m.content, m.media_url]);
+      const k = kept.get(m.id);
+      if (k && k.key === key) return k.li;
+      const li = item(m, who);
+      kept.set(m.id, { key, li });
+      return li;
+    });
   }
 
   function setOlder(cursor) {
@@ -109,12 +124,12 @@ function rowInView(list, row) {
 
 // drawList draws items (sorted by id) into list under the "older" row,
 // staying at the bottom when the list was there (or is short).
-function drawList(list, olderRow, items, chat, item, who) {
+function drawList(list, olderRow, items, chat, item) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   if (!items.length) {
     replace(list, h("li", { class: "empty" }, chat.isChild ? "No messages yet. Say hello!" : "No messages in this chat yet."));
   } else {
-    replace(list, olderRow, items.map(m => item(m, who)));
+    replace(list, olderRow, items.map(item));
   }
   if (atBottom || items.length <= PAGE) list.scrollTop = list.scrollHeight;
 }
