@@ -16,7 +16,7 @@ export function groupPanel(chat) {
   const count = h("span");
   // On a phone the summary is "People (3)", a button at the end of the
   // chat's top row; the panel opens over the messages (style.css).
-  const summary = h("summary", {}, icon("people"), "People", h("span", { class: "wide" }, " in this group"), count);
+  const summary = h("summary", {}, icon("people"), h("span", {}, "People", h("span", { class: "wide" }, " in this group"), count));
   const body = h("div", { class: "group-body" });
   const el = h("details", { class: "group-panel" }, summary, body);
   el.hidden = true;
