@@ -14,9 +14,10 @@ import { groupCandidates } from "../group.js";
 // for a direct chat), redrawing only when the group changed.
 export function groupPanel(chat) {
   const count = h("span");
-  // On a phone the summary is "People (3)", a button at the end of the
-  // chat's top row; the panel opens over the messages (style.css).
-  const summary = h("summary", {}, icon("people"), h("span", {}, "People", h("span", { class: "wide" }, " in this group"), count));
+  // On a phone the summary shows only the people icon and "(3)" (the
+  // words stay for screen readers), a button at the end of the chat's top
+  // row; the panel opens over the messages (style.css).
+  const summary = h("summary", {}, icon("people"), h("span", {}, h("span", { class: "wide" }, "People in this group"), count));
   const body = h("div", { class: "group-body" });
   const el = h("details", { class: "group-panel" }, summary, body);
   el.hidden = true;
