@@ -108,18 +108,27 @@ export function messageHistory(chat, { item, onerror }) {
 }
 
 // watchTop calls near() when row, at the top of the scrolling list,
-// comes into view (or within a screenful's fifth of it).
+// comes into view (or within 150 px of it) once the reader has scrolled
+// or used the list: a chat opening at its first unread message near the
+// top of the page does not fetch a page nobody asked for.
 function watchTop(list, row, near) {
   if (!("IntersectionObserver" in window)) return; // the button still works
+  let armed = false;
+  const arm = () => {
+    if (armed) return;
+    armed = true;
+    if (rowInView(list, row)) near();
+  };
+  for (const type of ["wheel", "touchstart", "keydown", "pointerdown"]) list.addEventListener(type, arm, { passive: true });
   new IntersectionObserver((entries) => {
-    if (entries.some(e => e.isIntersecting)) near();
+    if (armed && entries.some(e => e.isIntersecting)) near();
   }, { root: list, rootMargin: "150px 0px 0px 0px" }).observe(row);
 }
 
 function rowInView(list, row) {
-  if (row.hidden) return false;
+  if (row.hidden || !row.isConnected) return false;
   const l = list.getBoundingClientRect(), r = row.getBoundingClientRect();
-  return r.bottom > l.top && r.top < l.bottom;
+  return r.bottom > l.top - 150 && r.top < l.bottom;
 }
 
 // drawList draws items (sorted by id) into list under the "older" row,
