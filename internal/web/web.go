@@ -7,7 +7,9 @@
 // a hash of all the assets, so a new binary changes every URL and the files
 // can be cached for a year as immutable (relative imports between modules
 // keep working inside one version). The page itself is small, revalidated
-// on every load with an ETag, and names the current version.
+// on every load with an ETag, and names the current version. Text files are
+// gzipped once at start-up and sent so to clients that accept it
+// (compress.go).
 package web
 
 import (
@@ -41,6 +43,8 @@ type asset struct {
 	body        []byte
 	contentType string
 	etag        string
+	gz          []byte // body gzipped once (compress.go), nil when not worth it
+	gzETag      string // the gzipped body's own ETag: a different representation
 }
 
 // UI serves the embedded page and its assets.
@@ -105,7 +109,14 @@ func newAsset(name string, b []byte) asset {
 		ct = "application/octet-stream"
 	}
 	sum := sha256.Sum256(b)
-	return asset{body: b, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	a := asset{body: b, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	if compressible(name) {
+		a.gz = gzipped(b)
+	}
+	if a.gz != nil {
+		a.gzETag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
+	}
+	return a
 }
 
 // Version is the path segment under /assets/ of the current assets.
@@ -163,18 +174,29 @@ func (u *UI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// serveAsset answers with a, gzipped when it has a gzipped body and the
+// client accepts it (Vary tells caches the answer depends on that).
 func serveAsset(w http.ResponseWriter, r *http.Request, a asset) {
 	h := w.Header()
 	h.Set("Content-Type", a.contentType)
-	h.Set("ETag", a.etag)
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, a.etag) {
+	body, etag := a.body, a.etag
+	if a.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			body, etag = a.gz, a.gzETag
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(a.body)
+		w.Write(body)
 	}
 }
 

@@ -125,8 +125,15 @@ logoutBtn.addEventListener("click", async () => {
   go("#/login");
 });
 
+// signedIn: the CSRF cookie is set with the session cookie at login and
+// goes with it (same lifetime, cleared at logout). Without it there is no
+// session, so the page does not ask GET /me for a 401 the browser would
+// log as a failed request on every logged-out visit.
+const signedIn = () => document.cookie.split(";").some(c => c.trim().startsWith("pixelpals_csrf="));
+
 async function loadMe() {
   try {
+    if (!signedIn()) { state.me = null; state.offline = false; setAudience(null); return; }
     state.me = await api("GET", "/me");
     state.rejected = false;
     state.offline = false;

@@ -40,9 +40,13 @@ export function chatView(ctx, cid, back, childID) {
     messages.add(await api("POST", `/conversations/${cid}/messages`, { ...body, client_id: crypto.randomUUID() }));
   };
   const composer = composerArea(chat, { send, sleep: chatSleep(chat) });
+  // The head (back, title, the people of a group) stays one short row; the
+  // list between it and the composer is the one thing that scrolls
+  // (style.css, body.in-chat), so the composer is always in view.
   const root = h("section", { class: "card chat", "aria-labelledby": header.title.id },
-    h("p", {}, h("a", { href: back }, "← Back")), header.title, header.banners, group.el, loadErr,
-    h("div", { class: "row" }, messages.olderBtn), messages.list, reportSlot, composer.el);
+    header.head(h("a", { class: "back", href: back }, "← Back"), group.el), header.banners, loadErr,
+    messages.list, reportSlot, composer.el);
+  document.body.classList.add("in-chat");
 
   async function del(m) {
     try {
@@ -92,7 +96,7 @@ export function chatView(ctx, cid, back, childID) {
   const events = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: () => loadConvo().catch(shown) });
   ctx.onevent = (ev) => { reads.onevent(ev); events(ev); };
   const prev = ctx.cleanup;
-  ctx.cleanup = () => { reads.stop(); if (prev) prev(); };
+  ctx.cleanup = () => { reads.stop(); document.body.classList.remove("in-chat"); if (prev) prev(); };
   refresh();
   return root;
 }

@@ -36,12 +36,17 @@ let seq = 0;
 // uid makes a unique id for label/aria wiring.
 export function uid(prefix) { return `${prefix || "id"}-${++seq}`; }
 
+// The formats of when(), made once: toLocaleString with options builds a
+// new formatter on every call, which costs a phone a long task when a
+// chat draws a hundred messages.
+const timeOnly = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+const dayAndTime = new Intl.DateTimeFormat([], { dateStyle: "medium", timeStyle: "short" });
+
 // when formats an RFC 3339 time for people.
 export function when(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   const today = new Date();
   const sameDay = d.toDateString() === today.toDateString();
-  return sameDay ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  return (sameDay ? timeOnly : dayAndTime).format(d);
 }

@@ -64,7 +64,10 @@ function photoBox(width, height, side) {
 // the whole image in a modal dialog. thumb may be missing (an older
 // client's data): the whole image is shown small then.
 export function photo({ thumb, full, width, height, alt, cls, side }) {
-  const img = h("img", { class: "media" + (cls ? " " + cls : ""), src: thumb || full, alt, decoding: "async",
+  // A photo whose size is not known (an old message) gets a 4:3 box, so
+  // it does not push the messages below it either when it arrives.
+  const sized = width && height;
+  const img = h("img", { class: "media" + (sized ? "" : " unsized") + (cls ? " " + cls : ""), src: thumb || full, alt, decoding: "async",
     ...photoBox(width, height, side || 240) });
   const btn = h("button", { class: "photo", type: "button", title: "Open the photo" }, img);
   btn.addEventListener("click", () => openPhoto({ full, width, height, alt, opener: btn }));
