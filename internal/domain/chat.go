@@ -122,6 +122,10 @@ type Message struct {
 	CreatedAt time.Time  `json:"created_at"`
 	Deleted   bool       `json:"deleted"`
 	DeletedAt *time.Time `json:"deleted_at"`
+	// Reactions are the message's reactions as its reader sees them
+	// (counts, and whether they reacted): filled in by history; a new
+	// message has none. None on a tombstone.
+	Reactions Reactions `json:"reactions"`
 }
 
 // Report statuses and resolutions.

@@ -51,6 +51,10 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err := removeChatData(ctx, tx, userID); err != nil {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
+	// Their reactions go, and the readers of each message see the new counts.
+	if err := removeReactions(ctx, tx, userID); err != nil {
+		return err
+	}
 	// Their uploads go with them, while the profile still names the avatar.
 	if err := removeMedia(ctx, tx, userID); err != nil {
 		return err

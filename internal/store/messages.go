@@ -52,6 +52,7 @@ func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 	if m.Deleted && !seeDeleted {
 		m.Content, m.MediaID, m.MediaURL = nil, nil, nil
 		m.MediaThumbURL, m.MediaWidth, m.MediaHeight = nil, nil, nil
+		m.Reactions = nil
 	}
 	if m.SenderID != viewerID {
 		m.ClientID = nil
@@ -119,6 +120,9 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return ScanMessage(r) })
 	if err != nil {
 		return nil, fmt.Errorf("history of conversation %d: %w", convID, err)
+	}
+	if err := loadReactions(ctx, db.Pool, msgs, actor.UserID); err != nil {
+		return nil, err
 	}
 	seeDeleted := acc.parentOfMember || actor.IsAdmin()
 	for i := range msgs {
