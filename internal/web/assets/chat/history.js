@@ -23,7 +23,7 @@ export function messageHistory(chat, { item, onerror }) {
     const convo = chat.convo;
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
     const who = memberNames(convo);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "") + [...formerMembers(convo)] + [...who.values()];
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url, m.reactions])) + (convo ? convo.frozen : "") + [...formerMembers(convo)] + [...who.values()];
     if (sig === drawn) return;
     drawn = sig;
     drawList(list, items, chat, item, who);
