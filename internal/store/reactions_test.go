@@ -51,8 +51,11 @@ func TestReactionCountsPlan(t *testing.T) {
 	if err := json.Unmarshal(raw, &plan); err != nil {
 		t.Fatal(err)
 	}
+	// An index (only) scan of the primary key, or a bitmap heap scan of
+	// it: which one depends on how much of the table the visibility map
+	// says is all-visible, which concurrent tests on the cluster hold back.
 	scans := plan[0].Plan.on("message_reactions")
-	if len(scans) != 1 || scans[0].IndexName != "message_reactions_pkey" {
+	if len(scans) != 1 || pkeyOf(scans[0]) != "message_reactions_pkey" {
 		t.Fatalf("reactions are not read through their primary key alone: %s", raw)
 	}
 	if s := scans[0]; s.ActualRows*s.ActualLoops != 50*40+1 {
@@ -90,4 +93,12 @@ func TestReactionCountsPlan(t *testing.T) {
 	if n != 100 {
 		t.Fatalf("%d (message, kind) rows, want 100", n)
 	}
+}
+
+// pkeyOf is the index a scan reads: its own, or its bitmap's.
+func pkeyOf(n planNode) string {
+	if n.IndexName != "" || len(n.Plans) != 1 {
+		return n.IndexName
+	}
+	return n.Plans[0].IndexName
 }
