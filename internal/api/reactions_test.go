@@ -138,6 +138,24 @@ func TestReactionsCountsAndMine(t *testing.T) {
 	if n := reactionRows(t, env, msg); n != 2 {
 		t.Fatalf("%d rows, want 2 (a's heart and thumbs up)", n)
 	}
+
+	// A's parent's export of A holds A's reactions; B's, none.
+	var export struct {
+		Reactions []struct {
+			ConversationID int64  `json:"conversation_id"`
+			MessageID      int64  `json:"message_id"`
+			Kind           string `json:"kind"`
+		} `json:"reactions"`
+	}
+	l.fa.Parent.Must(200, "GET", fmt.Sprintf("/children/%d/export", a.UserID), nil, &export)
+	if len(export.Reactions) != 2 || export.Reactions[0].Kind != "heart" || export.Reactions[1].Kind != "thumbs_up" ||
+		export.Reactions[0].MessageID != msg || export.Reactions[0].ConversationID != conv {
+		t.Fatalf("A's export: %+v", export.Reactions)
+	}
+	l.fb.Parent.Must(200, "GET", fmt.Sprintf("/children/%d/export", b.UserID), nil, &export)
+	if export.Reactions == nil || len(export.Reactions) != 0 {
+		t.Fatalf("B's export: %+v", export.Reactions)
+	}
 }
 
 // TestReactionsRefused: bad input names its field and changes nothing;
