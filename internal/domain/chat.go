@@ -124,7 +124,8 @@ type Message struct {
 	DeletedAt *time.Time `json:"deleted_at"`
 	// Reactions are the message's reactions as its reader sees them
 	// (counts, and whether they reacted): filled in by history; a new
-	// message has none. None on a tombstone.
+	// message has none, nor has a deleted one (for parents too: its
+	// reactions are kept, but they are about a message that is gone).
 	Reactions Reactions `json:"reactions"`
 }
 

@@ -63,6 +63,13 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err != nil {
 		return err
 	}
+	scrubbedIDs := make([]int64, len(scrubbed))
+	for i, m := range scrubbed {
+		scrubbedIDs[i] = m.ID
+	}
+	if err := dropReactions(ctx, tx, scrubbedIDs); err != nil {
+		return err
+	}
 	steps := []string{
 		`DELETE FROM conversation_members WHERE user_id = $1`,
 		`DELETE FROM sessions WHERE user_id = $1`,

@@ -52,6 +52,8 @@ func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 	if m.Deleted && !seeDeleted {
 		m.Content, m.MediaID, m.MediaURL = nil, nil, nil
 		m.MediaThumbURL, m.MediaWidth, m.MediaHeight = nil, nil, nil
+	}
+	if m.Deleted { // for everyone: a deleted message's reactions are no one's business
 		m.Reactions = nil
 	}
 	if m.SenderID != viewerID {
@@ -189,6 +191,9 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 	}
 	if tag.RowsAffected() == 0 {
 		return nil
+	}
+	if err := dropReactions(ctx, tx, []int64{m.id}); err != nil {
+		return err
 	}
 	deleted, err := messageByID(ctx, tx, m.id)
 	if err != nil {

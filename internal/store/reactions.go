@@ -210,8 +210,7 @@ func (rows reactionRows) seenBy(viewerID int64) domain.Reactions {
 // reactionEvents writes message.reactions about a message to every reader
 // of its conversation (convAudience: its members and their parents, as
 // for its messages), each with the counts as their History shows them:
-// only their own reaction is marked, and a tombstone (deleted, for those
-// who get one) has none.
+// only their own reaction is marked, and a deleted message has none.
 func reactionEvents(ctx context.Context, tx pgx.Tx, convID, messageID int64, rs reactionRows, deleted bool) error {
 	vs, err := convAudience(ctx, tx, convID)
 	if err != nil {
@@ -219,7 +218,7 @@ func reactionEvents(ctx context.Context, tx pgx.Tx, convID, messageID int64, rs 
 	}
 	evs, err := eventlog.FanOut(eventlog.MessageReactions, nil, viewerIDs(vs), func(id int64) any {
 		d := domain.MessageReactions{ConversationID: convID, MessageID: messageID, Reactions: rs.seenBy(id)}
-		if v, _ := viewerOf(vs, id); deleted && !v.parentOfMember {
+		if deleted {
 			d.Reactions = nil
 		}
 		return d
@@ -257,6 +256,20 @@ func removeReactions(ctx context.Context, tx pgx.Tx, userID int64) error {
 		if err := reactionEvents(ctx, tx, t.conv, t.msg, rs, t.deleted); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// dropReactions deletes the reactions on messages just deleted in tx
+// (softDelete, an account's scrubbed messages): a deleted message shows
+// none to anyone, so none is kept. Their readers learn it from the
+// message.deleted event written with the deletion.
+func dropReactions(ctx context.Context, tx pgx.Tx, messageIDs []int64) error {
+	if len(messageIDs) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM message_reactions WHERE message_id = ANY($1)`, messageIDs); err != nil {
+		return fmt.Errorf("drop reactions of %d deleted messages: %w", len(messageIDs), err)
 	}
 	return nil
 }
