@@ -75,7 +75,6 @@ func (r *liveReader) react(t *testing.T, data json.RawMessage) {
 	r.msgs[d.MessageID] = patched
 }
 
-
 // TestLiveRandomized interleaves sends, deletions, reactions, member
 // changes and reconnects at random, then checks each client's received stream against
 // what REST shows it: no event twice, every message it may read and has
