@@ -76,10 +76,10 @@ func (r *liveReader) react(t *testing.T, data json.RawMessage) {
 }
 
 // TestLiveRandomized interleaves sends, deletions, reactions, member
-// changes and reconnects at random, then checks each client's received stream against
-// what REST shows it: no event twice, every message it may read and has
-// been able to read all along exactly as its history shows it, and nothing
-// it received shown otherwise.
+// changes and reconnects at random, then checks each client's received
+// stream against what REST shows it: no event twice, every message it may
+// read and has been able to read all along exactly as its history shows
+// it (reactions included), and nothing it received shown otherwise.
 func TestLiveRandomized(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
