@@ -209,6 +209,8 @@ func (a *API) routes() []route {
 		{"POST /conversations/{id}/read", family, a.markRead},
 		{"GET /conversations/{id}/messages", active, a.history},
 		{"POST /conversations/{id}/messages", withSendGate, a.sendMessage},
+		{"PUT /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(true)},
+		{"DELETE /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(false)},
 		{"DELETE /messages/{id}", active, a.deleteMessage},
 		{"POST /messages/{id}/report", family, a.reportMessage},
 		{"GET /reports", family, a.listMyReports},

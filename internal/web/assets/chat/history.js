@@ -35,13 +35,13 @@ export function messageHistory(chat, { item, onerror }) {
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
     const who = memberNames(convo);
     const around = JSON.stringify([convo ? [convo.frozen, convo.read_only] : null, [...formerMembers(convo)], [...who]]);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + around;
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url, m.reactions])) + around;
     if (sig === drawn) return;
     drawn = sig;
     if (around !== keptFor) { kept.clear(); keptFor = around; }
     for (const id of kept.keys()) if (!msgs.has(id)) kept.delete(id);
     drawList(list, olderRow, items, chat, (m) => {
-      const key = JSON.stringify([m.deleted, m.content, m.media_url]);
+      const key = JSON.stringify([m.deleted, m.content, m.media_url, m.reactions]);
       const k = kept.get(m.id);
       if (k && k.key === key) return k.li;
       const li = item(m, who);
