@@ -105,7 +105,7 @@ export function action(text, fn, opts = {}) {
     button.addEventListener("click", run);
     return wrap;
   }
-  const yes = h("button", { class: "btn small bad", type: "button" }, opts.yes || t("forms.yes");
+  const yes = h("button", { class: "btn small bad", type: "button" }, opts.yes || t("forms.yes"));
   const no = h("button", { class: "btn small ghost", type: "button" }, t("forms.cancel"));
   const box = h("div", { class: "confirm", role: "group", "aria-label": t("forms.confirm") }, h("p", {}, opts.confirm), h("div", { class: "row" }, yes, no));
   box.hidden = true;
