@@ -71,7 +71,9 @@ func TestBrowserLanguages(t *testing.T) {
 	pa.see("Guardado.")
 	pa.narrow("child-page-es")
 
+	// The child's open page takes the new language when it is loaded again.
 	kid.visit("#/")
+	kid.run(chromedp.Reload())
 	kid.until("the child's page in Spanish", `document.documentElement.lang === "es"`)
 	kid.see("Tu madre o tu padre puede leer todos tus chats.")
 	kid.narrow("child-chats-es")
