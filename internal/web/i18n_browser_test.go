@@ -103,11 +103,11 @@ func (u *User) narrow(name string) {
 	u.check(name)
 	u.phone()
 	// The whole page at phone width, to look at (check shoots the screen).
-	png, err := chromedp.Run(u.ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(u.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		u.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(artefacts(u.t), name+"-phone-full.jpg"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(artefacts(u.t), name+"-phone-full.png"), png, 0o644); err != nil {
 		u.t.Fatal(err)
 	}
 	var fit struct {
