@@ -25,6 +25,8 @@ func TestBrowserLanguages(t *testing.T) {
 	name(fa, ka, "Mathilda")
 	name(fb, kb, "Friedrich-Wilhelm")
 	befriend(t, fa, ka, fb, kb)
+	fa.Parent.Must(201, "POST", fmt.Sprintf("/children/%d/game-credentials", ka.UserID),
+		map[string]string{"game_name": "Minecraft", "username": "mathilda_mc", "password": "blocks-and-more"}, nil)
 	fa.Parent.Must(200, "PATCH", "/me/profile", map[string]any{"locale": "de"}, nil)
 	fa.Parent.Must(200, "PATCH", fmt.Sprintf("/children/%d", ka.UserID), map[string]any{"locale": "de"}, nil)
 	b := newBrowser(t, env.Server.URL)
@@ -38,6 +40,8 @@ func TestBrowserLanguages(t *testing.T) {
 	pa.visit(fmt.Sprintf("#/child/%d", ka.UserID))
 	pa.see("Schlafenszeit")
 	pa.see("Sprache von Mathilda")
+	// Relative times in the language: the game login changed "gerade eben" (or "vor 1 Minute" on a slow machine).
+	pa.until("a relative time in German", `/geändert (gerade eben|vor \d+ Minute)/.test(document.querySelector("main").innerText)`)
 	pa.narrow("child-page-de")
 	pa.visit(fmt.Sprintf("#/child/%d/activity", ka.UserID))
 	pa.see("Aktivität von Mathilda")

@@ -89,12 +89,13 @@ export function formatDate(d, opts) {
   return new Intl.DateTimeFormat(lang, opts || { dateStyle: "medium" }).format(d);
 }
 
-// relative says how long ago (or until) d is: "5 minutes ago", "vor 5
-// Minuten", "hace 5 minutos".
+// relative says how long ago (or until) d is: "just now", "5 minutes
+// ago", "vor 5 Minuten", "hace 5 minutos".
 export function relative(d, now = new Date()) {
   const secs = Math.round((d.getTime() - now.getTime()) / 1000);
-  const steps = [[60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [4.35, "week"], [12, "month"], [Infinity, "year"]];
-  let v = secs;
+  if (Math.abs(secs) < 60) return t("time.just_now");
+  const steps = [[60, "minute"], [24, "hour"], [7, "day"], [4.35, "week"], [12, "month"], [Infinity, "year"]];
+  let v = secs / 60;
   for (const [size, unit] of steps) {
     if (Math.abs(v) < size) return new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(Math.round(v), unit);
     v /= size;

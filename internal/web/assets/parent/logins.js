@@ -5,7 +5,7 @@ import { h, replace, when } from "../dom.js";
 import { api } from "../api.js";
 import { field, form, action, titled } from "../forms.js";
 import { section, empty } from "../ui.js";
-import { t } from "../i18n.js";
+import { t, relative } from "../i18n.js";
 
 // loginsCard is the game-logins card of child id.
 export function loginsCard(id) {
@@ -14,7 +14,7 @@ export function loginsCard(id) {
     load: () => api("GET", `/children/${id}/game-credentials`),
     render: (page, reload) => page.items.length === 0 ? empty(t("logins.none"))
       : h("ul", { class: "list" }, page.items.map(g => h("li", {},
-        h("p", {}, h("strong", {}, g.game_name), " — ", g.username, h("span", { class: "muted small" }, " " + t("logins.changed", { when: when(g.updated_at) }))),
+        h("p", {}, h("strong", {}, g.game_name), " — ", g.username, h("span", { class: "muted small", title: when(g.updated_at) }, " " + t("logins.changed", { when: relative(new Date(g.updated_at)) }))),
         h("div", { class: "row" },
           passwordChanger(g),
           action(t("logins.delete"), async () => { await api("DELETE", `/game-credentials/${g.id}`); reload(); },
