@@ -58,6 +58,11 @@ func TestErrorLanguage(t *testing.T) {
 	if got := errorMessage(t, ask(fa.Parent, "es")); got != "darf nicht leer sein" {
 		t.Errorf("a German account asking in Spanish: %q", got)
 	}
+	// So is a refusal of the text checks (internal/usertext), with its argument.
+	r0 := fa.Parent.Do("PATCH", "/me/profile", map[string]any{"display_name": "a\u0007b"})
+	if r0.ErrorField() != "display_name" || errorMessage(t, r0) != "darf keine Steuerzeichen (U+0007) enthalten" {
+		t.Errorf("a control character, in German: %d %s", r0.Status, r0.Body)
+	}
 	// A message with an argument is formatted in the language too.
 	r := fa.Parent.Do("GET", "/conversations?limit=100000", nil)
 	if r.ErrorCode() != "invalid" || errorMessage(t, r) != "muss eine ganze Zahl von 1 bis 200 sein" {

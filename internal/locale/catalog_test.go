@@ -52,6 +52,7 @@ func codeKeys(t *testing.T) map[string]string {
 var keyArgs = map[string]int{
 	"domain.Errorf": 1, "domain.Invalid": 1, "domain.RateLimited": 1,
 	"locale.Sprintf": 1, "locale.Text": 0,
+	"refuse": 0, // internal/usertext's refusals, shown through domain.Invalid
 }
 
 func keysIn(n ast.Node) []string {
@@ -79,6 +80,9 @@ func keysIn(n ast.Node) []string {
 }
 
 func selectorName(e ast.Expr) string {
+	if id, ok := e.(*ast.Ident); ok {
+		return id.Name
+	}
 	sel, ok := e.(*ast.SelectorExpr)
 	if !ok {
 		return ""
