@@ -138,7 +138,14 @@ logoutBtn.addEventListener("click", async () => {
   go("#/login");
 });
 
+// loadMe reads who is logged in, and the page's language with it (the
+// browser's when nobody is, or the server cannot be reached).
 async function loadMe() {
+  await readMe();
+  await setLanguage(chooseLanguage(state.me && state.me.user.locale));
+}
+
+async function readMe() {
   try {
     state.me = await api("GET", "/me");
     state.rejected = false;
@@ -151,7 +158,6 @@ async function loadMe() {
     else if (e.status !== 401) state.notice = e.message;
   }
   setAudience(state.me && state.me.user.role);
-  await setLanguage(chooseLanguage(state.me && state.me.user.locale));
 }
 
 let routing = 0;
