@@ -28,7 +28,7 @@ export function languageCard(ctx) {
   const hid = uid("lang-h");
   return h("section", { class: "card", "aria-labelledby": hid },
     h("h2", { id: hid }, t("language.title")),
-    h("p", { class: "muted small" }, t("language.own_hint")),
+    h("p", { class: "muted small" }, ctx.me.user.role === "CHILD" ? t("language.own_hint_child") : t("language.own_hint")),
     languageForm(ctx.me.user.locale, async (locale) => {
       await api("PATCH", "/me/profile", { locale });
       await ctx.relocalize();
