@@ -214,6 +214,7 @@ func (a *API) routes() []route {
 		{"POST /messages/{id}/report", family, a.reportMessage},
 		{"GET /reports", family, a.listMyReports},
 		{"GET /admin/reports", adminOnly, a.listReports},
+		{"GET /admin/reports/{id}", adminOnly, a.reportDetail},
 		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
 
 		{"POST /media", active, a.uploadMedia},
