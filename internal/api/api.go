@@ -229,6 +229,7 @@ func (a *API) routes() []route {
 		{"DELETE /children/{id}/sleep-mode", parentOnly, a.clearSleepMode},
 		{"GET /me/sleep-mode", childOnly, a.mySleepMode},
 		{"POST /contacts/{id}/block", childOnly, a.blockContact},
+		{"POST /contacts/{id}/decline", childOnly, a.declineContact},
 		{"POST /contacts/{id}/unblock", parentOnly, a.unblockContact},
 		{"GET /children/{id}/activity", parentOnly, a.childActivity},
 		{"GET /me/notices", parentOnly, a.listNotices},
