@@ -137,14 +137,15 @@ function askedMe(k, me) {
 // for a request they never want again.
 function askRow(k, other, reload) {
   const note = h("p", { class: "small", "aria-live": "polite" });
-  const yes = h("button", { class: "btn small good", type: "button", "aria-label": `Yes, be friends with ${other.display_name}` }, "Yes");
+  const name = other.display_name;
+  const yes = h("button", { class: "btn small good", type: "button", "aria-label": t("ask.yes_label", { name }) }, t("ask.yes"));
   const buttons = h("span", { class: "row" }, yes,
-    action("Not now", async () => { await api("POST", `/contacts/${k.id}/decline`); reload(); },
-      { cls: "ghost", label: `Not now: say no to ${other.display_name}` }),
+    action(t("ask.not_now"), async () => { await api("POST", `/contacts/${k.id}/decline`); reload(); },
+      { cls: "ghost", label: t("ask.not_now_label", { name }) }),
     blockButton(k, other, reload));
-  yes.addEventListener("click", () => { buttons.hidden = true; note.textContent = "Great! Now your parent says OK too."; });
+  yes.addEventListener("click", () => { buttons.hidden = true; note.textContent = t("ask.great"); });
   return h("li", { class: "ask" },
-    h("div", { class: "who" }, avatar(other.child_id), h("p", {}, h("strong", {}, other.display_name), " wants to be friends with you!")),
+    h("div", { class: "who" }, avatar(other.child_id), h("p", {}, h("strong", {}, name), " " + t("ask.wants"))),
     buttons, note);
 }
 
