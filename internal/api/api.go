@@ -14,6 +14,7 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/keeper"
 	"pixelpals/internal/live"
+	"pixelpals/internal/locale"
 	"pixelpals/internal/media"
 	"pixelpals/internal/notify"
 	"pixelpals/internal/ratelimit"
@@ -314,6 +315,9 @@ func serveIndex(w http.ResponseWriter, _ *http.Request) {
 func (a *API) serve(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, r, err := a.authorize(r, rt.access)
+		if actor != nil && actor.Locale != "" {
+			r = r.WithContext(locale.WithLang(r.Context(), actor.Locale))
+		}
 		if err == nil {
 			err = rt.handle(w, r, actor)
 		}
