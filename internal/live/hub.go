@@ -10,6 +10,7 @@ package live
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -104,6 +105,11 @@ type Hub struct {
 
 	wake  chan struct{}
 	sweep chan struct{}
+	// announce asks announcer to notify the other instances (Announce);
+	// self is this hub's name in those notifications, which its own
+	// listener ignores: it was woken directly.
+	announce chan struct{}
+	self     string
 	ready chan struct{} // closed once pos is known
 	done  chan struct{} // closed when Run ends: sockets close
 
@@ -117,6 +123,7 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
 	return &Hub{db: db, cfg: cfg, log: logger, policy: &sleepPolicy{db: db, now: cfg.Now, log: logger},
 		users: map[int64]map[*socket]struct{}{}, sessions: map[int64]map[*socket]struct{}{},
 		wake: make(chan struct{}, 1), sweep: make(chan struct{}, 1),
+		announce: make(chan struct{}, 1), self: rand.Text(),
 		ready: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -138,6 +145,7 @@ func (h *Hub) Run(ctx context.Context) {
 	close(h.ready)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.listen(ctx) })
+	wg.Go(func() { h.announcer(ctx) })
 	defer wg.Wait()
 	defer h.closeAll()
 	ping := time.NewTicker(h.cfg.PingInterval)
@@ -244,12 +252,43 @@ func (h *Hub) listen(ctx context.Context) {
 			}
 			switch ch {
 			case eventlog.Channel:
-				poke(h.wake)
+				if payload != h.self {
+					poke(h.wake)
+				}
 			case store.SessionsEndedChannel:
 				h.endSessions(parseIDs(payload))
 			}
 		}
 		l.Close(context.WithoutCancel(ctx))
+	}
+}
+
+// Announce tells the readers of every instance that events were just
+// committed by a transaction that kept the outbox's trigger silent
+// (eventlog.AnnounceAfterCommitSQL): this hub is woken at once, the
+// others by one NOTIFY that announcer sends outside any transaction. It
+// must be called after COMMIT returned, so that the read it wakes sees
+// the events: a wake that comes while a read runs makes another read
+// follow it (wake holds one), so none is lost. It never blocks: wakes
+// arriving while a NOTIFY is being sent share the next one.
+func (h *Hub) Announce() {
+	poke(h.wake)
+	poke(h.announce)
+}
+
+// announcer sends the other instances a NOTIFY for each run of Announce
+// calls, one at a time. A failed NOTIFY is logged and left to their
+// polls (PollInterval): a missed wake delays, never loses.
+func (h *Hub) announcer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.announce:
+		}
+		if err := eventlog.Announce(ctx, h.db.Pool, h.self); err != nil && ctx.Err() == nil {
+			h.log.Warn("live: announce events", "err", err)
+		}
 	}
 }
 

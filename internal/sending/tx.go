@@ -102,7 +102,7 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 	// A connection left inside a transaction (after an error) is closed
 	// when released, not reused: its transaction is rolled back.
 	defer conn.Release()
-	if err := runSteps(ctx, conn, tx.insertSteps(lockWait)); err != nil {
+	if err := runSteps(ctx, conn, tx.insertSteps(lockWait, s.announce != nil)); err != nil {
 		return nil, fmt.Errorf("insert batch of %d sends: %w", len(reqs), err)
 	}
 	events, err := store.MessageCreatedEvents(tx.audiences, tx.inserted)
@@ -112,19 +112,26 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 	if err := runSteps(ctx, conn, commitSteps(events)); err != nil {
 		return nil, fmt.Errorf("commit batch of %d sends: %w", len(reqs), err)
 	}
+	if s.announce != nil && !events.Empty() {
+		s.announce()
+	}
 	return tx, nil
 }
 
 // insertSteps are round trip 1: begin, lock, take the senders' tokens,
 // insert, read the audiences.
-func (tx *sendTx) insertSteps(lockWait string) []step {
+func (tx *sendTx) insertSteps(lockWait string, announceAfter bool) []step {
 	steps := []step{
 		{name: "begin", sql: `BEGIN`},
 		{name: "generic plans", sql: readbatch.ForceGenericSQL},
 		{name: "lock wait", sql: lockWait},
-		{name: "lock senders", sql: lockSendersSQL, args: []any{store.Distinct(tx.senders)}},
-		{name: "lock conversations", sql: lockConversationsSQL, args: []any{store.Distinct(tx.convs)}},
 	}
+	if announceAfter {
+		steps = append(steps, step{name: "announce after commit", sql: eventlog.AnnounceAfterCommitSQL})
+	}
+	steps = append(steps,
+		step{name: "lock senders", sql: lockSendersSQL, args: []any{store.Distinct(tx.senders)}},
+		step{name: "lock conversations", sql: lockConversationsSQL, args: []any{store.Distinct(tx.convs)}})
 	if tx.limit != nil {
 		steps = append(steps, step{name: "take tokens", sql: ratelimit.TakeTokensSQL,
 			args: []any{tx.rate.keys, tx.rate.counts, tx.limit.Burst, tx.limit.PerSecond}, rows: tx.rate.readTakes(tx.takes)})
