@@ -110,8 +110,8 @@ type Hub struct {
 	// listener ignores: it was woken directly.
 	announce chan struct{}
 	self     string
-	ready chan struct{} // closed once pos is known
-	done  chan struct{} // closed when Run ends: sockets close
+	ready    chan struct{} // closed once pos is known
+	done     chan struct{} // closed when Run ends: sockets close
 
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
