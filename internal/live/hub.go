@@ -310,8 +310,8 @@ type frame struct {
 	Data json.RawMessage `json:"data"`
 }
 
-func encodeEvent(e eventlog.Record) []byte {
-	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: e.Data})
+func encodeEvent(e eventlog.Record, data json.RawMessage) []byte {
+	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: data})
 	return b
 }
 
@@ -389,14 +389,25 @@ func (h *Hub) position() eventlog.Pos {
 // under one lock, so that a socket registering sees each event either in
 // its replay (up to pos) or in its queue (after pos), never both, never
 // neither.
+//
+// An event holding its sender's client id (eventlog.Record.Others) goes
+// as it is to the sender only; everyone else gets it without.
 func (h *Hub) deliver(e eventlog.Record) {
-	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}
+	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Data)}
+	others := it
+	if e.Others != nil {
+		others = &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Others)}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pos = e.Pos
 	for _, uid := range e.UserIDs {
+		to := others
+		if uid == e.Sender {
+			to = it
+		}
 		for s := range h.users[uid] {
-			s.push(it)
+			s.push(to)
 		}
 	}
 }

@@ -51,7 +51,11 @@ const sendTimeSQL = `GREATEST(t.now,
 		+ (ok.k - 1) * interval '1 microsecond'`
 
 // insertRowsSQL inserts every row of the batch that passes its checks,
-// in batch order; a repeated (sender, client id) inserts nothing.
+// in batch order (a repeated (sender, client id) inserts nothing), writes
+// their message.created events (one outbox row per message, rendered here
+// from the inserted rows: store.MessageCreatedEventsSQL), and returns the
+// rows: the batch's writes in one statement, without a round trip for the
+// events.
 var insertRowsSQL = `
 		WITH r AS (
 			SELECT u.*, row_number() OVER (PARTITION BY u.sender_id ORDER BY u.ord) AS nth
@@ -61,11 +65,14 @@ var insertRowsSQL = `
 			SELECT r.*, row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS k
 			FROM r WHERE ` + batchRateSQL + ` AND ` + sendCheckSQL + ` AND ` + mediaRule("r.sender_id", "r.type", "r.media_id") + `
 			ORDER BY r.ord),
-		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now)
-		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
-		SELECT ok.conversation_id, ok.sender_id, ok.type, NULLIF(ok.content, ''), ok.client_id, ` + sendTimeSQL + `,
-		       ok.media_id, '` + domain.MediaPath + `' || ok.media_id
-		FROM ok CROSS JOIN t
-		ORDER BY ok.ord
-		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-		RETURNING ` + store.MessageColumns
+		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now),
+		ins AS (
+			INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
+			SELECT ok.conversation_id, ok.sender_id, ok.type, NULLIF(ok.content, ''), ok.client_id, ` + sendTimeSQL + `,
+			       ok.media_id, '` + domain.MediaPath + `' || ok.media_id
+			FROM ok CROSS JOIN t
+			ORDER BY ok.ord
+			ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+			RETURNING m.*),
+		ev AS (` + store.MessageCreatedEventsSQL("ins") + `)
+		SELECT ` + store.MessageColumns + ` FROM ins m ORDER BY m.id`

@@ -16,23 +16,22 @@ import (
 	"pixelpals/internal/store"
 )
 
-// The send transaction: one per batch, in two round trips and one commit,
-// each round trip a list of named steps (a statement and how its result
-// is read):
-//
-//  1. begin (readbatch.ForceGenericSQL, the lock wait); lockSendersSQL,
-//     then lockConversationsSQL: share-lock the batch's senders' users rows
-//     (lock order: users first, see store/rule.go) and lock its
-//     conversations, each in id order, as every membership change and
-//     freeze also locks them, so none of them can interleave with the
-//     batch; ratelimit.TakeTokensSQL: the senders' tokens of the send
-//     budget (one per send, budget.go); insertRowsSQL: one INSERT ...
-//     SELECT of every row that passes its own checks (batchRateSQL: a
-//     token was granted, sendCheckSQL: membership, not frozen, the media
-//     rule), idempotent on (sender_id, client_id); readAudiences: the
-//     audiences of the batch's conversations, for the live events;
-//  2. the message.created events of every inserted row (the same as a
-//     message sent any other way gets), and commit.
+// The send transaction: one per batch, in one round trip and one commit,
+// a list of named steps (a statement and how its result is read):
+// begin (readbatch.ForceGenericSQL, the lock wait, and, when the Sender
+// announces its events itself, eventlog.AnnounceAfterCommitSQL);
+// lockSendersSQL, then lockConversationsSQL: share-lock the batch's
+// senders' users rows (lock order: users first, see store/rule.go) and
+// lock its conversations, each in id order, as every membership change
+// and freeze also locks them, so none of them can interleave with the
+// batch; ratelimit.TakeTokensSQL: the senders' tokens of the send budget
+// (one per send, budget.go); insertRowsSQL: one INSERT ... SELECT of every
+// row that passes its own checks (batchRateSQL: a token was granted,
+// sendCheckSQL: membership, not frozen, the media rule), idempotent on
+// (sender_id, client_id), which writes the message.created events of the
+// rows it inserted in the same statement, the same as a message sent any
+// other way gets; commit. A failed step fails the rest (the transaction
+// is aborted), and the connection is not reused.
 //
 // History order: every INSERT statement runs after the locks of its
 // conversations were granted and keeps them until commit, so created_at
@@ -54,12 +53,12 @@ const (
 	// again with the same client_id, so that a row held for long keeps no
 	// connection and no slot of aloneSlots.
 	aloneLockWait = `SET LOCAL lock_timeout = '5s'`
-	// commitLockWait lifts the bound for round trip 2: every row lock was
-	// taken in round trip 1, and COMMIT waits for PostgreSQL's notify
-	// queue lock behind other commits' WAL flushes (the events' NOTIFY),
-	// which a slow disk or a synchronous standby can make longer than
-	// batchLockWait; failing there would turn every batch into sends
-	// written alone exactly when commits are dear.
+	// commitLockWait lifts the bound before COMMIT when the outbox's
+	// trigger notifies at the commit (a Sender without Announce): COMMIT
+	// then waits for PostgreSQL's notify queue lock behind other commits'
+	// WAL flushes, which a slow disk or a synchronous standby can make
+	// longer than batchLockWait; failing there would turn every batch into
+	// sends written alone exactly when commits are dear.
 	commitLockWait = `SET LOCAL lock_timeout = 0`
 )
 
@@ -74,9 +73,8 @@ type sendTx struct {
 	types, contents, clientIDs []string
 	media                      []*int64
 
-	takes     map[int64]tokenTake
-	inserted  []domain.Message
-	audiences store.Audiences
+	takes    map[int64]tokenTake
+	inserted []domain.Message
 }
 
 func newSendTx(reqs []sendReq, limit *ratelimit.Rate) *sendTx {
@@ -102,25 +100,18 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 	// A connection left inside a transaction (after an error) is closed
 	// when released, not reused: its transaction is rolled back.
 	defer conn.Release()
-	if err := runSteps(ctx, conn, tx.insertSteps(lockWait, s.announce != nil)); err != nil {
-		return nil, fmt.Errorf("insert batch of %d sends: %w", len(reqs), err)
+	if err := runSteps(ctx, conn, tx.steps(lockWait, s.announce != nil)); err != nil {
+		return nil, fmt.Errorf("write batch of %d sends: %w", len(reqs), err)
 	}
-	events, err := store.MessageCreatedEvents(tx.audiences, tx.inserted)
-	if err != nil {
-		return nil, err
-	}
-	if err := runSteps(ctx, conn, commitSteps(events)); err != nil {
-		return nil, fmt.Errorf("commit batch of %d sends: %w", len(reqs), err)
-	}
-	if s.announce != nil && !events.Empty() {
+	if s.announce != nil && len(tx.inserted) > 0 {
 		s.announce()
 	}
 	return tx, nil
 }
 
-// insertSteps are round trip 1: begin, lock, take the senders' tokens,
-// insert, read the audiences.
-func (tx *sendTx) insertSteps(lockWait string, announceAfter bool) []step {
+// steps are the transaction, begin to commit; announceAfter: the Sender
+// announces its events after the commit.
+func (tx *sendTx) steps(lockWait string, announceAfter bool) []step {
 	steps := []step{
 		{name: "begin", sql: `BEGIN`},
 		{name: "generic plans", sql: readbatch.ForceGenericSQL},
@@ -136,27 +127,10 @@ func (tx *sendTx) insertSteps(lockWait string, announceAfter bool) []step {
 		steps = append(steps, step{name: "take tokens", sql: ratelimit.TakeTokensSQL,
 			args: []any{tx.rate.keys, tx.rate.counts, tx.limit.Burst, tx.limit.PerSecond}, rows: tx.rate.readTakes(tx.takes)})
 	}
-	return append(steps,
-		step{name: "insert rows", sql: insertRowsSQL, rows: tx.readInserted,
-			args: []any{tx.convs, tx.senders, tx.types, tx.contents, tx.clientIDs, tx.media, tx.rate.rowKeys}},
-		step{name: "read audiences", sql: store.MessageAudiencesSQL, args: []any{store.Distinct(tx.convs)}, rows: tx.readAudiences})
-}
-
-func (tx *sendTx) readInserted(rows pgx.Rows) (err error) {
-	tx.inserted, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return store.ScanMessage(r) })
-	return err
-}
-
-func (tx *sendTx) readAudiences(rows pgx.Rows) (err error) {
-	tx.audiences, err = store.CollectAudiences(rows)
-	return err
-}
-
-// commitSteps are round trip 2: the live events, and commit.
-func commitSteps(events eventlog.Columns) []step {
-	steps := []step{{name: "lift lock wait", sql: commitLockWait}}
-	if !events.Empty() {
-		steps = append(steps, step{name: "write events", sql: eventlog.AppendSQL, args: events.Args()})
+	steps = append(steps, step{name: "insert rows", sql: insertRowsSQL, rows: tx.readInserted,
+		args: []any{tx.convs, tx.senders, tx.types, tx.contents, tx.clientIDs, tx.media, tx.rate.rowKeys}})
+	if !announceAfter {
+		steps = append(steps, step{name: "lift lock wait", sql: commitLockWait})
 	}
 	return append(steps, step{name: "commit", sql: `COMMIT`, done: func(tag pgconn.CommandTag) error {
 		if tag.String() != "COMMIT" {
@@ -164,6 +138,11 @@ func commitSteps(events eventlog.Columns) []step {
 		}
 		return nil
 	}})
+}
+
+func (tx *sendTx) readInserted(rows pgx.Rows) (err error) {
+	tx.inserted, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return store.ScanMessage(r) })
+	return err
 }
 
 // step is one statement of a round trip and how its result is read: its
