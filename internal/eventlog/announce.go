@@ -23,7 +23,11 @@ import (
 // AnnounceAfterCommitSQL, run in a transaction before its events are
 // written, keeps the outbox's trigger from notifying at its commit
 // (migration 00027): its writer announces them itself once it committed.
-const AnnounceAfterCommitSQL = `SET LOCAL pixelpals.announce = 'after_commit'`
+const AnnounceAfterCommitSQL = `SET LOCAL pixelpals.announce = '` + AnnounceAfterCommit + `'`
+
+// AnnounceAfterCommit is the value of pixelpals.announce that keeps the
+// trigger silent, for a writer that sets it with set_config.
+const AnnounceAfterCommit = "after_commit"
 
 // Announce notifies Channel with payload (the announcing instance's
 // name, so that its own listener can tell its wakes from the others'), in

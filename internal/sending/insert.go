@@ -5,14 +5,29 @@ import (
 	"pixelpals/internal/store"
 )
 
-// The statements of the send transaction's first round trip (tx.go):
-// its locks and the INSERT that runs checks 3, 5, 6 and 7 on every row
-// of the batch at once.
+// The statements of the send transaction (tx.go): its settings, its
+// locks and the INSERT that runs checks 3, 5, 6 and 7 on every row of the
+// batch at once.
 
-const (
-	lockSendersSQL       = `SELECT 1 FROM users WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`
-	lockConversationsSQL = `SELECT 1 FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
-)
+// txSettingsSQL sets the transaction's settings in one statement: generic
+// plans (readbatch.ForceGenericSQL's plan_cache_mode), the lock wait $1,
+// and pixelpals.announce $2 (eventlog.AnnounceAfterCommit, or ”: the
+// outbox's trigger announces the events at the commit). Each is local to
+// the transaction.
+const txSettingsSQL = `
+		SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('lock_timeout', $1, true),
+		       set_config('pixelpals.announce', $2, true)`
+
+// lockSQL share-locks the batch's senders' users rows $1, then locks its
+// conversations $2, each in id order: the lock order of store/rule.go.
+// One statement, whose order is a data dependency: the conversations'
+// subquery reads the count of the users rows locked (LATERAL), so it
+// runs once that count, an aggregate over every one of them, is known.
+const lockSQL = `
+		SELECT u.n, c.n FROM (
+			SELECT count(*) AS n FROM (SELECT 1 FROM users WHERE id = ANY($1) ORDER BY id FOR KEY SHARE) l) u
+		CROSS JOIN LATERAL (
+			SELECT count(*) + 0 * u.n AS n FROM (SELECT 1 FROM conversations WHERE id = ANY($2) ORDER BY id FOR NO KEY UPDATE) l) c`
 
 // batchRateSQL is check 3 of a batch row r: the nth send of its sender
 // in the batch goes out only if the batch's token take

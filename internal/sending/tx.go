@@ -12,19 +12,17 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 	"pixelpals/internal/ratelimit"
-	"pixelpals/internal/readbatch"
 	"pixelpals/internal/store"
 )
 
 // The send transaction: one per batch, in one round trip and one commit,
 // a list of named steps (a statement and how its result is read):
-// begin (readbatch.ForceGenericSQL, the lock wait, and, when the Sender
-// announces its events itself, eventlog.AnnounceAfterCommitSQL);
-// lockSendersSQL, then lockConversationsSQL: share-lock the batch's
-// senders' users rows (lock order: users first, see store/rule.go) and
-// lock its conversations, each in id order, as every membership change
-// and freeze also locks them, so none of them can interleave with the
-// batch; ratelimit.TakeTokensSQL: the senders' tokens of the send budget
+// begin; txSettingsSQL (generic plans, the lock wait, and, when the
+// Sender announces its events itself, eventlog.AnnounceAfterCommit);
+// lockSQL: share-lock the batch's senders' users rows (lock order: users
+// first, see store/rule.go), then lock its conversations, each in id
+// order, as every membership change and freeze also locks them, so none
+// of them can interleave with the batch; ratelimit.TakeTokensSQL: the senders' tokens of the send budget
 // (one per send, budget.go); insertRowsSQL: one INSERT ... SELECT of every
 // row that passes its own checks (batchRateSQL: a token was granted,
 // sendCheckSQL: membership, not frozen, the media rule), idempotent on
@@ -47,12 +45,12 @@ const (
 	// transaction holds for long would stall every send of the instance,
 	// since only sendFlushers batches are in flight; past this wait its
 	// sends are written alone by their callers instead (writeSends).
-	batchLockWait = `SET LOCAL lock_timeout = '250ms'`
+	batchLockWait = "250ms"
 	// aloneLockWait bounds a send written alone: past it, the send is
 	// answered 503 with Retry-After (errRowBusy), and its client sends
 	// again with the same client_id, so that a row held for long keeps no
 	// connection and no slot of aloneSlots.
-	aloneLockWait = `SET LOCAL lock_timeout = '5s'`
+	aloneLockWait = "5s"
 	// commitLockWait lifts the bound before COMMIT when the outbox's
 	// trigger notifies at the commit (a Sender without Announce): COMMIT
 	// then waits for PostgreSQL's notify queue lock behind other commits'
@@ -89,9 +87,28 @@ func newSendTx(reqs []sendReq, limit *ratelimit.Rate) *sendTx {
 	return tx
 }
 
-// flushSends runs one batch's transaction. A row lock it waits for longer
-// than lockWait (batchLockWait, aloneLockWait) fails it (a lock timeout).
-func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string) (*sendTx, error) {
+// txMode is how a transaction of sends runs: how long it waits for any
+// one row lock (past it, it fails with a lock timeout), and whether its
+// COMMIT waits for a round trip of its own.
+type txMode struct {
+	lockWait string
+	// commitApart sends COMMIT only once every other step answered. A
+	// send written alone runs on its request's context: a request that
+	// ends while the server still waits for a lock must leave nothing
+	// behind, and COMMIT already queued behind that wait would run once
+	// the lock came. A batch runs on a context of its own
+	// (sendBatchTimeout, far above batchLockWait) and queues COMMIT with
+	// the rest: one round trip.
+	commitApart bool
+}
+
+var (
+	batchTx = txMode{lockWait: batchLockWait}
+	aloneTx = txMode{lockWait: aloneLockWait, commitApart: true}
+)
+
+// flushSends runs one batch's transaction.
+func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, mode txMode) (*sendTx, error) {
 	tx := newSendTx(reqs, s.limit)
 	conn, err := s.db.Pool.Acquire(ctx)
 	if err != nil {
@@ -100,8 +117,17 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 	// A connection left inside a transaction (after an error) is closed
 	// when released, not reused: its transaction is rolled back.
 	defer conn.Release()
-	if err := runSteps(ctx, conn, tx.steps(lockWait, s.announce != nil)); err != nil {
-		return nil, fmt.Errorf("write batch of %d sends: %w", len(reqs), err)
+	steps, commit := tx.steps(mode.lockWait, s.announce != nil), commitSteps(s.announce != nil)
+	if !mode.commitApart {
+		steps, commit = append(steps, commit...), nil
+	}
+	for _, round := range [][]step{steps, commit} {
+		if round == nil {
+			continue
+		}
+		if err := runSteps(ctx, conn, round); err != nil {
+			return nil, fmt.Errorf("write batch of %d sends: %w", len(reqs), err)
+		}
 	}
 	if s.announce != nil && len(tx.inserted) > 0 {
 		s.announce()
@@ -109,26 +135,30 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 	return tx, nil
 }
 
-// steps are the transaction, begin to commit; announceAfter: the Sender
-// announces its events after the commit.
+// steps are the transaction from begin to the inserted rows;
+// announceAfter: the Sender announces its events after the commit.
 func (tx *sendTx) steps(lockWait string, announceAfter bool) []step {
+	announce := ""
+	if announceAfter {
+		announce = eventlog.AnnounceAfterCommit
+	}
 	steps := []step{
 		{name: "begin", sql: `BEGIN`},
-		{name: "generic plans", sql: readbatch.ForceGenericSQL},
-		{name: "lock wait", sql: lockWait},
+		{name: "settings", sql: txSettingsSQL, args: []any{lockWait, announce}},
+		{name: "lock", sql: lockSQL, args: []any{store.Distinct(tx.senders), store.Distinct(tx.convs)}},
 	}
-	if announceAfter {
-		steps = append(steps, step{name: "announce after commit", sql: eventlog.AnnounceAfterCommitSQL})
-	}
-	steps = append(steps,
-		step{name: "lock senders", sql: lockSendersSQL, args: []any{store.Distinct(tx.senders)}},
-		step{name: "lock conversations", sql: lockConversationsSQL, args: []any{store.Distinct(tx.convs)}})
 	if tx.limit != nil {
 		steps = append(steps, step{name: "take tokens", sql: ratelimit.TakeTokensSQL,
 			args: []any{tx.rate.keys, tx.rate.counts, tx.limit.Burst, tx.limit.PerSecond}, rows: tx.rate.readTakes(tx.takes)})
 	}
-	steps = append(steps, step{name: "insert rows", sql: insertRowsSQL, rows: tx.readInserted,
+	return append(steps, step{name: "insert rows", sql: insertRowsSQL, rows: tx.readInserted,
 		args: []any{tx.convs, tx.senders, tx.types, tx.contents, tx.clientIDs, tx.media, tx.rate.rowKeys}})
+}
+
+// commitSteps end the transaction; without announceAfter, the lock wait
+// is lifted first (commitLockWait).
+func commitSteps(announceAfter bool) []step {
+	var steps []step
 	if !announceAfter {
 		steps = append(steps, step{name: "lift lock wait", sql: commitLockWait})
 	}
