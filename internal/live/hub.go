@@ -276,9 +276,16 @@ func (h *Hub) Announce() {
 	poke(h.announce)
 }
 
+// announceEvery is the least time between two of announcer's NOTIFYs.
+// Each is a transaction of its own: at one per send batch, a lone sender
+// would pay one for every message. Other instances hear of a send at most
+// this much later; this one is woken at once.
+const announceEvery = 5 * time.Millisecond
+
 // announcer sends the other instances a NOTIFY for each run of Announce
-// calls, one at a time. A failed NOTIFY is logged and left to their
-// polls (PollInterval): a missed wake delays, never loses.
+// calls, one at a time and at most one per announceEvery: calls arriving
+// meanwhile share the next one. A failed NOTIFY is logged and left to
+// their polls (PollInterval): a missed wake delays, never loses.
 func (h *Hub) announcer(ctx context.Context) {
 	for {
 		select {
@@ -286,8 +293,12 @@ func (h *Hub) announcer(ctx context.Context) {
 			return
 		case <-h.announce:
 		}
+		next := time.Now().Add(announceEvery)
 		if err := eventlog.Announce(ctx, h.db.Pool, h.self); err != nil && ctx.Err() == nil {
 			h.log.Warn("live: announce events", "err", err)
+		}
+		if !sleep(ctx, time.Until(next)) {
+			return
 		}
 	}
 }
