@@ -22,9 +22,10 @@ import (
 // lockSQL: share-lock the batch's senders' users rows (lock order: users
 // first, see store/rule.go), then lock its conversations, each in id
 // order, as every membership change and freeze also locks them, so none
-// of them can interleave with the batch; ratelimit.TakeTokensSQL: the senders' tokens of the send budget
-// (one per send, budget.go); insertRowsSQL: one INSERT ... SELECT of every
-// row that passes its own checks (batchRateSQL: a token was granted,
+// of them can interleave with the batch; ratelimit.TakeTokensSQL: the
+// senders' tokens of the send budget (one per send, budget.go);
+// insertRowsSQL: one INSERT ... SELECT of every row that passes its own
+// checks (batchRateSQL: a token was granted,
 // sendCheckSQL: membership, not frozen, the media rule), idempotent on
 // (sender_id, client_id), which writes the message.created events of the
 // rows it inserted in the same statement, the same as a message sent any
