@@ -10,6 +10,7 @@ package live
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -104,8 +105,13 @@ type Hub struct {
 
 	wake  chan struct{}
 	sweep chan struct{}
-	ready chan struct{} // closed once pos is known
-	done  chan struct{} // closed when Run ends: sockets close
+	// announce asks announcer to notify the other instances (Announce);
+	// self is this hub's name in those notifications, which its own
+	// listener ignores: it was woken directly.
+	announce chan struct{}
+	self     string
+	ready    chan struct{} // closed once pos is known
+	done     chan struct{} // closed when Run ends: sockets close
 
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
@@ -117,6 +123,7 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
 	return &Hub{db: db, cfg: cfg, log: logger, policy: &sleepPolicy{db: db, now: cfg.Now, log: logger},
 		users: map[int64]map[*socket]struct{}{}, sessions: map[int64]map[*socket]struct{}{},
 		wake: make(chan struct{}, 1), sweep: make(chan struct{}, 1),
+		announce: make(chan struct{}, 1), self: rand.Text(),
 		ready: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -138,6 +145,7 @@ func (h *Hub) Run(ctx context.Context) {
 	close(h.ready)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.listen(ctx) })
+	wg.Go(func() { h.announcer(ctx) })
 	defer wg.Wait()
 	defer h.closeAll()
 	ping := time.NewTicker(h.cfg.PingInterval)
@@ -244,12 +252,54 @@ func (h *Hub) listen(ctx context.Context) {
 			}
 			switch ch {
 			case eventlog.Channel:
-				poke(h.wake)
+				if payload != h.self {
+					poke(h.wake)
+				}
 			case store.SessionsEndedChannel:
 				h.endSessions(parseIDs(payload))
 			}
 		}
 		l.Close(context.WithoutCancel(ctx))
+	}
+}
+
+// Announce tells the readers of every instance that events were just
+// committed by a transaction that kept the outbox's trigger silent
+// (eventlog.AnnounceAfterCommitSQL): this hub is woken at once, the
+// others by one NOTIFY that announcer sends outside any transaction. It
+// must be called after COMMIT returned, so that the read it wakes sees
+// the events: a wake that comes while a read runs makes another read
+// follow it (wake holds one), so none is lost. It never blocks: wakes
+// arriving while a NOTIFY is being sent share the next one.
+func (h *Hub) Announce() {
+	poke(h.wake)
+	poke(h.announce)
+}
+
+// announceEvery is the least time between two of announcer's NOTIFYs.
+// Each is a transaction of its own: at one per send batch, a lone sender
+// would pay one for every message. Other instances hear of a send at most
+// this much later; this one is woken at once.
+const announceEvery = 5 * time.Millisecond
+
+// announcer sends the other instances a NOTIFY for each run of Announce
+// calls, one at a time and at most one per announceEvery: calls arriving
+// meanwhile share the next one. A failed NOTIFY is logged and left to
+// their polls (PollInterval): a missed wake delays, never loses.
+func (h *Hub) announcer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.announce:
+		}
+		next := time.Now().Add(announceEvery)
+		if err := eventlog.Announce(ctx, h.db.Pool, h.self); err != nil && ctx.Err() == nil {
+			h.log.Warn("live: announce events", "err", err)
+		}
+		if !sleep(ctx, time.Until(next)) {
+			return
+		}
 	}
 }
 
@@ -271,8 +321,8 @@ type frame struct {
 	Data json.RawMessage `json:"data"`
 }
 
-func encodeEvent(e eventlog.Record) []byte {
-	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: e.Data})
+func encodeEvent(e eventlog.Record, data json.RawMessage) []byte {
+	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: data})
 	return b
 }
 
@@ -350,14 +400,25 @@ func (h *Hub) position() eventlog.Pos {
 // under one lock, so that a socket registering sees each event either in
 // its replay (up to pos) or in its queue (after pos), never both, never
 // neither.
+//
+// An event holding its sender's client id (eventlog.Record.Others) goes
+// as it is to the sender only; everyone else gets it without.
 func (h *Hub) deliver(e eventlog.Record) {
-	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}
+	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Data)}
+	others := it
+	if e.Others != nil {
+		others = &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Others)}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pos = e.Pos
 	for _, uid := range e.UserIDs {
+		to := others
+		if uid == e.Sender {
+			to = it
+		}
 		for s := range h.users[uid] {
-			s.push(it)
+			s.push(to)
 		}
 	}
 }

@@ -294,7 +294,7 @@ func (s *socket) walk(ctx context.Context, from, target eventlog.Pos) bool {
 			if s.stopping() {
 				return true
 			}
-			if !s.offer(ctx, &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}) {
+			if !s.offer(ctx, &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Data)}) {
 				return false
 			}
 			from = e.Pos
