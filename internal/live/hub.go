@@ -93,6 +93,9 @@ type Hub struct {
 	log *slog.Logger
 	// policy says which events a sleeping child's sockets hold back.
 	policy *sleepPolicy
+	// poll reads the sockets (nil: each has a reader goroutine); set
+	// before ready.
+	poll *poller
 
 	mu       sync.Mutex
 	pos      eventlog.Pos // every event up to here is handed out
@@ -135,13 +138,17 @@ func (h *Hub) Run(ctx context.Context) {
 			return
 		}
 	}
+	h.startPoller()
 	close(h.ready)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.listen(ctx) })
 	defer wg.Wait()
+	defer h.stopPoller()
 	defer h.closeAll()
 	ping := time.NewTicker(h.cfg.PingInterval)
 	defer ping.Stop()
+	pong := time.NewTimer(time.Hour)
+	pong.Stop()
 
 	poll := time.NewTicker(h.cfg.PollInterval)
 	defer poll.Stop()
@@ -163,8 +170,12 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-h.sweep:
 			h.sweepSessions(ctx)
 			continue
-		case <-ping.C:
-			h.pingAll()
+		case now := <-ping.C:
+			h.pingAll(now)
+			pong.Reset(pingTimeout)
+			continue
+		case now := <-pong.C:
+			h.reap(now)
 			continue
 		}
 		if h.drain(ctx) {
@@ -375,11 +386,45 @@ func (h *Hub) all() []*socket {
 	return out
 }
 
+// startPoller starts the poller that reads every socket; without one
+// (another system, or epoll refused) each socket gets a reader goroutine.
+func (h *Hub) startPoller() {
+	p, err := newPoller()
+	if err != nil {
+		h.log.Warn("live: no poller; one reader goroutine a socket", "err", err)
+		return
+	}
+	h.poll = p
+	go func() {
+		p.run()
+		p.release()
+	}()
+}
+
+func (h *Hub) stopPoller() {
+	if h.poll != nil {
+		h.poll.stop()
+	}
+}
+
 // pingAll pings every socket, so that proxies see traffic on idle ones
-// and dead peers are found; each ping waits for its pong on its own.
-func (h *Hub) pingAll() {
+// and dead peers are found (reap, pingTimeout later). A ping is written
+// by a goroutine of its own: a writer may hold the connection.
+func (h *Hub) pingAll(now time.Time) {
 	for _, s := range h.all() {
-		go s.ping()
+		if c := s.connection(); c != nil {
+			go c.ping(now)
+		}
+	}
+}
+
+// reap drops the sockets whose peer has not answered a ping for
+// pingTimeout.
+func (h *Hub) reap(now time.Time) {
+	for _, s := range h.all() {
+		if c := s.connection(); c != nil && c.silent(now, pingTimeout) {
+			c.closeNow()
+		}
 	}
 }
 
