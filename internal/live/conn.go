@@ -31,10 +31,9 @@ type conn struct {
 	endOnce sync.Once
 
 	// The reader's own, one reader at a time (rmu).
-	rmu   sync.Mutex
-	part  []byte // the start of a frame the network split (≤ a header and a control payload), else nil
-	skip  uint64 // payload bytes of a refused data frame still to come
-	drain bool   // after a protocol error: the stream cannot be parsed, discard it
+	rmu  sync.Mutex
+	part []byte // the start of a frame the network split (≤ a header and a control payload), else nil
+	skip uint64 // payload bytes of a refused frame still to come
 
 	// pingAt is when the unanswered ping was sent (Unix ns), zero when
 	// the last ping was answered.
@@ -209,23 +208,21 @@ func (c *conn) feed(p []byte) bool {
 	if len(c.part) > 0 {
 		p, c.part = append(c.part, p...), nil
 	}
-	for len(p) > 0 && !c.drain {
+	for len(p) > 0 {
 		if c.skip > 0 {
 			n := min(c.skip, uint64(len(p)))
 			c.skip, p = c.skip-n, p[n:]
 			continue
 		}
 		h, ok, err := parseHeader(p)
-		if err != nil {
-			c.refuse(CloseProtocol, err.Error())
-			return true
-		}
 		if !ok {
 			break
 		}
-		if h.op == opText || h.op == opBinary {
+		if err != nil || h.op == opText || h.op == opBinary {
+			// Refused: its payload is skipped while the close
+			// handshake goes on.
 			c.skip, p = h.length, p[h.size:]
-			c.refuseData(h.length)
+			c.refuse(h, err)
 			continue
 		}
 		end := h.size + int(h.length)
@@ -239,27 +236,23 @@ func (c *conn) feed(p []byte) bool {
 			return false
 		}
 	}
-	if len(p) > 0 && !c.drain {
+	if len(p) > 0 {
 		c.part = append([]byte(nil), p...)
 	}
 	return !c.closed.Load()
 }
 
-// refuseData closes the socket on a data frame: clients send none
-// (docs/live.md).
-func (c *conn) refuseData(n uint64) {
-	if n > readLimit {
+// refuse closes the socket on a frame the protocol forbids (err), or on a
+// data frame: clients send none (docs/live.md).
+func (c *conn) refuse(h header, err error) {
+	switch {
+	case err != nil:
+		c.close(CloseProtocol, err.Error())
+	case h.length > readLimit:
 		c.close(CloseTooBig, "frame too big: clients send no messages on this socket")
-		return
+	default:
+		c.close(ClosePolicy, closeReasonUnknown)
 	}
-	c.close(ClosePolicy, closeReasonUnknown)
-}
-
-// refuse closes on a frame the protocol forbids; what follows it cannot
-// be parsed, so the rest of the stream is discarded.
-func (c *conn) refuse(code int, reason string) {
-	c.drain, c.part, c.skip = true, nil, 0
-	c.close(code, reason)
 }
 
 // control answers a control frame; false when the connection is closed.

@@ -42,18 +42,15 @@ type protocolError string
 func (e protocolError) Error() string { return string(e) }
 
 // parseHeader reads a client frame's header from p: ok false when p does
-// not hold all of it yet. A header no client may send is a protocolError.
+// not hold all of it yet. A header no client may send is a protocolError,
+// reported with the header read in full, so that its payload can be
+// skipped while the close handshake goes on.
 func parseHeader(p []byte) (h header, ok bool, err error) {
 	if len(p) < 2 {
 		return h, false, nil
 	}
 	h.fin, h.op = p[0]&0x80 != 0, p[0]&0x0F
-	if p[0]&0x70 != 0 {
-		return h, false, protocolError("reserved bits set: no extension was negotiated")
-	}
-	if p[1]&0x80 == 0 {
-		return h, false, protocolError("client frames must be masked")
-	}
+	masked := p[1]&0x80 != 0
 	h.size, h.length = 2, uint64(p[1]&0x7F)
 	switch h.length {
 	case 126:
@@ -61,7 +58,9 @@ func parseHeader(p []byte) (h header, ok bool, err error) {
 	case 127:
 		h.size += 8
 	}
-	h.size += 4
+	if masked {
+		h.size += 4
+	}
 	if len(p) < h.size {
 		return h, false, nil
 	}
@@ -69,13 +68,19 @@ func parseHeader(p []byte) (h header, ok bool, err error) {
 	case 126:
 		h.length = uint64(binary.BigEndian.Uint16(p[2:]))
 		if h.length < 126 {
-			return h, false, protocolError("length not minimally encoded")
+			return h, true, protocolError("length not minimally encoded")
 		}
 	case 127:
 		h.length = binary.BigEndian.Uint64(p[2:])
 		if h.length>>63 != 0 || h.length < 1<<16 {
-			return h, false, protocolError("invalid 64-bit length")
+			return h, true, protocolError("invalid 64-bit length")
 		}
+	}
+	switch {
+	case p[0]&0x70 != 0:
+		return h, true, protocolError("reserved bits set: no extension was negotiated")
+	case !masked:
+		return h, true, protocolError("client frames must be masked")
 	}
 	copy(h.mask[:], p[h.size-4:h.size])
 	return h, true, checkOpcode(h)
