@@ -290,3 +290,40 @@ func TestLiveWireSlowReader(t *testing.T) {
 		t.Fatalf("last frame before the close: %s", last)
 	}
 }
+
+// TestLiveWirePingTimeout: the server pings idle sockets; a client that
+// answers stays, one that never answers is dropped once the ping has
+// waited 15 s.
+func TestLiveWirePingTimeout(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{PingInterval: 200 * time.Millisecond}})
+	p := env.Family(env.Admin(), 0).Parent
+	mute, polite := rawDial(t, env, p.Token), rawDial(t, env, p.Token)
+	go func() { // answers every ping
+		for {
+			op, data, err := polite.next(time.Minute)
+			if err != nil {
+				return
+			}
+			if op == 0x9 {
+				polite.nc.Write(frame(0x8A, data, true))
+			}
+		}
+	}()
+	start := time.Now()
+	for {
+		op, _, err := mute.next(time.Minute)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("mute client: %v, want the server to hang up", err)
+		}
+		if op != 0x9 {
+			t.Fatalf("mute client got opcode %x, want pings", op)
+		}
+	}
+	if d := time.Since(start); d < 14*time.Second {
+		t.Fatalf("a silent client was dropped after %v, before its ping waited 15 s", d)
+	}
+	waitFor(t, func() bool { return env.Hub.Sockets() == 1 }) // the polite one stays
+}

@@ -147,8 +147,11 @@ func (h *Hub) Run(ctx context.Context) {
 	defer h.closeAll()
 	ping := time.NewTicker(h.cfg.PingInterval)
 	defer ping.Stop()
+	// pong reaps pingTimeout after a round of pings, unless it is armed
+	// already (a ping interval shorter than pingTimeout: each round reaps).
 	pong := time.NewTimer(time.Hour)
 	pong.Stop()
+	pongArmed := false
 
 	poll := time.NewTicker(h.cfg.PollInterval)
 	defer poll.Stop()
@@ -171,10 +174,15 @@ func (h *Hub) Run(ctx context.Context) {
 			h.sweepSessions(ctx)
 			continue
 		case now := <-ping.C:
+			h.reap(now)
 			h.pingAll(now)
-			pong.Reset(pingTimeout)
+			if !pongArmed {
+				pong.Reset(pingTimeout)
+				pongArmed = true
+			}
 			continue
 		case now := <-pong.C:
+			pongArmed = false
 			h.reap(now)
 			continue
 		}
