@@ -127,16 +127,8 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
 // every socket (going away) and returns.
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.done)
-	for {
-		pos, err := eventlog.Frontier(ctx, h.db.Pool)
-		if err == nil {
-			h.pos = pos
-			break
-		}
-		h.log.Error("live: read the event frontier", "err", err)
-		if !sleep(ctx, time.Second) {
-			return
-		}
+	if !h.awaitFrontier(ctx) {
+		return
 	}
 	h.startPoller()
 	close(h.ready)
@@ -147,9 +139,7 @@ func (h *Hub) Run(ctx context.Context) {
 	defer h.closeAll()
 	ping := time.NewTicker(h.cfg.PingInterval)
 	defer ping.Stop()
-	// pong reaps pingTimeout after a round of pings, unless it is armed
-	// already (a ping interval shorter than pingTimeout: each round reaps).
-	pong := time.NewTimer(time.Hour)
+	pong := time.NewTimer(time.Hour) // reap, pingTimeout after a round of pings
 	pong.Stop()
 	pongArmed := false
 
@@ -193,6 +183,22 @@ func (h *Hub) Run(ctx context.Context) {
 			retry.Reset(backoff)
 		} else {
 			backoff = 0
+		}
+	}
+}
+
+// awaitFrontier learns where the outbox stands, retrying until it can;
+// false when ctx ended first.
+func (h *Hub) awaitFrontier(ctx context.Context) bool {
+	for {
+		pos, err := eventlog.Frontier(ctx, h.db.Pool)
+		if err == nil {
+			h.pos = pos
+			return true
+		}
+		h.log.Error("live: read the event frontier", "err", err)
+		if !sleep(ctx, time.Second) {
+			return false
 		}
 	}
 }
@@ -427,7 +433,8 @@ func (h *Hub) pingAll(now time.Time) {
 }
 
 // reap drops the sockets whose peer has not answered a ping for
-// pingTimeout.
+// pingTimeout: pingTimeout after a round of pings, and at each round (a
+// ping interval shorter than pingTimeout never lets the timer fire).
 func (h *Hub) reap(now time.Time) {
 	for _, s := range h.all() {
 		if c := s.connection(); c != nil && c.silent(now, pingTimeout) {
