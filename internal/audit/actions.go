@@ -38,10 +38,11 @@ const (
 	ChildAvatar          Action = "child.avatar"
 	FriendCodeRegenerate Action = "friend_code.regenerate"
 
-	// Contact links between children (contacts.go, blocks.go).
+	// Contact links between children (contacts.go, blocks.go, approvals.go).
 	ContactRequest Action = "contact.request"
 	ContactApprove Action = "contact.approve"
 	ContactReject  Action = "contact.reject"
+	ContactDecline Action = "contact.decline" // by the child the request was addressed to
 	ContactRevoke  Action = "contact.revoke"
 	ContactBlock   Action = "contact.block"
 	ContactUnblock Action = "contact.unblock"
