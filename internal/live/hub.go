@@ -110,6 +110,8 @@ type Hub struct {
 	ready chan struct{} // closed once pos is known
 	done  chan struct{} // closed when Run ends: sockets close
 
+	pinging atomic.Bool // a round of pings runs (pingAll)
+
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
 }
@@ -421,15 +423,34 @@ func (h *Hub) stopPoller() {
 	}
 }
 
+// pingWorkers bounds the goroutines that write a round of pings: a
+// ping may wait for a writer holding its connection, and a goroutine a
+// socket would cost, at every round, what an idle socket no longer does.
+const pingWorkers = 16
+
 // pingAll pings every socket, so that proxies see traffic on idle ones
-// and dead peers are found (reap, pingTimeout later). A ping is written
-// by a goroutine of its own: a writer may hold the connection.
+// and dead peers are found (reap, pingTimeout later). The round runs
+// beside the hub's loop; a round still running skips the next.
 func (h *Hub) pingAll(now time.Time) {
-	for _, s := range h.all() {
-		if c := s.connection(); c != nil {
-			go c.ping(now)
-		}
+	if !h.pinging.CompareAndSwap(false, true) {
+		return
 	}
+	socks := h.all()
+	go func() {
+		defer h.pinging.Store(false)
+		sem := make(chan struct{}, pingWorkers)
+		var wg sync.WaitGroup
+		for _, s := range socks {
+			if c := s.connection(); c != nil {
+				sem <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-sem }()
+					c.ping(now)
+				})
+			}
+		}
+		wg.Wait()
+	}()
 }
 
 // reap drops the sockets whose peer has not answered a ping for
