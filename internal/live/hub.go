@@ -94,6 +94,9 @@ type Hub struct {
 	log *slog.Logger
 	// policy says which events a sleeping child's sockets hold back.
 	policy *sleepPolicy
+	// poll reads the sockets (nil: each has a reader goroutine); set
+	// before ready.
+	poll *poller
 
 	mu       sync.Mutex
 	pos      eventlog.Pos // every event up to here is handed out
@@ -113,6 +116,8 @@ type Hub struct {
 	ready    chan struct{} // closed once pos is known
 	done     chan struct{} // closed when Run ends: sockets close
 
+	pinging atomic.Bool // a round of pings runs (pingAll)
+
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
 }
@@ -131,25 +136,22 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
 // every socket (going away) and returns.
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.done)
-	for {
-		pos, err := eventlog.Frontier(ctx, h.db.Pool)
-		if err == nil {
-			h.pos = pos
-			break
-		}
-		h.log.Error("live: read the event frontier", "err", err)
-		if !sleep(ctx, time.Second) {
-			return
-		}
+	if !h.awaitFrontier(ctx) {
+		return
 	}
+	h.startPoller()
 	close(h.ready)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.listen(ctx) })
 	wg.Go(func() { h.announcer(ctx) })
 	defer wg.Wait()
+	defer h.stopPoller()
 	defer h.closeAll()
 	ping := time.NewTicker(h.cfg.PingInterval)
 	defer ping.Stop()
+	pong := time.NewTimer(time.Hour) // reap, pingTimeout after a round of pings
+	pong.Stop()
+	pongArmed := false
 
 	poll := time.NewTicker(h.cfg.PollInterval)
 	defer poll.Stop()
@@ -171,8 +173,17 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-h.sweep:
 			h.sweepSessions(ctx)
 			continue
-		case <-ping.C:
-			h.pingAll()
+		case now := <-ping.C:
+			h.reap(now)
+			h.pingAll(now)
+			if !pongArmed {
+				pong.Reset(pingTimeout)
+				pongArmed = true
+			}
+			continue
+		case now := <-pong.C:
+			pongArmed = false
+			h.reap(now)
 			continue
 		}
 		if h.drain(ctx) {
@@ -182,6 +193,22 @@ func (h *Hub) Run(ctx context.Context) {
 			retry.Reset(backoff)
 		} else {
 			backoff = 0
+		}
+	}
+}
+
+// awaitFrontier learns where the outbox stands, retrying until it can;
+// false when ctx ended first.
+func (h *Hub) awaitFrontier(ctx context.Context) bool {
+	for {
+		pos, err := eventlog.Frontier(ctx, h.db.Pool)
+		if err == nil {
+			h.pos = pos
+			return true
+		}
+		h.log.Error("live: read the event frontier", "err", err)
+		if !sleep(ctx, time.Second) {
+			return false
 		}
 	}
 }
@@ -436,11 +463,65 @@ func (h *Hub) all() []*socket {
 	return out
 }
 
+// startPoller starts the poller that reads every socket; without one
+// (another system, or epoll refused) each socket gets a reader goroutine.
+func (h *Hub) startPoller() {
+	p, err := newPoller()
+	if err != nil {
+		h.log.Warn("live: no poller; one reader goroutine a socket", "err", err)
+		return
+	}
+	h.poll = p
+	go func() {
+		p.run()
+		p.release()
+	}()
+}
+
+func (h *Hub) stopPoller() {
+	if h.poll != nil {
+		h.poll.stop()
+	}
+}
+
+// pingWorkers bounds the goroutines that write a round of pings: a
+// ping may wait for a writer holding its connection, and a goroutine a
+// socket would cost, at every round, what an idle socket no longer does.
+const pingWorkers = 16
+
 // pingAll pings every socket, so that proxies see traffic on idle ones
-// and dead peers are found; each ping waits for its pong on its own.
-func (h *Hub) pingAll() {
+// and dead peers are found (reap, pingTimeout later). The round runs
+// beside the hub's loop; a round still running skips the next.
+func (h *Hub) pingAll(now time.Time) {
+	if !h.pinging.CompareAndSwap(false, true) {
+		return
+	}
+	socks := h.all()
+	go func() {
+		defer h.pinging.Store(false)
+		sem := make(chan struct{}, pingWorkers)
+		var wg sync.WaitGroup
+		for _, s := range socks {
+			if c := s.connection(); c != nil {
+				sem <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-sem }()
+					c.ping(now)
+				})
+			}
+		}
+		wg.Wait()
+	}()
+}
+
+// reap drops the sockets whose peer has not answered a ping for
+// pingTimeout: pingTimeout after a round of pings, and at each round (a
+// ping interval shorter than pingTimeout never lets the timer fire).
+func (h *Hub) reap(now time.Time) {
 	for _, s := range h.all() {
-		go s.ping()
+		if c := s.connection(); c != nil && c.silent(now, pingTimeout) {
+			c.closeNow()
+		}
 	}
 }
 
