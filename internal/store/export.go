@@ -160,7 +160,7 @@ func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]audit.Record,
 	// the family's: it is left out.
 	rows, err := tx.Query(ctx, `
 		SELECT id, actor_id, action, entity_type, entity_id, before_json, after_json,
-		       CASE WHEN actor_id = $1 OR actor_id = (SELECT parent_id FROM users WHERE id = $1) THEN ip END,
+		       CASE WHEN actor_id = $1 OR EXISTS (SELECT 1 FROM users k WHERE k.id = $1 AND `+GuardianSQL("k", "actor_id")+`) THEN ip END,
 		       coalesce(created_at, CURRENT_TIMESTAMP)
 		FROM audit_logs
 		WHERE actor_id = $1

@@ -308,14 +308,14 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 }
 
 // IsDirectWithOwnParent reports whether conversation convID is the direct
-// chat of child childID with their own parent (sleep mode may allow it).
+// chat of child childID with one of their guardians (sleep mode may allow it).
 func (db *DB) IsDirectWithOwnParent(ctx context.Context, childID, convID int64) (bool, error) {
 	var ok bool
 	err := db.Pool.QueryRow(ctx, `
 		SELECT NOT coalesce(c.is_group, false)
 		   AND (SELECT count(*) FROM conversation_members m WHERE m.conversation_id = c.id) = 2
 		   AND EXISTS (SELECT 1 FROM conversation_members m JOIN users u ON u.id = $1
-		               WHERE m.conversation_id = c.id AND m.user_id = u.parent_id)
+		               WHERE m.conversation_id = c.id AND `+GuardianSQL("u", "m.user_id")+`)
 		   AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = $1)
 		FROM conversations c WHERE c.id = $2`, childID, convID).Scan(&ok)
 	if errors.Is(err, pgx.ErrNoRows) {
