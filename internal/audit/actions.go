@@ -38,6 +38,13 @@ const (
 	ChildAvatar          Action = "child.avatar"
 	FriendCodeRegenerate Action = "friend_code.regenerate"
 
+	// A child's guardians (guardians.go): an invitation made (never its
+	// code), accepted, a guardian removed (or leaving), primary handed over.
+	GuardianInvite      Action = "guardian.invite"
+	GuardianAdd         Action = "guardian.add"
+	GuardianRemove      Action = "guardian.remove"
+	GuardianMakePrimary Action = "guardian.make_primary"
+
 	// Contact links between children (contacts.go, blocks.go).
 	ContactRequest Action = "contact.request"
 	ContactApprove Action = "contact.approve"

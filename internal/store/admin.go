@@ -19,6 +19,20 @@ type UserSummary struct {
 	// EmailVerified: the address's owner opened the link mailed at
 	// sign-up (or a password reset link). Admins may approve either way.
 	EmailVerified bool `json:"email_verified"`
+	// GuardianOf lists the invitations this parent accepted to become a
+	// guardian of a child (issue 21): for whom, and who invited them, so
+	// that an admin approving the account knows why it is there.
+	GuardianOf []GuardianInvitation `json:"guardian_of,omitempty"`
+}
+
+// GuardianInvitation is an accepted invitation as the admins' list shows it.
+type GuardianInvitation struct {
+	ChildID        int64  `json:"child_id"`
+	ChildName      string `json:"child_display_name"`
+	InvitedBy      *int64 `json:"invited_by"`
+	InvitedByName  string `json:"invited_by_display_name"`
+	InvitedByEmail string `json:"invited_by_email"`
+	AcceptedAt     string `json:"accepted_at"`
 }
 
 // UserFilter narrows the admins' user list; zero fields do not filter.
@@ -33,7 +47,16 @@ type UserFilter struct {
 // ListUsers returns live users matching f, newest first.
 func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL
+		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL,
+		       (SELECT jsonb_agg(jsonb_build_object(
+		                 'child_id', gi.child_id, 'child_display_name', coalesce(kp.display_name, ''),
+		                 'invited_by', gi.created_by, 'invited_by_display_name', coalesce(ip.display_name, ''),
+		                 'invited_by_email', coalesce(iu.email, ''), 'accepted_at', gi.used_at) ORDER BY gi.id)
+		        FROM guardian_invites gi
+		        LEFT JOIN profiles kp ON kp.user_id = gi.child_id
+		        LEFT JOIN users iu ON iu.id = gi.created_by
+		        LEFT JOIN profiles ip ON ip.user_id = gi.created_by
+		        WHERE gi.used_by = u.id)
 		FROM users u JOIN profiles p ON p.user_id = u.id
 		WHERE u.deleted_at IS NULL
 		  AND ($1 = '' OR u.role = $1)
@@ -47,7 +70,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserSummary, error) {
 		var s UserSummary
-		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName, &s.EmailVerified)
+		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName, &s.EmailVerified, &s.GuardianOf)
 		return s, err
 	})
 }

@@ -23,18 +23,22 @@ const (
 	friendCodeLength   = 10
 )
 
-func newFriendCode() (string, error) {
-	const n = len(friendCodeAlphabet)
-	limit := 256 - 256%n // reject bytes that would bias the draw
-	code := make([]byte, 0, friendCodeLength)
+func newFriendCode() (string, error) { return randomCode(friendCodeLength) }
+
+// randomCode draws n characters of friendCodeAlphabet (friend codes,
+// guardian invitations).
+func randomCode(n int) (string, error) {
+	const size = len(friendCodeAlphabet)
+	limit := 256 - 256%size // reject bytes that would bias the draw
+	code := make([]byte, 0, n)
 	buf := make([]byte, 32)
-	for len(code) < friendCodeLength {
+	for len(code) < n {
 		if _, err := rand.Read(buf); err != nil {
-			return "", fmt.Errorf("friend code: %w", err)
+			return "", fmt.Errorf("random code: %w", err)
 		}
 		for _, b := range buf {
-			if int(b) < limit && len(code) < friendCodeLength {
-				code = append(code, friendCodeAlphabet[int(b)%n])
+			if int(b) < limit && len(code) < n {
+				code = append(code, friendCodeAlphabet[int(b)%size])
 			}
 		}
 	}
@@ -44,14 +48,24 @@ func newFriendCode() (string, error) {
 // ParseFriendCode normalizes a friend code as typed (any case, spaces and
 // dashes ignored) and checks its shape.
 func ParseFriendCode(s string) (string, error) {
+	c, err := parseCode(s, friendCodeLength)
+	if err != nil {
+		return "", domain.Invalid("friend_code", "must be the %d-character friend code shown to the child", friendCodeLength)
+	}
+	return c, nil
+}
+
+// parseCode normalizes a code of n characters of friendCodeAlphabet as
+// typed: any case, spaces and dashes ignored.
+func parseCode(s string, n int) (string, error) {
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
 			return -1
 		}
 		return r
 	}, strings.ToUpper(strings.TrimSpace(s)))
-	if len(s) != friendCodeLength || strings.Trim(s, friendCodeAlphabet) != "" {
-		return "", domain.Invalid("friend_code", "must be the %d-character friend code shown to the child", friendCodeLength)
+	if len(s) != n || strings.Trim(s, friendCodeAlphabet) != "" {
+		return "", errors.New("not a code")
 	}
 	return s, nil
 }
@@ -436,17 +450,21 @@ func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRo
 }
 
 const contactColumns = `ct.id, ct.requested_by, ct.created_at, ct.a_approved_at, ct.b_approved_at,
-	ct.child_a_id, coalesce(pa.display_name, ''), ct.child_b_id, coalesce(pb.display_name, ''), ct.blocked_by, ct.blocked_at`
+	ct.child_a_id, coalesce(pa.display_name, ''), ct.child_b_id, coalesce(pb.display_name, ''), ct.blocked_by, ct.blocked_at,
+	ct.a_approved_by, coalesce(qa.display_name, ''), ct.b_approved_by, coalesce(qb.display_name, '')`
 
 const contactFrom = `contacts ct
 	LEFT JOIN profiles pa ON pa.user_id = ct.child_a_id
-	LEFT JOIN profiles pb ON pb.user_id = ct.child_b_id`
+	LEFT JOIN profiles pb ON pb.user_id = ct.child_b_id
+	LEFT JOIN profiles qa ON qa.user_id = ct.a_approved_by
+	LEFT JOIN profiles qb ON qb.user_id = ct.b_approved_by`
 
 func scanContact(r pgx.CollectableRow) (domain.Contact, error) {
 	var c domain.Contact
 	var a, b domain.ContactChild
 	err := r.Scan(&c.ID, &c.RequestedBy, &c.CreatedAt, &a.ParentApprovedAt, &b.ParentApprovedAt,
-		&a.ChildID, &a.DisplayName, &b.ChildID, &b.DisplayName, &c.BlockedBy, &c.BlockedAt)
+		&a.ChildID, &a.DisplayName, &b.ChildID, &b.DisplayName, &c.BlockedBy, &c.BlockedAt,
+		&a.ApprovedBy, &a.ApprovedByName, &b.ApprovedBy, &b.ApprovedByName)
 	a.ParentApproved, b.ParentApproved = a.ParentApprovedAt != nil, b.ParentApprovedAt != nil
 	c.Status = contactStatus(a.ParentApproved && b.ParentApproved)
 	if c.Status == domain.ContactApproved {
