@@ -61,7 +61,7 @@ type ExportCredential struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// ExportChild gathers everything held about the acting parent's child, in
+// ExportChild gathers everything held about the acting guardian's child, in
 // one repeatable-read snapshot so the parts agree with each other.
 func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int64) (ChildExport, error) {
 	var out ChildExport
@@ -70,7 +70,12 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 		if out.User, out.Profile, err = db.userAndProfile(ctx, tx, childID); err != nil {
 			return err
 		}
-		if out.User.Role != domain.RoleChild || out.User.ParentID == nil || *out.User.ParentID != actor.UserID {
+		var mine bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2")+`)`,
+			childID, actor.UserID).Scan(&mine); err != nil {
+			return fmt.Errorf("check child %d: %w", childID, err)
+		}
+		if !mine {
 			return domain.Errorf(domain.CodeNotFound, "no such child")
 		}
 		if out.Conversations, err = exportConversations(ctx, tx, childID); err != nil {
