@@ -345,11 +345,12 @@ func (db *DB) MakePrimary(ctx context.Context, actor *domain.Actor, childID, use
 
 // handOver swaps the primary (the actor) with guardian userID of childID.
 func handOver(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID, userID int64) error {
+	// Would the child be usable with userID as their primary?
 	var usable bool
 	err := tx.QueryRow(ctx, `
-		DELETE FROM guardians g USING users u
-		WHERE g.child_id = $1 AND g.guardian_id = $2 AND u.id = g.guardian_id
-		RETURNING coalesce(u.approved_by_admin, false) AND u.suspended_at IS NULL AND u.deleted_at IS NULL`,
+		DELETE FROM guardians g USING users u, users k
+		WHERE g.child_id = $1 AND g.guardian_id = $2 AND u.id = g.guardian_id AND k.id = g.child_id
+		RETURNING `+ParentUsableSQL("k", "u"),
 		childID, userID).Scan(&usable)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Errorf(domain.CodeNotFound, "no such guardian of this child")
