@@ -15,7 +15,7 @@ import (
 // and independently of the SQL in store/rule.go, so that the tests compare
 // two implementations instead of one with itself.
 type chatState struct {
-	role      map[int64]string // live users
+	role      map[int64]string  // live users
 	parent    map[int64]int64   // child → primary guardian (users.parent_id)
 	guardians map[int64][]int64 // child → the other guardians (issue 21)
 	members   map[int64][]int64 // conversation → members, ascending
