@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/notify"
 )
 
 // Who may see what (SPEC §3, §6, §12) lives in this file, and only here,
@@ -196,6 +198,10 @@ func LiveChildSQL(u string) string {
 func ChildOfSQL(u, parent string) string {
 	return `(` + GuardianSQL(u, parent) + ` AND ` + LiveChildSQL(u) + `)`
 }
+
+// The notification worker's weekly summaries go to every guardian of a
+// child (internal/notify cannot import the store, which imports it).
+func init() { notify.ChildOfSQL = ChildOfSQL }
 
 // PrimaryChildOfSQL is true when users row u is a live child of whom
 // parent is the primary guardian: for what only the primary may do
