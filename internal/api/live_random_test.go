@@ -46,8 +46,8 @@ func (r *liveReader) drain(t *testing.T, quietFor time.Duration) {
 	}
 }
 
-// TestLiveRandomized interleaves sends, deletions, member changes and
-// reconnects at random, then checks each client's received stream against
+// TestLiveRandomized interleaves sends, deletions, member changes,
+// guardians added and removed, and reconnects at random, then checks each client's received stream against
 // what REST shows it: no event twice, every message it may read and has
 // been able to read all along exactly as its history shows it, and nothing
 // it received shown otherwise.
@@ -70,7 +70,10 @@ func TestLiveRandomized(t *testing.T) {
 			approveLink(famOf(x), x, famOf(y), y)
 		}
 	}
-	clients := append(slices.Clone(kids), fa.Parent, fb.Parent)
+	// g becomes and stops being a guardian of the children (issue 21).
+	g := env.Family(admin, 0).Parent
+	guards := map[int64]bool{} // child id → g is their guardian
+	clients := append(slices.Clone(kids), fa.Parent, fb.Parent, g)
 	readers := map[int64]*liveReader{}
 	for _, c := range clients {
 		readers[c.UserID] = &liveReader{c: c, s: c.Socket(""), ids: map[string]bool{}, msgs: map[int64]json.RawMessage{}, convOf: map[int64]int64{}}
@@ -88,6 +91,9 @@ func TestLiveRandomized(t *testing.T) {
 		var ids []int64
 		for _, m := range c.members {
 			ids = append(ids, m.UserID, famOf(m).Parent.UserID)
+			if guards[m.UserID] {
+				ids = append(ids, g.UserID)
+			}
 		}
 		slices.Sort(ids)
 		return slices.Compact(ids)
@@ -110,7 +116,7 @@ func TestLiveRandomized(t *testing.T) {
 
 	for step := range 150 {
 		cv := convs[rng.IntN(len(convs))]
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(11); {
 		case op < 5: // send
 			m := cv.members[rng.IntN(len(cv.members))]
 			msgs = append(msgs, sent{mustSend(t, m, cv.id, fmt.Sprint("step ", step)).ID, m})
@@ -157,6 +163,23 @@ func TestLiveRandomized(t *testing.T) {
 			for _, id := range before {
 				if !slices.Contains(readersOf(cv), id) {
 					cv.broken[id] = true
+				}
+			}
+		case op == 10: // g becomes a guardian of a child, or is removed
+			k := kids[rng.IntN(len(kids))]
+			before := map[*conv][]int64{}
+			for _, c := range convs {
+				before[c] = readersOf(c)
+			}
+			if guards[k.UserID] {
+				famOf(k).Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d/guardians/%d", k.UserID, g.UserID), nil, nil)
+			} else {
+				g.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": famOf(k).Parent.Invite(k.UserID)}, nil)
+			}
+			guards[k.UserID] = !guards[k.UserID]
+			for _, c := range convs {
+				if !slices.Equal(before[c], readersOf(c)) {
+					c.broken[g.UserID] = true
 				}
 			}
 		default: // a client reconnects with its cursor
