@@ -227,16 +227,20 @@ func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int
 	return nil
 }
 
-// sleepEvents tell the child's and the parent's sockets that the schedule
-// changed: the child's sockets re-read it at once. The parent's event holds
+// sleepEvents tell the child's and every guardian's sockets that the
+// schedule changed: the child's sockets re-read it at once. The guardians' event holds
 // the schedule as REST shows it (nil once cleared); the child's only names
 // them, as GET /me/sleep-mode gives a child their state and not the
 // schedule (time zone, spans, the parent switch are the parent's).
-func sleepEvents(childID, parentID int64, s *SleepScheduleView) []eventlog.Event {
-	return []eventlog.Event{
-		{Type: eventlog.SleepModeChanged, To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
-		{Type: eventlog.SleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+func sleepEvents(ctx context.Context, tx pgx.Tx, childID int64, s *SleepScheduleView) error {
+	g, err := guardiansOf(ctx, tx, []int64{childID})
+	if err != nil {
+		return err
 	}
+	return eventlog.Append(ctx, tx, []eventlog.Event{
+		{Type: eventlog.SleepModeChanged, To: g[childID], Data: map[string]any{"child_id": childID, "schedule": s}},
+		{Type: eventlog.SleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+	})
 }
 
 // SetSleepSchedule sets (creates or replaces) the acting parent's child's
@@ -280,7 +284,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 			return err
 		}
 		view := out.View()
-		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, &view))
+		return sleepEvents(ctx, tx, childID, &view)
 	})
 	return out, err
 }
@@ -303,7 +307,7 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 			Before: before}); err != nil {
 			return err
 		}
-		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, nil))
+		return sleepEvents(ctx, tx, childID, nil)
 	})
 }
 
