@@ -309,3 +309,33 @@ func TestGuardianRules(t *testing.T) {
 		t.Fatalf("the old primary still lists the child: %s", r.Body)
 	}
 }
+
+// TestDeletingAGuardian: deleting a second guardian's account keeps the
+// child (and freezes their chat with the child, which loses a member);
+// deleting the primary's removes the family, as before guardians.
+func TestDeletingAGuardian(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa := env.Family(admin, 1)
+	k := fa.Child()
+	g := env.Guardian(admin, fa.Parent, k.UserID)
+	gk := createDirect(g, k.UserID)
+	admin.Must(204, "DELETE", fmt.Sprintf("/admin/users/%d", g.UserID), nil, nil)
+	k.Must(200, "GET", "/me", nil, nil)
+	var conv conversationJSON
+	k.Must(200, "GET", fmt.Sprintf("/conversations/%d", gk.ID), nil, &conv)
+	if !conv.Frozen {
+		t.Fatalf("the child's chat with a deleted guardian is not frozen: %+v", conv)
+	}
+	if gs := guardiansOf(t, fa.Parent, k.UserID); len(gs) != 1 || gs[0].UserID != fa.Parent.UserID {
+		t.Fatalf("guardians after the second's deletion: %+v", gs)
+	}
+
+	g2 := env.Guardian(admin, fa.Parent, k.UserID)
+	admin.Must(204, "DELETE", fmt.Sprintf("/admin/users/%d", fa.Parent.UserID), nil, nil)
+	if r := g2.Do("GET", fmt.Sprintf("/children/%d/guardians", k.UserID), nil); r.Status != 404 {
+		t.Fatalf("the child outlived their primary's deletion: %d %s", r.Status, r.Body)
+	}
+	g2.Must(200, "GET", "/me", nil, nil)
+}
