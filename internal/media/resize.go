@@ -68,9 +68,9 @@ func photoSize(w, h, side int) (int, int) {
 // shrinks it to at most side on its long edge, never making a full-size
 // RGBA copy (48 MB for 12 megapixels).
 //
-// A JPEG's YCbCr planes are shrunk by shrinkYCbCr (planes.go), then
-// turned (a few megapixels). Anything else is turned and shrunk in one
-// bilinear pass, which writes one RGBA picture of the output's size:
+// A JPEG's YCbCr planes are shrunk by shrinkYCbCr (planes.go) to
+// photoSize, then turned (a few megapixels). Anything else is turned and
+// shrunk in one bilinear pass, which writes one RGBA picture of the output's size:
 // from a 12-megapixel picture to 2048 px it halves each side, where
 // bilinear's two taps cover every source pixel and nothing aliases; a
 // 24-megapixel one (2.9×) skips a third of its pixels, below what a
