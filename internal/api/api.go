@@ -14,6 +14,7 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/keeper"
 	"pixelpals/internal/live"
+	"pixelpals/internal/locale"
 	"pixelpals/internal/media"
 	"pixelpals/internal/notify"
 	"pixelpals/internal/ratelimit"
@@ -124,7 +125,11 @@ func New(d Deps) *API {
 	a.codeGuesses = orDefault(d.FriendCodeGuesses, DefaultFriendCodeGuesses).Check()
 	a.signupRate = orDefault(d.SignupRate, DefaultSignupRate).Check()
 	sendRate := orDefault(d.SendRate, DefaultSendRate)
-	a.sender = sending.New(d.DB, a.keeper, sending.Config{Limit: &sendRate, Now: func() time.Time { return a.now() }})
+	sc := sending.Config{Limit: &sendRate, Now: func() time.Time { return a.now() }}
+	if d.Live != nil {
+		sc.Announce = d.Live.Announce
+	}
+	a.sender = sending.New(d.DB, a.keeper, sc)
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}
@@ -209,6 +214,8 @@ func (a *API) routes() []route {
 		{"POST /conversations/{id}/read", family, a.markRead},
 		{"GET /conversations/{id}/messages", active, a.history},
 		{"POST /conversations/{id}/messages", withSendGate, a.sendMessage},
+		{"PUT /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(true)},
+		{"DELETE /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(false)},
 		{"DELETE /messages/{id}", active, a.deleteMessage},
 		{"POST /messages/{id}/report", family, a.reportMessage},
 		{"GET /reports", family, a.listMyReports},
@@ -228,6 +235,7 @@ func (a *API) routes() []route {
 		{"DELETE /children/{id}/sleep-mode", parentOnly, a.clearSleepMode},
 		{"GET /me/sleep-mode", childOnly, a.mySleepMode},
 		{"POST /contacts/{id}/block", childOnly, a.blockContact},
+		{"POST /contacts/{id}/decline", childOnly, a.declineContact},
 		{"POST /contacts/{id}/unblock", parentOnly, a.unblockContact},
 		{"GET /children/{id}/activity", parentOnly, a.childActivity},
 		{"GET /me/notices", parentOnly, a.listNotices},
@@ -311,6 +319,9 @@ func serveIndex(w http.ResponseWriter, _ *http.Request) {
 func (a *API) serve(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, r, err := a.authorize(r, rt.access)
+		if actor != nil && actor.Locale != "" {
+			r = r.WithContext(locale.WithLang(r.Context(), actor.Locale))
+		}
 		if err == nil {
 			err = rt.handle(w, r, actor)
 		}

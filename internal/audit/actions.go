@@ -36,12 +36,14 @@ const (
 	ChildLogoutAll       Action = "child.logout_everywhere"
 	ChildDelete          Action = "child.delete"
 	ChildAvatar          Action = "child.avatar"
+	ChildLocale          Action = "child.locale" // the child's language (locale.go)
 	FriendCodeRegenerate Action = "friend_code.regenerate"
 
-	// Contact links between children (contacts.go, blocks.go).
+	// Contact links between children (contacts.go, blocks.go, approvals.go).
 	ContactRequest Action = "contact.request"
 	ContactApprove Action = "contact.approve"
 	ContactReject  Action = "contact.reject"
+	ContactDecline Action = "contact.decline" // by the child the request was addressed to
 	ContactRevoke  Action = "contact.revoke"
 	ContactBlock   Action = "contact.block"
 	ContactUnblock Action = "contact.unblock"

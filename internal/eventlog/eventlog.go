@@ -15,6 +15,9 @@ type Type string
 const (
 	MessageCreated Type = "message.created"
 	MessageDeleted Type = "message.deleted"
+	// A message's reactions changed (store/reactions.go): to every reader
+	// of its conversation, each with the counts as their history shows them.
+	MessageReactions Type = "message.reactions"
 
 	ConvCreated       Type = "conversation.created"
 	ConvMemberAdded   Type = "conversation.member_added"
@@ -28,6 +31,8 @@ const (
 	ContactRequested Type = "contact.requested"
 	ContactApproved  Type = "contact.approved"
 	ContactRevoked   Type = "contact.revoked"
+	// The child a request was addressed to said "not now" (store/approvals.go).
+	ContactDeclined Type = "contact.declined"
 	// Blocks, to the blocker and their parent (store/blocks.go).
 	ContactBlocked   Type = "contact.blocked"
 	ContactUnblocked Type = "contact.unblocked"
