@@ -68,6 +68,8 @@ const byField = {
   "conflict:login": "That login name is taken. Try another one.",
   "conflict:user_id": "They are already in this chat.",
   "conflict:friend_code": "You have already asked to be friends.",
+  "invalid:code": "That invitation code doesn't look right: it has 12 letters and numbers. Check it with the parent who gave it to you.",
+  "not_found:code": "That invitation code doesn't work: it was used already, or is more than 7 days old. Ask for a new one.",
 };
 
 // These codes' messages are written by the server for the child (the quiet
