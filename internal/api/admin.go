@@ -63,9 +63,25 @@ func (a *API) approveUser(w http.ResponseWriter, r *http.Request, actor *domain.
 	})
 }
 
+// noteRequest is an optional body with a moderator's note for the audit
+// log.
+type noteRequest struct {
+	Note string `json:"note"`
+}
+
+func (req *noteRequest) validate() error {
+	var err error
+	req.Note, err = cleanText("note", req.Note, 0, noteMax, true)
+	return err
+}
+
 func (a *API) suspendUser(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	var req noteRequest
+	if err := decodeOptional(r, &req); err != nil {
+		return err
+	}
 	return a.adminUserAction(w, r, actor, func(ac *domain.Actor, id int64) (domain.User, error) {
-		return a.db.SuspendUser(r.Context(), ac, id)
+		return a.db.SuspendUser(r.Context(), ac, id, req.Note)
 	})
 }
 
@@ -115,8 +131,36 @@ func (a *API) listAuditLogs(w http.ResponseWriter, r *http.Request, _ *domain.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pageOf(logs, pg.Limit, func(l audit.Record) []string { return idKey(l.ID) }))
+	p := pageOf(logs, pg.Limit, func(l audit.Record) []string { return idKey(l.ID) })
+	names, err := a.auditNames(r, p.Items)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, auditPage{p, names})
 	return nil
+}
+
+// auditPage is a page of the audit log with the display names of the
+// accounts its entries name (audit.UserIDs), keyed by id, so that a reader
+// sees who did what to whom; a deleted account has no name and is left
+// out.
+type auditPage struct {
+	list[audit.Record]
+	Names map[int64]string `json:"names"`
+}
+
+func (a *API) auditNames(r *http.Request, logs []audit.Record) (map[int64]string, error) {
+	byID, err := a.db.People(r.Context(), audit.UserIDs(logs))
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for id, p := range byID {
+		if p.DisplayName != "" {
+			names[id] = p.DisplayName
+		}
+	}
+	return names, nil
 }
 
 // queryTime reads an optional RFC 3339 time from the query string.

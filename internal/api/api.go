@@ -218,6 +218,7 @@ func (a *API) routes() []route {
 		{"POST /messages/{id}/report", family, a.reportMessage},
 		{"GET /reports", family, a.listMyReports},
 		{"GET /admin/reports", adminOnly, a.listReports},
+		{"GET /admin/reports/{id}", adminOnly, a.reportDetail},
 		{"POST /admin/reports/{id}/resolve", adminOnly, a.resolveReport},
 
 		{"POST /media", active, a.uploadMedia},
@@ -232,6 +233,7 @@ func (a *API) routes() []route {
 		{"DELETE /children/{id}/sleep-mode", parentOnly, a.clearSleepMode},
 		{"GET /me/sleep-mode", childOnly, a.mySleepMode},
 		{"POST /contacts/{id}/block", childOnly, a.blockContact},
+		{"POST /contacts/{id}/decline", childOnly, a.declineContact},
 		{"POST /contacts/{id}/unblock", parentOnly, a.unblockContact},
 		{"GET /children/{id}/activity", parentOnly, a.childActivity},
 		{"GET /me/notices", parentOnly, a.listNotices},

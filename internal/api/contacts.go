@@ -116,6 +116,12 @@ func (a *API) rejectContact(w http.ResponseWriter, r *http.Request, actor *domai
 	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RejectContact(r.Context(), ac, id) })
 }
 
+// declineContact: the child a pending request was addressed to says "not
+// now" → 200 with the link as it was, its status declined.
+func (a *API) declineContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return one(w, r, "id", func(id int64) (domain.Contact, error) { return a.db.DeclineContact(r.Context(), actor, id) })
+}
+
 func (a *API) revokeContact(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
 	return a.command(w, r, actor, func(ac *domain.Actor, id int64) error { return a.db.RevokeContact(r.Context(), ac, id) })
 }

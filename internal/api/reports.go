@@ -35,12 +35,23 @@ func (a *API) listReports(w http.ResponseWriter, r *http.Request, actor *domain.
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, pageOf(reports, pg.Limit, func(rep domain.Report) []string { return idKey(rep.ID) }))
+	writeJSON(w, http.StatusOK, pageOf(reports, pg.Limit, func(rep store.QueueReport) []string { return idKey(rep.ID) }))
 	return nil
 }
 
+// reportDetail is one report with the messages around it and the
+// earlier reports about its sender, for the moderator weighing it.
+func (a *API) reportDetail(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	return one(w, r, "id", func(id int64) (store.ReportDetail, error) { return a.db.ReportContext(r.Context(), actor, id) })
+}
+
+// noteMax bounds a moderator's note, in characters.
+const noteMax = 500
+
 type resolveRequest struct {
-	Resolution string `json:"resolution"`
+	Resolution    string `json:"resolution"`
+	Note          string `json:"note"`
+	SuspendSender bool   `json:"suspend_sender"`
 }
 
 func (req *resolveRequest) validate() error {
@@ -51,9 +62,12 @@ func (req *resolveRequest) validate() error {
 	}
 	switch req.Resolution {
 	case domain.ResolutionDismissed, domain.ResolutionMsgDeleted:
-		return nil
+	default:
+		return domain.Invalid("resolution", "must be dismissed or message_deleted")
 	}
-	return domain.Invalid("resolution", "must be dismissed or message_deleted")
+	var err error
+	req.Note, err = cleanText("note", req.Note, 0, noteMax, true)
+	return err
 }
 
 func (a *API) resolveReport(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
@@ -65,7 +79,8 @@ func (a *API) resolveReport(w http.ResponseWriter, r *http.Request, actor *domai
 	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
-	rep, err := a.db.ResolveReport(r.Context(), actor, id, req.Resolution)
+	rep, err := a.db.ResolveReport(r.Context(), actor, id,
+		store.Resolution{Kind: req.Resolution, Note: req.Note, SuspendSender: req.SuspendSender})
 	if err != nil {
 		return err
 	}

@@ -46,9 +46,9 @@ func noReportEvent(t *testing.T, s *apitest.Socket, who string, d time.Duration)
 // account whose GET /reports lists it (the reporter, the reporting child's
 // parent, the reported child's parent) as that list shows it, live: the
 // reported child's parent without reporter or reason. The reported child
-// and strangers hear nothing. Once a child is deleted, their parent is no
-// longer told about reports by or about them; the other family still is,
-// and resolving works.
+// and strangers hear nothing, and nobody hears the moderator's note. Once
+// a child is deleted, their parent is no longer told about reports by or
+// about them; the other family still is, and resolving works.
 func TestLiveReports(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
@@ -86,7 +86,10 @@ func TestLiveReports(t *testing.T) {
 	var rep reportJSON
 	a.Must(201, "POST", fmt.Sprintf("/messages/%d/report", mean.ID), map[string]string{"reason": "REASON mean"}, &rep)
 	expect("report.filed", rep.ID, "open")
-	admin.Must(200, "POST", fmt.Sprintf("/admin/reports/%d/resolve", rep.ID), map[string]string{"resolution": "message_deleted"}, nil)
+	// The moderator's note is theirs: no event carries it (expect checks
+	// for SECRET).
+	admin.Must(200, "POST", fmt.Sprintf("/admin/reports/%d/resolve", rep.ID),
+		map[string]string{"resolution": "message_deleted", "note": "SECRET-NOTE second time"}, nil)
 	expect("report.resolved", rep.ID, "resolved")
 	noReportEvent(t, sb, "the reported child", 300*time.Millisecond)
 	noReportEvent(t, spx, "a stranger", 0)

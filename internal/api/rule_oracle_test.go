@@ -32,6 +32,7 @@ type contactRowJSON struct {
 	ID, A, B             int64
 	AApproved, BApproved bool
 	BlockedBy            int64 // 0: not blocked
+	RequestedBy          int64 // 0: the asker's account is gone
 }
 
 func pair(a, b int64) [2]int64 { return [2]int64{min(a, b), max(a, b)} }
@@ -87,10 +88,10 @@ func loadChatState(t testing.TB, db *store.DB) *chatState {
 		}
 		return err
 	})
-	scan(`SELECT id, child_a_id, child_b_id, a_approved_at IS NOT NULL, b_approved_at IS NOT NULL, coalesce(blocked_by, 0)
+	scan(`SELECT id, child_a_id, child_b_id, a_approved_at IS NOT NULL, b_approved_at IS NOT NULL, coalesce(blocked_by, 0), coalesce(requested_by, 0)
 		FROM contacts ORDER BY id`, func(r pgx.Rows) error {
 		var c contactRowJSON
-		err := r.Scan(&c.ID, &c.A, &c.B, &c.AApproved, &c.BApproved, &c.BlockedBy)
+		err := r.Scan(&c.ID, &c.A, &c.B, &c.AApproved, &c.BApproved, &c.BlockedBy, &c.RequestedBy)
 		s.contacts = append(s.contacts, c)
 		// A blocked link counts as not approved (blocks, issue 12.3).
 		s.approved[pair(c.A, c.B)] = c.AApproved && c.BApproved && c.BlockedBy == 0

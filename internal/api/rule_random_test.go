@@ -13,14 +13,16 @@ import (
 
 // TestRandomContactRule drives thousands of random steps over three
 // families and a parent without children through the API: contact
-// requests, approvals, rejections and revocations, conversations created,
-// members added and removed, messages sent, guardians added (by
-// invitation, any adult of any family) and removed (issue 21). Before each step it predicts the answer from the database state
-// with the Go version of the contact rule (rule_oracle_test.go); after each
-// step it checks, from the database, that every conversation's frozen state
-// matches the rule and that every message written was a send accepted from
-// a member of a conversation satisfying the rule at that moment, so no
-// message ever passed between children without an approved link.
+// requests, approvals, rejections, a child's declines (issue 21.4) and
+// revocations, conversations created, members added and removed, messages
+// sent, guardians added (by invitation, any adult of any family) and
+// removed (issue 21). Before each step it predicts the answer from the
+// database state with the Go version of the contact rule
+// (rule_oracle_test.go); after each step it checks, from the database,
+// that every conversation's frozen state matches the rule and that every
+// message written was a send accepted from a member of a conversation
+// satisfying the rule at that moment, so no message ever passed between
+// children without an approved link.
 //
 // It is seeded and reproducible: PIXELPALS_RULE_SEED and
 // PIXELPALS_RULE_STEPS override the seed and the number of steps.
@@ -78,6 +80,7 @@ func TestRandomContactRule(t *testing.T) {
 	// The walk must have visited the interesting states, or it proves little.
 	for _, k := range []string{"send 201", "send 409", "send 403", "create 201", "create 403", "add 200", "add 403",
 		"remove 204", "revoke 204", "approve 200", "block 200", "block 409", "unblock 200", "unblock 403", "freeze", "thaw",
+		"decline 200", "decline 403", "decline 404", "decline 409",
 		"guardian-add 200", "guardian-add 409", "guardian-remove 204", "guardian-remove 403", "guardian-remove 409"} {
 		if r.outcomes[k] == 0 {
 			t.Errorf("the walk never reached %q", k)
@@ -167,7 +170,9 @@ func (r *ruleRun) step(t *testing.T, s *chatState) stepResult {
 		return r.remove(s, r.pick(groups))
 	case n < 93 && len(s.contacts) > 0:
 		return r.blockAction(s)
-	case n < 97:
+	case n < 95 && len(s.contacts) > 0:
+		return r.declineAction(s)
+	case n < 98:
 		return r.guardianStep(s)
 	}
 	return r.create(s)
@@ -313,6 +318,31 @@ func (r *ruleRun) blockAction(s *chatState) stepResult {
 	}
 	got := r.clients[actor].Do("POST", fmt.Sprintf("/contacts/%d/unblock", c.ID), nil)
 	return stepResult{kind: "unblock", desc: fmt.Sprintf("%d unblocks link %d (%d-%d)", actor, c.ID, c.A, c.B), actor: actor, want: want, got: got}
+}
+
+// declineAction declines a link as one of its children (or a stranger
+// child): only the child the request was sent to, while it is pending and
+// not blocked (issue 21.4).
+func (r *ruleRun) declineAction(s *chatState) stepResult {
+	c := s.contacts[r.rng.IntN(len(s.contacts))]
+	actor := r.pick(r.children)
+	if r.rng.IntN(4) > 0 {
+		actor = r.pick([]int64{c.A, c.B})
+	}
+	askedA := c.RequestedBy == c.A || s.guards(c.A, c.RequestedBy)
+	askedB := c.RequestedBy == c.B || s.guards(c.B, c.RequestedBy)
+	want := 404
+	switch {
+	case actor != c.A && actor != c.B:
+	case c.AApproved && c.BApproved, c.BlockedBy != 0:
+		want = 409
+	case actor == c.A && askedB && !askedA, actor == c.B && askedA && !askedB:
+		want = 200
+	default:
+		want = 403
+	}
+	got := r.clients[actor].Do("POST", fmt.Sprintf("/contacts/%d/decline", c.ID), nil)
+	return stepResult{kind: "decline", desc: fmt.Sprintf("%d declines link %d (%d-%d)", actor, c.ID, c.A, c.B), actor: actor, want: want, got: got}
 }
 
 func (r *ruleRun) create(s *chatState) stepResult {

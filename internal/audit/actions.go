@@ -45,10 +45,11 @@ const (
 	GuardianRemove      Action = "guardian.remove"
 	GuardianMakePrimary Action = "guardian.make_primary"
 
-	// Contact links between children (contacts.go, blocks.go).
+	// Contact links between children (contacts.go, blocks.go, approvals.go).
 	ContactRequest Action = "contact.request"
 	ContactApprove Action = "contact.approve"
 	ContactReject  Action = "contact.reject"
+	ContactDecline Action = "contact.decline" // by the child the request was addressed to
 	ContactRevoke  Action = "contact.revoke"
 	ContactBlock   Action = "contact.block"
 	ContactUnblock Action = "contact.unblock"

@@ -7,6 +7,10 @@ import "time"
 const (
 	ContactPending  = "pending"
 	ContactApproved = "approved"
+	// ContactDeclined is the state a link is answered with when the child
+	// it was addressed to declined it (POST /contacts/{id}/decline): the
+	// link is gone, as after a parent's reject.
+	ContactDeclined = "declined"
 )
 
 // Contact is a link between two children, as their families see it.
@@ -22,6 +26,23 @@ type Contact struct {
 	// unblocks it.
 	BlockedBy *int64     `json:"blocked_by"`
 	BlockedAt *time.Time `json:"blocked_at"`
+	// Approval is what a parent needs to judge a pending link with another
+	// family's child: only in a parent's GET /contacts, never in events.
+	Approval *ContactApproval `json:"approval,omitempty"`
+}
+
+// ContactApproval describes, to a parent, the other family's child of a
+// pending link: who asks, who their grown-ups are, since when it waits and
+// how many friends the two children share. Nothing more of that family
+// (no login names, no ids of its adults).
+type ContactApproval struct {
+	ChildID          int64     `json:"child_id"` // the parent's own child
+	OtherChildID     int64     `json:"other_child_id"`
+	OtherDisplayName string    `json:"other_display_name"`
+	OtherAvatarURL   string    `json:"other_avatar_url"`
+	OtherGuardians   []string  `json:"other_guardians"` // display names
+	RequestedAt      time.Time `json:"requested_at"`
+	CommonContacts   int       `json:"common_contacts"`
 }
 
 // ContactChild is one side of a contact link: the child and whether their

@@ -15,3 +15,10 @@ func MediaURL(id int64) string { return MediaPath + strconv.FormatInt(id, 10) }
 // MediaThumbURL is the address of image upload id's thumbnail (the
 // image itself when it has none: SPEC §6, docs/media.md).
 func MediaThumbURL(id int64) string { return MediaURL(id) + "?size=thumb" }
+
+// AvatarURL is where clients fetch userID's avatar (GET
+// /profiles/{user_id}/avatar: the upload, else the generated default),
+// seen by whoever may see the profile.
+func AvatarURL(userID int64) string {
+	return "/api/v1/profiles/" + strconv.FormatInt(userID, 10) + "/avatar"
+}

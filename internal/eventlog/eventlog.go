@@ -28,6 +28,8 @@ const (
 	ContactRequested Type = "contact.requested"
 	ContactApproved  Type = "contact.approved"
 	ContactRevoked   Type = "contact.revoked"
+	// The child a request was addressed to said "not now" (store/approvals.go).
+	ContactDeclined Type = "contact.declined"
 	// Blocks, to the blocker and their parent (store/blocks.go).
 	ContactBlocked   Type = "contact.blocked"
 	ContactUnblocked Type = "contact.unblocked"

@@ -19,6 +19,12 @@ type UserSummary struct {
 	// EmailVerified: the address's owner opened the link mailed at
 	// sign-up (or a password reset link). Admins may approve either way.
 	EmailVerified bool `json:"email_verified"`
+	// ParentName is a child's parent's display name: the family they
+	// belong to (absent for adults).
+	ParentName *string `json:"parent_display_name,omitempty"`
+	// Children are a parent's live children, oldest first (absent for
+	// anyone else, and for a parent with none): the users list shows each family together.
+	Children []FamilyChild `json:"children,omitempty"`
 	// GuardianOf lists the invitations this parent accepted to become a
 	// guardian of a child (issue 21): for whom, and who invited them, so
 	// that an admin approving the account knows why it is there.
@@ -35,6 +41,15 @@ type GuardianInvitation struct {
 	AcceptedAt     string `json:"accepted_at"`
 }
 
+// FamilyChild is a child as the users list shows them beneath their
+// parent.
+type FamilyChild struct {
+	ID          int64  `json:"id"`
+	DisplayName string `json:"display_name"`
+	Login       string `json:"login"`
+	Suspended   bool   `json:"suspended"`
+}
+
 // UserFilter narrows the admins' user list; zero fields do not filter.
 type UserFilter struct {
 	Role     domain.Role
@@ -47,7 +62,7 @@ type UserFilter struct {
 // ListUsers returns live users matching f, newest first.
 func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL,
+		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL, pp.display_name,
 		       (SELECT jsonb_agg(jsonb_build_object(
 		                 'child_id', gi.child_id, 'child_display_name', coalesce(kp.display_name, ''),
 		                 'invited_by', gi.created_by, 'invited_by_display_name', coalesce(ip.display_name, ''),
@@ -58,6 +73,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 		        LEFT JOIN profiles ip ON ip.user_id = gi.created_by
 		        WHERE gi.used_by = u.id)
 		FROM users u JOIN profiles p ON p.user_id = u.id
+		LEFT JOIN profiles pp ON pp.user_id = u.parent_id
 		WHERE u.deleted_at IS NULL
 		  AND ($1 = '' OR u.role = $1)
 		  AND ($2::boolean IS NULL OR coalesce(u.approved_by_admin, false) = $2)
@@ -68,11 +84,65 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserSummary, error) {
+	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserSummary, error) {
 		var s UserSummary
-		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName, &s.EmailVerified, &s.GuardianOf)
+		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName, &s.EmailVerified, &s.ParentName, &s.GuardianOf)
 		return s, err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, addChildren(ctx, db.Pool, users)
+}
+
+// addChildren fills in the children of the parents among users.
+func addChildren(ctx context.Context, q rowsQuerier, users []UserSummary) error {
+	var parents []int64
+	for _, u := range users {
+		if u.Role == domain.RoleParent {
+			parents = append(parents, u.ID)
+		}
+	}
+	if len(parents) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `
+		SELECT k.parent_id, k.id, coalesce(p.display_name, ''), k.email, k.suspended_at IS NOT NULL
+		FROM users k LEFT JOIN profiles p ON p.user_id = k.id
+		WHERE k.parent_id = ANY($1) AND `+LiveChildSQL("k")+`
+		ORDER BY k.id`, parents)
+	if err != nil {
+		return fmt.Errorf("children of listed parents: %w", err)
+	}
+	byParent := map[int64][]FamilyChild{}
+	var parent int64
+	var c FamilyChild
+	_, err = pgx.ForEachRow(rows, []any{&parent, &c.ID, &c.DisplayName, &c.Login, &c.Suspended}, func() error {
+		byParent[parent] = append(byParent[parent], c)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("children of listed parents: %w", err)
+	}
+	for i, u := range users {
+		if u.Role == domain.RoleParent {
+			users[i].Children = byParent[u.ID]
+		}
+	}
+	return nil
+}
+
+// moderation is why an admin acted on an account, recorded beside the
+// account in the audit entry: their note, and the report acted on.
+type moderation struct {
+	Note     string `json:"note,omitempty"`
+	ReportID int64  `json:"report_id,omitempty"`
+}
+
+// moderatedAccount is an account's audit snapshot with the moderation.
+type moderatedAccount struct {
+	audit.Account
+	moderation
 }
 
 // adminAction loads the target user for update, lets check refuse, applies
@@ -88,24 +158,35 @@ func (db *DB) adminAction(ctx context.Context, actor *domain.Actor, id int64, ac
 		if err := check(before); err != nil {
 			return err
 		}
-		if err := change(tx, before); err != nil {
-			return fmt.Errorf("%s of user %d: %w", action, id, err)
-		}
-		// A removed account reloads as nothing (gone, or a tombstone).
-		after, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL`, id))
-		var afterJSON any = map[string]bool{"deleted": true}
-		switch {
-		case err == nil:
-			afterJSON = audit.AccountOf(after)
-		case errors.Is(err, pgx.ErrNoRows):
-			after = domain.User{}
-		default:
-			return fmt.Errorf("reload user %d: %w", id, err)
-		}
-		return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: action, EntityType: "user", EntityID: id,
-			Before: audit.AccountOf(before), After: afterJSON})
+		after, err = changeLocked(ctx, tx, actor, before, action, moderation{}, change)
+		return err
 	})
 	return after, err
+}
+
+// changeLocked applies change to the locked account before and writes the
+// audit entry, with why.
+func changeLocked(ctx context.Context, tx pgx.Tx, actor *domain.Actor, before domain.User, action audit.Action,
+	why moderation, change func(tx pgx.Tx, u domain.User) error) (domain.User, error) {
+	id := before.ID
+	if err := change(tx, before); err != nil {
+		return domain.User{}, fmt.Errorf("%s of user %d: %w", action, id, err)
+	}
+	// A removed account reloads as nothing (gone, or a tombstone).
+	after, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL`, id))
+	var afterJSON any = map[string]bool{"deleted": true}
+	switch {
+	case err == nil && why != (moderation{}):
+		afterJSON = moderatedAccount{audit.AccountOf(after), why}
+	case err == nil:
+		afterJSON = audit.AccountOf(after)
+	case errors.Is(err, pgx.ErrNoRows):
+		after = domain.User{}
+	default:
+		return domain.User{}, fmt.Errorf("reload user %d: %w", id, err)
+	}
+	return after, audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: action, EntityType: "user", EntityID: id,
+		Before: audit.AccountOf(before), After: afterJSON})
 }
 
 func pendingParent(u domain.User) error {
@@ -151,19 +232,40 @@ func (db *DB) RejectParent(ctx context.Context, actor *domain.Actor, id int64) e
 }
 
 // SuspendUser locks a non-admin account out and ends its sessions (and a
-// parent's children's sessions: they cannot log in while it lasts).
-func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64) (domain.User, error) {
-	return db.adminAction(ctx, actor, id, audit.UserSuspend, notAdmin, func(tx pgx.Tx, u domain.User) error {
+// parent's children's sessions: they cannot log in while it lasts). The
+// note, when given, is recorded in the audit entry.
+func (db *DB) SuspendUser(ctx context.Context, actor *domain.Actor, id int64, note string) (domain.User, error) {
+	var after domain.User
+	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
+		u, err := lockUser(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := notAdmin(u); err != nil {
+			return err
+		}
 		if u.Suspended {
 			return domain.Errorf(domain.CodeConflict, "this account is already suspended")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET suspended_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, id); err != nil {
+		after, err = suspendLocked(ctx, tx, actor, u, moderation{Note: note})
+		return err
+	})
+	return after, err
+}
+
+// suspendLocked suspends the locked, unsuspended account u.
+func suspendLocked(ctx context.Context, tx pgx.Tx, actor *domain.Actor, u domain.User, why moderation) (domain.User, error) {
+	if err := notAdmin(u); err != nil {
+		return domain.User{}, err
+	}
+	return changeLocked(ctx, tx, actor, u, audit.UserSuspend, why, func(tx pgx.Tx, u domain.User) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET suspended_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP WHERE id = $1`, u.ID); err != nil {
 			return err
 		}
 		if err := notifyChildAccount(ctx, tx, u, notify.ChildSuspended); err != nil {
 			return err
 		}
-		return revokeSessions(ctx, tx, id)
+		return revokeSessions(ctx, tx, u.ID)
 	})
 }
 

@@ -494,7 +494,8 @@ func contactIn(ctx context.Context, q rowsQuerier, id int64) (domain.Contact, er
 }
 
 // ListContacts returns contact links newest first: a child's own, or for a
-// parent those of their child childID (0: of all their children).
+// parent those of their child childID (0: of all their children), each
+// pending one with what the parent needs to judge it (approvals.go).
 func (db *DB) ListContacts(ctx context.Context, actor *domain.Actor, childID, afterID int64, limit int) ([]domain.Contact, error) {
 	children, err := db.childrenInView(ctx, actor, childID)
 	if err != nil {
@@ -509,7 +510,11 @@ func (db *DB) ListContacts(ctx context.Context, actor *domain.Actor, childID, af
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
 	}
-	return pgx.CollectRows(rows, scanContact)
+	contacts, err := pgx.CollectRows(rows, scanContact)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return contacts, db.addApprovals(ctx, actor, contacts)
 }
 
 // childrenInView resolves whose data a child or parent lists: a child only

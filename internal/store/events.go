@@ -217,14 +217,17 @@ func reportFiledEvent(ctx context.Context, tx pgx.Tx, reportID int64) error {
 	if err != nil {
 		return fmt.Errorf("admins: %w", err)
 	}
-	m, err := messageByID(ctx, tx, r.MessageID)
+	// Admins get the report as their queue shows it (listQueue): the
+	// message in full, the people named.
+	queued, err := listQueue(ctx, tx, ReportFilter{AfterID: reportID + 1, Limit: 1})
 	if err != nil {
 		return err
 	}
-	m.ClientID = nil
-	full := r
-	full.Message = &m
-	evs := []eventlog.Event{{Type: eventlog.ReportFiled, To: admins, Data: full, About: reportSubjects(r, m)}}
+	if len(queued) == 0 || queued[0].ID != reportID {
+		return fmt.Errorf("report %d not in the queue", reportID)
+	}
+	full := queued[0]
+	evs := []eventlog.Event{{Type: eventlog.ReportFiled, To: admins, Data: full, About: reportSubjects(r, *full.Message)}}
 	if err := eventlog.Append(ctx, tx, evs); err != nil {
 		return err
 	}

@@ -162,9 +162,10 @@ func exportCredentials(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportC
 // Columns as audit.Scan reads them.
 func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]audit.Record, error) {
 	// The client address of an action by staff (an admin) is theirs, not
-	// the family's: it is left out.
+	// the family's: it is left out, and so is a moderator's note (it may
+	// speak of the other family's child, and is staff's own words).
 	rows, err := tx.Query(ctx, `
-		SELECT id, actor_id, action, entity_type, entity_id, before_json, after_json,
+		SELECT id, actor_id, action, entity_type, entity_id, before_json, after_json - 'note',
 		       CASE WHEN actor_id = $1 OR EXISTS (SELECT 1 FROM users k WHERE k.id = $1 AND `+GuardianSQL("k", "actor_id")+`) THEN ip END,
 		       coalesce(created_at, CURRENT_TIMESTAMP)
 		FROM audit_logs

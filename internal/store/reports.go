@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -193,72 +195,221 @@ type ReportFilter struct {
 	Status  string // "open", "resolved" or "" for both
 	AfterID int64
 	Limit   int
+	// SenderID keeps the reports about messages that account sent (the
+	// earlier reports of a report's detail); 0 keeps all.
+	SenderID int64
 }
 
-// ListReports is the admins' queue, newest first, with each reported
-// message in full (deleted or not).
-func (db *DB) ListReports(ctx context.Context, actor *domain.Actor, f ReportFilter) ([]domain.Report, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT `+reportColumns+`, `+MessageColumns+`
+// QueueReport is a report in the admins' queue: the report with its
+// message in full (deleted or not), who filed it and who sent the message
+// (with their families), and how many reports about that sender came
+// before this one.
+type QueueReport struct {
+	domain.Report
+	Reporter *Person `json:"reporter"`
+	Sender   *Person `json:"sender"`
+	// SenderReports counts the earlier reports (smaller id) about
+	// messages the same account sent, in any conversation.
+	SenderReports int `json:"sender_earlier_reports"`
+}
+
+// queueSQL is the admins' queue, newest first. The earlier reports are
+// counted per row: reports are few beside messages, and each is joined to
+// its message by key.
+var queueSQL = `
+		SELECT ` + reportColumns + `, (
+		           SELECT count(*) FROM reports r2 JOIN messages m2 ON m2.id = r2.message_id
+		           WHERE m2.sender_id = m.sender_id AND r2.id < r.id),
+		       ` + MessageColumns + `
 		FROM reports r JOIN messages m ON m.id = r.message_id
-		WHERE ($1 = '' OR r.status = $1) AND ($2 = 0 OR r.id < $2)
+		WHERE ($1 = '' OR r.status = $1) AND ($2 = 0 OR r.id < $2) AND ($4 = 0 OR m.sender_id = $4)
 		ORDER BY r.id DESC
-		LIMIT $3`, f.Status, f.AfterID, f.Limit)
+		LIMIT $3`
+
+// ListReports is the admins' queue, newest first, with each reported
+// message in full (deleted or not) and the people it concerns.
+func (db *DB) ListReports(ctx context.Context, actor *domain.Actor, f ReportFilter) ([]QueueReport, error) {
+	return listQueue(ctx, db.Pool, f)
+}
+
+func listQueue(ctx context.Context, q rowsQuerier, f ReportFilter) ([]QueueReport, error) {
+	rows, err := q.Query(ctx, queueSQL, f.Status, f.AfterID, f.Limit, f.SenderID)
 	if err != nil {
 		return nil, fmt.Errorf("list reports: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Report, error) {
-		var r domain.Report
+	reports, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueReport, error) {
+		var r QueueReport
 		var m domain.Message
-		err := row.Scan(append([]any{&r.ID, &r.MessageID, &r.ConversationID, &r.ReporterID, &r.Reason, &r.Status, &r.Resolution, &r.ResolvedAt, &r.CreatedAt},
-			messageFields(&m)...)...)
+		err := row.Scan(append([]any{&r.ID, &r.MessageID, &r.ConversationID, &r.ReporterID, &r.Reason, &r.Status, &r.Resolution,
+			&r.ResolvedAt, &r.CreatedAt, &r.SenderReports}, messageFields(&m)...)...)
 		m.Deleted = m.DeletedAt != nil
 		m.ClientID = nil
 		r.Message = &m
 		return r, err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("list reports: %w", err)
+	}
+	return reports, namePeople(ctx, q, reports)
 }
 
-// ResolveReport closes an open report, deleting the reported message when
-// the resolution says so. Audited, as is the deletion.
-func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, resolution string) (domain.Report, error) {
-	err := db.Transact(ctx, func(tx pgx.Tx) error {
-		var messageID, convID int64
-		var reporterID *int64
-		var status string
-		var reporterIsChild bool
-		err := tx.QueryRow(ctx, `
-			SELECT r.message_id, r.conversation_id, r.reporter_id, r.status, coalesce(u.role = 'CHILD', false)
-			FROM reports r LEFT JOIN users u ON u.id = r.reporter_id
-			WHERE r.id = $1 FOR UPDATE OF r`, id).Scan(&messageID, &convID, &reporterID, &status, &reporterIsChild)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return domain.Errorf(domain.CodeNotFound, "no such report")
+// namePeople fills in each report's reporter and sender.
+func namePeople(ctx context.Context, q rowsQuerier, reports []QueueReport) error {
+	var ids []int64
+	for _, r := range reports {
+		if r.ReporterID != nil {
+			ids = append(ids, *r.ReporterID)
 		}
+		ids = append(ids, r.Message.SenderID)
+	}
+	byID, err := people(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for i, r := range reports {
+		if r.ReporterID != nil {
+			reports[i].Reporter = personIn(byID, *r.ReporterID)
+		}
+		reports[i].Sender = personIn(byID, r.Message.SenderID)
+	}
+	return nil
+}
+
+func personIn(byID map[int64]Person, id int64) *Person {
+	if p, ok := byID[id]; ok {
+		return &p
+	}
+	return nil
+}
+
+// ReportDetail is one report as a moderator weighs it: the queue's view,
+// the reported message among the ones around it, and the earlier reports
+// about its sender.
+type ReportDetail struct {
+	QueueReport
+	// Context is up to contextSpan messages before the reported one, the
+	// reported one, and up to contextSpan after it, oldest first, as an
+	// admin reads the conversation (deleted ones with their content).
+	Context []domain.Message `json:"context"`
+	// People names every sender in Context, keyed by user id.
+	People map[int64]Person `json:"people"`
+	// EarlierReports are the last few reports before this one about
+	// messages its sender sent, newest first (SenderReports counts all).
+	EarlierReports []QueueReport `json:"earlier_reports"`
+}
+
+const (
+	contextSpan    = 5 // messages each side of a reported one
+	earlierReports = 5 // earlier reports about the sender in a detail
+)
+
+// contextSQL is the reported message $2 of conversation $1 with up to $3
+// messages each side, in the history's order (created_at, id).
+var contextSQL = `
+		(SELECT ` + MessageColumns + ` FROM messages m, messages x
+		 WHERE x.id = $2 AND m.conversation_id = $1 AND (m.created_at, m.id) < (x.created_at, x.id)
+		 ORDER BY m.created_at DESC, m.id DESC LIMIT $3)
+		UNION ALL
+		(SELECT ` + MessageColumns + ` FROM messages m WHERE m.id = $2)
+		UNION ALL
+		(SELECT ` + MessageColumns + ` FROM messages m, messages x
+		 WHERE x.id = $2 AND m.conversation_id = $1 AND (m.created_at, m.id) > (x.created_at, x.id)
+		 ORDER BY m.created_at, m.id LIMIT $3)`
+
+// ReportContext is report id for an admin: the conversation is read as
+// accessTo allows an admin (visibility.go, AdminReadsSQL), in one snapshot.
+func (db *DB) ReportContext(ctx context.Context, actor *domain.Actor, id int64) (ReportDetail, error) {
+	var d ReportDetail
+	err := db.transact(ctx, txSnapshot, func(tx pgx.Tx) error {
+		rep, err := reportIn(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("load report %d: %w", id, err)
+			return err
 		}
-		if status != domain.ReportOpen {
-			return domain.Errorf(domain.CodeConflict, "this report is already resolved")
+		if _, err := accessTo(ctx, tx, actor, rep.ConversationID); err != nil {
+			return err
 		}
-		if resolution == domain.ResolutionMsgDeleted {
-			if err := moderatorDelete(ctx, tx, actor, messageID); err != nil {
+		d, err = reportDetail(ctx, tx, actor, rep)
+		return err
+	})
+	return d, err
+}
+
+// reportDetail loads what ReportContext shows of rep.
+func reportDetail(ctx context.Context, tx pgx.Tx, actor *domain.Actor, rep domain.Report) (ReportDetail, error) {
+	var d ReportDetail
+	one, err := listQueue(ctx, tx, ReportFilter{AfterID: rep.ID + 1, Limit: 1})
+	if err != nil {
+		return d, err
+	}
+	if len(one) == 0 || one[0].ID != rep.ID {
+		return d, domain.Errorf(domain.CodeNotFound, "no such report")
+	}
+	d.QueueReport = one[0]
+	if d.Context, err = reportContext(ctx, tx, actor, rep); err != nil {
+		return d, err
+	}
+	senders := make([]int64, len(d.Context))
+	for i, m := range d.Context {
+		senders[i] = m.SenderID
+	}
+	if d.People, err = people(ctx, tx, senders); err != nil {
+		return d, err
+	}
+	d.EarlierReports, err = listQueue(ctx, tx, ReportFilter{AfterID: rep.ID, SenderID: d.Message.SenderID, Limit: earlierReports})
+	return d, err
+}
+
+// reportContext reads contextSQL for rep, oldest first.
+func reportContext(ctx context.Context, tx pgx.Tx, actor *domain.Actor, rep domain.Report) ([]domain.Message, error) {
+	rows, err := tx.Query(ctx, contextSQL, rep.ConversationID, rep.MessageID, contextSpan)
+	if err != nil {
+		return nil, fmt.Errorf("context of report %d: %w", rep.ID, err)
+	}
+	msgs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Message, error) { return ScanMessage(row) })
+	if err != nil {
+		return nil, fmt.Errorf("context of report %d: %w", rep.ID, err)
+	}
+	slices.SortFunc(msgs, func(a, b domain.Message) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	for i := range msgs {
+		msgs[i] = viewed(msgs[i], actor.UserID, true)
+	}
+	return msgs, nil
+}
+
+// Resolution is how an admin closes a report: Kind is a domain
+// resolution (dismissed, message_deleted); SuspendSender also suspends
+// the account that sent the message; Note, the moderator's own words, goes
+// into the audit entries (never to the families).
+type Resolution struct {
+	Kind          string
+	SuspendSender bool
+	Note          string
+}
+
+// ResolveReport closes an open report, deleting the reported message and
+// suspending its sender when the resolution says so. Audited, as are the
+// deletion and the suspension, each with the note.
+func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, res Resolution) (domain.Report, error) {
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		open, err := lockOpenReport(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		// The sender's account is locked before the message, as a send
+		// locks its sender before writing to the conversation.
+		if res.SuspendSender {
+			if err := suspendSender(ctx, tx, actor, open, res.Note); err != nil {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `
-			UPDATE reports SET status = 'resolved', resolution = $2, resolved_by = $3, resolved_at = CURRENT_TIMESTAMP
-			WHERE id = $1`, id, resolution, actor.UserID)
-		if err != nil {
-			return fmt.Errorf("resolve report %d: %w", id, err)
+		if res.Kind == domain.ResolutionMsgDeleted {
+			if err := moderatorDelete(ctx, tx, actor, open.messageID); err != nil {
+				return err
+			}
 		}
-		after := map[string]any{"report_id": id, "message_id": messageID, "conversation_id": convID,
-			"status": domain.ReportResolved, "resolution": resolution}
-		if reporterIsChild {
-			after["child_id"] = *reporterID
-		}
-		err = audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ReportResolve, EntityType: "report", EntityID: id,
-			Before: map[string]any{"status": status}, After: after})
-		if err != nil {
+		if err := closeReport(ctx, tx, actor, open, res); err != nil {
 			return err
 		}
 		if err := notifyReport(ctx, tx, actor, id, true); err != nil {
@@ -270,6 +421,70 @@ func (db *DB) ResolveReport(ctx context.Context, actor *domain.Actor, id int64, 
 		return domain.Report{}, err
 	}
 	return reportIn(ctx, db.Pool, id)
+}
+
+// openReport is a report being resolved, locked.
+type openReport struct {
+	id, messageID, convID, senderID int64
+	reporterChild                   *int64 // the reporter, when a child
+}
+
+// lockOpenReport locks report id, refusing one already resolved.
+func lockOpenReport(ctx context.Context, tx pgx.Tx, id int64) (openReport, error) {
+	o := openReport{id: id}
+	var status string
+	err := tx.QueryRow(ctx, `
+		SELECT r.message_id, r.conversation_id, m.sender_id, r.status, CASE WHEN u.role = 'CHILD' THEN u.id END
+		FROM reports r JOIN messages m ON m.id = r.message_id LEFT JOIN users u ON u.id = r.reporter_id
+		WHERE r.id = $1 FOR UPDATE OF r`, id).Scan(&o.messageID, &o.convID, &o.senderID, &status, &o.reporterChild)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, domain.Errorf(domain.CodeNotFound, "no such report")
+	}
+	if err != nil {
+		return o, fmt.Errorf("load report %d: %w", id, err)
+	}
+	if status != domain.ReportOpen {
+		return o, domain.Errorf(domain.CodeConflict, "this report is already resolved")
+	}
+	return o, nil
+}
+
+// closeReport marks the report resolved and audits it.
+func closeReport(ctx context.Context, tx pgx.Tx, actor *domain.Actor, o openReport, res Resolution) error {
+	_, err := tx.Exec(ctx, `
+		UPDATE reports SET status = 'resolved', resolution = $2, resolved_by = $3, resolved_at = CURRENT_TIMESTAMP
+		WHERE id = $1`, o.id, res.Kind, actor.UserID)
+	if err != nil {
+		return fmt.Errorf("resolve report %d: %w", o.id, err)
+	}
+	after := map[string]any{"report_id": o.id, "message_id": o.messageID, "conversation_id": o.convID,
+		"status": domain.ReportResolved, "resolution": res.Kind}
+	if o.reporterChild != nil {
+		after["child_id"] = *o.reporterChild
+	}
+	if res.SuspendSender {
+		after["sender_id"] = o.senderID
+		after["sender_suspended"] = true
+	}
+	if res.Note != "" {
+		after["note"] = res.Note
+	}
+	return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ReportResolve, EntityType: "report", EntityID: o.id,
+		Before: map[string]any{"status": domain.ReportOpen}, After: after})
+}
+
+// suspendSender suspends the reported message's sender (an account
+// already suspended stays so, without a second entry).
+func suspendSender(ctx context.Context, tx pgx.Tx, actor *domain.Actor, o openReport, note string) error {
+	u, err := lockUser(ctx, tx, o.senderID)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return domain.Errorf(domain.CodeConflict, "the sender's account was deleted: there is nobody to suspend")
+	}
+	if err != nil || u.Suspended {
+		return err
+	}
+	_, err = suspendLocked(ctx, tx, actor, u, moderation{Note: note, ReportID: o.id})
+	return err
 }
 
 // moderatorDelete soft-deletes a reported message on an admin's word.

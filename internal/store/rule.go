@@ -98,7 +98,11 @@ var ruleHoldsSQL = `(
 const approvedPairSQL = `EXISTS (
 	SELECT 1 FROM contacts ct
 	WHERE ct.child_a_id = least($1::int, $2::int) AND ct.child_b_id = greatest($1::int, $2::int)
-	  AND ct.a_approved_at IS NOT NULL AND ct.b_approved_at IS NOT NULL AND ct.blocked_at IS NULL)`
+	  AND ` + approvedLinkSQL + `)`
+
+// approvedLinkSQL is true when contacts row ct is an approved link: both
+// families approved it and neither child has blocked it.
+const approvedLinkSQL = `ct.a_approved_at IS NOT NULL AND ct.b_approved_at IS NOT NULL AND ct.blocked_at IS NULL`
 
 // ruleLockSpace is the first key of the per-user rule locks
 // (pg_advisory_xact_lock(int, int)); the second is the user id.

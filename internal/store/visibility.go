@@ -160,6 +160,14 @@ func viewerOf(vs []viewer, id int64) (viewer, bool) {
 	return vs[i], true
 }
 
+// guardianIDsSQL selects the ids of child's guardians (child an SQL
+// expression for a users.id): GuardianSQL the other way round, for one
+// child, as a subquery (the approval card's "the other family's grown-ups").
+func guardianIDsSQL(child string) string {
+	return `SELECT gu.parent_id FROM users gu WHERE gu.id = ` + child + ` AND gu.parent_id IS NOT NULL
+		UNION ALL SELECT gg.guardian_id FROM guardians gg WHERE gg.child_id = ` + child
+}
+
 // guardiansOfSQL lists the guardians of the users $1 (child, guardian,
 // primary), primary first: GuardianSQL the other way round, for the
 // audiences of a child's events and notifications.

@@ -75,7 +75,7 @@ func TestBrowserAdmin(t *testing.T) {
 	ad.click("", "Users")
 	ad.fill("", "Email or name contains", fam.Parent.Login)
 	ad.click("Find users", "Search")
-	ad.until("only the searched parent", `document.querySelectorAll("section[aria-label=Results] li").length === 1`)
+	ad.until("only the searched parent", `document.querySelectorAll("section[aria-label=Results] li.family").length === 1`)
 	ad.click(fam.Parent.Login, "Suspend "+fam.Parent.Login)
 	ad.click(fam.Parent.Login, "Yes, suspend")
 	ad.until("the suspended badge", `document.querySelector("section[aria-label=Results] .badge.bad")`)
@@ -96,14 +96,20 @@ func TestBrowserAdmin(t *testing.T) {
 
 	// The audit log, paged and filtered.
 	ad.click("", "Audit log")
-	ad.until("a first page of 50", `document.querySelectorAll("tbody tr").length === 50`)
+	ad.until("a first page of 50", `document.querySelectorAll("ul.audit > li").length === 50`)
 	ad.check("admin-audit")
 	ad.click("", "Older entries")
-	ad.until("a second page", `document.querySelectorAll("tbody tr").length > 50`)
+	ad.until("a second page", `document.querySelectorAll("ul.audit > li").length > 50`)
+	// The filters sit behind a disclosure.
+	var opened bool
+	ad.js(`document.querySelector(".filter-box > summary").click(); document.querySelector(".filter-box").open`, &opened)
+	if !opened {
+		t.Fatal("the filters do not open")
+	}
 	ad.fill("", "Action", "user.suspend")
 	ad.click("Filter the audit log", "Apply filters")
-	ad.until("only suspensions", `(() => { const rows = [...document.querySelectorAll("tbody tr")];
-		return rows.length === 31 && rows.every(r => r.children[2].innerText === "user.suspend"); })()`)
+	ad.until("only suspensions", `(() => { const rows = [...document.querySelectorAll("ul.audit > li")];
+		return rows.length === 31 && rows.every(r => r.dataset.action === "user.suspend"); })()`)
 	ad.fill("", "Entity id", "abc")
 	ad.click("Filter the audit log", "Apply filters")
 	ad.until("the entity id error next to its field", `document.querySelector("input[name=entity_id][aria-invalid=true]") &&

@@ -84,7 +84,7 @@ func TestBrowserFamilyFlow(t *testing.T) {
 	// Alice approves it from her home page (the request shows up by itself).
 	pa.visit("#/")
 	pa.see("Friend requests to approve")
-	pa.click("Ben and Ada", "Approve Ben as Ada's friend")
+	pa.click("Ben wants to be friends with Ada", "Approve Ben as Ada's friend")
 	pa.see("No friend requests waiting for you")
 
 	// The children log in and chat; what one sends shows up at the other's

@@ -88,6 +88,7 @@ export function childFriends(ctx) {
         const other = otherChild(k, me.id);
         const waiting = k.children.filter(c => !c.parent_approved).length;
         const who = h("span", { class: "who" }, avatar(other.child_id), h("strong", {}, other.display_name));
+        if (askedMe(k, me)) return askRow(k, other, () => list.reload());
         if (k.blocked_by) {
           return h("li", { class: "row spread blocked" }, who,
             h("span", { class: "row" }, h("span", { class: "badge bad" }, icon("block"), "blocked"),
@@ -120,6 +121,29 @@ export function childFriends(ctx) {
   ctx.poll = () => list.reload();
   ctx.refresh = () => list.force();
   return h("div", {}, h("h1", {}, "Friends"), h("div", { class: "grid" }, code, list));
+}
+
+// askedMe: link k is a request someone else sent to the child me, still
+// open (the other child or their parent asked; the server decides who
+// may decline, this only picks the buttons).
+function askedMe(k, me) {
+  return k.status === "pending" && !k.blocked_by && k.requested_by !== me.id && k.requested_by !== me.parent_id;
+}
+
+// askRow is a friend request sent to the child: "Yes" (their parent still
+// says OK: only parents approve), "Not now", which declines it, or Block
+// for a request they never want again.
+function askRow(k, other, reload) {
+  const note = h("p", { class: "small", "aria-live": "polite" });
+  const yes = h("button", { class: "btn small good", type: "button", "aria-label": `Yes, be friends with ${other.display_name}` }, "Yes");
+  const buttons = h("span", { class: "row" }, yes,
+    action("Not now", async () => { await api("POST", `/contacts/${k.id}/decline`); reload(); },
+      { cls: "ghost", label: `Not now: say no to ${other.display_name}` }),
+    blockButton(k, other, reload));
+  yes.addEventListener("click", () => { buttons.hidden = true; note.textContent = "Great! Now your parent says OK too."; });
+  return h("li", { class: "ask" },
+    h("div", { class: "who" }, avatar(other.child_id), h("p", {}, h("strong", {}, other.display_name), " wants to be friends with you!")),
+    buttons, note);
 }
 
 export function childLogins(ctx) {

@@ -16,6 +16,7 @@ export const EventType = Object.freeze({
   contactRequested: "contact.requested",
   contactApproved: "contact.approved",
   contactRevoked: "contact.revoked",
+  contactDeclined: "contact.declined",
   contactBlocked: "contact.blocked",
   contactUnblocked: "contact.unblocked",
   reportFiled: "report.filed",

@@ -4,7 +4,7 @@
 import { h } from "../dom.js";
 import { api, q } from "../api.js";
 import { field, action, titled } from "../forms.js";
-import { section, empty, otherChild, icon } from "../ui.js";
+import { section, empty, otherChild, icon, defaultAvatar } from "../ui.js";
 import { blockState } from "../block.js";
 
 // requestRow is one contact link from the side of childID, with the
@@ -18,6 +18,8 @@ export function requestRow(childID, childName, k, reload) {
     state = h("span", { class: "badge" }, "friends");
     acts.push(action("Remove friend", async () => { await api("DELETE", `/contacts/${k.id}`); reload(); },
       { cls: "ghost", confirm: `Remove ${other.display_name} as ${childName}'s friend? Their chats will pause.`, yes: "Yes, remove" }));
+  } else if (!mine.parent_approved && k.approval) {
+    return approvalCard(childName, k, reload);
   } else if (!mine.parent_approved) {
     state = h("span", { class: "badge wait" }, "needs your OK");
     acts.push(action("Approve", async () => { await api("POST", `/contacts/${k.id}/approve`); reload(); }, { cls: "good", label: `Approve ${other.display_name} as ${childName}'s friend` }));
@@ -28,6 +30,42 @@ export function requestRow(childID, childName, k, reload) {
   return h("li", {},
     h("p", {}, h("strong", {}, other.display_name), ` and ${childName} `, state),
     h("div", { class: "row" }, acts));
+}
+
+// approvalCard is a request that waits for the parent's OK, with what
+// they need to judge it (issue 21.4): who asks, with their picture and
+// their family's grown-ups, since when, and how many friends the two
+// children share.
+function approvalCard(childName, k, reload) {
+  const a = k.approval;
+  const other = a.other_display_name;
+  const pic = h("img", { class: "avatar mid", alt: "", width: 64, height: 64 });
+  pic.addEventListener("error", () => { if (pic.src !== defaultAvatar) pic.src = defaultAvatar; });
+  pic.src = a.other_avatar_url + "?size=thumb";
+  const asks = k.requested_by === a.child_id ? [`${childName} wants to be friends with `, h("strong", {}, other)]
+    : [h("strong", {}, other), ` wants to be friends with ${childName}`];
+  const grownUps = a.other_guardians.length ? `${a.other_guardians.length === 1 ? "Parent" : "Parents"}: ${a.other_guardians.join(", ")}` : "";
+  const common = a.common_contacts === 0 ? "No friends in common" : `${a.common_contacts} ${a.common_contacts === 1 ? "friend" : "friends"} in common`;
+  const judge = (verb, path, cls, label) => action(verb, async () => { await api("POST", `/contacts/${k.id}/${path}`); reload(); }, { cls, label });
+  return h("li", { class: "approval" },
+    h("div", { class: "who" }, pic, h("div", {},
+      h("p", {}, ...asks),
+      grownUps ? h("p", { class: "small" }, grownUps) : null,
+      h("p", { class: "small muted" }, h("time", { datetime: a.requested_at, title: new Date(a.requested_at).toLocaleString() }, `Asked ${ago(a.requested_at)}`),
+        " · ", common))),
+    h("div", { class: "row" },
+      judge("Approve", "approve", "good", `Approve ${other} as ${childName}'s friend`),
+      judge("Decline", "reject", "ghost", `Decline ${other} as ${childName}'s friend`)));
+}
+
+// ago is how long ago iso was, in words ("3 days ago", "yesterday").
+export function ago(iso) {
+  const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  const s = (new Date(iso).getTime() - Date.now()) / 1000;
+  for (const [unit, size] of [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (Math.abs(s) >= size) return rtf.format(Math.round(s / size), unit);
+  }
+  return rtf.format(0, "minute");
 }
 
 // blockedRow is a blocked link: who blocked whom, Unblock for the
