@@ -58,6 +58,7 @@ func TestBrowserGuardians(t *testing.T) {
 	p.see("You now look after Ada too.")
 	p.see("With Anna")
 	p.check("guardians-accepted")
+	p.shootPart("guardians-children-list", ".children")
 	p.shootPart("guardians-accept-card", "section[aria-labelledby=accept-inv-h]")
 
 	p.click("", "Open Ada")

@@ -24,6 +24,7 @@ export function parentHome(ctx) {
   ctx.title = "My children";
   const kids = section({
     title: "Your children",
+    cls: "children",
     load: async () => {
       const page = await api("GET", "/children");
       for (const c of page.items) c.with = await coGuardians(c, ctx.me.user.id);
