@@ -136,9 +136,13 @@ type profilePatchRequest struct {
 	DisplayName   *string         `json:"display_name"`
 	Bio           *string         `json:"bio"`
 	AvatarMediaID optionalMediaID `json:"avatar_media_id"`
+	Locale        optionalLocale  `json:"locale"`
 }
 
 func (req *profilePatchRequest) validate() (err error) {
+	if err := req.Locale.parse("locale"); err != nil {
+		return err
+	}
 	if req.DisplayName != nil {
 		if *req.DisplayName, err = DisplayName("display_name", *req.DisplayName); err != nil {
 			return err
@@ -161,7 +165,7 @@ func (a *API) updateMyProfile(w http.ResponseWriter, r *http.Request, actor *dom
 		return err
 	}
 	p, err := a.db.UpdateMyProfile(r.Context(), actor, store.ProfilePatch{DisplayName: req.DisplayName, Bio: req.Bio,
-		SetAvatar: req.AvatarMediaID.Set, AvatarMediaID: req.AvatarMediaID.ID})
+		SetAvatar: req.AvatarMediaID.Set, AvatarMediaID: req.AvatarMediaID.ID, SetLocale: req.Locale.Set, Locale: req.Locale.Locale})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/keeper"
 	"pixelpals/internal/live"
+	"pixelpals/internal/locale"
 	"pixelpals/internal/media"
 	"pixelpals/internal/notify"
 	"pixelpals/internal/ratelimit"
@@ -214,6 +215,8 @@ func (a *API) routes() []route {
 		{"POST /conversations/{id}/read", family, a.markRead},
 		{"GET /conversations/{id}/messages", active, a.history},
 		{"POST /conversations/{id}/messages", withSendGate, a.sendMessage},
+		{"PUT /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(true)},
+		{"DELETE /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(false)},
 		{"DELETE /messages/{id}", active, a.deleteMessage},
 		{"POST /messages/{id}/report", family, a.reportMessage},
 		{"GET /reports", family, a.listMyReports},
@@ -317,6 +320,9 @@ func serveIndex(w http.ResponseWriter, _ *http.Request) {
 func (a *API) serve(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, r, err := a.authorize(r, rt.access)
+		if actor != nil && actor.Locale != "" {
+			r = r.WithContext(locale.WithLang(r.Context(), actor.Locale))
+		}
 		if err == nil {
 			err = rt.handle(w, r, actor)
 		}

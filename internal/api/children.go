@@ -57,15 +57,19 @@ func (a *API) listChildren(w http.ResponseWriter, r *http.Request, actor *domain
 type patchChildRequest struct {
 	DisplayName   *string         `json:"display_name"`
 	AvatarMediaID optionalMediaID `json:"avatar_media_id"`
+	Locale        optionalLocale  `json:"locale"`
 }
 
 func (req *patchChildRequest) validate() (err error) {
 	if err := req.AvatarMediaID.parse("avatar_media_id"); err != nil {
 		return err
 	}
+	if err := req.Locale.parse("locale"); err != nil {
+		return err
+	}
 	if req.DisplayName == nil {
-		if !req.AvatarMediaID.Set {
-			return domain.Invalid("display_name", "give display_name, avatar_media_id or both")
+		if !req.AvatarMediaID.Set && !req.Locale.Set {
+			return domain.Invalid("display_name", "give display_name, avatar_media_id, locale or several of them")
 		}
 		return nil
 	}
@@ -87,6 +91,11 @@ func (a *API) renameChild(w http.ResponseWriter, r *http.Request, actor *domain.
 	var c store.Child
 	if req.AvatarMediaID.Set {
 		if c, err = a.db.SetChildAvatar(r.Context(), actor, id, req.AvatarMediaID.ID); err != nil {
+			return err
+		}
+	}
+	if req.Locale.Set {
+		if c, err = a.db.SetChildLocale(r.Context(), actor, id, req.Locale.Locale); err != nil {
 			return err
 		}
 	}

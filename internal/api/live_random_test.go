@@ -38,19 +38,48 @@ func (r *liveReader) drain(t *testing.T, quietFor time.Duration) {
 		r.ids[f.ID] = true
 		r.cursor = f.ID
 		if f.Type == "message.created" || f.Type == "message.deleted" {
-			var m struct{ ID, ConversationID int64 }
+			var m struct {
+				ID             int64
+				ConversationID int64 `json:"conversation_id"`
+			}
 			json.Unmarshal(f.Data, &m)
 			r.msgs[m.ID] = f.Data
 			r.convOf[m.ID] = m.ConversationID
 		}
+		if f.Type == "message.reactions" {
+			r.react(t, f.Data)
+		}
 	}
 }
 
-// TestLiveRandomized interleaves sends, deletions, member changes,
-// guardians added and removed, and reconnects at random, then checks each client's received stream against
-// what REST shows it: no event twice, every message it may read and has
-// been able to read all along exactly as its history shows it, and nothing
-// it received shown otherwise.
+// react applies a message.reactions event to the message it is about, as
+// the client does: its reactions become the event's.
+func (r *liveReader) react(t *testing.T, data json.RawMessage) {
+	t.Helper()
+	var d struct {
+		MessageID int64           `json:"message_id"`
+		Reactions json.RawMessage `json:"reactions"`
+	}
+	json.Unmarshal(data, &d)
+	m, ok := r.msgs[d.MessageID]
+	if !ok {
+		return // a message from before this reader could read the chat
+	}
+	var fields map[string]json.RawMessage
+	json.Unmarshal(m, &fields)
+	fields["reactions"] = d.Reactions
+	patched, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.msgs[d.MessageID] = patched
+}
+
+// TestLiveRandomized interleaves sends, deletions, reactions, member
+// changes, guardians added and removed, and reconnects at random, then checks each client's received
+// stream against what REST shows it: no event twice, every message it may
+// read and has been able to read all along exactly as its history shows
+// it (reactions included), and nothing it received shown otherwise.
 func TestLiveRandomized(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -109,19 +138,36 @@ func TestLiveRandomized(t *testing.T) {
 	d := createDirect(kids[0], kids[4].UserID)
 	convs = append(convs, &conv{id: d.ID, members: []*apitest.Client{kids[0], kids[4]}, ever: map[int64]bool{}, broken: map[int64]bool{}})
 	type sent struct {
-		id     int64
-		sender *apitest.Client
+		id      int64
+		conv    int64
+		sender  *apitest.Client
+		deleted bool
 	}
 	var msgs []sent
 
 	for step := range 150 {
 		cv := convs[rng.IntN(len(convs))]
-		switch op := rng.IntN(11); {
+		switch op := rng.IntN(13); {
+		case op == 10 || op == 11: // a member puts a reaction on, or takes it off
+			var live []sent
+			for _, m := range msgs {
+				if m.conv == cv.id && !m.deleted {
+					live = append(live, m)
+				}
+			}
+			if len(live) == 0 {
+				continue
+			}
+			m, by := live[rng.IntN(len(live))], cv.members[rng.IntN(len(cv.members))]
+			kind := []string{"heart", "star", "laugh"}[rng.IntN(3)]
+			by.Must(200, []string{"PUT", "DELETE"}[rng.IntN(2)], fmt.Sprintf("/conversations/%d/messages/%d/reactions/%s", cv.id, m.id, kind), nil, nil)
 		case op < 5: // send
 			m := cv.members[rng.IntN(len(cv.members))]
-			msgs = append(msgs, sent{mustSend(t, m, cv.id, fmt.Sprint("step ", step)).ID, m})
+			msgs = append(msgs, sent{id: mustSend(t, m, cv.id, fmt.Sprint("step ", step)).ID, conv: cv.id, sender: m})
 		case op < 6 && len(msgs) > 0: // delete, by the sender or their parent
-			m := msgs[rng.IntN(len(msgs))]
+			i := rng.IntN(len(msgs))
+			msgs[i].deleted = true
+			m := msgs[i]
 			by := m.sender
 			if rng.IntN(2) == 0 {
 				by = famOf(by).Parent
@@ -165,7 +211,7 @@ func TestLiveRandomized(t *testing.T) {
 					cv.broken[id] = true
 				}
 			}
-		case op == 10: // g becomes a guardian of a child, or is removed
+		case op == 12: // g becomes a guardian of a child, or is removed
 			k := kids[rng.IntN(len(kids))]
 			before := map[*conv][]int64{}
 			for _, c := range convs {
@@ -216,6 +262,11 @@ func TestLiveRandomized(t *testing.T) {
 				want, ok := rest[id]
 				if !ok {
 					t.Errorf("user %d received message %d, not in their history of %d", r.c.UserID, id, cv.id)
+					continue
+				}
+				if cv.broken[r.c.UserID] {
+					// Away for a while, they missed what changed meanwhile
+					// (a deletion, reactions): their copy may be older.
 					continue
 				}
 				sameJSON(t, fmt.Sprintf("user %d, message %d", r.c.UserID, id), data, want)

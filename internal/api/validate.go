@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -22,6 +23,10 @@ func cleanText(field, s string, min, max int, multiline bool) (string, error) {
 	}
 	s, err := clean(s)
 	if err != nil {
+		var ue *usertext.Error
+		if errors.As(err, &ue) {
+			return "", domain.Invalid(field, ue.Format, ue.Args...)
+		}
 		return "", domain.Invalid(field, "%s", err.Error())
 	}
 	n := utf8.RuneCountInString(s)

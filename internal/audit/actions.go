@@ -36,6 +36,7 @@ const (
 	ChildLogoutAll       Action = "child.logout_everywhere"
 	ChildDelete          Action = "child.delete"
 	ChildAvatar          Action = "child.avatar"
+	ChildLocale          Action = "child.locale" // the child's language (locale.go)
 	FriendCodeRegenerate Action = "friend_code.regenerate"
 
 	// A child's guardians (guardians.go): an invitation made (never its

@@ -149,6 +149,11 @@ type Message struct {
 	CreatedAt time.Time  `json:"created_at"`
 	Deleted   bool       `json:"deleted"`
 	DeletedAt *time.Time `json:"deleted_at"`
+	// Reactions are the message's reactions as its reader sees them
+	// (counts, and whether they reacted): filled in by history; a new
+	// message has none, nor has a deleted one (for parents too: its
+	// reactions are kept, but they are about a message that is gone).
+	Reactions Reactions `json:"reactions"`
 }
 
 // Report statuses and resolutions.

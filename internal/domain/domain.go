@@ -50,6 +50,12 @@ type Error struct {
 	RetryAfter time.Duration
 	// EndsAt is when a sleep_mode refusal ends.
 	EndsAt time.Time
+	// Format and Args are Message before formatting: Format, the English
+	// text, is the key of its translations (internal/locale), so that a
+	// client is told in its own language. An Error without Format has
+	// Message as its key.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -61,17 +67,17 @@ func (e *Error) Error() string {
 
 // Errorf builds an Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Invalid reports a bad value for a named request field.
 func Invalid(field, format string, args ...any) *Error {
-	return &Error{Code: CodeInvalid, Message: fmt.Sprintf(format, args...), Field: field}
+	return &Error{Code: CodeInvalid, Message: fmt.Sprintf(format, args...), Field: field, Format: format, Args: args}
 }
 
 // RateLimited reports that the client must wait before trying again.
 func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
-	return &Error{Code: CodeRateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
+	return &Error{Code: CodeRateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter, Format: format, Args: args}
 }
 
 // ErrorCode returns the code of err, or CodeInternal when err is not an Error.

@@ -24,6 +24,9 @@ type User struct {
 	ApprovedByAdmin bool      `json:"approved_by_admin"`
 	Suspended       bool      `json:"suspended"`
 	CreatedAt       time.Time `json:"created_at"`
+	// Locale is the language the account chose (en, de, es), nil for
+	// none: the browser's then decides (internal/locale).
+	Locale *string `json:"locale"`
 }
 
 // Profile is a user's public face.
@@ -50,6 +53,8 @@ type Actor struct {
 	// their own account and log out.
 	Active bool
 	IP     string
+	// Locale is the language the account chose, "" for none.
+	Locale string
 }
 
 // IsAdmin, IsParent and IsChild test the actor's role.

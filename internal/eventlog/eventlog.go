@@ -15,6 +15,9 @@ type Type string
 const (
 	MessageCreated Type = "message.created"
 	MessageDeleted Type = "message.deleted"
+	// A message's reactions changed (store/reactions.go): to every reader
+	// of its conversation, each with the counts as their history shows them.
+	MessageReactions Type = "message.reactions"
 
 	ConvCreated       Type = "conversation.created"
 	ConvMemberAdded   Type = "conversation.member_added"

@@ -16,9 +16,10 @@ import (
 //   - their own sleep_mode.changed, which is how their page learns that
 //     quiet time began, while nothing before it is held;
 //   - when the parent allows messages to them (allow_parent_messages),
-//     the messages of the child's direct chat with that parent, both
-//     ways (issue 19.7: the parent's reply reached the page only in the
-//     morning), even past held events, with an "ahead" cursor.
+//     the messages of the child's direct chat with that parent (and
+//     their reactions), both ways (issue 19.7: the parent's reply
+//     reached the page only in the morning), even past held events, with
+//     an "ahead" cursor.
 //
 // The socket writer asks the hub's policy (Hub.policy) and keeps only
 // the mechanics of holding and replaying (hold.go).
@@ -57,10 +58,10 @@ func (p *sleepPolicy) deliverable(ctx context.Context, it *item, v *viewer) (ver
 	return holdBack, chat
 }
 
-// parentChat tells whether it is a message event of v's direct chat with
-// their own parent (store.IsDirectWithOwnParent).
+// parentChat tells whether it is a message (or reactions) event of v's
+// direct chat with their own parent (store.IsDirectWithOwnParent).
 func (p *sleepPolicy) parentChat(ctx context.Context, it *item, v *viewer) bool {
-	if it.typ != eventlog.MessageCreated && it.typ != eventlog.MessageDeleted {
+	if it.typ != eventlog.MessageCreated && it.typ != eventlog.MessageDeleted && it.typ != eventlog.MessageReactions {
 		return false
 	}
 	var f struct {

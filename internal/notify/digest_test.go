@@ -275,7 +275,7 @@ func TestWeeklySummary(t *testing.T) {
 	if len(sums) != 1 {
 		t.Fatalf("%d summaries to A, want 1", len(sums))
 	}
-	want := "Kid " + a.Login + ": 2 messages sent, 1 received, 1 new contacts"
+	want := "Kid " + a.Login + ": 2 messages sent, 1 received, 1 new contact" // one: the plural forms of internal/locale
 	if !strings.Contains(sums[0].Text, want) || !strings.Contains(sums[0].HTML, want) || strings.Contains(sums[0].Raw, "secret words") {
 		t.Fatalf("summary lacks %q or has content:\n%s", want, sums[0].Raw)
 	}

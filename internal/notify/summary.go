@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/locale"
 )
 
 // compose writes p's mail: a digest or summary from the database, any
@@ -50,9 +52,10 @@ func (w *Worker) withUnsubscribe(m Mail, p pending) (Mail, error) {
 		return Mail{}, fmt.Errorf("unsubscribe link of notification %d: %w", p.id, err)
 	}
 	m.Unsubscribe = UnsubscribeURL(w.PublicURL, token)
-	m.Text += fmt.Sprintf("To stop these mails: %s\n", m.Unsubscribe)
-	link := fmt.Sprintf(`<p style="color: #666; font-size: 0.9em;"><a href="%s">Stop these mails</a></p>`+"\n</body>",
-		template.HTMLEscapeString(m.Unsubscribe))
+	lang := locale.Or(p.lang)
+	m.Text += locale.Sprintf(lang, "To stop these mails: %s", m.Unsubscribe) + "\n"
+	link := fmt.Sprintf(`<p style="color: #666; font-size: 0.9em;"><a href="%s">%s</a></p>`+"\n</body>",
+		template.HTMLEscapeString(m.Unsubscribe), template.HTMLEscapeString(locale.Sprintf(lang, "Stop these mails")))
 	m.HTML = strings.Replace(m.HTML, "</body>", link, 1)
 	return m, nil
 }
@@ -76,16 +79,14 @@ func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
 	if err != nil {
 		return Mail{}, fmt.Errorf("digest %d: %w", p.id, err)
 	}
+	lang := locale.Or(p.lang)
 	var lines []string
 	var kind, name string
 	var n int
 	_, err = pgx.ForEachRow(rows, []any{&kind, &name, &n}, func() error {
-		if name == "" {
-			name = "Your child"
-		}
-		line := name + ": " + wordings[Kind(kind)].subject
+		line := childName(lang, name, true) + ": " + locale.Sprintf(lang, wordings[Kind(kind)].subject)
 		if n > 1 {
-			line += fmt.Sprintf(" (%d times)", n)
+			line += " " + locale.Sprintf(lang, "(%d times)", n)
 		}
 		lines = append(lines, line)
 		return nil
@@ -93,8 +94,8 @@ func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
 	if err != nil {
 		return Mail{}, fmt.Errorf("digest %d: %w", p.id, err)
 	}
-	return listMail(p, "Your daily digest", "Here is what happened today that you chose to hear about once a day:",
-		lines, Link(w.PublicURL, "", 0))
+	return listMail(p, locale.Sprintf(lang, "Your daily digest"),
+		locale.Sprintf(lang, "Here is what happened today that you chose to hear about once a day:"), lines, Link(w.PublicURL, "", 0))
 }
 
 // ChildOfSQL is store.ChildOfSQL (a live child of whom parent is a
@@ -108,7 +109,7 @@ var ChildOfSQL func(u, parent string) string
 // parent's own children's.
 func (w *Worker) renderSummary(ctx context.Context, p pending) (Mail, error) {
 	rows, err := w.Pool.Query(ctx, `
-		SELECT coalesce(pr.display_name, 'Your child'),
+		SELECT coalesce(pr.display_name, ''),
 		       (SELECT count(*) FROM messages m
 		        WHERE m.sender_id = c.id AND m.type <> 'system' AND m.created_at >= to_timestamp($2) AND m.created_at < to_timestamp($3)),
 		       (SELECT count(*) FROM messages m
@@ -125,41 +126,51 @@ func (w *Worker) renderSummary(ctx context.Context, p pending) (Mail, error) {
 	if err != nil {
 		return Mail{}, fmt.Errorf("weekly summary %d: %w", p.id, err)
 	}
+	lang := locale.Or(p.lang)
 	var lines []string
 	var name string
 	var sent, got, contacts int
 	_, err = pgx.ForEachRow(rows, []any{&name, &sent, &got, &contacts}, func() error {
-		lines = append(lines, fmt.Sprintf("%s: %d messages sent, %d received, %d new contacts", name, sent, got, contacts))
+		lines = append(lines, childName(lang, name, true)+": "+strings.Join([]string{
+			locale.Sprintf(lang, "%d messages sent", sent),
+			locale.Sprintf(lang, "%d received", got),
+			locale.Sprintf(lang, "%d new contacts", contacts)}, ", "))
 		return nil
 	})
 	if err != nil {
 		return Mail{}, fmt.Errorf("weekly summary %d: %w", p.id, err)
 	}
 	if len(lines) == 0 {
-		lines = []string{"You have no children's accounts any more."}
+		lines = []string{locale.Sprintf(lang, "You have no children's accounts any more.")}
 	}
-	week := time.Unix(p.about["to"], 0).UTC().Format("2 January 2006")
-	return listMail(p, "Your weekly summary", "Your children's week, up to "+week+":", lines, Link(w.PublicURL, "", 0))
+	week := locale.Date(lang, time.Unix(p.about["to"], 0).UTC())
+	return listMail(p, locale.Sprintf(lang, "Your weekly summary"), locale.Sprintf(lang, "Your children's week, up to %s:", week),
+		lines, Link(w.PublicURL, "", 0))
 }
 
 var htmlList = template.Must(template.New("list").Parse(`<!doctype html>
-<html><body style="font-family: sans-serif; color: #222;">
+<html lang="{{.Lang}}"><body style="font-family: sans-serif; color: #222;">
 <h1 style="font-size: 1.2em;">{{.Product}}</h1>
 <p>{{.Intro}}</p>
 <ul>{{range .Lines}}
 <li>{{.}}</li>{{end}}
 </ul>
-<p><a href="{{.Link}}">Open {{.Product}}</a></p>
-<p style="color: #666; font-size: 0.9em;">This mail was sent by {{.Product}} because you are a parent there. It never contains messages; open the app to see more.</p>
+<p><a href="{{.Link}}">{{.Open}}</a></p>
+<p style="color: #666; font-size: 0.9em;">{{.Footer}}</p>
 </body></html>
 `))
 
-// listMail is a mail of an intro and a list: the digest, the summary.
+// listMail is a mail of an intro and a list: the digest, the summary;
+// subject and intro come translated, the rest is translated here.
 func listMail(p pending, subject, intro string, lines []string, link string) (Mail, error) {
-	text := fmt.Sprintf("Hello,\n\n%s\n\n- %s\n\nOpen %s: %s\n\n-- \nThis mail was sent by %s because you are a parent there. It never contains messages; open the app to see more.\n",
-		intro, strings.Join(lines, "\n- "), ProductName, link, ProductName)
+	lang := locale.Or(p.lang)
+	open := locale.Sprintf(lang, "Open %s", ProductName)
+	footer := locale.Sprintf(lang, parentFooter, ProductName)
+	text := locale.Sprintf(lang, "Hello,") + "\n\n" + intro + "\n\n- " + strings.Join(lines, "\n- ") + "\n\n" +
+		open + ": " + link + "\n\n-- \n" + footer + "\n"
 	var html bytes.Buffer
-	err := htmlList.Execute(&html, map[string]any{"Product": ProductName, "Intro": intro, "Lines": lines, "Link": link})
+	err := htmlList.Execute(&html, map[string]any{"Lang": lang, "Product": ProductName, "Intro": intro, "Lines": lines,
+		"Link": link, "Open": open, "Footer": footer})
 	if err != nil {
 		return Mail{}, fmt.Errorf("render notification %d: %w", p.id, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"pixelpals/internal/locale"
 )
 
 // Mails about the parent's own account (issue 22.4, docs/security.md).
@@ -106,22 +108,22 @@ func (w *Worker) renderMail(ctx context.Context, p pending) (Mail, error) {
 // account. They may reach someone who is not (yet) a parent there, hence
 // their own footer.
 var accountWordings = map[Kind]wording{
-	VerifyEmail: {"Confirm your email address", "Please confirm that this address is yours: open the link below within 24 hours. " +
+	VerifyEmail: {locale.Text("Confirm your email address"), locale.Text("Please confirm that this address is yours: open the link below within 24 hours. " +
 		"An administrator still approves each parent account before it can add children. " +
-		"If you did not sign up for " + ProductName + ", do not open the link: ignore this mail, and the address stays unconfirmed.", ""},
-	PasswordReset: {"Set a new password", "Someone, hopefully you, asked to set a new password for the account of this address. " +
-		"The link below works once, for 30 minutes. If it was not you, ignore this mail: your password stays as it is.", ""},
-	PasswordChanged: {"Your password was changed", "The password of the account of this address was changed with a reset link, " +
+		"If you did not sign up for Pixel Pals, do not open the link: ignore this mail, and the address stays unconfirmed."), ""},
+	PasswordReset: {locale.Text("Set a new password"), locale.Text("Someone, hopefully you, asked to set a new password for the account of this address. " +
+		"The link below works once, for 30 minutes. If it was not you, ignore this mail: your password stays as it is."), ""},
+	PasswordChanged: {locale.Text("Your password was changed"), locale.Text("The password of the account of this address was changed with a reset link, " +
 		"and every session of the account was logged out. If that was not you, set a new password at once with " +
-		"\"Forgot password?\" on the login page, and tell the administrators.", "login"},
-	ClaimAccount: {"Finish signing up: choose your password", "Someone signed up with this address, which already has an account " +
+		"\"Forgot password?\" on the login page, and tell the administrators."), "login"},
+	ClaimAccount: {locale.Text("Finish signing up: choose your password"), locale.Text("Someone signed up with this address, which already has an account " +
 		"that was never confirmed. If it was you, open the link below within 24 hours and choose your password: that confirms " +
-		"the address and logs out anyone else. If it was not you, ignore this mail.", ""},
-	SignupAttempt: {"Someone tried to sign up with your address", "Someone tried to sign up with this address, which already has an account. " +
-		"If it was you, log in, or use \"Forgot password?\" on the login page. If it was not, you need do nothing.", "login"},
+		"the address and logs out anyone else. If it was not you, ignore this mail."), ""},
+	SignupAttempt: {locale.Text("Someone tried to sign up with your address"), locale.Text("Someone tried to sign up with this address, which already has an account. " +
+		"If it was you, log in, or use \"Forgot password?\" on the login page. If it was not, you need do nothing."), "login"},
 }
 
-const accountFooter = "This mail was sent by " + ProductName + " about the account of this address. It never contains a password."
+var accountFooter = locale.Text("This mail was sent by %s about the account of this address. It never contains a password.")
 
 // accountLink is the link of an account mail: the page that takes its
 // token, or the page of its wording. The token rides in the URL's

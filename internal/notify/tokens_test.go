@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -26,7 +27,7 @@ func TestAccountMailsRender(t *testing.T) {
 			t.Errorf("%s: link %q subject %q, want %q", kind, m.Link, m.Subject, want)
 		}
 		for part, text := range map[string]string{"text": m.Text, "html": m.HTML} {
-			if !strings.Contains(text, accountFooter) || strings.Contains(text, "because you are a parent") || strings.Contains(text, "%!") {
+			if !strings.Contains(text, fmt.Sprintf(accountFooter, ProductName)) || strings.Contains(text, "because you are a parent") || strings.Contains(text, "%!") {
 				t.Errorf("%s %s part: wrong footer or format:\n%s", kind, part, text)
 			}
 			if n := strings.Count(text, token); n != strings.Count(want, token) {

@@ -127,7 +127,8 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 			          n.mailed_at IS NOT NULL AS mailed, n.pushed_at IS NOT NULL AS pushed
 		)
 		SELECT c.id, c.kind, coalesce(c.child_id, 0), coalesce(p.display_name, ''),
-		       coalesce(c.recipient_email, u.email, ''), c.attempts, coalesce(u.id, 0), c.about, c.mailed, c.pushed
+		       coalesce(c.recipient_email, u.email, ''), c.attempts, coalesce(u.id, 0), c.about, c.mailed, c.pushed,
+		       coalesce(u.locale, '')
 		FROM claimed c
 		LEFT JOIN users u ON u.id = c.recipient_id AND u.deleted_at IS NULL
 		LEFT JOIN profiles p ON p.user_id = c.child_id
@@ -137,7 +138,7 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 	}
 	batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pending, error) {
 		var p pending
-		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts, &p.recipientID, &p.about, &p.mailed, &p.pushed)
+		err := r.Scan(&p.id, &p.kind, &p.childID, &p.childName, &p.email, &p.attempts, &p.recipientID, &p.about, &p.mailed, &p.pushed, &p.lang)
 		return p, err
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/locale"
 )
 
 // statusOf maps each error code to its HTTP status: the one place that does.
@@ -92,12 +93,22 @@ func Error(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err erro
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
 	}
 	note(r.Context(), de.Code)
-	detail := errorDetail{Code: de.Code, Message: de.Message, Field: de.Field}
+	detail := errorDetail{Code: de.Code, Message: Message(locale.Of(r), de), Field: de.Field}
 	if !de.EndsAt.IsZero() {
 		t := de.EndsAt.UTC()
 		detail.EndsAt = &t
 	}
 	JSON(w, status, errorBody{detail})
+}
+
+// Message is de's message in lang: the code stays the same in every
+// language, the words follow the reader's (internal/locale). A message the
+// catalog does not know stays English.
+func Message(lang string, de *domain.Error) string {
+	if de.Format != "" {
+		return locale.Sprintf(lang, de.Format, de.Args...)
+	}
+	return locale.Lookup(lang, de.Message)
 }
 
 // classify finds the domain error a client is shown for err, logging what

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"pixelpals/internal/domain"
+	"pixelpals/internal/locale"
 	"pixelpals/internal/store"
 )
 
@@ -31,8 +32,8 @@ func (s *Sender) checkSleep(ctx context.Context, actor *domain.Actor, gate *stor
 	}
 	loc, _ := time.LoadLocation(sched.TimeZone)
 	return &Refusal{Reason: SleepMode, Err: &domain.Error{Code: domain.CodeSleepMode, EndsAt: st.Until, RetryAfter: st.Until.Sub(now),
-		Message: fmt.Sprintf("Sleep mode is on until %s. Your message can wait until then. Good night!",
-			st.Until.In(loc).Format("Mon 15:04"))}}
+		Message: fmt.Sprintf(sleepRefusal, st.Until.In(loc).Format("Mon 15:04")),
+		Format:  sleepRefusal, Args: []any{st.Until.In(loc).Format("Mon 15:04")}}}
 }
 
 // checkLeak is check 2: a child's message (or caption) that holds one of
@@ -48,6 +49,12 @@ func (s *Sender) checkLeak(ctx context.Context, actor *domain.Actor, gate *store
 	}
 	return s.RefuseLeak(ctx, actor, convID, "content", *hit)
 }
+
+// The refusals' English texts, the keys of their translations (internal/locale).
+var (
+	sleepRefusal = locale.Text("Sleep mode is on until %s. Your message can wait until then. Good night!")
+	leakRefusal  = locale.Text("Whoa, this %s has your %s password in it! Passwords are secret, even from friends, so it was not saved or sent. Your parent has been told. Try again without the password.")
+)
 
 // leakNouns say what the child was writing, for the refusal.
 var leakNouns = map[string]string{"content": "message", "display_name": "name", "bio": "bio", "title": "group name"}
@@ -68,7 +75,7 @@ func (s *Sender) RefuseLeak(ctx context.Context, actor *domain.Actor, convID int
 	if err := s.db.RecordLeakBlock(ctx, actor, convID, hit); err != nil {
 		return err
 	}
-	return &Refusal{Reason: PasswordInMessage, Err: &domain.Error{Code: domain.CodePasswordInMessage, Field: field, Message: fmt.Sprintf(
-		"Whoa, this %s has your %s password in it! Passwords are secret, even from friends, so it was not saved or sent. Your parent has been told. Try again without the password.",
-		leakNouns[field], hit.GameName)}}
+	args := []any{leakNouns[field], hit.GameName}
+	return &Refusal{Reason: PasswordInMessage, Err: &domain.Error{Code: domain.CodePasswordInMessage, Field: field,
+		Message: fmt.Sprintf(leakRefusal, args...), Format: leakRefusal, Args: args}}
 }

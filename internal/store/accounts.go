@@ -51,12 +51,23 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err := removeChatData(ctx, tx, userID); err != nil {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
+	// Their reactions go, and the readers of each message see the new counts.
+	if err := removeReactions(ctx, tx, userID); err != nil {
+		return err
+	}
 	// Their uploads go with them, while the profile still names the avatar.
 	if err := removeMedia(ctx, tx, userID); err != nil {
 		return err
 	}
 	scrubbed, err := scrubMessages(ctx, tx, userID)
 	if err != nil {
+		return err
+	}
+	scrubbedIDs := make([]int64, len(scrubbed))
+	for i, m := range scrubbed {
+		scrubbedIDs[i] = m.ID
+	}
+	if err := dropReactions(ctx, tx, scrubbedIDs); err != nil {
 		return err
 	}
 	steps := []string{

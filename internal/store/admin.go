@@ -86,7 +86,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 	}
 	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserSummary, error) {
 		var s UserSummary
-		err := r.Scan(&s.ID, &s.Email, &s.Role, &s.ParentID, &s.ApprovedByAdmin, &s.Suspended, &s.CreatedAt, &s.DisplayName, &s.EmailVerified, &s.ParentName, &s.GuardianOf)
+		err := r.Scan(append(userFields(&s.User), &s.DisplayName, &s.EmailVerified, &s.ParentName, &s.GuardianOf)...)
 		return s, err
 	})
 	if err != nil {

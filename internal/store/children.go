@@ -52,8 +52,7 @@ func (db *DB) ListChildren(ctx context.Context, actor *domain.Actor) ([]Child, e
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Child, error) {
 		var c Child
 		u, p := &c.User, &c.Profile
-		err := r.Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.ParentID, &u.ApprovedByAdmin, &u.Suspended, &u.CreatedAt},
-			profileFields(p)...)...)
+		err := r.Scan(append(userFields(u), profileFields(p)...)...)
 		return c, err
 	})
 }

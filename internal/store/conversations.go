@@ -10,6 +10,7 @@ import (
 
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
+	"pixelpals/internal/locale"
 )
 
 // MaxGroupMembers bounds a group, and with it the cost of checking the
@@ -324,9 +325,9 @@ func (acc convAccess) groupOwner(direct, notOwner string) error {
 	case !acc.member:
 		return errReadOnly()
 	case !acc.isGroup:
-		return domain.Errorf(domain.CodeConflict, "%s", direct)
+		return &domain.Error{Code: domain.CodeConflict, Message: direct}
 	case !acc.owner:
-		return domain.Errorf(domain.CodeForbidden, "%s", notOwner)
+		return &domain.Error{Code: domain.CodeForbidden, Message: notOwner}
 	}
 	return nil
 }
@@ -350,7 +351,7 @@ func (db *DB) AddMember(ctx context.Context, actor *domain.Actor, convID, userID
 		}
 		acc, err := lockConversation(ctx, tx, actor, convID)
 		if err == nil {
-			err = acc.groupOwner("a direct conversation has exactly two members", "only the group's owner adds members")
+			err = acc.groupOwner(locale.Text("a direct conversation has exactly two members"), locale.Text("only the group's owner adds members"))
 		}
 		switch {
 		case err != nil:
@@ -543,7 +544,7 @@ func (db *DB) RenameConversation(ctx context.Context, actor *domain.Actor, convI
 	err := db.transact(ctx, txRetry, func(tx pgx.Tx) error {
 		acc, err := lockConversation(ctx, tx, actor, convID)
 		if err == nil {
-			err = acc.groupOwner("a direct conversation has no title", "only the group's owner renames it")
+			err = acc.groupOwner(locale.Text("a direct conversation has no title"), locale.Text("only the group's owner renames it"))
 		}
 		if err != nil {
 			return err

@@ -26,7 +26,9 @@ type ChildExport struct {
 	// LeakGuardHits are the sends the password-leak guard refused, naming
 	// the game only: neither the password nor the message is kept.
 	LeakGuardHits []ActivityLeakHit `json:"leak_guard_hits"`
-	AuditLogs     []audit.Record    `json:"audit_logs"`
+	// Reactions are the reactions the child put on messages.
+	Reactions []ExportReaction `json:"reactions"`
+	AuditLogs []audit.Record   `json:"audit_logs"`
 }
 
 // ExportConversation is a conversation the child is in, with the messages
@@ -91,6 +93,9 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 			return err
 		}
 		if out.LeakGuardHits, err = exportLeakHits(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.Reactions, err = exportReactions(ctx, tx, childID); err != nil {
 			return err
 		}
 		out.AuditLogs, err = exportAudit(ctx, tx, childID)
@@ -210,4 +215,34 @@ func exportLeakHits(ctx context.Context, tx pgx.Tx, childID int64) ([]ActivityLe
 		hits = []ActivityLeakHit{}
 	}
 	return hits, nil
+}
+
+// ExportReaction is one reaction the child put on a message.
+type ExportReaction struct {
+	ConversationID int64     `json:"conversation_id"`
+	MessageID      int64     `json:"message_id"`
+	Kind           string    `json:"kind"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+func exportReactions(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportReaction, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT m.conversation_id, r.message_id, r.kind, r.created_at
+		FROM message_reactions r JOIN messages m ON m.id = r.message_id
+		WHERE r.user_id = $1 ORDER BY r.message_id, r.kind`, childID)
+	if err != nil {
+		return nil, fmt.Errorf("export reactions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportReaction, error) {
+		var x ExportReaction
+		err := r.Scan(&x.ConversationID, &x.MessageID, &x.Kind, &x.CreatedAt)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export reactions: %w", err)
+	}
+	if out == nil {
+		out = []ExportReaction{}
+	}
+	return out, nil
 }

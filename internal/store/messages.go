@@ -53,6 +53,9 @@ func viewed(m domain.Message, viewerID int64, seeDeleted bool) domain.Message {
 		m.Content, m.MediaID, m.MediaURL = nil, nil, nil
 		m.MediaThumbURL, m.MediaWidth, m.MediaHeight = nil, nil, nil
 	}
+	if m.Deleted { // for everyone: a deleted message's reactions are no one's business
+		m.Reactions = nil
+	}
 	if m.SenderID != viewerID {
 		m.ClientID = nil
 	}
@@ -120,6 +123,9 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 	if err != nil {
 		return nil, fmt.Errorf("history of conversation %d: %w", convID, err)
 	}
+	if err := loadReactions(ctx, db.Pool, msgs, actor.UserID); err != nil {
+		return nil, err
+	}
 	seeDeleted := acc.parentOfMember || actor.IsAdmin()
 	for i := range msgs {
 		msgs[i] = viewed(msgs[i], actor.UserID, seeDeleted)
@@ -186,6 +192,9 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 	}
 	if tag.RowsAffected() == 0 {
 		return nil
+	}
+	if err := dropReactions(ctx, tx, []int64{m.id}); err != nil {
+		return err
 	}
 	deleted, err := messageByID(ctx, tx, m.id)
 	if err != nil {

@@ -106,7 +106,7 @@ const (
 var sessionLookupSQL = `
 		SELECT t.h, s.id, u.id, u.role, coalesce(u.approved_by_admin, false),
 		       u.suspended_at IS NULL AND ` + ParentUsableSQL("u", "p") + `,
-		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval
+		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval, coalesce(u.locale, '')
 		FROM unnest($1::bytea[]) AS t(h)
 		CROSS JOIN LATERAL (SELECT * FROM sessions s WHERE s.token_hash = t.h LIMIT 1) s
 		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
@@ -149,7 +149,7 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 	var approved, usable, old bool
 	a := domain.Actor{}
 	lookup := readbatch.Read{SQL: sessionLookupSQL, Args: []any{hashes, touchEvery, IdleTimeout}, Each: func(rows pgx.Rows) error {
-		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old); err != nil || !usable {
+		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old, &a.Locale); err != nil || !usable {
 			return err
 		}
 		actor := a

@@ -10,15 +10,24 @@ import (
 
 	"pixelpals/internal/audit"
 	"pixelpals/internal/domain"
+	"pixelpals/internal/locale"
 )
+
+// taken refuses an email or login name another account has.
+var taken = locale.Text("that %s is already taken")
 
 // userColumns are the columns scanUser reads, qualified by alias u.
 const userColumns = `u.id, u.email, u.role, u.parent_id, coalesce(u.approved_by_admin, false),
-	u.suspended_at IS NOT NULL, coalesce(u.created_at, CURRENT_TIMESTAMP)`
+	u.suspended_at IS NOT NULL, coalesce(u.created_at, CURRENT_TIMESTAMP), u.locale`
+
+// userFields are where userColumns scan to.
+func userFields(u *domain.User) []any {
+	return []any{&u.ID, &u.Email, &u.Role, &u.ParentID, &u.ApprovedByAdmin, &u.Suspended, &u.CreatedAt, &u.Locale}
+}
 
 func scanUser(row pgx.Row) (domain.User, error) {
 	var u domain.User
-	err := row.Scan(&u.ID, &u.Email, &u.Role, &u.ParentID, &u.ApprovedByAdmin, &u.Suspended, &u.CreatedAt)
+	err := row.Scan(userFields(&u)...)
 	return u, err
 }
 
@@ -66,7 +75,7 @@ func createAccount(ctx context.Context, tx pgx.Tx, a NewAccount) (domain.User, d
 				field = "login"
 			}
 			return u, domain.Profile{}, &domain.Error{Code: domain.CodeConflict, Field: field,
-				Message: fmt.Sprintf("that %s is already taken", field)}
+				Message: fmt.Sprintf(taken, field), Format: taken, Args: []any{field}}
 		}
 		return u, domain.Profile{}, fmt.Errorf("insert user: %w", err)
 	}
@@ -172,8 +181,7 @@ func (db *DB) userAndProfile(ctx context.Context, q querier, userID int64) (doma
 		SELECT `+userColumns+`, `+profileColumns+`
 		FROM users u JOIN profiles p ON p.user_id = u.id
 		WHERE u.id = $1 AND u.deleted_at IS NULL`, userID).
-		Scan(append([]any{&u.ID, &u.Email, &u.Role, &u.ParentID, &u.ApprovedByAdmin, &u.Suspended, &u.CreatedAt},
-			profileFields(&p)...)...)
+		Scan(append(userFields(&u), profileFields(&p)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, p, domain.Errorf(domain.CodeNotFound, "no such user")
 	}
@@ -190,6 +198,9 @@ type ProfilePatch struct {
 	// SetAvatar makes AvatarMediaID (nil: none) the avatar.
 	SetAvatar     bool
 	AvatarMediaID *int64
+	// SetLocale: set the account's language to Locale (nil: none chosen).
+	SetLocale bool
+	Locale    *string
 }
 
 // UpdateMyProfile changes the actor's own profile.
@@ -198,6 +209,11 @@ func (db *DB) UpdateMyProfile(ctx context.Context, actor *domain.Actor, patch Pr
 	err := db.Transact(ctx, func(tx pgx.Tx) error {
 		if patch.SetAvatar {
 			if err := setAvatar(ctx, tx, actor.UserID, patch.AvatarMediaID, actor.UserID); err != nil {
+				return err
+			}
+		}
+		if patch.SetLocale {
+			if err := setLocale(ctx, tx, actor.UserID, patch.Locale); err != nil {
 				return err
 			}
 		}

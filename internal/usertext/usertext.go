@@ -22,12 +22,18 @@ import (
 
 // Error says why text was refused, in words for an API error's message
 // ("must …"), without the text itself.
-type Error struct{ Reason string }
+type Error struct {
+	Reason string
+	// Format and Args are Reason before formatting: Format, the English
+	// text, is the key of its translations (internal/locale).
+	Format string
+	Args   []any
+}
 
 func (e *Error) Error() string { return e.Reason }
 
 func refuse(format string, args ...any) (string, error) {
-	return "", &Error{Reason: fmt.Sprintf(format, args...)}
+	return "", &Error{Reason: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Clean checks one line of text (a name, a title) and returns it as it

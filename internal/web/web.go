@@ -7,7 +7,9 @@
 // a hash of all the assets, so a new binary changes every URL and the files
 // can be cached for a year as immutable (relative imports between modules
 // keep working inside one version). The page itself is small, revalidated
-// on every load with an ETag, and names the current version.
+// on every load with an ETag, and names the current version. Text files are
+// gzipped once at start-up and sent so to clients that accept it
+// (compress.go).
 package web
 
 import (
@@ -15,6 +17,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"html"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -22,6 +25,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"pixelpals/internal/locale"
 )
 
 //go:embed assets
@@ -41,15 +46,17 @@ type asset struct {
 	body        []byte
 	contentType string
 	etag        string
+	gz          []byte // body gzipped once (compress.go), nil when not worth it
+	gzETag      string // the gzipped body's own ETag: a different representation
 }
 
 // UI serves the embedded page and its assets.
 type UI struct {
-	version string           // hash of every asset, the path segment of their URLs
-	assets  map[string]asset // by name below assets/, e.g. "app.js"
-	index   asset            // the page, with the version filled in
-	root    map[string]asset // the manifest and service worker, by path (pwa.go)
-	missing []byte           // the 404 page, with the version filled in
+	version string            // hash of every asset, the path segment of their URLs
+	assets  map[string]asset  // by name below assets/, e.g. "app.js"
+	index   asset             // the page, with the version filled in
+	root    map[string]asset  // the manifest and service worker, by path (pwa.go)
+	missing map[string][]byte // the 404 page by language, with the version filled in
 }
 
 // New loads the embedded assets.
@@ -86,7 +93,7 @@ func New() *UI {
 	}
 	u.version = hex.EncodeToString(all.Sum(nil))[:16]
 	u.index = newAsset("index.html", bytes.ReplaceAll(page, []byte("{{VERSION}}"), []byte(u.version)))
-	u.missing = []byte(strings.ReplaceAll(notFoundPage, "{{VERSION}}", u.version))
+	u.missing = notFoundPages(u.version)
 	u.root = u.rootAssets(raw)
 	return u
 }
@@ -105,7 +112,14 @@ func newAsset(name string, b []byte) asset {
 		ct = "application/octet-stream"
 	}
 	sum := sha256.Sum256(b)
-	return asset{body: b, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	a := asset{body: b, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	if compressible(name) {
+		a.gz = gzipped(b)
+	}
+	if a.gz != nil {
+		a.gzETag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
+	}
+	return a
 }
 
 // Version is the path segment under /assets/ of the current assets.
@@ -148,7 +162,7 @@ func (u *UI) serve(w http.ResponseWriter, r *http.Request) {
 		version, name, _ := strings.Cut(strings.TrimPrefix(p, "/assets/"), "/")
 		a, ok := u.assets[name]
 		if !ok || version != u.version {
-			u.notFound(w)
+			u.notFound(w, r)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
@@ -159,22 +173,33 @@ func (u *UI) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		serveAsset(w, r, u.assets["favicon.svg"])
 	default:
-		u.notFound(w)
+		u.notFound(w, r)
 	}
 }
 
+// serveAsset answers with a, gzipped when it has a gzipped body and the
+// client accepts it (Vary tells caches the answer depends on that).
 func serveAsset(w http.ResponseWriter, r *http.Request, a asset) {
 	h := w.Header()
 	h.Set("Content-Type", a.contentType)
-	h.Set("ETag", a.etag)
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, a.etag) {
+	body, etag := a.body, a.etag
+	if a.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			body, etag = a.gz, a.gzETag
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(a.body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(a.body)
+		w.Write(body)
 	}
 }
 
@@ -190,21 +215,38 @@ func etagMatches(header, etag string) bool {
 
 // notFound answers a path outside the API that is nothing: a page a child
 // may land on from an old or mistyped link, in words, with the way back.
-func (u *UI) notFound(w http.ResponseWriter) {
+// It is in the browser's language (Accept-Language; the page has no
+// session to read an account's choice from).
+func (u *UI) notFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Vary", "Accept-Language")
 	w.WriteHeader(http.StatusNotFound)
-	w.Write(u.missing)
+	w.Write(u.missing[locale.FromAcceptLanguage(r.Header.Get("Accept-Language"))])
+}
+
+// notFoundPages fills in the 404 page for each language.
+func notFoundPages(version string) map[string][]byte {
+	out := map[string][]byte{}
+	for _, lang := range locale.Supported {
+		page := strings.NewReplacer("{{VERSION}}", version, "{{LANG}}", lang,
+			"{{TITLE}}", html.EscapeString(locale.Sprintf(lang, "Page not found")),
+			"{{HEADING}}", html.EscapeString(locale.Sprintf(lang, "Oops, this page isn't here")),
+			"{{TEXT}}", html.EscapeString(locale.Sprintf(lang, "The link may be old, or a letter in it may be wrong. Nothing is broken: your chats and friends are all still there.")),
+			"{{GO}}", html.EscapeString(locale.Sprintf(lang, "Go to %s", "Pixel Pals"))).Replace(notFoundPage)
+		out[lang] = []byte(page)
+	}
+	return out
 }
 
 // notFoundPage is the 404 page: static, styled by the app's stylesheet,
 // no script (the CSP allows none inline).
 const notFoundPage = `<!doctype html>
-<html lang="en">
+<html lang="{{LANG}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Page not found · Pixel Pals</title>
+<title>{{TITLE}} · Pixel Pals</title>
 <link rel="icon" href="/assets/{{VERSION}}/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/{{VERSION}}/style.css">
 </head>
@@ -215,9 +257,9 @@ const notFoundPage = `<!doctype html>
 <main id="main">
 <section class="card narrow hero" aria-labelledby="missing-h">
   <img class="sprite" src="/assets/{{VERSION}}/logo.svg" alt="" width="72" height="72">
-  <h1 id="missing-h">Oops, this page isn't here</h1>
-  <p>The link may be old, or a letter in it may be wrong. Nothing is broken: your chats and friends are all still there.</p>
-  <p><a class="btn" href="/">Go to Pixel Pals</a></p>
+  <h1 id="missing-h">{{HEADING}}</h1>
+  <p>{{TEXT}}</p>
+  <p><a class="btn" href="/">{{GO}}</a></p>
 </section>
 </main>
 </body>

@@ -107,6 +107,13 @@ func TestServing(t *testing.T) {
 		}
 		checkSecurityHeaders(t, path, r.Header)
 	}
+	// The 404 page speaks the browser's language (issue 25).
+	for accept, want := range map[string]string{"": `<html lang="en">`, "de-CH,de;q=0.8": "Hoppla, diese Seite gibt es nicht",
+		"es": "Uy, esta página no está aquí", "fr": "Oops, this page isn&#39;t here"} {
+		if r, body := get(t, base+"/nope", "Accept-Language", accept); r.StatusCode != 404 || !strings.Contains(body, want) {
+			t.Errorf("GET /nope in %q: %d, lacks %q:\n%s", accept, r.StatusCode, want, body)
+		}
+	}
 	r, err := http.Post(base+"/", "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,8 +6,9 @@ import { api } from "./api.js";
 import { empty, icon } from "./ui.js";
 import { reportList } from "./reports.js";
 import { EventType, isContactEvent, isReportEvent } from "./events.js";
+import { t, formatDate } from "./i18n.js";
 
-const day = (iso) => new Date(iso).toLocaleDateString([], { dateStyle: "medium" });
+const day = (iso) => formatDate(new Date(iso));
 
 // card is one titled card of the dashboard.
 function card(title, content, cls) {
@@ -19,65 +20,65 @@ function card(title, content, cls) {
 // (named who), read by parent meID.
 function activityCards(a, id, who, meID) {
   return [
-    card(`Who ${who} chats with`, contactsTable(a, who)),
-    h("div", { class: "grid" }, card("New friends and requests", newContacts(a)), card("Reports", reportList(a.reports, id, who, `No reports by or about ${who}.`))),
-    h("div", { class: "grid" }, card("Photos", imageCounts(a, who)), card("Sleep mode changes", sleepChanges(a, meID))),
-    card("Password guard", leakHits(a, id, who), "leaks"),
+    card(t("activity.who_chats", { name: who }), contactsTable(a, who)),
+    h("div", { class: "grid" }, card(t("activity.new_friends"), newContacts(a)), card(t("nav.reports"), reportList(a.reports, id, who, t("parent.no_reports", { name: who })))),
+    h("div", { class: "grid" }, card(t("activity.photos"), imageCounts(a, who)), card(t("activity.sleep_changes"), sleepChanges(a, meID))),
+    card(t("activity.guard"), leakHits(a, id, who), "leaks"),
   ];
 }
 
 function contactsTable(a, who) {
-  if (a.contacts.length === 0) return empty(`${who} has not chatted with anyone in the last 30 days.`);
+  if (a.contacts.length === 0) return empty(t("activity.no_chats", { name: who }));
   return h("div", { class: "scroll" }, h("table", {},
-    h("caption", { class: "sr" }, `Messages ${who} exchanged, per person`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Person"), h("th", { scope: "col" }, "Messages"), h("th", { scope: "col" }, "Last contact"))),
+    h("caption", { class: "sr" }, t("activity.caption", { name: who })),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("activity.person")), h("th", { scope: "col" }, t("activity.messages")), h("th", { scope: "col" }, t("activity.last_contact")))),
     h("tbody", {}, a.contacts.map(c => h("tr", {}, h("th", { scope: "row" }, c.display_name), h("td", {}, String(c.messages)),
       h("td", {}, h("time", { datetime: c.last_contact_at }, when(c.last_contact_at))))))));
 }
 
 function newContacts(a) {
-  if (a.new_contacts.length === 0) return empty("No new friends or friend requests.");
+  if (a.new_contacts.length === 0) return empty(t("activity.no_new_friends"));
   return h("ul", { class: "list" }, a.new_contacts.map(k => h("li", {},
     h("strong", {}, k.other_display_name), " ",
-    k.status === "approved" ? h("span", { class: "badge" }, "friends") : h("span", { class: "badge wait" }, "request waiting"),
-    k.blocked ? [" ", h("span", { class: "badge bad" }, "blocked")] : null,
+    k.status === "approved" ? h("span", { class: "badge" }, t("activity.friends")) : h("span", { class: "badge wait" }, t("activity.request_waiting")),
+    k.blocked ? [" ", h("span", { class: "badge bad" }, t("child.blocked"))] : null,
     h("span", { class: "muted small" }, " · " + day(k.created_at)))));
 }
 
 function imageCounts(a, who) {
   return h("div", {},
     h("p", { class: "stats" },
-      h("span", { class: "stat" }, icon("camera"), h("strong", {}, String(a.images.sent)), ` sent by ${who}`),
-      h("span", { class: "stat" }, icon("camera"), h("strong", {}, String(a.images.received)), " received")),
-    a.images.sent + a.images.received === 0 ? empty("No photos sent or received.") : null);
+      h("span", { class: "stat" }, icon("camera"), h("strong", {}, String(a.images.sent)), " " + t("activity.sent_by", { name: who })),
+      h("span", { class: "stat" }, icon("camera"), h("strong", {}, String(a.images.received)), " " + t("activity.received"))),
+    a.images.sent + a.images.received === 0 ? empty(t("activity.no_photos")) : null);
 }
 
 function sleepChanges(a, meID) {
-  if (a.sleep_mode_changes.length === 0) return empty("No changes to sleep mode.");
+  if (a.sleep_mode_changes.length === 0) return empty(t("activity.no_sleep_changes"));
   return h("ul", { class: "list" }, a.sleep_mode_changes.map(c => h("li", {},
-    c.action === "sleep_mode.clear" ? "Sleep mode turned off" : "Sleep mode set",
-    c.actor_id === meID ? " by you" : " by another grown-up",
+    c.action === "sleep_mode.clear" ? t("activity.sleep_off") : t("activity.sleep_set"),
+    " " + (c.actor_id === meID ? t("activity.by_you") : t("activity.by_other")),
     h("span", { class: "muted small" }, " · " + when(c.at)))));
 }
 
 function leakHits(a, id, who) {
-  if (a.leak_guard_hits.length === 0) return empty("The password guard has not had to stop any message.");
+  if (a.leak_guard_hits.length === 0) return empty(t("activity.no_leaks"));
   return h("ul", { class: "list" }, a.leak_guard_hits.map(x => h("li", {},
-    h("p", {}, icon("shield"), `Stopped a message with ${who}'s `, h("strong", {}, x.game_name), " password",
+    h("p", {}, icon("shield"), t("activity.stopped_before", { name: who }), h("strong", {}, x.game_name), t("activity.stopped_after", { name: who }),
       h("span", { class: "muted small" }, " · " + when(x.at))),
-    x.conversation_id ? h("a", { href: `#/child/${id}/chat/${x.conversation_id}` }, "Open the chat it was for") : null)));
+    x.conversation_id ? h("a", { href: `#/child/${id}/chat/${x.conversation_id}` }, t("activity.open_chat")) : null)));
 }
 
 // activityPage is the dashboard of child id, read again when what it
 // counts changed.
 export function activityPage(ctx, id) {
-  ctx.title = "Activity";
-  let name = "Your child";
-  const heading = h("h1", {}, "Activity");
+  ctx.title = t("parent.activity");
+  let name = t("notice.your_child");
+  const heading = h("h1", {}, t("parent.activity"));
   const period = h("p", { class: "muted" });
   const err = h("p", { class: "error box", role: "alert" });
-  const body = h("div", {}, h("p", { class: "loading" }, "Loading…"));
-  const root = h("div", { class: "activity" }, h("p", {}, h("a", { href: `#/child/${id}` }, "← Back")), heading, period, err, body);
+  const body = h("div", {}, h("p", { class: "loading" }, t("ui.loading")));
+  const root = h("div", { class: "activity" }, h("p", {}, h("a", { href: `#/child/${id}` }, t("activity.back"))), heading, period, err, body);
   let last = "";
 
   function render(a) {
@@ -89,7 +90,7 @@ export function activityPage(ctx, id) {
       const a = await api("GET", `/children/${id}/activity`);
       if (!ctx.alive) return;
       err.textContent = "";
-      period.textContent = `The last 30 days: ${day(a.since)} to ${day(a.until)}.`;
+      period.textContent = t("activity.period", { from: day(a.since), to: day(a.until) });
       const sig = JSON.stringify(a.contacts) + JSON.stringify([a.new_contacts, a.reports, a.images, a.sleep_mode_changes, a.leak_guard_hits]);
       if (sig === last) return;
       last = sig;
@@ -102,9 +103,9 @@ export function activityPage(ctx, id) {
 
   api("GET", "/children").then(page => {
     const c = page.items.find(x => x.user.id === id);
-    if (!c) { err.textContent = "This child is not in your family (any more)."; replace(body); return; }
+    if (!c) { err.textContent = t("parent.not_your_child"); replace(body); return; }
     name = c.profile.display_name;
-    heading.textContent = `${name}'s activity`;
+    heading.textContent = t("activity.title", { name });
     ctx.title = heading.textContent;
     document.title = ctx.title + " · Pixel Pals";
     load();

@@ -13,6 +13,7 @@ import { leakNotices } from "./notices.js";
 import { activityPage } from "./activity.js";
 import { notificationSettingsPage } from "./notify-settings.js";
 import { setAudience } from "./words.js";
+import { t, k, setLanguage, chooseLanguage } from "./i18n.js";
 import { EventType } from "./events.js";
 import { publicView, checkEmailView } from "./recovery.js";
 import { registerWorker, offlineView } from "./pwa.js";
@@ -51,7 +52,7 @@ const live = new Live(
   (s) => {
     liveEl.hidden = s === "off";
     liveEl.classList.toggle("ok", s === "live");
-    liveEl.textContent = s === "live" ? "● Live" : "Reconnecting…";
+    liveEl.textContent = s === "live" ? t("app.live") : t("app.reconnecting");
   });
 
 // While the socket is down, the page on screen refreshes itself by REST.
@@ -65,7 +66,7 @@ onUnauthorized((e) => {
   if (!state.me) return;
   state.me = null;
   state.rejected = e.code === "account_rejected";
-  state.notice = state.rejected ? "" : "Your session has ended. Please log in again.";
+  state.notice = state.rejected ? "" : t("app.session_ended");
   live.stop();
   sleepWatch.stop();
   notices.clear();
@@ -78,9 +79,9 @@ function go(hash) {
 }
 
 const navs = {
-  PARENT: [["#/", "My children"]],
-  CHILD: [["#/", "Chats"], ["#/friends", "Friends"], ["#/logins", "Game logins"], ["#/me", "Me"]],
-  ADMIN: [["#/admin/pending", "Parents to approve"], ["#/admin/users", "Users"], ["#/admin/reports", "Reports"], ["#/admin/audit", "Audit log"]],
+  PARENT: [["#/", k("nav.my_children")]],
+  CHILD: [["#/", k("nav.chats")], ["#/friends", k("nav.friends")], ["#/logins", k("nav.game_logins")], ["#/me", k("nav.me")]],
+  ADMIN: [["#/admin/pending", k("nav.parents_to_approve")], ["#/admin/users", k("nav.users")], ["#/admin/reports", k("nav.reports")], ["#/admin/audit", k("nav.audit_log")]],
 };
 
 function drawShell() {
@@ -90,12 +91,24 @@ function drawShell() {
   replace(nav, items.map(([href, text]) => {
     const active = href === current || (href !== "#/" && current.startsWith(href)) ||
       (href === "#/" && (current.startsWith("#/chat") || current.startsWith("#/child/")));
-    return h("a", { href, "aria-current": active ? "page" : null }, text);
+    return h("a", { href, "aria-current": active ? "page" : null }, t(text));
   }));
+  drawFrame();
   nav.hidden = items.length === 0;
   whoami.textContent = me ? `${me.profile.display_name}` : "";
   logoutBtn.hidden = !me;
   if (!me) logoutErr.textContent = "";
+}
+
+// drawFrame puts the page frame's own words (index.html's) in the page's
+// language.
+function drawFrame() {
+  const skip = document.querySelector(".skip");
+  if (skip) skip.textContent = t("app.skip");
+  nav.setAttribute("aria-label", t("app.nav_label"));
+  logoutBtn.textContent = t("app.logout");
+  const foot = document.querySelector(".foot p");
+  if (foot) foot.textContent = t("app.footer");
 }
 
 // A failed logout says so next to the button. The local state is cleared
@@ -112,7 +125,7 @@ logoutBtn.addEventListener("click", async () => {
     await api("POST", "/auth/logout");
   } catch (e) {
     if (e.status !== 401) {
-      logoutErr.textContent = "Logging out failed: " + e.message + " You are still logged in; try again.";
+      logoutErr.textContent = t("app.logout_failed", { reason: e.message });
       return;
     }
   } finally {
@@ -125,8 +138,22 @@ logoutBtn.addEventListener("click", async () => {
   go("#/login");
 });
 
+// signedIn: the CSRF cookie is set with the session cookie at login and
+// goes with it (same lifetime, cleared at logout). Without it there is no
+// session, so the page does not ask GET /me for a 401 the browser would
+// log as a failed request on every logged-out visit.
+const signedIn = () => document.cookie.split(";").some(c => c.trim().startsWith("pixelpals_csrf="));
+
+// loadMe reads who is logged in, and the page's language with it (the
+// browser's when nobody is, or the server cannot be reached).
 async function loadMe() {
+  await readMe();
+  await setLanguage(chooseLanguage(state.me && state.me.user.locale));
+}
+
+async function readMe() {
   try {
+    if (!signedIn()) { state.me = null; state.offline = false; setAudience(null); return; }
     state.me = await api("GET", "/me");
     state.rejected = false;
     state.offline = false;
@@ -148,7 +175,8 @@ async function route() {
   if (state.me === null) await loadMe();
   if (mine !== routing) return;
   const parts = (location.hash.replace(/^#\/?/, "") || "").split("/").filter(Boolean);
-  const ctx = { me: state.me, go, live, alive: true, reloadMe: loadMe };
+  // relocalize: the account's language changed; read it and redraw.
+  const ctx = { me: state.me, go, live, alive: true, reloadMe: loadMe, relocalize: async () => { await loadMe(); route(); } };
   // A mailed link's page (recovery.js) opens logged in or not.
   let view = publicView(ctx, parts);
   if (!view && !state.me) {
@@ -199,7 +227,7 @@ function userView(ctx, parts) {
     if (parts[1] === "audit") return adminAudit(ctx);
     return adminPending(ctx);
   }
-  return h("p", { class: "error" }, "Unknown account type.");
+  return h("p", { class: "error" }, t("app.unknown_role"));
 }
 
 function notice() {
@@ -213,15 +241,15 @@ function sprite() {
 }
 
 function loginView(ctx) {
-  ctx.title = "Log in";
+  ctx.title = t("login.title");
   const f = form({
-    label: "Log in",
+    label: t("login.title"),
     fields: [
-      field({ name: "login", label: "Email or login name", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" }),
-      field({ name: "password", label: "Password", type: "password", autocomplete: "current-password", required: true }),
+      field({ name: "login", label: t("login.login"), autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" }),
+      field({ name: "password", label: t("login.password"), type: "password", autocomplete: "current-password", required: true }),
     ],
-    submit: "Log in",
-    busy: "Logging in…",
+    submit: t("login.submit"),
+    busy: t("login.busy"),
     onsubmit: async (v) => {
       try {
         await api("POST", "/auth/login", { login: v.login.trim(), password: v.password });
@@ -237,27 +265,27 @@ function loginView(ctx) {
   });
   return h("div", {},
     h("section", { class: "card narrow hero", "aria-labelledby": "welcome" }, sprite(),
-      h("h1", { id: "welcome" }, "Welcome to Pixel Pals!"),
-      h("p", {}, "Kids chat with friends their parents know. Parents can always see the chats.")),
+      h("h1", { id: "welcome" }, t("login.welcome")),
+      h("p", {}, t("login.intro"))),
     h("section", { class: "card narrow", "aria-labelledby": "login-h" }, notice(),
-      h("h2", { id: "login-h" }, "Log in"),
-      h("p", { class: "muted small" }, "Kids: use the login name your parent made for you."),
+      h("h2", { id: "login-h" }, t("login.title")),
+      h("p", { class: "muted small" }, t("login.kids_hint")),
       f,
-      h("p", {}, h("a", { href: "#/forgot-password" }, "Forgot password?")),
-      h("p", {}, "New parent? ", h("a", { href: "#/signup" }, "Create a parent account"))));
+      h("p", {}, h("a", { href: "#/forgot-password" }, t("login.forgot"))),
+      h("p", {}, t("login.new_parent"), " ", h("a", { href: "#/signup" }, t("signup.title")))));
 }
 
 function signupView(ctx) {
-  ctx.title = "Sign up";
+  ctx.title = t("signup.tab");
   const f = form({
-    label: "Create a parent account",
+    label: t("signup.title"),
     fields: [
-      field({ name: "display_name", label: "Your name", autocomplete: "name", required: true, maxlength: 100 }),
-      field({ name: "email", label: "Email", type: "email", autocomplete: "email", required: true }),
-      field({ name: "password", label: "Password", type: "password", autocomplete: "new-password", required: true, minlength: 8, hint: "At least 8 characters." }),
+      field({ name: "display_name", label: t("signup.name"), autocomplete: "name", required: true, maxlength: 100 }),
+      field({ name: "email", label: t("signup.email"), type: "email", autocomplete: "email", required: true }),
+      field({ name: "password", label: t("login.password"), type: "password", autocomplete: "new-password", required: true, minlength: 8, hint: t("signup.password_hint") }),
     ],
-    submit: "Create account",
-    busy: "Creating…",
+    submit: t("signup.submit"),
+    busy: t("signup.busy"),
     onsubmit: async (v) => {
       const email = v.email.trim();
       await api("POST", "/auth/signup", { email, password: v.password, display_name: v.display_name.trim() });
@@ -271,22 +299,22 @@ function signupView(ctx) {
     },
   });
   return h("section", { class: "card narrow", "aria-labelledby": "signup-h" },
-    h("h1", { id: "signup-h" }, "Create a parent account"),
-    h("p", {}, "Only parents sign up. You then make accounts for your children and approve who they chat with."),
+    h("h1", { id: "signup-h" }, t("signup.title")),
+    h("p", {}, t("signup.intro")),
     f,
-    h("p", {}, "Already have an account? ", h("a", { href: "#/login" }, "Log in")));
+    h("p", {}, t("signup.have_account"), " ", h("a", { href: "#/login" }, t("login.title"))));
 }
 
 function pendingView(ctx) {
-  ctx.title = "Awaiting approval";
+  ctx.title = t("pending.title");
   const status = h("p", { role: "status", class: "ok-msg" });
-  const check = h("button", { class: "btn", type: "button" }, "Check again");
+  const check = h("button", { class: "btn", type: "button" }, t("pending.check"));
   check.addEventListener("click", async () => {
     check.disabled = true;
     await loadMe();
     check.disabled = false;
     if (state.me && state.me.user.approved_by_admin) go("#/");
-    else if (state.me) status.textContent = "Not approved yet. This page changes by itself as soon as an admin decides.";
+    else if (state.me) status.textContent = t("pending.not_yet");
     else route(); // declined, or logged out
   });
   ctx.poll = async () => {
@@ -294,29 +322,29 @@ function pendingView(ctx) {
     if (!state.me || state.me.user.approved_by_admin) route();
   };
   return h("section", { class: "card narrow hero", "aria-labelledby": "pending-h" }, sprite(),
-    h("h1", { id: "pending-h" }, "Awaiting approval"),
-    h("p", {}, `Thanks for signing up, ${ctx.me.profile.display_name}! A Pixel Pals admin checks every new parent account before it can be used.`),
+    h("h1", { id: "pending-h" }, t("pending.title")),
+    h("p", {}, t("pending.thanks", { name: ctx.me.profile.display_name })),
     h("ol", { class: "steps" },
-      h("li", {}, "You signed up ✔"),
-      h("li", {}, "You confirm your email with the link we mailed you"),
-      h("li", {}, "An admin checks your account (usually soon); this page shows what they decide"),
-      h("li", {}, "You create accounts for your children")),
+      h("li", {}, t("pending.step1")),
+      h("li", {}, t("pending.step2")),
+      h("li", {}, t("pending.step3")),
+      h("li", {}, t("pending.step4"))),
     h("div", { class: "row" }, check), status);
 }
 
 // declinedView tells a parent whose sign-up an admin declined what
 // happened and what they can do; their account is already gone.
 function declinedView(ctx) {
-  ctx.title = "Your request was declined";
-  const again = h("a", { class: "btn", href: "#/signup" }, "Sign up again");
-  const other = h("a", { class: "btn ghost", href: "#/login" }, "Log in with another account");
+  ctx.title = t("declined.title");
+  const again = h("a", { class: "btn", href: "#/signup" }, t("declined.again"));
+  const other = h("a", { class: "btn ghost", href: "#/login" }, t("declined.other"));
   return h("section", { class: "card narrow hero", "aria-labelledby": "declined-h" }, sprite(),
-    h("h1", { id: "declined-h" }, "Your request was declined"),
-    h("p", {}, "A Pixel Pals admin looked at your sign-up and declined it. Your account has been removed, with everything in it: nothing of it is kept, and you cannot log in with it any more."),
-    h("h2", {}, "What you can do"),
+    h("h1", { id: "declined-h" }, t("declined.title")),
+    h("p", {}, t("declined.text")),
+    h("h2", {}, t("declined.what")),
     h("ul", { class: "steps" },
-      h("li", {}, "If you think this was a mistake, write to the people who run this Pixel Pals service and tell them who you are."),
-      h("li", {}, "You can sign up again, with the same email, at any time.")),
+      h("li", {}, t("declined.mistake")),
+      h("li", {}, t("declined.signup_again"))),
     h("div", { class: "row" }, again, other));
 }
 

@@ -3,6 +3,7 @@
 import { h, uid } from "./dom.js";
 import { api } from "./api.js";
 import { icon } from "./ui.js";
+import { t } from "./i18n.js";
 
 // confirmDialog asks in a modal <dialog> (Escape or Cancel closes it) and
 // runs run() on yes, showing its failure inside the dialog.
@@ -10,9 +11,9 @@ export function confirmDialog({ title, lines, yes, run, opener }) {
   const hid = uid("dlg");
   const err = h("p", { class: "error box", role: "alert" });
   const yesBtn = h("button", { class: "btn bad", type: "button" }, yes);
-  const noBtn = h("button", { class: "btn ghost", type: "button" }, "Cancel");
+  const noBtn = h("button", { class: "btn ghost", type: "button" }, t("forms.cancel"));
   const d = h("dialog", { class: "card dialog", "aria-labelledby": hid },
-    h("h2", { id: hid }, title), lines.map(t => h("p", {}, t)), err, h("div", { class: "row" }, yesBtn, noBtn));
+    h("h2", { id: hid }, title), lines.map(line => h("p", {}, line)), err, h("div", { class: "row" }, yesBtn, noBtn));
   document.body.append(d);
   noBtn.addEventListener("click", () => d.close());
   d.addEventListener("close", () => { d.remove(); if (opener && opener.isConnected) opener.focus(); });
@@ -35,14 +36,12 @@ export function confirmDialog({ title, lines, yes, run, opener }) {
 
 // blockButton lets a child block contact k with the other child other.
 export function blockButton(k, other, done) {
-  const btn = h("button", { class: "btn small ghost", type: "button", "aria-label": `Block ${other.display_name}` }, icon("block"), "Block");
+  const name = other.display_name;
+  const btn = h("button", { class: "btn small ghost", type: "button", "aria-label": t("block.label", { name }) }, icon("block"), t("block.button"));
   btn.addEventListener("click", () => confirmDialog({
-    title: `Block ${other.display_name}?`,
-    lines: [
-      `You and ${other.display_name} will not be able to send each other messages: not in your chat, and not in any group you share.`,
-      `Only your parent can unblock ${other.display_name}. Your parent will be told that you blocked them.`,
-    ],
-    yes: `Yes, block ${other.display_name}`,
+    title: t("block.title", { name }),
+    lines: [t("block.line1", { name }), t("block.line2", { name })],
+    yes: t("block.yes", { name }),
     opener: btn,
     run: async () => { await api("POST", `/contacts/${k.id}/block`); done(); },
   }));
@@ -55,9 +54,9 @@ export function blockState(k, viewerChild, asParent) {
   const other = k.children.find(c => c.child_id !== viewerChild) || k.children[0];
   const mine = k.children.find(c => c.child_id === viewerChild) || {};
   if (k.blocked_by === viewerChild) {
-    return asParent ? `${mine.display_name} blocked ${other.display_name}. Their chats are paused until you unblock.`
-      : `You blocked ${other.display_name}. Only your parent can unblock.`;
+    return asParent ? t("block.parent_mine", { mine: mine.display_name, other: other.display_name })
+      : t("block.child_mine", { other: other.display_name });
   }
-  return asParent ? `${other.display_name} blocked ${mine.display_name}. Only ${other.display_name}'s parent can unblock.`
-    : `${other.display_name} blocked this friendship, so your chats are paused.`;
+  return asParent ? t("block.parent_other", { mine: mine.display_name, other: other.display_name })
+    : t("block.child_other", { other: other.display_name });
 }

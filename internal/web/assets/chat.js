@@ -5,7 +5,7 @@
 // messages.js (one message), header.js (title, banners, why it is
 // paused), composer.js and media.js (writing), sleep.js (quiet time),
 // live.js (which events concern this chat), members.js (a group's
-// people, its name, leaving).
+// people, its name, leaving), reactions.js (the pictures under a message).
 import { h, replace } from "./dom.js";
 import { api } from "./api.js";
 import { openReportForm } from "./report-form.js";
@@ -18,6 +18,7 @@ import { chatEvents } from "./chat/live.js";
 import { groupPanel } from "./chat/members.js";
 import { learnNames } from "./chat/messages.js";
 import { readTracker } from "./chat/unread.js";
+import { applyReactions } from "./chat/reactions.js";
 
 // chatView shows conversation cid; back is where "← Back" goes, childID
 // the child whose chat a parent reads (undefined for a member).
@@ -40,9 +41,13 @@ export function chatView(ctx, cid, back, childID) {
     messages.add(await api("POST", `/conversations/${cid}/messages`, { ...body, client_id: crypto.randomUUID() }));
   };
   const composer = composerArea(chat, { send, sleep: chatSleep(chat) });
+  // The head (back, title, the people of a group) stays one short row; the
+  // list between it and the composer is the one thing that scrolls
+  // (style.css, body.in-chat), so the composer is always in view.
   const root = h("section", { class: "card chat", "aria-labelledby": header.title.id },
-    h("p", {}, h("a", { href: back }, "← Back")), header.title, header.banners, group.el, loadErr,
-    h("div", { class: "row" }, messages.olderBtn), messages.list, reportSlot, composer.el);
+    header.head(h("a", { class: "back", href: back }, "← Back"), group.el), header.banners, loadErr,
+    messages.list, reportSlot, composer.el);
+  document.body.classList.add("in-chat");
 
   async function del(m) {
     try {
@@ -89,10 +94,11 @@ export function chatView(ctx, cid, back, childID) {
 
   ctx.refresh = refresh;
   ctx.poll = refresh;
-  const events = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: () => loadConvo().catch(shown) });
+  const events = chatEvents(cid, { created: arrived, deleted: () => messages.loadLatest(), changed: () => loadConvo().catch(shown),
+    reactions: (d) => applyReactions(chat, d) });
   ctx.onevent = (ev) => { reads.onevent(ev); events(ev); };
   const prev = ctx.cleanup;
-  ctx.cleanup = () => { reads.stop(); if (prev) prev(); };
+  ctx.cleanup = () => { reads.stop(); document.body.classList.remove("in-chat"); if (prev) prev(); };
   refresh();
   return root;
 }

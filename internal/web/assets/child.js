@@ -2,45 +2,47 @@
 import { h, replace } from "./dom.js";
 import { api } from "./api.js";
 import { field, form, action } from "./forms.js";
-import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneAfterDeletion, deletedName } from "./ui.js";
+import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneAfterDeletion, deletedNameT } from "./ui.js";
 import { blockButton, blockState } from "./block.js";
 import { EventType, isContactEvent, isConversationEvent } from "./events.js";
 import { newGroupCard } from "./group.js";
 import { unreadBadge } from "./unread.js";
+import { t } from "./i18n.js";
+import { languageCard } from "./language.js";
 
-const watch = () => h("p", { class: "banner watch" }, icon("eye"), "Your parent can read all your chats.");
+const watch = () => h("p", { class: "banner watch" }, icon("eye"), t("child.watch"));
 
 export function childChats(ctx) {
-  ctx.title = "Chats";
+  ctx.title = t("nav.chats");
   const me = ctx.me.user;
   const chats = section({
-    title: "Your chats",
+    title: t("child.your_chats"),
     level: "h1",
     load: () => api("GET", "/conversations"),
     render: (page) => page.items.length === 0
-      ? empty("No chats yet. Pick a friend below to start one, or add a friend on the Friends page.")
+      ? empty(t("child.no_chats"))
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
         h("span", {}, h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id)),
-          c.is_group ? h("span", { class: "muted small" }, ` · group of ${c.members.length}`) : null), " ", unreadBadge(c)),
-        h("span", {}, c.frozen ? h("span", { class: "badge bad" }, "paused") : null, " ", h("span", { class: "badge" }, icon("eye"), "parent can read"),
+          c.is_group ? h("span", { class: "muted small" }, " · " + t("child.group_of", { count: c.members.length })) : null), " ", unreadBadge(c)),
+        h("span", {}, c.frozen ? h("span", { class: "badge bad" }, t("parent.paused")) : null, " ", h("span", { class: "badge" }, icon("eye"), t("child.parent_can_read")),
           // A chat left alone by a deleted account can go from the list.
-          aloneAfterDeletion(c, me.id) ? [" ", action("Hide", async () => { await api("POST", `/conversations/${c.id}/hide`); chats.reload(); },
-            { cls: "ghost", label: `Hide the chat with ${deletedName}` })] : null)))),
+          aloneAfterDeletion(c, me.id) ? [" ", action(t("child.hide"), async () => { await api("POST", `/conversations/${c.id}/hide`); chats.reload(); },
+            { cls: "ghost", label: t("child.hide_label", { name: deletedNameT() }) })] : null)))),
   });
   const start = section({
-    title: "Start a chat with a friend",
+    title: t("child.start_chat"),
     load: () => api("GET", "/contacts"),
     render: (page) => {
       const ok = page.items.filter(k => k.status === "approved" && !k.blocked_by);
-      if (!ok.length) return empty("When both parents have approved a friend, they show up here.");
+      if (!ok.length) return empty(t("child.no_friends_to_chat"));
       return h("ul", { class: "list" }, ok.map(k => {
         const other = otherChild(k, me.id);
         return h("li", { class: "row spread" },
           h("span", { class: "who" }, avatar(other.child_id), other.display_name),
-          action("Chat", async () => {
+          action(t("parent.chat"), async () => {
             const c = await api("POST", "/conversations", { member_ids: [other.child_id], is_group: false });
             ctx.go(`#/chat/${c.id}`);
-          }, { label: `Chat with ${other.display_name}` }));
+          }, { label: t("parent.chat_with", { name: other.display_name }) }));
       }));
     },
   });
@@ -59,11 +61,11 @@ export function childChats(ctx) {
 function parentCard(ctx) {
   const parentID = ctx.me.user.parent_id;
   return section({
-    title: "Chat with your parent",
+    title: t("child.chat_with_parent"),
     load: () => api("GET", `/profiles/${parentID}`),
     render: (p) => h("div", { class: "row spread" },
       h("span", { class: "who" }, avatar(parentID), h("strong", {}, p.display_name)),
-      action(`Chat with ${p.display_name}`, async () => {
+      action(t("parent.chat_with", { name: p.display_name }), async () => {
         const c = await api("POST", "/conversations", { member_ids: [parentID], is_group: false });
         ctx.go(`#/chat/${c.id}`);
       })),
@@ -71,19 +73,19 @@ function parentCard(ctx) {
 }
 
 export function childFriends(ctx) {
-  ctx.title = "Friends";
+  ctx.title = t("nav.friends");
   const me = ctx.me.user;
   const code = section({
-    title: "Your friend code",
+    title: t("child.your_code"),
     load: () => api("GET", "/me/friend-code"),
     render: (d) => h("div", {},
-      h("p", { class: "code", "aria-label": "Your friend code" }, d.friend_code),
-      h("p", {}, "Give this code only to friends you know in real life. Your parent has to say OK before you can chat.")),
+      h("p", { class: "code", "aria-label": t("child.your_code") }, d.friend_code),
+      h("p", {}, t("child.code_hint"))),
   });
   const list = section({
-    title: "Friends",
+    title: t("nav.friends"),
     load: () => api("GET", "/contacts"),
-    render: (page) => page.items.length === 0 ? empty("No friends yet. Ask a friend for their code and type it below.")
+    render: (page) => page.items.length === 0 ? empty(t("child.no_friends"))
       : h("ul", { class: "list" }, page.items.map(k => {
         const other = otherChild(k, me.id);
         const waiting = k.children.filter(c => !c.parent_approved).length;
@@ -91,28 +93,28 @@ export function childFriends(ctx) {
         if (askedMe(k, me)) return askRow(k, other, () => list.reload());
         if (k.blocked_by) {
           return h("li", { class: "row spread blocked" }, who,
-            h("span", { class: "row" }, h("span", { class: "badge bad" }, icon("block"), "blocked"),
+            h("span", { class: "row" }, h("span", { class: "badge bad" }, icon("block"), t("child.blocked")),
               h("span", { class: "small" }, blockState(k, me.id, false))));
         }
         return h("li", { class: "row spread" }, who,
           h("span", { class: "row" },
-            k.status === "approved" ? [h("span", { class: "badge" }, "friends ✔"),
-              action("Chat", async () => {
+            k.status === "approved" ? [h("span", { class: "badge" }, t("child.friends_ok")),
+              action(t("parent.chat"), async () => {
                 const c = await api("POST", "/conversations", { member_ids: [other.child_id], is_group: false });
                 ctx.go(`#/chat/${c.id}`);
-              }, { label: `Chat with ${other.display_name}` })]
-              : h("span", { class: "badge wait" }, waiting === 2 ? "waiting for both parents" : "waiting for a parent"),
+              }, { label: t("parent.chat_with", { name: other.display_name }) })]
+              : h("span", { class: "badge wait" }, waiting === 2 ? t("child.waiting_both") : t("child.waiting_one")),
             blockButton(k, other, () => list.reload())));
       })),
-    footer: h("div", {}, h("h3", {}, "Add a friend"), form({
-      label: "Add a friend",
-      fields: [field({ name: "friend_code", label: "Friend's code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false" })],
-      submit: "Add friend",
-      busy: "Sending…",
+    footer: h("div", {}, h("h3", {}, t("child.add_friend")), form({
+      label: t("child.add_friend"),
+      fields: [field({ name: "friend_code", label: t("child.friend_code"), autocomplete: "off", autocapitalize: "characters", spellcheck: "false" })],
+      submit: t("child.add_friend_submit"),
+      busy: t("child.sending"),
       onsubmit: async (v, f) => {
         await api("POST", "/contacts", { friend_code: v.friend_code.trim() });
         f.fields[0].input.value = "";
-        f.ok.textContent = "Sent! Now both parents need to say OK.";
+        f.ok.textContent = t("child.request_sent");
         list.reload();
       },
     })),
@@ -120,7 +122,7 @@ export function childFriends(ctx) {
   ctx.onevent = (ev) => { if (isContactEvent(ev)) list.reload(); };
   ctx.poll = () => list.reload();
   ctx.refresh = () => list.force();
-  return h("div", {}, h("h1", {}, "Friends"), h("div", { class: "grid" }, code, list));
+  return h("div", {}, h("h1", {}, t("nav.friends")), h("div", { class: "grid" }, code, list));
 }
 
 // askedMe: link k is a request someone else sent to the child me, still
@@ -135,71 +137,72 @@ function askedMe(k, me) {
 // for a request they never want again.
 function askRow(k, other, reload) {
   const note = h("p", { class: "small", "aria-live": "polite" });
-  const yes = h("button", { class: "btn small good", type: "button", "aria-label": `Yes, be friends with ${other.display_name}` }, "Yes");
+  const name = other.display_name;
+  const yes = h("button", { class: "btn small good", type: "button", "aria-label": t("ask.yes_label", { name }) }, t("ask.yes"));
   const buttons = h("span", { class: "row" }, yes,
-    action("Not now", async () => { await api("POST", `/contacts/${k.id}/decline`); reload(); },
-      { cls: "ghost", label: `Not now: say no to ${other.display_name}` }),
+    action(t("ask.not_now"), async () => { await api("POST", `/contacts/${k.id}/decline`); reload(); },
+      { cls: "ghost", label: t("ask.not_now_label", { name }) }),
     blockButton(k, other, reload));
-  yes.addEventListener("click", () => { buttons.hidden = true; note.textContent = "Great! Now your parent says OK too."; });
+  yes.addEventListener("click", () => { buttons.hidden = true; note.textContent = t("ask.great"); });
   return h("li", { class: "ask" },
-    h("div", { class: "who" }, avatar(other.child_id), h("p", {}, h("strong", {}, other.display_name), " wants to be friends with you!")),
+    h("div", { class: "who" }, avatar(other.child_id), h("p", {}, h("strong", {}, name), " " + t("ask.wants"))),
     buttons, note);
 }
 
 export function childLogins(ctx) {
-  ctx.title = "Game logins";
+  ctx.title = t("nav.game_logins");
   const logins = section({
-    title: "Your game logins",
+    title: t("child.your_logins"),
     level: "h1",
     load: () => api("GET", "/me/game-credentials"),
-    render: (page) => page.items.length === 0 ? empty("No game logins yet. Your parent can add them for you.")
+    render: (page) => page.items.length === 0 ? empty(t("child.no_logins"))
       : h("ul", { class: "list" }, page.items.map(g => h("li", {},
-        h("p", {}, icon("game"), h("strong", {}, g.game_name), " — username ", h("code", {}, g.username)), revealer(g)))),
+        h("p", {}, icon("game"), h("strong", {}, g.game_name), " — " + t("child.username") + " ", h("code", {}, g.username)), revealer(g)))),
   });
-  return h("div", {}, logins, h("p", { class: "muted" }, "Keep your passwords secret: only tell them to your parent."));
+  return h("div", {}, logins, h("p", { class: "muted" }, t("child.keep_secret")));
 }
 
 function revealer(g) {
   const out = h("span", { "aria-live": "polite" });
-  const btn = action("Show password", async () => {
+  const btn = action(t("child.show_password"), async () => {
     const r = await api("POST", `/game-credentials/${g.id}/reveal`);
-    const hide = h("button", { class: "btn small ghost", type: "button" }, "Hide");
+    const hide = h("button", { class: "btn small ghost", type: "button" }, t("child.hide"));
     hide.addEventListener("click", () => { replace(out); btn.hidden = false; btn.querySelector("button").focus(); });
-    replace(out, "Password: ", h("span", { class: "secret" }, r.password), " ", hide);
+    replace(out, t("child.password") + " ", h("span", { class: "secret" }, r.password), " ", hide);
     btn.hidden = true;
-  }, { label: `Show password for ${g.game_name}` });
+  }, { label: t("child.show_password_for", { game: g.game_name }) });
   return h("div", { class: "row" }, btn, out);
 }
 
 export function childMe(ctx) {
-  ctx.title = "Me";
+  ctx.title = t("nav.me");
   const me = ctx.me;
   const card = h("section", { class: "card narrow", "aria-labelledby": "me-h" },
     h("h1", { id: "me-h", class: "who" }, avatar(me.user.id, true), " ", me.profile.display_name),
-    h("p", {}, "You log in as ", h("code", {}, me.user.email), "."),
+    h("p", {}, t("child.you_log_in_as"), " ", h("code", {}, me.user.email), "."),
     watch());
   card.append(avatarPicker(me.user.id, card));
-  return card;
+  return h("div", {}, card, languageCard(ctx));
 }
 
 // avatarPicker uploads a picture and makes it the profile's avatar.
 export function avatarPicker(userID, card) {
   const f = form({
-    label: "Change your picture",
-    fields: [field({ name: "file", label: "New picture", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" })],
-    submit: "Use this picture",
-    busy: "Uploading…",
+    label: t("child.change_picture"),
+    fields: [field({ name: "file", label: t("child.new_picture"), type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" })],
+    submit: t("child.use_picture"),
+    busy: t("child.uploading"),
     onsubmit: async (_v, f) => {
       const input = f.fields[0].input;
-      if (!input.files[0]) { const e = new Error("Choose a picture first."); e.field = "file"; throw e; }
+      if (!input.files[0]) { const e = new Error(t("child.choose_first")); e.field = "file"; throw e; }
       const fd = new FormData();
       fd.append("file", input.files[0], input.files[0].name);
       const media = await api("POST", "/media", fd);
       await api("PATCH", "/me/profile", { avatar_media_id: media.id });
       input.value = "";
       for (const img of card.querySelectorAll("img.avatar")) img.src = `/api/v1/profiles/${userID}/avatar?v=${media.id}&size=thumb`;
-      f.ok.textContent = "Picture changed!";
+      f.ok.textContent = t("child.picture_changed");
     },
   });
-  return h("div", {}, h("h2", {}, "Change your picture"), f);
+  return h("div", {}, h("h2", {}, t("child.change_picture")), f);
 }

@@ -1,5 +1,7 @@
 // Tiny DOM helpers. Text always goes in as text nodes (never as HTML), so
 // nothing a user typed can become markup.
+import { formatTime, formatDate } from "./i18n.js";
+
 
 // h builds an element: h("p", {class: "x", onclick: fn}, "text", child...).
 export function h(tag, props, ...children) {
@@ -36,12 +38,11 @@ let seq = 0;
 // uid makes a unique id for label/aria wiring.
 export function uid(prefix) { return `${prefix || "id"}-${++seq}`; }
 
-// when formats an RFC 3339 time for people.
+// when formats an RFC 3339 time for people, in the page's language.
 export function when(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   const today = new Date();
   const sameDay = d.toDateString() === today.toDateString();
-  return sameDay ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  return sameDay ? formatTime(d) : formatDate(d, { dateStyle: "medium", timeStyle: "short" });
 }

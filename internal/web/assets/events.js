@@ -6,6 +6,8 @@
 export const EventType = Object.freeze({
   messageCreated: "message.created",
   messageDeleted: "message.deleted",
+  // A message's reaction counts changed (chat/reactions.js).
+  messageReactions: "message.reactions",
   convCreated: "conversation.created",
   convMemberAdded: "conversation.member_added",
   convMemberRemoved: "conversation.member_removed",

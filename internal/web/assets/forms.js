@@ -2,6 +2,7 @@
 // error under its field (linked with aria-describedby), anything else in
 // the form's own alert line.
 import { h, uid } from "./dom.js";
+import { t } from "./i18n.js";
 
 // field makes a labelled input. opts: name, label, type, hint, and any
 // input attributes (autocomplete, required, minlength, maxlength, value).
@@ -47,7 +48,7 @@ export function form({ label, fields, submit, onsubmit, extra, cls, busy }) {
     for (const fl of fields) values[fl.input.name] = fl.input.value;
     button.disabled = true;
     const text = button.textContent;
-    button.textContent = busy || "Working…";
+    button.textContent = busy || t("forms.working");
     try {
       await onsubmit(values, f);
     } catch (err) {
@@ -104,9 +105,9 @@ export function action(text, fn, opts = {}) {
     button.addEventListener("click", run);
     return wrap;
   }
-  const yes = h("button", { class: "btn small bad", type: "button" }, opts.yes || "Yes, do it");
-  const no = h("button", { class: "btn small ghost", type: "button" }, "Cancel");
-  const box = h("div", { class: "confirm", role: "group", "aria-label": "Confirm" }, h("p", {}, opts.confirm), h("div", { class: "row" }, yes, no));
+  const yes = h("button", { class: "btn small bad", type: "button" }, opts.yes || t("forms.yes"));
+  const no = h("button", { class: "btn small ghost", type: "button" }, t("forms.cancel"));
+  const box = h("div", { class: "confirm", role: "group", "aria-label": t("forms.confirm") }, h("p", {}, opts.confirm), h("div", { class: "row" }, yes, no));
   box.hidden = true;
   button.addEventListener("click", () => { box.hidden = false; yes.focus(); });
   no.addEventListener("click", () => { box.hidden = true; button.focus(); });

@@ -9,6 +9,7 @@ import { api, q } from "./api.js";
 import { field, form } from "./forms.js";
 import { section, empty, avatar, otherChild } from "./ui.js";
 import { notFriendsYet } from "./words.js";
+import { t } from "./i18n.js";
 
 // groupCandidates are the people the user may put in a group, as {id,
 // name}: a child's approved, unblocked friends (childID's, for their
@@ -28,14 +29,14 @@ export async function groupCandidates(me, childID) {
 // ({id, name}) is the child a parent makes it for, on the child's page.
 export function newGroupCard(ctx, child) {
   const me = ctx.me.user;
-  let title = "Make a group";
-  let none = "When both parents have said OK to a friend, you can put them in a group.";
+  let title = t("group.make");
+  let none = t("group.none");
   if (child) {
-    title = `Make a group for ${child.name}`;
-    none = `When ${child.name} has friends both parents said OK to, you can make a group for them.`;
+    title = t("group.make_for", { name: child.name });
+    none = t("group.none_for", { name: child.name });
   } else if (me.role === "PARENT") {
-    title = "Make a family group";
-    none = "Once your children have accounts, you can make a family group with them here.";
+    title = t("group.make_family");
+    none = t("group.none_family");
   }
   return section({
     title,
@@ -50,16 +51,16 @@ function groupForm(ctx, people, child) {
     const input = h("input", { type: "checkbox", id, value: String(p.id) });
     return { p, input, el: h("div", { class: "check pick" }, input, h("label", { for: id, class: "who" }, avatar(p.id), p.name)) };
   });
-  const who = h("fieldset", { class: "picks" }, h("legend", {}, "Who is in it?"), boxes.map(b => b.el));
+  const who = h("fieldset", { class: "picks" }, h("legend", {}, t("group.who")), boxes.map(b => b.el));
   return form({
-    label: "Make a group",
-    fields: [field({ name: "title", label: "Group name", hint: child ? `${child.name} owns the group: they can rename it and add friends. You can read it.` : "Like “Football team”. Everyone in the group sees it.", maxlength: 200, autocomplete: "off" })],
+    label: t("group.make"),
+    fields: [field({ name: "title", label: t("group.name"), hint: child ? t("group.owner_hint", { name: child.name }) : t("group.name_hint"), maxlength: 200, autocomplete: "off" })],
     extra: who,
-    submit: "Make the group",
-    busy: "Making…",
+    submit: t("group.submit"),
+    busy: t("group.busy"),
     onsubmit: async (v) => {
       const picked = boxes.filter(b => b.input.checked).map(b => b.p);
-      if (!picked.length) throw new Error("Pick at least one friend for the group.");
+      if (!picked.length) throw new Error(t("group.pick_one"));
       try {
         const body = { member_ids: picked.map(p => p.id), is_group: true, title: v.title };
         if (child) body.child_id = child.id;

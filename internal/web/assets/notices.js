@@ -3,15 +3,14 @@ import { h, replace, when } from "./dom.js";
 import { api } from "./api.js";
 import { icon } from "./ui.js";
 import { EventType } from "./events.js";
+import { t } from "./i18n.js";
 
 // noticeText says what the guard stopped, once however often it did.
 function noticeText(n, name) {
-  const one = n.count === 1;
-  return [icon("shield"), h("strong", {}, "Password guard: "),
-    one ? `Pixel Pals stopped a message from ${name} because it had ${name}'s `
-      : `Pixel Pals stopped ${n.count} messages from ${name} because they had ${name}'s `,
-    h("strong", {}, n.game_name), one ? " password in it." : ` password in them (the last at ${when(n.last_at)}).`,
-    " Nothing was sent. You may want to talk about keeping passwords secret."];
+  const p = { count: n.count, name, when: when(n.last_at) };
+  return [icon("shield"), h("strong", {}, t("notice.guard") + " "),
+    t("notice.before", p), h("strong", {}, n.game_name), t("notice.after", p),
+    " " + t("notice.advice")];
 }
 
 // leakNotices shows a parent's notices (GET /me/notices): one box per
@@ -20,7 +19,7 @@ function noticeText(n, name) {
 // read again on leak_guard.blocked, notice.dismissed (another tab or
 // device dismissed one) and resync.
 export function leakNotices(getMe) {
-  const el = h("aside", { class: "notices", "aria-label": "Notices" });
+  const el = h("aside", { class: "notices", "aria-label": t("notice.label") });
   let names = new Map();
   let shown = "";
   let seen = new Set();
@@ -28,13 +27,13 @@ export function leakNotices(getMe) {
   const isParent = () => { const me = getMe(); return !!me && me.user.role === "PARENT" && me.user.approved_by_admin; };
 
   function box(n) {
-    const name = names.get(n.child_id) || "Your child";
+    const name = names.get(n.child_id) || t("notice.your_child");
     const err = h("span", { class: "error small", role: "alert" });
-    const dismiss = h("button", { class: "btn small ghost", type: "button", "aria-label": `Dismiss the ${n.game_name} notice about ${name}` }, "Dismiss");
+    const dismiss = h("button", { class: "btn small ghost", type: "button", "aria-label": t("notice.dismiss_label", { game: n.game_name, name }) }, t("notice.dismiss"));
     // Only a notice not shown before is announced.
     const b = h("div", { class: "notice leak", role: seen.has(n.id) ? null : "alert", "data-notice": n.id },
       h("p", {}, noticeText(n, name)),
-      h("div", { class: "row" }, h("a", { class: "btn small", href: `#/child/${n.child_id}/activity` }, `See ${name}'s activity`), dismiss, err));
+      h("div", { class: "row" }, h("a", { class: "btn small", href: `#/child/${n.child_id}/activity` }, t("parent.see_activity", { name })), dismiss, err));
     dismiss.addEventListener("click", async () => {
       dismiss.disabled = true;
       err.textContent = "";
@@ -64,7 +63,7 @@ export function leakNotices(getMe) {
       replace(el, page.items.map(box));
       seen = new Set(page.items.map(n => n.id));
     } catch (e) {
-      if (mine === gen && e.status !== 401) replace(el, h("p", { class: "notice error", role: "alert" }, "Could not load your notices: ", e.message));
+      if (mine === gen && e.status !== 401) replace(el, h("p", { class: "notice error", role: "alert" }, t("notice.load_failed") + " ", e.message));
       shown = "";
     }
   }

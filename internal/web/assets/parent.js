@@ -18,12 +18,14 @@ import { notificationsCard } from "./notify-settings.js";
 import { pushCard } from "./push.js";
 import { newGroupCard } from "./group.js";
 import { action } from "./forms.js";
-import { grownUpsCard, acceptCard, coGuardians } from "./parent/guardians.js";
+import { t } from "./i18n.js";
+import { languageCard } from "./language.js";
+import { grownUpsCard, acceptCard, coGuardians, withLine } from "./parent/guardians.js";
 
 export function parentHome(ctx) {
-  ctx.title = "My children";
+  ctx.title = t("nav.my_children");
   const kids = section({
-    title: "Your children",
+    title: t("parent.your_children"),
     cls: "children",
     load: async () => {
       const page = await api("GET", "/children");
@@ -31,18 +33,17 @@ export function parentHome(ctx) {
       return page;
     },
     render: (page) => page.items.length === 0
-      ? empty("No children yet. Create an account for your child below — then they can log in.")
+      ? empty(t("parent.no_children"))
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
         h("div", { class: "who" }, avatar(c.user.id),
-          h("div", {}, h("strong", {}, c.profile.display_name), h("br"), h("span", { class: "muted small" }, "Logs in as ", h("code", {}, c.user.email)),
-            c.with ? [h("br"), h("span", { class: "small" }, "With ", c.with.join(", "))] : null)),
+          h("div", {}, h("strong", {}, c.profile.display_name), h("br"), h("span", { class: "muted small" }, t("parent.logs_in_as"), " ", h("code", {}, c.user.email)), withLine(c.with))),
         h("span", { class: "row" }, chatWith(ctx, c.user.id, c.profile.display_name),
-          h("a", { class: "btn small", href: `#/child/${c.user.id}`, "aria-label": `Open ${c.profile.display_name}` }, "Open"))))),
+          h("a", { class: "btn small", href: `#/child/${c.user.id}`, "aria-label": t("parent.open_child", { name: c.profile.display_name }) }, t("parent.open")))))),
   });
   const mine = myChats(ctx);
   const group = newGroupCard(ctx);
   const requests = section({
-    title: "Friend requests to approve",
+    title: t("parent.requests"),
     load: async () => {
       const page = await api("GET", "/children");
       const out = [];
@@ -55,24 +56,24 @@ export function parentHome(ctx) {
       }
       return out;
     },
-    render: (items, reload) => items.length === 0 ? empty("No friend requests waiting for you.")
+    render: (items, reload) => items.length === 0 ? empty(t("parent.no_requests"))
       : h("ul", { class: "list" }, items.map(({ child, contact }) => requestRow(child.user.id, child.profile.display_name, contact, reload))),
   });
   const add = h("section", { class: "card", "aria-labelledby": "add-child-h" },
-    h("h2", { id: "add-child-h" }, "Add a child"),
+    h("h2", { id: "add-child-h" }, t("parent.add_child")),
     form({
-      label: "Add a child",
+      label: t("parent.add_child"),
       fields: [
-        field({ name: "display_name", label: "Child's name", hint: "Shown to their friends.", required: true, maxlength: 100 }),
-        field({ name: "login", label: "Login name", hint: "Your child types this to log in. It need not be an email.", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true }),
-        field({ name: "password", label: "Password for your child", type: "password", autocomplete: "new-password", hint: "At least 6 characters.", required: true, minlength: 6 }),
+        field({ name: "display_name", label: t("parent.child_name"), hint: t("parent.child_name_hint"), required: true, maxlength: 100 }),
+        field({ name: "login", label: t("parent.login_name"), hint: t("parent.login_name_hint"), autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true }),
+        field({ name: "password", label: t("parent.child_password"), type: "password", autocomplete: "new-password", hint: t("parent.child_password_hint"), required: true, minlength: 6 }),
       ],
-      submit: "Create account",
-      busy: "Creating…",
+      submit: t("signup.submit"),
+      busy: t("signup.busy"),
       onsubmit: async (v, f) => {
         const c = await api("POST", "/children", { login: v.login.trim(), password: v.password, display_name: v.display_name.trim() });
         for (const fl of f.fields) fl.input.value = "";
-        f.ok.textContent = `${c.profile.display_name}'s account is ready: they log in as “${c.user.email}”.`;
+        f.ok.textContent = t("parent.child_ready", { name: c.profile.display_name, login: c.user.email });
         kids.reload();
       },
     }));
@@ -85,19 +86,19 @@ export function parentHome(ctx) {
   ctx.poll = () => { requests.reload(); mine.reload(); };
   ctx.refresh = () => { kids.force(); requests.force(); mine.force(); group.force(); };
   return h("div", {},
-    h("h1", {}, `Hello, ${ctx.me.profile.display_name}!`),
-    h("p", {}, "Here you make accounts for your children, approve their friends, read their chats, and chat with them."),
+    h("h1", {}, t("parent.hello", { name: ctx.me.profile.display_name })),
+    h("p", {}, t("parent.intro")),
     h("div", { class: "grid" }, kids, mine), requests, h("div", { class: "grid" }, add, group), accept,
-    notificationsCard(), pushCard());
+    notificationsCard(), pushCard(), languageCard(ctx));
 }
 
 // chatWith is the button that starts (or opens) the parent's own direct
 // chat with their child id.
 function chatWith(ctx, id, name) {
-  return action("Chat", async () => {
+  return action(t("parent.chat"), async () => {
     const c = await api("POST", "/conversations", { member_ids: [id], is_group: false });
     ctx.go(`#/chat/${c.id}`);
-  }, { label: `Chat with ${name}` });
+  }, { label: t("parent.chat_with", { name }) });
 }
 
 // myChats lists the chats the parent is in (with their children), as
@@ -105,27 +106,27 @@ function chatWith(ctx, id, name) {
 function myChats(ctx) {
   const me = ctx.me.user;
   return section({
-    title: "My chats",
+    title: t("parent.my_chats"),
     load: async () => (await api("GET", "/conversations")).items.filter(c => !c.read_only),
     render: (items) => items.length === 0
-      ? empty("No chats of your own yet. Press “Chat” next to a child to write to them.")
+      ? empty(t("parent.no_own_chats"))
       : h("ul", { class: "list" }, items.map(c => h("li", { class: "row spread" },
         h("a", { href: `#/chat/${c.id}` }, icon("chat"), upperFirst(convoName(c, me.id))),
-        c.frozen ? h("span", { class: "badge bad" }, "paused") : null))),
+        c.frozen ? h("span", { class: "badge bad" }, t("parent.paused")) : null))),
   });
 }
 
 // childPage is a parent's page for their child id: its cards once the
 // child is found among the parent's children.
 export function childPage(ctx, id) {
-  ctx.title = "Child";
-  const root = h("div", {}, h("p", {}, h("a", { href: "#/" }, "← All children")));
+  ctx.title = t("parent.child");
+  const root = h("div", {}, h("p", {}, h("a", { href: "#/" }, t("parent.all_children"))));
   const heading = h("h1", {}, "…");
   const headErr = h("p", { class: "error box", role: "alert" });
   root.append(heading, headErr);
   api("GET", "/children").then(page => {
     const c = page.items.find(x => x.user.id === id);
-    if (!c) { headErr.textContent = "This child is not in your family (any more)."; return; }
+    if (!c) { headErr.textContent = t("parent.not_your_child"); return; }
     if (!ctx.alive) return;
     childCards(ctx, root, heading, c);
   }).catch(e => { headErr.textContent = e.message; });
@@ -146,9 +147,9 @@ function childCards(ctx, root, heading, c) {
   const chats = chatsCard(ctx, id, name);
   const logins = loginsCard(id);
   const reports = section({
-    title: "Reports",
+    title: t("nav.reports"),
     load: () => api("GET", "/reports" + q({ child_id: id })),
-    render: (page) => reportList(page.items, id, name, `No reports by or about ${name}.`),
+    render: (page) => reportList(page.items, id, name, t("parent.no_reports", { name })),
   });
   const gallery = galleryCard(id, () => reports.reload());
   const account = accountCard(ctx, c, id, name, heading);
@@ -174,25 +175,25 @@ function childCards(ctx, root, heading, c) {
 // button to write to the child.
 function chatsCard(ctx, id, name) {
   return section({
-    title: "Chats",
+    title: t("nav.chats"),
     load: () => api("GET", "/conversations" + q({ child_id: id })),
     render: (page) => h("div", {},
-      h("p", { class: "row" }, chatWith(ctx, id, name), h("span", { class: "muted small" }, `Write to ${name} yourself.`)),
-      page.items.length === 0 ? empty(`${name} has no chats yet.`)
+      h("p", { class: "row" }, chatWith(ctx, id, name), h("span", { class: "muted small" }, t("parent.write_yourself", { name }))),
+      page.items.length === 0 ? empty(t("parent.child_no_chats", { name }))
         : h("ul", { class: "list" }, page.items.map(cv => h("li", { class: "row spread" },
-          h("span", {}, h("strong", {}, upperFirst(cv.read_only || cv.is_group ? convoName(cv, cv.read_only ? id : ctx.me.user.id) : `You and ${convoName(cv, ctx.me.user.id)}`)),
-            cv.read_only ? h("span", { class: "muted small" }, " · read-only") : null,
-            cv.frozen ? [" ", h("span", { class: "badge bad" }, "paused")] : null),
+          h("span", {}, h("strong", {}, upperFirst(cv.read_only || cv.is_group ? convoName(cv, cv.read_only ? id : ctx.me.user.id) : t("parent.you_and", { name: convoName(cv, ctx.me.user.id) }))),
+            cv.read_only ? h("span", { class: "muted small" }, " · " + t("parent.read_only")) : null,
+            cv.frozen ? [" ", h("span", { class: "badge bad" }, t("parent.paused"))] : null),
           cv.read_only
-            ? h("a", { class: "btn small ghost", href: `#/child/${id}/chat/${cv.id}`, "aria-label": `Read chat with ${convoName(cv, id)}` }, "Read")
-            : h("a", { class: "btn small", href: `#/chat/${cv.id}`, "aria-label": `Open your chat with ${convoName(cv, ctx.me.user.id)}` }, "Open"))))),
+            ? h("a", { class: "btn small ghost", href: `#/child/${id}/chat/${cv.id}`, "aria-label": t("parent.read_chat_with", { name: convoName(cv, id) }) }, t("parent.read"))
+            : h("a", { class: "btn small", href: `#/chat/${cv.id}`, "aria-label": t("parent.open_chat_with", { name: convoName(cv, ctx.me.user.id) }) }, t("parent.open")))))),
   });
 }
 
 // activityCard links to child id's activity dashboard.
 function activityCard(id, name) {
   return h("section", { class: "card", "aria-labelledby": "act-link-h" },
-    h("h2", { id: "act-link-h" }, "Activity"),
-    h("p", {}, `Who ${name} chatted with in the last 30 days, new friends, reports, photos, sleep-mode changes and what the password guard stopped.`),
-    h("a", { class: "btn", href: `#/child/${id}/activity` }, `See ${name}'s activity`));
+    h("h2", { id: "act-link-h" }, t("parent.activity")),
+    h("p", {}, t("parent.activity_text", { name })),
+    h("a", { class: "btn", href: `#/child/${id}/activity` }, t("parent.see_activity", { name })));
 }

@@ -4,6 +4,7 @@
 // back. The service worker (sw.js) shows what arrives.
 import { h, uid } from "./dom.js";
 import { api } from "./api.js";
+import { t } from "./i18n.js";
 
 // pushCard is the switch and what it says about this device.
 export function pushCard() {
@@ -11,26 +12,26 @@ export function pushCard() {
   const input = h("input", { type: "checkbox", role: "switch", id, disabled: true });
   const status = h("p", { class: "small", role: "status" });
   const card = h("section", { class: "card", "aria-labelledby": id + "-h" },
-    h("h2", { id: id + "-h" }, "Notifications on this device"),
-    h("p", {}, "A notification on this phone or computer when something needs you, such as a friend request to approve. It says only what kind of thing waits, never what anyone wrote."),
-    h("div", { class: "check" }, input, h("label", { for: id }, "Notify me on this device")),
+    h("h2", { id: id + "-h" }, t("push.title")),
+    h("p", {}, t("push.text")),
+    h("div", { class: "check" }, input, h("label", { for: id }, t("push.switch"))),
     status);
   if (!supported()) {
-    status.textContent = "This browser can't show notifications from Pixel Pals. On a phone, add Pixel Pals to the home screen first; the site must be opened over https.";
+    status.textContent = t("push.unsupported");
     return card;
   }
   subscription().then((sub) => {
     input.checked = !!sub && Notification.permission === "granted";
     input.disabled = false;
-  }, () => { status.textContent = "Notifications are not available here right now."; });
+  }, () => { status.textContent = t("push.unavailable"); });
   input.addEventListener("change", async () => {
     input.disabled = true;
-    status.textContent = input.checked ? "Turning notifications on…" : "Turning notifications off…";
+    status.textContent = input.checked ? t("push.turning_on") : t("push.turning_off");
     try {
       status.textContent = input.checked ? await turnOn() : await turnOff();
     } catch (e) {
       input.checked = !input.checked;
-      status.textContent = (e && e.message) || "That did not work; try again.";
+      status.textContent = (e && e.message) || t("push.failed");
     } finally {
       input.disabled = false;
     }
@@ -61,7 +62,7 @@ export async function forgetDevice() {
 async function turnOn() {
   const permission = await Notification.requestPermission();
   if (permission !== "granted") {
-    throw new Error("Notifications are blocked for Pixel Pals in this browser. Allow them in the browser's site settings, then try again.");
+    throw new Error(t("push.blocked"));
   }
   const { public_key: key } = await api("GET", "/push/vapid-public-key");
   const reg = await navigator.serviceWorker.ready;
@@ -71,12 +72,12 @@ async function turnOn() {
   } catch (e) {
     // A subscription made with an older server key must go first.
     const old = await reg.pushManager.getSubscription();
-    if (!old) throw new Error("This browser could not sign up for notifications (" + e.message + ").");
+    if (!old) throw new Error(t("push.subscribe_failed", { reason: e.message }));
     await old.unsubscribe();
     sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes(key) });
   }
   await api("POST", "/me/push-subscriptions", sub.toJSON());
-  return "Notifications are on for this device.";
+  return t("push.on");
 }
 
 async function turnOff() {
@@ -85,7 +86,7 @@ async function turnOff() {
     await api("DELETE", "/me/push-subscriptions", { endpoint: sub.endpoint });
     await sub.unsubscribe();
   }
-  return "Notifications are off for this device.";
+  return t("push.off");
 }
 
 // bytes decodes unpadded base64url, the form of the VAPID key.

@@ -9,6 +9,7 @@
 import { h } from "./dom.js";
 import { api } from "./api.js";
 import { field, form } from "./forms.js";
+import { t } from "./i18n.js";
 
 // publicView is the page of a recovery route, for anyone logged in or
 // not; null for the other routes.
@@ -30,8 +31,7 @@ function card(id, title, ...body) {
 }
 
 function noLink(what) {
-  return h("p", { class: "error box", role: "alert" },
-    `This page needs the link from the mail we sent you. Open that link again, or ${what}.`);
+  return h("p", { class: "error box", role: "alert" }, t("recovery.no_link", { what }));
 }
 
 // checkEmailView is the step after a sign-up: where the link went, and a
@@ -39,9 +39,9 @@ function noLink(what) {
 // already had an account (no one learns that from this page); onContinue
 // logs in and goes on.
 export function checkEmailView(ctx, email, onContinue) {
-  ctx.title = "Check your email";
+  ctx.title = t("recovery.check_title");
   const status = h("p", { class: "error box", role: "alert" });
-  const next = h("button", { class: "btn", type: "button" }, "Continue");
+  const next = h("button", { class: "btn", type: "button" }, t("recovery.continue"));
   next.addEventListener("click", async () => {
     next.disabled = true;
     status.textContent = "";
@@ -49,84 +49,82 @@ export function checkEmailView(ctx, email, onContinue) {
       await onContinue();
     } catch (e) {
       status.textContent = e.code === "invalid_credentials"
-        ? "We couldn't log you in with that password. If this address already had an account, we sent it a mail: use \"Forgot password?\" on the login page."
+        ? t("recovery.cant_login")
         : e.message;
     } finally {
       next.disabled = false;
     }
   });
-  return card("check-h", "Check your email",
-    h("p", {}, "We sent a mail to ", h("strong", {}, email), ". Open the link in it within 24 hours to confirm that the address is yours."),
-    h("p", { class: "muted small" }, "Nothing there? Look in the spam folder. Signing up again with the same address sends a new link."),
+  return card("check-h", t("recovery.check_title"),
+    h("p", {}, t("recovery.sent_to"), " ", h("strong", {}, email), t("recovery.sent_to_end")),
+    h("p", { class: "muted small" }, t("recovery.nothing_there")),
     h("ol", { class: "steps" },
-      h("li", {}, "You signed up ✔"),
-      h("li", {}, "You confirm your email with the link"),
-      h("li", {}, "An admin checks your account, then you create accounts for your children")),
+      h("li", {}, t("pending.step1")),
+      h("li", {}, t("recovery.step2")),
+      h("li", {}, t("recovery.step3"))),
     h("div", { class: "row" }, next), status);
 }
 
 function verifyView(ctx, token) {
-  ctx.title = "Confirm your email";
-  if (!token) return card("verify-h", "Confirm your email", noLink("sign up again with the same address for a new link"));
+  ctx.title = t("recovery.confirm_title");
+  if (!token) return card("verify-h", t("recovery.confirm_title"), noLink(t("recovery.signup_again")));
   dropToken("verify-email");
-  const status = h("p", { role: "status", class: "ok-msg" }, "Confirming…");
+  const status = h("p", { role: "status", class: "ok-msg" }, t("recovery.confirming"));
   const err = h("p", { class: "error box", role: "alert" });
-  const page = card("verify-h", "Confirm your email", status, err,
-    h("p", {}, h("a", { href: "#/" }, ctx.me ? "Go to Pixel Pals" : "Log in")));
+  const page = card("verify-h", t("recovery.confirm_title"), status, err,
+    h("p", {}, h("a", { href: "#/" }, ctx.me ? t("recovery.go") : t("login.title"))));
   api("POST", "/auth/verify-email", { token }).then(
-    () => { status.textContent = "Thank you: your email address is confirmed."; },
+    () => { status.textContent = t("recovery.confirmed"); },
     (e) => {
       status.textContent = "";
-      err.textContent = e.field === "token"
-        ? "This link doesn't work any more: it was used already, or is older than 24 hours. Sign up again with the same address for a new one."
-        : e.message;
+      err.textContent = e.field === "token" ? t("recovery.verify_expired") : e.message;
     });
   return page;
 }
 
 function forgotView(ctx) {
-  ctx.title = "Forgot password";
+  ctx.title = t("recovery.forgot_tab");
   const done = h("p", { role: "status", class: "ok-msg" });
   const f = form({
-    label: "Ask for a new password",
-    fields: [field({ name: "email", label: "Email", type: "email", autocomplete: "email", required: true })],
-    submit: "Send me a link",
-    busy: "Sending…",
+    label: t("recovery.ask_new"),
+    fields: [field({ name: "email", label: t("signup.email"), type: "email", autocomplete: "email", required: true })],
+    submit: t("recovery.send_link"),
+    busy: t("child.sending"),
     onsubmit: async (v) => {
       await api("POST", "/auth/password-reset", { email: v.email.trim() });
-      done.textContent = `If an account uses ${v.email.trim()}, we sent it a link to set a new password. It works once, for 30 minutes.`;
+      done.textContent = t("recovery.reset_sent", { email: v.email.trim() });
     },
   });
-  return card("forgot-h", "Forgot your password?",
-    h("p", {}, "Type the email you signed up with, and we'll mail you a link to set a new password."),
-    h("p", { class: "muted small" }, "Kids: your parent can set a new password for you."),
+  return card("forgot-h", t("recovery.forgot_title"),
+    h("p", {}, t("recovery.forgot_text")),
+    h("p", { class: "muted small" }, t("recovery.kids")),
     f, done,
-    h("p", {}, h("a", { href: "#/login" }, "Back to log in")));
+    h("p", {}, h("a", { href: "#/login" }, t("recovery.back"))));
 }
 
 function resetView(ctx, token) {
-  ctx.title = "Set a new password";
-  if (!token) return card("reset-h", "Set a new password", noLink("ask for a new one with \"Forgot password?\" on the login page"));
+  ctx.title = t("recovery.reset_title");
+  if (!token) return card("reset-h", t("recovery.reset_title"), noLink(t("recovery.ask_again")));
   dropToken("reset-password");
   const done = h("div", {});
   const f = form({
-    label: "Set a new password",
-    fields: [field({ name: "password", label: "New password", type: "password", autocomplete: "new-password", required: true, minlength: 8, hint: "At least 8 characters." })],
-    submit: "Set password",
-    busy: "Saving…",
+    label: t("recovery.reset_title"),
+    fields: [field({ name: "password", label: t("account.new_password"), type: "password", autocomplete: "new-password", required: true, minlength: 8, hint: t("signup.password_hint") })],
+    submit: t("account.set_password"),
+    busy: t("logins.saving"),
     onsubmit: async (v) => {
       try {
         await api("POST", "/auth/password-reset/confirm", { token, password: v.password });
       } catch (e) {
         if (e.field !== "token") throw e;
-        throw Object.assign(new Error("This link doesn't work any more: it was used already, or is older than 30 minutes. Ask for a new one."), { field: "" });
+        throw Object.assign(new Error(t("recovery.reset_expired")), { field: "" });
       }
       f.hidden = true;
-      done.append(h("p", { class: "ok-msg", role: "status" }, "Your password is changed, and every device that was logged in is logged out."),
-        h("a", { class: "btn", href: "#/login" }, "Log in"));
+      done.append(h("p", { class: "ok-msg", role: "status" }, t("recovery.changed")),
+        h("a", { class: "btn", href: "#/login" }, t("login.title")));
     },
   });
-  return card("reset-h", "Set a new password",
-    h("p", {}, "Choose a new password for your account."), f, done,
-    h("p", {}, h("a", { href: "#/forgot-password" }, "Ask for a new link")));
+  return card("reset-h", t("recovery.reset_title"),
+    h("p", {}, t("recovery.choose")), f, done,
+    h("p", {}, h("a", { href: "#/forgot-password" }, t("recovery.new_link"))));
 }

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { field, form, action, clearErrors } from "./forms.js";
 import { icon } from "./ui.js";
 import { clock } from "./sleep.js";
+import { t } from "./i18n.js";
 
 function zones(extra) {
   let list = [];
@@ -21,25 +22,25 @@ export function browserZone() {
 
 // sleepState describes a schedule's state now for the parent.
 function sleepStateText(s, name) {
-  if (!s) return `Off. ${name} can chat at any time.`;
-  const where = ` (${s.time_zone} time)`;
-  if (s.asleep && s.ends_at) return `On. ${name} is in quiet time now, until ${clock(s.ends_at, s.time_zone)}${where}.`;
-  if (s.next_start) return `On. The next quiet time starts ${clock(s.next_start, s.time_zone)}${where}.`;
-  return "On.";
+  if (!s) return t("sleepset.off", { name });
+  const zone = s.time_zone;
+  if (s.asleep && s.ends_at) return t("sleepset.on_now", { name, until: clock(s.ends_at, s.time_zone), zone });
+  if (s.next_start) return t("sleepset.on_next", { at: clock(s.next_start, s.time_zone), zone });
+  return t("sleepset.on");
 }
 
 function span(key, legend, def, s) {
   const cur = s ? s[key] : def;
   const on = h("input", { type: "checkbox", id: uid(key + "-on"), name: key + ".on" });
   on.checked = !!cur;
-  const start = field({ name: key + ".start", label: "From", type: "time", value: (cur || def).start, required: true });
-  const end = field({ name: key + ".end", label: "Until", type: "time", value: (cur || def).end, required: true });
+  const start = field({ name: key + ".start", label: t("sleepset.from"), type: "time", value: (cur || def).start, required: true });
+  const end = field({ name: key + ".end", label: t("sleepset.until"), type: "time", value: (cur || def).end, required: true });
   const sync = () => { start.input.disabled = end.input.disabled = !on.checked; };
   on.addEventListener("change", sync);
   sync();
   const times = h("div", { class: "times" });
   const fs = h("fieldset", { class: "span" }, h("legend", {}, legend),
-    h("div", { class: "check" }, on, h("label", { for: on.id }, "Quiet time on these nights")), times);
+    h("div", { class: "check" }, on, h("label", { for: on.id }, t("sleepset.these_nights"))), times);
   // place() puts the times in their group once form() has taken them.
   const place = () => times.append(start, end);
   return { fs, on, start, end, place, value: () => on.checked ? { start: start.input.value, end: end.input.value } : null };
@@ -52,9 +53,9 @@ function span(key, legend, def, s) {
 function zoneField(s) {
   const tz = s ? s.time_zone : browserZone();
   const listID = uid("zones");
-  const zone = field({ name: "time_zone", label: "Time zone", value: tz, list: listID, autocomplete: "off", spellcheck: "false",
+  const zone = field({ name: "time_zone", label: t("mail.zone"), value: tz, list: listID, autocomplete: "off", spellcheck: "false",
     autocapitalize: "none", required: true,
-    hint: s ? "The family's time zone, as an IANA name such as Europe/Berlin." : "Your browser's time zone; type another IANA name (such as Europe/Berlin) if it is not yours." });
+    hint: s ? t("sleepset.zone_family") : t("sleepset.zone_browser") });
   zone.append(h("datalist", { id: listID }, zones([tz]).map(z => h("option", { value: z }))));
   return zone;
 }
@@ -63,20 +64,20 @@ function zoneField(s) {
 // done(schedule, words) shows the schedule saved (null: off).
 function sleepForm(s, id, name, done) {
   const zone = zoneField(s);
-  const wd = span("weekday", "School nights (Sunday to Thursday)", { start: "20:30", end: "07:00" }, s);
-  const we = span("weekend", "Weekend nights (Friday and Saturday)", { start: "21:30", end: "08:30" }, s);
+  const wd = span("weekday", t("sleepset.school_nights"), { start: "20:30", end: "07:00" }, s);
+  const we = span("weekend", t("sleepset.weekend_nights"), { start: "21:30", end: "08:30" }, s);
   const allow = h("input", { type: "checkbox", role: "switch", id: uid("allow"), name: "allow_parent_messages" });
   allow.checked = s ? s.allow_parent_messages : true;
   const f = form({
-    label: "Sleep mode settings",
+    label: t("sleepset.settings"),
     fields: [zone, wd.start, wd.end, we.start, we.end],
-    submit: s ? "Save sleep mode" : "Turn sleep mode on",
-    busy: "Saving…",
+    submit: s ? t("sleepset.save") : t("sleepset.turn_on"),
+    busy: t("logins.saving"),
     onsubmit: async () => {
       const saved = await api("PUT", `/children/${id}/sleep-mode`, {
         time_zone: zone.input.value, weekday: wd.value(), weekend: we.value(), allow_parent_messages: allow.checked,
       });
-      done(saved, "Saved.");
+      done(saved, t("language.saved"));
     },
   });
   // Lay the fields out in their groups (they stay the form's fields,
@@ -88,12 +89,12 @@ function sleepForm(s, id, name, done) {
   wd.place();
   we.place();
   f.insertBefore(h("div", { class: "check" }, allow,
-    h("label", { for: allow.id }, `Let ${name} write to you (their parent) during quiet time`)), row);
+    h("label", { for: allow.id }, t("sleepset.allow_parent", { name }))), row);
   if (s) {
-    row.append(action("Turn sleep mode off", async () => {
+    row.append(action(t("sleepset.turn_off"), async () => {
       clearErrors(f);
       await api("DELETE", `/children/${id}/sleep-mode`);
-      done(null, "Sleep mode is off.");
+      done(null, t("sleepset.is_off"));
     }, { cls: "ghost" }));
   }
   return f;
@@ -102,12 +103,12 @@ function sleepForm(s, id, name, done) {
 // sleepSettings is the parent's sleep-mode card for child id.
 export function sleepSettings(ctx, id, name) {
   const hid = uid("sleep-h");
-  const state = h("p", { class: "banner night", role: "status" }, "Loading…");
+  const state = h("p", { class: "banner night", role: "status" }, t("ui.loading"));
   const err = h("p", { class: "error box", role: "alert" });
   const body = h("div");
   const card = h("section", { class: "card sleep-settings", "aria-labelledby": hid },
-    h("h2", { id: hid }, icon("moon"), "Sleep mode"),
-    h("p", { class: "small" }, `Quiet hours when ${name} cannot send messages. Times are in the time zone you pick; a time “until” before “from” runs past midnight.`),
+    h("h2", { id: hid }, icon("moon"), t("sleepset.title")),
+    h("p", { class: "small" }, t("sleepset.intro", { name })),
     state, err, body);
   let current;
   let shown = "";

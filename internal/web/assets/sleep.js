@@ -10,6 +10,7 @@
 import { h, replace, uid } from "./dom.js";
 import { api } from "./api.js";
 import { action } from "./forms.js";
+import { t, language } from "./i18n.js";
 
 const MAX_WAIT_MS = 60 * 1000;
 const MIN_WAIT_MS = 2000;
@@ -22,10 +23,12 @@ export function clock(iso, tz) {
   const d = new Date(iso);
   const opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", weekday: "short" };
   if (tz) opts.timeZone = tz;
+  // The weekday in the page's language ("Sat", "Sa", "sáb").
+  const lang = language() === "en" ? "en-GB" : language();
   let parts;
-  try { parts = new Intl.DateTimeFormat("en-GB", opts).formatToParts(d); }
-  catch { delete opts.timeZone; parts = new Intl.DateTimeFormat("en-GB", opts).formatToParts(d); }
-  const get = (t) => (parts.find(p => p.type === t) || {}).value || "";
+  try { parts = new Intl.DateTimeFormat(lang, opts).formatToParts(d); }
+  catch { delete opts.timeZone; parts = new Intl.DateTimeFormat(lang, opts).formatToParts(d); }
+  const get = (type) => (parts.find(p => p.type === type) || {}).value || "";
   const time = `${Number(get("hour"))}:${get("minute")}`;
   const ahead = d.getTime() - Date.now();
   return ahead >= 0 && ahead < 20 * 3600 * 1000 ? time : `${get("weekday")} ${time}`;
@@ -111,18 +114,16 @@ export const sleepWatch = new SleepWatch();
 export function sleepScreen(st, opts = {}) {
   const hid = uid("sleep");
   const until = st.ends_at ? clock(st.ends_at, st.time_zone) : "";
-  const title = until ? `Sleeping until ${until}` : "Sleeping";
+  const title = until ? t("sleep.until", { until }) : t("sleep.sleeping");
   const parentBtn = opts.parentChat || null;
   return h("section", { class: "sleep card" + (opts.compact ? " compact" : ""), "aria-labelledby": hid, role: "status" },
     h("div", { class: "sky", "aria-hidden": "true" }, h("span", { class: "star s1" }), h("span", { class: "star s2" }), h("span", { class: "star s3" }),
       h("span", { class: "moon" })),
     h("div", { class: "sleep-text" },
       h("h2", { id: hid }, title),
-      h("p", {}, opts.message || "Pixel Pals is resting. Your messages can wait until then. Good night!"),
-      h("p", { class: "small" }, until
-        ? `Your parent set quiet time. It ends by itself at ${until}; you do not need to do anything.`
-        : "Your parent set quiet time. It ends by itself."),
-      parentBtn ? h("p", { class: "small" }, "If your parent allows it, you can still write to them. ", parentBtn) : null));
+      h("p", {}, opts.message || t("sleep.resting")),
+      h("p", { class: "small" }, until ? t("sleep.ends_at", { until }) : t("sleep.ends")),
+      parentBtn ? h("p", { class: "small" }, t("sleep.parent_allowed") + " ", parentBtn) : null));
 }
 
 // sleepTop is the sleep screen at the top of a child's page while asleep
@@ -132,7 +133,7 @@ export function sleepTop(ctx) {
   const parentID = ctx.me.user.parent_id;
   const unsub = sleepWatch.subscribe(st => {
     if (!st.asleep) { replace(slot); return; }
-    const write = parentID ? action("Write to my parent", async () => {
+    const write = parentID ? action(t("sleep.write_parent"), async () => {
       const c = await api("POST", "/conversations", { member_ids: [parentID], is_group: false });
       ctx.go(`#/chat/${c.id}`);
     }, { cls: "ghost" }) : null;

@@ -1,5 +1,6 @@
 // Building blocks shared by the pages.
 import { h, replace, uid } from "./dom.js";
+import { t } from "./i18n.js";
 
 // section is a card whose body is loaded by load() and drawn by render().
 // reload() fetches again and redraws only when the data changed, so a
@@ -7,7 +8,7 @@ import { h, replace, uid } from "./dom.js";
 // Loading, error and (through render) empty states are all shown.
 export function section({ title, load, render, footer, level, cls }) {
   const hid = uid("h");
-  const body = h("div", { class: "section-body" }, h("p", { class: "loading" }, "Loading…"));
+  const body = h("div", { class: "section-body" }, h("p", { class: "loading" }, t("ui.loading")));
   const err = h("p", { class: "error box", role: "alert" });
   let last = null;
   const card = h("section", { class: "card " + (cls || ""), "aria-labelledby": hid },
@@ -64,9 +65,12 @@ function photoBox(width, height, side) {
 // the whole image in a modal dialog. thumb may be missing (an older
 // client's data): the whole image is shown small then.
 export function photo({ thumb, full, width, height, alt, cls, side }) {
-  const img = h("img", { class: "media" + (cls ? " " + cls : ""), src: thumb || full, alt, decoding: "async",
+  // A photo whose size is not known (an old message) gets a 4:3 box, so
+  // it does not push the messages below it either when it arrives.
+  const sized = width && height;
+  const img = h("img", { class: "media" + (sized ? "" : " unsized") + (cls ? " " + cls : ""), src: thumb || full, alt, decoding: "async",
     ...photoBox(width, height, side || 240) });
-  const btn = h("button", { class: "photo", type: "button", title: "Open the photo" }, img);
+  const btn = h("button", { class: "photo", type: "button", title: t("ui.open_photo") }, img);
   btn.addEventListener("click", () => openPhoto({ full, width, height, alt, opener: btn }));
   return btn;
 }
@@ -74,7 +78,7 @@ export function photo({ thumb, full, width, height, alt, cls, side }) {
 // openPhoto shows the whole image in a modal dialog; Escape, Close or a
 // tap on it closes it, and focus goes back to the thumbnail.
 function openPhoto({ full, width, height, alt, opener }) {
-  const close = h("button", { class: "btn small", type: "button" }, "Close");
+  const close = h("button", { class: "btn small", type: "button" }, t("ui.close"));
   const big = h("img", { class: "full", src: full, alt, width, height });
   const d = h("dialog", { class: "card dialog photo-view", "aria-label": alt }, big, h("div", { class: "row" }, close));
   document.body.append(d);
@@ -90,16 +94,19 @@ export function otherChild(contact, childID) {
   return contact.children.find(c => c.child_id !== childID) || contact.children[0];
 }
 
-// deletedName is how a former member whose account was deleted is called.
+// deletedName is how a former member whose account was deleted is called
+// (in English: the chat's modules still read it; deletedNameT is it in the
+// page's language).
 export const deletedName = "a deleted account";
+export function deletedNameT() { return t("ui.deleted_account"); }
 
 // convoName names a conversation for viewer (the people in it but them;
 // "a deleted account" when the only other one was deleted).
 export function convoName(c, viewerID) {
   if (c.is_group && c.title) return c.title;
   const others = c.members.filter(m => m.user_id !== viewerID).map(m => m.display_name);
-  if (!others.length && (c.deleted_member_ids || []).length) return deletedName;
-  return others.length ? others.join(", ") : "Just you";
+  if (!others.length && (c.deleted_member_ids || []).length) return deletedNameT();
+  return others.length ? others.join(", ") : t("ui.just_you");
 }
 
 // aloneAfterDeletion is true when viewerID is left alone in c because the

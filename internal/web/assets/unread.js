@@ -4,6 +4,7 @@
 import { h } from "./dom.js";
 import { api } from "./api.js";
 import { EventType, isConversationEvent } from "./events.js";
+import { t } from "./i18n.js";
 
 const PREFIX = /^\(\d+\) /;
 let total = 0;
@@ -46,5 +47,5 @@ export const unreadEvent = (ev) => ev.type === EventType.messageCreated || ev.ty
 export function unreadBadge(c) {
   const n = c.unread || 0;
   if (!n) return null;
-  return h("span", { class: "badge unread", title: `${n} new` }, String(n), h("span", { class: "sr-only" }, n === 1 ? " new message" : " new messages"));
+  return h("span", { class: "badge unread", title: t("unread.title", { count: n }) }, String(n), h("span", { class: "sr-only" }, " " + t("unread.sr", { count: n })));
 }

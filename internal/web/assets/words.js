@@ -4,72 +4,68 @@
 // keyed by the API's error code (docs/spec.md), and by "code:field" where
 // the field makes a better sentence. A code missing here falls back on
 // its status; the API's message is kept on the error (devMessage) for the
-// console and for admins.
+// console and for admins. The tables hold catalog keys (i18n.js): the words
+// are looked up in the page's language when an error is shown.
+import { t, k, list } from "./i18n.js";
 
 const byCode = {
-  network: "Pixel Pals can't be reached right now. Check the internet connection and try again.",
-  unauthorized: "You are logged out. Please log in again.",
-  invalid_credentials: "That login name or password doesn't match. Check them and try again.",
-  account_rejected: "An admin declined this parent account, so it was removed. You can sign up again.",
-  awaiting_approval: "Your account is still waiting for an admin to approve it.",
-  account_suspended: "This account is paused by the Pixel Pals team.",
-  account_unavailable: {
-    child: "You can't log in right now. Ask your parent to help.",
-    parent: "This child can't log in while your account is not approved or is paused.",
-  },
-  csrf_failed: "Please reload the page and try again.",
-  forbidden: "Sorry, you can't do that here.",
-  not_found: "We couldn't find that. It may have been removed.",
-  conflict: "Something changed in the meantime. Reload the page and try again.",
-  conversation_frozen: "This chat is paused, so messages can't be sent right now.",
-  too_large: "That is too big to send. Try a smaller picture or a shorter voice clip.",
-  request_timeout: "That took too long to arrive. Check your connection, then try again.",
-  unsupported_media_type: "Pixel Pals can't use that kind of file. Try a PNG, JPEG, GIF or WebP picture.",
-  rate_limited: "Whoa, that's a lot at once! Wait a moment, then try again.",
-  unavailable: "Pixel Pals is very busy right now. Try again in a moment.",
-  internal: "Something went wrong on our side. Try again in a moment.",
-  credential_unreadable: {
-    child: "This game login can't be shown right now. Ask your parent to type its password again.",
-    parent: "This saved game login can't be read any more. Type its password again to fix it.",
-  },
-  invalid: "Something there isn't quite right. Check it and try again.",
-  method_not_allowed: "Sorry, that didn't work. Reload the page and try again.",
-  upgrade_required: "Sorry, that didn't work. Reload the page and try again.",
+  network: k("error.network"),
+  unauthorized: k("error.unauthorized"),
+  invalid_credentials: k("error.invalid_credentials"),
+  account_rejected: k("error.account_rejected"),
+  awaiting_approval: k("error.awaiting_approval"),
+  account_suspended: k("error.account_suspended"),
+  csrf_failed: k("error.csrf_failed"),
+  forbidden: k("error.forbidden"),
+  not_found: k("error.not_found"),
+  conflict: k("error.conflict"),
+  conversation_frozen: k("error.conversation_frozen"),
+  too_large: k("error.too_large"),
+  request_timeout: k("error.request_timeout"),
+  unsupported_media_type: k("error.unsupported_media_type"),
+  rate_limited: k("error.rate_limited"),
+  unavailable: k("error.unavailable"),
+  internal: k("error.internal"),
+  invalid: k("error.invalid"),
+  method_not_allowed: k("error.method_not_allowed"),
+  upgrade_required: k("error.upgrade_required"),
+  account_unavailable: { child: k("error.account_unavailable.child"), parent: k("error.account_unavailable.parent") },
+  credential_unreadable: { child: k("error.credential_unreadable.child"), parent: k("error.credential_unreadable.parent") },
 };
 
 const byField = {
-  "invalid:email": "Type an email address, like name@example.com.",
-  "invalid:password": "That password won't do. Type one that follows the hint.",
-  "invalid:token": "This link doesn't work any more: it was used already, or is too old. Ask for a new one.",
-  "invalid:game_name": "Type the game's name.",
-  "invalid:username": "Type the username for the game.",
-  "invalid:time_zone": "Pick a time zone from the list, such as Europe/Berlin.",
-  "invalid:weekday": "Set a quiet time for school nights, the weekend, or both.",
-  "invalid:weekday.start": "Type a time like 20:30.",
-  "invalid:weekday.end": "Type a time like 07:00, not the same as the start.",
-  "invalid:weekend.start": "Type a time like 21:30.",
-  "invalid:weekend.end": "Type a time like 08:30, not the same as the start.",
-  "invalid:avatar_media_id": "That picture didn't arrive. Try choosing it again.",
-  "invalid:login": "Use only letters, numbers, dots, dashes and underscores for the login name.",
-  "invalid:display_name": "Type a name with letters people can see.",
-  "invalid:bio": "Type a few words people can see, or leave it empty.",
-  "invalid:title": "Give the group a name with letters people can see.",
-  "invalid:content": "Type a message with words people can see.",
-  "invalid:caption": "Type a caption with words people can see.",
-  "invalid:reason": "Say in a few words what is wrong.",
-  "invalid:media_id": "That picture didn't arrive. Try sending it again.",
-  "invalid:file": "Pixel Pals can't use that file. Try a PNG, JPEG, GIF or WebP picture.",
-  "invalid:friend_code": "That friend code doesn't look right. Check it with your friend.",
-  "not_found:friend_code": "Nobody has that friend code. Check it with your friend.",
-  "invalid:member_ids": "You can only chat with friends both parents said OK to.",
-  "forbidden:member_ids": "You can only chat with friends both parents said OK to.",
-  "forbidden:user_id": "Everyone in a group must be friends both parents said OK to.",
-  "conflict:email": "That email already has an account. Log in instead.",
-  "conflict:login": "That login name is taken. Try another one.",
-  "conflict:user_id": "They are already in this chat.",
-  "conflict:friend_code": "You have already asked to be friends.",
-  "invalid:code": "That invitation code doesn't look right: it has 12 letters and numbers. Check it with the parent who gave it to you.",
-  "not_found:code": "That invitation code doesn't work: it was used already, or is more than 7 days old. Ask for a new one.",
+  "invalid:email": k("error.invalid:email"),
+  "invalid:password": k("error.invalid:password"),
+  "invalid:token": k("error.invalid:token"),
+  "invalid:game_name": k("error.invalid:game_name"),
+  "invalid:username": k("error.invalid:username"),
+  "invalid:time_zone": k("error.invalid:time_zone"),
+  "invalid:weekday": k("error.invalid:weekday"),
+  "invalid:weekday.start": k("error.invalid:weekday.start"),
+  "invalid:weekday.end": k("error.invalid:weekday.end"),
+  "invalid:weekend.start": k("error.invalid:weekend.start"),
+  "invalid:weekend.end": k("error.invalid:weekend.end"),
+  "invalid:avatar_media_id": k("error.invalid:avatar_media_id"),
+  "invalid:login": k("error.invalid:login"),
+  "invalid:display_name": k("error.invalid:display_name"),
+  "invalid:bio": k("error.invalid:bio"),
+  "invalid:title": k("error.invalid:title"),
+  "invalid:content": k("error.invalid:content"),
+  "invalid:caption": k("error.invalid:caption"),
+  "invalid:reason": k("error.invalid:reason"),
+  "invalid:media_id": k("error.invalid:media_id"),
+  "invalid:file": k("error.invalid:file"),
+  "invalid:friend_code": k("error.invalid:friend_code"),
+  "not_found:friend_code": k("error.not_found:friend_code"),
+  "invalid:code": k("error.invalid:code"),
+  "not_found:code": k("error.not_found:code"),
+  "invalid:member_ids": k("error.invalid:member_ids"),
+  "forbidden:member_ids": k("error.forbidden:member_ids"),
+  "forbidden:user_id": k("error.forbidden:user_id"),
+  "conflict:email": k("error.conflict:email"),
+  "conflict:login": k("error.conflict:login"),
+  "conflict:user_id": k("error.conflict:user_id"),
+  "conflict:friend_code": k("error.conflict:friend_code"),
 };
 
 // These codes' messages are written by the server for the child (the quiet
@@ -85,18 +81,18 @@ export function setAudience(role) {
 }
 
 function pick(entry) {
-  if (!entry || typeof entry === "string") return entry;
-  return audience === "parent" ? entry.parent : entry.child;
+  if (!entry) return entry;
+  return t(typeof entry === "string" ? entry : audience === "parent" ? entry.parent : entry.child);
 }
 
 function byStatus(status) {
-  if (status === 404) return byCode.not_found;
-  if (status === 401) return byCode.unauthorized;
-  if (status === 403) return byCode.forbidden;
-  if (status === 413) return byCode.too_large;
-  if (status === 429) return byCode.rate_limited;
-  if (status >= 500 || status === 0) return byCode.unavailable;
-  return "Sorry, that didn't work. Try again.";
+  if (status === 404) return t(byCode.not_found);
+  if (status === 401) return t(byCode.unauthorized);
+  if (status === 403) return t(byCode.forbidden);
+  if (status === 413) return t(byCode.too_large);
+  if (status === 429) return t(byCode.rate_limited);
+  if (status >= 500 || status === 0) return t(byCode.unavailable);
+  return t("error.other");
 }
 
 // kindWords is the sentence to show for an API error.
@@ -107,11 +103,11 @@ export function kindWords(status, code, field, devMessage) {
   return words;
 }
 
-// listNames joins names as a child says them: "Zoe", "Zoe and Ben",
-// "Zoe, Ben and Mia".
+// listNames joins names as the page's language says them: "Zoe", "Zoe and
+// Ben", "Zoe, Ben and Mia".
 export function listNames(names) {
   if (names.length < 2) return names.join("");
-  return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+  return list(names);
 }
 
 // notFriendsYet says why the contact rule refused a group (403 forbidden
@@ -120,12 +116,12 @@ export function listNames(names) {
 // names nobody, on purpose; the page knows whom it asked for, so when
 // only one pair can be the reason it names that pair.
 export function notFriendsYet(joining, others) {
-  const why = "both their parents need to say OK.";
-  if (joining.length === 1 && others.length === 0) return `${joining[0]} can't be in a group with you right now. Ask your parent to help.`;
-  if (joining.length === 1 && others.length === 1) return `${joining[0]} and ${others[0]} are not friends yet: ${why}`;
-  if (joining.length === 2 && others.length === 0) return `${joining[0]} and ${joining[1]} are not friends yet: ${why}`;
+  const why = t("group.why");
+  if (joining.length === 1 && others.length === 0) return t("group.cant_join", { name: joining[0] });
+  if (joining.length === 1 && others.length === 1) return t("group.pair_not_friends", { a: joining[0], b: others[0], why });
+  if (joining.length === 2 && others.length === 0) return t("group.pair_not_friends", { a: joining[0], b: joining[1], why });
   if (joining.length === 1 && others.length > 1) {
-    return `${joining[0]} is not friends yet with everyone in this group (${listNames(others)}). Everyone in a group must be friends, and for each two, ${why}`;
+    return t("group.not_friends_with_all", { name: joining[0], others: listNames(others), why });
   }
-  return `Some of ${listNames([...joining, ...others])} are not friends with each other yet. Everyone in a group must be friends, and for each two, ${why}`;
+  return t("group.some_not_friends", { names: listNames([...joining, ...others]), why });
 }

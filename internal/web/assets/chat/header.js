@@ -1,18 +1,24 @@
-// The top of a chat: its title and the banners under it (your parent can
-// read this, read-only, paused and why, hide a chat left alone).
+// The top of a chat: its title (with "your parent can read this chat" for
+// a child) and the banners under it (read-only, paused and why, hide a
+// chat left alone).
 import { h, replace, uid } from "../dom.js";
 import { api } from "../api.js";
 import { action } from "../forms.js";
 import { convoName, icon, aloneAfterDeletion } from "../ui.js";
 
 // chatHeader makes the title and banners of chat; draw() fills them in
-// from chat.convo and chat.frozenWhy.
+// from chat.convo and chat.frozenWhy. head(back, people) is the chat's top
+// row: the way back, the title with, for a child, the sign that their
+// parent can read the chat (there from the first paint, so nothing moves
+// when the chat has loaded), and a group's people.
 export function chatHeader(chat) {
   const title = h("h1", { id: uid("chat") }, "Chat");
-  const banners = h("div");
+  const banners = h("div", { class: "chat-banners" });
+  const watch = chat.isChild ? h("p", { class: "watch" }, icon("eye"), "Your parent can read this chat.") : null;
   return {
     title,
     banners,
+    head: (back, people) => h("div", { class: "chat-head" }, back, h("div", { class: "chat-title" }, title, watch), people),
     // frozenBanner is the banner saying why the chat is paused, if shown.
     frozenBanner: () => banners.querySelector(".banner.frozen"),
     draw() {
@@ -36,9 +42,8 @@ function titleText({ convo, me, childID }) {
 }
 
 function bannerList(chat) {
-  const { convo, isChild } = chat;
+  const { convo } = chat;
   const b = [];
-  if (isChild) b.push(h("p", { class: "banner watch" }, icon("eye"), "Your parent can read this chat."));
   if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
   if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
     icon("pause"), chat.frozenWhy || "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));

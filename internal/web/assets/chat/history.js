@@ -1,8 +1,11 @@
 // The messages of one chat, oldest at the top: the latest page
-// (GET /conversations/{id}/messages?limit=50), older pages on request
-// ("Show older messages", by cursor), and new ones as they come. The list
-// is redrawn only when what it shows changed, and stays scrolled to the
-// bottom when it was there.
+// (GET /conversations/{id}/messages?limit=50), older pages as the reader
+// scrolls up to the top of the list (an IntersectionObserver watches the
+// "Load older messages" row there, which stays a button for keyboards and
+// for browsers that do not scroll), and new ones as they come. The list
+// is redrawn only when what it shows changed, stays scrolled to the bottom
+// when it was there, and keeps what was in view in place when an older
+// page goes in above it.
 import { h, replace } from "../dom.js";
 import { api } from "../api.js";
 import { formerMembers, memberNames } from "./messages.js";
@@ -14,19 +17,42 @@ const PAGE = 50;
 export function messageHistory(chat, { item, onerror }) {
   const msgs = new Map();
   let older = null; // cursor of the next older page
+  let loading = false;
   let drawn = "";
   let loaded = false; // until then the list says "Loading messages…"
   const list = h("ol", { class: "messages", "aria-label": "Messages", tabindex: "0" }, h("li", { class: "loading" }, "Loading messages…"));
-  const olderBtn = h("button", { class: "btn small ghost", type: "button", hidden: true }, "Show older messages");
+  const olderBtn = h("button", { class: "btn small ghost", type: "button" }, "Load older messages");
+  const olderRow = h("li", { class: "older" }, olderBtn);
+  olderRow.hidden = true;
+
+  // Drawn items are kept by id with what they showed, so a redraw (an
+  // older page, a new message) draws only what is new or changed.
+  const kept = new Map();
+  let keptFor = "";
 
   function draw() {
     const convo = chat.convo;
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
     const who = memberNames(convo);
-    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url])) + (convo ? convo.frozen : "") + [...formerMembers(convo)] + [...who.values()];
+    const around = JSON.stringify([convo ? [convo.frozen, convo.read_only] : null, [...formerMembers(convo)], [...who]]);
+    const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url, m.reactions])) + around;
     if (sig === drawn) return;
     drawn = sig;
-    drawList(list, items, chat, item, who);
+    if (around !== keptFor) { kept.clear(); keptFor = around; }
+    for (const id of kept.keys()) if (!msgs.has(id)) kept.delete(id);
+    drawList(list, olderRow, items, chat, (m) => {
+      const key = JSON.stringify([m.deleted, m.content, m.media_url, m.reactions]);
+      const k = kept.get(m.id);
+      if (k && k.key === key) return k.li;
+      const li = item(m, who);
+      kept.set(m.id, { key, li });
+      return li;
+    });
+  }
+
+  function setOlder(cursor) {
+    older = cursor;
+    olderRow.hidden = !older;
   }
 
   // loadLatest reads the newest page: it replaces what it covers (so
@@ -34,7 +60,7 @@ export function messageHistory(chat, { item, onerror }) {
   async function loadLatest() {
     const page = await api("GET", `/conversations/${chat.cid}/messages?limit=${PAGE}`);
     loaded = true;
-    if (older === null && msgs.size === 0) { older = page.next_cursor; olderBtn.hidden = !older; }
+    if (older === null && msgs.size === 0) setOlder(page.next_cursor);
     const fresh = new Set(page.items.map(m => m.id));
     const minID = page.items.length ? Math.min(...fresh) : Infinity;
     for (const id of [...msgs.keys()]) if (id >= minID && !fresh.has(id)) msgs.delete(id);
@@ -43,25 +69,35 @@ export function messageHistory(chat, { item, onerror }) {
     return page;
   }
 
-  // loadOlder adds the next older page above, keeping the view where it was.
+  // loadOlder adds the next older page above, keeping the view where it
+  // was: the list grows above what the reader sees by exactly the height
+  // of what went in. Photos have their size before they load
+  // (ui.js photo), so the height is known at once.
   async function loadOlder() {
+    if (loading || !older) return;
+    loading = true;
     olderBtn.disabled = true;
+    olderBtn.textContent = "Loading older messages…";
     try {
       const page = await api("GET", `/conversations/${chat.cid}/messages?limit=${PAGE}&cursor=${encodeURIComponent(older)}`);
       for (const m of page.items) msgs.set(m.id, m);
-      older = page.next_cursor;
-      olderBtn.hidden = !older;
-      const top = list.scrollHeight;
+      const height = list.scrollHeight, top = list.scrollTop;
+      setOlder(page.next_cursor);
       draw();
-      list.scrollTop = list.scrollHeight - top;
+      list.scrollTop = top + list.scrollHeight - height;
     } catch (e) { onerror(e); }
     olderBtn.disabled = false;
+    olderBtn.textContent = "Load older messages";
+    loading = false;
+    // Still at the top (a short page, a tall screen): the observer sees
+    // no change, so go on from here.
+    if (older && rowInView(list, olderRow)) loadOlder();
   }
   olderBtn.addEventListener("click", loadOlder);
+  watchTop(list, olderRow, () => { if (loaded) loadOlder(); });
 
   return {
     list,
-    olderBtn,
     loadLatest,
     // redraw draws again once the history is loaded (names may have
     // changed: a deleted account).
@@ -71,14 +107,38 @@ export function messageHistory(chat, { item, onerror }) {
   };
 }
 
-// drawList draws items (sorted by id) into list, staying at the bottom
-// when the list was there (or is short).
-function drawList(list, items, chat, item, who) {
+// watchTop calls near() when row, at the top of the scrolling list,
+// comes into view (or within 150 px of it) once the reader has scrolled
+// or used the list: a chat opening at its first unread message near the
+// top of the page does not fetch a page nobody asked for.
+function watchTop(list, row, near) {
+  if (!("IntersectionObserver" in window)) return; // the button still works
+  let armed = false;
+  const arm = () => {
+    if (armed) return;
+    armed = true;
+    if (rowInView(list, row)) near();
+  };
+  for (const type of ["wheel", "touchstart", "keydown", "pointerdown"]) list.addEventListener(type, arm, { passive: true });
+  new IntersectionObserver((entries) => {
+    if (armed && entries.some(e => e.isIntersecting)) near();
+  }, { root: list, rootMargin: "150px 0px 0px 0px" }).observe(row);
+}
+
+function rowInView(list, row) {
+  if (row.hidden || !row.isConnected) return false;
+  const l = list.getBoundingClientRect(), r = row.getBoundingClientRect();
+  return r.bottom > l.top - 150 && r.top < l.bottom;
+}
+
+// drawList draws items (sorted by id) into list under the "older" row,
+// staying at the bottom when the list was there (or is short).
+function drawList(list, olderRow, items, chat, item) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   if (!items.length) {
     replace(list, h("li", { class: "empty" }, chat.isChild ? "No messages yet. Say hello!" : "No messages in this chat yet."));
   } else {
-    replace(list, items.map(m => item(m, who)));
+    replace(list, olderRow, items.map(item));
   }
   if (atBottom || items.length <= PAGE) list.scrollTop = list.scrollHeight;
 }

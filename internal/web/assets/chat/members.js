@@ -1,4 +1,4 @@
-// The people of a group chat, under a disclosure below its title: who is
+// The people of a group chat, under a disclosure next to its title: who is
 // in it (and who owns it); the owner renames the group, adds friends and
 // takes people out; any member leaves. A parent reading their child's
 // group sees who is in it. A refusal by the contact rule is said in a
@@ -6,14 +6,18 @@
 import { h, replace } from "../dom.js";
 import { api } from "../api.js";
 import { field, form, action } from "../forms.js";
-import { avatar } from "../ui.js";
+import { avatar, icon } from "../ui.js";
 import { notFriendsYet } from "../words.js";
 import { groupCandidates } from "../group.js";
 
 // groupPanel returns {el, draw}; draw() fills it from chat.convo (hidden
 // for a direct chat), redrawing only when the group changed.
 export function groupPanel(chat) {
-  const summary = h("summary", {}, "People in this group");
+  const count = h("span");
+  // On a phone the summary shows only the people icon and "(3)" (the
+  // words stay for screen readers), a button at the end of the chat's top
+  // row; the panel opens over the messages (style.css).
+  const summary = h("summary", {}, icon("people"), h("span", {}, h("span", { class: "wide" }, "People in this group"), count));
   const body = h("div", { class: "group-body" });
   const el = h("details", { class: "group-panel" }, summary, body);
   el.hidden = true;
@@ -24,7 +28,7 @@ export function groupPanel(chat) {
       const c = chat.convo;
       el.hidden = !c.is_group;
       if (!c.is_group) return;
-      summary.textContent = `People in this group (${c.members.length})`;
+      count.textContent = ` (${c.members.length})`;
       const sig = JSON.stringify([c.title, c.members.map(m => [m.user_id, m.role_in_convo, m.display_name]), c.read_only]);
       if (sig === drawn) return;
       drawn = sig;

@@ -4,6 +4,7 @@
 import { h, when } from "../dom.js";
 import { avatar, deletedName, upperFirst, photo } from "../ui.js";
 import { api } from "../api.js";
+import { reactionBar } from "./reactions.js";
 
 // known holds the names of people seen in chats this session, so that a
 // system message about someone who has left the group still names them.
@@ -97,5 +98,5 @@ export function messageItem(m, who, chat, on) {
   return h("li", { class: "msg" + (mine ? " mine" : "") },
     h("div", { class: "meta" }, m.sender_id ? avatar(former.has(m.sender_id) ? 0 : m.sender_id) : null, h("strong", {}, sender),
       h("time", { datetime: m.created_at }, when(m.created_at)), m.deleted ? h("span", { class: "badge bad" }, "deleted") : null),
-    messageBody(m, sender), messageActions(m, sender, chat, on));
+    messageBody(m, sender), reactionBar(m, chat, sender), messageActions(m, sender, chat, on));
 }
