@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"pixelpals/internal/apitest"
 )
 
@@ -104,4 +106,16 @@ func TestBrowserGuardians(t *testing.T) {
 	p.see("Your children")
 	p.until("Ada gone after leaving", `!document.querySelector("main").innerText.includes("Ada")`)
 	a.until("Bert gone from Anna's grown-ups", `!document.querySelector(".grown-ups").innerText.includes("Bert")`)
+
+	// In German, Anna's card speaks German.
+	fa.Parent.Must(200, "PATCH", "/me/profile", map[string]any{"locale": "de"}, nil)
+	a.visit(fmt.Sprintf("#/child/%d", ada.UserID))
+	a.run(chromedp.Reload()) // the language is read with the account, when the page loads
+	a.until("the page in German", `document.documentElement.lang === "de"`)
+	a.see("Erwachsene")
+	a.see("Anna (du)")
+	a.click("Einen anderen Elternteil einladen", "Einladungscode erstellen (für Ada)")
+	a.see("Gültig bis")
+	a.axeCheck("guardians-de")
+	a.shootPart("guardians-card-de", ".grown-ups")
 }
