@@ -91,20 +91,26 @@ func AdminReadsSQL(conv string) string {
 // looked up per member (LATERAL ... LIMIT), so that a generic plan
 // (readbatch.ForceGenericSQL) cannot start from every child instead; the
 // other guardians by the guardians primary key, which leads with the child.
-const convAudiencesSQL = `
+var convAudiencesSQL = convAudiencesOf("$1")
+
+// convAudiencesOf is convAudiencesSQL for the conversations of the SQL
+// array expression convs.
+func convAudiencesOf(convs string) string {
+	return `
 		SELECT c, v, bool_or(member), bool_or(parent) FROM (
 			SELECT m.conversation_id AS c, m.user_id AS v, true AS member, false AS parent
-			FROM conversation_members m WHERE m.conversation_id = ANY($1)
+			FROM conversation_members m WHERE m.conversation_id = ANY(` + convs + `)
 			UNION ALL
 			SELECT m.conversation_id, k.parent_id, false, true
 			FROM conversation_members m
 			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
-			WHERE m.conversation_id = ANY($1)
+			WHERE m.conversation_id = ANY(` + convs + `)
 			UNION ALL
 			SELECT m.conversation_id, g.guardian_id, false, true
 			FROM conversation_members m JOIN guardians g ON g.child_id = m.user_id
-			WHERE m.conversation_id = ANY($1)
+			WHERE m.conversation_id = ANY(` + convs + `)
 		) s GROUP BY c, v ORDER BY c, v`
+}
 
 // viewer is someone who may read a conversation: a member, a guardian of
 // a member, or both (a parent in a chat with their child).
