@@ -41,3 +41,6 @@ export const isContactEvent = (ev) => ev.type.startsWith("contact.");
 
 // isReportEvent tells which live events change a report list.
 export const isReportEvent = (ev) => ev.type === EventType.reportFiled || ev.type === EventType.reportResolved;
+
+// isGuardianEvent: a child's guardians changed (one added, one removed).
+export const isGuardianEvent = (ev) => ev.type === EventType.guardianAdded || ev.type === EventType.guardianRemoved;

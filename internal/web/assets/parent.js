@@ -9,7 +9,7 @@ import { field, form } from "./forms.js";
 import { section, empty, avatar, convoName, upperFirst, icon } from "./ui.js";
 import { sleepSettings } from "./sleep-settings.js";
 import { reportList } from "./reports.js";
-import { EventType, isContactEvent, isConversationEvent, isReportEvent } from "./events.js";
+import { EventType, isContactEvent, isConversationEvent, isReportEvent, isGuardianEvent } from "./events.js";
 import { requestRow, friendCodeCard, friendsCard } from "./parent/contacts.js";
 import { loginsCard } from "./parent/logins.js";
 import { galleryCard } from "./parent/gallery.js";
@@ -20,17 +20,23 @@ import { newGroupCard } from "./group.js";
 import { action } from "./forms.js";
 import { t } from "./i18n.js";
 import { languageCard } from "./language.js";
+import { grownUpsCard, acceptCard, coGuardians, withLine } from "./parent/guardians.js";
 
 export function parentHome(ctx) {
   ctx.title = t("nav.my_children");
   const kids = section({
     title: t("parent.your_children"),
-    load: () => api("GET", "/children"),
+    cls: "children",
+    load: async () => {
+      const page = await api("GET", "/children");
+      for (const c of page.items) c.with = await coGuardians(c, ctx.me.user.id);
+      return page;
+    },
     render: (page) => page.items.length === 0
       ? empty(t("parent.no_children"))
       : h("ul", { class: "list" }, page.items.map(c => h("li", { class: "row spread" },
         h("div", { class: "who" }, avatar(c.user.id),
-          h("div", {}, h("strong", {}, c.profile.display_name), h("br"), h("span", { class: "muted small" }, t("parent.logs_in_as"), " ", h("code", {}, c.user.email)))),
+          h("div", {}, h("strong", {}, c.profile.display_name), h("br"), h("span", { class: "muted small" }, t("parent.logs_in_as"), " ", h("code", {}, c.user.email)), withLine(c.with))),
         h("span", { class: "row" }, chatWith(ctx, c.user.id, c.profile.display_name),
           h("a", { class: "btn small", href: `#/child/${c.user.id}`, "aria-label": t("parent.open_child", { name: c.profile.display_name }) }, t("parent.open")))))),
   });
@@ -71,7 +77,9 @@ export function parentHome(ctx) {
         kids.reload();
       },
     }));
+  const accept = acceptCard(() => kids.force());
   ctx.onevent = (ev) => {
+    if (isGuardianEvent(ev)) kids.reload();
     if (isContactEvent(ev)) requests.reload();
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) mine.reload();
   };
@@ -80,7 +88,7 @@ export function parentHome(ctx) {
   return h("div", {},
     h("h1", {}, t("parent.hello", { name: ctx.me.profile.display_name })),
     h("p", {}, t("parent.intro")),
-    h("div", { class: "grid" }, kids, mine), requests, h("div", { class: "grid" }, add, group),
+    h("div", { class: "grid" }, kids, mine), requests, h("div", { class: "grid" }, add, group), accept,
     notificationsCard(), pushCard(), languageCard(ctx));
 }
 
@@ -147,16 +155,19 @@ function childCards(ctx, root, heading, c) {
   const account = accountCard(ctx, c, id, name, heading);
   const sleep = sleepSettings(ctx, id, name);
   const group = newGroupCard(ctx, { id, name });
+  const grownUps = grownUpsCard(ctx, id, name, () => ctx.go("#/"));
   root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, group),
-    h("div", { class: "grid" }, logins, activityCard(id, name)), sleep, gallery.el, h("div", { class: "grid" }, account, reports));
+    h("div", { class: "grid" }, logins, activityCard(id, name)), sleep, gallery.el, h("div", { class: "grid" }, account, reports), grownUps);
   ctx.onevent = (ev) => {
+    if (isGuardianEvent(ev)) grownUps.reload();
+    if (ev.type === EventType.guardianRemoved && (ev.data || {}).child_id === id && ev.data.user_id === ctx.me.user.id) ctx.go("#/");
     if (isContactEvent(ev)) { friends.reload(); group.reload(); }
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
     if (isReportEvent(ev)) reports.reload();
     if (ev.type === EventType.sleepModeChanged) sleep.reload();
   };
   ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); sleep.reload(); };
-  ctx.refresh = () => { friends.force(); chats.force(); reports.force(); logins.force(); gallery.photos.force(); };
+  ctx.refresh = () => { grownUps.force(); friends.force(); chats.force(); reports.force(); logins.force(); gallery.photos.force(); };
 }
 
 // chatsCard lists child id's chats: those with others to read

@@ -57,6 +57,8 @@ const byField = {
   "invalid:file": k("error.invalid:file"),
   "invalid:friend_code": k("error.invalid:friend_code"),
   "not_found:friend_code": k("error.not_found:friend_code"),
+  "invalid:code": k("error.invalid:code"),
+  "not_found:code": k("error.not_found:code"),
   "invalid:member_ids": k("error.invalid:member_ids"),
   "forbidden:member_ids": k("error.forbidden:member_ids"),
   "forbidden:user_id": k("error.forbidden:user_id"),
