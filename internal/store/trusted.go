@@ -115,10 +115,16 @@ func (db *DB) ProposeTrusted(ctx context.Context, actor *domain.Actor, childID i
 		if _, err := guardedChild(ctx, tx, actor, childID); err != nil {
 			return err
 		}
+		// The code first, so that a used or expired code gets one answer
+		// whoever it names; a refusal below rolls its spending back.
+		inviteID, err := spendTrustedCode(ctx, tx, actor, hash)
+		if err != nil {
+			return err
+		}
 		if err := mayBeTrusted(ctx, tx, childID, adultID); err != nil {
 			return err
 		}
-		return propose(ctx, tx, actor, hash, childID, adultID)
+		return propose(ctx, tx, actor, inviteID, childID, adultID)
 	})
 	if err != nil {
 		return TrustedAdult{}, err
@@ -150,19 +156,24 @@ func mayBeTrusted(ctx context.Context, tx pgx.Tx, childID, adultID int64) error 
 	return nil
 }
 
-// propose spends the code, writes the proposal and the proposer's approval.
-func propose(ctx context.Context, tx pgx.Tx, actor *domain.Actor, hash []byte, childID, adultID int64) error {
+// spendTrustedCode marks an open code used and returns its invite's id.
+func spendTrustedCode(ctx context.Context, tx pgx.Tx, actor *domain.Actor, hash []byte) (int64, error) {
 	var inviteID int64
 	err := tx.QueryRow(ctx, `
 		UPDATE trusted_invites SET used_by = $2, used_at = CURRENT_TIMESTAMP
 		WHERE code_hash = $1 AND used_at IS NULL AND expires_at > CURRENT_TIMESTAMP
 		RETURNING id`, hash, actor.UserID).Scan(&inviteID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return errNoTrustedCode
+		return 0, errNoTrustedCode
 	}
 	if err != nil {
-		return fmt.Errorf("spend trusted invite: %w", err)
+		return 0, fmt.Errorf("spend trusted invite: %w", err)
 	}
+	return inviteID, nil
+}
+
+// propose writes the proposal and the proposer's approval.
+func propose(ctx context.Context, tx pgx.Tx, actor *domain.Actor, inviteID, childID, adultID int64) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO trusted_adults (child_id, adult_id, proposed_by) VALUES ($1, $2, $3)`,
 		childID, adultID, actor.UserID); err != nil {
 		return fmt.Errorf("propose trusted adult %d for %d: %w", adultID, childID, err)
