@@ -132,12 +132,13 @@ func (db *DB) ProposeTrusted(ctx context.Context, actor *domain.Actor, childID i
 	return db.trustedAdult(ctx, actor, childID, adultID)
 }
 
-// mayBeTrusted: the adult is an approved, usable parent, no guardian of
-// the child, and not proposed for them yet.
+// mayBeTrusted: the adult is an approved, usable parent (a parent account
+// that could be the child's primary: ParentUsableSQL), no guardian of the
+// child, and not proposed for them yet.
 func mayBeTrusted(ctx context.Context, tx pgx.Tx, childID, adultID int64) error {
 	var ok, guardian, proposed bool
 	err := tx.QueryRow(ctx, `
-		SELECT a.role = 'PARENT' AND coalesce(a.approved_by_admin, false) AND a.suspended_at IS NULL AND a.deleted_at IS NULL,
+		SELECT a.role = 'PARENT' AND `+ParentUsableSQL("k", "a")+`,
 		       `+GuardianSQL("k", "a.id")+`,
 		       EXISTS (SELECT 1 FROM trusted_adults t WHERE t.child_id = k.id AND t.adult_id = a.id)
 		FROM users a, users k WHERE a.id = $1 AND k.id = $2`, adultID, childID).Scan(&ok, &guardian, &proposed)
