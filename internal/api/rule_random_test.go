@@ -182,7 +182,7 @@ func (r *ruleRun) step(t *testing.T, s *chatState) stepResult {
 		return r.blockAction(s)
 	case n < 95 && len(s.contacts) > 0:
 		return r.declineAction(s)
-	case n < 97:
+	case n < 96:
 		return r.guardianStep(s)
 	case n < 99:
 		return r.trustedStep(s)
@@ -491,14 +491,26 @@ func (r *ruleRun) guardianStep(s *chatState) stepResult {
 // after it: once every guardian the child has now approved.
 func (r *ruleRun) trustedStep(s *chatState) stepResult {
 	k := r.pick(r.children)
+	if withLinks := slices.Sorted(maps.Keys(s.trusted)); len(withLinks) > 0 && r.rng.IntN(2) == 0 {
+		k = r.pick(withLinks)
+	}
 	actor := r.pick(s.allGuardians(k))
 	if r.rng.IntN(5) == 0 {
 		actor = r.pick(r.parents)
 	}
+	// Mostly an adult who may be proposed, or one who was.
 	adult := r.pick(r.parents)
+	if others := slices.DeleteFunc(slices.Clone(r.parents), func(p int64) bool { return s.guards(k, p) }); len(others) > 0 && r.rng.IntN(4) > 0 {
+		adult = r.pick(others)
+	}
 	proposed := slices.Sorted(maps.Keys(s.trusted[k]))
 	if len(proposed) > 0 && r.rng.IntN(3) > 0 {
 		adult = r.pick(proposed)
+		if yet := slices.DeleteFunc(s.allGuardians(k), func(g int64) bool {
+			return slices.Contains(s.approvals[[2]int64{k, adult}], g)
+		}); len(yet) > 0 && r.rng.IntN(4) > 0 {
+			actor = r.pick(yet)
+		}
 	}
 	_, isProposed := s.trusted[k][adult]
 	switch r.rng.IntN(3) {
