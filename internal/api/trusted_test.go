@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"pixelpals/internal/apitest"
@@ -204,5 +205,50 @@ func TestTrustedCodes(t *testing.T) {
 	}
 	if len(actions) < 2 || actions[0] != "trusted.invite" || !strings.Contains(strings.Join(actions, ","), "trusted.propose") {
 		t.Fatalf("audit actions %v", actions)
+	}
+}
+
+// TestSendsRacingTrustedRevocation: a guardian revokes a trusted grown-up
+// while the adult and the child send from several goroutines: every
+// answer is 201 or 409 conversation_frozen, and no text message is
+// written after the freeze. Proposed and approved again, the chat thaws.
+func TestSendsRacingTrustedRevocation(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, ft := env.Family(admin, 1), env.Family(admin, 0)
+	k, adult := fa.Child(), ft.Parent
+	conv := int64(0)
+	for round := range 3 {
+		proposeTrusted(fa.Parent, adult, k.UserID) // the only guardian: active at once
+		if round == 0 {
+			conv = createDirect(adult, k.UserID).ID
+		}
+		stop, sent := make(chan struct{}), []chan struct{}{make(chan struct{}), make(chan struct{})}
+		var wg sync.WaitGroup
+		var counts [2]map[string]int
+		for i, c := range []*apitest.Client{adult, k} {
+			wg.Go(func() { counts[i] = sendUntil(c, conv, 3, stop, sent[i]) })
+		}
+		waitClosed(t, "send accepted before the revocation", sent...)
+		fa.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d/trusted-adults/%d", k.UserID, adult.UserID), nil, nil)
+		close(stop)
+		wg.Wait()
+		for i := range counts {
+			if counts[i]["201"] == 0 || counts[i]["201"]+counts[i]["409 conversation_frozen"] != sum(counts[i]) {
+				t.Fatalf("round %d sender %d: answers %v, want only 201 and 409 conversation_frozen", round, i, counts[i])
+			}
+		}
+		var frozenAt, lastText int64
+		err := env.DB.Pool.QueryRow(context.Background(), `
+			SELECT (SELECT max(id) FROM messages WHERE conversation_id = $1 AND content = '{"event":"conversation_frozen"}'),
+			       (SELECT max(id) FROM messages WHERE conversation_id = $1 AND type = 'text')`, conv).Scan(&frozenAt, &lastText)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lastText > frozenAt {
+			t.Fatalf("round %d: message %d accepted after the freeze (%d)", round, lastText, frozenAt)
+		}
+		wantStatus(t, send(adult, conv, "after"), 409, "conversation_frozen")
 	}
 }
