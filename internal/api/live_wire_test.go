@@ -166,6 +166,8 @@ func TestLiveWireRefusesBadFrames(t *testing.T) {
 		{"fragmented ping", frame(0x09, nil, true), live.CloseProtocol},
 		{"ping over 125 bytes", frame(0x89, make([]byte, 126), true), live.CloseProtocol},
 		{"length not minimal", []byte{0x81, 0x80 | 126, 0, 5, 1, 2, 3, 4, 'a', 'b', 'c', 'd', 'e'}, live.CloseProtocol},
+		{"64-bit length, top bit set", []byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, live.CloseProtocol},
+		{"64-bit length not minimal", []byte{0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 1, 2, 3, 4}, live.CloseProtocol},
 		{"close of one byte", frame(0x88, []byte{3}, true), live.CloseProtocol},
 		{"close with a reserved code", frame(0x88, []byte{0x03, 0xED}, true), live.CloseProtocol}, // 1005
 		{"close reason not UTF-8", frame(0x88, []byte{0x03, 0xE8, 0xFF, 0xFE}, true), live.CloseInvalidData},
