@@ -95,9 +95,15 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err := messageEvents(ctx, tx, eventlog.MessageDeleted, scrubbed...); err != nil {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
+	return deleteOrTombstone(ctx, tx, userID)
+}
 
+// deleteOrTombstone deletes the users row of a removed account, or, when
+// something still points at it (the audit log, scrubbed messages), leaves
+// it as a tombstone without email, password or name.
+func deleteOrTombstone(ctx context.Context, tx pgx.Tx, userID int64) error {
 	// In a savepoint: a DELETE that fails must not abort tx.
-	err = savepoint(ctx, tx, func(sp pgx.Tx) error {
+	err := savepoint(ctx, tx, func(sp pgx.Tx) error {
 		_, err := sp.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
 		return err
 	})
