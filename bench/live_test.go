@@ -6,8 +6,9 @@ package bench
 //
 // BenchmarkLiveFanout: from a send's 201 to the message.created event on
 // every socket of a full group, beside raw PostgreSQL's own LISTEN/NOTIFY
-// round trip; BenchmarkLiveIdleSockets: the RSS of a real `pixelpals
-// serve` process holding 10,000 idle authenticated sockets;
+// round trip; BenchmarkLiveIdleSockets: the memory of a real `pixelpals
+// serve` process holding 10,000 idle authenticated sockets (and of
+// another build's, alternately: PIXELPALS_BENCH_BEFORE);
 // BenchmarkLiveThroughput: events delivered per second to 1,000 clients.
 
 import (
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,15 +250,59 @@ func BenchmarkLiveThroughput(b *testing.B) {
 }
 
 // BenchmarkLiveIdleSockets runs the real binary as its own process and
-// reads its RSS before and after 10,000 idle authenticated sockets open
-// (10,000 sessions of 1,000 users).
+// reads its memory before and after N idle authenticated sockets open
+// (N sessions of N/10 users; PIXELPALS_BENCH_SOCKETS, default 10,000),
+// all over 127.0.0.1. With PIXELPALS_BENCH_BEFORE=<a binary built from
+// another commit> it runs that binary and this tree's alternately
+// (before, after, before, after), so that both are measured in one run.
 func BenchmarkLiveIdleSockets(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "pixelpals")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/pixelpals").CombinedOutput(); err != nil {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("PIXELPALS_BENCH_SOCKETS")); err == nil && v > 0 {
+		n = v
+	}
+	raiseFileLimit(b, n+1000) // the server (which inherits it) and the clients each hold n
+	after := filepath.Join(b.TempDir(), "pixelpals")
+	if out, err := exec.Command("go", "build", "-o", after, "../cmd/pixelpals").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
+	before := os.Getenv("PIXELPALS_BENCH_BEFORE")
+	if before == "" {
+		idleSockets(b, after, n)
+		return
+	}
+	for i := range 2 {
+		b.Run(fmt.Sprintf("before-%d", i+1), func(b *testing.B) { idleSockets(b, before, n) })
+		b.Run(fmt.Sprintf("after-%d", i+1), func(b *testing.B) { idleSockets(b, after, n) })
+	}
+}
+
+// idleSockets measures one binary: RSS, Go heap and stacks and
+// goroutines, without sockets and with n idle ones, and per socket.
+func idleSockets(b *testing.B, bin string, n int) {
 	url := pgtest.URL(b)
 	db := pgtest.Open(b, url)
+	base, pid := startServe(b, bin, url)
+	tokens := sessions(b, db, parents(b, db, max(n/10, 1)), n)
+	rss0, go0 := rss(b, pid), runtimeStats(b, base)
+	b.ResetTimer()
+	socks := dialAll(b, base, tokens)
+	time.Sleep(10 * time.Second) // idle: let the server settle
+	rss1, go1 := rss(b, pid), runtimeStats(b, base)
+	b.StopTimer()
+	per := func(a, z float64) float64 { return (z - a) / float64(len(socks)) }
+	b.ReportMetric(float64(rss0)/1024, "rss-before-MiB")
+	b.ReportMetric(float64(rss1)/1024, "rss-with-MiB")
+	b.ReportMetric(per(float64(rss0), float64(rss1)), "KiB/socket")
+	b.ReportMetric(per(go0["go_memstats_heap_inuse_bytes"], go1["go_memstats_heap_inuse_bytes"])/1024, "heap-KiB/socket")
+	b.ReportMetric(per(go0["go_memstats_stack_inuse_bytes"], go1["go_memstats_stack_inuse_bytes"])/1024, "stack-KiB/socket")
+	b.ReportMetric(per(go0["go_goroutines"], go1["go_goroutines"]), "goroutines/socket")
+	b.ReportMetric(go1["go_memstats_heap_inuse_bytes"]/(1<<20), "heap-inuse-MiB")
+	b.ReportMetric(go1["go_memstats_stack_inuse_bytes"]/(1<<20), "stack-inuse-MiB")
+}
+
+// startServe runs `bin serve` on 127.0.0.1 against the database at url,
+// until the benchmark ends; it returns the base URL and the process id.
+func startServe(b *testing.B, bin, url string) (string, int) {
 	key, err := vault.GenerateKeyLine(1)
 	if err != nil {
 		b.Fatal(err)
@@ -268,7 +314,7 @@ func BenchmarkLiveIdleSockets(b *testing.B) {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	b.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -279,45 +325,47 @@ func BenchmarkLiveIdleSockets(b *testing.B) {
 			}
 		}
 	}()
-	var base string
 	select {
 	case a := <-addr:
-		base = "http://" + a
+		return "http://" + a, cmd.Process.Pid
 	case <-time.After(60 * time.Second):
 		b.Fatal("serve did not come up")
 	}
-	tokens := sessions(b, db, parents(b, db, 1000), 10000)
-	before := rss(b, cmd.Process.Pid)
-	b.ResetTimer()
-	socks := dialAll(b, base, tokens)
-	time.Sleep(10 * time.Second) // idle: let the server settle
-	after := rss(b, cmd.Process.Pid)
-	b.StopTimer()
-	// What the Go runtime says the memory is.
+	return "", 0
+}
+
+// runtimeStats reads the Go runtime's figures from the server's /metrics.
+func runtimeStats(b *testing.B, base string) map[string]float64 {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 2 {
-			continue
-		}
-		v, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "go_memstats_heap_inuse_bytes":
-			b.ReportMetric(v/(1<<20), "heap-inuse-MiB")
-		case "go_memstats_stack_inuse_bytes":
-			b.ReportMetric(v/(1<<20), "stack-inuse-MiB")
-		case "go_goroutines":
-			b.ReportMetric(v, "goroutines")
+		if len(f) == 2 && strings.HasPrefix(f[0], "go_") {
+			out[f[0]], _ = strconv.ParseFloat(f[1], 64)
 		}
 	}
-	resp.Body.Close()
-	b.ReportMetric(float64(before)/1024, "rss-before-MiB")
-	b.ReportMetric(float64(after)/1024, "rss-10k-MiB")
-	b.ReportMetric(float64(after-before)/float64(len(socks)), "KiB/socket")
+	return out
+}
+
+// raiseFileLimit lifts this process's open-file limit (inherited by the
+// server it starts) to at least n, within the hard limit.
+func raiseFileLimit(b *testing.B, n int) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		b.Fatal(err)
+	}
+	if lim.Cur >= uint64(n) {
+		return
+	}
+	lim.Cur = min(uint64(n), lim.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < uint64(n) {
+		b.Skipf("open-file limit %d, below the %d this benchmark needs (%v)", lim.Cur, n, err)
+	}
 }
 
 // rss is a process's resident set in KiB.

@@ -125,7 +125,11 @@ func New(d Deps) *API {
 	a.codeGuesses = orDefault(d.FriendCodeGuesses, DefaultFriendCodeGuesses).Check()
 	a.signupRate = orDefault(d.SignupRate, DefaultSignupRate).Check()
 	sendRate := orDefault(d.SendRate, DefaultSendRate)
-	a.sender = sending.New(d.DB, a.keeper, sending.Config{Limit: &sendRate, Now: func() time.Time { return a.now() }})
+	sc := sending.Config{Limit: &sendRate, Now: func() time.Time { return a.now() }}
+	if d.Live != nil {
+		sc.Announce = d.Live.Announce
+	}
+	a.sender = sending.New(d.DB, a.keeper, sc)
 	if a.media == nil {
 		a.media = media.NewProcessor(media.DefaultLimits)
 	}

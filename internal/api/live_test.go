@@ -226,6 +226,7 @@ func TestLiveEventsAsRESTShowsThem(t *testing.T) {
 
 	// A conversation: members see it as theirs, parents read-only.
 	conv := createDirect(a, b.UserID)
+	before := map[*apitest.Client]string{} // each reader's cursor before the message
 	for _, c := range []struct {
 		s *apitest.Socket
 		c *apitest.Client
@@ -233,6 +234,7 @@ func TestLiveEventsAsRESTShowsThem(t *testing.T) {
 		f := nextOf(t, c.s, "conversation.created")
 		sameJSON(t, fmt.Sprintf("conversation.created to %d", c.c.UserID), f.Data,
 			restConversation(t, c.c, conv.ID))
+		before[c.c] = f.ID
 	}
 
 	// A message: the sender's event carries their client_id, nobody
@@ -249,6 +251,19 @@ func TestLiveEventsAsRESTShowsThem(t *testing.T) {
 		if _, has := got["client_id"]; has != (c.c == a) {
 			t.Errorf("user %d: client_id present %v", c.c.UserID, has)
 		}
+	}
+	// The same in a replay: the event is one row for all four, and the
+	// client id is stripped for all but the sender.
+	for c, cursor := range before {
+		s := c.Socket(cursor)
+		f := nextOf(t, s, "message.created")
+		sameJSON(t, fmt.Sprintf("replayed message.created to %d", c.UserID), f.Data, restMessage(t, c, conv.ID, m.ID))
+		var got map[string]any
+		json.Unmarshal(f.Data, &got)
+		if _, has := got["client_id"]; has != (c == a) {
+			t.Errorf("user %d: client_id present %v in the replay", c.UserID, has)
+		}
+		s.Close()
 	}
 
 	// Deleted: members get a tombstone, parents still the content.

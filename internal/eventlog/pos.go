@@ -43,4 +43,8 @@ type Record struct {
 	At      time.Time
 	UserIDs []int64
 	Data    json.RawMessage
+	// Others, when set, is Data without the client id of the message's
+	// sender (Sender): what every recipient but the sender gets.
+	Others json.RawMessage
+	Sender int64
 }

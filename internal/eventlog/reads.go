@@ -25,9 +25,36 @@ const Channel = "pixelpals_events"
 // aborted, so the events below it are final.
 const frontierSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
 
+// A message's client id is its sender's business only (REST shows it to
+// no one else), yet the message.created event of a send is one row for
+// every recipient (store.MessageCreatedEventsSQL), its data as the sender
+// sees it. Whoever reads events out strips the client id for everyone
+// else: the instances (After: Record.Others), a replay (UserEvents).
+
+// senderOnlySQL is true for an event e whose data holds its sender's
+// client id.
+const senderOnlySQL = `(e.type LIKE 'message.%' AND e.data ? 'client_id')`
+
+// eventColumnsSQL are an event e's columns as scanLiveEvent reads them:
+// for one holding a client id, also its sender and its data without it.
+const eventColumnsSQL = `e.xact, e.id, e.type, e.at, e.user_ids, e.data,
+		CASE WHEN ` + senderOnlySQL + ` THEN (e.data->>'sender_id')::bigint END,
+		CASE WHEN ` + senderOnlySQL + ` THEN e.data - 'client_id' END`
+
+// viewerDataSQL is an event e's data as the user (an SQL expression)
+// receives it.
+func viewerDataSQL(user string) string {
+	return `CASE WHEN ` + senderOnlySQL + ` AND (e.data->>'sender_id')::bigint <> ` + user + `
+		THEN e.data - 'client_id' ELSE e.data END`
+}
+
 func scanLiveEvent(r pgx.CollectableRow) (Record, error) {
 	var e Record
-	err := r.Scan(&e.Pos.Xact, &e.Pos.ID, &e.Type, &e.At, &e.UserIDs, &e.Data)
+	var sender *int64
+	err := r.Scan(&e.Pos.Xact, &e.Pos.ID, &e.Type, &e.At, &e.UserIDs, &e.Data, &sender, &e.Others)
+	if sender != nil {
+		e.Sender = *sender
+	}
 	return e, err
 }
 
@@ -59,9 +86,9 @@ func After(ctx context.Context, pool *pgxpool.Pool, pos Pos, limit int) ([]Recor
 }
 
 const eventsAfterSQL = `
-		SELECT xact, id, type, at, user_ids, data FROM live_events
-		WHERE (xact, id) > ($1, $2) AND xact < ` + frontierSQL + `
-		ORDER BY xact, id LIMIT $3`
+		SELECT ` + eventColumnsSQL + ` FROM live_events e
+		WHERE (e.xact, e.id) > ($1, $2) AND e.xact < ` + frontierSQL + `
+		ORDER BY e.xact, e.id LIMIT $3`
 
 // waitingSQL tells whether committed events wait at or beyond the
 // frontier. max(xact) is one probe of the (xact, id) index; an EXISTS
@@ -113,7 +140,7 @@ func FrontierWaiting(ctx context.Context, pool *pgxpool.Pool) (Pos, bool, error)
 func UserEvents(ctx context.Context, pool *pgxpool.Pool, familyReads func(conv, user string) string,
 	userID int64, after, upTo Pos, limit int) ([]Record, error) {
 	rows, err := pool.Query(ctx, `
-		SELECT e.xact, e.id, e.type, e.at, e.user_ids, e.data FROM live_events e
+		SELECT e.xact, e.id, e.type, e.at, e.user_ids, `+viewerDataSQL("$1")+`, NULL::bigint, NULL::jsonb FROM live_events e
 		WHERE e.user_ids @> ARRAY[$1::bigint] AND (e.xact, e.id) > ($2, $3) AND (e.xact, e.id) <= ($4, $5)
 		  AND (NOT (e.type LIKE 'message.%' OR e.type LIKE 'conversation.%')
 		       OR e.type = `+ConvMemberRemoved.Literal()+`

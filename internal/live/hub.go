@@ -10,6 +10,7 @@ package live
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -93,6 +94,9 @@ type Hub struct {
 	log *slog.Logger
 	// policy says which events a sleeping child's sockets hold back.
 	policy *sleepPolicy
+	// poll reads the sockets (nil: each has a reader goroutine); set
+	// before ready.
+	poll *poller
 
 	mu       sync.Mutex
 	pos      eventlog.Pos // every event up to here is handed out
@@ -104,8 +108,15 @@ type Hub struct {
 
 	wake  chan struct{}
 	sweep chan struct{}
-	ready chan struct{} // closed once pos is known
-	done  chan struct{} // closed when Run ends: sockets close
+	// announce asks announcer to notify the other instances (Announce);
+	// self is this hub's name in those notifications, which its own
+	// listener ignores: it was woken directly.
+	announce chan struct{}
+	self     string
+	ready    chan struct{} // closed once pos is known
+	done     chan struct{} // closed when Run ends: sockets close
+
+	pinging atomic.Bool // a round of pings runs (pingAll)
 
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
@@ -117,6 +128,7 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
 	return &Hub{db: db, cfg: cfg, log: logger, policy: &sleepPolicy{db: db, now: cfg.Now, log: logger},
 		users: map[int64]map[*socket]struct{}{}, sessions: map[int64]map[*socket]struct{}{},
 		wake: make(chan struct{}, 1), sweep: make(chan struct{}, 1),
+		announce: make(chan struct{}, 1), self: rand.Text(),
 		ready: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -124,24 +136,22 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Hub {
 // every socket (going away) and returns.
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.done)
-	for {
-		pos, err := eventlog.Frontier(ctx, h.db.Pool)
-		if err == nil {
-			h.pos = pos
-			break
-		}
-		h.log.Error("live: read the event frontier", "err", err)
-		if !sleep(ctx, time.Second) {
-			return
-		}
+	if !h.awaitFrontier(ctx) {
+		return
 	}
+	h.startPoller()
 	close(h.ready)
 	var wg sync.WaitGroup
 	wg.Go(func() { h.listen(ctx) })
+	wg.Go(func() { h.announcer(ctx) })
 	defer wg.Wait()
+	defer h.stopPoller()
 	defer h.closeAll()
 	ping := time.NewTicker(h.cfg.PingInterval)
 	defer ping.Stop()
+	pong := time.NewTimer(time.Hour) // reap, pingTimeout after a round of pings
+	pong.Stop()
+	pongArmed := false
 
 	poll := time.NewTicker(h.cfg.PollInterval)
 	defer poll.Stop()
@@ -163,8 +173,17 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-h.sweep:
 			h.sweepSessions(ctx)
 			continue
-		case <-ping.C:
-			h.pingAll()
+		case now := <-ping.C:
+			h.reap(now)
+			h.pingAll(now)
+			if !pongArmed {
+				pong.Reset(pingTimeout)
+				pongArmed = true
+			}
+			continue
+		case now := <-pong.C:
+			pongArmed = false
+			h.reap(now)
 			continue
 		}
 		if h.drain(ctx) {
@@ -174,6 +193,22 @@ func (h *Hub) Run(ctx context.Context) {
 			retry.Reset(backoff)
 		} else {
 			backoff = 0
+		}
+	}
+}
+
+// awaitFrontier learns where the outbox stands, retrying until it can;
+// false when ctx ended first.
+func (h *Hub) awaitFrontier(ctx context.Context) bool {
+	for {
+		pos, err := eventlog.Frontier(ctx, h.db.Pool)
+		if err == nil {
+			h.pos = pos
+			return true
+		}
+		h.log.Error("live: read the event frontier", "err", err)
+		if !sleep(ctx, time.Second) {
+			return false
 		}
 	}
 }
@@ -244,12 +279,54 @@ func (h *Hub) listen(ctx context.Context) {
 			}
 			switch ch {
 			case eventlog.Channel:
-				poke(h.wake)
+				if payload != h.self {
+					poke(h.wake)
+				}
 			case store.SessionsEndedChannel:
 				h.endSessions(parseIDs(payload))
 			}
 		}
 		l.Close(context.WithoutCancel(ctx))
+	}
+}
+
+// Announce tells the readers of every instance that events were just
+// committed by a transaction that kept the outbox's trigger silent
+// (eventlog.AnnounceAfterCommitSQL): this hub is woken at once, the
+// others by one NOTIFY that announcer sends outside any transaction. It
+// must be called after COMMIT returned, so that the read it wakes sees
+// the events: a wake that comes while a read runs makes another read
+// follow it (wake holds one), so none is lost. It never blocks: wakes
+// arriving while a NOTIFY is being sent share the next one.
+func (h *Hub) Announce() {
+	poke(h.wake)
+	poke(h.announce)
+}
+
+// announceEvery is the least time between two of announcer's NOTIFYs.
+// Each is a transaction of its own: at one per send batch, a lone sender
+// would pay one for every message. Other instances hear of a send at most
+// this much later; this one is woken at once.
+const announceEvery = 5 * time.Millisecond
+
+// announcer sends the other instances a NOTIFY for each run of Announce
+// calls, one at a time and at most one per announceEvery: calls arriving
+// meanwhile share the next one. A failed NOTIFY is logged and left to
+// their polls (PollInterval): a missed wake delays, never loses.
+func (h *Hub) announcer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.announce:
+		}
+		next := time.Now().Add(announceEvery)
+		if err := eventlog.Announce(ctx, h.db.Pool, h.self); err != nil && ctx.Err() == nil {
+			h.log.Warn("live: announce events", "err", err)
+		}
+		if !sleep(ctx, time.Until(next)) {
+			return
+		}
 	}
 }
 
@@ -271,8 +348,8 @@ type frame struct {
 	Data json.RawMessage `json:"data"`
 }
 
-func encodeEvent(e eventlog.Record) []byte {
-	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: e.Data})
+func encodeEvent(e eventlog.Record, data json.RawMessage) []byte {
+	b, _ := json.Marshal(frame{ID: e.Pos.String(), Type: e.Type, At: e.At.UTC(), Data: data})
 	return b
 }
 
@@ -350,14 +427,25 @@ func (h *Hub) position() eventlog.Pos {
 // under one lock, so that a socket registering sees each event either in
 // its replay (up to pos) or in its queue (after pos), never both, never
 // neither.
+//
+// An event holding its sender's client id (eventlog.Record.Others) goes
+// as it is to the sender only; everyone else gets it without.
 func (h *Hub) deliver(e eventlog.Record) {
-	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}
+	it := &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Data)}
+	others := it
+	if e.Others != nil {
+		others = &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Others)}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pos = e.Pos
 	for _, uid := range e.UserIDs {
+		to := others
+		if uid == e.Sender {
+			to = it
+		}
 		for s := range h.users[uid] {
-			s.push(it)
+			s.push(to)
 		}
 	}
 }
@@ -375,11 +463,65 @@ func (h *Hub) all() []*socket {
 	return out
 }
 
+// startPoller starts the poller that reads every socket; without one
+// (another system, or epoll refused) each socket gets a reader goroutine.
+func (h *Hub) startPoller() {
+	p, err := newPoller()
+	if err != nil {
+		h.log.Warn("live: no poller; one reader goroutine a socket", "err", err)
+		return
+	}
+	h.poll = p
+	go func() {
+		p.run()
+		p.release()
+	}()
+}
+
+func (h *Hub) stopPoller() {
+	if h.poll != nil {
+		h.poll.stop()
+	}
+}
+
+// pingWorkers bounds the goroutines that write a round of pings: a
+// ping may wait for a writer holding its connection, and a goroutine a
+// socket would cost, at every round, what an idle socket no longer does.
+const pingWorkers = 16
+
 // pingAll pings every socket, so that proxies see traffic on idle ones
-// and dead peers are found; each ping waits for its pong on its own.
-func (h *Hub) pingAll() {
+// and dead peers are found (reap, pingTimeout later). The round runs
+// beside the hub's loop; a round still running skips the next.
+func (h *Hub) pingAll(now time.Time) {
+	if !h.pinging.CompareAndSwap(false, true) {
+		return
+	}
+	socks := h.all()
+	go func() {
+		defer h.pinging.Store(false)
+		sem := make(chan struct{}, pingWorkers)
+		var wg sync.WaitGroup
+		for _, s := range socks {
+			if c := s.connection(); c != nil {
+				sem <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-sem }()
+					c.ping(now)
+				})
+			}
+		}
+		wg.Wait()
+	}()
+}
+
+// reap drops the sockets whose peer has not answered a ping for
+// pingTimeout: pingTimeout after a round of pings, and at each round (a
+// ping interval shorter than pingTimeout never lets the timer fire).
+func (h *Hub) reap(now time.Time) {
 	for _, s := range h.all() {
-		go s.ping()
+		if c := s.connection(); c != nil && c.silent(now, pingTimeout) {
+			c.closeNow()
+		}
 	}
 }
 

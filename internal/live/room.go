@@ -1,16 +1,11 @@
 package live
 
-import (
-	"bufio"
-	"net"
-	"net/http"
-)
+import "net"
 
 // Room for the last frames. A socket whose client stops reading fills the
 // connection's buffers; the writer then blocks inside an event frame, and
-// coder/websocket can neither interrupt a frame half written nor put a
-// close frame in front of it: when the write times out it drops the
-// connection, and the client, reading later, finds its stream cut (1006)
+// a frame half written can be neither interrupted nor jumped by a close
+// frame: when the write times out the connection is dropped, and the client, reading later, finds its stream cut (1006)
 // instead of resync and 4008. So the kernel is asked to stop taking event
 // frames well before its send buffer is full (TCP_NOTSENT_LOWAT, on a
 // send buffer of a known size), and that limit is lifted when the socket
@@ -40,21 +35,6 @@ func (r *room) release() {
 		r.lift()
 	}
 }
-
-// hijackRecorder is the ResponseWriter handed to websocket.Accept: it
-// keeps the connection the handshake hijacks, for keepRoom.
-type hijackRecorder struct {
-	http.ResponseWriter
-	conn net.Conn
-}
-
-func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	h.conn = c
-	return c, brw, err
-}
-
-func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // tcpOf is the TCP connection under c (a TLS connection's too), or nil.
 func tcpOf(c net.Conn) *net.TCPConn {

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 	"pixelpals/internal/store"
@@ -19,12 +17,12 @@ import (
 // Close codes of the socket (docs/live.md). 1000-2999 are the protocol's;
 // 4000-4999 are ours.
 const (
-	CloseGoingAway     = websocket.StatusGoingAway       // 1001: the server is shutting down; reconnect with since
-	ClosePolicy        = websocket.StatusPolicyViolation // 1008: the client sent a data frame
-	CloseTooBig        = websocket.StatusMessageTooBig   // 1009: ... and a large one
-	CloseInternal      = websocket.StatusInternalError   // 1011: the replay failed; reconnect with since
-	CloseSessionEnded  = websocket.StatusCode(4001)      // logout, suspension, password reset, deletion, expiry
-	CloseTooSlow       = websocket.StatusCode(4008)      // after resync: the client read too slowly
+	CloseGoingAway     = 1001 // the server is shutting down; reconnect with since
+	ClosePolicy        = 1008 // the client sent a data frame
+	CloseTooBig        = 1009 // ... and a large one
+	CloseInternal      = 1011 // the replay failed; reconnect with since
+	CloseSessionEnded  = 4001 // logout, suspension, password reset, deletion, expiry
+	CloseTooSlow       = 4008 // after resync: the client read too slowly
 	closeReasonUnknown = "unknown frame: clients send no messages on this socket"
 )
 
@@ -59,13 +57,12 @@ const (
 	stopGone // the connection is closed: nothing more to do
 )
 
-// socket is one client's connection. An idle socket holds one goroutine,
-// its reader (pongs and the close handshake need one); a writer goroutine
-// runs only while there is something to send, so that 10,000 idle
-// sockets cost little more than their buffers.
+// socket is one client's connection. An idle socket holds no goroutine
+// and no buffer: the hub's poller reads for it (conn.go), and a writer
+// goroutine runs only while there is something to send.
 type socket struct {
 	h                 *Hub
-	conn              *websocket.Conn
+	conn              *conn
 	userID, sessionID int64
 
 	mu      sync.Mutex
@@ -195,22 +192,21 @@ func (s *socket) sendAt(ctx context.Context, it *item) bool {
 // fail ends a socket whose connection failed; false, for the caller.
 func (s *socket) fail() bool {
 	s.stop(stopGone)
-	s.conn.CloseNow()
+	s.conn.abort()
 	return false
 }
 
 // end closes the socket for reason: resync first when it fell behind.
+// stopGone needs nothing: whoever set it has dealt with the connection.
 func (s *socket) end(ctx context.Context, reason stopReason) {
 	switch reason {
 	case stopTooSlow:
 		s.send(ctx, resyncFrame(s.cursor(), ResyncTooSlow))
-		s.conn.Close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
+		s.conn.close(CloseTooSlow, "too slow: events were dropped; reconnect with since or reload")
 	case stopSessionEnded:
-		s.conn.Close(CloseSessionEnded, "session ended")
+		s.conn.close(CloseSessionEnded, "session ended")
 	case stopGoingAway:
-		s.conn.Close(CloseGoingAway, "server shutting down; reconnect with since")
-	default:
-		s.conn.CloseNow()
+		s.conn.close(CloseGoingAway, "server shutting down; reconnect with since")
 	}
 }
 
@@ -226,30 +222,17 @@ func (s *socket) keepRoom(c net.Conn) {
 	}
 }
 
-func (s *socket) send(ctx context.Context, b []byte) bool {
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
-	return s.conn.Write(wctx, websocket.MessageText, b) == nil
+// connection is the socket's connection, nil before the upgrade (for
+// the hub's pings; the socket's own goroutines start after it).
+func (s *socket) connection() *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn
 }
 
-// read runs for the socket's life. Clients send nothing: the library
-// answers pings and takes pongs and the close handshake while this waits;
-// a data frame closes the socket.
-func (s *socket) read() {
-	defer s.h.unregister(s)
-	defer s.stop(stopGone)
-	if _, _, err := s.conn.Reader(context.Background()); err == nil {
-		s.conn.Close(ClosePolicy, closeReasonUnknown)
-	}
-	s.conn.CloseNow()
-}
-
-func (s *socket) ping() {
-	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
-	defer cancel()
-	if err := s.conn.Ping(ctx); err != nil {
-		s.conn.CloseNow()
-	}
+// send writes one event frame (each write bounded by writeTimeout).
+func (s *socket) send(_ context.Context, b []byte) bool {
+	return s.conn.text(b) == nil
 }
 
 // replay sends the user's events after since and up to start (where the
@@ -261,7 +244,7 @@ func (s *socket) replay(start eventlog.Pos, since Cursor, inWindow bool) {
 	if !inWindow {
 		s.last = start
 		if !s.send(ctx, resyncFrame(Cursor{Pos: start}, ResyncCursorExpired)) {
-			s.conn.CloseNow()
+			s.conn.abort()
 		}
 		s.write()
 		return
@@ -286,7 +269,7 @@ func (s *socket) walk(ctx context.Context, from, target eventlog.Pos) bool {
 		evs, err := eventlog.UserEvents(ctx, s.h.db.Pool, store.FamilyReadsSQL, s.userID, from, target, replayBatch)
 		if err != nil {
 			s.h.log.Warn("live: replay", "err", err, "user_id", s.userID)
-			s.conn.Close(CloseInternal, "replay failed; reconnect with since")
+			s.conn.close(CloseInternal, "replay failed; reconnect with since")
 			s.stop(stopGone)
 			return false
 		}
@@ -294,7 +277,7 @@ func (s *socket) walk(ctx context.Context, from, target eventlog.Pos) bool {
 			if s.stopping() {
 				return true
 			}
-			if !s.offer(ctx, &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e)}) {
+			if !s.offer(ctx, &item{pos: e.Pos, typ: e.Type, frame: encodeEvent(e, e.Data)}) {
 				return false
 			}
 			from = e.Pos
@@ -342,6 +325,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		}
 		since = &Cursor{Pos: now}
 	}
+	key, err := handshakeKey(r)
+	if err != nil {
+		return err
+	}
 	// writing: the replay runs first; pushes meanwhile only queue.
 	s := &socket{h: h, userID: userID, sessionID: sessionID, writing: true}
 	s.viewer = &viewer{userID: userID}
@@ -350,21 +337,34 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)
 	}
 	// The Origin was checked by the caller, for cookie sessions only.
-	hw := &hijackRecorder{ResponseWriter: w}
-	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	nc, leftover, err := upgrade(w, key)
 	if err != nil {
 		h.unregister(s)
-		return nil // Accept has answered the client
+		h.log.Warn("live: upgrade", "err", err)
+		return nil // the connection is gone: nobody to answer
 	}
-	conn.SetReadLimit(readLimit)
-	s.conn = conn
-	s.keepRoom(hw.conn)
-	// The socket lives on in goroutines of its own: the handler's
-	// goroutine, its stack grown by the request's middleware, and the
-	// request itself are freed.
-	go s.read()
+	s.mu.Lock()
+	s.conn = &conn{nc: nc, ending: func() { s.stop(stopGone) }, gone: func() { h.unregister(s) }}
+	s.mu.Unlock()
+	s.keepRoom(nc)
+	// The socket lives on without the handler's goroutine (its stack
+	// grown by the request's middleware) and without the request: the
+	// poller reads, the replay and then the writer write.
+	s.listen(leftover)
 	go s.replay(start, *since, inWindow)
 	return nil
+}
+
+// listen starts reading the client: what net/http had buffered first,
+// then from the poller, or a goroutine when the poller cannot watch the
+// connection (TLS; another system).
+func (s *socket) listen(leftover []byte) {
+	if len(leftover) > 0 && !s.conn.feedLocked(leftover) {
+		return
+	}
+	if !s.h.poll.watch(s.conn) {
+		go s.conn.readLoop()
+	}
 }
 
 func isUpgrade(r *http.Request) bool {

@@ -80,7 +80,7 @@ func (s *Sender) writeSends(calls []*sendCall) {
 	}
 	var tx *sendTx
 	err := store.RetryConflicts(func() (err error) {
-		tx, err = s.flushSends(ctx, reqs, batchLockWait)
+		tx, err = s.flushSends(ctx, reqs, batchTx)
 		return err
 	})
 	if err != nil && ctx.Err() == nil && (len(calls) > 1 || store.IsLockTimeout(err)) {
@@ -124,7 +124,7 @@ func (s *Sender) sendAlone(ctx context.Context, r sendReq) sendOutcome {
 	defer cancel()
 	var tx *sendTx
 	err := store.RetryConflicts(func() (err error) {
-		tx, err = s.flushSends(bounded, []sendReq{r}, aloneLockWait)
+		tx, err = s.flushSends(bounded, []sendReq{r}, aloneTx)
 		return err
 	})
 	// Past its own bound while its request still waits (no connection

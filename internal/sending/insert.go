@@ -5,14 +5,29 @@ import (
 	"pixelpals/internal/store"
 )
 
-// The statements of the send transaction's first round trip (tx.go):
-// its locks and the INSERT that runs checks 3, 5, 6 and 7 on every row
-// of the batch at once.
+// The statements of the send transaction (tx.go): its settings, its
+// locks and the INSERT that runs checks 3, 5, 6 and 7 on every row of the
+// batch at once.
 
-const (
-	lockSendersSQL       = `SELECT 1 FROM users WHERE id = ANY($1) ORDER BY id FOR KEY SHARE`
-	lockConversationsSQL = `SELECT 1 FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
-)
+// txSettingsSQL sets the transaction's settings in one statement: generic
+// plans (readbatch.ForceGenericSQL's plan_cache_mode), the lock wait $1,
+// and pixelpals.announce $2 (eventlog.AnnounceAfterCommit, or ”: the
+// outbox's trigger announces the events at the commit). Each is local to
+// the transaction.
+const txSettingsSQL = `
+		SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('lock_timeout', $1, true),
+		       set_config('pixelpals.announce', $2, true)`
+
+// lockSQL share-locks the batch's senders' users rows $1, then locks its
+// conversations $2, each in id order: the lock order of store/rule.go.
+// One statement, whose order is a data dependency: the conversations'
+// subquery reads the count of the users rows locked (LATERAL), so it
+// runs once that count, an aggregate over every one of them, is known.
+const lockSQL = `
+		SELECT u.n, c.n FROM (
+			SELECT count(*) AS n FROM (SELECT 1 FROM users WHERE id = ANY($1) ORDER BY id FOR KEY SHARE) l) u
+		CROSS JOIN LATERAL (
+			SELECT count(*) + 0 * u.n AS n FROM (SELECT 1 FROM conversations WHERE id = ANY($2) ORDER BY id FOR NO KEY UPDATE) l) c`
 
 // batchRateSQL is check 3 of a batch row r: the nth send of its sender
 // in the batch goes out only if the batch's token take
@@ -51,7 +66,11 @@ const sendTimeSQL = `GREATEST(t.now,
 		+ (ok.k - 1) * interval '1 microsecond'`
 
 // insertRowsSQL inserts every row of the batch that passes its checks,
-// in batch order; a repeated (sender, client id) inserts nothing.
+// in batch order (a repeated (sender, client id) inserts nothing), writes
+// their message.created events (one outbox row per message, rendered here
+// from the inserted rows: store.MessageCreatedEventsSQL), and returns the
+// rows: the batch's writes in one statement, without a round trip for the
+// events.
 var insertRowsSQL = `
 		WITH r AS (
 			SELECT u.*, row_number() OVER (PARTITION BY u.sender_id ORDER BY u.ord) AS nth
@@ -61,11 +80,14 @@ var insertRowsSQL = `
 			SELECT r.*, row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS k
 			FROM r WHERE ` + batchRateSQL + ` AND ` + sendCheckSQL + ` AND ` + mediaRule("r.sender_id", "r.type", "r.media_id") + `
 			ORDER BY r.ord),
-		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now)
-		INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
-		SELECT ok.conversation_id, ok.sender_id, ok.type, NULLIF(ok.content, ''), ok.client_id, ` + sendTimeSQL + `,
-		       ok.media_id, '` + domain.MediaPath + `' || ok.media_id
-		FROM ok CROSS JOIN t
-		ORDER BY ok.ord
-		ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-		RETURNING ` + store.MessageColumns
+		t AS MATERIALIZED (SELECT clock_timestamp()::timestamp AS now),
+		ins AS (
+			INSERT INTO messages AS m (conversation_id, sender_id, type, content, client_id, created_at, media_id, media_url)
+			SELECT ok.conversation_id, ok.sender_id, ok.type, NULLIF(ok.content, ''), ok.client_id, ` + sendTimeSQL + `,
+			       ok.media_id, '` + domain.MediaPath + `' || ok.media_id
+			FROM ok CROSS JOIN t
+			ORDER BY ok.ord
+			ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+			RETURNING m.*),
+		ev AS (` + store.MessageCreatedEventsSQL("ins") + `)
+		SELECT ` + store.MessageColumns + ` FROM ins m ORDER BY m.id`

@@ -48,6 +48,9 @@ type Sender struct {
 	now   func() time.Time
 	// limit is each sender's send budget; nil: sends are not limited.
 	limit *ratelimit.Rate
+	// announce wakes the readers of the outbox after a batch's commit;
+	// nil: the outbox's trigger does, at the commit.
+	announce func()
 
 	batches    *batch.Batcher[sendReq, sendOutcome]
 	alone      aloneSends
@@ -67,11 +70,17 @@ type Config struct {
 	Limit *ratelimit.Rate
 	// Now is the clock of sleep mode and the leak guard; nil: time.Now.
 	Now func() time.Time
+	// Announce, when set, is called after each commit that wrote live
+	// events, whose transaction kept the outbox's trigger silent
+	// (eventlog.AnnounceAfterCommitSQL): the live hub's Announce. A
+	// notifying commit holds a database-wide lock across its WAL flush,
+	// so batches that notify cannot share flushes.
+	Announce func()
 }
 
 // New makes the Sender of db, whose sends leaks checks for passwords.
 func New(db *store.DB, leaks LeakGuard, c Config) *Sender {
-	s := &Sender{db: db, leaks: leaks, now: c.Now}
+	s := &Sender{db: db, leaks: leaks, now: c.Now, announce: c.Announce}
 	if c.Limit != nil {
 		l := c.Limit.Check()
 		s.limit = &l

@@ -12,27 +12,25 @@ import (
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 	"pixelpals/internal/ratelimit"
-	"pixelpals/internal/readbatch"
 	"pixelpals/internal/store"
 )
 
-// The send transaction: one per batch, in two round trips and one commit,
-// each round trip a list of named steps (a statement and how its result
-// is read):
-//
-//  1. begin (readbatch.ForceGenericSQL, the lock wait); lockSendersSQL,
-//     then lockConversationsSQL: share-lock the batch's senders' users rows
-//     (lock order: users first, see store/rule.go) and lock its
-//     conversations, each in id order, as every membership change and
-//     freeze also locks them, so none of them can interleave with the
-//     batch; ratelimit.TakeTokensSQL: the senders' tokens of the send
-//     budget (one per send, budget.go); insertRowsSQL: one INSERT ...
-//     SELECT of every row that passes its own checks (batchRateSQL: a
-//     token was granted, sendCheckSQL: membership, not frozen, the media
-//     rule), idempotent on (sender_id, client_id); readAudiences: the
-//     audiences of the batch's conversations, for the live events;
-//  2. the message.created events of every inserted row (the same as a
-//     message sent any other way gets), and commit.
+// The send transaction: one per batch, in one round trip and one commit,
+// a list of named steps (a statement and how its result is read):
+// begin; txSettingsSQL (generic plans, the lock wait, and, when the
+// Sender announces its events itself, eventlog.AnnounceAfterCommit);
+// lockSQL: share-lock the batch's senders' users rows (lock order: users
+// first, see store/rule.go), then lock its conversations, each in id
+// order, as every membership change and freeze also locks them, so none
+// of them can interleave with the batch; ratelimit.TakeTokensSQL: the
+// senders' tokens of the send budget (one per send, budget.go);
+// insertRowsSQL: one INSERT ... SELECT of every row that passes its own
+// checks (batchRateSQL: a token was granted,
+// sendCheckSQL: membership, not frozen, the media rule), idempotent on
+// (sender_id, client_id), which writes the message.created events of the
+// rows it inserted in the same statement, the same as a message sent any
+// other way gets; commit. A failed step fails the rest (the transaction
+// is aborted), and the connection is not reused.
 //
 // History order: every INSERT statement runs after the locks of its
 // conversations were granted and keeps them until commit, so created_at
@@ -48,18 +46,18 @@ const (
 	// transaction holds for long would stall every send of the instance,
 	// since only sendFlushers batches are in flight; past this wait its
 	// sends are written alone by their callers instead (writeSends).
-	batchLockWait = `SET LOCAL lock_timeout = '250ms'`
+	batchLockWait = "250ms"
 	// aloneLockWait bounds a send written alone: past it, the send is
 	// answered 503 with Retry-After (errRowBusy), and its client sends
 	// again with the same client_id, so that a row held for long keeps no
 	// connection and no slot of aloneSlots.
-	aloneLockWait = `SET LOCAL lock_timeout = '5s'`
-	// commitLockWait lifts the bound for round trip 2: every row lock was
-	// taken in round trip 1, and COMMIT waits for PostgreSQL's notify
-	// queue lock behind other commits' WAL flushes (the events' NOTIFY),
-	// which a slow disk or a synchronous standby can make longer than
-	// batchLockWait; failing there would turn every batch into sends
-	// written alone exactly when commits are dear.
+	aloneLockWait = "5s"
+	// commitLockWait lifts the bound before COMMIT when the outbox's
+	// trigger notifies at the commit (a Sender without Announce): COMMIT
+	// then waits for PostgreSQL's notify queue lock behind other commits'
+	// WAL flushes, which a slow disk or a synchronous standby can make
+	// longer than batchLockWait; failing there would turn every batch into
+	// sends written alone exactly when commits are dear.
 	commitLockWait = `SET LOCAL lock_timeout = 0`
 )
 
@@ -74,9 +72,8 @@ type sendTx struct {
 	types, contents, clientIDs []string
 	media                      []*int64
 
-	takes     map[int64]tokenTake
-	inserted  []domain.Message
-	audiences store.Audiences
+	takes    map[int64]tokenTake
+	inserted []domain.Message
 }
 
 func newSendTx(reqs []sendReq, limit *ratelimit.Rate) *sendTx {
@@ -91,9 +88,28 @@ func newSendTx(reqs []sendReq, limit *ratelimit.Rate) *sendTx {
 	return tx
 }
 
-// flushSends runs one batch's transaction. A row lock it waits for longer
-// than lockWait (batchLockWait, aloneLockWait) fails it (a lock timeout).
-func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string) (*sendTx, error) {
+// txMode is how a transaction of sends runs: how long it waits for any
+// one row lock (past it, it fails with a lock timeout), and whether its
+// COMMIT waits for a round trip of its own.
+type txMode struct {
+	lockWait string
+	// commitApart sends COMMIT only once every other step answered. A
+	// send written alone runs on its request's context: a request that
+	// ends while the server still waits for a lock must leave nothing
+	// behind, and COMMIT already queued behind that wait would run once
+	// the lock came. A batch runs on a context of its own
+	// (sendBatchTimeout, far above batchLockWait) and queues COMMIT with
+	// the rest: one round trip.
+	commitApart bool
+}
+
+var (
+	batchTx = txMode{lockWait: batchLockWait}
+	aloneTx = txMode{lockWait: aloneLockWait, commitApart: true}
+)
+
+// flushSends runs one batch's transaction.
+func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, mode txMode) (*sendTx, error) {
 	tx := newSendTx(reqs, s.limit)
 	conn, err := s.db.Pool.Acquire(ctx)
 	if err != nil {
@@ -102,54 +118,50 @@ func (s *Sender) flushSends(ctx context.Context, reqs []sendReq, lockWait string
 	// A connection left inside a transaction (after an error) is closed
 	// when released, not reused: its transaction is rolled back.
 	defer conn.Release()
-	if err := runSteps(ctx, conn, tx.insertSteps(lockWait)); err != nil {
-		return nil, fmt.Errorf("insert batch of %d sends: %w", len(reqs), err)
+	steps, commit := tx.steps(mode.lockWait, s.announce != nil), commitSteps(s.announce != nil)
+	if !mode.commitApart {
+		steps, commit = append(steps, commit...), nil
 	}
-	events, err := store.MessageCreatedEvents(tx.audiences, tx.inserted)
-	if err != nil {
-		return nil, err
+	for _, round := range [][]step{steps, commit} {
+		if round == nil {
+			continue
+		}
+		if err := runSteps(ctx, conn, round); err != nil {
+			return nil, fmt.Errorf("write batch of %d sends: %w", len(reqs), err)
+		}
 	}
-	if err := runSteps(ctx, conn, commitSteps(events)); err != nil {
-		return nil, fmt.Errorf("commit batch of %d sends: %w", len(reqs), err)
+	if s.announce != nil && len(tx.inserted) > 0 {
+		s.announce()
 	}
 	return tx, nil
 }
 
-// insertSteps are round trip 1: begin, lock, take the senders' tokens,
-// insert, read the audiences.
-func (tx *sendTx) insertSteps(lockWait string) []step {
+// steps are the transaction from begin to the inserted rows;
+// announceAfter: the Sender announces its events after the commit.
+func (tx *sendTx) steps(lockWait string, announceAfter bool) []step {
+	announce := ""
+	if announceAfter {
+		announce = eventlog.AnnounceAfterCommit
+	}
 	steps := []step{
 		{name: "begin", sql: `BEGIN`},
-		{name: "generic plans", sql: readbatch.ForceGenericSQL},
-		{name: "lock wait", sql: lockWait},
-		{name: "lock senders", sql: lockSendersSQL, args: []any{store.Distinct(tx.senders)}},
-		{name: "lock conversations", sql: lockConversationsSQL, args: []any{store.Distinct(tx.convs)}},
+		{name: "settings", sql: txSettingsSQL, args: []any{lockWait, announce}},
+		{name: "lock", sql: lockSQL, args: []any{store.Distinct(tx.senders), store.Distinct(tx.convs)}},
 	}
 	if tx.limit != nil {
 		steps = append(steps, step{name: "take tokens", sql: ratelimit.TakeTokensSQL,
 			args: []any{tx.rate.keys, tx.rate.counts, tx.limit.Burst, tx.limit.PerSecond}, rows: tx.rate.readTakes(tx.takes)})
 	}
-	return append(steps,
-		step{name: "insert rows", sql: insertRowsSQL, rows: tx.readInserted,
-			args: []any{tx.convs, tx.senders, tx.types, tx.contents, tx.clientIDs, tx.media, tx.rate.rowKeys}},
-		step{name: "read audiences", sql: store.MessageAudiencesSQL, args: []any{store.Distinct(tx.convs)}, rows: tx.readAudiences})
+	return append(steps, step{name: "insert rows", sql: insertRowsSQL, rows: tx.readInserted,
+		args: []any{tx.convs, tx.senders, tx.types, tx.contents, tx.clientIDs, tx.media, tx.rate.rowKeys}})
 }
 
-func (tx *sendTx) readInserted(rows pgx.Rows) (err error) {
-	tx.inserted, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return store.ScanMessage(r) })
-	return err
-}
-
-func (tx *sendTx) readAudiences(rows pgx.Rows) (err error) {
-	tx.audiences, err = store.CollectAudiences(rows)
-	return err
-}
-
-// commitSteps are round trip 2: the live events, and commit.
-func commitSteps(events eventlog.Columns) []step {
-	steps := []step{{name: "lift lock wait", sql: commitLockWait}}
-	if !events.Empty() {
-		steps = append(steps, step{name: "write events", sql: eventlog.AppendSQL, args: events.Args()})
+// commitSteps end the transaction; without announceAfter, the lock wait
+// is lifted first (commitLockWait).
+func commitSteps(announceAfter bool) []step {
+	var steps []step
+	if !announceAfter {
+		steps = append(steps, step{name: "lift lock wait", sql: commitLockWait})
 	}
 	return append(steps, step{name: "commit", sql: `COMMIT`, done: func(tag pgconn.CommandTag) error {
 		if tag.String() != "COMMIT" {
@@ -157,6 +169,11 @@ func commitSteps(events eventlog.Columns) []step {
 		}
 		return nil
 	}})
+}
+
+func (tx *sendTx) readInserted(rows pgx.Rows) (err error) {
+	tx.inserted, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Message, error) { return store.ScanMessage(r) })
+	return err
 }
 
 // step is one statement of a round trip and how its result is read: its

@@ -20,14 +20,20 @@ import (
 // carries: gone with it (a tombstone, an erased message).
 var MessageColumns = `m.id, m.conversation_id, m.sender_id, m.type, m.content, m.media_id, m.media_url, m.client_id,
 	coalesce(m.created_at, CURRENT_TIMESTAMP), m.deleted_at,
-	CASE WHEN m.type = 'image' AND m.media_id IS NOT NULL THEN '` + domain.MediaPath + `' || m.media_id || '?size=thumb' END,
+	` + messageThumbURL + `,
 	` + messageImageSide("width") + `, ` + messageImageSide("height")
 
+// messageThumbURL is an image message's thumbnail, NULL for any other
+// message.
+const messageThumbURL = `CASE WHEN m.type = 'image' AND m.media_id IS NOT NULL THEN '` + domain.MediaPath + `' || m.media_id || '?size=thumb' END`
+
 // messageImageSide is the stored width or height of an image message's
-// upload, NULL for any other message.
+// upload, NULL for any other message. The CASE runs the subquery only for
+// an image: as a condition inside it, every text message of a page or a
+// send batch ran two subplans for nothing.
 func messageImageSide(col string) string {
-	return `(SELECT b.` + col + ` FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
-		WHERE m.type = 'image' AND md.id = m.media_id)`
+	return `CASE WHEN m.type = 'image' THEN (SELECT b.` + col + ` FROM media md JOIN media_blobs b ON b.sha256 = md.sha256
+		WHERE md.id = m.media_id) END`
 }
 
 // messageFields are the scan targets of MessageColumns, for a query that

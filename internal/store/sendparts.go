@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"pixelpals/internal/domain"
 	"pixelpals/internal/eventlog"
 )
@@ -20,28 +18,46 @@ import (
 // SenderView is a message as its sender sees it.
 func SenderView(m domain.Message) domain.Message { return viewed(m, m.SenderID, false) }
 
-// MessageAudiencesSQL lists who may read the conversations $1 now, for
-// their message events (CollectAudiences reads it).
-const MessageAudiencesSQL = convAudiencesSQL
-
-// Audiences are the readers of some conversations, by conversation.
-type Audiences struct{ byConv map[int64][]viewer }
-
-// CollectAudiences reads MessageAudiencesSQL's rows.
-func CollectAudiences(rows pgx.Rows) (Audiences, error) {
-	m, err := collectAudiences(rows)
-	return Audiences{m}, err
+// MessageCreatedEventsSQL writes the message.created event of each
+// message in ins (the name of a statement's WITH query, returning rows of
+// messages just sent: none deleted), in id order: one outbox row per
+// message, to every family reader of its conversation (convAudiencesSQL)
+// at once, about its sender. Its data is the message as its sender sees
+// it (MessageJSONSQL, with the client id); every other recipient gets it
+// without the client id, which the readers strip at delivery
+// (eventlog.ViewerDataSQL): the payloads of a new message differ in
+// nothing else (viewed). Run in the transaction that inserts the
+// messages, after their conversations' rows were locked, so the
+// audiences are those of the commit.
+func MessageCreatedEventsSQL(ins string) string {
+	return `
+		INSERT INTO live_events (type, user_ids, subject_ids, data)
+		SELECT ` + eventlog.MessageCreated.Literal() + `, a.viewers, ARRAY[m.sender_id::bigint], ` + MessageJSONSQL + `
+		FROM ` + ins + ` m
+		JOIN (SELECT c, array_agg(v::bigint ORDER BY v) AS viewers
+		      FROM (` + convAudiencesOf(`ARRAY(SELECT DISTINCT conversation_id FROM `+ins+`)`) + `) x GROUP BY c) a
+		  ON a.c = m.conversation_id
+		ORDER BY m.id`
 }
 
-// MessageCreatedEvents are the message.created events of msgs, sent just
-// now, for their conversations' audiences, encoded as eventlog.AppendSQL's
-// parameters.
-func MessageCreatedEvents(a Audiences, msgs []domain.Message) (eventlog.Columns, error) {
-	evs, err := messageEventsFor(eventlog.MessageCreated, a.byConv, msgs)
-	if err != nil {
-		return eventlog.Columns{}, err
-	}
-	return eventlog.Encode(evs)
+// MessageJSONSQL is the message m (a row of messages) as JSON, as
+// json.Marshal writes domain.Message from MessageColumns (ScanMessage),
+// before viewed shapes it for a viewer. created_at and deleted_at are
+// timestamps without time zone, which pgx reads as UTC.
+var MessageJSONSQL = `jsonb_build_object(
+		'id', m.id, 'conversation_id', m.conversation_id, 'sender_id', m.sender_id, 'type', m.type,
+		'content', m.content, 'media_id', m.media_id, 'media_url', m.media_url,
+		'media_thumb_url', ` + messageThumbURL + `,
+		'media_width', ` + messageImageSide("width") + `, 'media_height', ` + messageImageSide("height") + `,
+		'created_at', ` + utcJSON("coalesce(m.created_at, CURRENT_TIMESTAMP::timestamp)") + `,
+		'deleted', m.deleted_at IS NOT NULL, 'deleted_at', ` + utcJSON("m.deleted_at") + `)
+		|| CASE WHEN m.client_id IS NULL THEN '{}' ELSE jsonb_build_object('client_id', m.client_id) END`
+
+// utcJSON is the timestamp ts as Go's JSON of a UTC time.Time: ISO 8601,
+// trailing zeros of the fraction dropped (to_json's), and a Z; NULL as
+// null.
+func utcJSON(ts string) string {
+	return `to_jsonb((to_json(` + ts + `) #>> '{}') || 'Z')`
 }
 
 // IsLockTimeout tells whether err is a lock waited for past lock_timeout.

@@ -71,16 +71,22 @@ func AdminReadsSQL(conv string) string {
 // one), as FamilyReadsSQL decides. The members' parents are looked up per
 // member (LATERAL ... LIMIT), so that a generic plan (readbatch.ForceGenericSQL)
 // cannot start from every child instead.
-const convAudiencesSQL = `
+var convAudiencesSQL = convAudiencesOf("$1")
+
+// convAudiencesOf is convAudiencesSQL for the conversations of the SQL
+// array expression convs.
+func convAudiencesOf(convs string) string {
+	return `
 		SELECT c, v, bool_or(member), bool_or(parent) FROM (
 			SELECT m.conversation_id AS c, m.user_id AS v, true AS member, false AS parent
-			FROM conversation_members m WHERE m.conversation_id = ANY($1)
+			FROM conversation_members m WHERE m.conversation_id = ANY(` + convs + `)
 			UNION ALL
 			SELECT m.conversation_id, k.parent_id, false, true
 			FROM conversation_members m
 			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
-			WHERE m.conversation_id = ANY($1)
+			WHERE m.conversation_id = ANY(` + convs + `)
 		) s GROUP BY c, v ORDER BY c, v`
+}
 
 // viewer is someone who may read a conversation: a member, a parent of a
 // member, or both (a parent in a chat with their child).
