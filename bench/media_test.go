@@ -1,7 +1,7 @@
 package bench
 
 // Media: uploads of 4 MB phone-sized JPEGs (12 megapixels) through the
-// real HTTP API at 1 and 8 concurrent uploaders, stored at 2048 px with a
+// real HTTP API at 1 and 8 concurrent uploaders, stored at ≤ 2048 px with a
 // thumbnail, beside `vipsthumbnail --size 2048` of the same files at the
 // same concurrency (issue 24's anchor; skipped with a message when
 // libvips-tools is missing: scripts/setup --bench installs it) and raw

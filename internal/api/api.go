@@ -187,6 +187,11 @@ func (a *API) routes() []route {
 		{"POST /children/{id}/password", parentOnly, a.resetChildPassword},
 		{"POST /children/{id}/logout-everywhere", parentOnly, a.logoutChild},
 		{"GET /children/{id}/export", parentOnly, a.exportChild},
+		{"POST /children/{id}/guardian-invites", parentOnly, a.createGuardianInvite},
+		{"POST /guardian-invites/accept", loggedIn, a.acceptGuardianInvite},
+		{"GET /children/{id}/guardians", parentOnly, a.listGuardians},
+		{"DELETE /children/{id}/guardians/{user_id}", parentOnly, a.removeGuardian},
+		{"POST /children/{id}/guardians/{user_id}/primary", parentOnly, a.makePrimary},
 
 		{"GET /children/{id}/game-credentials", parentOnly, a.listChildCredentials},
 		{"POST /children/{id}/game-credentials", parentOnly, a.createCredential},

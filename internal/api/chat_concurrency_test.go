@@ -185,7 +185,9 @@ func sum[K comparable](m map[K]int) int {
 }
 
 // TestConcurrentRuleChanges runs contact approvals and revocations, member
-// additions and removals and sends all at once over three families, then
+// additions and removals, guardians added and removed (issue 21: two
+// adults of no family become and stop being the children's guardians, and
+// chat with them) and sends all at once over three families, then
 // checks from the database that every conversation's frozen state matches
 // the rule, and that no answer was a server error (the lock order leaves
 // no deadlock).
@@ -203,9 +205,12 @@ func TestConcurrentRuleChanges(t *testing.T) {
 	}
 	var links []linkAB
 	var kids []*apitest.Client
+	familyOf := map[*apitest.Client]*apitest.Family{}
+	adults := []*apitest.Client{env.Family(admin, 0).Parent, env.Family(admin, 0).Parent}
 	for i, fa := range fams {
 		for _, a := range fa.Children {
 			kids = append(kids, a)
+			familyOf[a] = fa
 			for _, fb := range fams[i+1:] {
 				for _, b := range fb.Children {
 					links = append(links, linkAB{fa, fb, a, b})
@@ -237,7 +242,7 @@ func TestConcurrentRuleChanges(t *testing.T) {
 				for range 40 {
 					l := links[rng.IntN(len(links))]
 					g := rng.IntN(len(groups))
-					switch rng.IntN(5) {
+					switch rng.IntN(7) {
 					case 0: // revoke, or ask again and approve
 						var cs pageJSON[contactJSON]
 						l.fa.Parent.Must(200, "GET", fmt.Sprintf("/contacts?child_id=%d", l.a.UserID), nil, &cs)
@@ -261,6 +266,27 @@ func TestConcurrentRuleChanges(t *testing.T) {
 						if k != owners[g] {
 							check(owners[g].Do("DELETE", fmt.Sprintf("/conversations/%d/members/%d", groups[g], k.UserID), nil))
 						}
+					case 5: // an adult becomes a guardian, or the primary removes them
+						k, ga := kids[rng.IntN(len(kids))], adults[rng.IntN(len(adults))]
+						primary := familyOf[k].Parent
+						if rng.IntN(2) == 0 {
+							r := primary.Do("POST", fmt.Sprintf("/children/%d/guardian-invites", k.UserID), nil)
+							check(r)
+							var inv struct{ Code string }
+							if r.Status == 201 && jsonInto(r, &inv) == nil {
+								check(ga.Do("POST", "/guardian-invites/accept", map[string]string{"code": inv.Code}))
+							}
+						} else {
+							check(primary.Do("DELETE", fmt.Sprintf("/children/%d/guardians/%d", k.UserID, ga.UserID), nil))
+						}
+					case 6: // an adult chats with a child (allowed while their guardian)
+						k, ga := kids[rng.IntN(len(kids))], adults[rng.IntN(len(adults))]
+						r := ga.Do("POST", "/conversations", map[string]any{"member_ids": []int64{k.UserID}, "is_group": false})
+						check(r)
+						var c conversationJSON
+						if r.Status < 300 && jsonInto(r, &c) == nil {
+							check(send(ga, c.ID, "from a guardian"))
+						}
 					default:
 						check(owners[g].Do("POST", fmt.Sprintf("/conversations/%d/messages", groups[g]),
 							map[string]any{"type": "text", "content": "hi", "client_id": nextClientID()}))
@@ -273,6 +299,18 @@ func TestConcurrentRuleChanges(t *testing.T) {
 	}
 	if n := serverErrors.Load(); n > 0 {
 		t.Fatalf("%d server errors", n)
+	}
+	// The guardian changes did happen among the rest, and froze chats.
+	var added, removed, adultChats int
+	if err := env.DB.Pool.QueryRow(context.Background(), `
+		SELECT (SELECT count(*) FROM audit_logs WHERE action = 'guardian.add'),
+		       (SELECT count(*) FROM audit_logs WHERE action = 'guardian.remove'),
+		       (SELECT count(DISTINCT conversation_id) FROM conversation_members WHERE user_id = ANY($1))`,
+		[]int64{adults[0].UserID, adults[1].UserID}).Scan(&added, &removed, &adultChats); err != nil {
+		t.Fatal(err)
+	}
+	if added == 0 || removed == 0 || adultChats == 0 {
+		t.Fatalf("guardians added %d, removed %d, chats of theirs %d: the race never reached them", added, removed, adultChats)
 	}
 }
 

@@ -76,7 +76,7 @@ func (r *liveReader) react(t *testing.T, data json.RawMessage) {
 }
 
 // TestLiveRandomized interleaves sends, deletions, reactions, member
-// changes and reconnects at random, then checks each client's received
+// changes, guardians added and removed, and reconnects at random, then checks each client's received
 // stream against what REST shows it: no event twice, every message it may
 // read and has been able to read all along exactly as its history shows
 // it (reactions included), and nothing it received shown otherwise.
@@ -99,7 +99,10 @@ func TestLiveRandomized(t *testing.T) {
 			approveLink(famOf(x), x, famOf(y), y)
 		}
 	}
-	clients := append(slices.Clone(kids), fa.Parent, fb.Parent)
+	// g becomes and stops being a guardian of the children (issue 21).
+	g := env.Family(admin, 0).Parent
+	guards := map[int64]bool{} // child id → g is their guardian
+	clients := append(slices.Clone(kids), fa.Parent, fb.Parent, g)
 	readers := map[int64]*liveReader{}
 	for _, c := range clients {
 		readers[c.UserID] = &liveReader{c: c, s: c.Socket(""), ids: map[string]bool{}, msgs: map[int64]json.RawMessage{}, convOf: map[int64]int64{}}
@@ -117,6 +120,9 @@ func TestLiveRandomized(t *testing.T) {
 		var ids []int64
 		for _, m := range c.members {
 			ids = append(ids, m.UserID, famOf(m).Parent.UserID)
+			if guards[m.UserID] {
+				ids = append(ids, g.UserID)
+			}
 		}
 		slices.Sort(ids)
 		return slices.Compact(ids)
@@ -141,8 +147,8 @@ func TestLiveRandomized(t *testing.T) {
 
 	for step := range 150 {
 		cv := convs[rng.IntN(len(convs))]
-		switch op := rng.IntN(12); {
-		case op >= 10: // a member puts a reaction on, or takes it off
+		switch op := rng.IntN(13); {
+		case op == 10 || op == 11: // a member puts a reaction on, or takes it off
 			var live []sent
 			for _, m := range msgs {
 				if m.conv == cv.id && !m.deleted {
@@ -203,6 +209,23 @@ func TestLiveRandomized(t *testing.T) {
 			for _, id := range before {
 				if !slices.Contains(readersOf(cv), id) {
 					cv.broken[id] = true
+				}
+			}
+		case op == 12: // g becomes a guardian of a child, or is removed
+			k := kids[rng.IntN(len(kids))]
+			before := map[*conv][]int64{}
+			for _, c := range convs {
+				before[c] = readersOf(c)
+			}
+			if guards[k.UserID] {
+				famOf(k).Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d/guardians/%d", k.UserID, g.UserID), nil, nil)
+			} else {
+				g.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": famOf(k).Parent.Invite(k.UserID)}, nil)
+			}
+			guards[k.UserID] = !guards[k.UserID]
+			for _, c := range convs {
+				if !slices.Equal(before[c], readersOf(c)) {
+					c.broken[g.UserID] = true
 				}
 			}
 		default: // a client reconnects with its cursor

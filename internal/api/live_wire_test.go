@@ -327,3 +327,37 @@ func TestLiveWirePingTimeout(t *testing.T) {
 	}
 	waitFor(t, func() bool { return env.Hub.Sockets() == 1 }) // the polite one stays
 }
+
+// TestLiveWireHandshakeHTTP10: a WebSocket handshake is HTTP/1.1 (RFC
+// 6455 §4.1): an HTTP/1.0 request asking for an upgrade is a 400 naming
+// the protocol, and no socket is opened for it.
+func TestLiveWireHandshakeHTTP10(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Family(env.Admin(), 0).Parent
+	addr := strings.TrimPrefix(env.Server.URL, "http://")
+	nc, err := net.DialTimeout("tcp", addr, wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
+	req := "GET /api/v1/ws HTTP/1.0\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\nAuthorization: Bearer " + p.Token + "\r\n\r\n"
+	nc.SetDeadline(time.Now().Add(wait))
+	if _, err := nc.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Error struct{ Field string } }
+	json.NewDecoder(resp.Body).Decode(&e)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || e.Error.Field != "protocol" {
+		t.Fatalf("HTTP/1.0 handshake: status %d field %q, want 400 naming protocol", resp.StatusCode, e.Error.Field)
+	}
+	if n := env.Hub.Sockets(); n != 0 {
+		t.Fatalf("%d sockets registered by an HTTP/1.0 handshake", n)
+	}
+}

@@ -15,8 +15,9 @@ import (
 // and independently of the SQL in store/rule.go, so that the tests compare
 // two implementations instead of one with itself.
 type chatState struct {
-	role      map[int64]string // live users
-	parent    map[int64]int64
+	role      map[int64]string  // live users
+	parent    map[int64]int64   // child → primary guardian (users.parent_id)
+	guardians map[int64][]int64 // child → the other guardians (issue 21)
 	members   map[int64][]int64 // conversation → members, ascending
 	owner     map[int64]int64   // group → its owner, if any
 	isGroup   map[int64]bool
@@ -39,7 +40,7 @@ func pair(a, b int64) [2]int64 { return [2]int64{min(a, b), max(a, b)} }
 func loadChatState(t testing.TB, db *store.DB) *chatState {
 	t.Helper()
 	ctx := context.Background()
-	s := &chatState{role: map[int64]string{}, parent: map[int64]int64{}, members: map[int64][]int64{},
+	s := &chatState{role: map[int64]string{}, parent: map[int64]int64{}, guardians: map[int64][]int64{}, members: map[int64][]int64{},
 		owner: map[int64]int64{}, isGroup: map[int64]bool{}, frozen: map[int64]bool{}, approved: map[[2]int64]bool{}}
 	scan := func(sql string, each func(r pgx.Rows) error) {
 		rows, err := db.Pool.Query(ctx, sql)
@@ -61,6 +62,12 @@ func loadChatState(t testing.TB, db *store.DB) *chatState {
 		var role string
 		err := r.Scan(&id, &role, &p)
 		s.role[id], s.parent[id] = role, p
+		return err
+	})
+	scan(`SELECT child_id, guardian_id FROM guardians ORDER BY child_id, guardian_id`, func(r pgx.Rows) error {
+		var k, g int64
+		err := r.Scan(&k, &g)
+		s.guardians[k] = append(s.guardians[k], g)
 		return err
 	})
 	scan(`SELECT id, coalesce(is_group, false), frozen_at IS NOT NULL FROM conversations ORDER BY id`, func(r pgx.Rows) error {
@@ -109,9 +116,11 @@ func (s *chatState) ruleHoldsFor(members []int64, isGroup bool) bool {
 		if role == "CHILD" {
 			continue
 		}
-		hasChild := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && s.parent[k] == u })
-		otherFamily := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && s.parent[k] != u })
-		if !hasChild || otherFamily {
+		// An adult shares a conversation only with children they are a
+		// guardian of, and with at least one.
+		hasChild := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && s.guards(k, u) })
+		notTheirs := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && !s.guards(k, u) })
+		if !hasChild || notTheirs {
 			return false
 		}
 	}
@@ -131,9 +140,19 @@ func (s *chatState) ruleHolds(conv int64) bool {
 
 func (s *chatState) isMember(conv, user int64) bool { return slices.Contains(s.members[conv], user) }
 
-// parentOfMember: user is the parent of a child in conv.
+// guards: user is a guardian of k, the primary or another.
+func (s *chatState) guards(k, user int64) bool {
+	return user != 0 && (s.parent[k] == user || slices.Contains(s.guardians[k], user))
+}
+
+// allGuardians are k's guardians, the primary first.
+func (s *chatState) allGuardians(k int64) []int64 {
+	return append([]int64{s.parent[k]}, s.guardians[k]...)
+}
+
+// parentOfMember: user is a guardian of a child in conv.
 func (s *chatState) parentOfMember(conv, user int64) bool {
-	return slices.ContainsFunc(s.members[conv], func(k int64) bool { return s.parent[k] == user && s.role[k] == "CHILD" })
+	return slices.ContainsFunc(s.members[conv], func(k int64) bool { return s.guards(k, user) && s.role[k] == "CHILD" })
 }
 
 // checkInvariants fails t unless every conversation's frozen state matches

@@ -12,15 +12,17 @@ import (
 )
 
 // TestRandomContactRule drives thousands of random steps over three
-// families through the API: contact requests, approvals, rejections, a
-// child's declines (issue 21.4) and revocations, conversations created,
-// members added and removed, messages sent. Before each step it predicts
-// the answer from the database state with the Go version of the contact
-// rule (rule_oracle_test.go); after each step it checks, from the
-// database, that every conversation's frozen state matches the rule and
-// that every message written was a send accepted from a member of a
-// conversation satisfying the rule at that moment, so no message ever
-// passed between children without an approved link.
+// families and a parent without children through the API: contact
+// requests, approvals, rejections, a child's declines (issue 21.4) and
+// revocations, conversations created, members added and removed, messages
+// sent, guardians added (by invitation, any adult of any family) and
+// removed (issue 21). Before each step it predicts the answer from the
+// database state with the Go version of the contact rule
+// (rule_oracle_test.go); after each step it checks, from the database,
+// that every conversation's frozen state matches the rule and that every
+// message written was a send accepted from a member of a conversation
+// satisfying the rule at that moment, so no message ever passed between
+// children without an approved link.
 //
 // It is seeded and reproducible: PIXELPALS_RULE_SEED and
 // PIXELPALS_RULE_STEPS override the seed and the number of steps.
@@ -78,7 +80,8 @@ func TestRandomContactRule(t *testing.T) {
 	// The walk must have visited the interesting states, or it proves little.
 	for _, k := range []string{"send 201", "send 409", "send 403", "create 201", "create 403", "add 200", "add 403",
 		"remove 204", "revoke 204", "approve 200", "block 200", "block 409", "unblock 200", "unblock 403", "freeze", "thaw",
-		"decline 200", "decline 403", "decline 404", "decline 409"} {
+		"decline 200", "decline 403", "decline 404", "decline 409",
+		"guardian-add 200", "guardian-add 409", "guardian-remove 204", "guardian-remove 403", "guardian-remove 409"} {
 		if r.outcomes[k] == 0 {
 			t.Errorf("the walk never reached %q", k)
 		}
@@ -97,7 +100,8 @@ func envInt(t *testing.T, name string, def int64) int64 {
 	return n
 }
 
-// ruleRun is the random walk's world: three families of three children.
+// ruleRun is the random walk's world: three families of three children,
+// and a parent with none (who may become a guardian).
 type ruleRun struct {
 	rng      *rand.Rand
 	clients  map[int64]*apitest.Client
@@ -121,6 +125,9 @@ func newRuleRun(env *apitest.Env, rng *rand.Rand) *ruleRun {
 			r.codes[c.UserID] = friendCode(c)
 		}
 	}
+	lone := env.Family(admin, 0).Parent
+	r.clients[lone.UserID] = lone
+	r.parents = append(r.parents, lone.UserID)
 	return r
 }
 
@@ -161,10 +168,12 @@ func (r *ruleRun) step(t *testing.T, s *chatState) stepResult {
 		return r.add(s, r.pick(groups))
 	case n < 90 && len(groups) > 0:
 		return r.remove(s, r.pick(groups))
-	case n < 95 && len(s.contacts) > 0:
+	case n < 93 && len(s.contacts) > 0:
 		return r.blockAction(s)
-	case n < 97 && len(s.contacts) > 0:
+	case n < 95 && len(s.contacts) > 0:
 		return r.declineAction(s)
+	case n < 98:
+		return r.guardianStep(s)
 	}
 	return r.create(s)
 }
@@ -186,7 +195,7 @@ func (r *ruleRun) plausibleUser(s *chatState, members []int64) int64 {
 	var cands []int64
 	for _, m := range members {
 		if s.role[m] == "CHILD" {
-			cands = append(cands, s.parent[m])
+			cands = append(cands, s.allGuardians(m)...)
 			cands = append(cands, r.contactsOf(s, m)...)
 		}
 	}
@@ -229,7 +238,7 @@ func (r *ruleRun) request(s *chatState) stepResult {
 	actor := x
 	body := map[string]any{"friend_code": r.codes[y]}
 	if r.rng.IntN(2) == 0 {
-		actor = s.parent[x]
+		actor = r.pick(s.allGuardians(x))
 		body["child_id"] = x
 	}
 	got := r.clients[actor].Do("POST", "/contacts", body)
@@ -241,13 +250,13 @@ func (r *ruleRun) contactAction(s *chatState, kind string) stepResult {
 	actor := r.pick(r.parents)
 	switch k := r.rng.IntN(10); {
 	case k < 5 && !c.AApproved:
-		actor = s.parent[c.A]
+		actor = r.pick(s.allGuardians(c.A))
 	case k < 5 && !c.BApproved:
-		actor = s.parent[c.B]
+		actor = r.pick(s.allGuardians(c.B))
 	case k < 8:
-		actor = s.parent[r.pick([]int64{c.A, c.B})]
+		actor = r.pick(s.allGuardians(r.pick([]int64{c.A, c.B})))
 	}
-	mineA, mineB := s.parent[c.A] == actor, s.parent[c.B] == actor
+	mineA, mineB := s.guards(c.A, actor), s.guards(c.B, actor)
 	want := 404
 	if mineA || mineB {
 		switch kind {
@@ -295,14 +304,14 @@ func (r *ruleRun) blockAction(s *chatState) stepResult {
 	}
 	actor := r.pick(r.parents)
 	if r.rng.IntN(4) > 0 {
-		actor = s.parent[r.pick([]int64{c.A, c.B})]
+		actor = r.pick(s.allGuardians(r.pick([]int64{c.A, c.B})))
 	}
 	want := 404
 	switch {
-	case s.parent[c.A] != actor && s.parent[c.B] != actor:
+	case !s.guards(c.A, actor) && !s.guards(c.B, actor):
 	case c.BlockedBy == 0:
 		want = 409
-	case s.parent[c.BlockedBy] == actor:
+	case s.guards(c.BlockedBy, actor):
 		want = 200
 	default:
 		want = 403
@@ -320,8 +329,8 @@ func (r *ruleRun) declineAction(s *chatState) stepResult {
 	if r.rng.IntN(4) > 0 {
 		actor = r.pick([]int64{c.A, c.B})
 	}
-	askedA := c.RequestedBy == c.A || c.RequestedBy == s.parent[c.A]
-	askedB := c.RequestedBy == c.B || c.RequestedBy == s.parent[c.B]
+	askedA := c.RequestedBy == c.A || s.guards(c.A, c.RequestedBy)
+	askedB := c.RequestedBy == c.B || s.guards(c.B, c.RequestedBy)
 	want := 404
 	switch {
 	case actor != c.A && actor != c.B:
@@ -410,7 +419,7 @@ func (r *ruleRun) remove(s *chatState, conv int64) stepResult {
 		user = r.pick(s.members[conv])
 	}
 	member := s.isMember(conv, actor)
-	allowed := s.owner[conv] == actor || (member && user == actor) || s.parent[user] == actor
+	allowed := s.owner[conv] == actor || (member && user == actor) || (s.role[user] == "CHILD" && s.guards(user, actor))
 	want := 404
 	switch {
 	case !member && !s.parentOfMember(conv, actor):
@@ -423,4 +432,39 @@ func (r *ruleRun) remove(s *chatState, conv int64) stepResult {
 	}
 	got := r.clients[actor].Do("DELETE", fmt.Sprintf("/conversations/%d/members/%d", conv, user), nil)
 	return stepResult{kind: "remove", desc: fmt.Sprintf("%d removes %d from %d (members %v)", actor, user, conv, s.members[conv]), actor: actor, conv: conv, want: want, got: got}
+}
+
+// guardianStep adds a guardian (an adult accepts an invitation a guardian
+// of the child made) or removes one (the primary removes another, a
+// guardian leaves, or someone tries what they may not), predicting the
+// answer; removing re-checks and may freeze, adding may thaw.
+func (r *ruleRun) guardianStep(s *chatState) stepResult {
+	k := r.pick(r.children)
+	gs := s.allGuardians(k)
+	if r.rng.IntN(2) == 0 {
+		adult := r.pick(r.parents)
+		code := r.clients[r.pick(gs)].Invite(k)
+		want := 200
+		if s.guards(k, adult) {
+			want = 409
+		}
+		got := r.clients[adult].Do("POST", "/guardian-invites/accept", map[string]string{"code": code})
+		return stepResult{kind: "guardian-add", desc: fmt.Sprintf("%d becomes a guardian of %d", adult, k), actor: adult, want: want, got: got}
+	}
+	actor, target := r.pick(gs), r.pick(gs)
+	if r.rng.IntN(5) == 0 {
+		actor = r.pick(r.parents)
+	}
+	primary := s.parent[k]
+	want := 204
+	switch {
+	case !s.guards(k, actor):
+		want = 404
+	case target == primary && actor == primary:
+		want = 409
+	case target == primary, target != actor && actor != primary:
+		want = 403
+	}
+	got := r.clients[actor].Do("DELETE", fmt.Sprintf("/children/%d/guardians/%d", k, target), nil)
+	return stepResult{kind: "guardian-remove", desc: fmt.Sprintf("%d removes guardian %d of %d", actor, target, k), actor: actor, want: want, got: got}
 }

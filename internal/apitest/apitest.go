@@ -433,3 +433,21 @@ func (c *Client) Raw(method, path string, body io.Reader, header http.Header) *R
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
+
+// Invite has guardian c invite another adult to guard childID and returns
+// the code (issue 21).
+func (c *Client) Invite(childID int64) string {
+	c.env.t.Helper()
+	var out struct{ Code string }
+	c.Must(201, "POST", fmt.Sprintf("/children/%d/guardian-invites", childID), nil, &out)
+	return out.Code
+}
+
+// Guardian makes a new approved parent a further guardian of childID,
+// invited by the child's guardian inviter.
+func (e *Env) Guardian(admin, inviter *Client, childID int64) *Client {
+	e.t.Helper()
+	g := e.Family(admin, 0).Parent
+	g.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": inviter.Invite(childID)}, nil)
+	return g
+}

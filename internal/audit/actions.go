@@ -39,6 +39,13 @@ const (
 	ChildLocale          Action = "child.locale" // the child's language (locale.go)
 	FriendCodeRegenerate Action = "friend_code.regenerate"
 
+	// A child's guardians (guardians.go): an invitation made (never its
+	// code), accepted, a guardian removed (or leaving), primary handed over.
+	GuardianInvite      Action = "guardian.invite"
+	GuardianAdd         Action = "guardian.add"
+	GuardianRemove      Action = "guardian.remove"
+	GuardianMakePrimary Action = "guardian.make_primary"
+
 	// Contact links between children (contacts.go, blocks.go, approvals.go).
 	ContactRequest Action = "contact.request"
 	ContactApprove Action = "contact.approve"

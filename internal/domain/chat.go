@@ -52,6 +52,12 @@ type ContactChild struct {
 	DisplayName      string     `json:"display_name"`
 	ParentApproved   bool       `json:"parent_approved"`
 	ParentApprovedAt *time.Time `json:"parent_approved_at"`
+	// ApprovedBy is the guardian of this child who approved the link, and
+	// ApprovedByName their display name (issue 21): any guardian of each
+	// child may. Null before approval, for links approved before who
+	// approved was recorded, and once that account is gone.
+	ApprovedBy     *int64 `json:"approved_by"`
+	ApprovedByName string `json:"approved_by_name,omitempty"`
 }
 
 // Conversation roles of the seed's conversation_members.role_in_convo.

@@ -45,6 +45,11 @@ const (
 	// A child's message was refused for holding a kept game password
 	// (store/leakguard.go), to their parent.
 	LeakGuardBlocked Type = "leak_guard.blocked"
+	// A child's guardians changed (store/guardians.go): to every guardian
+	// of the child before and after the change, so a removed one learns
+	// of it too (and of nothing of the child after it).
+	GuardianAdded   Type = "guardian.added"
+	GuardianRemoved Type = "guardian.removed"
 	// A parent's other sessions drop a notice they dismissed (store/notices.go).
 	NoticeDismissed Type = "notice.dismissed"
 )

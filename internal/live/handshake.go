@@ -25,6 +25,11 @@ func handshakeKey(r *http.Request) (string, error) {
 	if r.Method != http.MethodGet {
 		return "", domain.Invalid("method", "a WebSocket handshake is a GET")
 	}
+	// HTTP/1.1 only (RFC 6455 §4.1): an HTTP/1.0 client may not keep the
+	// connection for frames, and HTTP/2 cannot be hijacked.
+	if r.ProtoMajor != 1 || r.ProtoMinor < 1 {
+		return "", domain.Invalid("protocol", "a WebSocket handshake is HTTP/1.1")
+	}
 	if !headerHas(r.Header, "Sec-WebSocket-Version", "13") {
 		return "", domain.Invalid("Sec-WebSocket-Version", "must be 13")
 	}

@@ -5,13 +5,16 @@ import (
 	"math"
 )
 
-// A JPEG decodes to YCbCr planes. Shrinking the planes themselves, each
-// with a tent filter as wide as the shrink (every source sample counts,
-// nothing aliases), costs a few multiply-adds a sample and keeps the
-// result YCbCr, which the JPEG encoder takes without a colour
+// A JPEG decodes to YCbCr planes. Shrinking the planes themselves keeps
+// the result YCbCr, which the JPEG encoder takes without a colour
 // conversion: x/image/draw's bilinear Transform converted every sample
 // it read to RGBA and took about as long as the decode (0.4 s for
-// 12 MP, against 0.12 s here; docs/media.md).
+// 12 MP). A photo is shrunk by whole factors where it can be, each k × k
+// box of samples averaged into one (an addition a sample: 12 MP to
+// 2000 × 1500 took a tenth of the tent filter's time to 2048 × 1536,
+// measured alternately), else and for what is left by a tent filter as
+// wide as the shrink (every source sample counts, nothing aliases; a
+// few multiply-adds a sample). docs/media.md.
 
 // weightBits is the fixed-point precision of a filter's weights.
 const weightBits = 14
@@ -99,6 +102,10 @@ func shrinkPlane(src []uint8, w, h, stride int, dst []uint8, dw, dh, dstride int
 // shrinkYCbCr returns img shrunk to dw × dh, plane by plane, in its own
 // subsampling; ok is false for a layout it does not handle (4:1:1,
 // 4:1:0, an image not at the origin), which the caller draws otherwise.
+// Planes are first averaged in k × k boxes (boxFactor), as far as that
+// stays at least dw × dh: each source sample is read once and added, no
+// multiplications; the tent filter then takes what is left (nothing when
+// the boxes land on dw × dh, as photoSize arranges for photos).
 func shrinkYCbCr(img *image.YCbCr, dw, dh int) (out *image.YCbCr, ok bool) {
 	b := img.Bounds()
 	switch img.SubsampleRatio {
@@ -110,13 +117,106 @@ func shrinkYCbCr(img *image.YCbCr, dw, dh int) (out *image.YCbCr, ok bool) {
 	if b.Min != (image.Point{}) || dw > b.Dx() || dh > b.Dy() {
 		return nil, false
 	}
+	if k := boxFactor(b.Dx(), b.Dy(), dw, dh); k >= 2 {
+		img = boxYCbCr(img, k)
+		if img.Rect.Dx() == dw && img.Rect.Dy() == dh {
+			return img, true
+		}
+	}
 	out = image.NewYCbCr(image.Rect(0, 0, dw, dh), img.SubsampleRatio)
-	shrinkPlane(img.Y, b.Dx(), b.Dy(), img.YStride, out.Y, dw, dh, out.YStride)
-	cw, ch := chromaSize(img)
-	dcw, dch := chromaSize(out)
-	shrinkPlane(img.Cb, cw, ch, img.CStride, out.Cb, dcw, dch, out.CStride)
-	shrinkPlane(img.Cr, cw, ch, img.CStride, out.Cr, dcw, dch, out.CStride)
+	eachPlane(img, out, shrinkPlane)
 	return out, true
+}
+
+// eachPlane calls f for the Y, Cb and Cr planes of src and dst.
+func eachPlane(src, dst *image.YCbCr, f func(src []uint8, w, h, stride int, dst []uint8, dw, dh, dstride int)) {
+	f(src.Y, src.Rect.Dx(), src.Rect.Dy(), src.YStride, dst.Y, dst.Rect.Dx(), dst.Rect.Dy(), dst.YStride)
+	cw, ch := chromaSize(src)
+	dcw, dch := chromaSize(dst)
+	f(src.Cb, cw, ch, src.CStride, dst.Cb, dcw, dch, dst.CStride)
+	f(src.Cr, cw, ch, src.CStride, dst.Cr, dcw, dch, dst.CStride)
+}
+
+// boxFactor is the largest k for which a w × h picture averaged in k × k
+// boxes (ceil(w/k) × ceil(h/k)) is still at least dw × dh.
+func boxFactor(w, h, dw, dh int) int {
+	k := func(n, m int) int {
+		if m <= 1 {
+			return n
+		}
+		return (n - 1) / (m - 1) // the largest k with k·(m-1) < n
+	}
+	return min(k(w, dw), k(h, dh))
+}
+
+// boxYCbCr averages each k × k box of img's planes into one sample, in
+// the same subsampling: the boxes of a chroma plane cover those of the
+// luma plane (ceil(ceil(w/2)/k) = ceil(ceil(w/k)/2)).
+func boxYCbCr(img *image.YCbCr, k int) *image.YCbCr {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	out := image.NewYCbCr(image.Rect(0, 0, (w+k-1)/k, (h+k-1)/k), img.SubsampleRatio)
+	eachPlane(img, out, func(src []uint8, w, h, stride int, dst []uint8, dw, dh, dstride int) {
+		boxPlane(src, w, h, stride, dst, dw, dh, dstride, k)
+	})
+	return out
+}
+
+// boxPlane averages each k × k box of a w × h plane into one sample of
+// dst (dw × dh = ceil(w/k) × ceil(h/k)); boxes cut by the right and
+// bottom edges average what they hold.
+func boxPlane(src []uint8, w, h, stride int, dst []uint8, dw, dh, dstride, k int) {
+	sums := make([]uint32, dw)
+	for dy := range dh {
+		clear(sums)
+		y0, y1 := dy*k, min(dy*k+k, h)
+		for y := y0; y < y1; y++ {
+			addBoxes(sums, src[y*stride:y*stride+w], k)
+		}
+		averageBoxes(dst[dy*dstride:dy*dstride+dw], sums, w, k, y1-y0)
+	}
+}
+
+// addBoxes adds each run of k samples of row to its box's sum.
+func addBoxes(sums []uint32, row []uint8, k int) {
+	if k == 2 { // a 12-megapixel photo to 2048 px: the common case
+		pairs := len(row) / 2
+		for i, s := range sums[:pairs] {
+			sums[i] = s + uint32(row[2*i]) + uint32(row[2*i+1])
+		}
+		if len(row)%2 == 1 {
+			sums[pairs] += uint32(row[len(row)-1])
+		}
+		return
+	}
+	for i := range sums {
+		var s uint32
+		for _, v := range row[i*k : min(i*k+k, len(row))] {
+			s += uint32(v)
+		}
+		sums[i] += s
+	}
+}
+
+// averageBoxes writes each box's rounded mean: sums over rows rows of k
+// samples each, the last box holding what is left of the w.
+func averageBoxes(out []uint8, sums []uint32, w, k, rows int) {
+	// A whole box holds n samples: multiplying by ceil(2³²/n) errs by
+	// less than 256n/2³² over the quotient, which stays below the 1/n
+	// that separates it from the next integer while n < 4096, and saves a
+	// division a sample.
+	n := uint64(k * rows)
+	whole := w / k
+	if n >= 4096 {
+		whole = 0
+	}
+	recip := (1<<32 + n - 1) / n
+	for i, s := range sums[:whole] {
+		out[i] = uint8((uint64(s) + n/2) * recip >> 32)
+	}
+	for i := whole; i < len(sums); i++ {
+		m := uint32(min(k, w-i*k) * rows)
+		out[i] = uint8((sums[i] + m/2) / m)
+	}
 }
 
 // chromaSize is the size of img's Cb and Cr planes.

@@ -21,9 +21,11 @@ const (
 
 // photoQuality is the JPEG quality of a photo shrunk to MaxPhotoSide:
 // shrinking averages away what quality 88 (jpegQuality) keeps over it,
-// and the bytes are 61% of 88's (a 12-megapixel photo: 433 KB against
-// 706 KB, bench/media_test.go), within issue 24's eighth of the 3.9 MB
-// stored before. A photo that is not shrunk keeps jpegQuality.
+// and the bytes are 61% of 88's (bench/media_test.go's 12-megapixel
+// photo at 2048 px: 433 KB against 706 KB; 332 KB with its thumbnail at
+// 2000 px by the plane boxes, which average less of its noise away than
+// the tent filter did), within issue 24's eighth of the 3.9 MB stored
+// before. A photo that is not shrunk keeps jpegQuality.
 const photoQuality = 80
 
 // thumbQuality is a thumbnail's JPEG quality: it is seen small, and
@@ -48,13 +50,29 @@ func fitWithin(w, h, side int) (int, int) {
 	return max(1, (w*side+long/2)/long), max(1, (h*side+long/2)/long)
 }
 
+// photoSize is the size a w × h photo is shrunk to, to at most side on
+// its long edge: its k × k boxes' ceil(w/k) × ceil(h/k), k the smallest
+// factor that fits, when that keeps at least three quarters of side
+// (1536 px, still 1.4 times a phone screen's width), since averaging
+// boxes costs an addition a sample (shrinkYCbCr); else fitWithin's exact
+// fit. A 12-megapixel 4000 × 3000 photo is stored at 2000 × 1500, a
+// 24-megapixel 6000 × 4000 one at 2000 × 1334, a 3000 × 2000 one at
+// 2048 × 1365.
+func photoSize(w, h, side int) (int, int) {
+	long := max(w, h)
+	if k := (long + side - 1) / side; k >= 2 && (long+k-1)/k*4 >= side*3 {
+		return (w + k - 1) / k, (h + k - 1) / k
+	}
+	return fitWithin(w, h, side)
+}
+
 // uprightScaled turns img upright per an EXIF orientation (orient) and
 // shrinks it to at most side on its long edge, never making a full-size
 // RGBA copy (48 MB for 12 megapixels).
 //
-// A JPEG's YCbCr planes are shrunk by shrinkYCbCr (planes.go), then
-// turned (a few megapixels). Anything else is turned and shrunk in one
-// bilinear pass, which writes one RGBA picture of the output's size:
+// A JPEG's YCbCr planes are shrunk by shrinkYCbCr (planes.go) to
+// photoSize, then turned (a few megapixels). Anything else is turned and
+// shrunk in one bilinear pass, which writes one RGBA picture of the output's size:
 // from a 12-megapixel picture to 2048 px it halves each side, where
 // bilinear's two taps cover every source pixel and nothing aliases; a
 // 24-megapixel one (2.9×) skips a third of its pixels, below what a
@@ -74,10 +92,7 @@ func uprightScaled(img image.Image, o, side int) image.Image {
 	if y, ok := img.(*image.YCbCr); ok {
 		// Shrunk in its own orientation, then turned (a few
 		// megapixels, nearest-neighbour: exact).
-		sw, sh := dw, dh
-		if o >= 5 && o <= 8 {
-			sw, sh = dh, dw
-		}
+		sw, sh := photoSize(b.Dx(), b.Dy(), side)
 		if small, ok := shrinkYCbCr(y, sw, sh); ok {
 			return orient(small, o)
 		}

@@ -110,7 +110,7 @@ func (w *Worker) scheduleSummaries(ctx context.Context, now time.Time) error {
 		LEFT JOIN notification_prefs p ON p.user_id = u.id
 		WHERE u.role = 'PARENT' AND u.approved_by_admin AND u.deleted_at IS NULL AND u.suspended_at IS NULL
 		  AND coalesce(p.weekly_summary, TRUE)
-		  AND EXISTS (SELECT 1 FROM users c WHERE c.parent_id = u.id AND c.deleted_at IS NULL)
+		  AND EXISTS (SELECT 1 FROM users c WHERE `+ChildOfSQL("c", "u.id")+`)
 		  AND NOT EXISTS (SELECT 1 FROM notifications n
 		                  WHERE n.recipient_id = u.id AND n.kind = 'weekly_summary' AND n.period >= $1::date)`,
 		now.AddDate(0, 0, -8).Format(time.DateOnly))

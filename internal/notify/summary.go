@@ -98,6 +98,12 @@ func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
 		locale.Sprintf(lang, "Here is what happened today that you chose to hear about once a day:"), lines, Link(w.PublicURL, "", 0))
 }
 
+// ChildOfSQL is store.ChildOfSQL (a live child of whom parent is a
+// guardian, store/visibility.go), set by the store when it is linked in:
+// the store imports this package, so the rule is handed down rather than
+// written here again.
+var ChildOfSQL func(u, parent string) string
+
 // renderSummary counts each child's week: messages sent and received, and
 // contacts that became active. Counts only: no text, no names but the
 // parent's own children's.
@@ -115,7 +121,7 @@ func (w *Worker) renderSummary(ctx context.Context, p pending) (Mail, error) {
 		          AND greatest(k.a_approved_at, k.b_approved_at) < to_timestamp($3))
 		FROM users c
 		LEFT JOIN profiles pr ON pr.user_id = c.id
-		WHERE c.parent_id = $1 AND c.deleted_at IS NULL
+		WHERE `+ChildOfSQL("c", "$1")+`
 		ORDER BY c.id`, p.recipientID, p.about["from"], p.about["to"])
 	if err != nil {
 		return Mail{}, fmt.Errorf("weekly summary %d: %w", p.id, err)

@@ -74,6 +74,11 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 		`DELETE FROM conversation_members WHERE user_id = $1`,
 		`DELETE FROM sessions WHERE user_id = $1`,
 		`DELETE FROM profiles WHERE user_id = $1`,
+		// A guardian leaving, or a child leaving their guardians (who
+		// guards whom is personal data); after leaving every conversation,
+		// so no rule re-check is due.
+		`DELETE FROM guardians WHERE guardian_id = $1 OR child_id = $1`,
+		`DELETE FROM guardian_invites WHERE child_id = $1`,
 		// Live events that hold their name or text (events.go).
 		`DELETE FROM live_events WHERE subject_ids @> ARRAY[$1::bigint]`,
 	}
@@ -137,9 +142,11 @@ func scrubMessages(ctx context.Context, tx pgx.Tx, userID int64) ([]domain.Messa
 	return msgs, nil
 }
 
-// removeFamily removes a parent's children, then the parent.
+// removeFamily removes a parent's children (those they are the primary
+// guardian of: lockUser locked them), then the parent. A child they are
+// another guardian of stays with its primary guardian.
 func removeFamily(ctx context.Context, tx pgx.Tx, parentID int64) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM users u WHERE `+ChildOfSQL("u", "$1"), parentID)
+	rows, err := tx.Query(ctx, `SELECT id FROM users u WHERE `+PrimaryChildOfSQL("u", "$1"), parentID)
 	if err != nil {
 		return fmt.Errorf("list children of %d: %w", parentID, err)
 	}

@@ -25,6 +25,20 @@ type UserSummary struct {
 	// Children are a parent's live children, oldest first (absent for
 	// anyone else, and for a parent with none): the users list shows each family together.
 	Children []FamilyChild `json:"children,omitempty"`
+	// GuardianOf lists the invitations this parent accepted to become a
+	// guardian of a child (issue 21): for whom, and who invited them, so
+	// that an admin approving the account knows why it is there.
+	GuardianOf []GuardianInvitation `json:"guardian_of,omitempty"`
+}
+
+// GuardianInvitation is an accepted invitation as the admins' list shows it.
+type GuardianInvitation struct {
+	ChildID        int64  `json:"child_id"`
+	ChildName      string `json:"child_display_name"`
+	InvitedBy      *int64 `json:"invited_by"`
+	InvitedByName  string `json:"invited_by_display_name"`
+	InvitedByEmail string `json:"invited_by_email"`
+	AcceptedAt     string `json:"accepted_at"`
 }
 
 // FamilyChild is a child as the users list shows them beneath their
@@ -48,7 +62,16 @@ type UserFilter struct {
 // ListUsers returns live users matching f, newest first.
 func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL, pp.display_name
+		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL, pp.display_name,
+		       (SELECT jsonb_agg(jsonb_build_object(
+		                 'child_id', gi.child_id, 'child_display_name', coalesce(kp.display_name, ''),
+		                 'invited_by', gi.created_by, 'invited_by_display_name', coalesce(ip.display_name, ''),
+		                 'invited_by_email', coalesce(iu.email, ''), 'accepted_at', gi.used_at) ORDER BY gi.id)
+		        FROM guardian_invites gi
+		        LEFT JOIN profiles kp ON kp.user_id = gi.child_id
+		        LEFT JOIN users iu ON iu.id = gi.created_by
+		        LEFT JOIN profiles ip ON ip.user_id = gi.created_by
+		        WHERE gi.used_by = u.id)
 		FROM users u JOIN profiles p ON p.user_id = u.id
 		LEFT JOIN profiles pp ON pp.user_id = u.parent_id
 		WHERE u.deleted_at IS NULL
@@ -63,7 +86,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error
 	}
 	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (UserSummary, error) {
 		var s UserSummary
-		err := r.Scan(append(userFields(&s.User), &s.DisplayName, &s.EmailVerified, &s.ParentName)...)
+		err := r.Scan(append(userFields(&s.User), &s.DisplayName, &s.EmailVerified, &s.ParentName, &s.GuardianOf)...)
 		return s, err
 	})
 	if err != nil {

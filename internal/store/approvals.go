@@ -16,14 +16,6 @@ import (
 // describes the other family's child of each pending link, and the child a
 // request was addressed to can decline it.
 
-// guardianIDsSQL selects the ids of the grown-ups who look after child (an
-// SQL expression for a users.id): the one place that says who "the other
-// family's guardians" are. Today that is the child's parent
-// (users.parent_id); the guardians of issue 21.1 are added here.
-func guardianIDsSQL(child string) string {
-	return `SELECT gu.parent_id FROM users gu WHERE gu.id = ` + child + ` AND gu.parent_id IS NOT NULL`
-}
-
 // approvedFriendsSQL selects the ids of child's approved contacts.
 func approvedFriendsSQL(child string) string {
 	return `SELECT CASE WHEN ct.child_a_id = ` + child + ` THEN ct.child_b_id ELSE ct.child_a_id END
@@ -91,8 +83,8 @@ func (c contactRow) addressedChild(requestedBy *int64) int64 {
 	if requestedBy == nil {
 		return 0
 	}
-	askedA := *requestedBy == c.a || *requestedBy == c.parentA
-	askedB := *requestedBy == c.b || *requestedBy == c.parentB
+	askedA := *requestedBy == c.a || c.guardsA(*requestedBy)
+	askedB := *requestedBy == c.b || c.guardsB(*requestedBy)
 	switch {
 	case askedA && !askedB:
 		return c.b
@@ -165,15 +157,15 @@ func decline(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, 
 		Data: declined, About: []int64{c.a, c.b}}}); err != nil {
 		return err
 	}
-	// The asking family's parent is told as after a parent's reject ("…
-	// declined by the other family"); the decliner's own parent sees the
-	// event, and the link gone from their list.
-	asker, parent := c.a, c.parentA
+	// The asking family's guardians are told as after a parent's reject
+	// ("… declined by the other family"); the decliner's own guardians see
+	// the event, and the link gone from their list.
+	asker := c.a
 	if actor.UserID == c.a {
-		asker, parent = c.b, c.parentB
+		asker = c.b
 	}
-	if err := notify.Queue(ctx, tx, notify.Note{To: parent, Kind: notify.ContactDeclined, Child: asker,
-		About: map[string]int64{"contact_id": c.id}}); err != nil {
+	if err := notify.Queue(ctx, tx, guardianNotes(actor, c.guardiansOfSide(asker), notify.Note{Kind: notify.ContactDeclined, Child: asker,
+		About: map[string]int64{"contact_id": c.id}})...); err != nil {
 		return err
 	}
 	return recheckPair(ctx, tx, actor.UserID, c.a, c.b)

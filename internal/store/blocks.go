@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -70,15 +71,11 @@ func (db *DB) BlockContact(ctx context.Context, actor *domain.Actor, id int64) (
 				return fmt.Errorf("block contact %d: %w", c.id, err)
 			}
 			mine, other := c.sideOf(actor)
-			parent := c.parentA
-			if mine == c.b {
-				parent = c.parentB
-			}
 			if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.ContactBlock, EntityType: "contact", EntityID: c.id,
 				After: contactAudit(c, actor, "blocked")}); err != nil {
 				return err
 			}
-			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactBlocked, To: []int64{mine, parent},
+			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactBlocked, To: append([]int64{mine}, c.guardiansOfSide(mine)...),
 				Data: blockNote{c.id, mine, other}}}); err != nil {
 				return err
 			}
@@ -97,12 +94,12 @@ func (db *DB) UnblockContact(ctx context.Context, actor *domain.Actor, id int64)
 			if blockedBy == nil {
 				return domain.Errorf(domain.CodeConflict, "this contact is not blocked")
 			}
-			blocker, other, parent := c.a, c.b, c.parentA
+			blocker, other := c.a, c.b
 			if *blockedBy == c.b {
-				blocker, other, parent = c.b, c.a, c.parentB
+				blocker, other = c.b, c.a
 			}
-			if parent != actor.UserID {
-				return domain.Errorf(domain.CodeForbidden, "only the parent of the child who blocked can unblock")
+			if !slices.Contains(c.guardiansOfSide(blocker), actor.UserID) {
+				return domain.Errorf(domain.CodeForbidden, "only a guardian of the child who blocked can unblock")
 			}
 			if _, err := tx.Exec(ctx, `UPDATE contacts SET blocked_by = NULL, blocked_at = NULL WHERE id = $1`, c.id); err != nil {
 				return fmt.Errorf("unblock contact %d: %w", c.id, err)
@@ -111,7 +108,7 @@ func (db *DB) UnblockContact(ctx context.Context, actor *domain.Actor, id int64)
 				Before: map[string]any{"contact_id": c.id, "child_id": blocker, "other_child_id": other, "status": "blocked"}}); err != nil {
 				return err
 			}
-			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactUnblocked, To: []int64{blocker, parent},
+			if err := eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.ContactUnblocked, To: append([]int64{blocker}, c.guardiansOfSide(blocker)...),
 				Data: blockNote{c.id, blocker, other}}}); err != nil {
 				return err
 			}

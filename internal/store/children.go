@@ -38,7 +38,8 @@ func (db *DB) CreateChild(ctx context.Context, actor *domain.Actor, login, passw
 	return c, err
 }
 
-// ListChildren returns the acting parent's children, oldest first.
+// ListChildren returns the children the acting parent is a guardian of
+// (primary or not: user.parent_id says who is primary), oldest first.
 func (db *DB) ListChildren(ctx context.Context, actor *domain.Actor) ([]Child, error) {
 	rows, err := db.Pool.Query(ctx, `
 		SELECT `+userColumns+`, `+profileColumns+`
@@ -121,9 +122,21 @@ func (db *DB) LogoutChild(ctx context.Context, actor *domain.Actor, childID int6
 	})
 }
 
-// DeleteChild removes a child's account and personal data.
+// DeleteChild removes a child's account and personal data. Only the
+// primary guardian may; to another guardian it is forbidden.
 func (db *DB) DeleteChild(ctx context.Context, actor *domain.Actor, childID int64) error {
 	return db.childAction(ctx, actor, childID, audit.ChildDelete, func(tx pgx.Tx, child domain.User) (any, error) {
+		if err := mustBePrimary(child, actor); err != nil {
+			return nil, err
+		}
 		return map[string]bool{"deleted": true}, removeAccount(ctx, tx, childID)
 	})
+}
+
+// mustBePrimary refuses a guardian of child who is not its primary.
+func mustBePrimary(child domain.User, actor *domain.Actor) error {
+	if child.ParentID == nil || *child.ParentID != actor.UserID {
+		return domain.Errorf(domain.CodeForbidden, "only the child's primary guardian may do this")
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -22,18 +23,22 @@ const (
 	friendCodeLength   = 10
 )
 
-func newFriendCode() (string, error) {
-	const n = len(friendCodeAlphabet)
-	limit := 256 - 256%n // reject bytes that would bias the draw
-	code := make([]byte, 0, friendCodeLength)
+func newFriendCode() (string, error) { return randomCode(friendCodeLength) }
+
+// randomCode draws n characters of friendCodeAlphabet (friend codes,
+// guardian invitations).
+func randomCode(n int) (string, error) {
+	const size = len(friendCodeAlphabet)
+	limit := 256 - 256%size // reject bytes that would bias the draw
+	code := make([]byte, 0, n)
 	buf := make([]byte, 32)
-	for len(code) < friendCodeLength {
+	for len(code) < n {
 		if _, err := rand.Read(buf); err != nil {
-			return "", fmt.Errorf("friend code: %w", err)
+			return "", fmt.Errorf("random code: %w", err)
 		}
 		for _, b := range buf {
-			if int(b) < limit && len(code) < friendCodeLength {
-				code = append(code, friendCodeAlphabet[int(b)%n])
+			if int(b) < limit && len(code) < n {
+				code = append(code, friendCodeAlphabet[int(b)%size])
 			}
 		}
 	}
@@ -43,14 +48,24 @@ func newFriendCode() (string, error) {
 // ParseFriendCode normalizes a friend code as typed (any case, spaces and
 // dashes ignored) and checks its shape.
 func ParseFriendCode(s string) (string, error) {
+	c, err := parseCode(s, friendCodeLength)
+	if err != nil {
+		return "", domain.Invalid("friend_code", "must be the %d-character friend code shown to the child", friendCodeLength)
+	}
+	return c, nil
+}
+
+// parseCode normalizes a code of n characters of friendCodeAlphabet as
+// typed: any case, spaces and dashes ignored.
+func parseCode(s string, n int) (string, error) {
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
 			return -1
 		}
 		return r
 	}, strings.ToUpper(strings.TrimSpace(s)))
-	if len(s) != friendCodeLength || strings.Trim(s, friendCodeAlphabet) != "" {
-		return "", domain.Invalid("friend_code", "must be the %d-character friend code shown to the child", friendCodeLength)
+	if len(s) != n || strings.Trim(s, friendCodeAlphabet) != "" {
+		return "", errors.New("not a code")
 	}
 	return s, nil
 }
@@ -111,45 +126,70 @@ func (db *DB) RegenerateFriendCode(ctx context.Context, actor *domain.Actor, chi
 	return code, err
 }
 
-// contactRow is a contacts row with its children's families.
+// contactRow is a contacts row with its children's families: each side's
+// guardians (guardiansOf: primary first), any of whom acts for that side.
 type contactRow struct {
 	id             int64
 	a, b           int64 // child_a_id < child_b_id
-	parentA        int64
-	parentB        int64
+	guardiansA     []int64
+	guardiansB     []int64
 	aApproved      bool
 	bApproved      bool
 	approvedByBoth bool
 }
 
-func (c contactRow) parentOf(actorID int64) bool { return c.parentA == actorID || c.parentB == actorID }
+func (c contactRow) guardsA(userID int64) bool { return slices.Contains(c.guardiansA, userID) }
+func (c contactRow) guardsB(userID int64) bool { return slices.Contains(c.guardiansB, userID) }
+
+func (c contactRow) parentOf(actorID int64) bool { return c.guardsA(actorID) || c.guardsB(actorID) }
+
+// guardiansOfSide are the guardians of child (c.a or c.b).
+func (c contactRow) guardiansOfSide(child int64) []int64 {
+	if child == c.a {
+		return c.guardiansA
+	}
+	return c.guardiansB
+}
 
 // sideOf is the child on the actor's side of the link, for the audit's
 // child_id: the actor when a child, else the actor's child (the lower id
-// when they are parent of both).
+// when they are a guardian of both).
 func (c contactRow) sideOf(actor *domain.Actor) (mine, other int64) {
-	if actor.UserID == c.a || (!actor.IsChild() && c.parentA == actor.UserID) {
+	if actor.UserID == c.a || (!actor.IsChild() && c.guardsA(actor.UserID)) {
 		return c.a, c.b
 	}
 	return c.b, c.a
 }
 
-const contactRowColumns = `ct.id, ct.child_a_id, ct.child_b_id, coalesce(ua.parent_id, 0), coalesce(ub.parent_id, 0),
-	ct.a_approved_at IS NOT NULL, ct.b_approved_at IS NOT NULL`
+const contactRowColumns = `ct.id, ct.child_a_id, ct.child_b_id, ct.a_approved_at IS NOT NULL, ct.b_approved_at IS NOT NULL`
 
 func scanContactRow(row pgx.Row) (contactRow, error) {
 	var c contactRow
-	err := row.Scan(&c.id, &c.a, &c.b, &c.parentA, &c.parentB, &c.aApproved, &c.bApproved)
+	err := row.Scan(&c.id, &c.a, &c.b, &c.aApproved, &c.bApproved)
 	c.approvedByBoth = c.aApproved && c.bApproved
 	return c, err
 }
 
-// readContact reads a contact link with its children's parents, locking it
-// when lock is set.
+// withGuardians fills in the guardians of each link's children.
+func withGuardians(ctx context.Context, q rowsQuerier, links []contactRow) error {
+	var ids []int64
+	for _, c := range links {
+		ids = append(ids, c.a, c.b)
+	}
+	g, err := guardiansOf(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for i := range links {
+		links[i].guardiansA, links[i].guardiansB = g[links[i].a], g[links[i].b]
+	}
+	return nil
+}
+
+// readContact reads a contact link with its children's guardians, locking
+// it when lock is set.
 func readContact(ctx context.Context, tx pgx.Tx, id int64, lock bool) (contactRow, error) {
-	sql := `SELECT ` + contactRowColumns + `
-		FROM contacts ct JOIN users ua ON ua.id = ct.child_a_id JOIN users ub ON ub.id = ct.child_b_id
-		WHERE ct.id = $1`
+	sql := `SELECT ` + contactRowColumns + ` FROM contacts ct WHERE ct.id = $1`
 	if lock {
 		sql += ` FOR UPDATE OF ct`
 	}
@@ -160,7 +200,11 @@ func readContact(ctx context.Context, tx pgx.Tx, id int64, lock bool) (contactRo
 	if err != nil {
 		return c, fmt.Errorf("load contact %d: %w", id, err)
 	}
-	return c, nil
+	links := []contactRow{c}
+	if err := withGuardians(ctx, tx, links); err != nil {
+		return c, err
+	}
+	return links[0], nil
 }
 
 // loadContact is readContact for a parent of either child; to anyone else
@@ -173,16 +217,19 @@ func loadContact(ctx context.Context, tx pgx.Tx, actor *domain.Actor, id int64, 
 	return c, err
 }
 
-// approveSides records the acting parent's approval on each side of the
-// link whose child is theirs (both sides for siblings). It reports whether
-// anything changed.
+// approveSides records the acting guardian's approval, and who gave it, on
+// each side of the link whose child they are a guardian of (both sides for
+// siblings): one approval from each family. It reports whether anything
+// changed.
 func approveSides(ctx context.Context, tx pgx.Tx, c contactRow, parentID int64) (bool, error) {
 	tag, err := tx.Exec(ctx, `
 		UPDATE contacts SET
 			a_approved_at = CASE WHEN $2::boolean THEN coalesce(a_approved_at, CURRENT_TIMESTAMP) ELSE a_approved_at END,
-			b_approved_at = CASE WHEN $3::boolean THEN coalesce(b_approved_at, CURRENT_TIMESTAMP) ELSE b_approved_at END
+			a_approved_by = CASE WHEN $2::boolean AND a_approved_at IS NULL THEN $4 ELSE a_approved_by END,
+			b_approved_at = CASE WHEN $3::boolean THEN coalesce(b_approved_at, CURRENT_TIMESTAMP) ELSE b_approved_at END,
+			b_approved_by = CASE WHEN $3::boolean AND b_approved_at IS NULL THEN $4 ELSE b_approved_by END
 		WHERE id = $1 AND (($2 AND a_approved_at IS NULL) OR ($3 AND b_approved_at IS NULL))`,
-		c.id, c.parentA == parentID, c.parentB == parentID)
+		c.id, c.guardsA(parentID), c.guardsB(parentID), parentID)
 	if err != nil {
 		return false, fmt.Errorf("approve contact %d: %w", c.id, err)
 	}
@@ -403,17 +450,21 @@ func removeLink(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRo
 }
 
 const contactColumns = `ct.id, ct.requested_by, ct.created_at, ct.a_approved_at, ct.b_approved_at,
-	ct.child_a_id, coalesce(pa.display_name, ''), ct.child_b_id, coalesce(pb.display_name, ''), ct.blocked_by, ct.blocked_at`
+	ct.child_a_id, coalesce(pa.display_name, ''), ct.child_b_id, coalesce(pb.display_name, ''), ct.blocked_by, ct.blocked_at,
+	ct.a_approved_by, coalesce(qa.display_name, ''), ct.b_approved_by, coalesce(qb.display_name, '')`
 
 const contactFrom = `contacts ct
 	LEFT JOIN profiles pa ON pa.user_id = ct.child_a_id
-	LEFT JOIN profiles pb ON pb.user_id = ct.child_b_id`
+	LEFT JOIN profiles pb ON pb.user_id = ct.child_b_id
+	LEFT JOIN profiles qa ON qa.user_id = ct.a_approved_by
+	LEFT JOIN profiles qb ON qb.user_id = ct.b_approved_by`
 
 func scanContact(r pgx.CollectableRow) (domain.Contact, error) {
 	var c domain.Contact
 	var a, b domain.ContactChild
 	err := r.Scan(&c.ID, &c.RequestedBy, &c.CreatedAt, &a.ParentApprovedAt, &b.ParentApprovedAt,
-		&a.ChildID, &a.DisplayName, &b.ChildID, &b.DisplayName, &c.BlockedBy, &c.BlockedAt)
+		&a.ChildID, &a.DisplayName, &b.ChildID, &b.DisplayName, &c.BlockedBy, &c.BlockedAt,
+		&a.ApprovedBy, &a.ApprovedByName, &b.ApprovedBy, &b.ApprovedByName)
 	a.ParentApproved, b.ParentApproved = a.ParentApprovedAt != nil, b.ParentApprovedAt != nil
 	c.Status = contactStatus(a.ParentApproved && b.ParentApproved)
 	if c.Status == domain.ContactApproved {
@@ -499,9 +550,9 @@ func (db *DB) childrenInView(ctx context.Context, actor *domain.Actor, childID i
 // viewer) is true when they are approved contacts, or when a child of the
 // viewer has a link with $1, pending or approved, so that a parent can look
 // at who asks before approving.
-const approvedContactSQL = `(` + approvedPairSQL + ` OR EXISTS (
+var approvedContactSQL = `(` + approvedPairSQL + ` OR EXISTS (
 	SELECT 1 FROM contacts ct JOIN users k ON k.id IN (ct.child_a_id, ct.child_b_id)
-	WHERE k.parent_id = $2 AND $1::int IN (ct.child_a_id, ct.child_b_id)))`
+	WHERE ` + GuardianSQL("k", "$2") + ` AND $1::int IN (ct.child_a_id, ct.child_b_id)))`
 
 // exportChildContacts lists a child's contact links for their export.
 func exportChildContacts(ctx context.Context, tx pgx.Tx, childID int64) ([]domain.Contact, error) {
@@ -526,15 +577,16 @@ func removeContacts(ctx context.Context, tx pgx.Tx, userID int64) error {
 	}
 	rows, err := tx.Query(ctx, `
 		WITH gone AS (DELETE FROM contacts WHERE child_a_id = $1 OR child_b_id = $1 RETURNING id, child_a_id, child_b_id)
-		SELECT gone.id, gone.child_a_id, gone.child_b_id, coalesce(ua.parent_id, 0), coalesce(ub.parent_id, 0), false, false
-		FROM gone JOIN users ua ON ua.id = gone.child_a_id JOIN users ub ON ub.id = gone.child_b_id
-		ORDER BY gone.id`, userID)
+		SELECT gone.id, gone.child_a_id, gone.child_b_id, false, false FROM gone ORDER BY gone.id`, userID)
 	if err != nil {
 		return fmt.Errorf("delete contacts: %w", err)
 	}
 	links, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (contactRow, error) { return scanContactRow(r) })
 	if err != nil {
 		return fmt.Errorf("delete contacts: %w", err)
+	}
+	if err := withGuardians(ctx, tx, links); err != nil {
+		return err
 	}
 	for _, c := range links {
 		if err := contactRevokedEvent(ctx, tx, c); err != nil {

@@ -286,7 +286,7 @@ func loadMembers(ctx context.Context, q rowsQuerier, byID map[int64]*domain.Conv
 	rows, err := q.Query(ctx, `
 		SELECT m.conversation_id, m.user_id, u.role, coalesce(m.role_in_convo, 'member'),
 		       coalesce(p.display_name, ''), coalesce(m.joined_at, CURRENT_TIMESTAMP),
-		       coalesce(u.parent_id = $2, false)
+		       coalesce(`+GuardianSQL("u", "$2")+`, false)
 		FROM conversation_members m JOIN users u ON u.id = m.user_id
 		LEFT JOIN profiles p ON p.user_id = m.user_id
 		WHERE m.conversation_id = ANY($1)

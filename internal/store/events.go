@@ -138,7 +138,7 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, convID
 	for _, m := range convs[0].Members {
 		about = append(about, m.UserID)
 	}
-	parentOf, err := parentsOf(ctx, tx, about)
+	guardians, err := guardiansOf(ctx, tx, about)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, convID
 			// children among the members.
 			cc.ChildIDs = []int64{}
 			for _, m := range cc.Members {
-				if parentOf[m.UserID] == id {
+				if slices.Contains(guardians[m.UserID], id) {
 					cc.ChildIDs = append(cc.ChildIDs, m.UserID)
 				}
 			}
@@ -169,26 +169,11 @@ func conversationEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, convID
 	return eventlog.Append(ctx, tx, evs)
 }
 
-// parentsOf maps each of ids that is a child to their parent.
-func parentsOf(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT id, parent_id FROM users WHERE id = ANY($1) AND parent_id IS NOT NULL`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("parents of %v: %w", ids, err)
-	}
-	out := map[int64]int64{}
-	var id, parent int64
-	_, err = pgx.ForEachRow(rows, []any{&id, &parent}, func() error { out[id] = parent; return nil })
-	if err != nil {
-		return nil, fmt.Errorf("parents of %v: %w", ids, err)
-	}
-	return out, nil
-}
-
-// contactFamilies are both children of a link and their parents.
+// contactFamilies are both children of a link and all their guardians.
 func contactFamilies(c contactRow) []int64 {
 	ids := []int64{c.a, c.b}
-	for _, p := range []int64{c.parentA, c.parentB} {
-		if p != 0 && !slices.Contains(ids, p) {
+	for _, p := range slices.Concat(c.guardiansA, c.guardiansB) {
+		if !slices.Contains(ids, p) {
 			ids = append(ids, p)
 		}
 	}
@@ -264,14 +249,12 @@ func reportSubjects(r domain.Report, m domain.Message) []int64 {
 // the reported child's parent), each with the report as that list shows
 // it: the same query decides who hears and what they see.
 func familyReportEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, id int64) error {
-	var reporter, reporterParent, senderParent *int64
+	var reporter *int64
 	var sender int64
 	err := tx.QueryRow(ctx, `
-		SELECT r.reporter_id, rep.parent_id, m.sender_id, snd.parent_id
+		SELECT r.reporter_id, m.sender_id
 		FROM reports r JOIN messages m ON m.id = r.message_id
-		LEFT JOIN users rep ON rep.id = r.reporter_id
-		LEFT JOIN users snd ON snd.id = m.sender_id
-		WHERE r.id = $1`, id).Scan(&reporter, &reporterParent, &sender, &senderParent)
+		WHERE r.id = $1`, id).Scan(&reporter, &sender)
 	if err != nil {
 		return fmt.Errorf("audience of report %d: %w", id, err)
 	}
@@ -279,8 +262,21 @@ func familyReportEvents(ctx context.Context, tx pgx.Tx, typ eventlog.Type, id in
 	if reporter != nil {
 		about = append(about, *reporter)
 	}
+	guardians, err := guardiansOf(ctx, tx, about)
+	if err != nil {
+		return err
+	}
+	// The reporter, the reporting child's guardians, the reported child's.
+	audience := []*int64{reporter}
+	var reporterGuardians []int64
+	if reporter != nil {
+		reporterGuardians = guardians[*reporter]
+	}
+	for _, g := range slices.Concat(reporterGuardians, guardians[sender]) {
+		audience = append(audience, &g)
+	}
 	var evs []eventlog.Event
-	for _, v := range []*int64{reporter, reporterParent, senderParent} {
+	for _, v := range audience {
 		if v == nil || slices.ContainsFunc(evs, func(e eventlog.Event) bool { return e.To[0] == *v }) {
 			continue
 		}

@@ -63,7 +63,7 @@ type ExportCredential struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// ExportChild gathers everything held about the acting parent's child, in
+// ExportChild gathers everything held about the acting guardian's child, in
 // one repeatable-read snapshot so the parts agree with each other.
 func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int64) (ChildExport, error) {
 	var out ChildExport
@@ -72,7 +72,12 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 		if out.User, out.Profile, err = db.userAndProfile(ctx, tx, childID); err != nil {
 			return err
 		}
-		if out.User.Role != domain.RoleChild || out.User.ParentID == nil || *out.User.ParentID != actor.UserID {
+		var mine bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND `+ChildOfSQL("u", "$2")+`)`,
+			childID, actor.UserID).Scan(&mine); err != nil {
+			return fmt.Errorf("check child %d: %w", childID, err)
+		}
+		if !mine {
 			return domain.Errorf(domain.CodeNotFound, "no such child")
 		}
 		if out.Conversations, err = exportConversations(ctx, tx, childID); err != nil {
@@ -166,7 +171,7 @@ func exportAudit(ctx context.Context, tx pgx.Tx, childID int64) ([]audit.Record,
 	// speak of the other family's child, and is staff's own words).
 	rows, err := tx.Query(ctx, `
 		SELECT id, actor_id, action, entity_type, entity_id, before_json, after_json - 'note',
-		       CASE WHEN actor_id = $1 OR actor_id = (SELECT parent_id FROM users WHERE id = $1) THEN ip END,
+		       CASE WHEN actor_id = $1 OR EXISTS (SELECT 1 FROM users k WHERE k.id = $1 AND `+GuardianSQL("k", "actor_id")+`) THEN ip END,
 		       coalesce(created_at, CURRENT_TIMESTAMP)
 		FROM audit_logs
 		WHERE actor_id = $1

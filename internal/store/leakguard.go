@@ -255,26 +255,29 @@ func (db *DB) recentTexts(ctx context.Context, senderID, convID int64, since tim
 // the game's name only, as for a login deleted later).
 func (db *DB) RecordLeakBlock(ctx context.Context, actor *domain.Actor, convID int64, hit LeakHit) error {
 	return db.Transact(ctx, func(tx pgx.Tx) error {
-		var parentID int64
 		var hitID int64
 		var conv *int64
 		err := tx.QueryRow(ctx, `
 			WITH c AS (SELECT conversation_id FROM conversation_members WHERE conversation_id = $3 AND user_id = $1)
 			INSERT INTO leak_guard_hits (child_id, credential_id, game_name, conversation_id)
 			SELECT $1, (SELECT id FROM game_credentials WHERE id = $2), $4, (SELECT conversation_id FROM c)
-			RETURNING id, conversation_id, (SELECT parent_id FROM users WHERE id = $1)`,
-			actor.UserID, hit.CredentialID, convID, hit.GameName).Scan(&hitID, &conv, &parentID)
+			RETURNING id, conversation_id`,
+			actor.UserID, hit.CredentialID, convID, hit.GameName).Scan(&hitID, &conv)
 		if err != nil {
 			return fmt.Errorf("record leak guard hit of %d: %w", actor.UserID, err)
+		}
+		guardians, err := guardiansOf(ctx, tx, []int64{actor.UserID})
+		if err != nil {
+			return err
 		}
 		data := map[string]any{"id": hitID, "child_id": actor.UserID, "game_name": hit.GameName, "conversation_id": conv}
 		if err := audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.LeakGuardBlock, EntityType: "game_credential",
 			EntityID: hit.CredentialID, After: data}); err != nil {
 			return err
 		}
-		if err := notifyLeakGuard(ctx, tx, parentID, actor.UserID, hitID); err != nil {
+		if err := notifyLeakGuard(ctx, tx, guardians[actor.UserID], actor.UserID, hitID); err != nil {
 			return err
 		}
-		return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.LeakGuardBlocked, To: []int64{parentID}, About: []int64{actor.UserID}, Data: data}})
+		return eventlog.Append(ctx, tx, []eventlog.Event{{Type: eventlog.LeakGuardBlocked, To: guardians[actor.UserID], About: []int64{actor.UserID}, Data: data}})
 	})
 }

@@ -112,13 +112,13 @@ type MediaContent struct {
 
 // mediaVisibleSQL is true when actor $2 (admin: $3) may see upload md
 // through who uploaded it or a message that carries it: the uploader and
-// their parent; whoever may read the message's conversation
+// their guardians; whoever may read the message's conversation
 // (visibility.go), except that its members no longer see it once the
 // message is deleted, while parents of members and admins still do.
 // Profiles that use it as an avatar are checked by ViewProfile.
 var mediaVisibleSQL = `(
 	md.uploader_id = $2
-	OR EXISTS (SELECT 1 FROM users up WHERE up.id = md.uploader_id AND up.parent_id = $2)
+	OR EXISTS (SELECT 1 FROM users up WHERE up.id = md.uploader_id AND ` + GuardianSQL("up", "$2") + `)
 	OR EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.id AND (
 		` + ParentOfMemberSQL("m.conversation_id", "$2") + `
 		OR ($3::boolean AND ` + AdminReadsSQL("m.conversation_id") + `)

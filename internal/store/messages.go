@@ -139,19 +139,18 @@ func (db *DB) History(ctx context.Context, actor *domain.Actor, convID int64, be
 	return msgs, nil
 }
 
-// DeleteMessage soft-deletes a message: its sender, a parent of its sender
+// DeleteMessage soft-deletes a message: its sender, a guardian of its sender
 // or an admin may. Members then see a tombstone; parents and admins still
 // see the content until the retention purge erases it (internal/retention,
 // after PIXELPALS_RETENTION_DAYS). Deleting by a parent or an admin is
 // audited.
 func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) error {
 	return db.Transact(ctx, func(tx pgx.Tx) error {
-		m, err := lockMessage(ctx, tx, id)
+		m, err := lockMessage(ctx, tx, id, actor.UserID)
 		if err != nil {
 			return err
 		}
-		ownParent := m.senderParent != nil && *m.senderParent == actor.UserID
-		if m.senderID != actor.UserID && !ownParent && !actor.IsAdmin() {
+		if m.senderID != actor.UserID && !m.guardedByActor && !actor.IsAdmin() {
 			if _, err := accessTo(ctx, tx, actor, m.convID); err != nil {
 				return messageNotSeen(err)
 			}
@@ -164,17 +163,19 @@ func (db *DB) DeleteMessage(ctx context.Context, actor *domain.Actor, id int64) 
 // lockedMessage is what deleting a message needs to know of it.
 type lockedMessage struct {
 	id, convID, senderID int64
-	senderParent         *int64
+	senderIsChild        bool // the sender has guardians
+	guardedByActor       bool // the actor is a guardian of the sender
 	system               bool
 }
 
-// lockMessage loads a message for update.
-func lockMessage(ctx context.Context, tx pgx.Tx, id int64) (lockedMessage, error) {
+// lockMessage loads a message for update, as actorID sees its sender.
+func lockMessage(ctx context.Context, tx pgx.Tx, id, actorID int64) (lockedMessage, error) {
 	m := lockedMessage{id: id}
 	err := tx.QueryRow(ctx, `
-		SELECT m.conversation_id, m.sender_id, s.parent_id, m.type = 'system'
+		SELECT m.conversation_id, m.sender_id, s.parent_id IS NOT NULL,
+		       coalesce(`+GuardianSQL("s", "$2")+`, false), m.type = 'system'
 		FROM messages m JOIN users s ON s.id = m.sender_id
-		WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&m.convID, &m.senderID, &m.senderParent, &m.system)
+		WHERE m.id = $1 FOR UPDATE OF m`, id, actorID).Scan(&m.convID, &m.senderID, &m.senderIsChild, &m.guardedByActor, &m.system)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, domain.Errorf(domain.CodeNotFound, "no such message")
 	}
@@ -215,7 +216,7 @@ func softDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, m lockedMes
 		return nil
 	}
 	after := map[string]any{"message_id": m.id, "conversation_id": m.convID, "sender_id": m.senderID, "deleted": true}
-	if m.senderParent != nil {
+	if m.senderIsChild {
 		after["child_id"] = m.senderID
 	}
 	return audit.Write(ctx, tx, audit.Entry{Actor: actor, Action: audit.MessageDelete, EntityType: "message", EntityID: m.id, After: after})

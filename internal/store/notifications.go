@@ -14,8 +14,8 @@ import (
 // in the action's transaction. Each action calls one of these; who is told is
 // decided here. A parent is never told of their own action.
 
-// notifyContactRequest tells each parent whose approval link id still
-// needs (read after the requester's own approval, if any).
+// notifyContactRequest tells each guardian whose family's approval link
+// id still needs (read after the requester's own approval, if any).
 func notifyContactRequest(ctx context.Context, tx pgx.Tx, actor *domain.Actor, id int64) error {
 	c, err := readContact(ctx, tx, id, false)
 	if err != nil {
@@ -23,25 +23,34 @@ func notifyContactRequest(ctx context.Context, tx pgx.Tx, actor *domain.Actor, i
 	}
 	about := map[string]int64{"contact_id": c.id}
 	var notes []notify.Note
-	if !c.aApproved && c.parentA != actor.UserID {
-		notes = append(notes, notify.Note{To: c.parentA, Kind: notify.ContactRequest, Child: c.a, About: about})
+	if !c.aApproved {
+		notes = append(notes, guardianNotes(actor, c.guardiansA, notify.Note{Kind: notify.ContactRequest, Child: c.a, About: about})...)
 	}
-	if !c.bApproved && c.parentB != actor.UserID {
-		notes = append(notes, notify.Note{To: c.parentB, Kind: notify.ContactRequest, Child: c.b, About: about})
+	if !c.bApproved {
+		notes = append(notes, guardianNotes(actor, c.guardiansB, notify.Note{Kind: notify.ContactRequest, Child: c.b, About: about})...)
 	}
 	return notify.Queue(ctx, tx, notes...)
 }
 
-// notifyContactOutcome tells the parents of link c other than the actor
+// guardianNotes addresses note to each of guardians but the actor.
+func guardianNotes(actor *domain.Actor, guardians []int64, note notify.Note) []notify.Note {
+	var notes []notify.Note
+	for _, g := range guardians {
+		if g != actor.UserID {
+			n := note
+			n.To = g
+			notes = append(notes, n)
+		}
+	}
+	return notes
+}
+
+// notifyContactOutcome tells the guardians of link c other than the actor
 // that it was approved by both families, or declined.
 func notifyContactOutcome(ctx context.Context, tx pgx.Tx, actor *domain.Actor, c contactRow, kind notify.Kind) error {
 	about := map[string]int64{"contact_id": c.id}
-	var notes []notify.Note
-	for _, side := range []struct{ parent, child int64 }{{c.parentA, c.a}, {c.parentB, c.b}} {
-		if side.parent != actor.UserID {
-			notes = append(notes, notify.Note{To: side.parent, Kind: kind, Child: side.child, About: about})
-		}
-	}
+	notes := guardianNotes(actor, c.guardiansA, notify.Note{Kind: kind, Child: c.a, About: about})
+	notes = append(notes, guardianNotes(actor, c.guardiansB, notify.Note{Kind: kind, Child: c.b, About: about})...)
 	return notify.Queue(ctx, tx, notes...)
 }
 
@@ -56,44 +65,49 @@ func notifyAccount(ctx context.Context, tx pgx.Tx, u domain.User, kind notify.Ki
 	return notify.Queue(ctx, tx, n)
 }
 
-// notifyChildAccount tells a child's parent what an admin did to the
+// notifyChildAccount tells a child's guardians what an admin did to the
 // child's account; for any other account it does nothing.
 func notifyChildAccount(ctx context.Context, tx pgx.Tx, u domain.User, kind notify.Kind) error {
-	if u.Role != domain.RoleChild || u.ParentID == nil {
+	if u.Role != domain.RoleChild {
 		return nil
 	}
-	return notify.Queue(ctx, tx, notify.Note{To: *u.ParentID, Kind: kind, Child: u.ID})
+	g, err := guardiansOf(ctx, tx, []int64{u.ID})
+	if err != nil {
+		return err
+	}
+	return notify.Queue(ctx, tx, guardianNotes(&domain.Actor{}, g[u.ID], notify.Note{Kind: kind, Child: u.ID})...)
 }
 
-// notifyLeakGuard tells the child's parent that the leak guard stopped a send.
-func notifyLeakGuard(ctx context.Context, tx pgx.Tx, parentID, childID, hitID int64) error {
-	return notify.Queue(ctx, tx, notify.Note{To: parentID, Kind: notify.LeakGuard, Child: childID,
-		About: map[string]int64{"leak_guard_hit_id": hitID}})
+// notifyLeakGuard tells the child's guardians that the leak guard stopped a send.
+func notifyLeakGuard(ctx context.Context, tx pgx.Tx, guardians []int64, childID, hitID int64) error {
+	return notify.Queue(ctx, tx, guardianNotes(&domain.Actor{}, guardians, notify.Note{Kind: notify.LeakGuard, Child: childID,
+		About: map[string]int64{"leak_guard_hit_id": hitID}})...)
 }
 
-// notifyBlock tells the blocker's parent and the blocked child's parent.
+// notifyBlock tells the blocker's guardians and the blocked child's.
 func notifyBlock(ctx context.Context, tx pgx.Tx, c contactRow, blocker int64) error {
 	about := map[string]int64{"contact_id": c.id}
-	own, other := notify.Note{To: c.parentA, Kind: notify.ChildBlocked, Child: c.a, About: about},
-		notify.Note{To: c.parentB, Kind: notify.ChildWasBlocked, Child: c.b, About: about}
-	if blocker == c.b {
-		own, other = notify.Note{To: c.parentB, Kind: notify.ChildBlocked, Child: c.b, About: about},
-			notify.Note{To: c.parentA, Kind: notify.ChildWasBlocked, Child: c.a, About: about}
+	other := c.a
+	if blocker == c.a {
+		other = c.b
 	}
-	return notify.Queue(ctx, tx, own, other)
+	notes := guardianNotes(&domain.Actor{}, c.guardiansOfSide(blocker), notify.Note{Kind: notify.ChildBlocked, Child: blocker, About: about})
+	notes = append(notes, guardianNotes(&domain.Actor{}, c.guardiansOfSide(other), notify.Note{Kind: notify.ChildWasBlocked, Child: other, About: about})...)
+	return notify.Queue(ctx, tx, notes...)
 }
 
-// notifyReport tells the families of report id: the parent of a child who
-// reported (filed) and of the child whose message it is; when resolved,
-// both. The actor (a reporting parent) is not told of their own report.
+// notifyReport tells the families of report id: the guardians of a child
+// who reported (filed) and of the child whose message it is; when
+// resolved, both. The actor (a reporting parent) is not told of their own
+// report.
 func notifyReport(ctx context.Context, tx pgx.Tx, actor *domain.Actor, id int64, resolved bool) error {
-	var reporter, reporterParent, sender, senderParent *int64
+	var reporter, sender *int64
 	err := tx.QueryRow(ctx, `
-		SELECT rep.id, rep.parent_id, snd.id, snd.parent_id
+		SELECT rep.id, snd.id
 		FROM reports r JOIN messages m ON m.id = r.message_id
 		LEFT JOIN users rep ON rep.id = r.reporter_id AND rep.role = 'CHILD'
 		LEFT JOIN users snd ON snd.id = m.sender_id AND snd.role = 'CHILD'
-		WHERE r.id = $1`, id).Scan(&reporter, &reporterParent, &sender, &senderParent)
+		WHERE r.id = $1`, id).Scan(&reporter, &sender)
 	if err != nil {
 		return fmt.Errorf("families of report %d: %w", id, err)
 	}
@@ -103,11 +117,18 @@ func notifyReport(ctx context.Context, tx pgx.Tx, actor *domain.Actor, id int64,
 		byKind, aboutKind = notify.ReportResolved, notify.ReportResolved
 	}
 	var notes []notify.Note
-	if reporter != nil && reporterParent != nil && *reporterParent != actor.UserID {
-		notes = append(notes, notify.Note{To: *reporterParent, Kind: byKind, Child: *reporter, About: about})
-	}
-	if sender != nil && senderParent != nil && *senderParent != actor.UserID {
-		notes = append(notes, notify.Note{To: *senderParent, Kind: aboutKind, Child: *sender, About: about})
+	for _, side := range []struct {
+		child *int64
+		kind  notify.Kind
+	}{{reporter, byKind}, {sender, aboutKind}} {
+		if side.child == nil {
+			continue
+		}
+		g, err := guardiansOf(ctx, tx, []int64{*side.child})
+		if err != nil {
+			return err
+		}
+		notes = append(notes, guardianNotes(actor, g[*side.child], notify.Note{Kind: side.kind, Child: *side.child, About: about})...)
 	}
 	return notify.Queue(ctx, tx, notes...)
 }

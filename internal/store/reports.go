@@ -149,14 +149,14 @@ var reportViewSQL = `
 		LEFT JOIN users snd ON snd.id = m.sender_id AND snd.deleted_at IS NULL
 		CROSS JOIN LATERAL (SELECT
 		    CASE WHEN r.reporter_id = $1 THEN 'filed_by_you'
-		         WHEN rep.parent_id = $1 THEN 'filed_by_child'
-		         WHEN snd.parent_id = $1 THEN 'about_child' END AS relation,
+		         WHEN ` + GuardianSQL("rep", "$1") + ` THEN 'filed_by_child'
+		         WHEN ` + GuardianSQL("snd", "$1") + ` THEN 'about_child' END AS relation,
 		    CASE WHEN r.reporter_id = $1 THEN (
 		             SELECT min(k.id) FROM conversation_members cm JOIN users k ON k.id = cm.user_id
 		             WHERE cm.conversation_id = r.conversation_id AND ` + ChildOfSQL("k", "$1") + `)
-		         WHEN rep.parent_id = $1 THEN rep.id
+		         WHEN ` + GuardianSQL("rep", "$1") + ` THEN rep.id
 		         ELSE snd.id END AS child_id) v
-		WHERE (r.reporter_id = $1 OR rep.parent_id = $1 OR snd.parent_id = $1)
+		WHERE (r.reporter_id = $1 OR ` + GuardianSQL("rep", "$1") + ` OR ` + GuardianSQL("snd", "$1") + `)
 		  AND ($2 = 0 OR v.child_id = $2) AND ($3 = 0 OR r.id = $3) AND ($4 = 0 OR r.id < $4)
 		  AND ($5::timestamp IS NULL OR r.created_at >= $5) AND ($6::timestamp IS NULL OR r.created_at < $6)
 		ORDER BY r.id DESC
@@ -489,7 +489,7 @@ func suspendSender(ctx context.Context, tx pgx.Tx, actor *domain.Actor, o openRe
 
 // moderatorDelete soft-deletes a reported message on an admin's word.
 func moderatorDelete(ctx context.Context, tx pgx.Tx, actor *domain.Actor, messageID int64) error {
-	m, err := lockMessage(ctx, tx, messageID)
+	m, err := lockMessage(ctx, tx, messageID, actor.UserID)
 	if err != nil {
 		return err
 	}

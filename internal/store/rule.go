@@ -18,22 +18,24 @@ import (
 //     approved the link) and neither child has blocked the other (a
 //     blocked link stays, but counts as not approved until the blocker's
 //     parent unblocks it: internal/store/blocks.go),
-//   - every adult in it is a parent of a child in it (so admins, who have
-//     no children, are never members, and two adults never talk alone) and
-//     of no other family's child: a child talks to no adult but their own
-//     parent, even in a group with an approved contact, whose parent only
-//     approved the children's link; and
+//   - every adult in it is a guardian (GuardianSQL: the primary or
+//     another, issue 21) of a child in it (so admins, who have no children,
+//     are never members, and two adults never talk alone) and of every
+//     child in it: a child talks to no adult but their own guardians, even
+//     in a group with an approved contact, whose guardians only approved
+//     the children's link; and
 //   - a direct conversation has exactly two members.
 //
-// For a direct conversation this means a child talks only with their own
-// parent or with an approved contact. A conversation that breaks the rule
+// For a direct conversation this means a child talks only with one of
+// their own guardians or with an approved contact. (Trusted grown-ups,
+// issue 21.3, would widen "guardian" here for a direct chat only.) A conversation that breaks the rule
 // is frozen (conversations.frozen_at set): nobody can send to it until the
 // rule holds again, when it thaws. Every change that can make the rule stop
 // or start holding re-checks the conversations it touches, in the same
 // transaction: creating a conversation and adding a member (refused when
 // the result would break the rule), removing a member, approving, rejecting
-// and revoking a contact, blocking and unblocking one, and deleting an
-// account.
+// and revoking a contact, blocking and unblocking one, adding and removing
+// a guardian, and deleting an account.
 //
 // Locking. Changes run at READ COMMITTED and serialize on locks that are
 // always taken in this order, so that two transactions never wait on each
@@ -46,7 +48,8 @@ import (
 //     reads or writes (a transaction-scoped advisory lock per user id, in
 //     ascending id order): contact changes lock both children, adding a
 //     member locks the new member, creating a conversation locks every
-//     member, deleting an account locks that user;
+//     member, adding or removing a guardian locks the child and that
+//     guardian, deleting an account locks that user;
 //  3. the row of each conversation whose members or frozen state change
 //     (SELECT ... FOR UPDATE, in ascending id order). Sending a message
 //     takes the same row lock (FOR NO KEY UPDATE), so a send and a member
@@ -61,22 +64,22 @@ import (
 // of the conversations holding both children.
 
 // ruleHoldsSQL is true when conversation c satisfies the contact rule.
-const ruleHoldsSQL = `(
+var ruleHoldsSQL = `(
 	(c.is_group OR (SELECT count(*) FROM conversation_members WHERE conversation_id = c.id) = 2)
 	AND NOT EXISTS (
-		-- an adult who is no parent of a child in the conversation
+		-- an adult who is no guardian of a child in the conversation
 		SELECT 1 FROM conversation_members m JOIN users u ON u.id = m.user_id
 		WHERE m.conversation_id = c.id AND u.role <> 'CHILD'
 		  AND NOT EXISTS (
 			SELECT 1 FROM conversation_members mk JOIN users k ON k.id = mk.user_id
-			WHERE mk.conversation_id = c.id AND k.role = 'CHILD' AND k.parent_id = u.id))
+			WHERE mk.conversation_id = c.id AND k.role = 'CHILD' AND ` + GuardianSQL("k", "u.id") + `))
 	AND NOT EXISTS (
-		-- an adult in a conversation with another family's child
+		-- an adult in a conversation with a child they are no guardian of
 		SELECT 1
 		FROM conversation_members m JOIN users u ON u.id = m.user_id AND u.role <> 'CHILD'
 		JOIN conversation_members mk ON mk.conversation_id = m.conversation_id
 		JOIN users k ON k.id = mk.user_id AND k.role = 'CHILD'
-		WHERE m.conversation_id = c.id AND k.parent_id IS DISTINCT FROM u.id)
+		WHERE m.conversation_id = c.id AND NOT coalesce(` + GuardianSQL("k", "u.id") + `, false))
 	AND NOT EXISTS (
 		-- two children without an approved contact link
 		SELECT 1

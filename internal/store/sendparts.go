@@ -43,14 +43,16 @@ func MessageCreatedEventsSQL(ins string) string {
 // MessageJSONSQL is the message m (a row of messages) as JSON, as
 // json.Marshal writes domain.Message from MessageColumns (ScanMessage),
 // before viewed shapes it for a viewer. created_at and deleted_at are
-// timestamps without time zone, which pgx reads as UTC.
+// timestamps without time zone, which pgx reads as UTC. A message just
+// sent has no reactions yet: an empty list, as History shows it.
 var MessageJSONSQL = `jsonb_build_object(
 		'id', m.id, 'conversation_id', m.conversation_id, 'sender_id', m.sender_id, 'type', m.type,
 		'content', m.content, 'media_id', m.media_id, 'media_url', m.media_url,
 		'media_thumb_url', ` + messageThumbURL + `,
 		'media_width', ` + messageImageSide("width") + `, 'media_height', ` + messageImageSide("height") + `,
 		'created_at', ` + utcJSON("coalesce(m.created_at, CURRENT_TIMESTAMP::timestamp)") + `,
-		'deleted', m.deleted_at IS NOT NULL, 'deleted_at', ` + utcJSON("m.deleted_at") + `)
+		'deleted', m.deleted_at IS NOT NULL, 'deleted_at', ` + utcJSON("m.deleted_at") + `,
+		'reactions', '[]'::jsonb)
 		|| CASE WHEN m.client_id IS NULL THEN '{}' ELSE jsonb_build_object('client_id', m.client_id) END`
 
 // utcJSON is the timestamp ts as Go's JSON of a UTC time.Time: ISO 8601,

@@ -227,16 +227,20 @@ func isOwnChild(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID int
 	return nil
 }
 
-// sleepEvents tell the child's and the parent's sockets that the schedule
-// changed: the child's sockets re-read it at once. The parent's event holds
+// sleepEvents tell the child's and every guardian's sockets that the
+// schedule changed: the child's sockets re-read it at once. The guardians' event holds
 // the schedule as REST shows it (nil once cleared); the child's only names
 // them, as GET /me/sleep-mode gives a child their state and not the
 // schedule (time zone, spans, the parent switch are the parent's).
-func sleepEvents(childID, parentID int64, s *SleepScheduleView) []eventlog.Event {
-	return []eventlog.Event{
-		{Type: eventlog.SleepModeChanged, To: []int64{parentID}, Data: map[string]any{"child_id": childID, "schedule": s}},
-		{Type: eventlog.SleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+func sleepEvents(ctx context.Context, tx pgx.Tx, childID int64, s *SleepScheduleView) error {
+	g, err := guardiansOf(ctx, tx, []int64{childID})
+	if err != nil {
+		return err
 	}
+	return eventlog.Append(ctx, tx, []eventlog.Event{
+		{Type: eventlog.SleepModeChanged, To: g[childID], Data: map[string]any{"child_id": childID, "schedule": s}},
+		{Type: eventlog.SleepModeChanged, To: []int64{childID}, Data: map[string]any{"child_id": childID}},
+	})
 }
 
 // SetSleepSchedule sets (creates or replaces) the acting parent's child's
@@ -280,7 +284,7 @@ func (db *DB) SetSleepSchedule(ctx context.Context, actor *domain.Actor, childID
 			return err
 		}
 		view := out.View()
-		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, &view))
+		return sleepEvents(ctx, tx, childID, &view)
 	})
 	return out, err
 }
@@ -303,19 +307,19 @@ func (db *DB) ClearSleepSchedule(ctx context.Context, actor *domain.Actor, child
 			Before: before}); err != nil {
 			return err
 		}
-		return eventlog.Append(ctx, tx, sleepEvents(childID, actor.UserID, nil))
+		return sleepEvents(ctx, tx, childID, nil)
 	})
 }
 
 // IsDirectWithOwnParent reports whether conversation convID is the direct
-// chat of child childID with their own parent (sleep mode may allow it).
+// chat of child childID with one of their guardians (sleep mode may allow it).
 func (db *DB) IsDirectWithOwnParent(ctx context.Context, childID, convID int64) (bool, error) {
 	var ok bool
 	err := db.Pool.QueryRow(ctx, `
 		SELECT NOT coalesce(c.is_group, false)
 		   AND (SELECT count(*) FROM conversation_members m WHERE m.conversation_id = c.id) = 2
 		   AND EXISTS (SELECT 1 FROM conversation_members m JOIN users u ON u.id = $1
-		               WHERE m.conversation_id = c.id AND m.user_id = u.parent_id)
+		               WHERE m.conversation_id = c.id AND `+GuardianSQL("u", "m.user_id")+`)
 		   AND EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = $1)
 		FROM conversations c WHERE c.id = $2`, childID, convID).Scan(&ok)
 	if errors.Is(err, pgx.ErrNoRows) {

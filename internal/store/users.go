@@ -247,7 +247,7 @@ func (db *DB) ViewProfile(ctx context.Context, actor *domain.Actor, userID int64
 			$2::int = $1
 			OR $3::boolean
 			OR `+ChildOfSQL("u", "$2")+`
-			OR u.id = (SELECT parent_id FROM users WHERE id = $2)
+			OR EXISTS (SELECT 1 FROM users k WHERE k.id = $2 AND `+GuardianSQL("k", "u.id")+`)
 			OR EXISTS (SELECT 1 FROM conversation_members a JOIN conversation_members b USING (conversation_id)
 			           JOIN conversations c ON c.id = a.conversation_id
 			           WHERE a.user_id = $2 AND b.user_id = $1 AND c.frozen_at IS NULL)

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+
+	"pixelpals/internal/notify"
 )
 
 // Who may see what (SPEC §3, §6, §12) lives in this file, and only here,
@@ -15,7 +17,7 @@ import (
 //
 // Reading a conversation. A user may read conversation c when
 //   - they are a member of it (MemberSQL);
-//   - they are the parent of a member (ParentOfMemberSQL): a parent reads
+//   - they are a guardian of a member (ParentOfMemberSQL): a guardian reads
 //     all their children's chats, read-only, deleted messages included; or
 //   - they are an admin and a message in it was reported (AdminReadsSQL):
 //     admins read chats only through the report queue.
@@ -26,12 +28,21 @@ import (
 // the list against the predicate and both against a plain-Go statement
 // of the rule over random data.
 //
-// Own children. A parent acts for "their child" only while that child's
+// Guardians. Wherever a rule says "the parent" of a child it means any of
+// the child's guardians (GuardianSQL, issue 21): the primary guardian
+// (users.parent_id, as the seed wrote it) or one of the others (a row in
+// guardians). Removing a guardian's row takes away, at once, everything
+// the rules below gave them. Only a few rights are the primary's alone
+// (PrimaryChildOfSQL): deleting the child, handing primary over, and the
+// child's use of the service hanging on the primary's account
+// (ParentUsableSQL).
+//
+// Own children. A guardian acts for "their child" only while that child's
 // account lives (ChildOfSQL): a deleted child is nobody's, and another
 // family's child is not_found.
 //
-// Usable accounts. A child may use the service only while their parent
-// may: approved by an admin, not suspended, not deleted (ParentUsableSQL).
+// Usable accounts. A child may use the service only while their primary
+// guardian may: approved by an admin, not suspended, not deleted (ParentUsableSQL).
 // Login, every session lookup and the live sockets' re-check all ask it.
 //
 // Each fragment takes the SQL of its operands (a column or a parameter),
@@ -46,11 +57,19 @@ func MemberSQL(conv, user string) string {
 		WHERE vis_m.conversation_id = ` + conv + ` AND vis_m.user_id = ` + user + `)`
 }
 
-// ParentOfMemberSQL is true when user is the parent of a member of
+// GuardianSQL is true when user is a guardian of the users row k (alive
+// or not: callers that act on a child add LiveChildSQL): its primary
+// guardian (k.parent_id) or another (a guardians row).
+func GuardianSQL(k, user string) string {
+	return `(` + k + `.parent_id = ` + user + ` OR EXISTS (SELECT 1 FROM guardians vis_g
+		WHERE vis_g.child_id = ` + k + `.id AND vis_g.guardian_id = ` + user + `))`
+}
+
+// ParentOfMemberSQL is true when user is a guardian of a member of
 // conversation conv.
 func ParentOfMemberSQL(conv, user string) string {
 	return `EXISTS (SELECT 1 FROM conversation_members vis_m JOIN users vis_k ON vis_k.id = vis_m.user_id
-		WHERE vis_m.conversation_id = ` + conv + ` AND vis_k.parent_id = ` + user + `)`
+		WHERE vis_m.conversation_id = ` + conv + ` AND ` + GuardianSQL("vis_k", user) + `)`
 }
 
 // FamilyReadsSQL is true when user may read conversation conv as family:
@@ -67,10 +86,11 @@ func AdminReadsSQL(conv string) string {
 }
 
 // convAudiencesSQL lists the family readers of the conversations $1 (one
-// row per conversation and reader: whether a member, whether the parent of
-// one), as FamilyReadsSQL decides. The members' parents are looked up per
-// member (LATERAL ... LIMIT), so that a generic plan (readbatch.ForceGenericSQL)
-// cannot start from every child instead.
+// row per conversation and reader: whether a member, whether a guardian of
+// one), as FamilyReadsSQL decides. The members' primary guardians are
+// looked up per member (LATERAL ... LIMIT), so that a generic plan
+// (readbatch.ForceGenericSQL) cannot start from every child instead; the
+// other guardians by the guardians primary key, which leads with the child.
 var convAudiencesSQL = convAudiencesOf("$1")
 
 // convAudiencesOf is convAudiencesSQL for the conversations of the SQL
@@ -85,11 +105,15 @@ func convAudiencesOf(convs string) string {
 			FROM conversation_members m
 			CROSS JOIN LATERAL (SELECT parent_id FROM users k WHERE k.id = m.user_id AND k.parent_id IS NOT NULL LIMIT 1) k
 			WHERE m.conversation_id = ANY(` + convs + `)
+			UNION ALL
+			SELECT m.conversation_id, g.guardian_id, false, true
+			FROM conversation_members m JOIN guardians g ON g.child_id = m.user_id
+			WHERE m.conversation_id = ANY(` + convs + `)
 		) s GROUP BY c, v ORDER BY c, v`
 }
 
-// viewer is someone who may read a conversation: a member, a parent of a
-// member, or both (a parent in a chat with their child).
+// viewer is someone who may read a conversation: a member, a guardian of
+// a member, or both (a parent in a chat with their child).
 type viewer struct {
 	id             int64
 	member         bool
@@ -142,13 +166,61 @@ func viewerOf(vs []viewer, id int64) (viewer, bool) {
 	return vs[i], true
 }
 
+// guardianIDsSQL selects the ids of child's guardians (child an SQL
+// expression for a users.id): GuardianSQL the other way round, for one
+// child, as a subquery (the approval card's "the other family's grown-ups").
+func guardianIDsSQL(child string) string {
+	return `SELECT gu.parent_id FROM users gu WHERE gu.id = ` + child + ` AND gu.parent_id IS NOT NULL
+		UNION ALL SELECT gg.guardian_id FROM guardians gg WHERE gg.child_id = ` + child
+}
+
+// guardiansOfSQL lists the guardians of the users $1 (child, guardian,
+// primary), primary first: GuardianSQL the other way round, for the
+// audiences of a child's events and notifications.
+const guardiansOfSQL = `
+		SELECT k.id, k.parent_id, true FROM users k WHERE k.id = ANY($1) AND k.parent_id IS NOT NULL
+		UNION ALL
+		SELECT g.child_id, g.guardian_id, false FROM guardians g WHERE g.child_id = ANY($1)
+		ORDER BY 1, 3 DESC, 2`
+
+// guardiansOf maps each of ids that has guardians to them, primary first.
+func guardiansOf(ctx context.Context, q rowsQuerier, ids []int64) (map[int64][]int64, error) {
+	rows, err := q.Query(ctx, guardiansOfSQL, ids)
+	if err != nil {
+		return nil, fmt.Errorf("guardians of %v: %w", ids, err)
+	}
+	out := map[int64][]int64{}
+	var child, guardian int64
+	var primary bool
+	_, err = pgx.ForEachRow(rows, []any{&child, &guardian, &primary}, func() error {
+		out[child] = append(out[child], guardian)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("guardians of %v: %w", ids, err)
+	}
+	return out, nil
+}
+
 // LiveChildSQL is true when users row u is a child whose account lives.
 func LiveChildSQL(u string) string {
 	return `(` + u + `.role = 'CHILD' AND ` + u + `.deleted_at IS NULL)`
 }
 
-// ChildOfSQL is true when users row u is a live child of parent.
+// ChildOfSQL is true when users row u is a live child of whom parent is a
+// guardian (primary or not).
 func ChildOfSQL(u, parent string) string {
+	return `(` + GuardianSQL(u, parent) + ` AND ` + LiveChildSQL(u) + `)`
+}
+
+// The notification worker's weekly summaries go to every guardian of a
+// child (internal/notify cannot import the store, which imports it).
+func init() { notify.ChildOfSQL = ChildOfSQL }
+
+// PrimaryChildOfSQL is true when users row u is a live child of whom
+// parent is the primary guardian: for what only the primary may do
+// (delete the child, hand primary over) and for a family's removal.
+func PrimaryChildOfSQL(u, parent string) string {
 	return `(` + u + `.parent_id = ` + parent + ` AND ` + LiveChildSQL(u) + `)`
 }
 

@@ -23,7 +23,8 @@ import (
 // rule is stated over it below without SQL.
 type visWorld struct {
 	role           map[int64]string
-	parent         map[int64]int64 // child -> parent
+	parent         map[int64]int64   // child -> primary guardian
+	guardians      map[int64][]int64 // child -> the other guardians
 	approved       map[int64]bool
 	suspended      map[int64]bool
 	deleted        map[int64]bool
@@ -42,16 +43,21 @@ type visMessage struct {
 
 func (w *visWorld) member(conv, u int64) bool { return slices.Contains(w.members[conv], u) }
 
+// guards: u is a guardian of k, the primary or another.
+func (w *visWorld) guards(k, u int64) bool {
+	return u != 0 && (w.parent[k] == u || slices.Contains(w.guardians[k], u))
+}
+
 func (w *visWorld) parentOfMember(conv, u int64) bool {
-	return slices.ContainsFunc(w.members[conv], func(m int64) bool { return w.parent[m] == u && u != 0 })
+	return slices.ContainsFunc(w.members[conv], func(m int64) bool { return w.guards(m, u) })
 }
 
 // adminReads: an admin reads a conversation once a message in it is reported.
 func (w *visWorld) adminReads(conv, u int64) bool { return w.role[u] == "ADMIN" && w.reported[conv] }
 
-// childOf: k is a live child whose parent is p.
+// childOf: k is a live child of whom p is a guardian.
 func (w *visWorld) childOf(k, p int64) bool {
-	return w.role[k] == "CHILD" && !w.deleted[k] && w.parent[k] == p && p != 0
+	return w.role[k] == "CHILD" && !w.deleted[k] && w.guards(k, p)
 }
 
 // parentUsable: no child, or a child whose parent is approved, not
@@ -69,7 +75,7 @@ func (w *visWorld) parentUsable(u int64) bool {
 // message is not deleted.
 func (w *visWorld) mediaVisible(md, u int64, admin bool) bool {
 	up := w.mediaUploader[md]
-	if up == u || w.parent[up] == u {
+	if up == u || w.guards(up, u) {
 		return true
 	}
 	for _, m := range w.mediaCarriedBy[md] {
@@ -184,7 +190,7 @@ func mapsEqual(a, b map[string]bool) bool {
 // buildVisWorld writes random users, conversations, messages, reports and
 // uploads, and returns them as plain Go.
 func buildVisWorld(ctx context.Context, t *testing.T, db *store.DB, rng *rand.Rand) *visWorld {
-	w := &visWorld{role: map[int64]string{}, parent: map[int64]int64{}, approved: map[int64]bool{},
+	w := &visWorld{role: map[int64]string{}, parent: map[int64]int64{}, guardians: map[int64][]int64{}, approved: map[int64]bool{},
 		suspended: map[int64]bool{}, deleted: map[int64]bool{}, members: map[int64][]int64{},
 		reported: map[int64]bool{}, mediaUploader: map[int64]int64{}, mediaCarriedBy: map[int64][]visMessage{}}
 	id := func(sql string, args ...any) int64 {
@@ -218,6 +224,24 @@ func buildVisWorld(ctx context.Context, t *testing.T, db *store.DB, rng *rand.Ra
 		for range rng.IntN(4) {
 			family = append(family, user("CHILD", p))
 		}
+	}
+	// Further guardians: any parent of any family, of any child.
+	var parents, children []int64
+	for _, u := range w.users {
+		switch w.role[u] {
+		case "PARENT":
+			parents = append(parents, u)
+		case "CHILD":
+			children = append(children, u)
+		}
+	}
+	for range 2 * len(children) {
+		k, g := children[rng.IntN(len(children))], parents[rng.IntN(len(parents))]
+		if w.guards(k, g) {
+			continue
+		}
+		id(`INSERT INTO guardians (child_id, guardian_id) VALUES ($1, $2) RETURNING child_id`, k, g)
+		w.guardians[k] = append(w.guardians[k], g)
 	}
 	for range 8 {
 		c := id(`INSERT INTO conversations (created_by) VALUES ($1) RETURNING id`, family[0])

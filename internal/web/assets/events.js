@@ -26,6 +26,8 @@ export const EventType = Object.freeze({
   sleepModeChanged: "sleep_mode.changed",
   leakGuardBlocked: "leak_guard.blocked",
   noticeDismissed: "notice.dismissed",
+  guardianAdded: "guardian.added",
+  guardianRemoved: "guardian.removed",
   // resync is not about anything: the socket missed events, so the page
   // reloads what it shows by REST.
   resync: "resync",
