@@ -78,7 +78,9 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 		// guards whom is personal data); after leaving every conversation,
 		// so no rule re-check is due.
 		`DELETE FROM guardians WHERE guardian_id = $1 OR child_id = $1`,
-		`DELETE FROM guardian_invites WHERE child_id = $1`,
+		// The child's invitations, and those a guardian made and nobody
+		// used (an account gone invites nobody any more).
+		`DELETE FROM guardian_invites WHERE child_id = $1 OR (created_by = $1 AND used_at IS NULL)`,
 		// Live events that hold their name or text (events.go).
 		`DELETE FROM live_events WHERE subject_ids @> ARRAY[$1::bigint]`,
 	}
