@@ -42,9 +42,10 @@ const eventColumnsSQL = `e.xact, e.id, e.type, e.at, e.user_ids, e.data,
 		CASE WHEN ` + senderOnlySQL + ` THEN e.data - 'client_id' END`
 
 // viewerDataSQL is an event e's data as the user (an SQL expression)
-// receives it.
+// receives it. IS DISTINCT FROM, not <>: an event without a sender keeps
+// its client id from nobody rather than from everybody.
 func viewerDataSQL(user string) string {
-	return `CASE WHEN ` + senderOnlySQL + ` AND (e.data->>'sender_id')::bigint <> ` + user + `
+	return `CASE WHEN ` + senderOnlySQL + ` AND (e.data->>'sender_id')::bigint IS DISTINCT FROM ` + user + `
 		THEN e.data - 'client_id' ELSE e.data END`
 }
 

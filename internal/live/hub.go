@@ -186,15 +186,21 @@ func (h *Hub) Run(ctx context.Context) {
 			h.reap(now)
 			continue
 		}
-		if h.drain(ctx) {
-			// Committed events wait behind an older transaction that is
-			// still running: look again soon, sooner than the poll.
-			backoff = min(max(2*backoff, 2*time.Millisecond), 50*time.Millisecond)
+		if backoff = drainBackoff(h.drain(ctx), backoff); backoff > 0 {
 			retry.Reset(backoff)
-		} else {
-			backoff = 0
 		}
 	}
+}
+
+// drainBackoff is the pause before the next drain after one that left
+// committed events waiting (behind an older transaction still running):
+// soon, sooner than the poll, and doubling while they wait; zero when
+// nothing waits.
+func drainBackoff(waiting bool, last time.Duration) time.Duration {
+	if !waiting {
+		return 0
+	}
+	return min(max(2*last, 2*time.Millisecond), 50*time.Millisecond)
 }
 
 // awaitFrontier learns where the outbox stands, retrying until it can;

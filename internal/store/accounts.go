@@ -78,7 +78,9 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 		// guards whom is personal data); after leaving every conversation,
 		// so no rule re-check is due.
 		`DELETE FROM guardians WHERE guardian_id = $1 OR child_id = $1`,
-		`DELETE FROM guardian_invites WHERE child_id = $1`,
+		// The child's invitations, and those a guardian made and nobody
+		// used (an account gone invites nobody any more).
+		`DELETE FROM guardian_invites WHERE child_id = $1 OR (created_by = $1 AND used_at IS NULL)`,
 		// Live events that hold their name or text (events.go).
 		`DELETE FROM live_events WHERE subject_ids @> ARRAY[$1::bigint]`,
 	}
@@ -95,9 +97,15 @@ func removeAccount(ctx context.Context, tx pgx.Tx, userID int64) error {
 	if err := messageEvents(ctx, tx, eventlog.MessageDeleted, scrubbed...); err != nil {
 		return fmt.Errorf("remove personal data of user %d: %w", userID, err)
 	}
+	return deleteOrTombstone(ctx, tx, userID)
+}
 
+// deleteOrTombstone deletes the users row of a removed account, or, when
+// something still points at it (the audit log, scrubbed messages), leaves
+// it as a tombstone without email, password or name.
+func deleteOrTombstone(ctx context.Context, tx pgx.Tx, userID int64) error {
 	// In a savepoint: a DELETE that fails must not abort tx.
-	err = savepoint(ctx, tx, func(sp pgx.Tx) error {
+	err := savepoint(ctx, tx, func(sp pgx.Tx) error {
 		_, err := sp.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
 		return err
 	})

@@ -282,8 +282,31 @@ func (db *DB) RemoveGuardian(ctx context.Context, actor *domain.Actor, childID, 
 		if err := guardianEvent(ctx, tx, eventlog.GuardianRemoved, childID, userID, before[childID]); err != nil {
 			return err
 		}
+		if err := dropLeftovers(ctx, tx, childID, userID); err != nil {
+			return err
+		}
 		return recheckGuardian(ctx, tx, actor.UserID, userID, childID)
 	})
+}
+
+// dropLeftovers takes from a removed guardian what would outlive their
+// guardianship of childID: the invitations they made and nobody used yet
+// (else, removed, they could still bring in a grown-up of their choosing
+// with a code they kept), and the notifications about the child not yet
+// sent to them (mails and pushes naming the child and what happens to
+// them).
+func dropLeftovers(ctx context.Context, tx pgx.Tx, childID, userID int64) error {
+	if _, err := tx.Exec(ctx, `
+		DELETE FROM guardian_invites
+		WHERE child_id = $1 AND created_by = $2 AND used_at IS NULL`, childID, userID); err != nil {
+		return fmt.Errorf("drop invitations of removed guardian %d of %d: %w", userID, childID, err)
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE notifications SET state = 'dead', recipient_email = NULL, last_error = 'guardian removed'
+		WHERE recipient_id = $2 AND child_id = $1 AND state IN ('pending', 'digest')`, childID, userID); err != nil {
+		return fmt.Errorf("drop notifications of removed guardian %d of %d: %w", userID, childID, err)
+	}
+	return nil
 }
 
 // guardedChild reads the actor's child childID (a guardian's, primary or

@@ -225,7 +225,8 @@ func TestBrowserDeletedFriend(t *testing.T) {
 
 // TestBrowserPendingFriendAvatar: a friend still waiting for a parent's
 // OK, whose picture the child may not see yet (404), shows the default
-// sprite instead of a broken image.
+// sprite instead of a broken image. The request is addressed to the child,
+// so it shows as their "wants to be friends with you!" row.
 func TestBrowserPendingFriendAvatar(t *testing.T) {
 	env := apitest.New(t)
 	admin := env.Admin()
@@ -237,14 +238,18 @@ func TestBrowserPendingFriendAvatar(t *testing.T) {
 	ka.Must(200, "GET", "/me/friend-code", nil, &code)
 	fc.Parent.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode, "child_id": kc.UserID}, nil)
 
+	// The premise: until A's parent says OK, A may not see C's picture.
+	ka.Must(404, "GET", fmt.Sprintf("/profiles/%d/avatar?size=thumb", kc.UserID), nil, nil)
+
 	b := newBrowser(t, env.Server.URL)
 	a := b.user("child A")
 	a.login(ka.Login, ka.Password)
 	a.click("", "Friends")
-	a.see("waiting for a parent")
-	a.until("the pending friend's picture", `document.querySelector(".list img.avatar:not([hidden])") && `+noBrokenAvatars)
+	// The request is addressed to A, so A sees it as a question to answer.
+	a.see("wants to be friends with you!")
+	a.until("the pending friend's picture", `document.querySelector(".list li.ask img.avatar:not([hidden])") && `+noBrokenAvatars)
 	var src string
-	a.js(`document.querySelector(".list img.avatar").src`, &src)
+	a.js(`document.querySelector(".list li.ask img.avatar").src`, &src)
 	if !bytes.HasSuffix([]byte(src), []byte("/avatar.svg")) {
 		t.Errorf("the pending friend's picture is %s, want the default sprite", src)
 	}

@@ -19,6 +19,7 @@ import { groupPanel } from "./chat/members.js";
 import { learnNames } from "./chat/messages.js";
 import { readTracker } from "./chat/unread.js";
 import { applyReactions } from "./chat/reactions.js";
+import { t } from "./i18n.js";
 
 // chatView shows conversation cid; back is where "← Back" goes, childID
 // the child whose chat a parent reads (undefined for a member).
@@ -45,7 +46,7 @@ export function chatView(ctx, cid, back, childID) {
   // list between it and the composer is the one thing that scrolls
   // (style.css, body.in-chat), so the composer is always in view.
   const root = h("section", { class: "card chat", "aria-labelledby": header.title.id },
-    header.head(h("a", { class: "back", href: back }, "← Back"), group.el), header.banners, loadErr,
+    header.head(h("a", { class: "back", href: back }, t("activity.back")), group.el), header.banners, loadErr,
     messages.list, reportSlot, composer.el);
   document.body.classList.add("in-chat");
 
@@ -115,11 +116,11 @@ function marked(m, li) {
 function reportMessage(slot, m, sender) {
   openReportForm(slot, {
     messageID: m.id,
-    title: `Report ${sender}'s message`,
+    title: t("chat.report_title", { name: sender }),
     heading: "h2",
-    quote: m.content ? `“${m.content.slice(0, 80)}”` : "this message",
-    label: "Report a message",
-    hint: "A moderator will read this. Your parent is told too.",
-    thanks: "Thanks for telling us. A moderator will look at it.",
+    quote: m.content ? `“${m.content.slice(0, 80)}”` : t("chat.this_message"),
+    label: t("chat.report_label"),
+    hint: t("chat.report_hint"),
+    thanks: t("chat.report_thanks"),
   });
 }

@@ -51,14 +51,30 @@ self.addEventListener("fetch", (e) => {
 self.addEventListener("push", (e) => {
   let m = {};
   try { m = e.data ? e.data.json() : {}; } catch { m = {}; }
-  e.waitUntil(self.registration.showNotification(m.title || "Pixel Pals", {
-    body: m.body || "Something in Pixel Pals waits for you.",
+  e.waitUntil((m.body ? Promise.resolve(m.body) : fallbackBody()).then((body) => self.registration.showNotification(m.title || "Pixel Pals", {
+    body,
     tag: m.tag || undefined,
     icon: ICON,
     badge: ICON,
     data: { url: samePath(m.url) },
-  }));
+  })));
 });
+
+// k marks a catalog key (as i18n.js's k does: the catalog test finds it).
+const k = (key) => key;
+
+// fallbackBody is the words of a push that came without any (the server
+// writes them in the account's language): the catalog of the browser's
+// language, kept in the shell (a worker has no page to ask), else English.
+function fallbackBody() {
+  const key = k("push.fallback");
+  const english = "Something in Pixel Pals waits for you.";
+  const langs = (self.navigator.languages || [self.navigator.language || ""]).map((l) => String(l).toLowerCase().split("-")[0]);
+  const lang = langs.find((l) => ["en", "de", "es"].includes(l)) || "en";
+  const url = "/assets/" + VERSION + "/locales/" + lang + ".json";
+  return caches.open(CACHE).then((c) => c.match(url)).then((hit) => hit || fetch(url))
+    .then((r) => r.json()).then((words) => words[key] || english).catch(() => english);
+}
 
 self.addEventListener("notificationclick", (e) => {
   e.notification.close();

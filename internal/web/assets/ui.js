@@ -94,10 +94,8 @@ export function otherChild(contact, childID) {
   return contact.children.find(c => c.child_id !== childID) || contact.children[0];
 }
 
-// deletedName is how a former member whose account was deleted is called
-// (in English: the chat's modules still read it; deletedNameT is it in the
-// page's language).
-export const deletedName = "a deleted account";
+// deletedNameT is how a former member whose account was deleted is called,
+// in the page's language.
 export function deletedNameT() { return t("ui.deleted_account"); }
 
 // convoName names a conversation for viewer (the people in it but them;

@@ -2,14 +2,15 @@
 // button while there are more.
 import { h, replace } from "../dom.js";
 import { api } from "../api.js";
+import { t } from "../i18n.js";
 
 // pager loads path's first page (path has its query already: "?…"),
 // handing each page to render(body, page, first).
 export function pager(target, path, render, moreText) {
   let cursor = null;
   const err = h("p", { class: "error box", role: "alert" });
-  const more = h("button", { class: "btn small ghost", type: "button", hidden: true }, moreText || "Load more");
-  const body = h("div", {}, h("p", { class: "loading" }, "Loading…"));
+  const more = h("button", { class: "btn small ghost", type: "button", hidden: true }, moreText || t("admin.load_more"));
+  const body = h("div", {}, h("p", { class: "loading" }, t("ui.loading")));
   const load = async (first) => {
     more.disabled = true;
     try {

@@ -3,20 +3,16 @@
 // the page's names (GET /admin/audit-logs `names`, keyed by user id).
 // Pure: no DOM, so that every action's sentence reads the same wherever
 // it is shown.
+import { t, k } from "../i18n.js";
 
 // namer returns a function naming account id: its display name, else a
 // fallback the entry itself holds (a removed sign-up's email), else "a
 // deleted account (#id)".
 export function namer(names) {
   return (id, fallback) => {
-    if (id === undefined || id === null) return "someone";
-    return (names && names[id]) || fallback || `a deleted account (#${id})`;
+    if (id === undefined || id === null) return t("audit.someone");
+    return (names && names[id]) || fallback || t("audit.deleted_id", { id });
   };
-}
-
-// pair names the two children of a contact entry.
-function pair(name, d) {
-  return `${name(d.child_id)} and ${name(d.other_child_id)}`;
 }
 
 // userTarget names the account a user entry acts on, with the email its
@@ -26,46 +22,53 @@ function userTarget(e, name) {
   return name(e.entity_id, b.email || a.email || (a.user && a.user.email));
 }
 
-const resolutionWords = { dismissed: "dismissed", message_deleted: "deleted the message of" };
+// The words of a report's outcome ("dismissed report #3").
+const resolutionWords = { dismissed: k("audit.report_dismissed"), message_deleted: k("audit.report_deleted") };
 
-// What each action says; e is the entry, d its after (else before) JSON,
-// who the actor's name, name the namer.
+// What each action says, as a catalog key and its names: e is the entry,
+// d its after (else before) JSON, name the namer. Every sentence has
+// {who}, the actor, filled in by sentence().
+const target = (e, name) => ({ target: userTarget(e, name) });
+const entity = (e, name) => ({ target: name(e.entity_id) });
+const pair = (d, name) => ({ a: name(d.child_id), b: name(d.other_child_id) });
+const game = (d, name) => ({ game: d.game_name || t("audit.game"), child: name(d.child_id) });
+const blocking = (e, d, name, mine, theirs) => d.child_id === e.actor_id ? [mine, { other: name(d.other_child_id) }]
+  : [theirs, { other: name(d.other_child_id), child: name(d.child_id) }];
 const says = {
-  "admin.create": (e, d, who, name) => `${who} created the admin account ${userTarget(e, name)}`,
-  "user.approve": (e, d, who, name) => `${who} approved the parent account of ${userTarget(e, name)}`,
-  "user.reject": (e, d, who, name) => `${who} declined the sign-up of ${userTarget(e, name)}`,
-  "user.suspend": (e, d, who, name) => `${who} suspended ${userTarget(e, name)}` + (d.report_id ? ` (report #${d.report_id})` : ""),
-  "user.reinstate": (e, d, who, name) => `${who} lifted the suspension of ${userTarget(e, name)}`,
-  "user.delete": (e, d, who, name) => `${who} deleted the account of ${userTarget(e, name)}`,
-  "keys.rotate": (e, d, who) => `${who} rotated the game-login encryption keys`,
-  "user.password_reset": (e, d, who) => `${who} set a new password with a reset link`,
-  "report.create": (e, d, who, name) => `${who} reported a message` + (d.child_id && d.child_id !== e.actor_id ? ` in ${name(d.child_id)}'s chat` : "") + ` (report #${e.entity_id})`,
-  "report.resolve": (e, d, who, name) => `${who} ${resolutionWords[d.resolution] || "resolved"} report #${e.entity_id}` +
-    (d.sender_suspended ? ` and suspended ${name(d.sender_id)}` : ""),
-  "message.delete": (e, d, who, name) => `${who} deleted a message by ${name(d.sender_id)}`,
-  "child.create": (e, d, who) => `${who} created the child account ${d.display_name || ""}`.trim(),
-  "child.rename": (e, d, who, name) => `${who} renamed ${name(e.entity_id)}`,
-  "child.password_reset": (e, d, who, name) => `${who} set a new password for ${name(e.entity_id)}`,
-  "child.logout_everywhere": (e, d, who, name) => `${who} logged ${name(e.entity_id)} out everywhere`,
-  "child.delete": (e, d, who, name) => `${who} deleted the account of ${userTarget(e, name)}`,
-  "child.avatar": (e, d, who, name) => `${who} changed the picture of ${name(e.entity_id)}`,
-  "friend_code.regenerate": (e, d, who, name) => `${who} made a new friend code for ${name(d.child_id || e.entity_id)}`,
-  "contact.request": (e, d, who, name) => `${who} asked for a contact between ${pair(name, d)}`,
-  "contact.approve": (e, d, who, name) => `${who} approved the contact between ${pair(name, d)}`,
-  "contact.reject": (e, d, who, name) => `${who} declined the contact between ${pair(name, d)}`,
-  "contact.revoke": (e, d, who, name) => `${who} ended the contact between ${pair(name, d)}`,
-  "contact.block": (e, d, who, name) => d.child_id === e.actor_id ? `${who} blocked ${name(d.other_child_id)}`
-    : `${who} blocked ${name(d.other_child_id)} for ${name(d.child_id)}`,
-  "contact.unblock": (e, d, who, name) => d.child_id === e.actor_id ? `${who} unblocked ${name(d.other_child_id)}`
-    : `${who} unblocked ${name(d.other_child_id)} for ${name(d.child_id)}`,
-  "game_credential.create": (e, d, who, name) => `${who} added a ${d.game_name || "game"} login for ${name(d.child_id)}`,
-  "game_credential.update": (e, d, who, name) => `${who} changed the ${d.game_name || "game"} login of ${name(d.child_id)}`,
-  "game_credential.delete": (e, d, who, name) => `${who} removed the ${d.game_name || "game"} login of ${name(d.child_id)}`,
-  "game_credential.reveal": (e, d, who, name) => `${who} looked at the ${d.game_name || "game"} password of ${name(d.child_id)}`,
-  "leak_guard.blocked": (e, d, who) => `Pixel Pals stopped a message of ${who}: it held their ${d.game_name || "game"} password`,
-  "leak_guard.notice_dismiss": (e, d, who, name) => `${who} dismissed the game-password notice about ${name(e.entity_id)}`,
-  "sleep_mode.set": (e, d, who, name) => `${who} set sleep mode for ${name(e.entity_id)}`,
-  "sleep_mode.clear": (e, d, who, name) => `${who} turned sleep mode off for ${name(e.entity_id)}`,
+  "admin.create": (e, d, name) => [k("audit.admin_create"), target(e, name)],
+  "user.approve": (e, d, name) => [k("audit.user_approve"), target(e, name)],
+  "user.reject": (e, d, name) => [k("audit.user_reject"), target(e, name)],
+  "user.suspend": (e, d, name) => d.report_id ? [k("audit.user_suspend_report"), { ...target(e, name), report: d.report_id }]
+    : [k("audit.user_suspend"), target(e, name)],
+  "user.reinstate": (e, d, name) => [k("audit.user_reinstate"), target(e, name)],
+  "user.delete": (e, d, name) => [k("audit.user_delete"), target(e, name)],
+  "keys.rotate": () => [k("audit.keys_rotate"), {}],
+  "user.password_reset": () => [k("audit.user_password_reset"), {}],
+  "report.create": (e, d, name) => d.child_id && d.child_id !== e.actor_id
+    ? [k("audit.report_create_in"), { id: e.entity_id, child: name(d.child_id) }] : [k("audit.report_create"), { id: e.entity_id }],
+  "report.resolve": (e, d) => [resolutionWords[d.resolution] || k("audit.report_resolved"), { id: e.entity_id }],
+  "message.delete": (e, d, name) => [k("audit.message_delete"), { sender: name(d.sender_id) }],
+  "child.create": (e, d) => [k("audit.child_create"), { name: d.display_name || "" }],
+  "child.rename": (e, d, name) => [k("audit.child_rename"), entity(e, name)],
+  "child.password_reset": (e, d, name) => [k("audit.child_password_reset"), entity(e, name)],
+  "child.logout_everywhere": (e, d, name) => [k("audit.child_logout_everywhere"), entity(e, name)],
+  "child.delete": (e, d, name) => [k("audit.user_delete"), target(e, name)],
+  "child.avatar": (e, d, name) => [k("audit.child_avatar"), entity(e, name)],
+  "friend_code.regenerate": (e, d, name) => [k("audit.friend_code"), { target: name(d.child_id || e.entity_id) }],
+  "contact.request": (e, d, name) => [k("audit.contact_request"), pair(d, name)],
+  "contact.approve": (e, d, name) => [k("audit.contact_approve"), pair(d, name)],
+  "contact.reject": (e, d, name) => [k("audit.contact_reject"), pair(d, name)],
+  "contact.revoke": (e, d, name) => [k("audit.contact_revoke"), pair(d, name)],
+  "contact.block": (e, d, name) => blocking(e, d, name, k("audit.contact_block"), k("audit.contact_block_for")),
+  "contact.unblock": (e, d, name) => blocking(e, d, name, k("audit.contact_unblock"), k("audit.contact_unblock_for")),
+  "game_credential.create": (e, d, name) => [k("audit.game_create"), game(d, name)],
+  "game_credential.update": (e, d, name) => [k("audit.game_update"), game(d, name)],
+  "game_credential.delete": (e, d, name) => [k("audit.game_delete"), game(d, name)],
+  "game_credential.reveal": (e, d, name) => [k("audit.game_reveal"), game(d, name)],
+  "leak_guard.blocked": (e, d) => [k("audit.leak_blocked"), { game: d.game_name || t("audit.game") }],
+  "leak_guard.notice_dismiss": (e, d, name) => [k("audit.leak_dismiss"), entity(e, name)],
+  "sleep_mode.set": (e, d, name) => [k("audit.sleep_set"), entity(e, name)],
+  "sleep_mode.clear": (e, d, name) => [k("audit.sleep_clear"), entity(e, name)],
 };
 
 // sentence says audit entry e in words, with the note a moderator left
@@ -75,7 +78,13 @@ export function sentence(e, names) {
   const d = e.after_json || e.before_json || {};
   const who = name(e.actor_id);
   const say = says[e.action];
-  const text = say ? say(e, d, who, name)
-    : `${who} did ${e.action} on ${e.entity_type}${e.entity_id ? " #" + e.entity_id : ""}`;
+  let text;
+  if (say) {
+    const [key, params] = say(e, d, name);
+    text = t(key, { ...params, who }).trim();
+    if (e.action === "report.resolve" && d.sender_suspended) text += t("audit.and_suspended", { sender: name(d.sender_id) });
+  } else {
+    text = t("audit.unknown", { who, action: e.action, entity: e.entity_type + (e.entity_id ? " #" + e.entity_id : "") });
+  }
   return d.note ? `${text}: ${d.note}` : text + ".";
 }

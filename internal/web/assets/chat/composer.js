@@ -6,6 +6,7 @@ import { h, replace, uid } from "../dom.js";
 import { field, form } from "../forms.js";
 import { icon } from "../ui.js";
 import { mediaTools } from "./media.js";
+import { t } from "../i18n.js";
 
 // composerArea is the bottom of chat: the sleep slot and the composer.
 // draw(frozenBanner) shows, hides or updates them after chat.convo
@@ -48,7 +49,7 @@ function leakAlert(text) {
     // The words stay only in the box, for the child to take the password
     // out; nothing of them is stored anywhere.
     show(e) {
-      el.replaceChildren(icon("shield"), h("strong", {}, "Not sent. "), e.message);
+      el.replaceChildren(icon("shield"), h("strong", {}, t("chat.not_sent")), e.message);
       el.hidden = false;
       text.input.setAttribute("aria-invalid", "true");
       text.input.setAttribute("aria-describedby", el.id + " " + text.err.id);
@@ -62,17 +63,17 @@ function leakAlert(text) {
 function composer({ send, refused }) {
   // autocomplete off: what a child types (maybe a password the leak
   // guard stops) is never kept by the browser's form memory either.
-  const text = field({ name: "content", label: "Your message", multiline: true, maxlength: 2000, autocomplete: "off" });
+  const text = field({ name: "content", label: t("chat.your_message"), multiline: true, maxlength: 2000, autocomplete: "off" });
   const leak = leakAlert(text);
   const f = form({
-    label: "Send a message",
+    label: t("chat.send_label"),
     cls: "composer",
     fields: [text],
-    submit: "Send",
-    busy: "Sending…",
+    submit: t("chat.send"),
+    busy: t("child.sending"),
     onsubmit: async (v) => {
       const content = v.content.trim();
-      if (!content) { const e = new Error("Type a message first."); e.field = "content"; throw e; }
+      if (!content) { const e = new Error(t("chat.type_first")); e.field = "content"; throw e; }
       leak.clear();
       try {
         await send({ type: "text", content });

@@ -5,6 +5,7 @@ import { h, replace, uid } from "../dom.js";
 import { api } from "../api.js";
 import { action } from "../forms.js";
 import { convoName, icon, aloneAfterDeletion } from "../ui.js";
+import { t } from "../i18n.js";
 
 // chatHeader makes the title and banners of chat; draw() fills them in
 // from chat.convo and chat.frozenWhy. head(back, people) is the chat's top
@@ -12,9 +13,9 @@ import { convoName, icon, aloneAfterDeletion } from "../ui.js";
 // parent can read the chat (there from the first paint, so nothing moves
 // when the chat has loaded), and a group's people.
 export function chatHeader(chat) {
-  const title = h("h1", { id: uid("chat") }, "Chat");
+  const title = h("h1", { id: uid("chat") }, t("chat.title"));
   const banners = h("div", { class: "chat-banners" });
-  const watch = chat.isChild ? h("p", { class: "watch" }, icon("eye"), "Your parent can read this chat.") : null;
+  const watch = chat.isChild ? h("p", { class: "watch" }, icon("eye"), t("chat.watch")) : null;
   return {
     title,
     banners,
@@ -35,18 +36,19 @@ export function chatHeader(chat) {
 function titleText({ convo, me, childID }) {
   if (childID) {
     const child = convo.members.find(m => m.user_id === childID);
-    const whose = child ? child.display_name : "Your child";
-    return convo.is_group ? `${whose}'s group “${convoName(convo, childID)}”` : `${whose}'s chat with ${convoName(convo, childID)}`;
+    const whose = child ? child.display_name : t("chat.your_child");
+    const name = convoName(convo, childID);
+    return convo.is_group ? t("chat.child_group", { whose, name }) : t("chat.child_chat", { whose, name });
   }
-  return convo.is_group ? convoName(convo, me.id) : `Chat with ${convoName(convo, me.id)}`;
+  return convo.is_group ? convoName(convo, me.id) : t("chat.chat_with", { name: convoName(convo, me.id) });
 }
 
 function bannerList(chat) {
   const { convo } = chat;
   const b = [];
-  if (convo.read_only) b.push(h("p", { class: "banner readonly" }, "Read-only: you can read this chat of your child, but not write in it."));
+  if (convo.read_only) b.push(h("p", { class: "banner readonly" }, t("chat.read_only")));
   if (convo.frozen) b.push(h("p", { class: "banner frozen", role: "status", id: uid("frozen") },
-    icon("pause"), chat.frozenWhy || "This chat is paused. Both parents need to approve this friendship before anyone can send messages here again."));
+    icon("pause"), chat.frozenWhy || t("chat.frozen")));
   if (canHide(chat)) b.push(hideRow(chat));
   return b;
 }
@@ -56,11 +58,11 @@ function bannerList(chat) {
 const canHide = ({ convo, me }) => !convo.read_only && aloneAfterDeletion(convo, me.id);
 
 function hideRow(chat) {
-  return h("div", { class: "row" }, action("Hide this chat", async () => {
+  return h("div", { class: "row" }, action(t("chat.hide"), async () => {
     await api("POST", `/conversations/${chat.cid}/hide`);
     chat.ctx.go(chat.back);
   }, { cls: "ghost" }),
-  h("span", { class: "muted small" }, chat.isChild ? "It goes from your list of chats. Your parent can still read it." : "It goes from your list of chats."));
+  h("span", { class: "muted small" }, chat.isChild ? t("chat.hide_child") : t("chat.hide_hint")));
 }
 
 // deletedReason says why a frozen chat is paused when the other's account
@@ -68,8 +70,8 @@ function hideRow(chat) {
 export function deletedReason({ convo, me, childID }) {
   if (!aloneAfterDeletion(convo, childID || me.id)) return "";
   return childID
-    ? "This chat is paused because the friend's account was deleted. Nobody can write in it any more."
-    : "This chat is paused because the other account was deleted. Nobody can write here any more, but you can still read it.";
+    ? t("chat.deleted_parent")
+    : t("chat.deleted_child");
 }
 
 // blockReason says why a frozen chat is paused when a block stands
@@ -94,10 +96,10 @@ export async function blockReason(chat) {
 function blockText(blocker, meID, childID, mine, other) {
   if (!childID) {
     return blocker === meID
-      ? `This chat is paused because you blocked ${other}. Only your parent can unblock them.`
-      : `This chat is paused because ${other} blocked it. Only ${other}'s parent can undo that.`;
+      ? t("chat.blocked_you", { other })
+      : t("chat.blocked_by", { other });
   }
   return blocker === childID
-    ? `This chat is paused because ${mine} blocked ${other}. You can unblock them on ${mine}'s page.`
-    : `This chat is paused because ${other} blocked ${mine}. Only ${other}'s parent can unblock.`;
+    ? t("chat.blocked_child", { mine, other })
+    : t("chat.blocked_other", { mine, other });
 }

@@ -9,6 +9,7 @@
 import { h, replace } from "../dom.js";
 import { api } from "../api.js";
 import { formerMembers, memberNames } from "./messages.js";
+import { t } from "../i18n.js";
 
 const PAGE = 50;
 
@@ -20,8 +21,8 @@ export function messageHistory(chat, { item, onerror }) {
   let loading = false;
   let drawn = "";
   let loaded = false; // until then the list says "Loading messages…"
-  const list = h("ol", { class: "messages", "aria-label": "Messages", tabindex: "0" }, h("li", { class: "loading" }, "Loading messages…"));
-  const olderBtn = h("button", { class: "btn small ghost", type: "button" }, "Load older messages");
+  const list = h("ol", { class: "messages", "aria-label": t("chat.messages"), tabindex: "0" }, h("li", { class: "loading" }, t("chat.loading")));
+  const olderBtn = h("button", { class: "btn small ghost", type: "button" }, t("chat.load_older"));
   const olderRow = h("li", { class: "older" }, olderBtn);
   olderRow.hidden = true;
 
@@ -77,7 +78,7 @@ export function messageHistory(chat, { item, onerror }) {
     if (loading || !older) return;
     loading = true;
     olderBtn.disabled = true;
-    olderBtn.textContent = "Loading older messages…";
+    olderBtn.textContent = t("chat.loading_older");
     try {
       const page = await api("GET", `/conversations/${chat.cid}/messages?limit=${PAGE}&cursor=${encodeURIComponent(older)}`);
       for (const m of page.items) msgs.set(m.id, m);
@@ -87,7 +88,7 @@ export function messageHistory(chat, { item, onerror }) {
       list.scrollTop = top + list.scrollHeight - height;
     } catch (e) { onerror(e); }
     olderBtn.disabled = false;
-    olderBtn.textContent = "Load older messages";
+    olderBtn.textContent = t("chat.load_older");
     loading = false;
     // Still at the top (a short page, a tall screen): the observer sees
     // no change, so go on from here.
@@ -136,7 +137,7 @@ function rowInView(list, row) {
 function drawList(list, olderRow, items, chat, item) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   if (!items.length) {
-    replace(list, h("li", { class: "empty" }, chat.isChild ? "No messages yet. Say hello!" : "No messages in this chat yet."));
+    replace(list, h("li", { class: "empty" }, chat.isChild ? t("chat.empty_child") : t("chat.empty")));
   } else {
     replace(list, olderRow, items.map(item));
   }

@@ -5,6 +5,7 @@ import { h, replace, uid } from "../dom.js";
 import { api } from "../api.js";
 import { clearErrors } from "../forms.js";
 import { icon } from "../ui.js";
+import { t } from "../i18n.js";
 
 // mediaTools adds the photo and voice-clip controls to tools, below the
 // composer form f. send(body) sends a message; refused(e) shows a send
@@ -12,9 +13,9 @@ import { icon } from "../ui.js";
 export function mediaTools(tools, f, { send, refused }) {
   const fileId = uid("photo");
   const pick = h("input", { id: fileId, type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" });
-  const rec = h("button", { class: "btn small ghost", type: "button" }, icon("mic"), "Record a voice clip");
+  const rec = h("button", { class: "btn small ghost", type: "button" }, icon("mic"), t("chat.record"));
   const status = h("span", { class: "muted small", role: "status" });
-  tools.append(h("span", { class: "filepick" }, h("label", { for: fileId, class: "btn small ghost" }, icon("camera"), "Send a photo"), pick), rec, status);
+  tools.append(h("span", { class: "filepick" }, h("label", { for: fileId, class: "btn small ghost" }, icon("camera"), t("chat.send_photo")), pick), rec, status);
   const upload = uploader(f, status, { send, refused });
   pick.addEventListener("change", async () => {
     if (pick.files[0]) await upload(pick.files[0], pick.files[0].name, "image");
@@ -29,7 +30,7 @@ function uploader(f, status, { send, refused }) {
   return async (blob, name, type) => {
     const fd = new FormData();
     fd.append("file", blob, name);
-    status.textContent = "Uploading…";
+    status.textContent = t("chat.uploading");
     try {
       const media = await api("POST", "/media", fd);
       await send({ type, media_id: media.id });
@@ -48,22 +49,22 @@ function voiceRecorder(rec, f, status, upload) {
   let recorder = null;
   rec.addEventListener("click", async () => {
     if (recorder) { recorder.stop(); return; }
-    if (!window.MediaRecorder || !navigator.mediaDevices) { f.status.textContent = "This browser cannot record sound."; return; }
+    if (!window.MediaRecorder || !navigator.mediaDevices) { f.status.textContent = t("chat.no_recording"); return; }
     let stream;
     try { stream = await navigator.mediaDevices.getUserMedia({ audio: true }); }
-    catch { f.status.textContent = "Pixel Pals may not use the microphone. Allow it in the browser to record."; return; }
+    catch { f.status.textContent = t("chat.no_microphone"); return; }
     const chunks = [];
     recorder = new MediaRecorder(stream);
     recorder.ondataavailable = (e) => chunks.push(e.data);
     recorder.onstop = async () => {
       stream.getTracks().forEach(t => t.stop());
       recorder = null;
-      replace(rec, icon("mic"), "Record a voice clip");
+      replace(rec, icon("mic"), t("chat.record"));
       const blob = new Blob(chunks, { type: chunks[0] ? chunks[0].type : "audio/webm" });
       await upload(blob, "voice.webm", "audio");
     };
     recorder.start();
-    replace(rec, icon("mic"), "Stop and send");
-    status.textContent = "Recording…";
+    replace(rec, icon("mic"), t("chat.stop_send"));
+    status.textContent = t("chat.recording");
   });
 }

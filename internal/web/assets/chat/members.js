@@ -9,6 +9,7 @@ import { field, form, action } from "../forms.js";
 import { avatar, icon } from "../ui.js";
 import { notFriendsYet } from "../words.js";
 import { groupCandidates } from "../group.js";
+import { t } from "../i18n.js";
 
 // groupPanel returns {el, draw}; draw() fills it from chat.convo (hidden
 // for a direct chat), redrawing only when the group changed.
@@ -17,7 +18,7 @@ export function groupPanel(chat) {
   // On a phone the summary shows only the people icon and "(3)" (the
   // words stay for screen readers), a button at the end of the chat's top
   // row; the panel opens over the messages (style.css).
-  const summary = h("summary", {}, icon("people"), h("span", {}, h("span", { class: "wide" }, "People in this group"), count));
+  const summary = h("summary", {}, icon("people"), h("span", {}, h("span", { class: "wide" }, t("group.people")), count));
   const body = h("div", { class: "group-body" });
   const el = h("details", { class: "group-panel" }, summary, body);
   el.hidden = true;
@@ -44,12 +45,12 @@ function memberList(chat) {
   return h("ul", { class: "list" }, chat.convo.members.map(m => {
     const self = m.user_id === chat.me.id;
     return h("li", { class: "row spread" },
-      h("span", { class: "who" }, avatar(m.user_id), h("strong", {}, self ? "You" : m.display_name),
-        m.role_in_convo === "owner" ? h("span", { class: "badge" }, "owner") : null),
-      owner && !self ? action("Remove", async () => {
+      h("span", { class: "who" }, avatar(m.user_id), h("strong", {}, self ? t("chat.you") : m.display_name),
+        m.role_in_convo === "owner" ? h("span", { class: "badge" }, t("group.owner")) : null),
+      owner && !self ? action(t("group.remove"), async () => {
         await api("DELETE", `/conversations/${chat.cid}/members/${m.user_id}`);
         await chat.reload();
-      }, { cls: "ghost", label: `Remove ${m.display_name} from the group`, confirm: `Really take ${m.display_name} out of the group?`, yes: "Yes, take them out" }) : null);
+      }, { cls: "ghost", label: t("group.remove_label", { name: m.display_name }), confirm: t("group.remove_confirm", { name: m.display_name }), yes: t("group.remove_yes") }) : null);
   }));
 }
 
@@ -57,10 +58,10 @@ function memberList(chat) {
 async function ownerTools(chat) {
   if (!isOwner(chat)) return null;
   const rename = form({
-    label: "Rename the group",
-    fields: [field({ name: "title", label: "Group name", value: chat.convo.title || "", maxlength: 200, autocomplete: "off" })],
-    submit: "Rename",
-    busy: "Renaming…",
+    label: t("group.rename"),
+    fields: [field({ name: "title", label: t("group.name"), value: chat.convo.title || "", maxlength: 200, autocomplete: "off" })],
+    submit: t("group.rename_submit"),
+    busy: t("group.renaming"),
     onsubmit: async (v) => {
       await api("PATCH", `/conversations/${chat.cid}`, { title: v.title });
       await chat.reload();
@@ -70,16 +71,16 @@ async function ownerTools(chat) {
   try { people = await groupCandidates(chat.me); } catch { people = []; }
   const inside = new Set(chat.convo.members.map(m => m.user_id));
   const out = people.filter(p => !inside.has(p.id));
-  return h("div", {}, h("h3", {}, "Rename the group"), rename,
-    h("h3", {}, "Add a friend"), out.length ? addForm(chat, out) : h("p", { class: "muted" }, "All your friends are in this group already."));
+  return h("div", {}, h("h3", {}, t("group.rename")), rename,
+    h("h3", {}, t("group.add")), out.length ? addForm(chat, out) : h("p", { class: "muted" }, t("group.all_in")));
 }
 
 function addForm(chat, out) {
   return form({
-    label: "Add a friend to the group",
-    fields: [field({ name: "user_id", label: "Friend", options: out.map(p => [String(p.id), p.name]) })],
-    submit: "Add to the group",
-    busy: "Adding…",
+    label: t("group.add_label"),
+    fields: [field({ name: "user_id", label: t("group.friend"), options: out.map(p => [String(p.id), p.name]) })],
+    submit: t("group.add_submit"),
+    busy: t("group.adding"),
     onsubmit: async (v) => {
       const id = Number(v.user_id);
       try {
@@ -99,8 +100,8 @@ function addForm(chat, out) {
 // leaveRow lets a member leave (a parent who only reads cannot).
 function leaveRow(chat) {
   if (chat.convo.read_only) return null;
-  return h("div", { class: "row leave" }, action("Leave the group", async () => {
+  return h("div", { class: "row leave" }, action(t("group.leave"), async () => {
     await api("DELETE", `/conversations/${chat.cid}/members/${chat.me.id}`);
     chat.ctx.go(chat.back);
-  }, { cls: "ghost", confirm: "Really leave this group? You can only come back if the owner adds you again.", yes: "Yes, leave" }));
+  }, { cls: "ghost", confirm: t("group.leave_confirm"), yes: t("group.leave_yes") }));
 }

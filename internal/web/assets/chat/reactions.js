@@ -5,14 +5,15 @@
 // applyReactions), in place, so focus and scroll stay where they were.
 import { h, replace, uid } from "../dom.js";
 import { api } from "../api.js";
+import { t, k } from "../i18n.js";
 
 // KINDS are the reactions in the server's order (domain.ReactionKinds),
 // with the words that name each picture.
 export const KINDS = [
-  ["heart", "Heart"], ["star", "Star"], ["laugh", "Laugh"],
-  ["wow", "Wow"], ["sad", "Sad"], ["thumbs_up", "Thumbs up"],
+  ["heart", k("reaction.heart")], ["star", k("reaction.star")], ["laugh", k("reaction.laugh")],
+  ["wow", k("reaction.wow")], ["sad", k("reaction.sad")], ["thumbs_up", k("reaction.thumbs_up")],
 ];
-const word = (kind) => (KINDS.find(([k]) => k === kind) || [kind, kind])[1];
+const word = (kind) => { const w = KINDS.find(([name]) => name === kind); return w ? t(w[1]) : kind; };
 
 // shown holds, per chat, each message's bar as drawn: the message object
 // (the history's own, so a later redraw shows what a live update set),
@@ -61,9 +62,9 @@ function draw(bar, chat) {
   const pickerID = bar.pickerID || (bar.pickerID = uid("react"));
   const add = h("button", { class: "react-add", type: "button", "data-key": "add", "aria-expanded": String(bar.open), "aria-controls": pickerID,
     onclick: () => { bar.open = !bar.open; bar.error = ""; draw(bar, chat); if (bar.open) first(bar); } },
-  h("span", { class: "react-icon react-add-icon", "aria-hidden": "true" }), h("span", { class: "sr" }, `React to ${bar.sender === "You" ? "your" : bar.sender + "'s"} message`));
+  h("span", { class: "react-icon react-add-icon", "aria-hidden": "true" }), h("span", { class: "sr" }, bar.m.sender_id === chat.me.id ? t("reaction.react_mine") : t("reaction.react_to", { name: bar.sender })));
   const mine = new Map(rs.map(r => [r.kind, r.mine]));
-  const picker = h("div", { class: "react-picker", id: pickerID, role: "group", "aria-label": "Reactions", hidden: !bar.open,
+  const picker = h("div", { class: "react-picker", id: pickerID, role: "group", "aria-label": t("reaction.group"), hidden: !bar.open,
     onkeydown: (e) => { if (e.key === "Escape") { bar.open = false; draw(bar, chat); focusKey(bar, "add"); } } },
   KINDS.map(([kind]) => toggle("react-pick", kind, !!mine.get(kind), null, bar, chat)));
   const err = bar.error ? h("p", { class: "error react-error", role: "alert" }, bar.error) : null;

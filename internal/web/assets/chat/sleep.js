@@ -4,6 +4,7 @@
 import { h, replace } from "../dom.js";
 import { icon } from "../ui.js";
 import { sleepWatch, sleepScreen } from "../sleep.js";
+import { t } from "../i18n.js";
 
 // withParent: the chat is the child's direct chat with their parent.
 function withParent({ convo, me }) {
@@ -27,7 +28,7 @@ export function chatSleep(chat) {
       replace(el, sleepScreen(st, { compact: true, message: refusal ? refusal.message : "" }));
     } else if (st.asleep) {
       replace(el, h("p", { class: "banner night", role: "status" }, icon("moon"),
-        "Quiet time is on. If your parent allows it, you can still write to them here."));
+        t("chat.quiet")));
     } else {
       replace(el);
     }

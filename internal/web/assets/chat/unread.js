@@ -4,6 +4,7 @@
 // member has a marker; a parent reading their child's chat moves nothing.
 import { api } from "../api.js";
 import { EventType } from "../events.js";
+import { t } from "../i18n.js";
 
 // readTracker follows chat.convo's marker for the message list (each item
 // carries data-id and data-sender).
@@ -54,6 +55,7 @@ export function readTracker(chat, list) {
       const first = items().find(li => Number(li.dataset.id) > marker && Number(li.dataset.sender) !== chat.me.id);
       if (!first) return;
       first.classList.add("first-unread");
+      first.dataset.newLabel = t("chat.new"); // style.css shows it
       // Only the list scrolls (the page keeps its header in view), to
       // the first unread with a little of what came before above it.
       list.scrollTop += first.getBoundingClientRect().top - list.getBoundingClientRect().top - 48;
