@@ -45,10 +45,8 @@ func TestRandomContactRule(t *testing.T) {
 		}
 		r.outcomes[fmt.Sprintf("%s %d", step.kind, step.want)]++
 		after := loadChatState(t, env.DB)
-		if step.verify != nil {
-			if err := step.verify(after); err != nil {
-				t.Fatalf("%s: %v", desc, err)
-			}
+		if err := step.check(after); err != nil {
+			t.Fatalf("%s: %v", desc, err)
 		}
 		after.checkInvariants(t, desc)
 		for _, c := range state.convIDs {
@@ -150,6 +148,14 @@ type stepResult struct {
 	got   *apitest.Response
 	// verify, when set, checks the state after the step.
 	verify func(after *chatState) error
+}
+
+// check runs the step's verify, if any.
+func (s stepResult) check(after *chatState) error {
+	if s.verify == nil {
+		return nil
+	}
+	return s.verify(after)
 }
 
 func (r *ruleRun) pick(ids []int64) int64 { return ids[r.rng.IntN(len(ids))] }
@@ -535,6 +541,12 @@ func (r *ruleRun) trustedStep(s *chatState) stepResult {
 		return stepResult{kind: "trusted-approve", desc: fmt.Sprintf("%d approves %d for %d", actor, adult, k), actor: actor, want: want, got: got,
 			verify: r.activation(s, k, adult, actor, want == 200)}
 	}
+	return r.trustedRevoke(s, k, actor, adult, isProposed)
+}
+
+// trustedRevoke has a guardian, the adult or someone else revoke adult's
+// link with k.
+func (r *ruleRun) trustedRevoke(s *chatState, k, actor, adult int64, isProposed bool) stepResult {
 	if r.rng.IntN(3) == 0 {
 		actor = adult
 	}

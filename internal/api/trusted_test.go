@@ -102,16 +102,7 @@ func TestTrustedFlow(t *testing.T) {
 			t.Fatalf("guardian %d reads %d messages of the trusted chat", g.UserID, n)
 		}
 	}
-	for _, p := range []string{
-		fmt.Sprintf("/conversations/%d/messages", kb.ID),
-		fmt.Sprintf("/children/%d/activity", k.UserID),
-		fmt.Sprintf("/children/%d/trusted-adults", k.UserID),
-		fmt.Sprintf("/children/%d/guardians", k.UserID),
-	} {
-		if r := adult.Do("GET", p, nil); r.Status != 404 {
-			t.Errorf("GET %s as the trusted adult: %d %s", p, r.Status, r.Body)
-		}
-	}
+	seesNothingElse(t, adult, k.UserID, kb.ID)
 
 	g2.Must(204, "DELETE", fmt.Sprintf("/children/%d/trusted-adults/%d", k.UserID, adult.UserID), nil, nil)
 	nextOf(t, as, "trusted.revoked")
@@ -179,30 +170,8 @@ func TestTrustedCodes(t *testing.T) {
 	if r := propose(fa.Parent, "not a code"); r.Status != 400 || r.ErrorField() != "code" {
 		t.Fatalf("malformed code: %d %s", r.Status, r.Body)
 	}
-	for _, c := range []string{code, late} {
-		var n int
-		if err := env.DB.Pool.QueryRow(ctx, `
-			SELECT (SELECT count(*) FROM trusted_invites ti WHERE strpos(row_to_json(ti)::text, $1) > 0)
-			     + (SELECT count(*) FROM audit_logs a WHERE strpos(coalesce(a.before_json::text, '') || coalesce(a.after_json::text, ''), $1) > 0)
-			     + (SELECT count(*) FROM live_events e WHERE strpos(e.data::text, $1) > 0)`, c).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != 0 || strings.Contains(env.Logs.String(), c) {
-			t.Fatalf("code %s stored, audited or logged as written (%d rows)", c, n)
-		}
-	}
-	var actions []string
-	rows, err := env.DB.Pool.Query(ctx, `SELECT action FROM audit_logs WHERE action LIKE 'trusted.%' ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			t.Fatal(err)
-		}
-		actions = append(actions, a)
-	}
+	codesNeverWritten(t, env, code, late)
+	actions := trustedAudit(t, env)
 	if len(actions) < 2 || actions[0] != "trusted.invite" || !strings.Contains(strings.Join(actions, ","), "trusted.propose") {
 		t.Fatalf("audit actions %v", actions)
 	}
@@ -250,5 +219,59 @@ func TestSendsRacingTrustedRevocation(t *testing.T) {
 			t.Fatalf("round %d: message %d accepted after the freeze (%d)", round, lastText, frozenAt)
 		}
 		wantStatus(t, send(adult, conv, "after"), 409, "conversation_frozen")
+	}
+}
+
+// codesNeverWritten fails t when a code is stored, audited, in an event or
+// logged as written.
+func codesNeverWritten(t *testing.T, env *apitest.Env, codes ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, c := range codes {
+		var n int
+		if err := env.DB.Pool.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM trusted_invites ti WHERE strpos(row_to_json(ti)::text, $1) > 0)
+		     + (SELECT count(*) FROM audit_logs a WHERE strpos(coalesce(a.before_json::text, '') || coalesce(a.after_json::text, ''), $1) > 0)
+		     + (SELECT count(*) FROM live_events e WHERE strpos(e.data::text, $1) > 0)`, c).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || strings.Contains(env.Logs.String(), c) {
+			t.Fatalf("code %s stored, audited or logged as written (%d rows)", c, n)
+		}
+	}
+}
+
+// trustedAudit lists the trusted.* audit actions, oldest first.
+func trustedAudit(t *testing.T, env *apitest.Env) []string {
+	t.Helper()
+	ctx := context.Background()
+	var actions []string
+	rows, err := env.DB.Pool.Query(ctx, `SELECT action FROM audit_logs WHERE action LIKE 'trusted.%' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		actions = append(actions, a)
+	}
+	return actions
+}
+
+// seesNothingElse: a trusted adult reads no other chat of child k's (conv)
+// and nothing a guardian reads of them.
+func seesNothingElse(t *testing.T, adult *apitest.Client, k, conv int64) {
+	t.Helper()
+	for _, p := range []string{
+		fmt.Sprintf("/conversations/%d/messages", conv),
+		fmt.Sprintf("/children/%d/activity", k),
+		fmt.Sprintf("/children/%d/trusted-adults", k),
+		fmt.Sprintf("/children/%d/guardians", k),
+	} {
+		if r := adult.Do("GET", p, nil); r.Status != 404 {
+			t.Errorf("GET %s as the trusted adult: %d %s", p, r.Status, r.Body)
+		}
 	}
 }
