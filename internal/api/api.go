@@ -192,6 +192,12 @@ func (a *API) routes() []route {
 		{"GET /children/{id}/guardians", parentOnly, a.listGuardians},
 		{"DELETE /children/{id}/guardians/{user_id}", parentOnly, a.removeGuardian},
 		{"POST /children/{id}/guardians/{user_id}/primary", parentOnly, a.makePrimary},
+		{"POST /me/trusted-invites", parentOnly, a.createTrustedInvite},
+		{"GET /me/trusted-children", parentOnly, a.trustingChildren},
+		{"POST /children/{id}/trusted-adults", parentOnly, a.proposeTrusted},
+		{"GET /children/{id}/trusted-adults", parentOnly, a.listTrusted},
+		{"POST /children/{id}/trusted-adults/{adult_id}/approve", parentOnly, a.approveTrusted},
+		{"DELETE /children/{id}/trusted-adults/{adult_id}", parentOnly, a.revokeTrusted},
 
 		{"GET /children/{id}/game-credentials", parentOnly, a.listChildCredentials},
 		{"POST /children/{id}/game-credentials", parentOnly, a.createCredential},

@@ -18,6 +18,11 @@ type chatState struct {
 	role      map[int64]string  // live users
 	parent    map[int64]int64   // child → primary guardian (users.parent_id)
 	guardians map[int64][]int64 // child → the other guardians (issue 21)
+	// trusted: child → adult → active, for every proposed trusted
+	// grown-up (issue 21.3); approvals: (child, adult) → the guardians who
+	// approved.
+	trusted   map[int64]map[int64]bool
+	approvals map[[2]int64][]int64
 	members   map[int64][]int64 // conversation → members, ascending
 	owner     map[int64]int64   // group → its owner, if any
 	isGroup   map[int64]bool
@@ -41,6 +46,7 @@ func loadChatState(t testing.TB, db *store.DB) *chatState {
 	t.Helper()
 	ctx := context.Background()
 	s := &chatState{role: map[int64]string{}, parent: map[int64]int64{}, guardians: map[int64][]int64{}, members: map[int64][]int64{},
+		trusted: map[int64]map[int64]bool{}, approvals: map[[2]int64][]int64{},
 		owner: map[int64]int64{}, isGroup: map[int64]bool{}, frozen: map[int64]bool{}, approved: map[[2]int64]bool{}}
 	scan := func(sql string, each func(r pgx.Rows) error) {
 		rows, err := db.Pool.Query(ctx, sql)
@@ -68,6 +74,22 @@ func loadChatState(t testing.TB, db *store.DB) *chatState {
 		var k, g int64
 		err := r.Scan(&k, &g)
 		s.guardians[k] = append(s.guardians[k], g)
+		return err
+	})
+	scan(`SELECT child_id, adult_id, active_at IS NOT NULL FROM trusted_adults`, func(r pgx.Rows) error {
+		var k, a int64
+		var active bool
+		err := r.Scan(&k, &a, &active)
+		if s.trusted[k] == nil {
+			s.trusted[k] = map[int64]bool{}
+		}
+		s.trusted[k][a] = active
+		return err
+	})
+	scan(`SELECT child_id, adult_id, guardian_id FROM trusted_approvals ORDER BY 1, 2, 3`, func(r pgx.Rows) error {
+		var k, a, g int64
+		err := r.Scan(&k, &a, &g)
+		s.approvals[[2]int64{k, a}] = append(s.approvals[[2]int64{k, a}], g)
 		return err
 	})
 	scan(`SELECT id, coalesce(is_group, false), frozen_at IS NOT NULL FROM conversations ORDER BY id`, func(r pgx.Rows) error {
@@ -117,9 +139,11 @@ func (s *chatState) ruleHoldsFor(members []int64, isGroup bool) bool {
 			continue
 		}
 		// An adult shares a conversation only with children they are a
-		// guardian of, and with at least one.
-		hasChild := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && s.guards(k, u) })
-		notTheirs := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && !s.guards(k, u) })
+		// guardian of, or, in a direct conversation only, an active
+		// trusted grown-up of (issue 21.3), and with at least one.
+		mayTalk := func(k int64) bool { return s.guards(k, u) || (!isGroup && s.trusted[k][u]) }
+		hasChild := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && mayTalk(k) })
+		notTheirs := slices.ContainsFunc(members, func(k int64) bool { return s.role[k] == "CHILD" && !mayTalk(k) })
 		if !hasChild || notTheirs {
 			return false
 		}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -16,7 +17,8 @@ import (
 // requests, approvals, rejections, a child's declines (issue 21.4) and
 // revocations, conversations created, members added and removed, messages
 // sent, guardians added (by invitation, any adult of any family) and
-// removed (issue 21). Before each step it predicts the answer from the
+// removed (issue 21), trusted grown-ups proposed, approved and revoked
+// (issue 21.3). Before each step it predicts the answer from the
 // database state with the Go version of the contact rule
 // (rule_oracle_test.go); after each step it checks, from the database,
 // that every conversation's frozen state matches the rule and that every
@@ -43,6 +45,9 @@ func TestRandomContactRule(t *testing.T) {
 		}
 		r.outcomes[fmt.Sprintf("%s %d", step.kind, step.want)]++
 		after := loadChatState(t, env.DB)
+		if err := step.check(after); err != nil {
+			t.Fatalf("%s: %v", desc, err)
+		}
 		after.checkInvariants(t, desc)
 		for _, c := range state.convIDs {
 			switch {
@@ -81,7 +86,8 @@ func TestRandomContactRule(t *testing.T) {
 	for _, k := range []string{"send 201", "send 409", "send 403", "create 201", "create 403", "add 200", "add 403",
 		"remove 204", "revoke 204", "approve 200", "block 200", "block 409", "unblock 200", "unblock 403", "freeze", "thaw",
 		"decline 200", "decline 403", "decline 404", "decline 409",
-		"guardian-add 200", "guardian-add 409", "guardian-remove 204", "guardian-remove 403", "guardian-remove 409"} {
+		"guardian-add 200", "guardian-add 409", "guardian-remove 204", "guardian-remove 403", "guardian-remove 409",
+		"trusted-propose 201", "trusted-propose 409", "trusted-approve 200", "trusted-activate", "trusted-revoke 204", "trusted-revoke 404"} {
 		if r.outcomes[k] == 0 {
 			t.Errorf("the walk never reached %q", k)
 		}
@@ -140,6 +146,16 @@ type stepResult struct {
 	conv  int64
 	want  int
 	got   *apitest.Response
+	// verify, when set, checks the state after the step.
+	verify func(after *chatState) error
+}
+
+// check runs the step's verify, if any.
+func (s stepResult) check(after *chatState) error {
+	if s.verify == nil {
+		return nil
+	}
+	return s.verify(after)
 }
 
 func (r *ruleRun) pick(ids []int64) int64 { return ids[r.rng.IntN(len(ids))] }
@@ -172,8 +188,10 @@ func (r *ruleRun) step(t *testing.T, s *chatState) stepResult {
 		return r.blockAction(s)
 	case n < 95 && len(s.contacts) > 0:
 		return r.declineAction(s)
-	case n < 98:
+	case n < 96:
 		return r.guardianStep(s)
+	case n < 99:
+		return r.trustedStep(s)
 	}
 	return r.create(s)
 }
@@ -196,6 +214,9 @@ func (r *ruleRun) plausibleUser(s *chatState, members []int64) int64 {
 	for _, m := range members {
 		if s.role[m] == "CHILD" {
 			cands = append(cands, s.allGuardians(m)...)
+			for a := range s.trusted[m] {
+				cands = append(cands, a)
+			}
 			cands = append(cands, r.contactsOf(s, m)...)
 		}
 	}
@@ -467,4 +488,99 @@ func (r *ruleRun) guardianStep(s *chatState) stepResult {
 	}
 	got := r.clients[actor].Do("DELETE", fmt.Sprintf("/children/%d/guardians/%d", k, target), nil)
 	return stepResult{kind: "guardian-remove", desc: fmt.Sprintf("%d removes guardian %d of %d", actor, target, k), actor: actor, want: want, got: got}
+}
+
+// trustedStep proposes a trusted grown-up of a child (a guardian, with a
+// code the adult made), approves one (a guardian) or revokes one (a
+// guardian or the adult), or has someone try what they may not,
+// predicting the answer and, for an approval, whether the link is active
+// after it: once every guardian the child has now approved.
+func (r *ruleRun) trustedStep(s *chatState) stepResult {
+	k := r.pick(r.children)
+	if withLinks := slices.Sorted(maps.Keys(s.trusted)); len(withLinks) > 0 && r.rng.IntN(2) == 0 {
+		k = r.pick(withLinks)
+	}
+	actor := r.pick(s.allGuardians(k))
+	if r.rng.IntN(5) == 0 {
+		actor = r.pick(r.parents)
+	}
+	// Mostly an adult who may be proposed, or one who was.
+	adult := r.pick(r.parents)
+	if others := slices.DeleteFunc(slices.Clone(r.parents), func(p int64) bool { return s.guards(k, p) }); len(others) > 0 && r.rng.IntN(4) > 0 {
+		adult = r.pick(others)
+	}
+	proposed := slices.Sorted(maps.Keys(s.trusted[k]))
+	if len(proposed) > 0 && r.rng.IntN(3) > 0 {
+		adult = r.pick(proposed)
+		if yet := slices.DeleteFunc(s.allGuardians(k), func(g int64) bool {
+			return slices.Contains(s.approvals[[2]int64{k, adult}], g)
+		}); len(yet) > 0 && r.rng.IntN(4) > 0 {
+			actor = r.pick(yet)
+		}
+	}
+	_, isProposed := s.trusted[k][adult]
+	switch r.rng.IntN(3) {
+	case 0:
+		code := trustedCode(r.clients[adult])
+		want := 201
+		switch {
+		case !s.guards(k, actor):
+			want = 404
+		case s.guards(k, adult), isProposed:
+			want = 409
+		}
+		got := r.clients[actor].Do("POST", fmt.Sprintf("/children/%d/trusted-adults", k), map[string]string{"code": code})
+		return stepResult{kind: "trusted-propose", desc: fmt.Sprintf("%d proposes %d for %d", actor, adult, k), actor: actor, want: want, got: got,
+			verify: r.activation(s, k, adult, actor, want == 201)}
+	case 1:
+		want := 200
+		if !s.guards(k, actor) || !isProposed {
+			want = 404
+		}
+		got := r.clients[actor].Do("POST", fmt.Sprintf("/children/%d/trusted-adults/%d/approve", k, adult), nil)
+		return stepResult{kind: "trusted-approve", desc: fmt.Sprintf("%d approves %d for %d", actor, adult, k), actor: actor, want: want, got: got,
+			verify: r.activation(s, k, adult, actor, want == 200)}
+	}
+	return r.trustedRevoke(s, k, actor, adult, isProposed)
+}
+
+// trustedRevoke has a guardian, the adult or someone else revoke adult's
+// link with k.
+func (r *ruleRun) trustedRevoke(s *chatState, k, actor, adult int64, isProposed bool) stepResult {
+	if r.rng.IntN(3) == 0 {
+		actor = adult
+	}
+	want := 204
+	if (!s.guards(k, actor) && actor != adult) || !isProposed {
+		want = 404
+	}
+	got := r.clients[actor].Do("DELETE", fmt.Sprintf("/children/%d/trusted-adults/%d", k, adult), nil)
+	return stepResult{kind: "trusted-revoke", desc: fmt.Sprintf("%d revokes %d for %d", actor, adult, k), actor: actor, want: want, got: got,
+		verify: func(after *chatState) error {
+			if _, still := after.trusted[k][adult]; want == 204 && still {
+				return fmt.Errorf("trusted link of %d with %d still there after revocation", adult, k)
+			}
+			return nil
+		}}
+}
+
+// activation checks, after an accepted proposal or approval by approver,
+// that the link is active exactly when it was already or every guardian
+// of k has approved now.
+func (r *ruleRun) activation(s *chatState, k, adult, approver int64, accepted bool) func(*chatState) error {
+	if !accepted {
+		return nil
+	}
+	approved := append(slices.Clone(s.approvals[[2]int64{k, adult}]), approver)
+	want := s.trusted[k][adult] || !slices.ContainsFunc(s.allGuardians(k), func(g int64) bool { return !slices.Contains(approved, g) })
+	return func(after *chatState) error {
+		if got := after.trusted[k][adult]; got != want {
+			return fmt.Errorf("trusted link of %d with %d active=%v, want %v (guardians %v, approvals %v)",
+				adult, k, got, want, s.allGuardians(k), approved)
+		}
+		if want && !s.trusted[k][adult] {
+			r.outcomes["trusted-activate"]++
+		}
+		return nil
+	}
 }

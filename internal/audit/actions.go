@@ -46,6 +46,13 @@ const (
 	GuardianRemove      Action = "guardian.remove"
 	GuardianMakePrimary Action = "guardian.make_primary"
 
+	// A child's trusted grown-ups (trusted.go): a code made by the adult
+	// (never the code), a proposal, an approval, a revocation.
+	TrustedInvite  Action = "trusted.invite"
+	TrustedPropose Action = "trusted.propose"
+	TrustedApprove Action = "trusted.approve"
+	TrustedRevoke  Action = "trusted.revoke"
+
 	// Contact links between children (contacts.go, blocks.go, approvals.go).
 	ContactRequest Action = "contact.request"
 	ContactApprove Action = "contact.approve"

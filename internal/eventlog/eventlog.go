@@ -50,6 +50,12 @@ const (
 	// of it too (and of nothing of the child after it).
 	GuardianAdded   Type = "guardian.added"
 	GuardianRemoved Type = "guardian.removed"
+	// A child's trusted grown-ups changed (store/trusted.go): to every
+	// guardian of the child; activated and revoked to the adult too.
+	TrustedProposed  Type = "trusted.proposed"
+	TrustedApproved  Type = "trusted.approved"
+	TrustedActivated Type = "trusted.activated"
+	TrustedRevoked   Type = "trusted.revoked"
 	// A parent's other sessions drop a notice they dismissed (store/notices.go).
 	NoticeDismissed Type = "notice.dismissed"
 )

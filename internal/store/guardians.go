@@ -294,7 +294,7 @@ func (db *DB) RemoveGuardian(ctx context.Context, actor *domain.Actor, childID, 
 // (else, removed, they could still bring in a grown-up of their choosing
 // with a code they kept), and the notifications about the child not yet
 // sent to them (mails and pushes naming the child and what happens to
-// them).
+// them), and their approvals of trusted grown-ups.
 func dropLeftovers(ctx context.Context, tx pgx.Tx, childID, userID int64) error {
 	if _, err := tx.Exec(ctx, `
 		DELETE FROM guardian_invites
@@ -305,6 +305,12 @@ func dropLeftovers(ctx context.Context, tx pgx.Tx, childID, userID int64) error 
 		UPDATE notifications SET state = 'dead', recipient_email = NULL, last_error = 'guardian removed'
 		WHERE recipient_id = $2 AND child_id = $1 AND state IN ('pending', 'digest')`, childID, userID); err != nil {
 		return fmt.Errorf("drop notifications of removed guardian %d of %d: %w", userID, childID, err)
+	}
+	// Their approvals of the child's trusted grown-ups (trusted.go): a
+	// pending link waits for the guardians the child has; invited back,
+	// they approve again.
+	if _, err := tx.Exec(ctx, `DELETE FROM trusted_approvals WHERE child_id = $1 AND guardian_id = $2`, childID, userID); err != nil {
+		return fmt.Errorf("drop trusted approvals of removed guardian %d of %d: %w", userID, childID, err)
 	}
 	return nil
 }

@@ -26,16 +26,21 @@ import (
 //     the children's link; and
 //   - a direct conversation has exactly two members.
 //
-// For a direct conversation this means a child talks only with one of
-// their own guardians or with an approved contact. (Trusted grown-ups,
-// issue 21.3, would widen "guardian" here for a direct chat only.) A conversation that breaks the rule
+// For a direct conversation "guardian" is widened to "guardian or active
+// trusted grown-up" (TrustedSQL, issue 21.3: an adult of another family
+// every guardian of the child approved), for a direct conversation only: a
+// trusted grown-up is never in a group with the child, and, since a direct
+// conversation has two members, never with another adult. So a child talks
+// only with one of their own guardians, one of their trusted grown-ups or
+// an approved contact. A conversation that breaks the rule
 // is frozen (conversations.frozen_at set): nobody can send to it until the
 // rule holds again, when it thaws. Every change that can make the rule stop
 // or start holding re-checks the conversations it touches, in the same
 // transaction: creating a conversation and adding a member (refused when
 // the result would break the rule), removing a member, approving, rejecting
 // and revoking a contact, blocking and unblocking one, adding and removing
-// a guardian, and deleting an account.
+// a guardian, a trusted grown-up becoming active or being revoked, and
+// deleting an account.
 //
 // Locking. Changes run at READ COMMITTED and serialize on locks that are
 // always taken in this order, so that two transactions never wait on each
@@ -49,7 +54,8 @@ import (
 //     ascending id order): contact changes lock both children, adding a
 //     member locks the new member, creating a conversation locks every
 //     member, adding or removing a guardian locks the child and that
-//     guardian, deleting an account locks that user;
+//     guardian, proposing, approving or revoking a trusted grown-up locks
+//     the child and that adult, deleting an account locks that user;
 //  3. the row of each conversation whose members or frozen state change
 //     (SELECT ... FOR UPDATE, in ascending id order). Sending a message
 //     takes the same row lock (FOR NO KEY UPDATE), so a send and a member
@@ -63,6 +69,11 @@ import (
 // refuses) or, once the add commits, by the contact change's own re-check
 // of the conversations holding both children.
 
+// adultMayTalkSQL is true when adult u may share conversation c with child
+// k: a guardian of k, or, in a direct conversation only, an active trusted
+// grown-up of k.
+var adultMayTalkSQL = `(` + GuardianSQL("k", "u.id") + ` OR (NOT coalesce(c.is_group, false) AND ` + TrustedSQL("k", "u.id") + `))`
+
 // ruleHoldsSQL is true when conversation c satisfies the contact rule.
 var ruleHoldsSQL = `(
 	(c.is_group OR (SELECT count(*) FROM conversation_members WHERE conversation_id = c.id) = 2)
@@ -72,14 +83,14 @@ var ruleHoldsSQL = `(
 		WHERE m.conversation_id = c.id AND u.role <> 'CHILD'
 		  AND NOT EXISTS (
 			SELECT 1 FROM conversation_members mk JOIN users k ON k.id = mk.user_id
-			WHERE mk.conversation_id = c.id AND k.role = 'CHILD' AND ` + GuardianSQL("k", "u.id") + `))
+			WHERE mk.conversation_id = c.id AND k.role = 'CHILD' AND ` + adultMayTalkSQL + `))
 	AND NOT EXISTS (
 		-- an adult in a conversation with a child they are no guardian of
 		SELECT 1
 		FROM conversation_members m JOIN users u ON u.id = m.user_id AND u.role <> 'CHILD'
 		JOIN conversation_members mk ON mk.conversation_id = m.conversation_id
 		JOIN users k ON k.id = mk.user_id AND k.role = 'CHILD'
-		WHERE m.conversation_id = c.id AND NOT coalesce(` + GuardianSQL("k", "u.id") + `, false))
+		WHERE m.conversation_id = c.id AND NOT coalesce(` + adultMayTalkSQL + `, false))
 	AND NOT EXISTS (
 		-- two children without an approved contact link
 		SELECT 1

@@ -65,6 +65,15 @@ func GuardianSQL(k, user string) string {
 		WHERE vis_g.child_id = ` + k + `.id AND vis_g.guardian_id = ` + user + `))`
 }
 
+// TrustedSQL is true when user is an active trusted grown-up of the users
+// row k (issue 21.3: every guardian of k approved them). It gives them no
+// reading right of its own: the contact rule (rule.go) lets them share a
+// direct conversation with k, which they read as its member.
+func TrustedSQL(k, user string) string {
+	return `EXISTS (SELECT 1 FROM trusted_adults vis_t
+		WHERE vis_t.child_id = ` + k + `.id AND vis_t.adult_id = ` + user + ` AND vis_t.active_at IS NOT NULL)`
+}
+
 // ParentOfMemberSQL is true when user is a guardian of a member of
 // conversation conv.
 func ParentOfMemberSQL(conv, user string) string {

@@ -28,6 +28,10 @@ export const EventType = Object.freeze({
   noticeDismissed: "notice.dismissed",
   guardianAdded: "guardian.added",
   guardianRemoved: "guardian.removed",
+  trustedProposed: "trusted.proposed",
+  trustedApproved: "trusted.approved",
+  trustedActivated: "trusted.activated",
+  trustedRevoked: "trusted.revoked",
   // resync is not about anything: the socket missed events, so the page
   // reloads what it shows by REST.
   resync: "resync",
