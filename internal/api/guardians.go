@@ -1,13 +1,10 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
-	"strconv"
+	"time"
 
 	"pixelpals/internal/domain"
-	"pixelpals/internal/ratelimit"
 	"pixelpals/internal/store"
 )
 
@@ -51,23 +48,15 @@ func (a *API) acceptGuardianInvite(w http.ResponseWriter, r *http.Request, actor
 	if err := decodeValid(r, &req); err != nil {
 		return err
 	}
-	subject := "guardian_code:" + strconv.FormatInt(actor.UserID, 10)
-	waits, err := ratelimit.LockedOut(r.Context(), a.db.Pool, subject)
-	if err != nil {
-		return err
-	}
-	if waits[0] > 0 {
-		return domain.RateLimited(waits[0], "too many unknown invitation codes; try again later")
-	}
-	child, err := a.db.AcceptGuardianInvite(r.Context(), actor, req.Code)
-	var de *domain.Error
-	if errors.As(err, &de) && de.Code == domain.CodeNotFound && de.Field == "code" {
-		// Counted even if the client has gone: it has its answer.
-		if ferr := ratelimit.RecordFailures(context.WithoutCancel(r.Context()), a.db.Pool,
-			ratelimit.Failure{Limit: a.codeGuesses, Subject: subject}); ferr != nil {
-			return ferr
-		}
-	}
+	var child store.GuardedChild
+	err := a.guessCode(r.Context(), "guardian_code", actor,
+		func(wait time.Duration) error {
+			return domain.RateLimited(wait, "too many unknown invitation codes; try again later")
+		},
+		func() (err error) {
+			child, err = a.db.AcceptGuardianInvite(r.Context(), actor, req.Code)
+			return err
+		})
 	if err != nil {
 		return err
 	}
