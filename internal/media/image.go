@@ -184,12 +184,18 @@ func decodeImage(data []byte, f Format) (image.Image, error) {
 }
 
 // orient turns img upright per an EXIF orientation (1..8; anything else
-// leaves it as it is). The turn reads the decoded image as it is (YCbCr,
-// gray, 16-bit, ...) into one new RGBA picture: an upload costs its
-// decoded form and one upright copy, never a third.
+// leaves it as it is). A photo's YCbCr planes are turned as they are
+// (orientYCbCr); anything else is read as it is (gray, 16-bit, ...) into
+// one new RGBA picture: an upload costs its decoded form and one upright
+// copy, never a third.
 func orient(img image.Image, o int) image.Image {
 	if o < 2 || o > 8 {
 		return img
+	}
+	if y, ok := img.(*image.YCbCr); ok {
+		if out, ok := orientYCbCr(y, o); ok {
+			return out
+		}
 	}
 	b := img.Bounds()
 	dw, dh := b.Dx(), b.Dy()
