@@ -11,9 +11,13 @@ const lutBits = 9
 
 // huffTable is a canonical Huffman table (ITU T.81 Annex C).
 type huffTable struct {
-	lut     [1 << lutBits]uint16 // length<<8 | value for codes up to lutBits long; 0: longer
-	maxCode [17]int32            // the largest code of each length, -1 for none
-	valPtr  [17]int32            // vals index of a length's first code, minus that code
+	lut [1 << lutBits]uint16 // length<<8 | value for codes up to lutBits long; 0: longer
+	// fast is, for an AC table, a run and its coefficient read at once
+	// where the code and the coefficient's bits together fit in lutBits
+	// (most of a photo's): value<<16 | run<<8 | bits; 0: use lut.
+	fast    [1 << lutBits]int32
+	maxCode [17]int32 // the largest code of each length, -1 for none
+	valPtr  [17]int32 // vals index of a length's first code, minus that code
 	vals    [256]byte
 	defined bool
 }
@@ -40,7 +44,26 @@ func (t *huffTable) build(counts [16]int, vals []byte) error {
 		}
 		code <<= 1
 	}
+	t.buildFast()
 	return nil
+}
+
+// buildFast fills fast from lut: for each code of length l whose value
+// is a run and a size s of at most lutBits − l, every s-bit coefficient
+// that can follow it.
+func (t *huffTable) buildFast() {
+	for peek, e := range t.lut {
+		l, rs := int(e>>8), e&0xFF
+		size := int(rs & 15)
+		if e == 0 || size == 0 || l+size > lutBits {
+			continue
+		}
+		v := int32(peek>>(lutBits-l-size)) & (1<<size - 1)
+		if v < 1<<(size-1) {
+			v += 1 - 1<<size
+		}
+		t.fast[peek] = v<<16 | int32(rs>>4)<<8 | int32(l+size)
+	}
 }
 
 // bitReader reads the entropy-coded bytes of a scan, undoing the 0xFF00
@@ -215,11 +238,23 @@ func (d *halfDecoder) block(r *bitReader, c *halfComponent, pred *int32, blk *[1
 	}
 	*pred += r.extend(uint(s))
 	blk[0] = int(*pred) * int(q[0]) << weightBits
+	t := &d.ac[c.ta]
 	for k := 1; k < 64; k++ {
 		if r.n < 32 {
 			r.fill()
 		}
-		rs, err := r.huff(&d.ac[c.ta])
+		if f := t.fast[r.acc>>(64-lutBits)]; f != 0 {
+			r.consume(uint(f & 0xFF))
+			if k += int(f >> 8 & 0xFF); k > 63 {
+				return false, errHalf
+			}
+			if i := d.weights.slot[k]; i >= 0 {
+				blk[i] += int(f>>16) * int(q[k]) * d.weights.weight[k]
+				ac = true
+			}
+			continue
+		}
+		rs, err := r.huff(t)
 		if err != nil {
 			return false, err
 		}
@@ -330,24 +365,30 @@ func idct4(blk *[16]int, ac bool, dst []uint8, stride int) {
 	var t [4][4]int // t[v][i]: row v of frequencies, transformed along u
 	for v := range 4 {
 		f := blk[4*v : 4*v+4]
-		if f[0]|f[1]|f[2]|f[3] == 0 {
-			continue
-		}
-		for i := range 4 {
-			m := &halfCos[i]
-			t[v][i] = m[0]*f[0] + m[1]*f[1] + m[2]*f[2] + m[3]*f[3]
+		if f[0]|f[1]|f[2]|f[3] != 0 {
+			t[v][0], t[v][1], t[v][2], t[v][3] = idct4Line(f[0], f[1], f[2], f[3])
 		}
 	}
 	const shift = 2*idctBits + weightBits
 	const round = 1 << (shift - 1)
-	for j := range 4 {
-		m := &halfCos[j]
-		row := dst[j*stride : j*stride+4]
-		for i := range 4 {
-			s := m[0]*t[0][i] + m[1]*t[1][i] + m[2]*t[2][i] + m[3]*t[3][i]
-			row[i] = clampSample((s+round)>>shift + 128)
-		}
+	for i := range 4 {
+		s0, s1, s2, s3 := idct4Line(t[0][i], t[1][i], t[2][i], t[3][i])
+		dst[i] = clampSample((s0+round)>>shift + 128)
+		dst[stride+i] = clampSample((s1+round)>>shift + 128)
+		dst[2*stride+i] = clampSample((s2+round)>>shift + 128)
+		dst[3*stride+i] = clampSample((s3+round)>>shift + 128)
 	}
+}
+
+// idct4Line is halfCos applied to one line of four frequencies, by its
+// symmetries (output 3 − i is output i with the odd frequencies negated,
+// and the rows of halfCos share their values): 6 multiplications, not 16.
+func idct4Line(f0, f1, f2, f3 int) (int, int, int, int) {
+	a, b := halfCos[0][0]*f0, halfCos[0][2]*f2
+	c1, c3 := halfCos[0][1], halfCos[0][3]
+	e0, e1 := a+b, a-b
+	o0, o1 := c1*f1+c3*f3, c3*f1-c1*f3
+	return e0 + o0, e1 + o1, e1 - o1, e0 - o0
 }
 
 func clampSample(v int) uint8 {
