@@ -10,10 +10,13 @@ import (
 // 2 × 2 box of each plane), yet image/jpeg decodes every one of its
 // pixels first: 70% of an upload's CPU (docs/benchmarks.md). halfJPEG
 // decodes a baseline JPEG straight to half size: each 8 × 8 block's
-// lowest 4 × 4 cosine coefficients are transformed back to 4 × 4 samples
-// (the block's picture without the detail a half-size picture cannot
-// hold, sampled at the centre of each 2 × 2 square), so the full-size
-// picture is never made, and neither is the box pass. It handles what
+// lowest 4 × 4 cosine coefficients, weighted as averaging 2 × 2 squares
+// weights them (taperWeights), are transformed back to 4 × 4 samples
+// (the block's 2 × 2 averages without the detail a half-size picture
+// cannot hold, which the averages would fold back as false detail), so
+// the full-size picture is never made, and neither is the box pass.
+// Halved photos take 0.07 s of CPU here against 0.2 s in image/jpeg
+// (docs/benchmarks.md). It handles what
 // phones and cameras write: one interleaved scan of Huffman-coded 8-bit
 // YCbCr with the chroma subsampled 4:4:4, 4:2:2, 4:2:0 or 4:4:0, restart
 // markers or not. Anything else (progressive, grey, CMYK, RGB, several
