@@ -76,7 +76,7 @@ func TestBrowserTrustedAdults(t *testing.T) {
 	a.fill("Add a trusted grown-up", "Code from the grown-up", code)
 	a.click("Add a trusted grown-up", "Add")
 	a.see("Grandma Rose is added. Ada's other parents still need to say yes.")
-	a.until("Grandma pending, waiting for Bert", trustedText+`.includes("waiting for a yes from Bert")`)
+	a.until("Grandma pending, waiting for Bert", trustedText+`.includes("Waiting for a yes from Bert")`)
 	a.until("Anna's yes shown", trustedText+`.includes("Said yes: Anna (you)")`)
 	a.narrow("trusted-card-pending")
 	a.shootPart("trusted-card-pending", ".grown-ups")
@@ -84,7 +84,7 @@ func TestBrowserTrustedAdults(t *testing.T) {
 	p := b.user("Bert")
 	p.login(f.bert.Login, f.bert.Password)
 	p.visit(child)
-	p.until("Bert's own name in the waiting line", trustedText+`.includes("waiting for a yes from Bert (you)")`)
+	p.until("Bert's own name in the waiting line", trustedText+`.includes("Waiting for a yes from Bert (you)")`)
 	p.click("", "Say yes to Grandma Rose for Ada")
 	p.until("active on Bert's card", trustedText+`.includes("can chat")`)
 

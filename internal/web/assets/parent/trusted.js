@@ -90,7 +90,7 @@ function proposeForm(id, name, reload) {
         }
         f.fields[0].input.value = "";
         f.ok.textContent = tr.status === "active" ? t("trusted.added_active", { adult: tr.display_name, name })
-          : t("trusted.added_pending", { adult: tr.display_name });
+          : t("trusted.added_pending", { adult: tr.display_name, name });
         reload();
       },
     }));
