@@ -44,7 +44,7 @@ const trustedText = `(document.querySelector(".grown-ups .trusted") || {innerTex
 // who trust you" does. Grandma starts the chat and writes; Ada sees her
 // among her trusted grown-ups, reads and answers. Anna removes Grandma:
 // Grandma's open chat says it is paused and will not take a message, and
-// Ada's list loses her.
+// Ada's list loses her. Trusted again, Grandma leaves by herself.
 func TestBrowserTrustedAdults(t *testing.T) {
 	f := newTrustedFixture(t)
 	b := newBrowser(t, f.env.Server.URL)
@@ -79,7 +79,7 @@ func TestBrowserTrustedAdults(t *testing.T) {
 	a.until("Grandma pending, waiting for Bert", trustedText+`.includes("Waiting for a yes from Bert")`)
 	a.until("Anna's yes shown", trustedText+`.includes("Said yes: Anna (you)")`)
 	a.narrow("trusted-card-pending")
-	a.shootPart("trusted-card-pending", ".grown-ups")
+	a.shootPart("trusted-card-pending-part", ".grown-ups")
 
 	p := b.user("Bert")
 	p.login(f.bert.Login, f.bert.Password)
@@ -92,7 +92,7 @@ func TestBrowserTrustedAdults(t *testing.T) {
 	// Grandma's home page.
 	a.until("active on Anna's open card", trustedText+`.includes("can chat") && `+trustedText+`.includes("Said yes: Anna (you) and Bert")`)
 	a.narrow("trusted-card-active")
-	a.shootPart("trusted-card-active", ".grown-ups")
+	a.shootPart("trusted-card-active-part", ".grown-ups")
 	gm.until("Ada among the children who trust Grandma", `document.querySelector(".trusting").innerText.includes("Ada")`)
 	gm.narrow("trusted-grandma")
 	gm.shootPart("trusted-grandma-card", ".trust")
@@ -138,4 +138,19 @@ func TestBrowserTrustedAdults(t *testing.T) {
 	gm.visit("#/")
 	gm.until("the chat paused in My chats", `[...document.querySelectorAll("li")].some(li => li.innerText.includes("Ada") && li.innerText.includes("paused"))`)
 	gm.see("No child yet.")
+
+	// Trusted again, Grandma leaves by herself.
+	gm.click("Be a trusted grown-up", "Make a code")
+	again := gm.text(".trusted-code")
+	a.visit(child)
+	a.fill("Add a trusted grown-up", "Code from the grown-up", again)
+	a.click("Add a trusted grown-up", "Add")
+	a.see("Grandma Rose is added.")
+	p.click("", "Say yes to Grandma Rose for Ada")
+	gm.until("Ada back in Grandma's list", `document.querySelector(".trusting").innerText.includes("Ada")`)
+	gm.click("", "Leave: stop being Ada's trusted grown-up")
+	gm.see("Stop being Ada's trusted grown-up? Your chat with Ada is paused at once.")
+	gm.click("", "Yes, leave")
+	gm.see("No child yet.")
+	a.until("Grandma gone from Anna's card", trustedText+`.includes("Ada has no trusted grown-ups yet.")`)
 }

@@ -74,7 +74,8 @@ function parentCard(ctx) {
         chatButton(ctx, parentID, p.display_name)),
       trusted.length ? [h("h3", {}, t("child.trusted_title")), h("p", { class: "small" }, t("child.trusted_text")),
         h("ul", { class: "list" }, trusted.map(a => h("li", { class: "row spread" },
-          h("span", { class: "who" }, avatar(a.id), h("strong", {}, a.display_name), h("span", { class: "badge" }, t("child.trusted_badge"))),
+          h("span", { class: "who" }, avatar(a.id), h("span", { class: "trusted-name" }, h("strong", {}, a.display_name), h("br"),
+            h("span", { class: "badge" }, t("child.trusted_badge")))),
           chatButton(ctx, a.id, a.display_name))))] : null),
   });
 }
