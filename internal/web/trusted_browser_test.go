@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"pixelpals/internal/apitest"
 )
 
@@ -44,7 +46,8 @@ const trustedText = `(document.querySelector(".grown-ups .trusted") || {innerTex
 // who trust you" does. Grandma starts the chat and writes; Ada sees her
 // among her trusted grown-ups, reads and answers. Anna removes Grandma:
 // Grandma's open chat says it is paused and will not take a message, and
-// Ada's list loses her. Trusted again, Grandma leaves by herself.
+// Ada's list loses her. Trusted again, Grandma leaves by herself. In
+// German, both sides speak German.
 func TestBrowserTrustedAdults(t *testing.T) {
 	f := newTrustedFixture(t)
 	b := newBrowser(t, f.env.Server.URL)
@@ -153,4 +156,25 @@ func TestBrowserTrustedAdults(t *testing.T) {
 	gm.click("", "Yes, leave")
 	gm.see("No child yet.")
 	a.until("Grandma gone from Anna's card", trustedText+`.includes("Ada has no trusted grown-ups yet.")`)
+
+	// In German, Grandma's card and Anna's part of the Grown-ups card
+	// speak German.
+	for _, c := range []*apitest.Client{f.anna, f.grand} {
+		c.Must(200, "PATCH", "/me/profile", map[string]any{"locale": "de"}, nil)
+	}
+	gm.run(chromedp.Reload())
+	gm.until("Grandma's page in German", `document.documentElement.lang === "de"`)
+	gm.see("Vertrauensperson werden")
+	gm.click("Vertrauensperson werden", "Code erstellen")
+	gm.see("Gültig bis")
+	gm.axeCheck("trusted-grandma-de")
+	gm.shootPart("trusted-grandma-card-de", ".trust")
+	a.run(chromedp.Reload())
+	a.until("Anna's page in German", `document.documentElement.lang === "de"`)
+	a.fill("Vertrauensperson hinzufügen", "Code der Vertrauensperson", gm.text(".trusted-code"))
+	a.click("Vertrauensperson hinzufügen", "Hinzufügen")
+	a.see("Grandma Rose ist eingetragen.")
+	a.until("the pending line in German", trustedText+`.includes("Wartet auf das Ja von Bert")`)
+	a.axeCheck("trusted-card-de")
+	a.shootPart("trusted-card-de", ".grown-ups")
 }
