@@ -36,7 +36,8 @@ type halfDecoder struct {
 	quant       [4][64]int32 // in zigzag order
 	quantSet    [4]bool
 	dc, ac      [4]huffTable
-	restart     int // MCUs between restart markers; 0: none
+	restart     int  // MCUs between restart markers; 0: none
+	baseline    bool // SOF0: Huffman tables 0 and 1 only (T.81 Table B.5)
 	hmax, vmax  int
 	mcusX, mcuY int
 	img         *image.YCbCr
@@ -82,6 +83,7 @@ func (d *halfDecoder) decode() error {
 		pos = next
 		switch {
 		case marker == 0xC0 || marker == 0xC1: // baseline, extended Huffman
+			d.baseline = marker == 0xC0
 			err = d.frame(seg)
 		case marker == 0xC4:
 			err = d.huffman(seg)
@@ -209,7 +211,7 @@ func (d *halfDecoder) huffman(seg []byte) error {
 			counts[i] = int(seg[1+i])
 			total += counts[i]
 		}
-		if class > 1 || id > 3 || total == 0 || total > 256 || len(seg) < 17+total {
+		if class > 1 || id > 3 || d.baseline && id > 1 || total == 0 || total > 256 || len(seg) < 17+total {
 			return errHalf
 		}
 		t := &d.dc[id]

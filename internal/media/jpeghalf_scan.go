@@ -175,6 +175,9 @@ func (d *halfDecoder) scan(seg []byte, pos int) error {
 	for i := range d.comps {
 		c := &d.comps[i]
 		c.td, c.ta = int(seg[2+2*i]>>4), int(seg[2+2*i]&15)
+		if d.baseline && (c.td > 1 || c.ta > 1) {
+			return errHalf // image/jpeg refuses them, as T.81 Table B.3 does
+		}
 		if seg[1+2*i] != c.id || c.td > 3 || c.ta > 3 || !d.quantSet[c.tq] || !d.dc[c.td].defined || !d.ac[c.ta].defined {
 			return errHalf
 		}
@@ -198,6 +201,9 @@ func (d *halfDecoder) mcus(r *bitReader) error {
 	n := 0
 	for my := range d.mcuY {
 		for mx := range d.mcusX {
+			if r.overrun {
+				return errHalf // the data ended: decoding zeros to the last MCU would only delay image/jpeg's answer
+			}
 			if d.restart > 0 && n > 0 && n%d.restart == 0 {
 				if err := r.restart(n/d.restart - 1); err != nil {
 					return err
@@ -260,8 +266,13 @@ func (d *halfDecoder) block(r *bitReader, c *halfComponent, pred *int32, blk *[1
 		}
 		run, size := int(rs>>4), uint(rs&15)
 		if size == 0 {
-			if run != 15 {
+			if run == 0 {
 				break // end of block
+			}
+			if run != 15 {
+				// An end-of-band run, progressive only, which image/jpeg
+				// reads in a baseline scan too: its answer, not ours.
+				return false, errHalf
 			}
 			k += 15
 			continue

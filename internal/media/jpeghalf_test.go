@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"image/jpeg"
 	"math"
@@ -173,6 +174,10 @@ func FuzzHalfJPEG(f *testing.F) {
 	for _, n := range []string{"r420.jpg", "r444.jpg", "s422.jpg", "s440.jpg", "opt420.jpg"} {
 		f.Add(halfFixture(f, n))
 	}
+	s440 := halfFixture(f, "s440.jpg")
+	f.Add(withTables23(s440))
+	f.Add(withEOBRuns(s440))
+	f.Add(emptyScanJPEG(64))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<22 {
 			return
@@ -187,6 +192,103 @@ func FuzzHalfJPEG(f *testing.F) {
 		}
 		if b := full.Bounds(); d.img.Rect != image.Rect(0, 0, (b.Dx()+1)/2, (b.Dy()+1)/2) {
 			t.Fatalf("half decoded at %v, full at %v", d.img.Rect, b)
+		}
+	})
+}
+
+// editSegments returns a copy of data, a JPEG, with edit applied in place
+// to the payload of each segment up to and including the scan header.
+func editSegments(data []byte, edit func(marker byte, seg []byte)) []byte {
+	out := bytes.Clone(data)
+	for pos := 2; pos+4 <= len(out); {
+		marker, n := out[pos+1], int(binary.BigEndian.Uint16(out[pos+2:]))
+		edit(marker, out[pos+4:pos+2+n])
+		if marker == 0xDA {
+			break
+		}
+		pos += 2 + n
+	}
+	return out
+}
+
+// TestHalfJPEGBaselineTablesZeroAndOne: a baseline (SOF0) frame uses
+// Huffman tables 0 and 1 only (T.81 Table B.5), and image/jpeg refuses
+// tables 2 and 3 there: the half decoder must not take such a file.
+func TestHalfJPEGBaselineTablesZeroAndOne(t *testing.T) {
+	data := withTables23(halfFixture(t, "s440.jpg"))
+	if _, err := jpeg.Decode(bytes.NewReader(data)); err == nil {
+		t.Fatal("image/jpeg decodes Huffman tables 2 and 3 in a baseline frame")
+	}
+	if _, ok := halfJPEG(data); ok {
+		t.Error("half decoded a file image/jpeg refuses")
+	}
+}
+
+// TestHalfJPEGLeavesEOBRunsToImageJPEG: an AC code of run r (1..14) and
+// size 0 is an end-of-band run in a progressive scan; image/jpeg reads
+// it so in a baseline one too (r more bits, then skips that many blocks'
+// AC), so the half decoder, which would take it as a plain end of block,
+// must leave the file to image/jpeg instead of decoding another picture
+// (or one image/jpeg refuses).
+func TestHalfJPEGLeavesEOBRunsToImageJPEG(t *testing.T) {
+	data := withEOBRuns(halfFixture(t, "s440.jpg"))
+	if _, ok := halfJPEG(data); ok {
+		_, err := jpeg.Decode(bytes.NewReader(data))
+		t.Errorf("half decoded a baseline scan with end-of-band runs (image/jpeg: %v)", err)
+	}
+}
+
+// TestHalfJPEGStopsWhereTheDataEnds: a scan that ends (here at once)
+// long before its last block goes to image/jpeg without the rest of the
+// picture being decoded from the zeros fed past the end: a few hundred
+// bytes claiming the largest picture allowed cost no more than its
+// header.
+func TestHalfJPEGStopsWhereTheDataEnds(t *testing.T) {
+	data := emptyScanJPEG(1024)
+	d := &halfDecoder{data: data, weights: &taperWeights}
+	if err := d.decode(); err == nil {
+		t.Fatal("half decoded a scan with no data")
+	}
+	if last := d.img.Y[(d.img.Rect.Dy()-1)*d.img.YStride]; last != 0 {
+		t.Errorf("the last row was decoded (%d) from the zeros past the data's end", last)
+	}
+}
+
+// emptyScanJPEG is a side × side baseline JPEG whose scan has no data:
+// its tables give each block's DC and end of block a 1-bit code.
+func emptyScanJPEG(side int) []byte {
+	data := []byte{0xFF, 0xD8, 0xFF, 0xDB, 0, 67, 0}
+	data = append(data, bytes.Repeat([]byte{1}, 64)...)
+	data = append(data, 0xFF, 0xC0, 0, 17, 8, byte(side>>8), byte(side), byte(side>>8), byte(side), 3,
+		1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0)
+	for _, class := range []byte{0x00, 0x10} { // one 1-bit code each: DC 0, AC end of block
+		data = append(data, 0xFF, 0xC4, 0, 20, class, 1)
+		data = append(data, make([]byte, 15+1)...)
+	}
+	return append(data, 0xFF, 0xDA, 0, 12, 3, 1, 0, 2, 0, 3, 0, 0, 63, 0, 0xFF, 0xD9)
+}
+
+// withTables23 is data, a JPEG with one Huffman table a segment, using
+// tables 2 and 3 instead of 0 and 1.
+func withTables23(data []byte) []byte {
+	return editSegments(data, func(marker byte, seg []byte) {
+		switch marker {
+		case 0xC4: // one table a segment in this file: 0 → 2, 1 → 3
+			seg[0] |= 2
+		case 0xDA:
+			for i := range 3 {
+				seg[2+2*i] |= 0x22
+			}
+		}
+	})
+}
+
+// withEOBRuns is data, a JPEG, with the end-of-block value of its AC
+// tables made an end-of-band run of 2 or 3 blocks.
+func withEOBRuns(data []byte) []byte {
+	return editSegments(data, func(marker byte, seg []byte) {
+		if marker == 0xC4 && seg[0]>>4 == 1 { // an AC table: its EOB → EOB1
+			seg[17+bytes.IndexByte(seg[17:], 0x00)] = 0x10
 		}
 	})
 }
