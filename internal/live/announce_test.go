@@ -124,3 +124,52 @@ func TestAnnounceAfterCommitKeepsTriggerSilent(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnouncedOnlyWhileAnotherListens: a lone instance sends no NOTIFY
+// for the events it announces (nobody else listens; its own reader is
+// woken directly), only its hello. A second instance's hello makes it
+// answer, which wakes the second's reader, so an event announced before
+// the first knew of it still reaches the second's socket with both polls
+// off; from then on the first notifies for each announcement.
+func TestAnnouncedOnlyWhileAnotherListens(t *testing.T) {
+	slow := apitest.Options{Live: live.Config{PollInterval: time.Hour}}
+	env := apitest.New(t, slow)
+	p := env.Family(env.Admin(), 0).Parent
+	waitFor(t, func() bool { sent, _ := env.Hub.Announcements(); return sent >= 1 }) // its hello
+	announce := func(n int) {
+		t.Helper()
+		tx := begin(t, env)
+		if _, err := tx.Exec(context.Background(), eventlog.AnnounceAfterCommitSQL); err != nil {
+			t.Fatal(err)
+		}
+		appendEvent(t, tx, "test.n", p.UserID, n)
+		commit(t, tx)
+		env.Hub.Announce()
+	}
+	announce(1)
+	waitFor(t, func() bool { _, skipped := env.Hub.Announcements(); return skipped >= 1 })
+
+	slow.DB = env.DB
+	other := apitest.New(t, slow)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	there, _, err := apitest.DialSocket(ctx, other.Server.URL, p.Token, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer there.Close()
+	announce(2) // perhaps before the first instance heard the hello
+	if n := number(next(t, there)); n != 2 {
+		t.Fatalf("the other instance's socket got event %d, want 2", n)
+	}
+	waitFor(t, func() bool { sent, _ := env.Hub.Announcements(); return sent >= 2 }) // the answer to the hello
+	sent, skipped := env.Hub.Announcements()
+	announce(3)
+	if n := number(next(t, there)); n != 3 {
+		t.Fatalf("the other instance's socket got event %d, want 3", n)
+	}
+	waitFor(t, func() bool { now, _ := env.Hub.Announcements(); return now > sent })
+	if _, now := env.Hub.Announcements(); now != skipped {
+		t.Fatalf("skipped %d announcements with another instance listening", now-skipped)
+	}
+}

@@ -118,6 +118,10 @@ type Hub struct {
 
 	pinging atomic.Bool // a round of pings runs (pingAll)
 
+	// peers is what this hub knows of the other instances: whether
+	// announcer's NOTIFY has anyone to wake (peers.go).
+	peers peers
+
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
 }
@@ -275,6 +279,8 @@ func (h *Hub) listen(ctx context.Context) {
 		}
 		poke(h.wake)
 		poke(h.sweep)
+		h.peers.hello.Store(true)
+		poke(h.announce)
 		for {
 			ch, payload, err := l.Wait(ctx)
 			if err != nil {
@@ -287,6 +293,9 @@ func (h *Hub) listen(ctx context.Context) {
 			case eventlog.Channel:
 				if payload != h.self {
 					poke(h.wake)
+				}
+				if h.peers.heard(payload, h.self, time.Now()) {
+					poke(h.announce) // answer the hello
 				}
 			case store.SessionsEndedChannel:
 				h.endSessions(parseIDs(payload))
@@ -317,23 +326,41 @@ const announceEvery = 5 * time.Millisecond
 
 // announcer sends the other instances a NOTIFY for each run of Announce
 // calls, one at a time and at most one per announceEvery: calls arriving
-// meanwhile share the next one. A failed NOTIFY is logged and left to
+// meanwhile share the next one. It sends none while no other instance is
+// known to listen, and says hello and repeats this hub's name so that
+// the others know of it (peers.go). A failed NOTIFY is logged and left to
 // their polls (PollInterval): a missed wake delays, never loses.
 func (h *Hub) announcer(ctx context.Context) {
+	presence := time.NewTicker(presenceEvery)
+	defer presence.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.announce:
+		case <-presence.C:
+			h.peers.present.Store(true)
 		}
 		next := time.Now().Add(announceEvery)
-		if err := eventlog.Announce(ctx, h.db.Pool, h.self); err != nil && ctx.Err() == nil {
+		payload, ok := h.peers.next(h.self, time.Now())
+		if !ok {
+			continue
+		}
+		h.peers.notifies.Add(1)
+		if err := eventlog.Announce(ctx, h.db.Pool, payload); err != nil && ctx.Err() == nil {
 			h.log.Warn("live: announce events", "err", err)
 		}
 		if !sleep(ctx, time.Until(next)) {
 			return
 		}
 	}
+}
+
+// Announcements counts the NOTIFYs announcer sent (hellos and repeats
+// included) and the announcements it skipped while no other instance was
+// known to listen.
+func (h *Hub) Announcements() (sent, skipped int64) {
+	return h.peers.notifies.Load(), h.peers.skips.Load()
 }
 
 func parseIDs(s string) []int64 {
