@@ -102,6 +102,10 @@ type Hub struct {
 	pos      eventlog.Pos // every event up to here is handed out
 	users    map[int64]map[*socket]struct{}
 	sessions map[int64]map[*socket]struct{}
+	// idleRead is when skipIdle last read the frontier; idleStale: it
+	// skipped a read since, so pos may be behind the frontier.
+	idleRead  time.Time
+	idleStale bool
 	// registered counts the sockets ever registered: skipIdle's sign
 	// that one registered while it read the frontier.
 	registered int64
@@ -423,9 +427,21 @@ func (h *Hub) drain(ctx context.Context) bool {
 // (even one already gone) cancels the move, and drain reads as usual. A
 // socket registering after the move replays up to the new pos: each event
 // is in its replay or its queue, as deliver keeps it.
+//
+// An idle hub reads the frontier at most once per PollInterval: every
+// send batch wakes it, and a read per wake would be a round trip per
+// batch for nobody. Between two reads it only notes that pos is behind
+// (idleStale) and skips; pos staying behind loses nothing (a socket
+// registering then replays up to it and gets the rest in its queue from
+// the next drain, which register asks for at once).
 func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	h.mu.Lock()
 	idle, registered := len(h.sessions) == 0, h.registered
+	if idle && time.Since(h.idleRead) < h.cfg.PollInterval {
+		h.idleStale = true
+		h.mu.Unlock()
+		return false, true
+	}
 	h.mu.Unlock()
 	if !idle {
 		return false, false
@@ -442,6 +458,7 @@ func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	if h.registered != registered {
 		return false, false
 	}
+	h.idleRead, h.idleStale = time.Now(), false
 	// The frontier can be behind pos if the newest events were deleted
 	// (an account's deletion); pos never moves back.
 	if h.pos.Less(frontier) {
@@ -623,6 +640,10 @@ func (h *Hub) register(s *socket) (eventlog.Pos, bool) {
 	add(h.users, s.userID, s)
 	add(h.sessions, s.sessionID, s)
 	h.registered++
+	if h.idleStale { // pos is behind events nobody read (skipIdle)
+		h.idleStale = false
+		poke(h.wake)
+	}
 	return h.pos, true
 }
 
