@@ -173,3 +173,51 @@ func TestAnnouncedOnlyWhileAnotherListens(t *testing.T) {
 		t.Fatalf("skipped %d announcements with another instance listening", now-skipped)
 	}
 }
+
+// TestIdleHubReadsFrontierOncePerPoll: a hub without sockets does not
+// read the outbox's frontier at every announcement (every send batch's),
+// only once per poll; the events it left unread meanwhile still reach a
+// socket that opens later with a cursor before them, at once, in order,
+// once, with the poll off: its registration asks for the read.
+func TestIdleHubReadsFrontierOncePerPoll(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{PollInterval: time.Hour}})
+	p := env.Family(env.Admin(), 0).Parent
+	waitFor(t, func() bool { reads, _ := env.Hub.IdleReads(); return reads >= 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	tx := begin(t, env)
+	appendEvent(t, tx, "test.n", p.UserID, 0) // a cursor is an event's
+	commit(t, tx)
+	before, err := eventlog.Frontier(ctx, env.DB.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads, _ := env.Hub.IdleReads()
+	const n = 5
+	for i := 1; i <= n; i++ {
+		tx := begin(t, env)
+		if _, err := tx.Exec(ctx, eventlog.AnnounceAfterCommitSQL); err != nil {
+			t.Fatal(err)
+		}
+		appendEvent(t, tx, "test.n", p.UserID, i)
+		commit(t, tx)
+		env.Hub.Announce()
+	}
+	waitFor(t, func() bool { _, skipped := env.Hub.IdleReads(); return skipped >= 1 })
+	if now, _ := env.Hub.IdleReads(); now > reads+1 {
+		t.Fatalf("an idle hub read the frontier %d times for %d announcements within its poll", now-reads, n)
+	}
+	s, _, err := apitest.DialSocket(ctx, env.Server.URL, p.Token, before.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 1; i <= n; i++ {
+		if f := next(t, s); number(f) != i {
+			t.Fatalf("event %d: got %s %s", i, f.Type, f.Data)
+		}
+	}
+	if f, err := s.Next(200 * time.Millisecond); err == nil {
+		t.Fatalf("extra frame %s", f.Data)
+	}
+}

@@ -128,6 +128,8 @@ type Hub struct {
 
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
+	// frontier reads of an idle hub, and reads it skipped (skipIdle)
+	idleReads, idleSkips atomic.Int64
 }
 
 // New builds a hub; Run starts it.
@@ -232,6 +234,11 @@ func (h *Hub) Ready() <-chan struct{} { return h.ready }
 
 // Listens counts the LISTEN connections opened (reconnects included).
 func (h *Hub) Listens() int64 { return h.listens.Load() }
+
+// IdleReads counts the frontier reads of this hub while no socket was
+// open (once done), and the reads it skipped, within PollInterval of the
+// last one.
+func (h *Hub) IdleReads() (reads, skipped int64) { return h.idleReads.Load(), h.idleSkips.Load() }
 
 // Sockets counts the open sockets.
 func (h *Hub) Sockets() int {
@@ -440,6 +447,7 @@ func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	if idle && time.Since(h.idleRead) < h.cfg.PollInterval {
 		h.idleStale = true
 		h.mu.Unlock()
+		h.idleSkips.Add(1)
 		return false, true
 	}
 	h.mu.Unlock()
@@ -459,6 +467,7 @@ func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 		return false, false
 	}
 	h.idleRead, h.idleStale = time.Now(), false
+	h.idleReads.Add(1)
 	// The frontier can be behind pos if the newest events were deleted
 	// (an account's deletion); pos never moves back.
 	if h.pos.Less(frontier) {
