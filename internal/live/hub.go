@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -438,33 +439,63 @@ func (h *Hub) drain(ctx context.Context) bool {
 // An idle hub reads the frontier at most once per PollInterval: every
 // send batch wakes it, and a read per wake would be a round trip per
 // batch for nobody. Between two reads it only notes that pos is behind
-// (idleStale) and skips; pos staying behind loses nothing (a socket
-// registering then replays up to it and gets the rest in its queue from
-// the next drain, which register asks for at once).
+// (idleStale) and skips. A socket must not start from such a pos: the
+// events between it and the frontier would reach it live, by the
+// audience they were written for, instead of by its replay, which asks
+// whether the user may still read them (a member removed meanwhile may
+// not). So Serve brings pos to the frontier first (catchUp).
 func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	h.mu.Lock()
-	idle, registered := len(h.sessions) == 0, h.registered
-	if idle && time.Since(h.idleRead) < h.cfg.PollInterval {
+	if len(h.sessions) == 0 && time.Since(h.idleRead) < h.cfg.PollInterval {
 		h.idleStale = true
 		h.mu.Unlock()
 		h.idleSkips.Add(1)
 		return false, true
 	}
 	h.mu.Unlock()
-	if !idle {
-		return false, false
-	}
-	frontier, waiting, err := eventlog.FrontierWaiting(ctx, h.db.Pool)
+	waiting, moved, err := h.toFrontier(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			h.log.Warn("live: read the event frontier", "err", err)
 		}
 		return true, true
 	}
+	return waiting, moved
+}
+
+// catchUp moves an idle hub's pos to the frontier if skipIdle left it
+// behind, before a socket registers.
+func (h *Hub) catchUp(ctx context.Context) error {
+	h.mu.Lock()
+	stale := h.idleStale
+	h.mu.Unlock()
+	if !stale {
+		return nil
+	}
+	if _, _, err := h.toFrontier(ctx); err != nil {
+		return fmt.Errorf("live: catch up with the outbox: %w", err)
+	}
+	return nil
+}
+
+// toFrontier is skipIdle's move of pos to the frontier, for a hub with
+// no socket open; moved false when a socket is open or registered
+// meanwhile.
+func (h *Hub) toFrontier(ctx context.Context) (waiting, moved bool, err error) {
+	h.mu.Lock()
+	idle, registered := len(h.sessions) == 0, h.registered
+	h.mu.Unlock()
+	if !idle {
+		return false, false, nil
+	}
+	frontier, waiting, err := eventlog.FrontierWaiting(ctx, h.db.Pool)
+	if err != nil {
+		return false, false, err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.registered != registered {
-		return false, false
+		return false, false, nil
 	}
 	h.idleRead, h.idleStale = time.Now(), false
 	h.idleReads.Add(1)
@@ -473,7 +504,7 @@ func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	if h.pos.Less(frontier) {
 		h.pos = frontier
 	}
-	return waiting, true
+	return waiting, true, nil
 }
 
 func (h *Hub) position() eventlog.Pos {
