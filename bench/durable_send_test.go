@@ -297,6 +297,8 @@ func measure(b *testing.B, db *store.DB, do func() (round, error)) phase {
 // per message in microseconds: go = this process (the API server and the
 // load generator; for raw only the load generator and pgx), pg = the
 // postmaster and its children.
+// PIXELPALS_BENCH_STAGES=1 also logs where an API send's time goes, by
+// stage (stages_test.go).
 func BenchmarkSendDurable(b *testing.B) {
 	clusters := []struct {
 		name  string
