@@ -66,7 +66,13 @@ const fmt = (f) => `score ${f.score}, TBT ${Math.round(f.tbt)} ms, DOM ${f.dom},
 fs.mkdirSync(outDir, { recursive: true });
 for (let i = 0; i < runs; i++) {
   for (const build of builds) {
-    const lhr = await audit(build);
+    // A run whose trace failed (Lighthouse's NO_NAVSTART, the "0" of
+    // loaded runs) says nothing about the page: it is run again.
+    let lhr = await audit(build);
+    for (let retry = 0; lhr.runtimeError && retry < 2; retry++) {
+      console.log(`run ${i + 1} ${build.name}: ${lhr.runtimeError.code}, again`);
+      lhr = await audit(build);
+    }
     const f = figures(lhr);
     build.results.push(f);
     fs.writeFileSync(`${outDir}/compare-${formFactor}-${build.name.replace(/\W+/g, "_")}-${i + 1}.json`, JSON.stringify(lhr));

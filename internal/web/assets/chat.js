@@ -81,9 +81,13 @@ export function chatView(ctx, cid, back, childID) {
   const shown = (e) => { loadErr.textContent = e.message; };
 
   async function refresh() {
+    // The chat and its latest page are asked for together: on a slow
+    // network that is one round trip before the messages show, not two.
+    const latest = messages.fetchLatest();
+    latest.catch(() => {}); // a failure shows through loadLatest, or not at all when loadConvo failed first
     try {
       await loadConvo();
-      const page = await messages.loadLatest();
+      const page = await messages.loadLatest(latest);
       if (!opened) { opened = true; reads.opened(); }
       loadErr.textContent = "";
       for (const m of page.items) if (m.type === "system") learnNames(m, chat, messages.redraw);
