@@ -39,7 +39,7 @@ async function audit(build) {
 }
 
 // figures are what one run says: the score, TBT, DOM size, main-thread
-// work and script time (ms), and the largest items of the main thread.
+// work and script time, FCP and LCP (ms), and the bytes moved.
 function figures(lhr) {
   const a = lhr.audits;
   const num = (id) => a[id] && typeof a[id].numericValue === "number" ? a[id].numericValue : NaN;
@@ -49,6 +49,7 @@ function figures(lhr) {
     dom: num("dom-size"),
     main: num("mainthread-work-breakdown"),
     boot: num("bootup-time"),
+    fcp: num("first-contentful-paint"),
     lcp: num("largest-contentful-paint"),
     bytes: num("total-byte-weight"),
   };
@@ -61,7 +62,7 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const fmt = (f) => `score ${f.score}, TBT ${Math.round(f.tbt)} ms, DOM ${f.dom}, main thread ${Math.round(f.main)} ms, ` +
-  `script ${Math.round(f.boot)} ms, LCP ${Math.round(f.lcp)} ms, ${Math.round(f.bytes / 1024)} KiB`;
+  `script ${Math.round(f.boot)} ms, FCP ${Math.round(f.fcp)} ms, LCP ${Math.round(f.lcp)} ms, ${Math.round(f.bytes / 1024)} KiB`;
 
 fs.mkdirSync(outDir, { recursive: true });
 for (let i = 0; i < runs; i++) {
