@@ -93,7 +93,6 @@ func New() *UI {
 		u.assets[name] = newAsset(name, b)
 	}
 	u.version = hex.EncodeToString(all.Sum(nil))[:16]
-	page = bytes.ReplaceAll(page, []byte("{{MODULEPRELOAD}}"), []byte(modulePreloads(u.version, staticImports("app.js", u.modules()))))
 	u.index = newAsset("index.html", bytes.ReplaceAll(page, []byte("{{VERSION}}"), []byte(u.version)))
 	u.missing = notFoundPages(u.version)
 	u.root = u.rootAssets(raw)
@@ -122,17 +121,6 @@ func newAsset(name string, b []byte) asset {
 		a.gzETag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
 	}
 	return a
-}
-
-// modules are the JavaScript assets' sources, by name.
-func (u *UI) modules() map[string][]byte {
-	m := map[string][]byte{}
-	for name, a := range u.assets {
-		if path.Ext(name) == ".js" {
-			m[name] = a.body
-		}
-	}
-	return m
 }
 
 // Version is the path segment under /assets/ of the current assets.
