@@ -187,11 +187,13 @@ function firstScreen(chat, items) {
 // drawList draws items (sorted by id) into list under the "older" row,
 // staying at the bottom when the list was there (or is short).
 function drawList(list, olderRow, items, chat, item) {
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  // A short list goes to the bottom anyway: asking where it was would lay
+  // the page out once more in the same task (the chat's first drawing).
+  const atBottom = items.length <= PAGE || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   if (!items.length) {
     replace(list, h("li", { class: "empty" }, chat.isChild ? t("chat.empty_child") : t("chat.empty")));
   } else {
     replace(list, olderRow, items.map(item));
   }
-  if (atBottom || items.length <= PAGE) list.scrollTop = list.scrollHeight;
+  if (atBottom) list.scrollTop = list.scrollHeight;
 }
