@@ -296,7 +296,9 @@ func (db *DB) RevokeTrusted(ctx context.Context, actor *domain.Actor, childID, a
 			Before: map[string]any{"child_id": childID, "adult_id": adultID, "active": wasActive}}); err != nil {
 			return err
 		}
-		if err := trustedEvent(ctx, tx, eventlog.TrustedRevoked, childID, adultID, true); err != nil {
+		// The adult hears of it only when the link was active: REST never
+		// showed them a pending one (GET /me/trusted-children).
+		if err := trustedEvent(ctx, tx, eventlog.TrustedRevoked, childID, adultID, wasActive); err != nil {
 			return err
 		}
 		return recheckGuardian(ctx, tx, actor.UserID, adultID, childID)
