@@ -198,6 +198,7 @@ func (a *API) routes() []route {
 		{"GET /children/{id}/trusted-adults", parentOnly, a.listTrusted},
 		{"POST /children/{id}/trusted-adults/{adult_id}/approve", parentOnly, a.approveTrusted},
 		{"DELETE /children/{id}/trusted-adults/{adult_id}", parentOnly, a.revokeTrusted},
+		{"GET /me/trusted-adults", childOnly, a.myTrustedAdults},
 
 		{"GET /children/{id}/game-credentials", parentOnly, a.listChildCredentials},
 		{"POST /children/{id}/game-credentials", parentOnly, a.createCredential},

@@ -327,8 +327,9 @@ var trustedState = map[string]string{"": "none", "trusted.proposed": "pending", 
 
 // checkTrustedStreams: the last trusted.* event each primary received
 // about each of their children says what REST says of the link now; the
-// adult's say which children GET /me/trusted-children lists; nobody hears
-// of another family's child, and children hear nothing.
+// adult's say which children GET /me/trusted-children lists, each
+// child's whether GET /me/trusted-adults lists the adult; nobody hears of
+// another family's child.
 func checkTrustedStreams(t *testing.T, readers map[int64]*liveReader, adult *apitest.Client,
 	famOf func(*apitest.Client) *apitest.Family, kids []*apitest.Client) {
 	t.Helper()
@@ -350,8 +351,9 @@ func checkTrustedStreams(t *testing.T, readers map[int64]*liveReader, adult *api
 				t.Errorf("parent %d was told of another family's child %d", p.UserID, child)
 			}
 		}
-		if n := len(readers[k.UserID].trusted); n != 0 {
-			t.Errorf("child %d received %d trusted events", k.UserID, n)
+		mine := readers[k.UserID].trusted
+		if told := trustedState[mine[k.UserID]] == "active"; len(mine) > 1 || told != slices.Contains(myTrustedAdults(k), adult.UserID) {
+			t.Errorf("child %d was last told %v of their trusted grown-up; REST lists %v", k.UserID, mine, myTrustedAdults(k))
 		}
 	}
 	var told []int64

@@ -20,6 +20,8 @@ var _ = addMatrix(
 		want: statuses(403, map[role]int{anonymous: 401, suspendedParent: 401, parent: 201, otherParent: 201})},
 	matrixCase{method: "GET", route: "/me/trusted-children", path: path("/me/trusted-children"),
 		want: statuses(403, map[role]int{anonymous: 401, suspendedParent: 401, parent: 200, otherParent: 200})},
+	matrixCase{method: "GET", route: "/me/trusted-adults", path: path("/me/trusted-adults"),
+		want: statuses(403, map[role]int{anonymous: 401, suspendedParent: 401, ownChild: 200, otherChild: 200})},
 	matrixCase{method: "POST", route: "/children/{id}/trusted-adults", path: pathf("/children/%d/trusted-adults", ownChildID),
 		body: func(w *world) any { return map[string]string{"code": trustedCode(newAdult(w))} },
 		want: ownParentOnly(201)},
@@ -114,6 +116,8 @@ func TestTrustedRoles(t *testing.T) {
 		{"make a code", "POST", func(*tWorld, *apitest.Client) string { return "/me/trusted-invites" }, nil,
 			map[tRole]int{tPrimary: 201, tSecond: 201, tActive: 201, tPending: 201, tOther: 201, tChild: 403, tAdmin: 403}},
 		{"children who trust me", "GET", func(*tWorld, *apitest.Client) string { return "/me/trusted-children" }, nil, parents},
+		{"my trusted grown-ups (a child's)", "GET", func(*tWorld, *apitest.Client) string { return "/me/trusted-adults" }, nil,
+			map[tRole]int{tPrimary: 403, tSecond: 403, tActive: 403, tPending: 403, tOther: 403, tChild: 200, tAdmin: 403}},
 		{"propose", "POST", func(w *tWorld, _ *apitest.Client) string {
 			return fmt.Sprintf("/children/%d/trusted-adults", w.child)
 		}, func(w *tWorld) any { return map[string]string{"code": trustedCode(newAdult(w.world))} }, tGuardiansOnly(201, 201)},

@@ -108,3 +108,13 @@ func (a *API) trustingChildren(w http.ResponseWriter, r *http.Request, actor *do
 	writeJSON(w, http.StatusOK, cs)
 	return nil
 }
+
+// myTrustedAdults answers a child with their active trusted grown-ups.
+func (a *API) myTrustedAdults(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	as, err := a.db.MyTrustedAdults(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, as)
+	return nil
+}

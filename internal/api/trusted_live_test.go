@@ -124,12 +124,13 @@ func (sc *trustedScene) play(t *testing.T) []string {
 	sc.g2.c.Must(200, "POST", fmt.Sprintf("%s/%d/approve", base, sc.adult.c.UserID), nil, nil)
 	var tr trustedJSON
 	sc.g3.c.Must(200, "POST", fmt.Sprintf("%s/%d/approve", base, sc.adult.c.UserID), nil, &tr)
-	if ids := trustingChildren(sc.adult.c); tr.Status != "active" || !slices.Equal(ids, []int64{sc.k.UserID}) {
-		t.Fatalf("after every approval: %+v; the adult's children %v", tr, ids)
+	if ids, as := trustingChildren(sc.adult.c), myTrustedAdults(sc.k); tr.Status != "active" ||
+		!slices.Equal(ids, []int64{sc.k.UserID}) || !slices.Equal(as, []int64{sc.adult.c.UserID}) {
+		t.Fatalf("after every approval: %+v; the adult's children %v; the child's grown-ups %v", tr, ids, as)
 	}
 	sc.p.c.Must(201, "POST", base, map[string]string{"code": codes[1]}, nil)
-	if ids := trustingChildren(sc.pend.c); len(ids) != 0 {
-		t.Fatalf("a pending adult's children in REST: %v", ids)
+	if ids, as := trustingChildren(sc.pend.c), myTrustedAdults(sc.k); len(ids) != 0 || len(as) != 1 {
+		t.Fatalf("a pending link in REST: the adult's children %v; the child's grown-ups %v", ids, as)
 	}
 	sc.p.c.Must(204, "DELETE", fmt.Sprintf("%s/%d", base, sc.pend.c.UserID), nil, nil)
 	sc.p.c.Must(204, "DELETE", fmt.Sprintf("/children/%d/guardians/%d", sc.k.UserID, sc.g3.c.UserID), nil, nil)
@@ -139,9 +140,10 @@ func (sc *trustedScene) play(t *testing.T) []string {
 
 // TestTrustedLive: with real sockets, trusted.proposed, .approved,
 // .activated and .revoked reach every current guardian of the child, and
-// the adult concerned only once their link is or was active; never the
-// child, another family, a stranger, a removed guardian, or an adult
-// whose pending proposal was revoked (REST never showed them the child).
+// the adult concerned and the child only once their link is or was active
+// (as GET /me/trusted-children and GET /me/trusted-adults show it); never
+// another family, a stranger, a removed guardian, or an adult whose
+// pending proposal was revoked (REST never showed them the child).
 // Each carries the child's and the adult's ids only. A replay with `since`
 // after a guardian's removal gives them no trusted event; one from before
 // it, none after it. No code or hash is in any event, sent or stored.
@@ -156,8 +158,8 @@ func TestTrustedLive(t *testing.T) {
 	a, b := sc.adult.c.UserID, sc.pend.c.UserID
 	guardians := []string{"trusted.proposed " + itoa(a), "trusted.approved " + itoa(a), "trusted.activated " + itoa(a),
 		"trusted.proposed " + itoa(b), "trusted.revoked " + itoa(b), "trusted.revoked " + itoa(a)}
-	want := map[*marked][]string{sc.p: guardians, sc.g2: guardians, sc.g3: guardians[:5],
-		sc.adult: {"trusted.activated " + itoa(a), "trusted.revoked " + itoa(a)}}
+	active := []string{"trusted.activated " + itoa(a), "trusted.revoked " + itoa(a)}
+	want := map[*marked][]string{sc.p: guardians, sc.g2: guardians, sc.g3: guardians[:5], sc.adult: active, sc.kid: active}
 	names := map[*marked]string{sc.p: "primary", sc.kid: "child", sc.q: "other family", sc.g2: "g2", sc.g3: "g3 (removed later)",
 		sc.gr: "removed guardian", sc.adult: "trusted adult", sc.pend: "revoked while pending", sc.none: "stranger"}
 	var sent []apitest.Frame

@@ -36,6 +36,31 @@ func proposeTrusted(g, adult *apitest.Client, child int64) trustedJSON {
 	return t
 }
 
+// firstTrusted skips to the next trusted.* frame on s.
+func firstTrusted(t *testing.T, s *apitest.Socket) apitest.Frame {
+	t.Helper()
+	for {
+		f, err := s.Next(wait)
+		if err != nil {
+			t.Fatalf("waiting for a trusted.* event: %v", err)
+		}
+		if strings.HasPrefix(f.Type, "trusted.") {
+			return f
+		}
+	}
+}
+
+// myTrustedAdults is what child c's GET /me/trusted-adults lists.
+func myTrustedAdults(c *apitest.Client) []int64 {
+	var as []struct{ ID int64 }
+	c.Must(200, "GET", "/me/trusted-adults", nil, &as)
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
 func trustingChildren(c *apitest.Client) []int64 {
 	var cs []struct{ ID int64 }
 	c.Must(200, "GET", "/me/trusted-children", nil, &cs)
@@ -61,7 +86,7 @@ func TestTrustedFlow(t *testing.T) {
 	kb := createDirect(k, b.UserID)
 	g2 := env.Guardian(admin, fa.Parent, k.UserID)
 
-	s := g2.Socket("")
+	s, ks := g2.Socket(""), k.Socket("")
 	tr := proposeTrusted(fa.Parent, adult, k.UserID)
 	if tr.Status != "pending" || tr.AdultID != adult.UserID || len(tr.Approvals) != 1 || tr.Approvals[0].GuardianID != fa.Parent.UserID {
 		t.Fatalf("proposal: %+v", tr)
@@ -72,6 +97,9 @@ func TestTrustedFlow(t *testing.T) {
 	if ids := trustingChildren(adult); len(ids) != 0 {
 		t.Fatalf("pending adult lists children %v", ids)
 	}
+	if ids := myTrustedAdults(k); len(ids) != 0 {
+		t.Fatalf("the child lists a pending trusted adult: %v", ids)
+	}
 
 	as := adult.Socket("")
 	g2.Must(200, "POST", fmt.Sprintf("/children/%d/trusted-adults/%d/approve", k.UserID, adult.UserID), nil, &tr)
@@ -81,6 +109,13 @@ func TestTrustedFlow(t *testing.T) {
 	nextOf(t, as, "trusted.activated")
 	if ids := trustingChildren(adult); len(ids) != 1 || ids[0] != k.UserID {
 		t.Fatalf("active adult lists children %v", ids)
+	}
+	// The child hears of the active link, never of the proposal.
+	if f := firstTrusted(t, ks); f.Type != "trusted.activated" || !strings.Contains(string(f.Data), fmt.Sprintf(`"adult_id":%d`, adult.UserID)) {
+		t.Fatalf("the child's first trusted event: %s %s", f.Type, f.Data)
+	}
+	if ids := myTrustedAdults(k); len(ids) != 1 || ids[0] != adult.UserID {
+		t.Fatalf("the child lists trusted adults %v, want [%d]", ids, adult.UserID)
 	}
 
 	chat := createDirect(adult, k.UserID)
@@ -111,6 +146,10 @@ func TestTrustedFlow(t *testing.T) {
 	wantStatus(t, send(k, chat.ID, "grandma?"), 409, "conversation_frozen")
 	if ids := trustingChildren(adult); len(ids) != 0 {
 		t.Fatalf("revoked adult lists children %v", ids)
+	}
+	nextOf(t, ks, "trusted.revoked")
+	if ids := myTrustedAdults(k); len(ids) != 0 {
+		t.Fatalf("the child lists a revoked trusted adult: %v", ids)
 	}
 }
 

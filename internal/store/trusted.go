@@ -243,7 +243,7 @@ func approveTrusted(ctx context.Context, tx pgx.Tx, actor *domain.Actor, childID
 	if activated {
 		typ = eventlog.TrustedActivated
 	}
-	if err := trustedEvent(ctx, tx, typ, childID, adultID, activated); err != nil {
+	if err := trustedEvent(ctx, tx, typ, childID, adultID, activated, activated); err != nil {
 		return err
 	}
 	return recheckGuardian(ctx, tx, actor.UserID, adultID, childID)
@@ -256,8 +256,10 @@ type trustedChange struct {
 }
 
 // trustedEvent tells the child's guardians of a change of adultID's link;
-// the adult hears of it too when it concerns a link that is or was active.
-func trustedEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, childID, adultID int64, toAdult bool) error {
+// the adult hears of it too when toAdult, the child when toChild: only
+// of a link that is or was active, which is all GET /me/trusted-adults
+// ever shows the child (a pending proposal is the guardians' business).
+func trustedEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, childID, adultID int64, toAdult, toChild bool) error {
 	g, err := guardiansOf(ctx, tx, []int64{childID})
 	if err != nil {
 		return err
@@ -265,6 +267,9 @@ func trustedEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, childID, ad
 	to := g[childID]
 	if toAdult {
 		to = append(to, adultID)
+	}
+	if toChild {
+		to = append(to, childID)
 	}
 	return eventlog.Append(ctx, tx, []eventlog.Event{{Type: typ, To: to, About: []int64{childID},
 		Data: trustedChange{ChildID: childID, AdultID: adultID}}})
@@ -296,9 +301,10 @@ func (db *DB) RevokeTrusted(ctx context.Context, actor *domain.Actor, childID, a
 			Before: map[string]any{"child_id": childID, "adult_id": adultID, "active": wasActive}}); err != nil {
 			return err
 		}
-		// The adult hears of it only when the link was active: REST never
-		// showed them a pending one (GET /me/trusted-children).
-		if err := trustedEvent(ctx, tx, eventlog.TrustedRevoked, childID, adultID, wasActive); err != nil {
+		// The adult and the child hear of it only when the link was
+		// active: REST never showed either of them a pending one
+		// (GET /me/trusted-children, GET /me/trusted-adults).
+		if err := trustedEvent(ctx, tx, eventlog.TrustedRevoked, childID, adultID, wasActive, wasActive); err != nil {
 			return err
 		}
 		return recheckGuardian(ctx, tx, actor.UserID, adultID, childID)
@@ -391,4 +397,35 @@ func (db *DB) TrustingChildren(ctx context.Context, actor *domain.Actor) ([]Trus
 		return nil, fmt.Errorf("children trusting %d: %w", actor.UserID, err)
 	}
 	return cs, nil
+}
+
+// TrustedGrownUp is an active trusted grown-up as their child sees them.
+type TrustedGrownUp struct {
+	ID          int64   `json:"id"`
+	DisplayName string  `json:"display_name"`
+	AvatarURL   *string `json:"avatar_url"`
+}
+
+// MyTrustedAdults lists the acting child's active trusted grown-ups whose
+// accounts live, so the child can start a chat with them. Pending links
+// are the guardians' business: the child learns of a link once it is
+// active, as the adult does.
+func (db *DB) MyTrustedAdults(ctx context.Context, actor *domain.Actor) ([]TrustedGrownUp, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT a.id, coalesce(p.display_name, ''), p.avatar_url
+		FROM trusted_adults t JOIN users a ON a.id = t.adult_id AND a.deleted_at IS NULL
+		LEFT JOIN profiles p ON p.user_id = a.id
+		WHERE t.child_id = $1 AND t.active_at IS NOT NULL
+		ORDER BY t.active_at, a.id`, actor.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("trusted adults of child %d: %w", actor.UserID, err)
+	}
+	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrustedGrownUp, error) {
+		var a TrustedGrownUp
+		return a, r.Scan(&a.ID, &a.DisplayName, &a.AvatarURL)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("trusted adults of child %d: %w", actor.UserID, err)
+	}
+	return as, nil
 }

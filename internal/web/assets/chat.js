@@ -11,7 +11,7 @@ import { api } from "./api.js";
 import { openReportForm } from "./report-form.js";
 import { messageHistory } from "./chat/history.js";
 import { messageItem } from "./chat/messages.js";
-import { chatHeader, deletedReason, blockReason } from "./chat/header.js";
+import { chatHeader, deletedReason, blockReason, adultReason } from "./chat/header.js";
 import { composerArea } from "./chat/composer.js";
 import { chatSleep } from "./chat/sleep.js";
 import { chatEvents } from "./chat/live.js";
@@ -59,7 +59,7 @@ export function chatView(ctx, cid, back, childID) {
 
   async function loadConvo() {
     chat.convo = await api("GET", `/conversations/${cid}`);
-    chat.frozenWhy = chat.convo.frozen ? deletedReason(chat) || await blockReason(chat) : "";
+    chat.frozenWhy = chat.convo.frozen ? deletedReason(chat) || adultReason(chat) || await blockReason(chat) : "";
     header.draw();
     composer.draw(header.frozenBanner());
     await group.draw();

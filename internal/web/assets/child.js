@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { field, form, action } from "./forms.js";
 import { section, empty, avatar, otherChild, convoName, icon, upperFirst, aloneAfterDeletion, deletedNameT } from "./ui.js";
 import { blockButton, blockState } from "./block.js";
-import { EventType, isContactEvent, isConversationEvent } from "./events.js";
+import { EventType, isContactEvent, isConversationEvent, isTrustedEvent } from "./events.js";
 import { newGroupCard } from "./group.js";
 import { unreadBadge } from "./unread.js";
 import { t } from "./i18n.js";
@@ -47,28 +47,44 @@ export function childChats(ctx) {
     },
   });
   const group = newGroupCard(ctx);
+  const grownUps = parentCard(ctx);
   ctx.onevent = (ev) => {
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
     if (isContactEvent(ev)) { start.reload(); group.reload(); }
+    if (isTrustedEvent(ev)) grownUps.reload();
   };
-  ctx.poll = () => { chats.reload(); start.reload(); };
-  ctx.refresh = () => { chats.force(); start.force(); group.force(); };
-  return h("div", {}, watch(), chats, parentCard(ctx), h("div", { class: "grid" }, start, group));
+  ctx.poll = () => { chats.reload(); start.reload(); grownUps.reload(); };
+  ctx.refresh = () => { chats.force(); start.force(); group.force(); grownUps.force(); };
+  return h("div", {}, watch(), chats, grownUps, h("div", { class: "grid" }, start, group));
 }
 
 // parentCard starts (or opens) the child's direct chat with their parent,
-// which is allowed at any time (SPEC §4).
+// which is allowed at any time (SPEC §4), or with one of their trusted
+// grown-ups (issue 21.3: every parent of theirs said yes to them).
 function parentCard(ctx) {
   const parentID = ctx.me.user.parent_id;
   return section({
     title: t("child.chat_with_parent"),
-    load: () => api("GET", `/profiles/${parentID}`),
-    render: (p) => h("div", { class: "row spread" },
-      h("span", { class: "who" }, avatar(parentID), h("strong", {}, p.display_name)),
-      action(t("parent.chat_with", { name: p.display_name }), async () => {
-        const c = await api("POST", "/conversations", { member_ids: [parentID], is_group: false });
-        ctx.go(`#/chat/${c.id}`);
-      })),
+    load: async () => {
+      const [p, trusted] = await Promise.all([api("GET", `/profiles/${parentID}`), api("GET", "/me/trusted-adults")]);
+      return { p, trusted };
+    },
+    render: ({ p, trusted }) => h("div", {},
+      h("div", { class: "row spread" }, h("span", { class: "who" }, avatar(parentID), h("strong", {}, p.display_name)),
+        chatButton(ctx, parentID, p.display_name)),
+      trusted.length ? [h("h3", {}, t("child.trusted_title")), h("p", { class: "small" }, t("child.trusted_text")),
+        h("ul", { class: "list" }, trusted.map(a => h("li", { class: "row spread" },
+          h("span", { class: "who" }, avatar(a.id), h("span", { class: "trusted-name" }, h("strong", {}, a.display_name), h("br"),
+            h("span", { class: "badge" }, t("child.trusted_badge")))),
+          chatButton(ctx, a.id, a.display_name))))] : null),
+  });
+}
+
+// chatButton starts (or opens) the child's direct chat with grown-up id.
+function chatButton(ctx, id, name) {
+  return action(t("parent.chat_with", { name }), async () => {
+    const c = await api("POST", "/conversations", { member_ids: [id], is_group: false });
+    ctx.go(`#/chat/${c.id}`);
   });
 }
 

@@ -48,3 +48,7 @@ export const isReportEvent = (ev) => ev.type === EventType.reportFiled || ev.typ
 
 // isGuardianEvent: a child's guardians changed (one added, one removed).
 export const isGuardianEvent = (ev) => ev.type === EventType.guardianAdded || ev.type === EventType.guardianRemoved;
+
+// isTrustedEvent: any trusted.* event (a trusted grown-up proposed,
+// approved, active, revoked).
+export const isTrustedEvent = (ev) => ev.type.startsWith("trusted.");

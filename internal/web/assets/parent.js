@@ -9,7 +9,7 @@ import { field, form } from "./forms.js";
 import { section, empty, avatar, convoName, upperFirst, icon } from "./ui.js";
 import { sleepSettings } from "./sleep-settings.js";
 import { reportList } from "./reports.js";
-import { EventType, isContactEvent, isConversationEvent, isReportEvent, isGuardianEvent } from "./events.js";
+import { EventType, isContactEvent, isConversationEvent, isReportEvent, isGuardianEvent, isTrustedEvent } from "./events.js";
 import { requestRow, friendCodeCard, friendsCard } from "./parent/contacts.js";
 import { loginsCard } from "./parent/logins.js";
 import { galleryCard } from "./parent/gallery.js";
@@ -21,6 +21,7 @@ import { action } from "./forms.js";
 import { t } from "./i18n.js";
 import { languageCard } from "./language.js";
 import { grownUpsCard, acceptCard, coGuardians, withLine } from "./parent/guardians.js";
+import { trustCard } from "./parent/trusted.js";
 
 export function parentHome(ctx) {
   ctx.title = t("nav.my_children");
@@ -78,17 +79,19 @@ export function parentHome(ctx) {
       },
     }));
   const accept = acceptCard(() => kids.force());
+  const trust = trustCard(ctx);
   ctx.onevent = (ev) => {
     if (isGuardianEvent(ev)) kids.reload();
+    if (isTrustedEvent(ev)) trust.reload();
     if (isContactEvent(ev)) requests.reload();
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) mine.reload();
   };
-  ctx.poll = () => { requests.reload(); mine.reload(); };
-  ctx.refresh = () => { kids.force(); requests.force(); mine.force(); group.force(); };
+  ctx.poll = () => { requests.reload(); mine.reload(); trust.reload(); };
+  ctx.refresh = () => { kids.force(); requests.force(); mine.force(); group.force(); trust.force(); };
   return h("div", {},
     h("h1", {}, t("parent.hello", { name: ctx.me.profile.display_name })),
     h("p", {}, t("parent.intro")),
-    h("div", { class: "grid" }, kids, mine), requests, h("div", { class: "grid" }, add, group), accept,
+    h("div", { class: "grid" }, kids, mine), requests, h("div", { class: "grid" }, add, group), h("div", { class: "grid" }, accept, trust),
     notificationsCard(), pushCard(), languageCard(ctx));
 }
 
@@ -159,15 +162,16 @@ function childCards(ctx, root, heading, c) {
   root.append(h("div", { class: "grid" }, code, friends), h("div", { class: "grid" }, chats, group),
     h("div", { class: "grid" }, logins, activityCard(id, name)), sleep, gallery.el, h("div", { class: "grid" }, account, reports), grownUps);
   ctx.onevent = (ev) => {
-    if (isGuardianEvent(ev)) grownUps.reload();
+    if (isGuardianEvent(ev)) { grownUps.reload(); grownUps.trusted.reload(); }
+    if (isTrustedEvent(ev) && (ev.data || {}).child_id === id) { grownUps.trusted.reload(); chats.reload(); }
     if (ev.type === EventType.guardianRemoved && (ev.data || {}).child_id === id && ev.data.user_id === ctx.me.user.id) ctx.go("#/");
     if (isContactEvent(ev)) { friends.reload(); group.reload(); }
     if (isConversationEvent(ev) || ev.type === EventType.messageCreated) chats.reload();
     if (isReportEvent(ev)) reports.reload();
     if (ev.type === EventType.sleepModeChanged) sleep.reload();
   };
-  ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); sleep.reload(); };
-  ctx.refresh = () => { grownUps.force(); friends.force(); chats.force(); reports.force(); logins.force(); gallery.photos.force(); };
+  ctx.poll = () => { friends.reload(); chats.reload(); reports.reload(); sleep.reload(); grownUps.trusted.reload(); };
+  ctx.refresh = () => { grownUps.force(); grownUps.trusted.reload(); friends.force(); chats.force(); reports.force(); logins.force(); gallery.photos.force(); };
 }
 
 // chatsCard lists child id's chats: those with others to read

@@ -74,6 +74,21 @@ export function deletedReason({ convo, me, childID }) {
     : t("chat.deleted_child");
 }
 
+// adultReason says why a frozen direct chat between a grown-up and a
+// child is paused ("" for any other chat): the grown-up may no longer
+// chat with the child, most often a trusted grown-up whom a parent (or
+// they themself) ended (issue 21.3). Friendship words would be wrong.
+export function adultReason({ convo, me, childID }) {
+  if (convo.is_group || convo.members.length !== 2) return "";
+  const adult = convo.members.find(m => m.role === "PARENT");
+  const child = convo.members.find(m => m.role === "CHILD");
+  if (!adult || !child) return "";
+  if (childID) return t("chat.adult_ended_guardian", { adult: adult.display_name, name: child.display_name });
+  return me.id === adult.user_id
+    ? t("chat.adult_ended_adult", { name: child.display_name })
+    : t("chat.adult_ended_child", { name: adult.display_name });
+}
+
 // blockReason says why a frozen chat is paused when a block stands
 // between the viewer's child (or the viewer) and a member ("" when none
 // does, or the contacts cannot be read).

@@ -6,21 +6,26 @@ import { api } from "../api.js";
 import { field, form, action } from "../forms.js";
 import { section, avatar } from "../ui.js";
 import { t, formatDate, list } from "../i18n.js";
+import { trustedPart } from "./trusted.js";
 
 // grownUpsCard lists child id's guardians, with the actions the acting
-// parent may take. left() runs after they leave (the child is no longer
-// theirs).
+// parent may take, and the child's trusted grown-ups (parent/trusted.js).
+// left() runs after they leave (the child is no longer theirs). The
+// card's trusted.reload() reads the trusted grown-ups again.
 export function grownUpsCard(ctx, id, name, left) {
   const me = ctx.me.user.id;
-  return section({
+  const trusted = trustedPart(ctx, id, name);
+  const card = section({
     title: t("guardians.title"),
     load: () => api("GET", `/children/${id}/guardians`),
     render: (gs, reload) => h("div", {},
       h("p", { class: "small" }, t("guardians.intro", { name })),
       h("ul", { class: "list" }, gs.map(g => guardianRow(g, gs, { me, id, name, reload, left })))),
-    footer: inviteBox(id, name),
+    footer: h("div", {}, inviteBox(id, name), trusted),
     cls: "grown-ups",
   });
+  card.trusted = trusted;
+  return card;
 }
 
 // guardianRow is one guardian g among gs: the main parent (primary)
