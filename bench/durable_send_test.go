@@ -89,6 +89,15 @@ func durableCluster(b *testing.B) cluster {
 			b.Fatal(err)
 		}
 	}
+	if stagesOn() {
+		// The mean WAL flush, for the breakdown by stage (stages_test.go).
+		if _, err := admin.Pool.Exec(ctx, `ALTER SYSTEM SET track_wal_io_timing = on`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := admin.Pool.Exec(ctx, `SELECT pg_reload_conf()`); err != nil {
+			b.Fatal(err)
+		}
+	}
 	if _, err := admin.Pool.Exec(ctx, `CREATE DATABASE bench`); err != nil {
 		b.Fatal(err)
 	}
@@ -172,6 +181,7 @@ func makeBank(b *testing.B, db *store.DB, n int) []bankSender {
 // counters are cumulative server and process figures read around a phase.
 type counters struct {
 	commits, walSyncs, xid int64
+	walSyncMs              float64 // with track_wal_io_timing
 	selfCPU, pgCPU         time.Duration
 }
 
@@ -184,8 +194,8 @@ func readCounters(b *testing.B, db *store.DB) (c counters, postmaster int) {
 	var backend int
 	err := db.Pool.QueryRow(context.Background(), `
 		SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),
-		       (SELECT wal_sync FROM pg_stat_wal),
-		       pg_snapshot_xmax(pg_current_snapshot())::text::bigint, pg_backend_pid()`).Scan(&c.commits, &c.walSyncs, &c.xid, &backend)
+		       (SELECT wal_sync FROM pg_stat_wal), (SELECT wal_sync_time FROM pg_stat_wal),
+		       pg_snapshot_xmax(pg_current_snapshot())::text::bigint, pg_backend_pid()`).Scan(&c.commits, &c.walSyncs, &c.walSyncMs, &c.xid, &backend)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -265,7 +275,7 @@ func measure(b *testing.B, db *store.DB, do func() (round, error)) phase {
 	after, _ := readCounters(b, db)
 	return phase{round: r, d: counters{
 		commits: after.commits - before.commits, walSyncs: after.walSyncs - before.walSyncs, xid: after.xid - before.xid,
-		selfCPU: cpuSelf - before.selfCPU, pgCPU: cpuPG - before.pgCPU,
+		walSyncMs: after.walSyncMs - before.walSyncMs, selfCPU: cpuSelf - before.selfCPU, pgCPU: cpuPG - before.pgCPU,
 	}}
 }
 
@@ -287,6 +297,8 @@ func measure(b *testing.B, db *store.DB, do func() (round, error)) phase {
 // per message in microseconds: go = this process (the API server and the
 // load generator; for raw only the load generator and pgx), pg = the
 // postmaster and its children.
+// PIXELPALS_BENCH_STAGES=1 also logs where an API send's time goes, by
+// stage (stages_test.go).
 func BenchmarkSendDurable(b *testing.B) {
 	clusters := []struct {
 		name  string
@@ -301,22 +313,33 @@ func BenchmarkSendDurable(b *testing.B) {
 		if n := os.Getenv("PIXELPALS_DB_MAX_CONNS"); n != "" { // the API's pool, as serve takes it
 			url += " pool_max_conns=" + n
 		}
-		db := pgtest.Open(b, url)
+		var tracer *stageTracer
+		var db *store.DB
+		if stagesOn() {
+			tracer = &stageTracer{}
+			db = openTraced(b, url, tracer)
+		} else {
+			db = pgtest.Open(b, url)
+		}
 		env := apitest.New(b, apitest.Options{DB: db})
+		if tracer != nil { // before the first request
+			env.Server.Config.Handler = tracer.timeHandler(env.Server.Config.Handler)
+		}
 		// One keep-alive connection per concurrent client, as real clients have.
 		env.Server.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 		bank := makeBank(b, db, bankSize)
 		var next atomic.Int64 // rotates through the bank across rounds
 		for _, n := range []int{1, 8, 32} {
 			b.Run(fmt.Sprintf("%s/senders=%d", c.name, n), func(b *testing.B) {
-				sendRounds(b, cl, env, bank, n, &next)
+				sendRounds(b, cl, env, bank, n, &next, tracer)
 			})
 		}
 	}
 }
 
 // sendRounds runs b.N rounds of both sides at n concurrent senders.
-func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n int, next *atomic.Int64) {
+// tracer, when not nil, times the API's sends by stage (stages_test.go).
+func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n int, next *atomic.Int64, tracer *stageTracer) {
 	const total = 960 // messages per round and side: divisible by 1, 8 and 32
 	ctx := context.Background()
 	raw := pgtest.Open(b, cl.url+" pool_max_conns="+strconv.Itoa(n))
@@ -328,10 +351,18 @@ func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n
 	// pick names the next child and a client id no other send of theirs has.
 	pick := func() (bankSender, int64) { seq := next.Add(1); return bank[int(seq)%len(bank)], seq }
 	var api, direct []phase
+	var spans []span
 	for b.Loop() {
 		perSender := total / n
 		api = append(api, measure(b, env.DB, func() (round, error) {
+			if tracer != nil {
+				tracer.recording.Store(true)
+				defer func() { tracer.recording.Store(false); spans = append(spans, tracer.take()...) }()
+			}
 			return run(make([]sender, n), perSender, func(_ sender, i int) error {
+				if tracer != nil {
+					defer func(start time.Time) { tracer.add(span{kind: "request", start: start, end: time.Now()}) }(time.Now())
+				}
 				s, seq := pick()
 				body := fmt.Sprintf(`{"type":"text","content":"hello %d","client_id":"api-%d"}`, i, seq)
 				req, err := http.NewRequest("POST", fmt.Sprintf("%s/conversations/%d/messages", base, s.convID), strings.NewReader(body))
@@ -364,6 +395,13 @@ func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n
 		}))
 	}
 	report(b, total, api, direct)
+	if tracer != nil {
+		var syncs, syncMs float64
+		for _, p := range api {
+			syncs, syncMs = syncs+float64(p.d.walSyncs), syncMs+p.d.walSyncMs
+		}
+		logStages(b, n, total*len(api), spans, syncMs/max(syncs, 1))
+	}
 	if os.Getenv("PIXELPALS_BENCH_STATEMENTS") != "" && cl.name == "durable" {
 		statementReport(b, env.DB)
 	}

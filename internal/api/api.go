@@ -18,6 +18,7 @@ import (
 	"pixelpals/internal/media"
 	"pixelpals/internal/notify"
 	"pixelpals/internal/ratelimit"
+	"pixelpals/internal/respond"
 	"pixelpals/internal/sending"
 	"pixelpals/internal/server"
 	"pixelpals/internal/store"
@@ -274,11 +275,32 @@ var routeBounds = map[string]server.Bounds{
 	"POST /media": {MaxBody: -1, Timeout: -1},
 }
 
+// compressedRoutes are the read routes whose JSON answers are gzipped
+// (respond.Gzip) for a client that accepts it: long lists and pages
+// (a chat's history is 16 KiB, 2 KiB gzipped) that hold no secret. No
+// answer with a password, token, code, key or a revealed game login is
+// here, nor anything else that is not listed: compressing a secret next
+// to text an attacker can choose leaks it through the answer's size
+// (BREACH; docs/web.md "Which API answers are compressed").
+var compressedRoutes = map[string]bool{
+	"GET /conversations":               true,
+	"GET /conversations/{id}":          true,
+	"GET /conversations/{id}/messages": true,
+	"GET /contacts":                    true,
+	"GET /children/{id}/media":         true,
+	"GET /admin/users":                 true,
+	"GET /admin/reports":               true,
+	"GET /admin/audit-logs":            true,
+}
+
 // Register adds every route, and a JSON 404 for unknown API paths, to mux.
 func (a *API) Register(mux *http.ServeMux) {
 	for _, rt := range a.routes() {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		var h http.Handler = a.serve(rt)
+		if compressedRoutes[rt.pattern] {
+			h = respond.Gzip(h)
+		}
 		if b, ok := routeBounds[rt.pattern]; ok {
 			h = server.Bounded(h, b)
 		}

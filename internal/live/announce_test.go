@@ -124,3 +124,100 @@ func TestAnnounceAfterCommitKeepsTriggerSilent(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnouncedOnlyWhileAnotherListens: a lone instance sends no NOTIFY
+// for the events it announces (nobody else listens; its own reader is
+// woken directly), only its hello. A second instance's hello makes it
+// answer, which wakes the second's reader, so an event announced before
+// the first knew of it still reaches the second's socket with both polls
+// off; from then on the first notifies for each announcement.
+func TestAnnouncedOnlyWhileAnotherListens(t *testing.T) {
+	slow := apitest.Options{Live: live.Config{PollInterval: time.Hour}}
+	env := apitest.New(t, slow)
+	p := env.Family(env.Admin(), 0).Parent
+	waitFor(t, func() bool { sent, _ := env.Hub.Announcements(); return sent >= 1 }) // its hello
+	announce := func(n int) {
+		t.Helper()
+		tx := begin(t, env)
+		if _, err := tx.Exec(context.Background(), eventlog.AnnounceAfterCommitSQL); err != nil {
+			t.Fatal(err)
+		}
+		appendEvent(t, tx, "test.n", p.UserID, n)
+		commit(t, tx)
+		env.Hub.Announce()
+	}
+	announce(1)
+	waitFor(t, func() bool { _, skipped := env.Hub.Announcements(); return skipped >= 1 })
+
+	slow.DB = env.DB
+	other := apitest.New(t, slow)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	there, _, err := apitest.DialSocket(ctx, other.Server.URL, p.Token, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer there.Close()
+	announce(2) // perhaps before the first instance heard the hello
+	if n := number(next(t, there)); n != 2 {
+		t.Fatalf("the other instance's socket got event %d, want 2", n)
+	}
+	waitFor(t, func() bool { sent, _ := env.Hub.Announcements(); return sent >= 2 }) // the answer to the hello
+	sent, skipped := env.Hub.Announcements()
+	announce(3)
+	if n := number(next(t, there)); n != 3 {
+		t.Fatalf("the other instance's socket got event %d, want 3", n)
+	}
+	waitFor(t, func() bool { now, _ := env.Hub.Announcements(); return now > sent })
+	if _, now := env.Hub.Announcements(); now != skipped {
+		t.Fatalf("skipped %d announcements with another instance listening", now-skipped)
+	}
+}
+
+// TestIdleHubReadsFrontierOncePerPoll: a hub without sockets does not
+// read the outbox's frontier at every announcement (every send batch's),
+// only once per poll; the events it left unread meanwhile still reach a
+// socket that opens later with a cursor before them, at once, in order,
+// once, with the poll off: its registration asks for the read.
+func TestIdleHubReadsFrontierOncePerPoll(t *testing.T) {
+	env := apitest.New(t, apitest.Options{Live: live.Config{PollInterval: time.Hour}})
+	p := env.Family(env.Admin(), 0).Parent
+	waitFor(t, func() bool { reads, _ := env.Hub.IdleReads(); return reads >= 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	tx := begin(t, env)
+	appendEvent(t, tx, "test.n", p.UserID, 0) // a cursor is an event's
+	commit(t, tx)
+	before, err := eventlog.Frontier(ctx, env.DB.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads, _ := env.Hub.IdleReads()
+	const n = 5
+	for i := 1; i <= n; i++ {
+		tx := begin(t, env)
+		if _, err := tx.Exec(ctx, eventlog.AnnounceAfterCommitSQL); err != nil {
+			t.Fatal(err)
+		}
+		appendEvent(t, tx, "test.n", p.UserID, i)
+		commit(t, tx)
+		env.Hub.Announce()
+	}
+	waitFor(t, func() bool { _, skipped := env.Hub.IdleReads(); return skipped >= 1 })
+	if now, _ := env.Hub.IdleReads(); now > reads+1 {
+		t.Fatalf("an idle hub read the frontier %d times for %d announcements within its poll", now-reads, n)
+	}
+	s, _, err := apitest.DialSocket(ctx, env.Server.URL, p.Token, before.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 1; i <= n; i++ {
+		if f := next(t, s); number(f) != i {
+			t.Fatalf("event %d: got %s %s", i, f.Type, f.Data)
+		}
+	}
+	if f, err := s.Next(200 * time.Millisecond); err == nil {
+		t.Fatalf("extra frame %s", f.Data)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -102,6 +103,10 @@ type Hub struct {
 	pos      eventlog.Pos // every event up to here is handed out
 	users    map[int64]map[*socket]struct{}
 	sessions map[int64]map[*socket]struct{}
+	// idleRead is when skipIdle last read the frontier; idleStale: it
+	// skipped a read since, so pos may be behind the frontier.
+	idleRead  time.Time
+	idleStale bool
 	// registered counts the sockets ever registered: skipIdle's sign
 	// that one registered while it read the frontier.
 	registered int64
@@ -118,8 +123,14 @@ type Hub struct {
 
 	pinging atomic.Bool // a round of pings runs (pingAll)
 
+	// peers is what this hub knows of the other instances: whether
+	// announcer's NOTIFY has anyone to wake (peers.go).
+	peers peers
+
 	// A counter for tests.
 	listens atomic.Int64 // LISTEN connections opened
+	// frontier reads of an idle hub, and reads it skipped (skipIdle)
+	idleReads, idleSkips atomic.Int64
 }
 
 // New builds a hub; Run starts it.
@@ -225,6 +236,11 @@ func (h *Hub) Ready() <-chan struct{} { return h.ready }
 // Listens counts the LISTEN connections opened (reconnects included).
 func (h *Hub) Listens() int64 { return h.listens.Load() }
 
+// IdleReads counts the frontier reads of this hub while no socket was
+// open (once done), and the reads it skipped, within PollInterval of the
+// last one.
+func (h *Hub) IdleReads() (reads, skipped int64) { return h.idleReads.Load(), h.idleSkips.Load() }
+
 // Sockets counts the open sockets.
 func (h *Hub) Sockets() int {
 	h.mu.Lock()
@@ -275,6 +291,8 @@ func (h *Hub) listen(ctx context.Context) {
 		}
 		poke(h.wake)
 		poke(h.sweep)
+		h.peers.hello.Store(true)
+		poke(h.announce)
 		for {
 			ch, payload, err := l.Wait(ctx)
 			if err != nil {
@@ -287,6 +305,9 @@ func (h *Hub) listen(ctx context.Context) {
 			case eventlog.Channel:
 				if payload != h.self {
 					poke(h.wake)
+				}
+				if h.peers.heard(payload, h.self, time.Now()) {
+					poke(h.announce) // answer the hello
 				}
 			case store.SessionsEndedChannel:
 				h.endSessions(parseIDs(payload))
@@ -317,23 +338,41 @@ const announceEvery = 5 * time.Millisecond
 
 // announcer sends the other instances a NOTIFY for each run of Announce
 // calls, one at a time and at most one per announceEvery: calls arriving
-// meanwhile share the next one. A failed NOTIFY is logged and left to
+// meanwhile share the next one. It sends none while no other instance is
+// known to listen, and says hello and repeats this hub's name so that
+// the others know of it (peers.go). A failed NOTIFY is logged and left to
 // their polls (PollInterval): a missed wake delays, never loses.
 func (h *Hub) announcer(ctx context.Context) {
+	presence := time.NewTicker(presenceEvery)
+	defer presence.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.announce:
+		case <-presence.C:
+			h.peers.present.Store(true)
 		}
 		next := time.Now().Add(announceEvery)
-		if err := eventlog.Announce(ctx, h.db.Pool, h.self); err != nil && ctx.Err() == nil {
+		payload, ok := h.peers.next(h.self, time.Now())
+		if !ok {
+			continue
+		}
+		h.peers.notifies.Add(1)
+		if err := eventlog.Announce(ctx, h.db.Pool, payload); err != nil && ctx.Err() == nil {
 			h.log.Warn("live: announce events", "err", err)
 		}
 		if !sleep(ctx, time.Until(next)) {
 			return
 		}
 	}
+}
+
+// Announcements counts the NOTIFYs announcer sent (hellos and repeats
+// included) and the announcements it skipped while no other instance was
+// known to listen.
+func (h *Hub) Announcements() (sent, skipped int64) {
+	return h.peers.notifies.Load(), h.peers.skips.Load()
 }
 
 func parseIDs(s string) []int64 {
@@ -396,31 +435,76 @@ func (h *Hub) drain(ctx context.Context) bool {
 // (even one already gone) cancels the move, and drain reads as usual. A
 // socket registering after the move replays up to the new pos: each event
 // is in its replay or its queue, as deliver keeps it.
+//
+// An idle hub reads the frontier at most once per PollInterval: every
+// send batch wakes it, and a read per wake would be a round trip per
+// batch for nobody. Between two reads it only notes that pos is behind
+// (idleStale) and skips. A socket must not start from such a pos: the
+// events between it and the frontier would reach it live, by the
+// audience they were written for, instead of by its replay, which asks
+// whether the user may still read them (a member removed meanwhile may
+// not). So Serve brings pos to the frontier first (catchUp).
 func (h *Hub) skipIdle(ctx context.Context) (waiting, skipped bool) {
 	h.mu.Lock()
-	idle, registered := len(h.sessions) == 0, h.registered
-	h.mu.Unlock()
-	if !idle {
-		return false, false
+	if len(h.sessions) == 0 && time.Since(h.idleRead) < h.cfg.PollInterval {
+		h.idleStale = true
+		h.mu.Unlock()
+		h.idleSkips.Add(1)
+		return false, true
 	}
-	frontier, waiting, err := eventlog.FrontierWaiting(ctx, h.db.Pool)
+	h.mu.Unlock()
+	waiting, moved, err := h.toFrontier(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			h.log.Warn("live: read the event frontier", "err", err)
 		}
 		return true, true
 	}
+	return waiting, moved
+}
+
+// catchUp moves an idle hub's pos to the frontier if skipIdle left it
+// behind, before a socket registers.
+func (h *Hub) catchUp(ctx context.Context) error {
+	h.mu.Lock()
+	stale := h.idleStale
+	h.mu.Unlock()
+	if !stale {
+		return nil
+	}
+	if _, _, err := h.toFrontier(ctx); err != nil {
+		return fmt.Errorf("live: catch up with the outbox: %w", err)
+	}
+	return nil
+}
+
+// toFrontier is skipIdle's move of pos to the frontier, for a hub with
+// no socket open; moved false when a socket is open or registered
+// meanwhile.
+func (h *Hub) toFrontier(ctx context.Context) (waiting, moved bool, err error) {
+	h.mu.Lock()
+	idle, registered := len(h.sessions) == 0, h.registered
+	h.mu.Unlock()
+	if !idle {
+		return false, false, nil
+	}
+	frontier, waiting, err := eventlog.FrontierWaiting(ctx, h.db.Pool)
+	if err != nil {
+		return false, false, err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.registered != registered {
-		return false, false
+		return false, false, nil
 	}
+	h.idleRead, h.idleStale = time.Now(), false
+	h.idleReads.Add(1)
 	// The frontier can be behind pos if the newest events were deleted
 	// (an account's deletion); pos never moves back.
 	if h.pos.Less(frontier) {
 		h.pos = frontier
 	}
-	return waiting, true
+	return waiting, true, nil
 }
 
 func (h *Hub) position() eventlog.Pos {
@@ -596,6 +680,10 @@ func (h *Hub) register(s *socket) (eventlog.Pos, bool) {
 	add(h.users, s.userID, s)
 	add(h.sessions, s.sessionID, s)
 	h.registered++
+	if h.idleStale { // pos is behind events nobody read (skipIdle)
+		h.idleStale = false
+		poke(h.wake)
+	}
 	return h.pos, true
 }
 

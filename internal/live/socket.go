@@ -332,6 +332,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, userID, sessionID in
 	// writing: the replay runs first; pushes meanwhile only queue.
 	s := &socket{h: h, userID: userID, sessionID: sessionID, writing: true}
 	s.viewer = &viewer{userID: userID}
+	if err := h.catchUp(r.Context()); err != nil {
+		return err
+	}
 	start, ok := h.register(s)
 	if !ok {
 		return domain.RateLimited(time.Minute, "too many event sockets open for this account (at most %d)", h.cfg.MaxPerUser)

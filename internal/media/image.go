@@ -47,6 +47,11 @@ func (p *Processor) image(data []byte, f Format) (Result, error) {
 	if err := p.checkSize(cfg.Width, cfg.Height, decodedWeight(cfg.ColorModel)); err != nil {
 		return Result{}, err
 	}
+	if f == formatJPEG && decodesAtHalf(cfg.Width, cfg.Height) {
+		if half, ok := halfJPEG(data); ok {
+			return encodeImage(uprightScaled(half, exifOrientation(data, f), MaxPhotoSide), f, photoQuality)
+		}
+	}
 	img, err := decodeImage(src, f)
 	if err != nil {
 		return Result{}, broken(f, "the image data does not decode")
@@ -69,6 +74,17 @@ func (p *Processor) image(data []byte, f Format) (Result, error) {
 		quality = photoQuality
 	}
 	return encodeImage(img, f, quality)
+}
+
+// decodesAtHalf tells whether a w × h JPEG is stored at half its size or
+// less by an even box factor (photoSize, boxFactor: a 12-megapixel phone
+// photo halves to 2000 × 1500), so that halfJPEG's decode at half size
+// followed by the same pipeline gives the stored size the full decode
+// would: the box pass of the rest, if any, halves too.
+func decodesAtHalf(w, h int) bool {
+	sw, sh := photoSize(w, h, MaxPhotoSide)
+	k := boxFactor(w, h, sw, sh)
+	return k >= 2 && k%2 == 0
 }
 
 // encodeImage encodes the cleaned image (a JPEG at quality) and its
@@ -168,12 +184,18 @@ func decodeImage(data []byte, f Format) (image.Image, error) {
 }
 
 // orient turns img upright per an EXIF orientation (1..8; anything else
-// leaves it as it is). The turn reads the decoded image as it is (YCbCr,
-// gray, 16-bit, ...) into one new RGBA picture: an upload costs its
-// decoded form and one upright copy, never a third.
+// leaves it as it is). A photo's YCbCr planes are turned as they are
+// (orientYCbCr); anything else is read as it is (gray, 16-bit, ...) into
+// one new RGBA picture: an upload costs its decoded form and one upright
+// copy, never a third.
 func orient(img image.Image, o int) image.Image {
 	if o < 2 || o > 8 {
 		return img
+	}
+	if y, ok := img.(*image.YCbCr); ok {
+		if out, ok := orientYCbCr(y, o); ok {
+			return out
+		}
 	}
 	b := img.Bounds()
 	dw, dh := b.Dx(), b.Dy()

@@ -41,9 +41,10 @@ type Limits struct {
 // a 16-bit PNG counts each pixel twice (decodedWeight), so at most 12
 // megapixels of it. Measured (BenchmarkProcessPeakHeap, peak heap of one
 // upload, stored at MaxPhotoSide with its thumbnail): a 12-megapixel
-// JPEG 22 MiB, a 24-megapixel JPEG turned by its EXIF orientation 55 MiB,
-// a 12-megapixel 16-bit PNG 112 MiB; with one decode per core, two cores
-// hold under 250 MiB of uploads being cleaned.
+// JPEG 5 MiB (decoded at half size, halfJPEG), a 24-megapixel JPEG
+// turned by its EXIF orientation 43 MiB, a 12-megapixel 16-bit PNG
+// 112 MiB; with one decode per core, two cores hold under 250 MiB of
+// uploads being cleaned.
 var DefaultLimits = Limits{
 	MaxImageBytes: 10 << 20,
 	MaxAudioBytes: 10 << 20,

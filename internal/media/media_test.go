@@ -548,7 +548,8 @@ func TestOrientMovesEveryPixel(t *testing.T) {
 }
 
 // TestOrientMakesOneCopy: turning a decoded photo allocates its upright
-// RGBA picture and nothing of the same order besides.
+// copy (its YCbCr planes, 1.5 bytes a pixel, since orientYCbCr) and
+// nothing of the same order besides: at most one RGBA picture's worth.
 func TestOrientMakesOneCopy(t *testing.T) {
 	const w, h = 1000, 800
 	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)

@@ -232,3 +232,78 @@ func chromaSize(img *image.YCbCr) (int, int) {
 	}
 	return w, h
 }
+
+// orientYCbCr turns img upright per an EXIF orientation o (2..8) plane by
+// plane and keeps it YCbCr: a phone's portrait photo (orientation 6) is
+// written to the encoder as it is, where turning it through RGBA made a
+// 4-byte-a-pixel copy the encoder converted back. A quarter turn swaps
+// 4:2:2 and 4:4:0. ok is false for a layout it does not handle (4:1:1,
+// 4:1:0, bounds not at the origin) or sides that are not whole chroma
+// samples, where a mirror would move the chroma by half a sample: orient
+// turns those through RGBA.
+func orientYCbCr(img *image.YCbCr, o int) (out *image.YCbCr, ok bool) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	ratio := img.SubsampleRatio
+	var sx, sy int
+	switch ratio {
+	case image.YCbCrSubsampleRatio444:
+		sx, sy = 1, 1
+	case image.YCbCrSubsampleRatio422:
+		sx, sy = 2, 1
+	case image.YCbCrSubsampleRatio420:
+		sx, sy = 2, 2
+	case image.YCbCrSubsampleRatio440:
+		sx, sy = 1, 2
+	default:
+		return nil, false
+	}
+	if img.Rect.Min != (image.Point{}) || w%sx != 0 || h%sy != 0 || o < 2 || o > 8 {
+		return nil, false
+	}
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+		ratio, _ = subsampling(sy, sx)
+	}
+	out = image.NewYCbCr(image.Rect(0, 0, dw, dh), ratio)
+	turnPlane(img.Y, img.YStride, w, h, out.Y, out.YStride, o)
+	cw, ch := chromaSize(img)
+	turnPlane(img.Cb, img.CStride, cw, ch, out.Cb, out.CStride, o)
+	turnPlane(img.Cr, img.CStride, cw, ch, out.Cr, out.CStride, o)
+	return out, true
+}
+
+// turnPlane writes a w × h plane turned per orientation o (2..8) to dst:
+// each output row walks the source from its first sample by a fixed step.
+func turnPlane(src []uint8, stride, w, h int, dst []uint8, dstride int, o int) {
+	last, bottom := w-1, (h-1)*stride
+	// The source index of output (0, 0), and its step along x and along y.
+	var at, dx, dy int
+	switch o {
+	case 2:
+		at, dx, dy = last, -1, stride
+	case 3:
+		at, dx, dy = bottom+last, -1, -stride
+	case 4:
+		at, dx, dy = bottom, 1, -stride
+	case 5:
+		at, dx, dy = 0, stride, 1
+	case 6:
+		at, dx, dy = bottom, -stride, 1
+	case 7:
+		at, dx, dy = bottom+last, -stride, -1
+	case 8:
+		at, dx, dy = last, stride, -1
+	}
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	for y := range dh {
+		i := at + y*dy
+		for x, row := 0, dst[y*dstride:y*dstride+dw]; x < dw; x++ {
+			row[x] = src[i]
+			i += dx
+		}
+	}
+}

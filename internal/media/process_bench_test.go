@@ -54,3 +54,23 @@ func BenchmarkProcessPhoto(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkHalfJPEG times the half-size decode of the 12-megapixel
+// photo beside image/jpeg's full decode.
+func BenchmarkHalfJPEG(b *testing.B) {
+	data := noisyPhoto(4000, 3000, 1)
+	b.Run("half", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := halfJPEG(data); !ok {
+				b.Fatal("left to image/jpeg")
+			}
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

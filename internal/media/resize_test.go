@@ -174,3 +174,54 @@ func TestShrinkYCbCr(t *testing.T) {
 		t.Errorf("4:1:1 shrunk")
 	}
 }
+
+// TestOrientYCbCrMovesEverySample: turned on its planes, every pixel of
+// the upright picture has the luma and the chroma of the source pixel
+// orient's map names, for each orientation and subsampling (a quarter
+// turn swapping 4:2:2 and 4:4:0); sides that are not whole chroma
+// samples are left to the RGBA turn.
+func TestOrientYCbCrMovesEverySample(t *testing.T) {
+	const w, h = 6, 4
+	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440}
+	swapped := map[image.YCbCrSubsampleRatio]image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444: image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio420: image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio422: image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio440: image.YCbCrSubsampleRatio422}
+	for _, ratio := range ratios {
+		src := image.NewYCbCr(image.Rect(0, 0, w, h), ratio)
+		for i := range src.Y {
+			src.Y[i] = byte(i)
+		}
+		for i := range src.Cb {
+			src.Cb[i], src.Cr[i] = byte(100+i), byte(200-i)
+		}
+		for o := 2; o <= 8; o++ {
+			dst, ok := orientYCbCr(src, o)
+			if !ok {
+				t.Fatalf("%v orientation %d: not turned", ratio, o)
+			}
+			want := ratio
+			if o >= 5 {
+				want = swapped[ratio]
+			}
+			if dst.SubsampleRatio != want {
+				t.Errorf("%v orientation %d: %v, want %v", ratio, o, dst.SubsampleRatio, want)
+			}
+			for y := range dst.Rect.Dy() {
+				for x := range dst.Rect.Dx() {
+					from := map[int][2]int{
+						2: {w - 1 - x, y}, 3: {w - 1 - x, h - 1 - y}, 4: {x, h - 1 - y}, 5: {y, x},
+						6: {y, h - 1 - x}, 7: {w - 1 - y, h - 1 - x}, 8: {w - 1 - y, x},
+					}[o]
+					if got, want := dst.YCbCrAt(x, y), src.YCbCrAt(from[0], from[1]); got != want {
+						t.Fatalf("%v orientation %d: (%d,%d) is %v, want %v from %v", ratio, o, x, y, got, want, from)
+					}
+				}
+			}
+		}
+	}
+	odd := image.NewYCbCr(image.Rect(0, 0, 5, 4), image.YCbCrSubsampleRatio420)
+	if _, ok := orientYCbCr(odd, 6); ok {
+		t.Errorf("a 4:2:0 picture 5 wide was turned on its planes")
+	}
+}

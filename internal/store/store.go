@@ -49,6 +49,10 @@ type Options struct {
 	// Logger is told what fails in background work, such as the
 	// last_seen_at touch (nil: slog.Default()).
 	Logger *slog.Logger
+	// Tracer, when set, is told of every statement and batch the pool
+	// runs (pgx.QueryTracer, and pgx.BatchTracer if it is one too): the
+	// send benchmark's breakdown by stage (bench/stages_test.go).
+	Tracer pgx.QueryTracer
 }
 
 // OpenWith is Open with options.
@@ -64,6 +68,9 @@ func OpenWith(ctx context.Context, url string, o Options) (*DB, error) {
 	}
 	if o.MaxConns > 0 {
 		cfg.MaxConns = int32(o.MaxConns)
+	}
+	if o.Tracer != nil {
+		cfg.ConnConfig.Tracer = o.Tracer
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

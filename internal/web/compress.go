@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"path"
-	"strconv"
-	"strings"
 )
 
 // Text assets (modules, the stylesheet, the page, pictures drawn in SVG,
@@ -38,23 +36,4 @@ func gzipped(b []byte) []byte {
 		return nil
 	}
 	return buf.Bytes()
-}
-
-// acceptsGzip reads Accept-Encoding (RFC 9110 §12.5.3): gzip (or x-gzip,
-// or *) listed without q=0.
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		coding, params, _ := strings.Cut(part, ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if v, err := strconv.ParseFloat(strings.TrimSpace(q), 64); err == nil && v == 0 {
-				continue
-			}
-		}
-		return true
-	}
-	return false
 }

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"pixelpals/internal/locale"
+	"pixelpals/internal/respond"
 )
 
 //go:embed assets
@@ -185,7 +186,7 @@ func serveAsset(w http.ResponseWriter, r *http.Request, a asset) {
 	body, etag := a.body, a.etag
 	if a.gz != nil {
 		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if respond.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 			body, etag = a.gz, a.gzETag
 			h.Set("Content-Encoding", "gzip")
 		}

@@ -19,7 +19,7 @@ import { groupPanel } from "./chat/members.js";
 import { learnNames } from "./chat/messages.js";
 import { readTracker } from "./chat/unread.js";
 import { applyReactions } from "./chat/reactions.js";
-import { t } from "./i18n.js";
+import { t, warmFormats } from "./i18n.js";
 
 // chatView shows conversation cid; back is where "← Back" goes, childID
 // the child whose chat a parent reads (undefined for a member).
@@ -81,9 +81,17 @@ export function chatView(ctx, cid, back, childID) {
   const shown = (e) => { loadErr.textContent = e.message; };
 
   async function refresh() {
+    // The chat and its latest page are asked for together: on a slow
+    // network that is one round trip before the messages show, not two.
+    const latest = messages.fetchLatest();
+    latest.catch(() => {}); // a failure shows through loadLatest, or not at all when loadConvo failed first
     try {
       await loadConvo();
-      const page = await messages.loadLatest();
+      // The messages are drawn in a task of their own: the head and the
+      // composer (drawn above) can paint first, and neither task grows
+      // into one long enough to make a tap wait (Lighthouse's TBT).
+      await new Promise(resolve => setTimeout(resolve));
+      const page = await messages.loadLatest(latest);
       if (!opened) { opened = true; reads.opened(); }
       loadErr.textContent = "";
       for (const m of page.items) if (m.type === "system") learnNames(m, chat, messages.redraw);
@@ -101,6 +109,7 @@ export function chatView(ctx, cid, back, childID) {
   const prev = ctx.cleanup;
   ctx.cleanup = () => { reads.stop(); document.body.classList.remove("in-chat"); if (prev) prev(); };
   refresh();
+  setTimeout(warmFormats); // while the chat and its messages are on their way
   return root;
 }
 

@@ -56,10 +56,13 @@ export function messageHistory(chat, { item, onerror }) {
     olderRow.hidden = !older;
   }
 
-  // loadLatest reads the newest page: it replaces what it covers (so
-  // deletions show) and keeps the older messages already loaded.
-  async function loadLatest() {
-    const page = await api("GET", `/conversations/${chat.cid}/messages?limit=${PAGE}`);
+  const fetchLatest = () => api("GET", `/conversations/${chat.cid}/messages?limit=${PAGE}`);
+
+  // loadLatest reads the newest page (or takes pending, a fetchLatest()
+  // already asked): it replaces what it covers (so deletions show) and
+  // keeps the older messages already loaded.
+  async function loadLatest(pending) {
+    const page = await (pending || fetchLatest());
     loaded = true;
     if (older === null && msgs.size === 0) setOlder(page.next_cursor);
     const fresh = new Set(page.items.map(m => m.id));
@@ -99,6 +102,7 @@ export function messageHistory(chat, { item, onerror }) {
 
   return {
     list,
+    fetchLatest,
     loadLatest,
     // redraw draws again once the history is loaded (names may have
     // changed: a deleted account).

@@ -59,17 +59,26 @@ function draw(bar, chat) {
     replace(bar.el, counts);
     return;
   }
-  const pickerID = bar.pickerID || (bar.pickerID = uid("react"));
+  // The six choices are drawn only while open: drawn hidden under every
+  // message they were most of a long chat's page (1,612 elements for 50
+  // messages, docs/web.md "Lighthouse"). aria-controls names them only
+  // while they exist.
+  const pickerID = bar.open ? bar.pickerID || (bar.pickerID = uid("react")) : null;
   const add = h("button", { class: "react-add", type: "button", "data-key": "add", "aria-expanded": String(bar.open), "aria-controls": pickerID,
     onclick: () => { bar.open = !bar.open; bar.error = ""; draw(bar, chat); if (bar.open) first(bar); } },
   h("span", { class: "react-icon react-add-icon", "aria-hidden": "true" }), h("span", { class: "sr" }, bar.m.sender_id === chat.me.id ? t("reaction.react_mine") : t("reaction.react_to", { name: bar.sender })));
-  const mine = new Map(rs.map(r => [r.kind, r.mine]));
-  const picker = h("div", { class: "react-picker", id: pickerID, role: "group", "aria-label": t("reaction.group"), hidden: !bar.open,
+  const err = bar.error ? h("p", { class: "error react-error", role: "alert" }, bar.error) : null;
+  replace(bar.el, counts, add, bar.open ? picker(bar, chat, pickerID) : null, err);
+  if (active) focusKey(bar, active);
+}
+
+// picker is the open choices of a bar: a toggle for each kind, pressed
+// for those you reacted with; Escape closes them, back on React.
+function picker(bar, chat, id) {
+  const mine = new Map((bar.m.reactions || []).map(r => [r.kind, r.mine]));
+  return h("div", { class: "react-picker", id, role: "group", "aria-label": t("reaction.group"),
     onkeydown: (e) => { if (e.key === "Escape") { bar.open = false; draw(bar, chat); focusKey(bar, "add"); } } },
   KINDS.map(([kind]) => toggle("react-pick", kind, !!mine.get(kind), null, bar, chat)));
-  const err = bar.error ? h("p", { class: "error react-error", role: "alert" }, bar.error) : null;
-  replace(bar.el, counts, add, picker, err);
-  if (active) focusKey(bar, active);
 }
 
 // toggle is one reaction button (with its count, unless null): pressed
