@@ -97,3 +97,62 @@ func TestRemovedGuardianKeepsNothing(t *testing.T) {
 		t.Fatalf("guardians: %+v", gs)
 	}
 }
+
+// adminRow is a user as GET /admin/users lists them, with their
+// guardianships.
+type adminRow struct {
+	ID         int64                `json:"id"`
+	Children   []struct{ ID int64 } `json:"children"`
+	GuardianOf []struct {
+		ChildID    int64  `json:"child_id"`
+		InvitedBy  *int64 `json:"invited_by"`
+		AcceptedAt string `json:"accepted_at"`
+	} `json:"guardian_of"`
+}
+
+// adminRowOf is user's row of the admins' parent list.
+func adminRowOf(t *testing.T, admin *apitest.Client, user int64) adminRow {
+	t.Helper()
+	var page pageJSON[adminRow]
+	admin.Must(200, "GET", "/admin/users?role=PARENT&limit=100", nil, &page)
+	for _, r := range page.Items {
+		if r.ID == user {
+			return r
+		}
+	}
+	t.Fatalf("user %d is not in the admins' list", user)
+	return adminRow{}
+}
+
+// TestAdminListsFormerPrimary: after a hand-over, the admins' list shows
+// the former primary as a guardian of the child, like any other guardian
+// (made one by their own hand-over), and the new primary with the child among
+// their children and no longer as a guardian of it; a removed guardian
+// guards nobody in the list either.
+func TestAdminListsFormerPrimary(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa := env.Family(admin, 1)
+	k := fa.Child()
+	g := env.Guardian(admin, fa.Parent, k.UserID)
+	if r := adminRowOf(t, admin, g.UserID); len(r.GuardianOf) != 1 || r.GuardianOf[0].ChildID != k.UserID ||
+		r.GuardianOf[0].InvitedBy == nil || *r.GuardianOf[0].InvitedBy != fa.Parent.UserID {
+		t.Fatalf("the invited guardian's row: %+v", r)
+	}
+
+	fa.Parent.Must(200, "POST", fmt.Sprintf("/children/%d/guardians/%d/primary", k.UserID, g.UserID), nil, nil)
+	old := adminRowOf(t, admin, fa.Parent.UserID)
+	if len(old.Children) != 0 || len(old.GuardianOf) != 1 || old.GuardianOf[0].ChildID != k.UserID ||
+		old.GuardianOf[0].InvitedBy == nil || *old.GuardianOf[0].InvitedBy != fa.Parent.UserID || old.GuardianOf[0].AcceptedAt == "" {
+		t.Fatalf("the former primary's row, want the child under guardian_of, made a guardian by their own hand-over: %+v", old)
+	}
+	if now := adminRowOf(t, admin, g.UserID); len(now.Children) != 1 || now.Children[0].ID != k.UserID || len(now.GuardianOf) != 0 {
+		t.Fatalf("the new primary's row, want the child among children only: %+v", now)
+	}
+
+	g.Must(204, "DELETE", fmt.Sprintf("/children/%d/guardians/%d", k.UserID, fa.Parent.UserID), nil, nil)
+	if r := adminRowOf(t, admin, fa.Parent.UserID); len(r.Children) != 0 || len(r.GuardianOf) != 0 {
+		t.Fatalf("the removed former primary still guards: %+v", r)
+	}
+}

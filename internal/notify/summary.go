@@ -104,6 +104,19 @@ func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
 // written here again.
 var ChildOfSQL func(u, parent string) string
 
+// UsableSQL is store.UsableSQL (an account approved, not suspended, not
+// deleted), handed down like ChildOfSQL.
+var UsableSQL func(p string) string
+
+// toldOfChildSQL is true when the recipient u (a users row) of the
+// notifications row n may be told of n's child k (users row, joined LEFT
+// on n.child_id): the row names no child, or u is the child's primary, or
+// u's account is vetted (issue 21: a guardian awaiting an admin's
+// approval, or suspended, learns nothing of the child).
+func toldOfChildSQL(n, k, u string) string {
+	return `(` + n + `.child_id IS NULL OR ` + k + `.parent_id = ` + u + `.id OR ` + UsableSQL(u) + `)`
+}
+
 // renderSummary counts each child's week: messages sent and received, and
 // contacts that became active. Counts only: no text, no names but the
 // parent's own children's.

@@ -132,11 +132,9 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 		FROM claimed c
 		LEFT JOIN users k ON k.id = c.child_id
 		LEFT JOIN users u ON u.id = c.recipient_id AND u.deleted_at IS NULL
-		     -- About a child, only their primary or a guardian an admin
-		     -- approved and has not suspended is told: else the row has
-		     -- nobody to tell (issue 21, a guardian awaiting approval or
-		     -- suspended learns nothing of the child).
-		     AND (c.child_id IS NULL OR k.parent_id = u.id OR (u.approved_by_admin AND u.suspended_at IS NULL))
+		     -- About a child, only their primary or a vetted guardian is
+		     -- told: else the row has nobody to tell.
+		     AND `+toldOfChildSQL("c", "k", "u")+`
 		LEFT JOIN profiles p ON p.user_id = c.child_id
 		ORDER BY c.id`, cmpOr(w.Batch, 20), cmpOr(w.Lease, 5*time.Minute).Seconds())
 	if err != nil {
