@@ -154,6 +154,10 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 // errGone marks a row whose recipient's account is gone: nobody to tell.
 var errGone = errors.New("recipient gone")
 
+// errNothingLeft marks a digest none of whose rows may still be told
+// (renderDigest): nothing to send.
+var errNothingLeft = errors.New("nothing left to tell")
+
 // deliver sends p by mail and push and records the outcome. Only a
 // failure to record it is returned: a failed send is the row's business
 // (retried or dead). Each channel that got through is recorded whatever
@@ -178,7 +182,7 @@ func (w *Worker) deliver(ctx context.Context, p pending) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping: the lease ends and the row is tried again
 	}
-	if errors.Is(sendErr, errGone) || p.attempts >= cmpOr(w.MaxAttempts, DefaultMaxAttempts) {
+	if errors.Is(sendErr, errGone) || errors.Is(sendErr, errNothingLeft) || p.attempts >= cmpOr(w.MaxAttempts, DefaultMaxAttempts) {
 		w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.dead })
 		w.logger().Warn("notification dead", "notification", p.id, "kind", p.kind, "attempts", p.attempts, "err", sendErr)
 		return w.record(ctx, p, done+`state = 'dead', recipient_email = NULL, last_error = $3`, errText(sendErr))
