@@ -156,3 +156,37 @@ func TestAdminListsFormerPrimary(t *testing.T) {
 		t.Fatalf("the removed former primary still guards: %+v", r)
 	}
 }
+
+// TestChildListsVettedGuardians: a child's "chat with your parent" choices
+// are each guardian an admin vetted, primary first, and the child can start
+// a direct chat with the second one; a guardian awaiting approval, a
+// suspended one and a removed one are not offered.
+func TestChildListsVettedGuardians(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa := env.Family(admin, 1)
+	k := fa.Child()
+	second := env.Guardian(admin, fa.Parent, k.UserID)
+	suspended := env.Guardian(admin, fa.Parent, k.UserID)
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", suspended.UserID), nil, nil)
+	removed := env.Guardian(admin, fa.Parent, k.UserID)
+	fa.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d/guardians/%d", k.UserID, removed.UserID), nil, nil)
+	pending := env.PendingParent()
+	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fa.Parent.Invite(k.UserID)}, nil)
+
+	var gs []struct {
+		ID      int64 `json:"id"`
+		Primary bool  `json:"primary"`
+	}
+	k.Must(200, "GET", "/me/guardians", nil, &gs)
+	got := fmt.Sprint(gs)
+	want := fmt.Sprint([]struct {
+		ID      int64 `json:"id"`
+		Primary bool  `json:"primary"`
+	}{{fa.Parent.UserID, true}, {second.UserID, false}})
+	if got != want {
+		t.Fatalf("the child's guardians are %s, want %s (primary, then the vetted second)", got, want)
+	}
+	k.Must(201, "POST", "/conversations", map[string]any{"member_ids": []int64{second.UserID}, "is_group": false}, nil)
+}
