@@ -200,6 +200,7 @@ func (a *API) routes() []route {
 		{"POST /children/{id}/trusted-adults/{adult_id}/approve", parentOnly, a.approveTrusted},
 		{"DELETE /children/{id}/trusted-adults/{adult_id}", parentOnly, a.revokeTrusted},
 		{"GET /me/trusted-adults", childOnly, a.myTrustedAdults},
+		{"GET /me/guardians", childOnly, a.myGuardians},
 
 		{"GET /children/{id}/game-credentials", parentOnly, a.listChildCredentials},
 		{"POST /children/{id}/game-credentials", parentOnly, a.createCredential},

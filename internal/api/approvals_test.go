@@ -230,3 +230,46 @@ func restContactForEvent(t *testing.T, c *apitest.Client, id int64) []byte {
 	t.Fatalf("user %d does not list link %d", c.UserID, id)
 	return nil
 }
+
+// TestApprovalCardNamesOnlyVettedGuardians: the card names the other
+// family's guardians whom an admin approved and did not suspend; a
+// guardian still awaiting approval, or suspended, is nobody the parent
+// should trust the other child to, and is left out.
+func TestApprovalCardNamesOnlyVettedGuardians(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	mia, ben := fa.Child(), fb.Child()
+	approved := env.Guardian(admin, fb.Parent, ben.UserID)
+	suspended := env.Guardian(admin, fb.Parent, ben.UserID)
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", suspended.UserID), nil, nil)
+	pending := env.PendingParent()
+	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fb.Parent.Invite(ben.UserID)}, nil)
+	names := map[*apitest.Client]string{fb.Parent: "Anna Weber", approved: "Olaf Weber", suspended: "Sven Suspended", pending: "Pia Pending"}
+	for c, name := range names {
+		if _, err := env.DB.Pool.Exec(t.Context(), `UPDATE profiles SET display_name = $2 WHERE user_id = $1`, c.UserID, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	link := childRequests(ben, mia)
+	r := fa.Parent.Must(200, "GET", "/contacts?limit=100", nil, nil)
+	a := listOf(t, fa.Parent)[link.ID].Approval
+	if a == nil || fmt.Sprint(a.OtherGuardians) != "[Anna Weber Olaf Weber]" {
+		t.Fatalf("the card names %+v, want [Anna Weber Olaf Weber]: %s", a, r.Body)
+	}
+	for _, name := range []string{names[suspended], names[pending]} {
+		if strings.Contains(string(r.Body), name) {
+			t.Fatalf("the card names the unvetted guardian %q: %s", name, r.Body)
+		}
+	}
+
+	// Approved after all, the waiting guardian is named; suspended, the
+	// primary is not.
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/approve", pending.UserID), nil, nil)
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", fb.Parent.UserID), nil, nil)
+	if a := listOf(t, fa.Parent)[link.ID].Approval; a == nil || fmt.Sprint(a.OtherGuardians) != "[Olaf Weber Pia Pending]" {
+		t.Fatalf("after approving one and suspending the primary, the card names %+v, want [Olaf Weber Pia Pending]", a)
+	}
+}

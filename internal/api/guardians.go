@@ -70,6 +70,17 @@ func (a *API) listGuardians(w http.ResponseWriter, r *http.Request, actor *domai
 	})
 }
 
+// myGuardians answers a child with the grown-ups they may chat with as
+// their parents: each vetted guardian, primary first.
+func (a *API) myGuardians(w http.ResponseWriter, r *http.Request, actor *domain.Actor) error {
+	gs, err := a.db.MyGuardians(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, gs)
+	return nil
+}
+
 // childAndUser reads the path's child id and guardian user id.
 func childAndUser(r *http.Request) (child, user int64, err error) {
 	if child, err = pathID(r, "id"); err != nil {

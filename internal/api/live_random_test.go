@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ type liveReader struct {
 	ids    map[string]bool
 	msgs   map[int64]json.RawMessage // message id → its latest event data
 	convOf map[int64]int64
+	// trusted is the last trusted.* event type received per child id.
+	trusted map[int64]string
 }
 
 func (r *liveReader) drain(t *testing.T, quietFor time.Duration) {
@@ -48,6 +51,13 @@ func (r *liveReader) drain(t *testing.T, quietFor time.Duration) {
 		}
 		if f.Type == "message.reactions" {
 			r.react(t, f.Data)
+		}
+		if strings.HasPrefix(f.Type, "trusted.") {
+			var d struct {
+				ChildID int64 `json:"child_id"`
+			}
+			json.Unmarshal(f.Data, &d)
+			r.trusted[d.ChildID] = f.Type
 		}
 	}
 }
@@ -99,13 +109,15 @@ func TestLiveRandomized(t *testing.T) {
 			approveLink(famOf(x), x, famOf(y), y)
 		}
 	}
-	// g becomes and stops being a guardian of the children (issue 21).
-	g := env.Family(admin, 0).Parent
+	// g becomes and stops being a guardian of the children, ta their
+	// trusted grown-up (issue 21).
+	g, ta := env.Family(admin, 0).Parent, env.Family(admin, 0).Parent
 	guards := map[int64]bool{} // child id → g is their guardian
-	clients := append(slices.Clone(kids), fa.Parent, fb.Parent, g)
+	clients := append(slices.Clone(kids), fa.Parent, fb.Parent, g, ta)
 	readers := map[int64]*liveReader{}
 	for _, c := range clients {
-		readers[c.UserID] = &liveReader{c: c, s: c.Socket(""), ids: map[string]bool{}, msgs: map[int64]json.RawMessage{}, convOf: map[int64]int64{}}
+		readers[c.UserID] = &liveReader{c: c, s: c.Socket(""), ids: map[string]bool{}, msgs: map[int64]json.RawMessage{},
+			convOf: map[int64]int64{}, trusted: map[int64]string{}}
 	}
 
 	// The model: who is in each conversation, who may have missed some.
@@ -147,7 +159,7 @@ func TestLiveRandomized(t *testing.T) {
 
 	for step := range 150 {
 		cv := convs[rng.IntN(len(convs))]
-		switch op := rng.IntN(13); {
+		switch op := rng.IntN(14); {
 		case op == 10 || op == 11: // a member puts a reaction on, or takes it off
 			var live []sent
 			for _, m := range msgs {
@@ -228,6 +240,13 @@ func TestLiveRandomized(t *testing.T) {
 					c.broken[g.UserID] = true
 				}
 			}
+		case op == 13: // ta is proposed for a child, approved, or revoked
+			k := kids[rng.IntN(len(kids))]
+			by := []*apitest.Client{famOf(k).Parent}
+			if guards[k.UserID] {
+				by = append(by, g)
+			}
+			trustedStep(rng, ta, k.UserID, by)
 		default: // a client reconnects with its cursor
 			r := readers[clients[rng.IntN(len(clients))].UserID]
 			r.drain(t, time.Millisecond)
@@ -239,6 +258,7 @@ func TestLiveRandomized(t *testing.T) {
 	for _, r := range readers {
 		r.drain(t, 500*time.Millisecond)
 	}
+	checkTrustedStreams(t, readers, ta, famOf, kids)
 	for _, cv := range convs {
 		for _, r := range readers {
 			var page struct{ Items []json.RawMessage }
@@ -280,5 +300,71 @@ func TestLiveRandomized(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// trustedStep proposes adult for child k (by one of k's guardians), or
+// approves the pending link, or revokes it, as REST shows it now.
+func trustedStep(rng *rand.Rand, adult *apitest.Client, k int64, guardians []*apitest.Client) {
+	base := fmt.Sprintf("/children/%d/trusted-adults", k)
+	var list []trustedJSON
+	guardians[0].Must(200, "GET", base, nil, &list)
+	i := slices.IndexFunc(list, func(x trustedJSON) bool { return x.AdultID == adult.UserID })
+	by := guardians[rng.IntN(len(guardians))]
+	switch {
+	case i < 0:
+		by.Must(201, "POST", base, map[string]string{"code": trustedCode(adult)}, nil)
+	case list[i].Status == "pending" && rng.IntN(3) > 0:
+		by.Must(200, "POST", fmt.Sprintf("%s/%d/approve", base, adult.UserID), nil, nil)
+	default:
+		by.Must(204, "DELETE", fmt.Sprintf("%s/%d", base, adult.UserID), nil, nil)
+	}
+}
+
+// trustedState is what the last trusted.* event received says of a link.
+var trustedState = map[string]string{"": "none", "trusted.proposed": "pending", "trusted.approved": "pending",
+	"trusted.activated": "active", "trusted.revoked": "none"}
+
+// checkTrustedStreams: the last trusted.* event each primary received
+// about each of their children says what REST says of the link now; the
+// adult's say which children GET /me/trusted-children lists, each
+// child's whether GET /me/trusted-adults lists the adult; nobody hears of
+// another family's child.
+func checkTrustedStreams(t *testing.T, readers map[int64]*liveReader, adult *apitest.Client,
+	famOf func(*apitest.Client) *apitest.Family, kids []*apitest.Client) {
+	t.Helper()
+	active := map[int64]bool{}
+	for _, k := range kids {
+		var list []trustedJSON
+		p := famOf(k).Parent
+		p.Must(200, "GET", fmt.Sprintf("/children/%d/trusted-adults", k.UserID), nil, &list)
+		rest := "none"
+		if len(list) == 1 {
+			rest = list[0].Status
+		}
+		active[k.UserID] = rest == "active"
+		if got := trustedState[readers[p.UserID].trusted[k.UserID]]; got != rest {
+			t.Errorf("child %d's primary was last told the link is %s; REST says %s", k.UserID, got, rest)
+		}
+		for child := range readers[p.UserID].trusted {
+			if !slices.ContainsFunc(famOf(k).Children, func(c *apitest.Client) bool { return c.UserID == child }) {
+				t.Errorf("parent %d was told of another family's child %d", p.UserID, child)
+			}
+		}
+		mine := readers[k.UserID].trusted
+		if told := trustedState[mine[k.UserID]] == "active"; len(mine) > 1 || told != slices.Contains(myTrustedAdults(k), adult.UserID) {
+			t.Errorf("child %d was last told %v of their trusted grown-up; REST lists %v", k.UserID, mine, myTrustedAdults(k))
+		}
+	}
+	var told []int64
+	for child, typ := range readers[adult.UserID].trusted {
+		if trustedState[typ] == "active" {
+			told = append(told, child)
+		}
+	}
+	slices.Sort(told)
+	t.Logf("trusted links at the end: %d active of %d children", len(trustingChildren(adult)), len(kids))
+	if rest := trustingChildren(adult); !slices.Equal(told, rest) {
+		t.Errorf("the trusted adult was last told they are trusted by %v; REST lists %v", told, rest)
 	}
 }

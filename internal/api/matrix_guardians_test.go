@@ -26,6 +26,8 @@ var _ = addMatrix(
 		// A parent awaiting approval may accept (and stays unusable until
 		// approved); the child's own primary is a guardian already.
 		want: statuses(403, map[role]int{anonymous: 401, suspendedParent: 401, parent: 409, pendingParent: 200, otherParent: 200})},
+	matrixCase{method: "GET", route: "/me/guardians", path: path("/me/guardians"),
+		want: statuses(403, map[role]int{anonymous: 401, suspendedParent: 401, ownChild: 200, otherChild: 200})},
 	matrixCase{method: "GET", route: "/children/{id}/guardians", path: pathf("/children/%d/guardians", ownChildID),
 		want: ownParentOnly(200)},
 	matrixCase{method: "DELETE", route: "/children/{id}/guardians/{user_id}",

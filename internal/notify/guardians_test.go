@@ -3,7 +3,9 @@ package notify_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"pixelpals/internal/apitest"
 )
@@ -47,6 +49,81 @@ func TestNoMailToUnvettedGuardians(t *testing.T) {
 	for _, c := range []*apitest.Client{suspended, pending} {
 		if slices.Contains(to, c.Login) {
 			t.Errorf("unvetted guardian %s was mailed about the child", c.Login)
+		}
+	}
+}
+
+// TestNoDigestToUnvettedGuardians: four guardians of a child chose a
+// daily digest of friend requests. Once the digest hour passed, the
+// primary and an approved second guardian get a digest naming the child;
+// a guardian still awaiting an admin's approval and a suspended one get
+// none, and their waiting rows end dead rather than wait for ever.
+func TestNoDigestToUnvettedGuardians(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	k, b := fa.Child(), fb.Child()
+	approved := env.Guardian(admin, fa.Parent, k.UserID)
+	suspended := env.Guardian(admin, fa.Parent, k.UserID)
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", suspended.UserID), nil, nil)
+	pending := env.PendingParent()
+	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fa.Parent.Invite(k.UserID)}, nil)
+	settleSignups(t, env)
+	everyone := []*apitest.Client{fa.Parent, approved, suspended, pending}
+	for _, c := range everyone {
+		_, err := env.DB.Pool.Exec(t.Context(), `
+			INSERT INTO notification_settings (user_id, kind, delivery) VALUES ($1, 'contact_request', 'daily')
+			ON CONFLICT (user_id, kind) DO UPDATE SET delivery = 'daily'`, c.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent' WHERE state = 'pending'`); err != nil {
+		t.Fatal(err)
+	}
+
+	var code struct {
+		FriendCode string `json:"friend_code"`
+	}
+	k.Must(200, "GET", "/me/friend-code", nil, &code)
+	b.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
+	checkWaiting(t, env, everyone)
+
+	mb := &mailbox{}
+	port, _ := startSMTP(t, mb)
+	w := smtpWorker(env, port)
+	clk := &clock{t: time.Now().Add(25 * time.Hour)}
+	w.Now = clk.now
+	drain(t, w)
+	for _, c := range []*apitest.Client{fa.Parent, approved} {
+		ds := mailsTo(t, mb, c.Login, "Your daily digest")
+		if len(ds) != 1 || !strings.Contains(ds[0].Text, "Kid "+k.Login) {
+			t.Errorf("guardian %s got %d digests, want 1 naming Kid %s", c.Login, len(ds), k.Login)
+		}
+	}
+	for _, c := range []*apitest.Client{suspended, pending} {
+		if ds := mailsTo(t, mb, c.Login, ""); len(ds) != 0 {
+			t.Errorf("unvetted guardian %s got %d mails, the first: %s", c.Login, len(ds), ds[0].Text)
+		}
+		var state string
+		err := env.DB.Pool.QueryRow(t.Context(), `SELECT string_agg(state, ',') FROM notifications
+			WHERE recipient_id = $1 AND kind = 'contact_request'`, c.UserID).Scan(&state)
+		if err != nil || state != "dead" {
+			t.Errorf("the friend request row of unvetted %s is %q (%v), want dead", c.Login, state, err)
+		}
+	}
+}
+
+// checkWaiting: each guardian has one friend request row waiting for a
+// digest, so that the digest's choice of recipients is what is tested.
+func checkWaiting(t *testing.T, env *apitest.Env, cs []*apitest.Client) {
+	t.Helper()
+	for _, c := range cs {
+		var n int
+		err := env.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM notifications
+			WHERE recipient_id = $1 AND kind = 'contact_request' AND state = 'digest'`, c.UserID).Scan(&n)
+		if err != nil || n != 1 {
+			t.Fatalf("guardian %s has %d friend request rows waiting for a digest (%v), want 1", c.Login, n, err)
 		}
 	}
 }

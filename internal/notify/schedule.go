@@ -67,6 +67,24 @@ func (w *Worker) waitingParents(ctx context.Context) ([]zoned, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[zoned])
 }
 
+// dropUntold ends the waiting rows about a child whose recipient may not
+// be told of the child (toldOfChildSQL), as the claim ends such a row sent
+// at once: a digest names no child, so the claim cannot tell its rows
+// apart, and a guardian awaiting approval or suspended would be mailed
+// what their child did.
+func (w *Worker) dropUntold(ctx context.Context) error {
+	_, err := w.Pool.Exec(ctx, `
+		UPDATE notifications n SET state = 'dead', last_error = 'the recipient may not be told of the child'
+		FROM users k, users u
+		WHERE n.state = 'digest' AND n.digest_id IS NULL
+		  AND k.id = n.child_id AND u.id = n.recipient_id
+		  AND NOT `+toldOfChildSQL("n", "k", "u"))
+	if err != nil {
+		return fmt.Errorf("drop digest rows of unvetted guardians: %w", err)
+	}
+	return nil
+}
+
 // scheduleDigests writes, for each parent with waiting rows, the digest
 // of the last digest hour that passed in their zone, and hands it every
 // row that waited since before that hour. The unique period index makes
@@ -74,6 +92,9 @@ func (w *Worker) waitingParents(ctx context.Context) ([]zoned, error) {
 // over only by the statement that wrote it, and only while no digest
 // holds them: each row is in exactly one digest.
 func (w *Worker) scheduleDigests(ctx context.Context, now time.Time) error {
+	if err := w.dropUntold(ctx); err != nil {
+		return err
+	}
 	parents, err := w.waitingParents(ctx)
 	if err != nil {
 		return err

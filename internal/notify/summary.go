@@ -68,13 +68,19 @@ func UnsubscribeURL(publicURL, token string) string {
 }
 
 // renderDigest lists what waited for the parent: each kind and child, how
-// many times. Never more than the kind and the child's name.
+// many times. Never more than the kind and the child's name. Only the
+// rows still waiting (not ended meanwhile: a guardian removed after the
+// digest was written, dropLeftovers) about a child the parent may still
+// be told of (toldOfChildSQL: not suspended meanwhile) count; a digest
+// left with none is errNothingLeft.
 func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
 	rows, err := w.Pool.Query(ctx, `
 		SELECT n.kind, coalesce(pr.display_name, ''), count(*)
 		FROM notifications n
+		JOIN users u ON u.id = n.recipient_id
+		LEFT JOIN users k ON k.id = n.child_id
 		LEFT JOIN profiles pr ON pr.user_id = n.child_id
-		WHERE n.digest_id = $1
+		WHERE n.digest_id = $1 AND n.state = 'digest' AND `+toldOfChildSQL("n", "k", "u")+`
 		GROUP BY 1, 2 ORDER BY 1, 2`, p.id)
 	if err != nil {
 		return Mail{}, fmt.Errorf("digest %d: %w", p.id, err)
@@ -94,6 +100,9 @@ func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
 	if err != nil {
 		return Mail{}, fmt.Errorf("digest %d: %w", p.id, err)
 	}
+	if len(lines) == 0 {
+		return Mail{}, errNothingLeft
+	}
 	return listMail(p, locale.Sprintf(lang, "Your daily digest"),
 		locale.Sprintf(lang, "Here is what happened today that you chose to hear about once a day:"), lines, Link(w.PublicURL, "", 0))
 }
@@ -103,6 +112,19 @@ func (w *Worker) renderDigest(ctx context.Context, p pending) (Mail, error) {
 // the store imports this package, so the rule is handed down rather than
 // written here again.
 var ChildOfSQL func(u, parent string) string
+
+// UsableSQL is store.UsableSQL (an account approved, not suspended, not
+// deleted), handed down like ChildOfSQL.
+var UsableSQL func(p string) string
+
+// toldOfChildSQL is true when the recipient u (a users row) of the
+// notifications row n may be told of n's child k (users row, joined LEFT
+// on n.child_id): the row names no child, or u is the child's primary, or
+// u's account is vetted (issue 21: a guardian awaiting an admin's
+// approval, or suspended, learns nothing of the child).
+func toldOfChildSQL(n, k, u string) string {
+	return `(` + n + `.child_id IS NULL OR ` + k + `.parent_id = ` + u + `.id OR ` + UsableSQL(u) + `)`
+}
 
 // renderSummary counts each child's week: messages sent and received, and
 // contacts that became active. Counts only: no text, no names but the

@@ -132,11 +132,9 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 		FROM claimed c
 		LEFT JOIN users k ON k.id = c.child_id
 		LEFT JOIN users u ON u.id = c.recipient_id AND u.deleted_at IS NULL
-		     -- About a child, only their primary or a guardian an admin
-		     -- approved and has not suspended is told: else the row has
-		     -- nobody to tell (issue 21, a guardian awaiting approval or
-		     -- suspended learns nothing of the child).
-		     AND (c.child_id IS NULL OR k.parent_id = u.id OR (u.approved_by_admin AND u.suspended_at IS NULL))
+		     -- About a child, only their primary or a vetted guardian is
+		     -- told: else the row has nobody to tell.
+		     AND `+toldOfChildSQL("c", "k", "u")+`
 		LEFT JOIN profiles p ON p.user_id = c.child_id
 		ORDER BY c.id`, cmpOr(w.Batch, 20), cmpOr(w.Lease, 5*time.Minute).Seconds())
 	if err != nil {
@@ -155,6 +153,10 @@ func (w *Worker) claim(ctx context.Context) ([]pending, error) {
 
 // errGone marks a row whose recipient's account is gone: nobody to tell.
 var errGone = errors.New("recipient gone")
+
+// errNothingLeft marks a digest none of whose rows may still be told
+// (renderDigest): nothing to send.
+var errNothingLeft = errors.New("nothing left to tell")
 
 // deliver sends p by mail and push and records the outcome. Only a
 // failure to record it is returned: a failed send is the row's business
@@ -180,7 +182,7 @@ func (w *Worker) deliver(ctx context.Context, p pending) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping: the lease ends and the row is tried again
 	}
-	if errors.Is(sendErr, errGone) || p.attempts >= cmpOr(w.MaxAttempts, DefaultMaxAttempts) {
+	if errors.Is(sendErr, errGone) || errors.Is(sendErr, errNothingLeft) || p.attempts >= cmpOr(w.MaxAttempts, DefaultMaxAttempts) {
 		w.Metrics.count(func(m *Metrics) prometheus.Counter { return m.dead })
 		w.logger().Warn("notification dead", "notification", p.id, "kind", p.kind, "attempts", p.attempts, "err", sendErr)
 		return w.record(ctx, p, done+`state = 'dead', recipient_email = NULL, last_error = $3`, errText(sendErr))

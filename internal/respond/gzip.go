@@ -101,21 +101,31 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// AcceptsGzip reads Accept-Encoding (RFC 9110 §12.5.3): gzip (or x-gzip,
-// or *) listed without q=0.
+// AcceptsGzip reads Accept-Encoding (RFC 9110 §12.5.3): gzip (or x-gzip)
+// listed without q=0, or else * without q=0 (* stands only for the
+// codings not listed: gzip refused by name stays refused).
 func AcceptsGzip(header string) bool {
+	named, star := false, false
 	for _, part := range strings.Split(header, ",") {
 		coding, params, _ := strings.Cut(part, ";")
 		coding = strings.ToLower(strings.TrimSpace(coding))
 		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
 			continue
 		}
-		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+		ok := true
+		if q, found := strings.CutPrefix(strings.TrimSpace(params), "q="); found {
 			if v, err := strconv.ParseFloat(strings.TrimSpace(q), 64); err == nil && v == 0 {
-				continue
+				ok = false
 			}
 		}
-		return true
+		if coding == "*" {
+			star = star || ok
+			continue
+		}
+		if !ok {
+			return false
+		}
+		named = true
 	}
-	return false
+	return named || star
 }

@@ -76,3 +76,25 @@ func TestGzip(t *testing.T) {
 		})
 	}
 }
+
+// TestAcceptsGzip: gzip refused by name (q=0) stays refused whatever "*"
+// says: "*" stands only for the codings not listed (RFC 9110 §12.5.3).
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{
+		"":                 false,
+		"gzip":             true,
+		"br, gzip;q=0.5":   true,
+		"x-gzip":           true,
+		"*":                true,
+		"gzip;q=0":         false,
+		"gzip;q=0, *":      false,
+		"*, gzip; q=0.000": false,
+		"*;q=0":            false,
+		"*;q=0, gzip":      true,
+		"identity, br;q=1": false,
+	} {
+		if got := respond.AcceptsGzip(h); got != want {
+			t.Errorf("AcceptsGzip(%q) = %v, want %v", h, got, want)
+		}
+	}
+}

@@ -25,13 +25,16 @@ type UserSummary struct {
 	// Children are a parent's live children, oldest first (absent for
 	// anyone else, and for a parent with none): the users list shows each family together.
 	Children []FamilyChild `json:"children,omitempty"`
-	// GuardianOf lists the invitations this parent accepted to become a
-	// guardian of a child (issue 21): for whom, and who invited them, so
-	// that an admin approving the account knows why it is there.
+	// GuardianOf lists the children this parent guards other than as
+	// primary (issue 21; a former primary too, after a hand-over): for
+	// whom, and who made them a guardian, so that an admin approving the
+	// account knows why it is there.
 	GuardianOf []GuardianInvitation `json:"guardian_of,omitempty"`
 }
 
-// GuardianInvitation is an accepted invitation as the admins' list shows it.
+// GuardianInvitation is a guardianship as the admins' list shows it: the
+// child, who made the parent a guardian (the inviter; a former primary
+// themself, by handing primary over) and when.
 type GuardianInvitation struct {
 	ChildID        int64  `json:"child_id"`
 	ChildName      string `json:"child_display_name"`
@@ -59,19 +62,30 @@ type UserFilter struct {
 	Limit    int
 }
 
+// guardianOfSQL lists, as JSON, the live children whom user guards other
+// than as primary (a guardians row): who made them a guardian and when.
+// That is the inviter and the acceptance for an invited guardian, and the
+// former primary themself and the hand-over for a former primary, whose
+// guardians row their hand-over wrote (handOver); a removed guardian
+// guards nobody.
+func guardianOfSQL(user string) string {
+	return `SELECT jsonb_agg(jsonb_build_object(
+		         'child_id', g.child_id, 'child_display_name', coalesce(kp.display_name, ''),
+		         'invited_by', g.added_by, 'invited_by_display_name', coalesce(ip.display_name, ''),
+		         'invited_by_email', coalesce(iu.email, ''), 'accepted_at', g.added_at) ORDER BY g.added_at, g.child_id)
+		FROM guardians g
+		JOIN users k ON k.id = g.child_id AND ` + LiveChildSQL("k") + `
+		LEFT JOIN profiles kp ON kp.user_id = g.child_id
+		LEFT JOIN users iu ON iu.id = g.added_by
+		LEFT JOIN profiles ip ON ip.user_id = g.added_by
+		WHERE g.guardian_id = ` + user
+}
+
 // ListUsers returns live users matching f, newest first.
 func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]UserSummary, error) {
 	rows, err := db.Pool.Query(ctx, `
 		SELECT `+userColumns+`, p.display_name, u.email_verified_at IS NOT NULL, pp.display_name,
-		       (SELECT jsonb_agg(jsonb_build_object(
-		                 'child_id', gi.child_id, 'child_display_name', coalesce(kp.display_name, ''),
-		                 'invited_by', gi.created_by, 'invited_by_display_name', coalesce(ip.display_name, ''),
-		                 'invited_by_email', coalesce(iu.email, ''), 'accepted_at', gi.used_at) ORDER BY gi.id)
-		        FROM guardian_invites gi
-		        LEFT JOIN profiles kp ON kp.user_id = gi.child_id
-		        LEFT JOIN users iu ON iu.id = gi.created_by
-		        LEFT JOIN profiles ip ON ip.user_id = gi.created_by
-		        WHERE gi.used_by = u.id)
+		       (`+guardianOfSQL("u.id")+`)
 		FROM users u JOIN profiles p ON p.user_id = u.id
 		LEFT JOIN profiles pp ON pp.user_id = u.parent_id
 		WHERE u.deleted_at IS NULL

@@ -24,14 +24,16 @@ func approvedFriendsSQL(child string) string {
 
 // contactApprovalsSQL ($1 the parent, $2 link ids) describes, for each
 // pending link between a child of the parent and another family's child,
-// that other child: their display name, their grown-ups' display names
-// (live accounts only; never a login name), since when the link waits, and
+// that other child: their display name, their guardians' display names
+// (vetted accounts only, UsableSQL: a guardian awaiting an admin's
+// approval or suspended is nobody to judge the family by; never a login
+// name), since when the link waits, and
 // how many approved contacts the two children share. A link between two
 // children the parent looks after has no other family, and no row.
 var contactApprovalsSQL = `
 	SELECT ct.id, mine.id, other.id, coalesce(op.display_name, ''), ct.created_at,
 	       coalesce((SELECT array_agg(gp.display_name ORDER BY gp.user_id)
-	                 FROM profiles gp JOIN users g ON g.id = gp.user_id AND g.deleted_at IS NULL
+	                 FROM profiles gp JOIN users g ON g.id = gp.user_id AND ` + UsableSQL("g") + `
 	                 WHERE gp.user_id IN (` + guardianIDsSQL("other.id") + `)), '{}'),
 	       (SELECT count(*) FROM (` + approvedFriendsSQL("mine.id") + ` INTERSECT ` + approvedFriendsSQL("other.id") + `) common)
 	FROM contacts ct

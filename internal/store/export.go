@@ -28,7 +28,10 @@ type ChildExport struct {
 	LeakGuardHits []ActivityLeakHit `json:"leak_guard_hits"`
 	// Reactions are the reactions the child put on messages.
 	Reactions []ExportReaction `json:"reactions"`
-	AuditLogs []audit.Record   `json:"audit_logs"`
+	// TrustedAdults are the child's trusted grown-ups, pending and active
+	// (issue 21.3): names and dates, never a code or its hash.
+	TrustedAdults []ExportTrusted `json:"trusted_adults"`
+	AuditLogs     []audit.Record  `json:"audit_logs"`
 }
 
 // ExportConversation is a conversation the child is in, with the messages
@@ -96,6 +99,9 @@ func (db *DB) ExportChild(ctx context.Context, actor *domain.Actor, childID int6
 			return err
 		}
 		if out.Reactions, err = exportReactions(ctx, tx, childID); err != nil {
+			return err
+		}
+		if out.TrustedAdults, err = exportTrusted(ctx, tx, childID); err != nil {
 			return err
 		}
 		out.AuditLogs, err = exportAudit(ctx, tx, childID)
@@ -243,6 +249,71 @@ func exportReactions(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportRea
 	}
 	if out == nil {
 		out = []ExportReaction{}
+	}
+	return out, nil
+}
+
+// ExportTrusted is one trusted grown-up of the child: who, proposed by
+// whom and when, approved by whom and when, active since when.
+type ExportTrusted struct {
+	AdultID        int64            `json:"adult_id"`
+	DisplayName    string           `json:"display_name"`
+	Status         string           `json:"status"` // "pending" or "active"
+	ProposedByName *string          `json:"proposed_by_display_name"`
+	ProposedAt     time.Time        `json:"proposed_at"`
+	ActiveAt       *time.Time       `json:"active_at"`
+	Approvals      []ExportApproval `json:"approvals"`
+}
+
+// ExportApproval is one guardian's approval of a trusted grown-up.
+type ExportApproval struct {
+	DisplayName string    `json:"display_name"`
+	ApprovedAt  time.Time `json:"approved_at"`
+}
+
+// exportTrustedSQL lists the trusted grown-ups of child $1 with their
+// approvals. A proposer or approver whose account is gone has no name
+// (proposed_by is NULL, or the approval went with the account).
+const exportTrustedSQL = `
+	SELECT t.adult_id, coalesce(ap.display_name, ''), t.active_at IS NOT NULL, pp.display_name, t.proposed_at, t.active_at,
+	       array(SELECT coalesce(gp.display_name, '') FROM trusted_approvals a LEFT JOIN profiles gp ON gp.user_id = a.guardian_id
+	             WHERE a.child_id = t.child_id AND a.adult_id = t.adult_id ORDER BY a.approved_at, a.guardian_id),
+	       array(SELECT a.approved_at FROM trusted_approvals a
+	             WHERE a.child_id = t.child_id AND a.adult_id = t.adult_id ORDER BY a.approved_at, a.guardian_id)
+	FROM trusted_adults t
+	LEFT JOIN profiles ap ON ap.user_id = t.adult_id
+	LEFT JOIN profiles pp ON pp.user_id = t.proposed_by
+	WHERE t.child_id = $1
+	ORDER BY t.proposed_at, t.adult_id`
+
+func exportTrusted(ctx context.Context, tx pgx.Tx, childID int64) ([]ExportTrusted, error) {
+	rows, err := tx.Query(ctx, exportTrustedSQL, childID)
+	if err != nil {
+		return nil, fmt.Errorf("export trusted grown-ups: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ExportTrusted, error) {
+		var x ExportTrusted
+		var active bool
+		var names []string
+		var at []time.Time
+		if err := r.Scan(&x.AdultID, &x.DisplayName, &active, &x.ProposedByName, &x.ProposedAt, &x.ActiveAt, &names, &at); err != nil {
+			return x, err
+		}
+		x.Status = "pending"
+		if active {
+			x.Status = "active"
+		}
+		x.Approvals = make([]ExportApproval, len(names))
+		for i := range names {
+			x.Approvals[i] = ExportApproval{DisplayName: names[i], ApprovedAt: at[i]}
+		}
+		return x, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export trusted grown-ups: %w", err)
+	}
+	if out == nil {
+		out = []ExportTrusted{}
 	}
 	return out, nil
 }

@@ -216,6 +216,42 @@ func guardianEvent(ctx context.Context, tx pgx.Tx, typ eventlog.Type, childID, u
 		Data: guardianChange{ChildID: childID, UserID: userID, Primary: primary}}})
 }
 
+// ParentOfMine is one of the acting child's guardians, as the child's
+// "chat with your parent" choices show them.
+type ParentOfMine struct {
+	ID          int64   `json:"id"`
+	DisplayName string  `json:"display_name"`
+	AvatarURL   *string `json:"avatar_url"`
+	Primary     bool    `json:"primary"`
+}
+
+// MyGuardians lists the acting child's guardians an admin approved and
+// nobody suspended or deleted, primary first: each one a grown-up the
+// child may start a direct chat with at any time (SPEC §4 with issue 21:
+// "parent" means any guardian). An unvetted guardian is left out, as the
+// contact rule would refuse their chat.
+func (db *DB) MyGuardians(ctx context.Context, actor *domain.Actor) ([]ParentOfMine, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT g.id, coalesce(p.display_name, ''), p.avatar_url, g.id = k.parent_id
+		FROM users k
+		CROSS JOIN LATERAL (`+guardianIDsSQL("k.id")+`) gid (id)
+		JOIN users g ON g.id = gid.id
+		LEFT JOIN profiles p ON p.user_id = g.id
+		WHERE k.id = $1 AND `+UsableSQL("g")+`
+		ORDER BY 4 DESC, g.id`, actor.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("guardians of child %d: %w", actor.UserID, err)
+	}
+	gs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ParentOfMine, error) {
+		var g ParentOfMine
+		return g, r.Scan(&g.ID, &g.DisplayName, &g.AvatarURL, &g.Primary)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("guardians of child %d: %w", actor.UserID, err)
+	}
+	return gs, nil
+}
+
 // ListGuardians lists the guardians of childID, primary first; any
 // guardian of the child may.
 func (db *DB) ListGuardians(ctx context.Context, actor *domain.Actor, childID int64) ([]Guardian, error) {

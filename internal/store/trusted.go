@@ -301,7 +301,10 @@ func (db *DB) RevokeTrusted(ctx context.Context, actor *domain.Actor, childID, a
 			Before: map[string]any{"child_id": childID, "adult_id": adultID, "active": wasActive}}); err != nil {
 			return err
 		}
-		if err := trustedEvent(ctx, tx, eventlog.TrustedRevoked, childID, adultID, true, wasActive); err != nil {
+		// The adult and the child hear of it only when the link was
+		// active: REST never showed either of them a pending one
+		// (GET /me/trusted-children, GET /me/trusted-adults).
+		if err := trustedEvent(ctx, tx, eventlog.TrustedRevoked, childID, adultID, wasActive, wasActive); err != nil {
 			return err
 		}
 		return recheckGuardian(ctx, tx, actor.UserID, adultID, childID)

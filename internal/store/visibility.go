@@ -224,7 +224,8 @@ func ChildOfSQL(u, parent string) string {
 
 // The notification worker's weekly summaries go to every guardian of a
 // child (internal/notify cannot import the store, which imports it).
-func init() { notify.ChildOfSQL = ChildOfSQL }
+// Its mails about a child go only to guardians who may hear of them.
+func init() { notify.ChildOfSQL, notify.UsableSQL = ChildOfSQL, UsableSQL }
 
 // PrimaryChildOfSQL is true when users row u is a live child of whom
 // parent is the primary guardian: for what only the primary may do
@@ -235,8 +236,17 @@ func PrimaryChildOfSQL(u, parent string) string {
 
 // ParentUsableSQL is true when users row u may use the service as far as
 // its parent goes: it is no child, or its parent (users row p, joined
-// LEFT on u.parent_id) is approved, not suspended and not deleted.
+// LEFT on u.parent_id) is usable (UsableSQL).
 func ParentUsableSQL(u, p string) string {
-	return `(` + u + `.role <> 'CHILD' OR (coalesce(` + p + `.approved_by_admin, false) AND ` +
-		p + `.suspended_at IS NULL AND ` + p + `.deleted_at IS NULL))`
+	return `(` + u + `.role <> 'CHILD' OR ` + UsableSQL(p) + `)`
+}
+
+// UsableSQL is true when users row p (NULL too, as from a LEFT JOIN: then
+// false) is an account an admin approved, not suspended and not deleted:
+// a parent whose children may use the service, and a guardian other than
+// the primary who may be told of the child or named to another family
+// (issue 21: a guardian awaiting approval, or suspended, is not vetted).
+func UsableSQL(p string) string {
+	return `(coalesce(` + p + `.approved_by_admin, false) AND ` +
+		p + `.suspended_at IS NULL AND ` + p + `.deleted_at IS NULL)`
 }

@@ -70,6 +70,20 @@ func TestBrowserGuardians(t *testing.T) {
 	p.click("", "Read chat with Ben")
 	p.see("Hello Ben, it is Ada!")
 
+	// Ada may chat with each of her parents: Bert is offered beside Anna.
+	k := b.user("Ada")
+	k.login(ada.Login, ada.Password)
+	k.see("Chat with your parents")
+	k.see("Chat with Anna")
+	k.click("", "Chat with Bert")
+	k.fill("", "Your message", "Hi Bert!")
+	k.click("", "Send")
+	k.see("Hi Bert!")
+	p.visit("#/")
+	p.click("My chats", "Ada")
+	p.see("Hi Bert!")
+	k.narrow("guardians-child-parents")
+
 	// Anna hands "main parent" over to Bert, and Bert hands it back.
 	a.see("Bert")
 	a.click("", "Make main parent: Bert")
@@ -89,7 +103,7 @@ func TestBrowserGuardians(t *testing.T) {
 
 	p.visit("#/")
 	p.see("Your children")
-	p.until("Ada gone from Bert's children", `!document.querySelector("main").innerText.includes("Ada")`)
+	p.until("Ada gone from Bert's children", `!(document.querySelector(".children")?.innerText ?? "").includes("Ada")`)
 	p.visit(fmt.Sprintf("#/child/%d", ada.UserID))
 	p.see("This child is not in your family (any more).")
 
@@ -104,7 +118,7 @@ func TestBrowserGuardians(t *testing.T) {
 	p.click("", "Leave: stop looking after Ada")
 	p.click("", "Yes, leave")
 	p.see("Your children")
-	p.until("Ada gone after leaving", `!document.querySelector("main").innerText.includes("Ada")`)
+	p.until("Ada gone after leaving", `!(document.querySelector(".children")?.innerText ?? "").includes("Ada")`)
 	a.until("Bert gone from Anna's grown-ups", `!document.querySelector(".grown-ups").innerText.includes("Bert")`)
 
 	// In German, Anna's card speaks German.

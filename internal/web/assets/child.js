@@ -58,20 +58,21 @@ export function childChats(ctx) {
   return h("div", {}, watch(), chats, grownUps, h("div", { class: "grid" }, start, group));
 }
 
-// parentCard starts (or opens) the child's direct chat with their parent,
-// which is allowed at any time (SPEC §4), or with one of their trusted
-// grown-ups (issue 21.3: every parent of theirs said yes to them).
+// parentCard starts (or opens) the child's direct chat with each of their
+// parents (every vetted guardian: SPEC §4 allows it at any time), or with
+// one of their trusted grown-ups (issue 21.3: every parent of theirs said
+// yes to them).
 function parentCard(ctx) {
-  const parentID = ctx.me.user.parent_id;
   return section({
     title: t("child.chat_with_parent"),
     load: async () => {
-      const [p, trusted] = await Promise.all([api("GET", `/profiles/${parentID}`), api("GET", "/me/trusted-adults")]);
-      return { p, trusted };
+      const [parents, trusted] = await Promise.all([api("GET", "/me/guardians"), api("GET", "/me/trusted-adults")]);
+      return { parents, trusted };
     },
-    render: ({ p, trusted }) => h("div", {},
-      h("div", { class: "row spread" }, h("span", { class: "who" }, avatar(parentID), h("strong", {}, p.display_name)),
-        chatButton(ctx, parentID, p.display_name)),
+    render: ({ parents, trusted }) => h("div", {},
+      h("ul", { class: "list" }, parents.map(p => h("li", { class: "row spread" },
+        h("span", { class: "who" }, avatar(p.id), h("strong", {}, p.display_name)),
+        chatButton(ctx, p.id, p.display_name)))),
       trusted.length ? [h("h3", {}, t("child.trusted_title")), h("p", { class: "small" }, t("child.trusted_text")),
         h("ul", { class: "list" }, trusted.map(a => h("li", { class: "row spread" },
           h("span", { class: "who" }, avatar(a.id), h("span", { class: "trusted-name" }, h("strong", {}, a.display_name), h("br"),
