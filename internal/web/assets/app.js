@@ -1,23 +1,21 @@
 // Pixel Pals in the browser: a hash router over a few views, one live
 // connection, and polling by REST whenever that connection is down.
+// Only what the login page and a chat need is imported here: the other
+// pages (a parent's, an admin's, a child's lists) are loaded by import()
+// when their route opens, so a phone opening a chat waits for fewer
+// modules (docs/web.md "Lighthouse").
 import { h, replace } from "./dom.js";
 import { api, onUnauthorized } from "./api.js";
 import { field, form } from "./forms.js";
 import { Live } from "./live.js";
-import { parentHome, childPage } from "./parent.js";
-import { childChats, childFriends, childLogins, childMe } from "./child.js";
-import { adminPending, adminUsers, adminReports, adminAudit } from "./admin.js";
 import { chatView } from "./chat.js";
 import { sleepWatch, sleepTop } from "./sleep.js";
 import { leakNotices } from "./notices.js";
-import { activityPage } from "./activity.js";
-import { notificationSettingsPage } from "./notify-settings.js";
 import { setAudience } from "./words.js";
 import { t, k, setLanguage, chooseLanguage } from "./i18n.js";
 import { EventType } from "./events.js";
 import { publicView, checkEmailView } from "./recovery.js";
 import { registerWorker, offlineView } from "./pwa.js";
-import { forgetDevice } from "./push.js";
 import { refreshUnread, unreadEvent } from "./unread.js";
 
 const main = document.getElementById("main");
@@ -121,6 +119,7 @@ logoutBtn.addEventListener("click", async () => {
   logoutBtn.disabled = true;
   logoutErr.textContent = "";
   try {
+    const { forgetDevice } = await import("./push.js");
     await forgetDevice();
     await api("POST", "/auth/logout");
   } catch (e) {
@@ -184,7 +183,8 @@ async function route() {
     view = state.offline ? offlineView(ctx, route) : parts[0] === "signup" ? signupView(ctx) : state.rejected ? declinedView(ctx) : loginView(ctx);
   } else if (!view) {
     if (live.stopped && activeUser(state.me)) { live.start(); notices.load(); }
-    view = userView(ctx, parts);
+    view = await userView(ctx, parts, () => mine !== routing);
+    if (mine !== routing) return;
   }
   state.ctx = ctx;
   const prevCleanup = ctx.cleanup;
@@ -200,34 +200,38 @@ function activeUser(me) {
   return me.user.role !== "PARENT" || me.user.approved_by_admin;
 }
 
-function userView(ctx, parts) {
+// userView is the page for a logged-in user, or null when another route
+// began while its module was loading (stale()).
+async function userView(ctx, parts, stale) {
   const me = ctx.me;
   const role = me.user.role;
   if (role === "PARENT" && !me.user.approved_by_admin) return pendingView(ctx);
-  if (role === "PARENT") {
-    if (parts[0] === "child" && parts[2] === "chat") return chatView(ctx, Number(parts[3]), `#/child/${parts[1]}`, Number(parts[1]));
-    if (parts[0] === "child" && parts[2] === "activity") return activityPage(ctx, Number(parts[1]));
-    if (parts[0] === "child") return childPage(ctx, Number(parts[1]));
-    if (parts[0] === "notifications") return notificationSettingsPage(ctx);
-    if (parts[0] === "chat") return chatView(ctx, Number(parts[1]), "#/");
-    return parentHome(ctx);
-  }
-  if (role === "CHILD") {
-    sleepWatch.start();
-    if (parts[0] === "chat") return chatView(ctx, Number(parts[1]), "#/");
-    const top = sleepTop(ctx);
-    if (parts[0] === "friends") return h("div", {}, top, childFriends(ctx));
-    if (parts[0] === "logins") return h("div", {}, top, childLogins(ctx));
-    if (parts[0] === "me") return h("div", {}, top, childMe(ctx));
-    return h("div", {}, top, childChats(ctx));
-  }
-  if (role === "ADMIN") {
-    if (parts[1] === "users") return adminUsers(ctx);
-    if (parts[1] === "reports") return adminReports(ctx);
-    if (parts[1] === "audit") return adminAudit(ctx);
-    return adminPending(ctx);
-  }
+  const chat = role === "PARENT" && parts[0] === "child" && parts[2] === "chat" ? [Number(parts[3]), `#/child/${parts[1]}`, Number(parts[1])] :
+    (role === "PARENT" || role === "CHILD") && parts[0] === "chat" ? [Number(parts[1]), "#/"] : null;
+  if (role === "CHILD") sleepWatch.start();
+  if (chat) return chatView(ctx, ...chat);
+  const page = role === "PARENT" ? await import("./parent-pages.js") : role === "CHILD" ? await import("./child.js") :
+    role === "ADMIN" ? await import("./admin.js") : null;
+  if (stale()) return null;
+  if (role === "PARENT") return page.parentView(ctx, parts);
+  if (role === "CHILD") return childView(ctx, parts, page);
+  if (role === "ADMIN") return adminView(ctx, parts, page);
   return h("p", { class: "error" }, t("app.unknown_role"));
+}
+
+function childView(ctx, parts, { childChats, childFriends, childLogins, childMe }) {
+  const top = sleepTop(ctx);
+  if (parts[0] === "friends") return h("div", {}, top, childFriends(ctx));
+  if (parts[0] === "logins") return h("div", {}, top, childLogins(ctx));
+  if (parts[0] === "me") return h("div", {}, top, childMe(ctx));
+  return h("div", {}, top, childChats(ctx));
+}
+
+function adminView(ctx, parts, { adminPending, adminUsers, adminReports, adminAudit }) {
+  if (parts[1] === "users") return adminUsers(ctx);
+  if (parts[1] === "reports") return adminReports(ctx);
+  if (parts[1] === "audit") return adminAudit(ctx);
+  return adminPending(ctx);
 }
 
 function notice() {

@@ -12,6 +12,14 @@ import { formerMembers, memberNames } from "./messages.js";
 import { t } from "../i18n.js";
 
 const PAGE = 50;
+// The first drawing of a chat shows only about a phone's screenful of the
+// newest messages (FIRST, or from the first unread one), so the chat
+// paints sooner; the rest goes in above it after the first paint, CHUNK
+// at a time, each in a task short enough not to keep a tap waiting
+// (docs/web.md "Lighthouse").
+const FIRST = 12;
+const CHUNK = 10;
+const later = window.requestIdleCallback ? (f) => requestIdleCallback(f, { timeout: 300 }) : (f) => setTimeout(f, 16);
 
 // messageHistory keeps the messages of chat. item(m, who) draws one
 // message; onerror(e) shows a failure to load older ones.
@@ -31,6 +39,9 @@ export function messageHistory(chat, { item, onerror }) {
   const kept = new Map();
   let keptFor = "";
 
+  let gen = 0; // counts drawings, so a rest still to come sees it is stale
+  let first = true;
+
   function draw() {
     const convo = chat.convo;
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
@@ -38,17 +49,40 @@ export function messageHistory(chat, { item, onerror }) {
     const around = JSON.stringify([convo ? [convo.frozen, convo.read_only] : null, [...formerMembers(convo)], [...who]]);
     const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url, m.reactions])) + around;
     if (sig === drawn) return;
-    drawn = sig;
+    const from = first ? firstScreen(chat, items) : 0;
+    first = false;
+    // A first drawing left partial is not what sig says: any later
+    // drawing (a new message, names) draws the whole list.
+    drawn = from ? "partial" : sig;
+    gen++;
     if (around !== keptFor) { kept.clear(); keptFor = around; }
     for (const id of kept.keys()) if (!msgs.has(id)) kept.delete(id);
-    drawList(list, olderRow, items, chat, (m) => {
-      const key = JSON.stringify([m.deleted, m.content, m.media_url, m.reactions]);
-      const k = kept.get(m.id);
-      if (k && k.key === key) return k.li;
-      const li = item(m, who);
-      kept.set(m.id, { key, li });
-      return li;
-    });
+    const itemOf = (m) => keptItem(m, who);
+    drawList(list, olderRow, items.slice(from), chat, itemOf);
+    if (from) later(() => drawRest(gen, items, from, itemOf, sig));
+  }
+
+  // keptItem is message m's item, drawn again only when it changed.
+  function keptItem(m, who) {
+    const key = JSON.stringify([m.deleted, m.content, m.media_url, m.reactions]);
+    const k = kept.get(m.id);
+    if (k && k.key === key) return k.li;
+    const li = item(m, who);
+    kept.set(m.id, { key, li });
+    return li;
+  }
+
+  // drawRest puts items[0:from] in above the first drawing, newest first,
+  // CHUNK a task, keeping in view what the reader sees (the bottom, or the
+  // first unread message).
+  function drawRest(of, items, from, itemOf, sig) {
+    if (of !== gen) return; // drawn whole since
+    const start = Math.max(from - CHUNK, 0);
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    olderRow.after(...items.slice(start, from).map(itemOf));
+    list.scrollTop = list.scrollHeight - fromBottom;
+    if (start > 0) later(() => drawRest(of, items, start, itemOf, sig));
+    else drawn = sig;
   }
 
   function setOlder(cursor) {
@@ -136,14 +170,30 @@ function rowInView(list, row) {
   return r.bottom > l.top - 150 && r.top < l.bottom;
 }
 
+// firstScreen is the index of the first of items to draw before the
+// first paint: FIRST from the end, or earlier to show the first message
+// the reader has not read (chat/unread.js opens the chat there), with two
+// before it. 0 draws them all.
+function firstScreen(chat, items) {
+  const c = chat.convo;
+  let from = Math.max(items.length - FIRST, 0);
+  if (!c || c.read_only) return from;
+  const read = c.last_read_message_id || 0;
+  const unread = items.findIndex(m => m.id > read && m.sender_id !== chat.me.id);
+  if (unread >= 0 && unread < from) from = Math.max(unread - 2, 0);
+  return from;
+}
+
 // drawList draws items (sorted by id) into list under the "older" row,
 // staying at the bottom when the list was there (or is short).
 function drawList(list, olderRow, items, chat, item) {
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  // A short list goes to the bottom anyway: asking where it was would lay
+  // the page out once more in the same task (the chat's first drawing).
+  const atBottom = items.length <= PAGE || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   if (!items.length) {
     replace(list, h("li", { class: "empty" }, chat.isChild ? t("chat.empty_child") : t("chat.empty")));
   } else {
     replace(list, olderRow, items.map(item));
   }
-  if (atBottom || items.length <= PAGE) list.scrollTop = list.scrollHeight;
+  if (atBottom) list.scrollTop = list.scrollHeight;
 }
