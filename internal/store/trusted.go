@@ -42,11 +42,30 @@ type TrustedApproval struct {
 	DisplayName string `json:"display_name"`
 }
 
-// TrustingChild is a child the actor is an active trusted grown-up of.
-type TrustingChild struct {
+// ChatPartner is someone on the other end of a trusted link, as a list
+// to start a chat from shows them: a child the actor is an active trusted
+// grown-up of, or a child's active trusted grown-up.
+type ChatPartner struct {
 	ID          int64   `json:"id"`
 	DisplayName string  `json:"display_name"`
 	AvatarURL   *string `json:"avatar_url"`
+}
+
+// chatPartners runs query (selecting id, display name, avatar URL) and
+// collects its rows; what names them in an error.
+func (db *DB) chatPartners(ctx context.Context, what, query string, args ...any) ([]ChatPartner, error) {
+	rows, err := db.Pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChatPartner, error) {
+		var p ChatPartner
+		return p, r.Scan(&p.ID, &p.DisplayName, &p.AvatarURL)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return ps, nil
 }
 
 // ParseTrustedCode normalizes a trusted grown-up's code as typed.
@@ -379,53 +398,24 @@ func (db *DB) trustedAdults(ctx context.Context, actor *domain.Actor, childID in
 
 // TrustingChildren lists the live children the actor is an active trusted
 // grown-up of.
-func (db *DB) TrustingChildren(ctx context.Context, actor *domain.Actor) ([]TrustingChild, error) {
-	rows, err := db.Pool.Query(ctx, `
+func (db *DB) TrustingChildren(ctx context.Context, actor *domain.Actor) ([]ChatPartner, error) {
+	return db.chatPartners(ctx, fmt.Sprintf("children trusting %d", actor.UserID), `
 		SELECT k.id, coalesce(p.display_name, ''), p.avatar_url
 		FROM trusted_adults t JOIN users k ON k.id = t.child_id AND `+LiveChildSQL("k")+`
 		LEFT JOIN profiles p ON p.user_id = k.id
 		WHERE t.adult_id = $1 AND t.active_at IS NOT NULL
 		ORDER BY k.id`, actor.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("children trusting %d: %w", actor.UserID, err)
-	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrustingChild, error) {
-		var c TrustingChild
-		return c, r.Scan(&c.ID, &c.DisplayName, &c.AvatarURL)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("children trusting %d: %w", actor.UserID, err)
-	}
-	return cs, nil
-}
-
-// TrustedGrownUp is an active trusted grown-up as their child sees them.
-type TrustedGrownUp struct {
-	ID          int64   `json:"id"`
-	DisplayName string  `json:"display_name"`
-	AvatarURL   *string `json:"avatar_url"`
 }
 
 // MyTrustedAdults lists the acting child's active trusted grown-ups whose
 // accounts live, so the child can start a chat with them. Pending links
 // are the guardians' business: the child learns of a link once it is
 // active, as the adult does.
-func (db *DB) MyTrustedAdults(ctx context.Context, actor *domain.Actor) ([]TrustedGrownUp, error) {
-	rows, err := db.Pool.Query(ctx, `
+func (db *DB) MyTrustedAdults(ctx context.Context, actor *domain.Actor) ([]ChatPartner, error) {
+	return db.chatPartners(ctx, fmt.Sprintf("trusted adults of child %d", actor.UserID), `
 		SELECT a.id, coalesce(p.display_name, ''), p.avatar_url
 		FROM trusted_adults t JOIN users a ON a.id = t.adult_id AND a.deleted_at IS NULL
 		LEFT JOIN profiles p ON p.user_id = a.id
 		WHERE t.child_id = $1 AND t.active_at IS NOT NULL
 		ORDER BY t.active_at, a.id`, actor.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("trusted adults of child %d: %w", actor.UserID, err)
-	}
-	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrustedGrownUp, error) {
-		var a TrustedGrownUp
-		return a, r.Scan(&a.ID, &a.DisplayName, &a.AvatarURL)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("trusted adults of child %d: %w", actor.UserID, err)
-	}
-	return as, nil
 }
