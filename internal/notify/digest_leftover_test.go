@@ -22,22 +22,9 @@ func TestDigestScheduledThenGuardianGone(t *testing.T) {
 	suspended := env.Guardian(admin, fa.Parent, k.UserID)
 	settleSignups(t, env)
 	gone := []*apitest.Client{removed, suspended}
-	for _, c := range gone {
-		_, err := env.DB.Pool.Exec(t.Context(), `
-			INSERT INTO notification_settings (user_id, kind, delivery) VALUES ($1, 'contact_request', 'daily')
-			ON CONFLICT (user_id, kind) DO UPDATE SET delivery = 'daily'`, c.UserID)
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent' WHERE state = 'pending'`); err != nil {
-		t.Fatal(err)
-	}
-	var code struct {
-		FriendCode string `json:"friend_code"`
-	}
-	k.Must(200, "GET", "/me/friend-code", nil, &code)
-	b.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
+	chooseDaily(t, env, gone...)
+	markAllSent(t, env)
+	requestFriend(k, b)
 	checkWaiting(t, env, gone)
 	// The digest hour passed: each one's digest is written and holds the
 	// row (scheduleDigests' statement), but is not sent yet.

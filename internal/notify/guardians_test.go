@@ -24,15 +24,9 @@ func TestNoMailToUnvettedGuardians(t *testing.T) {
 	pending := env.PendingParent()
 	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fa.Parent.Invite(k.UserID)}, nil)
 	settleSignups(t, env)
-	if _, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent' WHERE state = 'pending'`); err != nil {
-		t.Fatal(err)
-	}
+	markAllSent(t, env)
 
-	var code struct {
-		FriendCode string `json:"friend_code"`
-	}
-	k.Must(200, "GET", "/me/friend-code", nil, &code)
-	b.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
+	requestFriend(k, b)
 
 	mb := &mailbox{}
 	port, _ := startSMTP(t, mb)
@@ -70,23 +64,10 @@ func TestNoDigestToUnvettedGuardians(t *testing.T) {
 	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fa.Parent.Invite(k.UserID)}, nil)
 	settleSignups(t, env)
 	everyone := []*apitest.Client{fa.Parent, approved, suspended, pending}
-	for _, c := range everyone {
-		_, err := env.DB.Pool.Exec(t.Context(), `
-			INSERT INTO notification_settings (user_id, kind, delivery) VALUES ($1, 'contact_request', 'daily')
-			ON CONFLICT (user_id, kind) DO UPDATE SET delivery = 'daily'`, c.UserID)
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent' WHERE state = 'pending'`); err != nil {
-		t.Fatal(err)
-	}
+	chooseDaily(t, env, everyone...)
+	markAllSent(t, env)
 
-	var code struct {
-		FriendCode string `json:"friend_code"`
-	}
-	k.Must(200, "GET", "/me/friend-code", nil, &code)
-	b.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
+	requestFriend(k, b)
 	checkWaiting(t, env, everyone)
 
 	mb := &mailbox{}
@@ -126,4 +107,35 @@ func checkWaiting(t *testing.T, env *apitest.Env, cs []*apitest.Client) {
 			t.Fatalf("guardian %s has %d friend request rows waiting for a digest (%v), want 1", c.Login, n, err)
 		}
 	}
+}
+
+// markAllSent ends every waiting notification (the sign-ups' and
+// approvals'), so that a test sees only what it causes afterwards.
+func markAllSent(t *testing.T, env *apitest.Env) {
+	t.Helper()
+	if _, err := env.DB.Pool.Exec(t.Context(), `UPDATE notifications SET state = 'sent' WHERE state = 'pending'`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// chooseDaily makes each of cs choose a daily digest of friend requests.
+func chooseDaily(t *testing.T, env *apitest.Env, cs ...*apitest.Client) {
+	t.Helper()
+	for _, c := range cs {
+		_, err := env.DB.Pool.Exec(t.Context(), `
+			INSERT INTO notification_settings (user_id, kind, delivery) VALUES ($1, 'contact_request', 'daily')
+			ON CONFLICT (user_id, kind) DO UPDATE SET delivery = 'daily'`, c.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// requestFriend has child b ask child k to be friends, by k's friend code.
+func requestFriend(k, b *apitest.Client) {
+	var code struct {
+		FriendCode string `json:"friend_code"`
+	}
+	k.Must(200, "GET", "/me/friend-code", nil, &code)
+	b.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
 }
