@@ -4,7 +4,7 @@
 // pages (a parent's, an admin's, a child's lists) are loaded by import()
 // when their route opens, so a phone opening a chat waits for fewer
 // modules (docs/web.md "Lighthouse").
-import { h, replace, nextTask } from "./dom.js";
+import { h, replace } from "./dom.js";
 import { api, onUnauthorized } from "./api.js";
 import { field, form } from "./forms.js";
 import { Live } from "./live.js";
@@ -209,12 +209,7 @@ async function userView(ctx, parts, stale) {
   const chat = role === "PARENT" && parts[0] === "child" && parts[2] === "chat" ? [Number(parts[3]), `#/child/${parts[1]}`, Number(parts[1])] :
     (role === "PARENT" || role === "CHILD") && parts[0] === "chat" ? [Number(parts[1]), "#/"] : null;
   if (role === "CHILD") sleepWatch.start();
-  if (chat) {
-    // The chat is built in a task of its own, apart from starting the
-    // live connection and the notices (Lighthouse's total blocking time).
-    await nextTask();
-    return stale() ? null : chatView(ctx, ...chat);
-  }
+  if (chat) return chatView(ctx, ...chat);
   const page = role === "PARENT" ? await import("./parent-pages.js") : role === "CHILD" ? await import("./child.js") :
     role === "ADMIN" ? await import("./admin.js") : null;
   if (stale()) return null;

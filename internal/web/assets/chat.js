@@ -6,7 +6,7 @@
 // paused), composer.js and media.js (writing), sleep.js (quiet time),
 // live.js (which events concern this chat), members.js (a group's
 // people, its name, leaving), reactions.js (the pictures under a message).
-import { h, replace, nextTask } from "./dom.js";
+import { h, replace } from "./dom.js";
 import { api } from "./api.js";
 import { openReportForm } from "./report-form.js";
 import { messageHistory } from "./chat/history.js";
@@ -61,7 +61,6 @@ export function chatView(ctx, cid, back, childID) {
     chat.convo = await api("GET", `/conversations/${cid}`);
     chat.frozenWhy = chat.convo.frozen ? deletedReason(chat) || adultReason(chat) || await blockReason(chat) : "";
     header.draw();
-    await nextTask(); // the head paints without waiting for the composer, in a task of its own
     composer.draw(header.frozenBanner());
     await group.draw();
     messages.redraw(); // names may have changed (a deleted account)
@@ -91,12 +90,9 @@ export function chatView(ctx, cid, back, childID) {
       // The messages are drawn in a task of their own: the head and the
       // composer (drawn above) can paint first, and neither task grows
       // into one long enough to make a tap wait (Lighthouse's TBT).
-      await nextTask();
+      await new Promise(resolve => setTimeout(resolve));
       const page = await messages.loadLatest(latest);
-      // Opening at the first unread message reads the layout: in the next
-      // frame (after the list went to its bottom, history.js), not in the
-      // task that drew the messages, which would lay the page out twice.
-      if (!opened) { opened = true; requestAnimationFrame(() => { messages.settle(); reads.opened(); }); }
+      if (!opened) { opened = true; reads.opened(); }
       loadErr.textContent = "";
       for (const m of page.items) if (m.type === "system") learnNames(m, chat, messages.redraw);
     } catch (e) {

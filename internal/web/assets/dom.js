@@ -34,21 +34,6 @@ export function replace(el, ...children) {
   return el;
 }
 
-// nextTask resolves in a later task: work split by it runs as several
-// short tasks rather than one long one, so a tap waits for none of them
-// long (Lighthouse's total blocking time counts each task's time above
-// 50 ms). scheduler.yield() where the browser has it (the rest goes on
-// ahead of other pages' tasks), else a message to ourselves (unlike
-// setTimeout, never held back 4 ms or more).
-export function nextTask() {
-  if (globalThis.scheduler && typeof scheduler.yield === "function") return scheduler.yield();
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => { ch.port1.close(); resolve(); };
-    ch.port2.postMessage(null);
-  });
-}
-
 let seq = 0;
 // uid makes a unique id for label/aria wiring.
 export function uid(prefix) { return `${prefix || "id"}-${++seq}`; }

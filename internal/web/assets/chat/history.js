@@ -42,33 +42,13 @@ export function messageHistory(chat, { item, onerror }) {
   let gen = 0; // counts drawings, so a rest still to come sees it is stale
   let first = true;
 
-  // The first drawing goes to the bottom in the next frame, before it
-  // paints: asking the list's height in the task that drew it would lay
-  // the page out there (a forced layout), and then again in the frame.
-  // settle() does it at once when something must know the scroll
-  // position before that frame.
-  let bottomFrame = 0;
-  const toBottom = () => { list.scrollTop = list.scrollHeight; };
-  function bottomSoon() {
-    cancelAnimationFrame(bottomFrame);
-    bottomFrame = requestAnimationFrame(() => { bottomFrame = 0; toBottom(); });
-  }
-  function settle() {
-    if (!bottomFrame) return;
-    cancelAnimationFrame(bottomFrame);
-    bottomFrame = 0;
-    toBottom();
-  }
-
   function draw() {
-    settle();
     const convo = chat.convo;
     const items = [...msgs.values()].sort((a, b) => a.id - b.id);
     const who = memberNames(convo);
     const around = JSON.stringify([convo ? [convo.frozen, convo.read_only] : null, [...formerMembers(convo)], [...who]]);
     const sig = JSON.stringify(items.map(m => [m.id, m.deleted, m.content, m.media_url, m.reactions])) + around;
     if (sig === drawn) return;
-    const firstDrawing = first;
     const from = first ? firstScreen(chat, items) : 0;
     first = false;
     // A first drawing left partial is not what sig says: any later
@@ -78,9 +58,7 @@ export function messageHistory(chat, { item, onerror }) {
     if (around !== keptFor) { kept.clear(); keptFor = around; }
     for (const id of kept.keys()) if (!msgs.has(id)) kept.delete(id);
     const itemOf = (m) => keptItem(m, who);
-    if (drawList(list, olderRow, items.slice(from), chat, itemOf)) {
-      if (firstDrawing) bottomSoon(); else toBottom();
-    }
+    drawList(list, olderRow, items.slice(from), chat, itemOf);
     if (from) later(() => drawRest(gen, items, from, itemOf, sig));
   }
 
@@ -99,7 +77,6 @@ export function messageHistory(chat, { item, onerror }) {
   // first unread message).
   function drawRest(of, items, from, itemOf, sig) {
     if (of !== gen) return; // drawn whole since
-    settle();
     const start = Math.max(from - CHUNK, 0);
     const fromBottom = list.scrollHeight - list.scrollTop;
     olderRow.after(...items.slice(start, from).map(itemOf));
@@ -142,7 +119,6 @@ export function messageHistory(chat, { item, onerror }) {
     try {
       const page = await api("GET", `/conversations/${chat.cid}/messages?limit=${PAGE}&cursor=${encodeURIComponent(older)}`);
       for (const m of page.items) msgs.set(m.id, m);
-      settle();
       const height = list.scrollHeight, top = list.scrollTop;
       setOlder(page.next_cursor);
       draw();
@@ -165,7 +141,6 @@ export function messageHistory(chat, { item, onerror }) {
     // redraw draws again once the history is loaded (names may have
     // changed: a deleted account).
     redraw() { if (loaded) draw(); },
-    settle,
     // add shows a message just sent or just arrived.
     add(m) { msgs.set(m.id, m); draw(); },
   };
@@ -210,8 +185,7 @@ function firstScreen(chat, items) {
 }
 
 // drawList draws items (sorted by id) into list under the "older" row,
-// and says whether it should stay at the bottom: it was there (or is
-// short).
+// staying at the bottom when the list was there (or is short).
 function drawList(list, olderRow, items, chat, item) {
   // A short list goes to the bottom anyway: asking where it was would lay
   // the page out once more in the same task (the chat's first drawing).
@@ -221,5 +195,5 @@ function drawList(list, olderRow, items, chat, item) {
   } else {
     replace(list, olderRow, items.map(item));
   }
-  return atBottom;
+  if (atBottom) list.scrollTop = list.scrollHeight;
 }
