@@ -186,26 +186,31 @@ func TestMailsThroughSMTP(t *testing.T) {
 	}
 }
 
-// checkRoutesExist loads the page a link opens and its app.js, and checks
-// that the app routes each fragment: "#/" is the parent's home, and
-// "#/child/<id>" a child's page.
+// checkRoutesExist loads the page a link opens, its app.js and the module
+// app.js loads for a parent's pages (by import(), web docs "Where things
+// are"), and checks that they route each fragment: "#/" is the parent's
+// home, and "#/child/<id>" a child's page.
 func checkRoutesExist(t *testing.T, env *apitest.Env, fragments ...string) {
 	t.Helper()
 	page := httpGet(t, env.Server.URL+"/")
-	src := regexp.MustCompile(`src="(/assets/[^"]+/app\.js)"`).FindStringSubmatch(page)
+	src := regexp.MustCompile(`src="(/assets/[^"]+/)app\.js"`).FindStringSubmatch(page)
 	if src == nil {
 		t.Fatalf("the page loads no app.js:\n%s", page)
 	}
-	app := httpGet(t, env.Server.URL+src[1])
+	app := httpGet(t, env.Server.URL+src[1]+"app.js")
+	if !strings.Contains(app, `role === "PARENT" ? await import("./parent-pages.js")`) {
+		t.Fatalf("app.js does not load parent-pages.js for a parent")
+	}
+	parent := httpGet(t, env.Server.URL+src[1]+"parent-pages.js")
 	for _, f := range fragments {
 		switch {
 		case f == "#/":
-			if !strings.Contains(app, "return parentHome(ctx)") {
-				t.Errorf("app.js has no parent home for %s", f)
+			if !strings.Contains(parent, "return parentHome(ctx)") {
+				t.Errorf("parent-pages.js has no parent home for %s", f)
 			}
 		case strings.HasPrefix(f, "#/child/"):
-			if !strings.Contains(app, `if (parts[0] === "child") return childPage(ctx, Number(parts[1]))`) {
-				t.Errorf("app.js does not route %s to a child's page", f)
+			if !strings.Contains(parent, `if (parts[0] === "child") return childPage(ctx, Number(parts[1]))`) {
+				t.Errorf("parent-pages.js does not route %s to a child's page", f)
 			}
 		}
 	}
