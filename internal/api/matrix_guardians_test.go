@@ -101,17 +101,47 @@ func gStatuses(primary, second int) map[gRole]int {
 	return map[gRole]int{gPrimary: primary, gSecond: second, gRemoved: 404, gOther: 404, gChild: 403, gAdmin: 403, gPending: 403}
 }
 
+// roleCase is one route of a family-circle matrix (worlds W, roles R):
+// its path and body in a world as the calling client, and the status
+// each role must get.
+type roleCase[W any, R comparable] struct {
+	name   string
+	method string
+	path   func(w W, as *apitest.Client) string
+	body   func(w W) any
+	want   map[R]int
+}
+
+// runRoleCases calls each case as each of roles, each call in a fresh
+// world (newWorld) as that role's client (as), and asserts the exact status.
+func runRoleCases[W any, R comparable](t *testing.T, roles []R, newWorld func(*apitest.Env, *apitest.Client) W,
+	as func(W, R) *apitest.Client, cases []roleCase[W, R]) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			env := apitest.New(t)
+			adm := env.Admin()
+			for _, r := range roles {
+				w := newWorld(env, adm)
+				client := as(w, r)
+				var body any
+				if c.body != nil {
+					body = c.body(w)
+				}
+				p := c.path(w, client)
+				if got := client.Do(c.method, p, body); got.Status != c.want[r] {
+					t.Errorf("%s %s as %v: status %d, want %d: %s", c.method, p, r, got.Status, c.want[r], got.Body)
+				}
+			}
+		})
+	}
+}
+
 // TestGuardianRoles calls each guardian route as each guardian role, each
 // in a fresh world, and asserts the exact status.
 func TestGuardianRoles(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name   string
-		method string
-		path   func(w *gWorld, as *apitest.Client) string
-		body   func(w *gWorld) any
-		want   map[gRole]int
-	}{
+	cases := []roleCase[*gWorld, gRole]{
 		{"invite", "POST", func(w *gWorld, _ *apitest.Client) string {
 			return fmt.Sprintf("/children/%d/guardian-invites", w.child)
 		}, nil, gStatuses(201, 201)},
@@ -136,25 +166,7 @@ func TestGuardianRoles(t *testing.T) {
 			// approval may accept.
 			map[gRole]int{gPrimary: 409, gSecond: 409, gRemoved: 200, gOther: 200, gChild: 403, gAdmin: 403, gPending: 200}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			env := apitest.New(t)
-			adm := env.Admin()
-			for _, r := range gRoles {
-				w := newGWorld(env, adm)
-				as := w.as(r)
-				var body any
-				if c.body != nil {
-					body = c.body(w)
-				}
-				p := c.path(w, as)
-				if got := as.Do(c.method, p, body); got.Status != c.want[r] {
-					t.Errorf("%s %s as %s: status %d, want %d: %s", c.method, p, r, got.Status, c.want[r], got.Body)
-				}
-			}
-		})
-	}
+	runRoleCases(t, gRoles, newGWorld, (*gWorld).as, cases)
 }
 
 // secondGets are the parent routes where a second guardian gets another

@@ -106,13 +106,7 @@ func tGuardiansOnly(primary, second int) map[tRole]int {
 func TestTrustedRoles(t *testing.T) {
 	t.Parallel()
 	parents := map[tRole]int{tPrimary: 200, tSecond: 200, tActive: 200, tPending: 200, tOther: 200, tChild: 403, tAdmin: 403}
-	cases := []struct {
-		name   string
-		method string
-		path   func(w *tWorld, as *apitest.Client) string
-		body   func(w *tWorld) any
-		want   map[tRole]int
-	}{
+	cases := []roleCase[*tWorld, tRole]{
 		{"make a code", "POST", func(*tWorld, *apitest.Client) string { return "/me/trusted-invites" }, nil,
 			map[tRole]int{tPrimary: 201, tSecond: 201, tActive: 201, tPending: 201, tOther: 201, tChild: 403, tAdmin: 403}},
 		{"children who trust me", "GET", func(*tWorld, *apitest.Client) string { return "/me/trusted-children" }, nil, parents},
@@ -143,23 +137,5 @@ func TestTrustedRoles(t *testing.T) {
 			},
 			map[tRole]int{tPrimary: 201, tSecond: 201, tActive: 403, tPending: 403, tOther: 403, tChild: 400, tAdmin: 403}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			env := apitest.New(t)
-			adm := env.Admin()
-			for _, r := range tRoles {
-				w := newTWorld(env, adm)
-				as := w.as(r)
-				var body any
-				if c.body != nil {
-					body = c.body(w)
-				}
-				p := c.path(w, as)
-				if got := as.Do(c.method, p, body); got.Status != c.want[r] {
-					t.Errorf("%s %s as %s: status %d, want %d: %s", c.method, p, r, got.Status, c.want[r], got.Body)
-				}
-			}
-		})
-	}
+	runRoleCases(t, tRoles, newTWorld, (*tWorld).as, cases)
 }
