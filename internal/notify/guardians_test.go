@@ -15,15 +15,7 @@ import (
 // guardian still awaiting an admin's approval nor a suspended one.
 func TestNoMailToUnvettedGuardians(t *testing.T) {
 	env := apitest.New(t)
-	admin := env.Admin()
-	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
-	k, b := fa.Child(), fb.Child()
-	approved := env.Guardian(admin, fa.Parent, k.UserID)
-	suspended := env.Guardian(admin, fa.Parent, k.UserID)
-	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", suspended.UserID), nil, nil)
-	pending := env.PendingParent()
-	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fa.Parent.Invite(k.UserID)}, nil)
-	settleSignups(t, env)
+	fa, k, b, approved, suspended, pending := fourGuardians(t, env)
 	markAllSent(t, env)
 
 	requestFriend(k, b)
@@ -54,15 +46,7 @@ func TestNoMailToUnvettedGuardians(t *testing.T) {
 // none, and their waiting rows end dead rather than wait for ever.
 func TestNoDigestToUnvettedGuardians(t *testing.T) {
 	env := apitest.New(t)
-	admin := env.Admin()
-	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
-	k, b := fa.Child(), fb.Child()
-	approved := env.Guardian(admin, fa.Parent, k.UserID)
-	suspended := env.Guardian(admin, fa.Parent, k.UserID)
-	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", suspended.UserID), nil, nil)
-	pending := env.PendingParent()
-	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fa.Parent.Invite(k.UserID)}, nil)
-	settleSignups(t, env)
+	fa, k, b, approved, suspended, pending := fourGuardians(t, env)
 	everyone := []*apitest.Client{fa.Parent, approved, suspended, pending}
 	chooseDaily(t, env, everyone...)
 	markAllSent(t, env)
@@ -138,4 +122,21 @@ func requestFriend(k, b *apitest.Client) {
 	}
 	k.Must(200, "GET", "/me/friend-code", nil, &code)
 	b.Must(201, "POST", "/contacts", map[string]any{"friend_code": code.FriendCode}, nil)
+}
+
+// fourGuardians makes family A's child k, with four guardians: the primary
+// (fa.Parent), an approved second, a suspended one and one still awaiting
+// an admin's approval; and family B's child b, to ask k to be friends.
+func fourGuardians(t *testing.T, env *apitest.Env) (fa *apitest.Family, k, b, approved, suspended, pending *apitest.Client) {
+	t.Helper()
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	k, b = fa.Child(), fb.Child()
+	approved = env.Guardian(admin, fa.Parent, k.UserID)
+	suspended = env.Guardian(admin, fa.Parent, k.UserID)
+	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", suspended.UserID), nil, nil)
+	pending = env.PendingParent()
+	pending.Must(200, "POST", "/guardian-invites/accept", map[string]string{"code": fa.Parent.Invite(k.UserID)}, nil)
+	settleSignups(t, env)
+	return fa, k, b, approved, suspended, pending
 }
