@@ -28,6 +28,7 @@ const (
 	loggedIn                   // any session, even a parent awaiting approval
 	active                     // an admin, an approved parent or a child
 	withSendGate               // as active; a child's send gate is read with the session (sendGateKey)
+	sendsMessage               // as withSendGate, but the lookup may be the sender's last send's (store.RememberedSessionForSend)
 	adminOnly                  // an admin
 	parentOnly                 // an approved parent
 	childOnly                  // a child
@@ -86,19 +87,34 @@ func sendGateOf(r *http.Request) *store.SendGate {
 	return gate
 }
 
-// authenticate resolves token to its actor; on a withSendGate route, a
-// child's send gate comes with it, in the context of the request it
-// returns (where sendMessage finds it, for sending.Sender.Send).
+// authenticate resolves token to its actor; on a withSendGate or
+// sendsMessage route, the send gate comes with it, in the context of the
+// request it returns (where sendMessage finds it, for
+// sending.Sender.Send).
 func (a *API) authenticate(r *http.Request, need access, token string) (*domain.Actor, *http.Request, error) {
-	if need != withSendGate {
+	if need != withSendGate && need != sendsMessage {
 		actor, err := a.auth.Authenticate(r.Context(), token)
 		return actor, r, err
 	}
-	actor, gate, err := a.auth.AuthenticateForSend(r.Context(), token)
+	actor, gate, err := a.auth.AuthenticateForSend(r.Context(), token, need == sendsMessage)
 	if gate != nil {
 		r = r.WithContext(context.WithValue(r.Context(), sendGateKey{}, gate))
 	}
 	return actor, r, err
+}
+
+// freshSendSession authorizes a send's request again on a fresh lookup,
+// forgetting the remembered one, which no longer held at the send's
+// INSERT: 401 when the session is over.
+func (a *API) freshSendSession(r *http.Request) (*domain.Actor, *store.SendGate, error) {
+	token, fromCookie := sessionToken(r)
+	a.auth.ForgetSendSession(token)
+	actor, gate, err := a.auth.AuthenticateForSend(r.Context(), token, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	actor, err = a.permit(r, sendsMessage, actor, token, fromCookie)
+	return actor, gate, err
 }
 
 // sessionToken takes the token from "Authorization: Bearer" (API clients)
