@@ -17,9 +17,9 @@ import (
 
 // The send transaction: one per batch, in one round trip and one commit,
 // a list of named steps (a statement and how its result is read):
-// begin; lockSQL: the settings (generic plans, the lock wait, and, when
-// the Sender announces its events itself, eventlog.AnnounceAfterCommit),
-// then share-lock the batch's senders' users rows (lock order: users
+// begin; txSettingsSQL (generic plans, the lock wait, and, when the
+// Sender announces its events itself, eventlog.AnnounceAfterCommit);
+// lockSQL: share-lock the batch's senders' users rows (lock order: users
 // first, see store/rule.go), then lock its conversations, each in id
 // order, as every membership change and freeze also locks them, so none
 // of them can interleave with the batch; ratelimit.TakeTokensSQL: the
@@ -148,7 +148,8 @@ func (tx *sendTx) steps(lockWait string, announceAfter bool) []step {
 	}
 	steps := []step{
 		{name: "begin", sql: `BEGIN`},
-		{name: "settings and locks", sql: lockSQL, args: []any{store.Distinct(tx.senders), store.Distinct(tx.convs), lockWait, announce}},
+		{name: "settings", sql: txSettingsSQL, args: []any{lockWait, announce}},
+		{name: "lock", sql: lockSQL, args: []any{store.Distinct(tx.senders), store.Distinct(tx.convs)}},
 	}
 	if tx.limit != nil {
 		steps = append(steps, step{name: "take tokens", sql: ratelimit.TakeTokensSQL,
