@@ -71,13 +71,15 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 	// send: the route's access is sendsMessage) to the send budget and
 	// membership, is the sender's (internal/sending).
 	msg := sending.Message{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID}
-	gate := sendGateOf(r)
-	m, created, err := a.sender.Send(r.Context(), actor, gate, id, msg)
-	if sending.ReasonOf(err) == sending.SessionChanged && gate.Remembered() {
-		// The remembered lookup was out of date (a new schedule, a
-		// logout): once more on a fresh one.
-		if actor, gate, err = a.freshSendSession(r); err == nil {
-			m, created, err = a.sender.Send(r.Context(), actor, gate, id, msg)
+	m, created, err := a.sender.Send(r.Context(), actor, sendGateOf(r), id, msg)
+	if sending.ReasonOf(err) == sending.SessionChanged {
+		// The lookup was out of date at the INSERT (a remembered one, or a
+		// change that committed in between: a new schedule, a logout):
+		// once more on a fresh one, which answers 401 if the session is
+		// over.
+		var fresh *http.Request
+		if actor, fresh, err = a.freshSendSession(r); err == nil {
+			m, created, err = a.sender.Send(r.Context(), actor, sendGateOf(fresh), id, msg)
 		}
 	}
 	if err != nil {

@@ -27,7 +27,7 @@ const (
 	public       access = iota // no session needed
 	loggedIn                   // any session, even a parent awaiting approval
 	active                     // an admin, an approved parent or a child
-	withSendGate               // as active; a child's send gate is read with the session (sendGateKey)
+	withSendGate               // as active; the send gate is read with the session (sendGateKey)
 	sendsMessage               // as withSendGate, but the lookup may be the sender's last send's (store.RememberedSessionForSend)
 	adminOnly                  // an admin
 	parentOnly                 // an approved parent
@@ -75,13 +75,13 @@ func (a *API) permit(r *http.Request, need access, actor *domain.Actor, token st
 	return actor, nil
 }
 
-// sendGateKey is the request context key of the send gate of a child's
-// send (store.SendGate), read with their session on withSendGate routes
-// and handed to sending.Sender.Send by the handler.
+// sendGateKey is the request context key of a send's gate
+// (store.SendGate), read with the session on withSendGate and
+// sendsMessage routes and handed to sending.Sender.Send by the handler.
 type sendGateKey struct{}
 
-// sendGateOf is the send gate authenticate read with the session of r (nil
-// for anyone but a child, or on other routes).
+// sendGateOf is the send gate authenticate read with the session of r
+// (nil on other routes).
 func sendGateOf(r *http.Request) *store.SendGate {
 	gate, _ := r.Context().Value(sendGateKey{}).(*store.SendGate)
 	return gate
@@ -103,18 +103,14 @@ func (a *API) authenticate(r *http.Request, need access, token string) (*domain.
 	return actor, r, err
 }
 
-// freshSendSession authorizes a send's request again on a fresh lookup,
-// forgetting the remembered one, which no longer held at the send's
-// INSERT: 401 when the session is over.
-func (a *API) freshSendSession(r *http.Request) (*domain.Actor, *store.SendGate, error) {
-	token, fromCookie := sessionToken(r)
+// freshSendSession authorizes a send's request again on a fresh lookup
+// (the request it returns has the fresh send gate), forgetting the
+// remembered one, which no longer held at the send's INSERT: 401 when
+// the session is over.
+func (a *API) freshSendSession(r *http.Request) (*domain.Actor, *http.Request, error) {
+	token, _ := sessionToken(r)
 	a.auth.ForgetSendSession(token)
-	actor, gate, err := a.auth.AuthenticateForSend(r.Context(), token, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	actor, err = a.permit(r, sendsMessage, actor, token, fromCookie)
-	return actor, gate, err
+	return a.authorize(r, withSendGate)
 }
 
 // sessionToken takes the token from "Authorization: Bearer" (API clients)

@@ -112,11 +112,15 @@ func TestRememberedSendGatesAreChecked(t *testing.T) {
 	}
 	f.refused(kid, "creeper99!", 422, "password_in_message")
 
-	if r := f.send(kid, "good night"); r.Status != 201 {
+	// Quiet hours from 11:00 to 13:00 on weekends; the clock says 12:00
+	// on a Wednesday: awake, and that gate is remembered.
+	sleepPath := fmt.Sprintf("/children/%d/sleep-mode", kid.UserID)
+	hours := map[string]string{"start": "11:00", "end": "13:00"}
+	parent.Must(200, "PUT", sleepPath, map[string]any{"time_zone": "UTC", "weekday": nil, "weekend": hours, "allow_parent_messages": false}, nil)
+	if r := f.send(kid, "good morning"); r.Status != 201 {
 		t.Fatalf("send: %d %s", r.Status, r.Body)
 	}
-	// Quiet hours from 11:00 to 13:00 on weekdays: the clock says 12:00.
-	parent.Must(200, "PUT", fmt.Sprintf("/children/%d/sleep-mode", kid.UserID), map[string]any{"time_zone": "UTC",
-		"weekday": map[string]string{"start": "11:00", "end": "13:00"}, "weekend": nil, "allow_parent_messages": false}, nil)
+	// The same hours moved to weekdays.
+	parent.Must(200, "PUT", sleepPath, map[string]any{"time_zone": "UTC", "weekday": hours, "weekend": nil, "allow_parent_messages": false}, nil)
 	f.refused(kid, "still awake", 423, "sleep_mode")
 }

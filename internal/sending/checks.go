@@ -39,7 +39,7 @@ func (s *Sender) checkSleep(ctx context.Context, actor *domain.Actor, gate *stor
 		}
 	}
 	if gate.Remembered() {
-		return errSessionChanged // refused on a fresh lookup only (staleGate)
+		return errSessionChanged // refused on a fresh lookup only (see above)
 	}
 	loc, _ := time.LoadLocation(sched.TimeZone)
 	return &Refusal{Reason: SleepMode, Err: &domain.Error{Code: domain.CodeSleepMode, EndsAt: st.Until, RetryAfter: st.Until.Sub(now),
@@ -59,7 +59,7 @@ func (s *Sender) checkLeak(ctx context.Context, actor *domain.Actor, gate *store
 		return err
 	}
 	if gate.Remembered() {
-		return errSessionChanged // refused on a fresh lookup only (staleGate)
+		return errSessionChanged // refused on a fresh lookup only (see above)
 	}
 	return s.RefuseLeak(ctx, actor, convID, "content", *hit)
 }

@@ -13,9 +13,8 @@ import (
 // plans (readbatch.ForceGenericSQL's plan_cache_mode), the lock wait $1,
 // and pixelpals.announce $2 (eventlog.AnnounceAfterCommit, or ”: the
 // outbox's trigger announces the events at the commit). Each is local to
-// the transaction. It is a statement of its own: the plan_cache_mode it
-// sets takes effect from the next statement on (a lock statement that set
-// it itself was planned afresh at every send, 0.16 ms).
+// the transaction. It is a statement of its own because plan_cache_mode
+// applies only to the statements after the one that sets it.
 const txSettingsSQL = `
 		SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('lock_timeout', $1, true),
 		       set_config('pixelpals.announce', $2, true)`
@@ -23,8 +22,8 @@ const txSettingsSQL = `
 // lockSQL share-locks the batch's senders' users rows $1, then locks its
 // conversations $2, each given in id order: the lock order of
 // store/rule.go. One statement, whose order is a data dependency: the
-// conversations' part reads the count of the users rows locked, so it
-// runs once every one of them is. Each row is locked by a probe of its
+// conversations' part reads the count of the users rows locked (u.n >= 0
+// is there for that alone), so it runs once every one of them is. Each row is locked by a probe of its
 // key, in the order of the arrays: a plan with "id = ANY($1)" scanned the
 // whole table when its statistics were thin (a seq scan of 4,000 users
 // cost 0.4 ms a batch).
@@ -86,7 +85,7 @@ const sendTimeSQL = `GREATEST(t.now,
 var insertRowsSQL = `
 		WITH r AS (
 			SELECT u.*, row_number() OVER (PARTITION BY u.sender_id ORDER BY u.ord) AS nth
-			FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bytea[], $8::int[], $9::text[])
+			FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bytea[], $8::bigint[], $9::text[])
 				WITH ORDINALITY AS u(conversation_id, sender_id, type, content, client_id, media_id, rate_key, session_id, stamp, ord)),
 		ok AS MATERIALIZED (
 			SELECT r.*, row_number() OVER (PARTITION BY r.conversation_id ORDER BY r.ord) AS k

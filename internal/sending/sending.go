@@ -109,8 +109,10 @@ type Message struct {
 }
 
 // Send sends msg from actor to conversation convID, after every check of
-// the package's list, in its order. gate is what a child's checks read,
-// read with their session (store.SessionForSend); nil for anyone else.
+// the package's list, in its order. gate is what the checks read with the
+// session (store.SessionForSend), or remembered from the sender's last
+// send (store.RememberedSessionForSend); the send's INSERT checks that it
+// still holds. A gate is required for a child.
 // created is false for a retry: the earlier message with the client id
 // is returned. Each send is answered after its batch's commit.
 func (s *Sender) Send(ctx context.Context, actor *domain.Actor, gate *store.SendGate, convID int64, msg Message) (m domain.Message, created bool, err error) {

@@ -1,7 +1,6 @@
 package sending
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,10 +13,16 @@ import (
 
 // whyNotSent explains a send whose row its batch did not insert: its
 // session or gate no longer held, or else checks 4 to 8 in order: a retry
-// (the first message is returned), or why it was refused.
+// (the first message is returned), or why it was refused. The session
+// comes first: a token logged out since must not read back a message by
+// its client id.
 func (s *Sender) whyNotSent(ctx context.Context, actor *domain.Actor, gate *store.SendGate, convID int64, msg Message) (domain.Message, bool, error) {
-	if holds, err := s.db.SendHolds(ctx, actor.UserID, gate); err != nil || !holds {
-		return domain.Message{}, false, cmp.Or[error](err, errSessionChanged)
+	holds, err := s.db.SendHolds(ctx, actor.UserID, gate)
+	if err != nil {
+		return domain.Message{}, false, err
+	}
+	if !holds {
+		return domain.Message{}, false, errSessionChanged
 	}
 	m, found, err := s.sentBefore(ctx, actor.UserID, msg.ClientID)
 	switch {

@@ -66,18 +66,20 @@ type printRow struct {
 
 // gateStampSQL is a text that changes whenever what a send gate reads of
 // child (an expression for a users id) changes: their sleep schedule's
-// settings and their fingerprints with their games' names. Every part is
-// written out as an integer, a text or a hash, so the stamp does not
-// depend on a connection's date or bytea output settings.
+// settings and their fingerprints with their games' names. Each value is
+// written as a quoted literal or NULL (format's %L), so no two gates
+// write the same text (weekday hours moved to the weekend, a NULL
+// shifting place), and as an integer, a text or a hash, so the stamp does
+// not depend on a connection's date or bytea output settings.
 func gateStampSQL(child string) string {
-	return `md5(coalesce((SELECT concat_ws('|', s.time_zone, s.weekday_start, s.weekday_end, s.weekend_start, s.weekend_end, s.allow_parent)
-		                  FROM sleep_schedules s WHERE s.child_id = ` + child + `), '-')
-		|| '#' || coalesce((SELECT string_agg(concat_ws('|', f.credential_id, f.key_version, f.length, md5(f.fp), md5(f.fp_rev), md5(g.game_name)), '#'
+	return `md5(coalesce((SELECT format('%L|%L|%L|%L|%L|%L', s.time_zone, s.weekday_start, s.weekday_end, s.weekend_start, s.weekend_end, s.allow_parent)
+		                  FROM sleep_schedules s WHERE s.child_id = ` + child + `), 'none')
+		|| '#' || coalesce((SELECT string_agg(format('%L|%L|%L|%L|%L|%L', f.credential_id, f.key_version, f.length, md5(f.fp), md5(f.fp_rev), g.game_name), '#'
 		                                      ORDER BY f.credential_id)
 		                    FROM profiles p
 		                    JOIN game_credentials g ON g.profile_id = p.id
 		                    JOIN leak_fingerprints f ON f.credential_id = g.id
-		                    WHERE p.user_id = ` + child + `), '-'))`
+		                    WHERE p.user_id = ` + child + `), 'none'))`
 }
 
 // sendGateSQL reads the gates of the children whose sessions have the
@@ -90,10 +92,10 @@ func gateStampSQL(child string) string {
 var sendGateSQL = `
 	SELECT u.id, s.child_id IS NOT NULL, coalesce(s.time_zone, ''), s.weekday_start, s.weekday_end, s.weekend_start, s.weekend_end,
 	       coalesce(s.allow_parent, false), coalesce(s.updated_at, 'epoch'),
-	       f.credential_id, coalesce(f.game_name, ''), f.key_version, f.length, f.fp, f.fp_rev, ` + gateStampSQL("u.id") + `
+	       f.credential_id, coalesce(f.game_name, ''), f.key_version, f.length, f.fp, f.fp_rev, u.stamp
 	FROM (SELECT DISTINCT ss.user_id FROM unnest($1::bytea[]) AS t(h)
 	      CROSS JOIN LATERAL (SELECT ss.user_id FROM sessions ss WHERE ss.token_hash = t.h LIMIT 1) ss) ss
-	CROSS JOIN LATERAL (SELECT u.id FROM users u WHERE u.id = ss.user_id AND u.role = 'CHILD' LIMIT 1) u
+	CROSS JOIN LATERAL (SELECT u.id, ` + gateStampSQL("u.id") + ` AS stamp FROM users u WHERE u.id = ss.user_id AND u.role = 'CHILD' LIMIT 1) u
 	LEFT JOIN LATERAL (SELECT * FROM sleep_schedules s WHERE s.child_id = u.id LIMIT 1) s ON true
 	LEFT JOIN LATERAL (SELECT f.*, g.game_name
 	                   FROM profiles p

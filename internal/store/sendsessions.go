@@ -28,11 +28,13 @@ import (
 const (
 	// rememberSendFor bounds how long a lookup is reused: it is also how
 	// long a child's new language takes to reach their refusals, and how
-	// often a busy sender's session is looked up (and so touched).
+	// often a busy sender's session is looked up (a lookup is what
+	// touches last_seen_at, every touchEvery at most).
 	rememberSendFor = 30 * time.Second
-	// maxRememberedSends bounds the memory: past it, the oldest half of
-	// the entries is forgotten (each is a token hash, an actor and a
-	// gate: a few hundred bytes).
+	// maxRememberedSends bounds the memory (each entry is a token hash,
+	// an actor and a gate: a few hundred bytes): past it, the stale
+	// entries are forgotten, and if that is not enough (more senders than
+	// this within rememberSendFor), all of them.
 	maxRememberedSends = 4096
 )
 
@@ -78,7 +80,7 @@ func (c *sendSessions) get(hash string, now time.Time) (*domain.Actor, *SendGate
 	c.mu.Lock()
 	r, ok := c.m[hash]
 	c.mu.Unlock()
-	if !ok || now.Sub(r.at) >= rememberSendFor || now.Before(r.at) {
+	if !ok || now.Sub(r.at) >= rememberSendFor {
 		return nil, nil, false
 	}
 	actor, gate := r.actor, r.gate
@@ -86,7 +88,7 @@ func (c *sendSessions) get(hash string, now time.Time) (*domain.Actor, *SendGate
 	return &actor, &gate, true
 }
 
-// put remembers hash's lookup, forgetting the older half when full.
+// put remembers hash's lookup, making room when full (evict).
 func (c *sendSessions) put(hash string, actor domain.Actor, gate SendGate, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -94,23 +96,22 @@ func (c *sendSessions) put(hash string, actor domain.Actor, gate SendGate, now t
 		c.m = map[string]rememberedSend{}
 	}
 	if len(c.m) >= maxRememberedSends {
-		c.forgetOlderHalf(now)
+		c.evict(now)
 	}
 	c.m[hash] = rememberedSend{actor: actor, gate: gate, at: now}
 }
 
-// forgetOlderHalf drops the stale entries and, if that is not half of
-// them, every entry older than rememberSendFor/2.
-func (c *sendSessions) forgetOlderHalf(now time.Time) {
-	for _, cut := range []time.Duration{rememberSendFor, rememberSendFor / 2, 0} {
-		for h, r := range c.m {
-			if now.Sub(r.at) >= cut {
-				delete(c.m, h)
-			}
+// evict forgets the stale entries, or, when every entry is fresh, all of
+// them: a burst of more senders than maxRememberedSends within
+// rememberSendFor starts over, each sender's next send looking up again.
+func (c *sendSessions) evict(now time.Time) {
+	for h, r := range c.m {
+		if now.Sub(r.at) >= rememberSendFor {
+			delete(c.m, h)
 		}
-		if len(c.m) < maxRememberedSends/2 {
-			return
-		}
+	}
+	if len(c.m) >= maxRememberedSends {
+		clear(c.m)
 	}
 }
 
@@ -119,8 +120,8 @@ var idleTimeoutSQL = `'` + strconv.FormatInt(int64(IdleTimeout/time.Second), 10)
 
 // SendHoldsSQL is true when a send row may still go out as it was
 // checked: session (an expression for a sessions id) is live
-// (sessionLiveSQL) and sender's, the account may send (an admin-approved
-// parent, or anyone else), and for a child the send gate's stamp is still
+// (sessionLiveSQL) and sender's, the account active (accountActiveSQL:
+// what the route asks of the actor), and for a child the send gate's stamp is still
 // stamp (a text expression; NULL fails a child). It is the send INSERT's
 // own check of its session (sendsessions.go).
 func SendHoldsSQL(session, sender, stamp string) string {
@@ -128,8 +129,7 @@ func SendHoldsSQL(session, sender, stamp string) string {
 		JOIN users u ON u.id = s.user_id
 		LEFT JOIN users p ON p.id = u.parent_id
 		WHERE s.id = ` + session + ` AND s.user_id = ` + sender + `
-		  AND ` + sessionLiveSQL("s", "u", "p", idleTimeoutSQL) + `
-		  AND (u.role <> 'PARENT' OR u.approved_by_admin)
+		  AND ` + sessionLiveSQL("s", "u", "p", idleTimeoutSQL) + ` AND ` + accountActiveSQL("u") + `
 		  AND (u.role <> 'CHILD' OR ` + gateStampSQL("u.id") + ` = ` + stamp + `)), false)`
 }
 
@@ -141,7 +141,7 @@ func (db *DB) SendHolds(ctx context.Context, senderID int64, gate *SendGate) (bo
 		return true, nil
 	}
 	var holds bool
-	if err := db.Pool.QueryRow(ctx, `SELECT `+SendHoldsSQL("$1::int", "$2::int", "$3::text"), session, senderID, stamp).Scan(&holds); err != nil {
+	if err := db.Pool.QueryRow(ctx, `SELECT `+SendHoldsSQL("$1::bigint", "$2::int", "$3::text"), session, senderID, stamp).Scan(&holds); err != nil {
 		return false, fmt.Errorf("check the session of a send: %w", err)
 	}
 	return holds, nil

@@ -62,17 +62,20 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // when the account may not be used any more: deleted, suspended, or a child
 // whose parent is not approved or is suspended. Nothing is cached: every
 // request reads the session and the account as committed now, so a logout,
-// suspension or deletion takes effect at the next request. Concurrent
+// suspension or deletion takes effect at the next request (a message send
+// may reuse its sender's last lookup, and checks it in its INSERT:
+// sendsessions.go). Concurrent
 // lookups share one statement (internal/batch).
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
 	out := db.sessions().Do(ctx, sessionReq{hash: string(tokenHash)})
 	return out.actor, out.err
 }
 
-// SessionForSend is SessionActor for a message send: for a child, it also
-// reads their send gate (sendgate.go) in the same transaction and round
-// trip, so that a send reads the database once before its own batch.
-// The gate is nil for anyone else.
+// SessionForSend is SessionActor for a send: it also returns the send
+// gate (sendgate.go): the session, which the send's INSERT checks, and
+// for a child their schedule and fingerprints, read in the same
+// transaction and round trip, so that a send reads the database once
+// before its own batch.
 func (db *DB) SessionForSend(ctx context.Context, tokenHash []byte) (*domain.Actor, *SendGate, error) {
 	out := db.sessions().Do(ctx, sessionReq{hash: string(tokenHash), gate: true})
 	return out.actor, out.gate, out.err
@@ -103,7 +106,7 @@ const (
 	sessionTimeout = 15 * time.Second
 )
 
-// SessionLiveSQL is true when session s (a sessions row) may still be
+// sessionLiveSQL is true when session s (a sessions row) may still be
 // used by its user u (users row s.user_id; p: u's parent, joined LEFT on
 // u.parent_id): not expired, not idle past $idle (an interval
 // expression), the account not deleted nor suspended, and a child's
@@ -114,9 +117,15 @@ func sessionLiveSQL(s, u, p, idle string) string {
 		  AND ` + u + `.deleted_at IS NULL AND ` + u + `.suspended_at IS NULL AND ` + ParentUsableSQL(u, p)
 }
 
+// accountActiveSQL is domain.Actor's Active for users row u: an admin, a
+// child, or a parent an admin approved.
+func accountActiveSQL(u string) string {
+	return `(` + u + `.role <> 'PARENT' OR coalesce(` + u + `.approved_by_admin, false))`
+}
+
 // sessionLookupSQL resolves the token hashes $1 (a row per live one).
 var sessionLookupSQL = `
-		SELECT t.h, s.id, u.id, u.role, coalesce(u.approved_by_admin, false),
+		SELECT t.h, s.id, u.id, u.role, ` + accountActiveSQL("u") + `,
 		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval, coalesce(u.locale, '')
 		FROM unnest($1::bytea[]) AS t(h)
 		CROSS JOIN LATERAL (SELECT * FROM sessions s WHERE s.token_hash = t.h LIMIT 1) s
@@ -156,14 +165,13 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 	found := make(map[string]*domain.Actor, len(calls))
 	var stale []int64
 	var h []byte
-	var approved, old bool
+	var old bool
 	a := domain.Actor{}
 	lookup := readbatch.Read{SQL: sessionLookupSQL, Args: []any{hashes, touchEvery, IdleTimeout}, Each: func(rows pgx.Rows) error {
-		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &old, &a.Locale); err != nil {
+		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &a.Active, &old, &a.Locale); err != nil {
 			return err
 		}
 		actor := a
-		actor.Active = actor.Role != domain.RoleParent || approved
 		found[string(h)] = &actor
 		if old {
 			stale = append(stale, actor.SessionID)
