@@ -296,8 +296,9 @@ func measure(b *testing.B, db *store.DB, do func() (round, error)) phase {
 // writing ones, fsyncs/msg the WAL flushes (pg_stat_wal.wal_sync). CPU is
 // per message in microseconds: go = this process (the API server and the
 // load generator; for raw only the load generator and pgx), pg = the
-// postmaster and its children.
-// PIXELPALS_BENCH_STAGES=1 also logs where an API send's time goes, by
+// postmaster and its children. floor is an HTTP request that reads
+// nothing (getIndex), in the same rounds: floor/raw bounds what api/raw
+// could reach. PIXELPALS_BENCH_STAGES=1 also logs where an API send's time goes, by
 // stage (stages_test.go).
 func BenchmarkSendDurable(b *testing.B) {
 	clusters := []struct {
@@ -350,7 +351,7 @@ func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n
 	base := env.Server.URL + "/api/v1"
 	// pick names the next child and a client id no other send of theirs has.
 	pick := func() (bankSender, int64) { seq := next.Add(1); return bank[int(seq)%len(bank)], seq }
-	var api, direct []phase
+	var api, direct, floor []phase
 	var spans []span
 	for b.Loop() {
 		perSender := total / n
@@ -383,6 +384,9 @@ func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n
 				return nil
 			})
 		}))
+		floor = append(floor, measure(b, env.DB, func() (round, error) {
+			return run(make([]sender, n), perSender, func(sender, int) error { return getIndex(client, base) })
+		}))
 		direct = append(direct, measure(b, env.DB, func() (round, error) {
 			return run(make([]sender, n), perSender, func(_ sender, i int) error {
 				s, seq := pick()
@@ -395,6 +399,7 @@ func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n
 		}))
 	}
 	report(b, total, api, direct)
+	reportFloor(b, total, floor, direct)
 	if tracer != nil {
 		var syncs, syncMs float64
 		for _, p := range api {
@@ -405,6 +410,37 @@ func sendRounds(b *testing.B, cl cluster, env *apitest.Env, bank []bankSender, n
 	if os.Getenv("PIXELPALS_BENCH_STATEMENTS") != "" && cl.name == "durable" {
 		statementReport(b, env.DB)
 	}
+}
+
+// getIndex is the floor of an API request: GET /api/v1 over the same
+// client, which reads nothing and writes a small JSON answer. No send can
+// be faster than it plus one INSERT with its WAL flush.
+func getIndex(client *http.Client, base string) error {
+	resp, err := client.Get(base)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %d", base, resp.StatusCode)
+	}
+	return nil
+}
+
+// reportFloor reports the floor's rate and p50 (getIndex) and its ratio
+// to the raw INSERTs of the same rounds: what an API send would reach if
+// all it did were an HTTP request that reads nothing.
+func reportFloor(b *testing.B, total int, floor, direct []phase) {
+	rates, ratios := make([]float64, len(floor)), make([]float64, len(floor))
+	var lat []time.Duration
+	for i := range floor {
+		rates[i], ratios[i] = floor[i].rate(total), floor[i].rate(total)/direct[i].rate(total)
+		lat = append(lat, floor[i].latencies...)
+	}
+	b.ReportMetric(median(rates), "floor-reqs/s")
+	b.ReportMetric(ms(percentile(lat, 0.5)), "floor-p50-ms")
+	b.ReportMetric(median(ratios), "floor/raw")
 }
 
 // statementReport logs the statements PostgreSQL spent most time on since

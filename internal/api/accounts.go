@@ -118,6 +118,9 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, actor *domain.Actor
 	if err := a.db.DeleteSession(r.Context(), actor.SessionID); err != nil {
 		return err
 	}
+	token, _ := sessionToken(r)
+	a.auth.ForgetSendSession(token) // the sends' INSERTs would refuse it anyway
+
 	setSessionCookies(w, r, "", -1)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -227,7 +227,7 @@ func (a *API) routes() []route {
 		{"POST /conversations/{id}/hide", family, a.hideConversation},
 		{"POST /conversations/{id}/read", family, a.markRead},
 		{"GET /conversations/{id}/messages", active, a.history},
-		{"POST /conversations/{id}/messages", withSendGate, a.sendMessage},
+		{"POST /conversations/{id}/messages", sendsMessage, a.sendMessage},
 		{"PUT /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(true)},
 		{"DELETE /conversations/{id}/messages/{message_id}/reactions/{kind}", withSendGate, a.react(false)},
 		{"DELETE /messages/{id}", active, a.deleteMessage},

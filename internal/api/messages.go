@@ -67,10 +67,21 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 		return err
 	}
 	// Every check of a send, sleep mode and the leak guard (on the send
-	// gate read with the session: the route's access is withSendGate) to the
-	// send budget and membership, is the sender's (internal/sending).
-	m, created, err := a.sender.Send(r.Context(), actor, sendGateOf(r), id,
-		sending.Message{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID})
+	// gate read with the session, or remembered from the sender's last
+	// send: the route's access is sendsMessage) to the send budget and
+	// membership, is the sender's (internal/sending).
+	msg := sending.Message{Type: req.Type, Content: *req.Content, ClientID: req.ClientID, MediaID: req.MediaID}
+	m, created, err := a.sender.Send(r.Context(), actor, sendGateOf(r), id, msg)
+	if sending.ReasonOf(err) == sending.SessionChanged {
+		// The lookup was out of date at the INSERT (a remembered one, or a
+		// change that committed in between: a new schedule, a logout):
+		// once more on a fresh one, which answers 401 if the session is
+		// over.
+		var fresh *http.Request
+		if actor, fresh, err = a.freshSendSession(r); err == nil {
+			m, created, err = a.sender.Send(r.Context(), actor, sendGateOf(fresh), id, msg)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,8 @@ const (
 	public       access = iota // no session needed
 	loggedIn                   // any session, even a parent awaiting approval
 	active                     // an admin, an approved parent or a child
-	withSendGate               // as active; a child's send gate is read with the session (sendGateKey)
+	withSendGate               // as active; the send gate is read with the session (sendGateKey)
+	sendsMessage               // as withSendGate, but the lookup may be the sender's last send's (store.RememberedSessionForSend)
 	adminOnly                  // an admin
 	parentOnly                 // an approved parent
 	childOnly                  // a child
@@ -74,31 +75,42 @@ func (a *API) permit(r *http.Request, need access, actor *domain.Actor, token st
 	return actor, nil
 }
 
-// sendGateKey is the request context key of the send gate of a child's
-// send (store.SendGate), read with their session on withSendGate routes
-// and handed to sending.Sender.Send by the handler.
+// sendGateKey is the request context key of a send's gate
+// (store.SendGate), read with the session on withSendGate and
+// sendsMessage routes and handed to sending.Sender.Send by the handler.
 type sendGateKey struct{}
 
-// sendGateOf is the send gate authenticate read with the session of r (nil
-// for anyone but a child, or on other routes).
+// sendGateOf is the send gate authenticate read with the session of r
+// (nil on other routes).
 func sendGateOf(r *http.Request) *store.SendGate {
 	gate, _ := r.Context().Value(sendGateKey{}).(*store.SendGate)
 	return gate
 }
 
-// authenticate resolves token to its actor; on a withSendGate route, a
-// child's send gate comes with it, in the context of the request it
-// returns (where sendMessage finds it, for sending.Sender.Send).
+// authenticate resolves token to its actor; on a withSendGate or
+// sendsMessage route, the send gate comes with it, in the context of the
+// request it returns (where sendMessage finds it, for
+// sending.Sender.Send).
 func (a *API) authenticate(r *http.Request, need access, token string) (*domain.Actor, *http.Request, error) {
-	if need != withSendGate {
+	if need != withSendGate && need != sendsMessage {
 		actor, err := a.auth.Authenticate(r.Context(), token)
 		return actor, r, err
 	}
-	actor, gate, err := a.auth.AuthenticateForSend(r.Context(), token)
+	actor, gate, err := a.auth.AuthenticateForSend(r.Context(), token, need == sendsMessage)
 	if gate != nil {
 		r = r.WithContext(context.WithValue(r.Context(), sendGateKey{}, gate))
 	}
 	return actor, r, err
+}
+
+// freshSendSession authorizes a send's request again on a fresh lookup
+// (the request it returns has the fresh send gate), forgetting the
+// remembered one, which no longer held at the send's INSERT: 401 when
+// the session is over.
+func (a *API) freshSendSession(r *http.Request) (*domain.Actor, *http.Request, error) {
+	token, _ := sessionToken(r)
+	a.auth.ForgetSendSession(token)
+	return a.authorize(r, withSendGate)
 }
 
 // sessionToken takes the token from "Authorization: Bearer" (API clients)

@@ -233,15 +233,25 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*domain.Actor
 	return actor, s.whyEnded(ctx, token, err)
 }
 
-// AuthenticateForSend is Authenticate for a message send: it also returns
-// a child's send gate, read with the session (store.SessionForSend).
-func (s *Service) AuthenticateForSend(ctx context.Context, token string) (*domain.Actor, *store.SendGate, error) {
+// AuthenticateForSend is Authenticate for a send: it also returns the
+// send gate, read with the session (store.SessionForSend), or, with
+// remembered, possibly the sender's lookup of their last send
+// (store.RememberedSessionForSend), which the send's INSERT checks.
+func (s *Service) AuthenticateForSend(ctx context.Context, token string, remembered bool) (*domain.Actor, *store.SendGate, error) {
 	if err := checkTokenShape(token); err != nil {
 		return nil, nil, err
 	}
-	actor, gate, err := s.db.SessionForSend(ctx, HashToken(token))
+	lookup := s.db.SessionForSend
+	if remembered {
+		lookup = s.db.RememberedSessionForSend
+	}
+	actor, gate, err := lookup(ctx, HashToken(token))
 	return actor, gate, s.whyEnded(ctx, token, err)
 }
+
+// ForgetSendSession drops token's remembered send lookup
+// (store.ForgetSendSession).
+func (s *Service) ForgetSendSession(token string) { s.db.ForgetSendSession(HashToken(token)) }
 
 // whyEnded turns a lookup's unauthorized into the reason the session was
 // ended, when one was remembered (store.EndedSession): a parent whose

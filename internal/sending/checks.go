@@ -10,6 +10,14 @@ import (
 	"pixelpals/internal/store"
 )
 
+// A remembered send gate (store.RememberedSessionForSend) may be older
+// than the child's schedule and kept passwords. It only ever lets a send
+// through, which the send's INSERT then confirms (store.SendHoldsSQL); a
+// send it would refuse is answered errSessionChanged, which the API asks
+// again on a fresh lookup, so that no refusal, and none of a leak
+// refusal's writes (the parent's notice, the audit row, the token), rests
+// on a schedule or a password that may have changed.
+
 // checkSleep is check 1: a child's send during their quiet hours is
 // refused (423 sleep_mode, with ends_at and Retry-After) by the schedule
 // of their gate, unless it allows messages to their own parent and this
@@ -30,6 +38,9 @@ func (s *Sender) checkSleep(ctx context.Context, actor *domain.Actor, gate *stor
 			return err
 		}
 	}
+	if gate.Remembered() {
+		return errSessionChanged // refused on a fresh lookup only (see above)
+	}
 	loc, _ := time.LoadLocation(sched.TimeZone)
 	return &Refusal{Reason: SleepMode, Err: &domain.Error{Code: domain.CodeSleepMode, EndsAt: st.Until, RetryAfter: st.Until.Sub(now),
 		Message: fmt.Sprintf(sleepRefusal, st.Until.In(loc).Format("Mon 15:04")),
@@ -46,6 +57,9 @@ func (s *Sender) checkLeak(ctx context.Context, actor *domain.Actor, gate *store
 	hit, err := s.leaks.CheckLeakIn(ctx, actor, *gate, convID, content, s.now())
 	if err != nil || hit == nil {
 		return err
+	}
+	if gate.Remembered() {
+		return errSessionChanged // refused on a fresh lookup only (see above)
 	}
 	return s.RefuseLeak(ctx, actor, convID, "content", *hit)
 }

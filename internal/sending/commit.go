@@ -51,11 +51,16 @@ const (
 	sendBatchTimeout = 15 * time.Second
 )
 
-// sendReq is one send.
+// sendReq is one send: with, when its gate was read with a session, what
+// its INSERT must find unchanged (store.SendHoldsSQL).
 type sendReq struct {
 	sender int64
 	convID int64
 	msg    Message
+	// session is the sender's session (nil: a gate made by hand, nothing
+	// checked); stamp a child's gate stamp.
+	session *int64
+	stamp   *string
 }
 
 // sendOutcome is what a batch did for one send: inserted its row (ok), or

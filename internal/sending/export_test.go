@@ -32,7 +32,7 @@ func (s *Sender) SendBatch(ctx context.Context, sends []BatchSend) []BatchAnswer
 	s.writeSends(calls)
 	out := make([]BatchAnswer, len(sends))
 	for i, c := range calls {
-		out[i].M, out[i].Created, out[i].Err = s.answer(ctx, sends[i].Actor, c.Req, c.Result())
+		out[i].M, out[i].Created, out[i].Err = s.answer(ctx, sends[i].Actor, nil, c.Req, c.Result())
 	}
 	return out
 }

@@ -20,6 +20,11 @@ const (
 	Frozen            Reason = "frozen"              // 409 conversation_frozen
 	Changed           Reason = "changed"             // 409 conflict
 	Busy              Reason = "busy"                // 503 unavailable: a row held too long (errRowBusy)
+	// SessionChanged: the session or the send gate the send was checked
+	// on no longer held at its INSERT (store.SendHoldsSQL), 409 conflict;
+	// the API retries a remembered one on a fresh lookup first (401 if
+	// the session is over).
+	SessionChanged Reason = "session_changed"
 )
 
 // Refusal is a send refused by one of its checks. Err is the domain
@@ -42,4 +47,13 @@ func refuse(reason Reason, err error) error {
 		return err
 	}
 	return &Refusal{Reason: reason, Err: err}
+}
+
+// ReasonOf is the reason err refused a send, or "" when it is no Refusal.
+func ReasonOf(err error) Reason {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return ""
 }

@@ -23,9 +23,12 @@
 //  8. a conversation that changed while the send was written (409).
 //
 // 1 and 2 read the child's send gate (store.SendGate), read with their
-// session, and run before the batch. 3 to 7 are the batch's SQL: a row
-// that fails one is not inserted; a send whose row was not inserted is
-// told why afterwards by the same checks in the same order (whyNotSent).
+// session (or remembered from their last send), and run before the batch.
+// 3 to 7 are the batch's SQL: a row that fails one is not inserted; nor is
+// a row whose session or gate no longer holds (store.SendHoldsSQL: 409
+// session_changed, which the API retries once on a fresh lookup). A send
+// whose row was not inserted is told why afterwards by the same checks in
+// the same order (whyNotSent).
 package sending
 
 import (
@@ -106,8 +109,10 @@ type Message struct {
 }
 
 // Send sends msg from actor to conversation convID, after every check of
-// the package's list, in its order. gate is what a child's checks read,
-// read with their session (store.SessionForSend); nil for anyone else.
+// the package's list, in its order. gate is what the checks read with the
+// session (store.SessionForSend), or remembered from the sender's last
+// send (store.RememberedSessionForSend); the send's INSERT checks that it
+// still holds. A gate is required for a child.
 // created is false for a retry: the earlier message with the client id
 // is returned. Each send is answered after its batch's commit.
 func (s *Sender) Send(ctx context.Context, actor *domain.Actor, gate *store.SendGate, convID int64, msg Message) (m domain.Message, created bool, err error) {
@@ -122,24 +127,27 @@ func (s *Sender) Send(ctx context.Context, actor *domain.Actor, gate *store.Send
 	if err := s.checkLeak(ctx, actor, gate, convID, msg.Content); err != nil {
 		return domain.Message{}, false, err
 	}
-	return s.write(ctx, actor, convID, msg)
+	return s.write(ctx, actor, gate, convID, msg)
 }
 
 // write runs checks 3 to 8: the batch, then whyNotSent for a send whose
 // row it did not insert.
-func (s *Sender) write(ctx context.Context, actor *domain.Actor, convID int64, msg Message) (domain.Message, bool, error) {
+func (s *Sender) write(ctx context.Context, actor *domain.Actor, gate *store.SendGate, convID int64, msg Message) (domain.Message, bool, error) {
 	r := sendReq{sender: actor.UserID, convID: convID, msg: msg}
+	if session, stamp, ok := gate.Holds(); ok {
+		r.session, r.stamp = &session, stamp
+	}
 	var out sendOutcome
 	if s.alone.busy(r) {
 		out = s.sendAlone(ctx, r) // its row may be held: see aloneSends
 	} else {
 		out = s.batches.Do(ctx, r)
 	}
-	return s.answer(ctx, actor, r, out)
+	return s.answer(ctx, actor, gate, r, out)
 }
 
 // answer is Send's answer to a send its batch did out for.
-func (s *Sender) answer(ctx context.Context, actor *domain.Actor, r sendReq, out sendOutcome) (domain.Message, bool, error) {
+func (s *Sender) answer(ctx context.Context, actor *domain.Actor, gate *store.SendGate, r sendReq, out sendOutcome) (domain.Message, bool, error) {
 	if out.alone {
 		out = s.sendGivenBack(ctx, r)
 	}
@@ -149,5 +157,5 @@ func (s *Sender) answer(ctx context.Context, actor *domain.Actor, r sendReq, out
 	case out.ok:
 		return store.SenderView(out.m), true, nil
 	}
-	return s.whyNotSent(ctx, actor, r.convID, r.msg)
+	return s.whyNotSent(ctx, actor, gate, r.convID, r.msg)
 }

@@ -25,7 +25,8 @@ import (
 // of them can interleave with the batch; ratelimit.TakeTokensSQL: the
 // senders' tokens of the send budget (one per send, budget.go);
 // insertRowsSQL: one INSERT ... SELECT of every row that passes its own
-// checks (batchRateSQL: a token was granted,
+// checks (store.SendHoldsSQL: its session and gate still hold;
+// batchRateSQL: a token was granted;
 // sendCheckSQL: membership, not frozen, the media rule), idempotent on
 // (sender_id, client_id), which writes the message.created events of the
 // rows it inserted in the same statement, the same as a message sent any
@@ -70,7 +71,8 @@ type sendTx struct {
 
 	convs, senders             []int64
 	types, contents, clientIDs []string
-	media                      []*int64
+	media, sessions            []*int64
+	stamps                     []*string
 
 	takes    map[int64]tokenTake
 	inserted []domain.Message
@@ -79,11 +81,12 @@ type sendTx struct {
 func newSendTx(reqs []sendReq, limit *ratelimit.Rate) *sendTx {
 	n := len(reqs)
 	tx := &sendTx{reqs: reqs, limit: limit, rate: takesFor(reqs, limit), takes: map[int64]tokenTake{},
-		convs: make([]int64, n), senders: make([]int64, n), media: make([]*int64, n),
+		convs: make([]int64, n), senders: make([]int64, n), media: make([]*int64, n), sessions: make([]*int64, n), stamps: make([]*string, n),
 		types: make([]string, n), contents: make([]string, n), clientIDs: make([]string, n)}
 	for i, r := range reqs {
 		tx.convs[i], tx.senders[i] = r.convID, r.sender
 		tx.types[i], tx.contents[i], tx.clientIDs[i], tx.media[i] = r.msg.Type, r.msg.Content, r.msg.ClientID, r.msg.MediaID
+		tx.sessions[i], tx.stamps[i] = r.session, r.stamp
 	}
 	return tx
 }
@@ -153,7 +156,7 @@ func (tx *sendTx) steps(lockWait string, announceAfter bool) []step {
 			args: []any{tx.rate.keys, tx.rate.counts, tx.limit.Burst, tx.limit.PerSecond}, rows: tx.rate.readTakes(tx.takes)})
 	}
 	return append(steps, step{name: "insert rows", sql: insertRowsSQL, rows: tx.readInserted,
-		args: []any{tx.convs, tx.senders, tx.types, tx.contents, tx.clientIDs, tx.media, tx.rate.rowKeys}})
+		args: []any{tx.convs, tx.senders, tx.types, tx.contents, tx.clientIDs, tx.media, tx.rate.rowKeys, tx.sessions, tx.stamps}})
 }
 
 // commitSteps end the transaction; without announceAfter, the lock wait

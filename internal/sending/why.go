@@ -11,10 +11,19 @@ import (
 	"pixelpals/internal/store"
 )
 
-// whyNotSent explains a send whose row its batch did not insert, by
-// checks 4 to 8 in order: a retry (the first message is returned), or
-// why it was refused.
-func (s *Sender) whyNotSent(ctx context.Context, actor *domain.Actor, convID int64, msg Message) (domain.Message, bool, error) {
+// whyNotSent explains a send whose row its batch did not insert: its
+// session or gate no longer held, or else checks 4 to 8 in order: a retry
+// (the first message is returned), or why it was refused. The session
+// comes first: a token logged out since must not read back a message by
+// its client id.
+func (s *Sender) whyNotSent(ctx context.Context, actor *domain.Actor, gate *store.SendGate, convID int64, msg Message) (domain.Message, bool, error) {
+	holds, err := s.db.SendHolds(ctx, actor.UserID, gate)
+	if err != nil {
+		return domain.Message{}, false, err
+	}
+	if !holds {
+		return domain.Message{}, false, errSessionChanged
+	}
 	m, found, err := s.sentBefore(ctx, actor.UserID, msg.ClientID)
 	switch {
 	case err != nil:
@@ -33,6 +42,11 @@ func (s *Sender) whyNotSent(ctx context.Context, actor *domain.Actor, convID int
 	}
 	return domain.Message{}, false, s.whyFrozen(ctx, convID)
 }
+
+// errSessionChanged answers a send whose session or send gate changed
+// between its checks and its INSERT (store.SendHoldsSQL).
+var errSessionChanged = &Refusal{Reason: SessionChanged, Err: domain.Errorf(domain.CodeConflict,
+	"your session or your settings changed while sending; send again")}
 
 // sentBefore finds the sender's message with clientID.
 func (s *Sender) sentBefore(ctx context.Context, senderID int64, clientID string) (domain.Message, bool, error) {

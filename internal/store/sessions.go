@@ -62,17 +62,20 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, checkedHash strin
 // when the account may not be used any more: deleted, suspended, or a child
 // whose parent is not approved or is suspended. Nothing is cached: every
 // request reads the session and the account as committed now, so a logout,
-// suspension or deletion takes effect at the next request. Concurrent
+// suspension or deletion takes effect at the next request (a message send
+// may reuse its sender's last lookup, and checks it in its INSERT:
+// sendsessions.go). Concurrent
 // lookups share one statement (internal/batch).
 func (db *DB) SessionActor(ctx context.Context, tokenHash []byte) (*domain.Actor, error) {
 	out := db.sessions().Do(ctx, sessionReq{hash: string(tokenHash)})
 	return out.actor, out.err
 }
 
-// SessionForSend is SessionActor for a message send: for a child, it also
-// reads their send gate (sendgate.go) in the same transaction and round
-// trip, so that a send reads the database once before its own batch.
-// The gate is nil for anyone else.
+// SessionForSend is SessionActor for a send: it also returns the send
+// gate (sendgate.go): the session, which the send's INSERT checks, and
+// for a child their schedule and fingerprints, read in the same
+// transaction and round trip, so that a send reads the database once
+// before its own batch.
 func (db *DB) SessionForSend(ctx context.Context, tokenHash []byte) (*domain.Actor, *SendGate, error) {
 	out := db.sessions().Do(ctx, sessionReq{hash: string(tokenHash), gate: true})
 	return out.actor, out.gate, out.err
@@ -83,6 +86,7 @@ type sessionState struct {
 	sessionOnce  sync.Once
 	touching     atomic.Bool // a last_seen_at touch runs
 	sessionGroup *batch.Batcher[sessionReq, sessionOutcome]
+	sendSessions sendSessions // sendsessions.go
 }
 
 // sessions is db's batcher of session lookups, made on first use.
@@ -102,17 +106,32 @@ const (
 	sessionTimeout = 15 * time.Second
 )
 
+// sessionLiveSQL is true when session s (a sessions row) may still be
+// used by its user u (users row s.user_id; p: u's parent, joined LEFT on
+// u.parent_id): not expired, not idle past $idle (an interval
+// expression), the account not deleted nor suspended, and a child's
+// parent usable. The session lookup, the live hub's check of its sockets
+// and a send's own transaction (SendHoldsSQL) all say it with this.
+func sessionLiveSQL(s, u, p, idle string) string {
+	return s + `.expires_at > CURRENT_TIMESTAMP AND ` + s + `.last_seen_at > CURRENT_TIMESTAMP - ` + idle + `
+		  AND ` + u + `.deleted_at IS NULL AND ` + u + `.suspended_at IS NULL AND ` + ParentUsableSQL(u, p)
+}
+
+// accountActiveSQL is domain.Actor's Active for users row u: an admin, a
+// child, or a parent an admin approved.
+func accountActiveSQL(u string) string {
+	return `(` + u + `.role <> 'PARENT' OR coalesce(` + u + `.approved_by_admin, false))`
+}
+
 // sessionLookupSQL resolves the token hashes $1 (a row per live one).
 var sessionLookupSQL = `
-		SELECT t.h, s.id, u.id, u.role, coalesce(u.approved_by_admin, false),
-		       u.suspended_at IS NULL AND ` + ParentUsableSQL("u", "p") + `,
+		SELECT t.h, s.id, u.id, u.role, ` + accountActiveSQL("u") + `,
 		       s.last_seen_at < CURRENT_TIMESTAMP - $2::interval, coalesce(u.locale, '')
 		FROM unnest($1::bytea[]) AS t(h)
 		CROSS JOIN LATERAL (SELECT * FROM sessions s WHERE s.token_hash = t.h LIMIT 1) s
-		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+		JOIN users u ON u.id = s.user_id
 		LEFT JOIN users p ON p.id = u.parent_id
-		WHERE s.expires_at > CURRENT_TIMESTAMP
-		  AND s.last_seen_at > CURRENT_TIMESTAMP - $3::interval`
+		WHERE ` + sessionLiveSQL("s", "u", "p", "$3::interval")
 
 // sessionReq is one lookup: a token hash, and whether its child's send
 // gate is wanted too.
@@ -146,14 +165,13 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 	found := make(map[string]*domain.Actor, len(calls))
 	var stale []int64
 	var h []byte
-	var approved, usable, old bool
+	var old bool
 	a := domain.Actor{}
 	lookup := readbatch.Read{SQL: sessionLookupSQL, Args: []any{hashes, touchEvery, IdleTimeout}, Each: func(rows pgx.Rows) error {
-		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &approved, &usable, &old, &a.Locale); err != nil || !usable {
+		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &a.Active, &old, &a.Locale); err != nil {
 			return err
 		}
 		actor := a
-		actor.Active = actor.Role != domain.RoleParent || approved
 		found[string(h)] = &actor
 		if old {
 			stale = append(stale, actor.SessionID)
@@ -212,16 +230,18 @@ func (db *DB) touchSessions(ctx context.Context, ids []int64) {
 }
 
 // gateFor is the send gate answering req for actor (its own SendGate; the
-// schedule and fingerprints it points to are shared, and only read); a
-// child without a schedule or fingerprints has an empty one.
+// schedule and fingerprints it points to are shared, and only read): its
+// session, and a child's schedule, fingerprints and stamp (a child
+// without a schedule or fingerprints has none of them, but a stamp).
 func gateFor(req sessionReq, actor *domain.Actor, gates map[int64]*SendGate) *SendGate {
-	if !req.gate || !actor.IsChild() {
+	if !req.gate {
 		return nil
 	}
 	g := &SendGate{}
-	if read := gates[actor.UserID]; read != nil {
+	if read := gates[actor.UserID]; read != nil && actor.IsChild() {
 		*g = *read
 	}
+	g.sessionID = actor.SessionID
 	return g
 }
 
@@ -251,11 +271,9 @@ func revokeSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
 func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
 	rows, err := db.Pool.Query(ctx, `
 		SELECT s.id FROM sessions s
-		JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+		JOIN users u ON u.id = s.user_id
 		LEFT JOIN users p ON p.id = u.parent_id
-		WHERE s.id = ANY($1) AND s.expires_at > CURRENT_TIMESTAMP
-		  AND s.last_seen_at > CURRENT_TIMESTAMP - $2::interval
-		  AND u.suspended_at IS NULL AND `+ParentUsableSQL("u", "p"),
+		WHERE s.id = ANY($1) AND `+sessionLiveSQL("s", "u", "p", "$2::interval"),
 		ids, IdleTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("check sessions: %w", err)
