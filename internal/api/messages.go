@@ -79,7 +79,7 @@ func (a *API) sendMessage(w http.ResponseWriter, r *http.Request, actor *domain.
 		// over.
 		var fresh *http.Request
 		if actor, fresh, err = a.freshSendSession(r); err == nil {
-			m, created, err = a.sender.Send(r.Context(), actor, sendGateOf(fresh), id, msg)
+			m, created, err = a.sender.Send(fresh.Context(), actor, sendGateOf(fresh), id, msg)
 		}
 	}
 	if err != nil {

@@ -22,7 +22,7 @@ const (
 	Busy              Reason = "busy"                // 503 unavailable: a row held too long (errRowBusy)
 	// SessionChanged: the session or the send gate the send was checked
 	// on no longer held at its INSERT (store.SendHoldsSQL), 409 conflict;
-	// the API retries a remembered one on a fresh lookup first (401 if
+	// the API tries such a send once more on a fresh lookup first (401 if
 	// the session is over).
 	SessionChanged Reason = "session_changed"
 )

@@ -37,8 +37,9 @@ type SendGate struct {
 }
 
 // Remembered tells whether the gate (and its actor) was remembered from
-// an earlier send rather than read for this one: a send refused by
-// SendHoldsSQL is then worth one retry on a fresh lookup.
+// an earlier send rather than read for this one: it may be older than the
+// child's schedule and passwords, so the send checks refuse nothing on it
+// (internal/sending, checks.go).
 func (g *SendGate) Remembered() bool { return g != nil && g.remembered }
 
 // Holds returns what the send's transaction must find unchanged

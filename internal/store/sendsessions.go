@@ -23,7 +23,9 @@ import (
 // out, as a fresh lookup would have (and a lookup read a round trip
 // earlier than the INSERT does). A send refused so is retried once on a
 // fresh lookup by its caller (the API), which answers 401 if the session
-// is over.
+// is over and forgets the token: a token ended elsewhere (a suspension, a
+// parent's "log out everywhere") spends at most one token of its
+// sender's send budget, taken before its INSERT kept the row out.
 
 const (
 	// rememberSendFor bounds how long a lookup is reused: it is also how
@@ -95,7 +97,7 @@ func (c *sendSessions) put(hash string, actor domain.Actor, gate SendGate, now t
 	if c.m == nil {
 		c.m = map[string]rememberedSend{}
 	}
-	if len(c.m) >= maxRememberedSends {
+	if _, again := c.m[hash]; !again && len(c.m) >= maxRememberedSends {
 		c.evict(now)
 	}
 	c.m[hash] = rememberedSend{actor: actor, gate: gate, at: now}

@@ -11,7 +11,7 @@ import (
 // TestSendSessionsRemember: a lookup is reused until rememberSendFor has
 // passed, as a copy marked Remembered whose changes do not reach the
 // cache; a full cache forgets its stale entries, or all of them when none
-// is stale.
+// is stale, but not for a sender looked up again.
 func TestSendSessionsRemember(t *testing.T) {
 	var c sendSessions
 	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
@@ -37,6 +37,10 @@ func TestSendSessionsRemember(t *testing.T) {
 	c.put("new", domain.Actor{}, SendGate{}, t0.Add(rememberSendFor)) // "a" is stale: it goes
 	if _, ok := c.m["a"]; ok || len(c.m) != maxRememberedSends {
 		t.Fatalf("after evicting the stale entry: %d entries, a kept: %v", len(c.m), ok)
+	}
+	c.put("new", domain.Actor{UserID: 7}, SendGate{}, t0.Add(rememberSendFor)) // a sender looked up again
+	if len(c.m) != maxRememberedSends || c.m["new"].actor.UserID != 7 {
+		t.Fatalf("looking a sender up again in a full cache: %d entries", len(c.m))
 	}
 	c.put("burst", domain.Actor{}, SendGate{}, t0.Add(rememberSendFor))
 	if len(c.m) != 1 {
