@@ -69,8 +69,9 @@ func (db *DB) RememberedSessionForSend(ctx context.Context, tokenHash []byte) (*
 	return actor, gate, err
 }
 
-// ForgetSendSession drops the remembered lookup of tokenHash: a send it
-// answered was refused by SendHoldsSQL.
+// ForgetSendSession drops the remembered lookup of tokenHash: its session
+// was ended here (a logout), or a send it answered was kept out by
+// SendHoldsSQL.
 func (db *DB) ForgetSendSession(tokenHash []byte) {
 	db.sendSessions.mu.Lock()
 	delete(db.sendSessions.m, string(tokenHash))
@@ -123,9 +124,9 @@ var idleTimeoutSQL = `'` + strconv.FormatInt(int64(IdleTimeout/time.Second), 10)
 // SendHoldsSQL is true when a send row may still go out as it was
 // checked: session (an expression for a sessions id) is live
 // (sessionLiveSQL) and sender's, the account active (accountActiveSQL:
-// what the route asks of the actor), and for a child the send gate's stamp is still
-// stamp (a text expression; NULL fails a child). It is the send INSERT's
-// own check of its session (sendsessions.go).
+// what the route asks of the actor), and for a child the send gate's
+// stamp is still stamp (a text expression; NULL fails a child). It is the
+// send INSERT's own check of its session (see above).
 func SendHoldsSQL(session, sender, stamp string) string {
 	return `coalesce((SELECT true FROM sessions s
 		JOIN users u ON u.id = s.user_id
