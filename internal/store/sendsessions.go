@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -118,9 +117,6 @@ func (c *sendSessions) evict(now time.Time) {
 	}
 }
 
-// idleTimeoutSQL is IdleTimeout as an SQL interval literal.
-var idleTimeoutSQL = `'` + strconv.FormatInt(int64(IdleTimeout/time.Second), 10) + ` seconds'::interval`
-
 // SendHoldsSQL is true when a send row may still go out as it was
 // checked: session (an expression for a sessions id) is live
 // (sessionLiveSQL) and sender's, the account active (accountActiveSQL:
@@ -132,7 +128,7 @@ func SendHoldsSQL(session, sender, stamp string) string {
 		JOIN users u ON u.id = s.user_id
 		LEFT JOIN users p ON p.id = u.parent_id
 		WHERE s.id = ` + session + ` AND s.user_id = ` + sender + `
-		  AND ` + sessionLiveSQL("s", "u", "p", idleTimeoutSQL) + ` AND ` + accountActiveSQL("u") + `
+		  AND ` + sessionLiveSQL("s", "u", "p") + ` AND ` + accountActiveSQL("u") + `
 		  AND (u.role <> 'CHILD' OR ` + gateStampSQL("u.id") + ` = ` + stamp + `)), false)`
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,14 +109,17 @@ const (
 
 // sessionLiveSQL is true when session s (a sessions row) may still be
 // used by its user u (users row s.user_id; p: u's parent, joined LEFT on
-// u.parent_id): not expired, not idle past $idle (an interval
-// expression), the account not deleted nor suspended, and a child's
-// parent usable. The session lookup, the live hub's check of its sockets
-// and a send's own transaction (SendHoldsSQL) all say it with this.
-func sessionLiveSQL(s, u, p, idle string) string {
-	return s + `.expires_at > CURRENT_TIMESTAMP AND ` + s + `.last_seen_at > CURRENT_TIMESTAMP - ` + idle + `
+// u.parent_id): not expired, not idle past IdleTimeout, the account not
+// deleted nor suspended, and a child's parent usable. The session lookup,
+// the live hub's check of its sockets and a send's own transaction
+// (SendHoldsSQL) all say it with this.
+func sessionLiveSQL(s, u, p string) string {
+	return s + `.expires_at > CURRENT_TIMESTAMP AND ` + s + `.last_seen_at > CURRENT_TIMESTAMP - ` + idleTimeoutSQL + `
 		  AND ` + u + `.deleted_at IS NULL AND ` + u + `.suspended_at IS NULL AND ` + ParentUsableSQL(u, p)
 }
+
+// idleTimeoutSQL is IdleTimeout as an SQL interval literal.
+var idleTimeoutSQL = `'` + strconv.FormatInt(int64(IdleTimeout/time.Second), 10) + ` seconds'::interval`
 
 // accountActiveSQL is domain.Actor's Active for users row u: an admin, a
 // child, or a parent an admin approved.
@@ -131,7 +135,7 @@ var sessionLookupSQL = `
 		CROSS JOIN LATERAL (SELECT * FROM sessions s WHERE s.token_hash = t.h LIMIT 1) s
 		JOIN users u ON u.id = s.user_id
 		LEFT JOIN users p ON p.id = u.parent_id
-		WHERE ` + sessionLiveSQL("s", "u", "p", "$3::interval")
+		WHERE ` + sessionLiveSQL("s", "u", "p")
 
 // sessionReq is one lookup: a token hash, and whether its child's send
 // gate is wanted too.
@@ -167,7 +171,7 @@ func (db *DB) lookupSessions(calls []*batch.Call[sessionReq, sessionOutcome]) {
 	var h []byte
 	var old bool
 	a := domain.Actor{}
-	lookup := readbatch.Read{SQL: sessionLookupSQL, Args: []any{hashes, touchEvery, IdleTimeout}, Each: func(rows pgx.Rows) error {
+	lookup := readbatch.Read{SQL: sessionLookupSQL, Args: []any{hashes, touchEvery}, Each: func(rows pgx.Rows) error {
 		if err := rows.Scan(&h, &a.SessionID, &a.UserID, &a.Role, &a.Active, &old, &a.Locale); err != nil {
 			return err
 		}
@@ -273,8 +277,8 @@ func (db *DB) LiveSessions(ctx context.Context, ids []int64) ([]int64, error) {
 		SELECT s.id FROM sessions s
 		JOIN users u ON u.id = s.user_id
 		LEFT JOIN users p ON p.id = u.parent_id
-		WHERE s.id = ANY($1) AND `+sessionLiveSQL("s", "u", "p", "$2::interval"),
-		ids, IdleTimeout)
+		WHERE s.id = ANY($1) AND `+sessionLiveSQL("s", "u", "p"),
+		ids)
 	if err != nil {
 		return nil, fmt.Errorf("check sessions: %w", err)
 	}
