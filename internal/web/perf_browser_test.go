@@ -24,12 +24,7 @@ const (
 // 80 text messages, one of Ada's photos after every 20, none read.
 func lighthouseChat(t *testing.T, env *apitest.Env) (ada *apitest.Client, conv int64) {
 	t.Helper()
-	admin := env.Admin()
-	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
-	ada, ben := fa.Child(), fb.Child()
-	name(fa, ada, "Ada")
-	name(fb, ben, "Ben")
-	conv = directChat(t, fa, ada, fb, ben)
+	ada, ben, conv := adaBenChat(t, env)
 	for i := 1; i <= 80; i++ {
 		from := []*apitest.Client{ada, ben}[i%2]
 		from.Must(201, "POST", fmt.Sprintf("/conversations/%d/messages", conv),

@@ -21,12 +21,7 @@ import (
 // messages (three pages of 50), all read by Ada, and returns its id.
 func longChat(t *testing.T, env *apitest.Env) (ada *apitest.Client, conv int64) {
 	t.Helper()
-	admin := env.Admin()
-	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
-	ada, ben := fa.Child(), fb.Child()
-	name(fa, ada, "Ada")
-	name(fb, ben, "Ben")
-	conv = directChat(t, fa, ada, fb, ben)
+	ada, ben, conv := adaBenChat(t, env)
 	r := ben.Upload("kite.jpg", "image/jpeg", mediatest.JPEGWithGPS(1600, 1200, 1))
 	var up struct{ ID int64 }
 	if r.Status != 201 || json.Unmarshal(r.Body, &up) != nil {

@@ -166,6 +166,18 @@ func directChat(t *testing.T, fa *apitest.Family, ka *apitest.Client, fb *apites
 	return convo.ID
 }
 
+// adaBenChat makes two children of two families, named Ada and Ben, and
+// their direct chat.
+func adaBenChat(t *testing.T, env *apitest.Env) (ada, ben *apitest.Client, conv int64) {
+	t.Helper()
+	admin := env.Admin()
+	fa, fb := env.Family(admin, 1), env.Family(admin, 1)
+	ada, ben = fa.Child(), fb.Child()
+	name(fa, ada, "Ada")
+	name(fb, ben, "Ben")
+	return ada, ben, directChat(t, fa, ada, fb, ben)
+}
+
 // noBrokenAvatars is a page condition: every shown avatar has loaded a
 // picture.
 const noBrokenAvatars = `[...document.querySelectorAll("img.avatar")].filter(i => !i.hidden).every(i => i.complete && i.naturalWidth > 0)`
