@@ -3,7 +3,6 @@ package notify_test
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"pixelpals/internal/apitest"
 )
@@ -42,12 +41,7 @@ func TestDigestScheduledThenGuardianGone(t *testing.T) {
 	fa.Parent.Must(204, "DELETE", fmt.Sprintf("/children/%d/guardians/%d", k.UserID, removed.UserID), nil, nil)
 	admin.Must(200, "POST", fmt.Sprintf("/admin/users/%d/suspend", suspended.UserID), nil, nil)
 
-	mb := &mailbox{}
-	port, _ := startSMTP(t, mb)
-	w := smtpWorker(env, port)
-	clk := &clock{t: time.Now().Add(25 * time.Hour)}
-	w.Now = clk.now
-	drain(t, w)
+	mb := mailDigestsADayLater(t, env)
 	for _, c := range gone {
 		for _, m := range mailsTo(t, mb, c.Login, "Your daily digest") {
 			t.Errorf("%s, no longer told of the child, got a digest: %s", c.Login, m.Text)

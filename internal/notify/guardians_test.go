@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"pixelpals/internal/apitest"
 )
@@ -54,12 +53,7 @@ func TestNoDigestToUnvettedGuardians(t *testing.T) {
 	requestFriend(k, b)
 	checkWaiting(t, env, everyone)
 
-	mb := &mailbox{}
-	port, _ := startSMTP(t, mb)
-	w := smtpWorker(env, port)
-	clk := &clock{t: time.Now().Add(25 * time.Hour)}
-	w.Now = clk.now
-	drain(t, w)
+	mb := mailDigestsADayLater(t, env)
 	for _, c := range []*apitest.Client{fa.Parent, approved} {
 		ds := mailsTo(t, mb, c.Login, "Your daily digest")
 		if len(ds) != 1 || !strings.Contains(ds[0].Text, "Kid "+k.Login) {

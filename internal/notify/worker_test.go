@@ -37,6 +37,20 @@ func smtpWorker(env *apitest.Env, port int) *notify.Worker {
 		Logger: slog.New(slog.DiscardHandler)}
 }
 
+// mailDigestsADayLater sends every due mail through a real SMTP server
+// with the worker's clock 25 hours ahead, so that the daily digests are
+// due too, and returns what the server received.
+func mailDigestsADayLater(t *testing.T, env *apitest.Env) *mailbox {
+	t.Helper()
+	mb := &mailbox{}
+	port, _ := startSMTP(t, mb)
+	w := smtpWorker(env, port)
+	clk := &clock{t: time.Now().Add(25 * time.Hour)}
+	w.Now = clk.now
+	drain(t, w)
+	return mb
+}
+
 // drain runs w until it finds no due row.
 func drain(t *testing.T, w *notify.Worker) {
 	t.Helper()
