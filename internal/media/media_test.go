@@ -534,11 +534,7 @@ func TestOrientMovesEveryPixel(t *testing.T) {
 		dst := orient(src, o).(*image.RGBA)
 		for y := range dst.Rect.Dy() {
 			for x := range dst.Rect.Dx() {
-				from := map[int][2]int{
-					2: {w - 1 - x, y}, 3: {w - 1 - x, h - 1 - y}, 4: {x, h - 1 - y}, 5: {y, x},
-					6: {y, h - 1 - x}, 7: {w - 1 - y, h - 1 - x}, 8: {w - 1 - y, x},
-				}[o]
-				sx, sy := from[0], from[1]
+				sx, sy := orientedFrom(o, x, y, w, h)
 				if got, want := dst.RGBAAt(x, y), src.RGBAAt(2+sx, 1+sy); got != want {
 					t.Fatalf("orientation %d: (%d,%d) is %v, want %v from (%d,%d)", o, x, y, got, want, sx, sy)
 				}
@@ -596,4 +592,15 @@ func TestProcessFromReadsInsideTheSlot(t *testing.T) {
 	if _, err := p.ProcessFrom(ctx, func() ([]byte, error) { return photo, nil }); err != nil || p.Waiting() != 0 {
 		t.Fatalf("after a wait given up and a read error: %v, %d waiting", err, p.Waiting())
 	}
+}
+
+// orientedFrom is where pixel (x, y) of a picture turned upright from EXIF
+// orientation o (2 to 8) comes from in the stored w × h picture: the
+// tests' own statement of the EXIF table, written apart from orient's.
+func orientedFrom(o, x, y, w, h int) (sx, sy int) {
+	from := map[int][2]int{
+		2: {w - 1 - x, y}, 3: {w - 1 - x, h - 1 - y}, 4: {x, h - 1 - y}, 5: {y, x},
+		6: {y, h - 1 - x}, 7: {w - 1 - y, h - 1 - x}, 8: {w - 1 - y, x},
+	}[o]
+	return from[0], from[1]
 }

@@ -209,12 +209,9 @@ func TestOrientYCbCrMovesEverySample(t *testing.T) {
 			}
 			for y := range dst.Rect.Dy() {
 				for x := range dst.Rect.Dx() {
-					from := map[int][2]int{
-						2: {w - 1 - x, y}, 3: {w - 1 - x, h - 1 - y}, 4: {x, h - 1 - y}, 5: {y, x},
-						6: {y, h - 1 - x}, 7: {w - 1 - y, h - 1 - x}, 8: {w - 1 - y, x},
-					}[o]
-					if got, want := dst.YCbCrAt(x, y), src.YCbCrAt(from[0], from[1]); got != want {
-						t.Fatalf("%v orientation %d: (%d,%d) is %v, want %v from %v", ratio, o, x, y, got, want, from)
+					sx, sy := orientedFrom(o, x, y, w, h)
+					if got, want := dst.YCbCrAt(x, y), src.YCbCrAt(sx, sy); got != want {
+						t.Fatalf("%v orientation %d: (%d,%d) is %v, want %v from (%d,%d)", ratio, o, x, y, got, want, sx, sy)
 					}
 				}
 			}
